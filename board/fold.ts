@@ -1,0 +1,93 @@
+/**
+ * The board is a fold over the event log: `board = events.reduce(apply, emptyBoard())`.
+ *
+ * Task status machine (transitions happen only through accepted messages):
+ *   (kind: task message)          -> open          owner = the single named recipient, else none
+ *   open|blocked   --in_progress-> in_progress    an unowned task is claimed by the sender
+ *   open|in_progress --blocked--> blocked
+ *   any non-final  --done-------> done            (final)
+ *   any non-final  --cancelled--> cancelled       (final)
+ * Who may do what is decided by rules.ts before a message is accepted; the fold trusts the log.
+ * `apply` is deterministic and does no I/O; it updates the state it is given (the caller owns it).
+ */
+import type { Priority } from '../bus/priority.js';
+import type { BusEvent } from '../bus/events.js';
+
+export const TASK_STATUSES = ['open', 'in_progress', 'blocked', 'done', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const FINAL_STATUSES: readonly TaskStatus[] = ['done', 'cancelled'];
+
+export interface Task {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  owner: string | null;
+  creator: string;
+  priority: Priority;
+  created: string;
+  updated: string;
+  /** Who the task was sent to (any of them may claim it while it has no owner). */
+  recipients: string[];
+  due?: string;
+  /** The message that created it. */
+  message: string;
+}
+
+export interface Board {
+  tasks: Task[];
+  /** Time of the newest event that changed the board: ages are measured to it, never to the wall clock. */
+  asOf: string | null;
+}
+
+export function emptyBoard(): Board {
+  return { tasks: [], asOf: null };
+}
+
+export function taskNumber(id: string): number {
+  return Number(id.slice(2));
+}
+
+export function findTask(board: Board, id: string): Task | undefined {
+  const t = board.tasks[taskNumber(id) - 1];
+  return t && t.id === id ? t : undefined;
+}
+
+export function nextTaskId(board: Board): string {
+  return `T-${board.tasks.length + 1}`;
+}
+
+export function apply(board: Board, event: BusEvent): Board {
+  if (event.type !== 'message.accepted') return board;
+  if (event.kind === 'task' && event.task) {
+    board.asOf = event.time;
+    board.tasks.push({
+      id: event.task,
+      title: event.subject ?? '(no subject)',
+      status: 'open',
+      owner: event.owner ?? null,
+      creator: event.from,
+      priority: event.priority,
+      created: event.time,
+      updated: event.time,
+      recipients: [...event.to],
+      ...(event.due ? { due: event.due } : {}),
+      message: event.id,
+    });
+    return board;
+  }
+  if (event.task && event.status) {
+    const task = findTask(board, event.task);
+    if (!task) return board;
+    board.asOf = event.time;
+    if (task.owner === null && event.status !== 'cancelled') task.owner = event.from;
+    task.status = event.status;
+    task.updated = event.time;
+  }
+  return board;
+}
+
+export function foldBoard(events: Iterable<BusEvent>): Board {
+  let board = emptyBoard();
+  for (const e of events) board = apply(board, e);
+  return board;
+}

@@ -1,0 +1,98 @@
+/**
+ * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: ages are
+ * measured to the newest event's time, so a rebuild from the log gives the same bytes.
+ * Pure.
+ */
+import { comparePriority } from '../bus/priority.js';
+import { formatDuration } from '../runtime/duration.js';
+import { FINAL_STATUSES, TASK_STATUSES, type Board, type Task } from './fold.js';
+
+export interface BoardJsonTask {
+  id: string;
+  title: string;
+  status: string;
+  owner: string | null;
+  creator: string;
+  priority: string;
+  created: string;
+  updated: string;
+  recipients: string[];
+  due?: string;
+}
+
+export function boardJson(board: Board): { as_of: string | null; tasks: BoardJsonTask[] } {
+  return {
+    as_of: board.asOf,
+    tasks: board.tasks.map((t) => ({
+      id: t.id,
+      title: t.title,
+      status: t.status,
+      owner: t.owner,
+      creator: t.creator,
+      priority: t.priority,
+      created: t.created,
+      updated: t.updated,
+      recipients: t.recipients,
+      ...(t.due ? { due: t.due } : {}),
+    })),
+  };
+}
+
+export function renderBoardJson(board: Board): string {
+  return JSON.stringify(boardJson(board), null, 2) + '\n';
+}
+
+/** Most urgent first, then oldest first, then by number. */
+export function byUrgency(a: Task, b: Task): number {
+  return comparePriority(a.priority, b.priority) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id, 'en', { numeric: true });
+}
+
+function age(board: Board, since: string): string {
+  if (!board.asOf) return '-';
+  return formatDuration(Math.max(0, Date.parse(board.asOf) - Date.parse(since)));
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderBoardMd(board: Board): string {
+  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, ''];
+  for (const status of TASK_STATUSES) {
+    const tasks = board.tasks.filter((t) => t.status === status).sort(byUrgency);
+    lines.push(`## ${status} (${tasks.length})`, '');
+    if (tasks.length === 0) {
+      lines.push('_none_', '');
+      continue;
+    }
+    lines.push('| id | priority | title | owner | creator | age | updated |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const t of tasks) {
+      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age(board, t.created)} | ${age(board, t.updated)} ago |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** An agent's BRIEF.md: the open tasks it owns, may claim, or created. */
+export function renderBrief(board: Board, agent: string): string {
+  const open = board.tasks.filter((t) => !FINAL_STATUSES.includes(t.status));
+  const owned = open.filter((t) => t.owner === agent).sort(byUrgency);
+  const claimable = open.filter((t) => t.owner === null && t.recipients.includes(agent)).sort(byUrgency);
+  const created = open.filter((t) => t.creator === agent && t.owner !== agent).sort(byUrgency);
+  const section = (title: string, tasks: Task[]) => [
+    `## ${title} (${tasks.length})`,
+    '',
+    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${t.title} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, age ${age(board, t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
+    '',
+  ];
+  return [
+    `# Brief for ${agent}`,
+    '',
+    `Derived from the board (as of ${board.asOf ?? 'no events yet'}); read-only. Update a task by sending \`task: T-n\` with \`status: in_progress | blocked | done | cancelled\`.`,
+    '',
+    ...section('Your tasks', owned),
+    ...section('Tasks you may claim', claimable),
+    ...section('Tasks you created', created),
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+/**
+ * Dead letters and bounces. A rejected file is kept untouched in bus/deadletter/ as
+ * `<id>-<original name>`, beside `<id>-<original name>.reason.md`; its sender gets a bounce
+ * from `mailroom`, priority high, whose id is derived from the rejected id, so a repeat after
+ * a crash finds the same name instead of sending a second one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { derivedId } from './names.js';
+import { stampMessage } from './message.js';
+import type { MessageAccepted, MessageRejected } from './events.js';
+import { MAILROOM } from '../workspaces/layout.js';
+
+export function keptName(id: string, origin: string): string {
+  const safe = origin.replace(/[/\\\0]/g, '_').replace(/^\.+/, '_') || 'unnamed';
+  return `${id}-${safe}`;
+}
+
+export function bounceId(rejectedId: string): string {
+  return derivedId('bounce', rejectedId);
+}
+
+export function reasonText(r: Omit<MessageRejected, 'seq'>, originalPlace: string): string {
+  return [
+    `# Rejected: ${r.origin}`,
+    '',
+    `- what: ${r.reason}`,
+    `- fix: ${r.fix}`,
+    `- from: ${r.from}`,
+    `- came in: ${originalPlace}`,
+    `- rejected at: ${r.time}`,
+    `- id: ${r.id} (\`mailroom show ${r.id}\`)`,
+    `- original: ${r.kept} (kept byte for byte)`,
+    `- bounce: ${r.bounce}`,
+    '',
+    'To send it again, fix the file and move it back into an outbox, e.g.',
+    '',
+    '```',
+    `mv ${r.kept} workspaces/${r.from}/outbox/${r.origin.endsWith('.md') ? r.origin : 'message.md'}`,
+    '```',
+    '',
+  ].join('\n');
+}
+
+export function bounceEvent(r: Omit<MessageRejected, 'seq'>, originalPlace: string): Omit<MessageAccepted, 'seq'> {
+  const id = r.bounce;
+  const body = [
+    '',
+    `mailroom could not deliver **${r.origin}** (from ${originalPlace}).`,
+    '',
+    `**What is wrong:** ${r.reason}`,
+    '',
+    `**How to fix it:** ${r.fix}`,
+    '',
+    `The original is kept unchanged at \`${r.kept}\`, with the reason beside it. Nothing was delivered to anyone.`,
+    '',
+  ].join('\n');
+  const draft = { to: [r.from], priority: 'high' as const, subject: `Bounced: ${r.origin}`, kind: 'message' as const, body };
+  const text = stampMessage(draft, { id, from: MAILROOM, to: [r.from], sent: r.time, thread: r.id, hops: 0 });
+  return {
+    time: r.time,
+    type: 'message.accepted',
+    id,
+    from: MAILROOM,
+    to: [r.from],
+    priority: 'high',
+    subject: draft.subject,
+    kind: 'message',
+    thread: r.id,
+    hops: 0,
+    source: 'daemon',
+    text,
+  };
+}
+
+/** Move the rejected entry (file, directory, symlink, fifo: never followed) into the dead-letter folder and write its reason. */
+export function keep(deadletterDir: string, from: string, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
+  const target = path.join(deadletterDir, keptName(r.id, r.origin));
+  try {
+    fs.renameSync(from, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // Already moved (a repeat after a crash): nothing to do.
+  }
+  fs.writeFileSync(`${target}.reason.md`, reasonText(r, originalPlace));
+}

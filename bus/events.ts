@@ -1,0 +1,87 @@
+/**
+ * The closed set of events in bus/events/. Every event has `seq` (1, 2, 3, ... in log order),
+ * `time` (ISO 8601 UTC, from the daemon's clock) and `type`. The board, `show`, `status` and
+ * recovery are all folds over these.
+ */
+import type { Priority } from './priority.js';
+import type { MessageKind, UpdateStatus } from './message.js';
+
+export const EVENT_TYPES = [
+  'daemon.started',
+  'daemon.stopped',
+  'log.repaired',
+  'message.accepted',
+  'message.delivered',
+  'message.rejected',
+  'alert.sent',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+interface Base<T extends EventType> {
+  seq: number;
+  time: string;
+  type: T;
+}
+
+export interface DaemonStarted extends Base<'daemon.started'> { pid: number; version: string }
+export interface DaemonStopped extends Base<'daemon.stopped'> { pid: number; reason: string }
+export interface LogRepaired extends Base<'log.repaired'> { segment: string; droppedBytes: number; note: string }
+
+export interface MessageAccepted extends Base<'message.accepted'> {
+  id: string;
+  from: string;
+  /** Recipients, resolved from `to:`. */
+  to: string[];
+  priority: Priority;
+  subject?: string;
+  kind: MessageKind;
+  /** A new task's id (kind task) or the task an update is for. */
+  task?: string;
+  status?: UpdateStatus;
+  /** For a new task sent to one agent by name: that agent owns it. */
+  owner?: string;
+  due?: string;
+  thread: string;
+  hops: number;
+  /** Where it came in: an outbox (through the spool), an inbox (a person's drop), or the daemon itself. */
+  source: 'outbox' | 'inbox' | 'daemon';
+  /** The file name it had when it came in. */
+  origin?: string;
+  /** For an inbox drop: the inode of the dropped file, so recovery removes only that file. */
+  originIno?: number;
+  /** The full stamped text, as delivered. */
+  text: string;
+}
+
+export interface MessageDelivered extends Base<'message.delivered'> { id: string; to: string[] }
+
+export interface MessageRejected extends Base<'message.rejected'> {
+  id: string;
+  from: string;
+  source: 'outbox' | 'inbox';
+  origin: string;
+  originIno?: number;
+  reason: string;
+  fix: string;
+  /** Where the original is kept, relative to the root. */
+  kept: string;
+  /** The bounce's message id. */
+  bounce: string;
+}
+
+export interface AlertSent extends Base<'alert.sent'> { id: string; message: string; agent: string; age: number }
+
+export type BusEvent = DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageRejected | AlertSent;
+
+/** An event before the log gives it its sequence number. */
+export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;
+
+export function isBusEvent(value: unknown): value is BusEvent {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as BusEvent).seq === 'number' &&
+    typeof (value as BusEvent).time === 'string' &&
+    (EVENT_TYPES as readonly string[]).includes((value as BusEvent).type)
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * The append-only event log: JSON lines in numbered segments under bus/events/
+ * (000001.jsonl, 000002.jsonl, ...). One writer (the daemon, which holds the org lock).
+ *
+ * - append(batch): one write() of whole lines, byte count checked, then one fdatasync: group
+ *   commit. Nothing in a batch is acted on before append returns.
+ * - open(): a torn last line (a crash mid-write) is truncated and the repair is reported, so
+ *   the caller logs `log.repaired`.
+ * - readLog(dir): replay for readers (CLI); tolerant of a torn tail, which it skips.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isBusEvent, type BusEvent, type NewEvent } from './events.js';
+
+const SEGMENT_RE = /^(\d{6})\.jsonl$/;
+export const SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export function segments(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.filter((n) => SEGMENT_RE.test(n)).sort();
+}
+
+export class LogCorrupt extends Error {
+  override name = 'LogCorrupt';
+}
+
+function parseLines(text: string, file: string, allowTornTail: boolean): { events: BusEvent[]; goodBytes: number } {
+  const events: BusEvent[] = [];
+  let offset = 0;
+  while (offset < text.length) {
+    const nl = text.indexOf('\n', offset);
+    if (nl === -1) {
+      if (allowTornTail) break;
+      throw new LogCorrupt(`${file}: the last line is not terminated (a torn write); start the daemon to repair it`);
+    }
+    const line = text.slice(offset, nl);
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    if (!isBusEvent(value)) {
+      if (allowTornTail && text.indexOf('\n', nl + 1) === -1 && nl + 1 >= text.length) break;
+      throw new LogCorrupt(`${file}: byte ${offset} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``);
+    }
+    events.push(value);
+    offset = nl + 1;
+  }
+  return { events, goodBytes: Buffer.byteLength(text.slice(0, offset)) };
+}
+
+/** Read every event (for readers that are not the writer). A torn tail is skipped. */
+export function readLog(dir: string): BusEvent[] {
+  const out: BusEvent[] = [];
+  for (const seg of segments(dir)) {
+    const text = fs.readFileSync(path.join(dir, seg), 'utf8');
+    const { events } = parseLines(text, path.join(dir, seg), true);
+    for (const e of events) out.push(e);
+  }
+  return out;
+}
+
+export interface Repair {
+  segment: string;
+  droppedBytes: number;
+}
+
+export class EventLog {
+  private fd = -1;
+  private segment = '';
+  private size = 0;
+  private nextSeq = 1;
+  private staged: BusEvent[] = [];
+  /** Set by open() when a torn tail was cut off. */
+  repair: Repair | null = null;
+
+  constructor(readonly dir: string) {}
+
+  /** Open for appending, repairing a torn tail; returns every event already in the log. */
+  open(): BusEvent[] {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const segs = segments(this.dir);
+    const events: BusEvent[] = [];
+    segs.forEach((seg, i) => {
+      const file = path.join(this.dir, seg);
+      const buf = fs.readFileSync(file);
+      const isLast = i === segs.length - 1;
+      const { events: evs, goodBytes } = parseLines(buf.toString('utf8'), file, isLast);
+      for (const e of evs) events.push(e);
+      if (isLast && goodBytes < buf.length) {
+        fs.truncateSync(file, goodBytes);
+        this.repair = { segment: seg, droppedBytes: buf.length - goodBytes };
+      }
+    });
+    this.nextSeq = (events.at(-1)?.seq ?? 0) + 1;
+    this.openSegment(segs.at(-1) ?? '000001.jsonl');
+    return events;
+  }
+
+  private openSegment(name: string) {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.segment = name;
+    this.fd = fs.openSync(path.join(this.dir, name), 'a', 0o600);
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  /** Give an event its sequence number and hold it for the next commit. Act on it only after commit(). */
+  stage(e: NewEvent): BusEvent {
+    const event = { seq: this.nextSeq++, ...e } as BusEvent;
+    this.staged.push(event);
+    return event;
+  }
+
+  /** Write every staged event with one write() and one fdatasync (group commit). Returns them. */
+  commit(): BusEvent[] {
+    const events = this.staged;
+    if (events.length === 0) return events;
+    if (this.fd < 0) throw new Error('event log is not open');
+    this.staged = [];
+    if (this.size >= SEGMENT_BYTES) {
+      const n = Number(SEGMENT_RE.exec(this.segment)![1]) + 1;
+      this.openSegment(`${String(n).padStart(6, '0')}.jsonl`);
+    }
+    const bytes = Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join(''));
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written, bytes.length - written);
+    fs.fdatasyncSync(this.fd);
+    this.size += bytes.length;
+    return events;
+  }
+
+  /** stage() each, then commit(). */
+  append(batch: NewEvent[]): BusEvent[] {
+    for (const e of batch) this.stage(e);
+    return this.commit();
+  }
+
+  close() {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}

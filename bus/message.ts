@@ -1,0 +1,268 @@
+/**
+ * The message: a markdown file with YAML front matter.
+ *
+ *   parseMessage(bytes)  -> the front matter checked key by key, and the body (or a Rejection)
+ *   stampMessage(...)    -> the text that is logged and delivered, with id/from/sent/thread/hops
+ *
+ * Safety: the bytes are checked (size, UTF-8, no NUL) before anything is parsed; the front
+ * matter delimiters are checked here (line 1 exactly `---`, closed by a line exactly `---`);
+ * gray-matter only ever sees YAML through an engine built on the `yaml` package's core
+ * schema, and its js/javascript/json engines throw, so nothing is ever evaluated.
+ * Pure: no I/O, no clock.
+ */
+import matter from 'gray-matter';
+import YAML from 'yaml';
+import { DEFAULT_PRIORITY, isPriority, priorityProblem, type Priority } from './priority.js';
+import { Rejection } from './rejection.js';
+
+export const MESSAGE_KINDS = ['message', 'task'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** Statuses a task update may set (a new task starts `open`). */
+export const UPDATE_STATUSES = ['in_progress', 'blocked', 'done', 'cancelled'] as const;
+export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
+
+/** Keys a sender may write. */
+export const INPUT_KEYS = ['to', 'priority', 'subject', 'kind', 'due', 'task', 'status', 'reply_to'] as const;
+/** Keys the daemon stamps; `from` is checked against the sender, the others are overwritten. */
+export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops'] as const;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface Draft {
+  to?: string[];
+  priority: Priority;
+  subject?: string;
+  kind: MessageKind;
+  due?: string;
+  task?: string;
+  status?: UpdateStatus;
+  replyTo?: string;
+  /** `from:` as written in the file, if any (it must equal the sender). */
+  claimedFrom?: string;
+  body: string;
+}
+
+const FIX_FORMAT =
+  'Start the file with a line `---`, then YAML keys (to:, subject:, priority:, ...), then a line `---`, then the markdown body.';
+
+function throwingEngine(name: string) {
+  return () => {
+    throw new Rejection(`front matter in ${name} is not accepted; mailroom reads YAML only and never evaluates code`, FIX_FORMAT);
+  };
+}
+
+const safeYaml = (text: string): object => {
+  const value = YAML.parse(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 20, prettyErrors: true });
+  return value ?? {};
+};
+
+const MATTER_OPTIONS = {
+  engines: {
+    yaml: { parse: safeYaml, stringify: () => '' },
+    js: { parse: throwingEngine('JavaScript'), stringify: () => '' },
+    javascript: { parse: throwingEngine('JavaScript'), stringify: () => '' },
+    json: { parse: throwingEngine('JSON'), stringify: () => '' },
+  },
+  language: 'yaml',
+} as unknown as Parameters<typeof matter>[1];
+
+/** Decode bytes as UTF-8 text, or reject: empty, too large, binary (NUL), not UTF-8. */
+export function decodeText(bytes: Uint8Array, maxBytes: number): string {
+  if (bytes.length === 0) throw new Rejection('the file is empty', FIX_FORMAT);
+  if (bytes.length > maxBytes) {
+    throw new Rejection(
+      `the file is ${bytes.length} bytes, over the limit of ${maxBytes} bytes (max_message_bytes)`,
+      'Send large content as an attachment or split it; or raise max_message_bytes in mailroom.yaml.',
+    );
+  }
+  if (bytes.includes(0)) throw new Rejection('the file contains NUL bytes: it looks binary, not markdown text', 'Send UTF-8 markdown text.');
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch {
+    throw new Rejection('the file is not valid UTF-8 text', 'Save the file as UTF-8.');
+  }
+}
+
+interface Split {
+  frontMatter: string;
+  body: string;
+}
+
+/** Find the front matter by our own strict rule: line 1 is exactly `---`, closed by a later line exactly `---`. */
+export function splitFrontMatter(text: string): Split {
+  const lines = text.split('\n');
+  const first = lines[0]!.replace(/\r$/, '');
+  if (first !== '---') {
+    const lang = /^---\s*(\S+)\s*$/.exec(first)?.[1];
+    if (lang) throw new Rejection(`front matter in ${JSON.stringify(lang)} is not accepted; mailroom reads YAML only and never evaluates code`, FIX_FORMAT);
+    throw new Rejection('the file has no front matter (line 1 must be exactly `---`)', FIX_FORMAT);
+  }
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (line === '---') {
+      return { frontMatter: lines.slice(1, i).join('\n'), body: lines.slice(i + 1).join('\n') };
+    }
+    if (line.startsWith('---')) {
+      throw new Rejection(`line ${i + 1} starts with --- but is not exactly ---, so the front matter's end is ambiguous`, FIX_FORMAT);
+    }
+  }
+  throw new Rejection('the front matter is never closed (no later line is exactly `---`)', FIX_FORMAT);
+}
+
+/** True when the text has a complete front matter block (used to tell a half-written file). */
+export function frontMatterClosed(text: string): boolean {
+  try {
+    splitFrontMatter(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseYamlBlock(text: string, split: Split): Record<string, unknown> {
+  let data: unknown;
+  try {
+    // gray-matter only through the safe engines above, always with an options object (no cache).
+    const parsed = matter(text, MATTER_OPTIONS);
+    if (parsed.matter.replace(/^\r?\n/, '').replace(/\r?\n$/, '') !== split.frontMatter.replace(/\r?\n$/, '')) {
+      throw new Rejection('the front matter could not be delimited unambiguously', FIX_FORMAT);
+    }
+    data = parsed.data;
+  } catch (err) {
+    if (err instanceof Rejection) throw err;
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Rejection(`the front matter is not valid YAML: ${detail}`, 'Fix the YAML between the two `---` lines (quote values that contain `:` or `#`).');
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || Object.getPrototypeOf(data) !== Object.prototype) {
+    throw new Rejection('the front matter must be a YAML mapping of keys (to:, subject:, ...)', FIX_FORMAT);
+  }
+  return data as Record<string, unknown>;
+}
+
+function str(data: Record<string, unknown>, key: string, max = 500): string | undefined {
+  const v = data[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') {
+    throw new Rejection(`${key}: must be text, got ${JSON.stringify(v)} (${typeof v})`, `Write ${key}: as text; quote it if YAML reads it as a number or boolean.`);
+  }
+  if (v.length > max) throw new Rejection(`${key}: is ${v.length} characters, over the limit of ${max}`, `Shorten ${key}:.`);
+  return v;
+}
+
+/** A name in `to:` is a name, never a path. */
+export function hasPathCharacters(name: string): boolean {
+  return /[/\\\0]/.test(name) || name === '.' || name === '..' || name.includes('..');
+}
+
+function parseTo(data: Record<string, unknown>): string[] | undefined {
+  const v = data.to;
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  if (list.length === 0) throw new Rejection('to: is an empty list', 'Name at least one agent, a group, or "*".');
+  const names: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string' || item.trim() === '') {
+      throw new Rejection(`to: ${JSON.stringify(item)} is not an agent name`, 'Write to: as an agent, a group, a list of them, or "*".');
+    }
+    const name = item.trim();
+    if (hasPathCharacters(name)) {
+      throw new Rejection(`to: ${JSON.stringify(name)} contains path characters; a recipient is a name, never a path`, 'Write the agent\'s name, e.g. `to: legal`.');
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+/** Parse and check a message's bytes. Throws Rejection with what is wrong and how to fix it. */
+export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
+  const text = decodeText(bytes, maxBytes);
+  const split = splitFrontMatter(text);
+  const data = parseYamlBlock(text, split);
+  for (const key of Object.keys(data)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new Rejection(`the key ${JSON.stringify(key)} is not allowed`, 'Remove it.');
+    if (!(INPUT_KEYS as readonly string[]).includes(key) && !(STAMPED_KEYS as readonly string[]).includes(key)) {
+      throw new Rejection(`unknown key ${JSON.stringify(key)}; allowed keys: ${INPUT_KEYS.join(', ')}`, `Remove ${key}: or correct its spelling.`);
+    }
+  }
+  const priorityValue = data.priority;
+  if (priorityValue !== undefined && priorityValue !== null && !isPriority(priorityValue)) {
+    throw new Rejection(priorityProblem(priorityValue, 'priority'), `Write one of the allowed values, e.g. \`priority: high\`.`);
+  }
+  const kind = str(data, 'kind') ?? 'message';
+  if (!(MESSAGE_KINDS as readonly string[]).includes(kind)) {
+    throw new Rejection(`kind: unknown kind ${JSON.stringify(kind)}; allowed values: ${MESSAGE_KINDS.join(', ')}`, 'Write `kind: task` for a task, or leave kind: out.');
+  }
+  const task = str(data, 'task');
+  if (task !== undefined && !/^T-[1-9]\d*$/.test(task)) {
+    throw new Rejection(`task: ${JSON.stringify(task)} is not a task id like T-12`, 'Write the id the board shows, e.g. `task: T-12`.');
+  }
+  const status = str(data, 'status');
+  if (status !== undefined && !(UPDATE_STATUSES as readonly string[]).includes(status)) {
+    throw new Rejection(`status: unknown status ${JSON.stringify(status)}; allowed values: ${UPDATE_STATUSES.join(', ')}`, 'Write one of the allowed values.');
+  }
+  if (status !== undefined && task === undefined) throw new Rejection('status: is set but task: is missing', 'Name the task the update is for, e.g. `task: T-12`.');
+  if (kind === 'task' && task !== undefined) throw new Rejection('kind: task creates a new task, so it cannot also name task:', 'Leave out kind: to update an existing task, or task: to create a new one.');
+  const due = str(data, 'due', 40);
+  if (due !== undefined && Number.isNaN(Date.parse(due))) {
+    throw new Rejection(`due: ${JSON.stringify(due)} is not a date`, 'Write a date like `due: 2026-11-27` or an ISO time.');
+  }
+  const replyTo = str(data, 'reply_to', 40);
+  if (replyTo !== undefined && !/^[0-9a-z]{12}$/.test(replyTo)) {
+    throw new Rejection(`reply_to: ${JSON.stringify(replyTo)} is not a message id`, 'Copy the id: of the message you answer.');
+  }
+  const claimedFrom = data.from === undefined || data.from === null ? undefined : String(data.from);
+  return {
+    to: parseTo(data),
+    priority: (priorityValue as Priority | undefined) ?? DEFAULT_PRIORITY,
+    subject: str(data, 'subject', 200),
+    kind: kind as MessageKind,
+    due,
+    task,
+    status: status as UpdateStatus | undefined,
+    replyTo,
+    claimedFrom,
+    body: split.body,
+  };
+}
+
+export interface Stamp {
+  id: string;
+  from: string;
+  to: string[];
+  sent: string;
+  thread: string;
+  hops: number;
+  /** For a new task: its id, assigned in log order. */
+  taskId?: string;
+}
+
+/** The text that is logged and delivered: stamped keys first, then what the sender wrote. */
+export function stampMessage(draft: Draft, stamp: Stamp): string {
+  const fm: Record<string, unknown> = {
+    id: stamp.id,
+    from: stamp.from,
+    to: stamp.to.length === 1 ? stamp.to[0] : stamp.to,
+    priority: draft.priority,
+  };
+  if (draft.subject !== undefined) fm.subject = draft.subject;
+  if (draft.kind === 'task') fm.kind = 'task';
+  const task = stamp.taskId ?? draft.task;
+  if (task !== undefined) fm.task = task;
+  if (draft.status !== undefined) fm.status = draft.status;
+  if (draft.due !== undefined) fm.due = draft.due;
+  if (draft.replyTo !== undefined) fm.reply_to = draft.replyTo;
+  fm.thread = stamp.thread;
+  fm.hops = stamp.hops;
+  fm.sent = stamp.sent;
+  return `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${draft.body}`;
+}
+
+/** Read back the stamped keys of a delivered text (for `show`, BRIEF, status). */
+export function readStamped(text: string): Record<string, unknown> {
+  try {
+    return parseYamlBlock(text, splitFrontMatter(text));
+  } catch {
+    return {};
+  }
+}

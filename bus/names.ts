@@ -1,0 +1,116 @@
+/**
+ * Names of delivered inbox files: `<rank>-<priority>-<utc time>-<id>-<slug>.md`.
+ * `ls inbox/` therefore lists the most urgent mail first and, within a priority, the oldest
+ * first. The glob and the regular expression that recognise these names are derived from the
+ * priority enum, and `selfCheckNames()` proves at start-up that every name we can generate is
+ * matched by our own patterns and by none of the ignore patterns.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import micromatch from 'micromatch';
+import { PRIORITIES, rankOf, type Priority } from './priority.js';
+
+const ID_LENGTH = 12;
+const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+export const ID_PATTERN = `[0-9a-z]{${ID_LENGTH}}`;
+
+/** A fresh random message id (12 characters of [0-9a-z]). */
+export function newId(): string {
+  const bytes = randomBytes(ID_LENGTH);
+  let id = '';
+  for (const b of bytes) id += ID_ALPHABET[b % ID_ALPHABET.length];
+  return id;
+}
+
+/** An id derived from another (the bounce of a message, the alert about a copy), so a repeat finds the same name. */
+export function derivedId(kind: string, ...parts: string[]): string {
+  const digest = createHash('sha256').update([kind, ...parts].join('\0')).digest();
+  let id = '';
+  for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[digest[i]! % ID_ALPHABET.length];
+  return id;
+}
+
+export function isId(value: string): boolean {
+  return new RegExp(`^${ID_PATTERN}$`).test(value);
+}
+
+/** `2026-11-24T00:07:46.123Z` -> `20261124T000746.123Z` */
+export function fileTime(iso: string): string {
+  return iso.replace(/[-:]/g, '');
+}
+
+export function slugOf(subject: string | undefined): string {
+  const slug = (subject ?? '')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/g, '');
+  return slug || 'message';
+}
+
+export interface NameParts {
+  priority: Priority;
+  sent: string; // ISO time
+  id: string;
+  subject?: string;
+}
+
+export function inboxName(parts: NameParts): string {
+  return `${rankOf(parts.priority)}-${parts.priority}-${fileTime(parts.sent)}-${parts.id}-${slugOf(parts.subject)}.md`;
+}
+
+const PRIORITY_ALTERNATIVES = PRIORITIES.map((p) => `${rankOf(p)}-${p}`);
+
+/** The glob the scanner uses for delivered files. */
+export const INBOX_GLOB = `{${PRIORITY_ALTERNATIVES.join(',')}}-*.md`;
+
+const NAME_RE = new RegExp(
+  `^(${PRIORITY_ALTERNATIVES.join('|')})-(\\d{8}T\\d{6}\\.\\d{3}Z)-(${ID_PATTERN})-([a-z0-9-]+)\\.md$`,
+);
+
+export interface ParsedName {
+  priority: Priority;
+  sent: string;
+  id: string;
+  slug: string;
+}
+
+/** Parse a delivered file's name, or null when it is not one of ours. */
+export function parseInboxName(name: string): ParsedName | null {
+  const m = NAME_RE.exec(name);
+  if (!m) return null;
+  const priority = m[1]!.slice(2) as Priority;
+  const t = m[2]!;
+  const sent = `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13)}`;
+  return { priority, sent, id: m[3]!, slug: m[4]! };
+}
+
+/**
+ * Entries of watched directories that are never mail: dotfiles (our own staging, `mailroom
+ * send`'s temp file, editors' `.#x` locks and `.x.swp`), backups `x~`, `*.tmp`, vim's `4913`.
+ */
+export const IGNORE_GLOBS = ['.*', '*~', '*.tmp', '*.swp', '*.swx', '4913', '#*#'] as const;
+
+export function isIgnoredName(name: string): boolean {
+  return micromatch.isMatch(name, IGNORE_GLOBS as unknown as string[], { dot: true });
+}
+
+/**
+ * Start-up self-check: every name we can generate (each priority, awkward subjects) must be
+ * matched by our own glob and regular expression and by no ignore pattern. Returns problems.
+ */
+export function selfCheckNames(sampleTime: string): string[] {
+  const problems: string[] = [];
+  const subjects = [undefined, '', 'Review the operator agreement', '~~~', '.hidden', 'x'.repeat(300), 'Ünïcødé ✓'];
+  for (const priority of PRIORITIES) {
+    for (const subject of subjects) {
+      const name = inboxName({ priority, sent: sampleTime, id: derivedId('self-check', priority), subject });
+      if (!micromatch.isMatch(name, INBOX_GLOB)) problems.push(`generated name ${name} is not matched by the inbox glob ${INBOX_GLOB}`);
+      const parsed = parseInboxName(name);
+      if (!parsed || parsed.priority !== priority) problems.push(`generated name ${name} is not recognised as a ${priority} message`);
+      if (isIgnoredName(name)) problems.push(`generated name ${name} is matched by an ignore pattern (${IGNORE_GLOBS.join(' ')})`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,79 @@
+/**
+ * Delivery, exactly once per recipient, also across `kill -9`:
+ *
+ *   1. the taken file sits in bus/spool/<id>.<sender>.md ("spool"), or a person's drop in place
+ *   2. `message.accepted` is logged (with the full text), fsynced with its batch
+ *   3. per recipient: bus/staging/<id>.<recipient> is written ('wx' or rewritten while it has
+ *      one link, so never seen half-written) and hard-linked to inbox/<canonical name>.
+ *      EEXIST on the link = delivered already. A staging file with more than one link was
+ *      delivered, even if the agent since moved its copy to done/ under another name.
+ *   4. `message.delivered` is logged
+ *   5. the sender's sent/ copy is written; after a syncfs the staging and spool files go.
+ * Only a copy the agent deleted inside the window between 3 and 4 can arrive twice.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { inboxName } from './names.js';
+import type { MessageAccepted } from './events.js';
+import type { Layout } from '../workspaces/layout.js';
+
+export function spoolName(id: string, sender: string): string {
+  return `${id}.${sender}.md`;
+}
+
+export function parseSpoolName(name: string): { id: string; sender: string } | null {
+  const m = /^([0-9a-z]{12})\.([a-z][a-z0-9_-]*)\.md$/.exec(name);
+  return m ? { id: m[1]!, sender: m[2]! } : null;
+}
+
+export function copyName(e: Pick<MessageAccepted, 'priority' | 'time' | 'id' | 'subject'>): string {
+  return inboxName({ priority: e.priority, sent: e.time, id: e.id, subject: e.subject });
+}
+
+function stagingPath(layout: Layout, id: string, recipient: string) {
+  return path.join(layout.staging, `${id}.${recipient}`);
+}
+
+/** Deliver one copy. Returns true when this call created it, false when it was there already. */
+export function deliverCopy(layout: Layout, e: MessageAccepted, recipient: string): boolean {
+  const staging = stagingPath(layout, e.id, recipient);
+  const target = path.join(layout.inbox(recipient), copyName(e));
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(staging);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (st && st.nlink > 1) return false; // linked into the inbox before the crash: delivered
+  if (st) fs.writeFileSync(staging, e.text); // one link only: never visible, rewrite it whole
+  else fs.writeFileSync(staging, e.text, { flag: 'wx' });
+  try {
+    fs.linkSync(staging, target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts). */
+export function writeSentCopy(layout: Layout, e: MessageAccepted): void {
+  if (e.source === 'daemon' || e.source === 'inbox') return;
+  const tmp = path.join(layout.staging, `${e.id}.sent`);
+  fs.writeFileSync(tmp, e.text);
+  fs.renameSync(tmp, path.join(layout.sent(e.from), copyName(e)));
+}
+
+/** After `message.delivered` is durable: drop the staging files and the spool file. */
+export function finish(layout: Layout, e: Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source'>): void {
+  for (const r of e.to) unlinkQuiet(stagingPath(layout, e.id, r));
+  if (e.source === 'outbox') unlinkQuiet(path.join(layout.spool, spoolName(e.id, e.from)));
+}
+
+export function unlinkQuiet(p: string): void {
+  try {
+    fs.unlinkSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

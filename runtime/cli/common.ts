@@ -1,0 +1,65 @@
+/**
+ * What every command shares: option parsing, finding the org root, exit codes, errors.
+ * Exit codes: 0 ok (also a clean stop by SIGINT/SIGTERM); 1 a problem found or refused;
+ * 2 usage.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Layout } from '../../workspaces/layout.js';
+
+export const EXIT = Object.freeze({ ok: 0, problem: 1, usage: 2 });
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A refusal or a problem found: printed as it is, exit 1. */
+export class Problem extends Error {
+  override name = 'Problem';
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const ROOT_OPTION: Options = { root: { type: 'string' } };
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export function parse(argv: string[], options: Options, usage: string): Parsed {
+  try {
+    const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: r.values as Parsed['values'], positionals: r.positionals };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+}
+
+/** --root, or the nearest ancestor of the working directory holding mailroom.yaml. */
+export function findRoot(given: string | undefined): Layout {
+  if (given !== undefined) {
+    const layout = new Layout(given);
+    if (!fs.existsSync(layout.config)) {
+      throw new Problem(`${layout.config} does not exist; create an org with \`mailroom init ${given} --agents a,b,c\``);
+    }
+    return layout;
+  }
+  let dir = process.cwd();
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'mailroom.yaml'))) return new Layout(dir);
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new Problem('no mailroom.yaml in this directory or any parent; pass --root <dir>, or create an org with `mailroom init <dir> --agents a,b,c`');
+}
+
+export function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import { readLog, segments, LogCorrupt } from '../../bus/log.js';
+import { selfCheckNames } from '../../bus/names.js';
+import { renderBoardJson, renderBoardMd } from '../../board/render.js';
+import { formatDuration } from '../duration.js';
+import { ConfigError, loadConfig, type OrgConfig } from '../config.js';
+import { orgStatus } from '../inspect.js';
+import { foldState } from '../state.js';
+import { checkQueuedNames } from '../startup.js';
+import { OPERATOR } from '../../workspaces/layout.js';
+import { EXIT, findRoot, parse, print, printJson } from './common.js';
+
+export const usage = `mailroom doctor [--root <dir>] [--json]
+
+Check the org and say how to fix what is wrong. Exit 0 when all is well, 1 when it finds a
+problem. Checks: the config, the daemon, the event log (torn or damaged lines), the board
+against a rebuild from the log (byte for byte), mail unread past stuck_after, files waiting in
+the spool, queued files with non-canonical names, the inotify watch limit.`;
+
+interface Finding {
+  ok: boolean;
+  check: string;
+  detail: string;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  if (values.help) return print(usage), EXIT.ok;
+  const layout = findRoot(values.root as string | undefined);
+  const findings: Finding[] = [];
+  const add = (ok: boolean, check: string, detail: string) => findings.push({ ok, check, detail });
+
+  let config: OrgConfig | null = null;
+  try {
+    config = loadConfig(layout.config);
+    add(true, 'config', `${Object.keys(config.agents).length} agents, ${Object.keys(config.groups).length} groups`);
+  } catch (err) {
+    add(false, 'config', err instanceof ConfigError ? err.message : String(err));
+  }
+  const names = selfCheckNames(new Date().toISOString());
+  add(names.length === 0, 'file names', names.length ? names.join('; ') : 'every generated inbox name matches the daemon\'s own patterns');
+
+  let events = null;
+  try {
+    events = readLog(layout.events);
+    const last = segments(layout.events).at(-1);
+    const torn = last ? !fs.readFileSync(`${layout.events}/${last}`).toString('utf8').endsWith('\n') && fs.statSync(`${layout.events}/${last}`).size > 0 : false;
+    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start\` repairs it and logs the repair` : `${events.length} events`);
+  } catch (err) {
+    add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
+  }
+
+  if (events) {
+    const state = foldState(events);
+    const want = [renderBoardMd(state.board), renderBoardJson(state.board)];
+    const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
+    const same = have[0] === want[0] && have[1] === want[1];
+    const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
+    add(same || missing, 'board', same || missing ? `matches a rebuild from the log (${state.board.tasks.length} tasks)` : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again');
+    if (config) {
+      const status = orgStatus(layout, config, events, state, Date.now());
+      add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : 'no daemon is running on this org: nothing is delivered until `mailroom start` runs');
+      add(
+        status.stuck.length === 0,
+        'unread mail',
+        status.stuck.length
+          ? `${status.stuck.length} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
+          : 'nothing unread past stuck_after',
+      );
+      add(status.daemon.running || status.spool === 0, 'spool', status.spool === 0 ? 'empty' : `${status.spool} file(s) in bus/spool/ wait for a daemon: run \`mailroom start\``);
+      const queued = checkQueuedNames(layout, [...Object.keys(config.agents), OPERATOR]);
+      add(queued.length === 0, 'queued names', queued.length ? queued.join('; ') : 'every queued file name is canonical');
+      const need = Object.keys(config.agents).length * 2 + 16;
+      try {
+        const limit = Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
+        add(limit >= need, 'inotify', limit >= need ? `max_user_watches ${limit} (needs about ${need})` : `max_user_watches is ${limit}, the daemon needs about ${need}: raise it with \`sysctl fs.inotify.max_user_watches=524288\` (without it the daemon falls back to scans only)`);
+      } catch {
+        /* not Linux: nothing to say */
+      }
+      if (status.deadletter) add(true, 'dead letters', `${status.deadletter} rejected file(s) kept in bus/deadletter/ with their reasons (\`mailroom log --type message.rejected\`)`);
+    }
+  }
+
+  const problems = findings.filter((f) => !f.ok);
+  if (values.json) printJson({ ok: problems.length === 0, findings });
+  else {
+    print(findings.map((f) => `${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check}: ${f.detail}`).join('\n'));
+    print(problems.length ? `\n${problems.length} problem(s) found.` : '\nall well.');
+  }
+  return problems.length ? EXIT.problem : EXIT.ok;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * The mailroom CLI: one file per command in this folder; this file dispatches and turns
+ * errors into messages and exit codes (0 ok, 1 problem found or refused, 2 usage).
+ */
+import { ConfigError } from '../config.js';
+import { AlreadyRunning } from '../lock.js';
+import { VERSION } from '../version.js';
+import { EXIT, Problem, UsageError } from './common.js';
+
+interface Command {
+  usage: string;
+  run: (argv: string[]) => Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: () => import('./init.js'),
+  start: () => import('./start.js'),
+  send: () => import('./send.js'),
+  status: () => import('./status.js'),
+  board: () => import('./board.js'),
+  doctor: () => import('./doctor.js'),
+  show: () => import('./show.js'),
+  log: () => import('./log.js'),
+};
+
+export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
+
+Usage: mailroom <command> [options]
+
+Commands:
+  init <dir> --agents a,b,c   create an org (mailroom.yaml, workspaces, bus, board)
+  start                       run the daemon in the foreground (Ctrl-C stops it)
+  send --to <names> ...       put a message into an outbox (prints its path)
+  status [--json]             agents, unread mail, spool, dead letters, daemon
+  board [--json]              the task board, folded from the event log
+  doctor [--json]             check everything; exit 1 when something is wrong
+  show <id> [--json]          a message's full text and where it went
+  log [--json] [--tail N]     the event log
+
+Common options:
+  --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)
+  -h, --help                  help for a command: mailroom <command> --help
+
+Environment: none required. Exit codes: 0 ok, 1 a problem found or refused, 2 usage.
+
+Examples:
+  mailroom init ./org --agents maya,oliver,legal
+  mailroom start --root ./org &
+  mailroom send --root ./org --from maya --to legal --subject "Review" <<< "Sections 4-7"
+  ls ./org/workspaces/legal/inbox
+  mailroom board --root ./org --json`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(HELP + '\n');
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(VERSION + '\n');
+    return EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (mailroom --help)`);
+  const command = await load();
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`mailroom: ${err.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (err instanceof Problem || err instanceof ConfigError || err instanceof AlreadyRunning) {
+      process.stderr.write(`mailroom: ${err.message}\n`);
+      process.exitCode = EXIT.problem;
+    } else {
+      process.stderr.write(`mailroom: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = EXIT.problem;
+    }
+  },
+);

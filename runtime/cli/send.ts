@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { fileTime, newId, slugOf } from '../../bus/names.js';
+import { PRIORITIES, isPriority } from '../../bus/priority.js';
+import { OPERATOR } from '../../workspaces/layout.js';
+import { loadConfig } from '../config.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print } from './common.js';
+
+export const usage = `mailroom send --to <agent|group|*|a,b> [options] [--body <text> | < body.md]
+
+Write a message into the sender's outbox atomically (a dotfile, then a rename) and print its
+path. The daemon takes it from there. The body is --body, or standard input when it is not a
+terminal.
+
+Options:
+  --root <dir>          the org (default: nearest ancestor holding mailroom.yaml)
+  --from <agent>        whose outbox (default: operator)
+  --to <names>          agent, group, "*", or a comma-separated list
+  --subject <text>
+  --priority <p>        ${PRIORITIES.join(' | ')} (default normal)
+  --kind task           create a task on the board
+  --task T-n            update a task; with --status ${['in_progress', 'blocked', 'done', 'cancelled'].join('|')}
+  --due <date>          e.g. 2026-11-27
+  --reply-to <id>       the message this answers (joins its thread)
+
+Example:
+  mailroom send --from maya --to legal --priority high --kind task \\
+    --subject "Review the operator agreement" <<< "Sections 4-7, please."`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    {
+      root: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      subject: { type: 'string' },
+      priority: { type: 'string' },
+      kind: { type: 'string' },
+      task: { type: 'string' },
+      status: { type: 'string' },
+      due: { type: 'string' },
+      'reply-to': { type: 'string' },
+      body: { type: 'string' },
+    },
+    usage,
+  );
+  if (values.help) return print(usage), EXIT.ok;
+  const layout = findRoot(values.root as string | undefined);
+  const config = loadConfig(layout.config);
+  const from = (values.from as string | undefined) ?? OPERATOR;
+  if (from !== OPERATOR && !(from in config.agents)) {
+    throw new Problem(`--from ${from}: no such agent; agents: ${Object.keys(config.agents).join(', ')} (or ${OPERATOR})`);
+  }
+  if (values.priority !== undefined && !isPriority(values.priority)) {
+    throw new UsageError(`--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}`);
+  }
+  if (values.to === undefined && values.task === undefined) throw new UsageError(`--to is required (or --task for a task update)\n\n${usage}`);
+  let body = values.body as string | undefined;
+  if (body === undefined && !process.stdin.isTTY) body = fs.readFileSync(0, 'utf8');
+  const fm: Record<string, unknown> = {};
+  if (values.to !== undefined) {
+    const to = String(values.to).split(',').map((s) => s.trim()).filter(Boolean);
+    fm.to = to.length === 1 ? to[0] : to;
+  }
+  for (const key of ['priority', 'subject', 'kind', 'task', 'status', 'due'] as const) if (values[key] !== undefined) fm[key] = values[key];
+  if (values['reply-to'] !== undefined) fm.reply_to = values['reply-to'];
+  const text = `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body ?? ''}`;
+  const outbox = layout.outbox(from);
+  if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
+  const name = `${fileTime(new Date().toISOString())}-${slugOf(values.subject as string | undefined)}.md`;
+  const tmp = path.join(outbox, `.send-${newId()}.md`);
+  fs.writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
+  const target = path.join(outbox, name);
+  fs.renameSync(tmp, target);
+  print(target);
+  return EXIT.ok;
+}

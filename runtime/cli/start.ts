@@ -1,0 +1,28 @@
+import { Daemon } from '../daemon.js';
+import { LOG_FORMATS, Logger, type LogFormat } from '../logger.js';
+import { EXIT, UsageError, findRoot, parse, print } from './common.js';
+
+export const usage = `mailroom start [--root <dir>] [--log-format human|json]
+
+Run the daemon in the foreground: check config and queued files, recover what a crash left,
+then watch every outbox and inbox and deliver. One line per event on stderr.
+SIGINT or SIGTERM stops it cleanly (exit 0). Refuses (exit 1) on a bad config or when another
+daemon runs on the same org, naming its pid.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { root: { type: 'string' }, 'log-format': { type: 'string' } }, usage);
+  if (values.help) return print(usage), EXIT.ok;
+  const format = (values['log-format'] ?? 'human') as string;
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--log-format: allowed values: ${LOG_FORMATS.join(', ')}; got ${format}`);
+  const layout = findRoot(values.root as string | undefined);
+  process.umask(0o077);
+  const logger = new Logger(format as LogFormat);
+  const daemon = new Daemon({ root: layout.root, logger });
+  await daemon.start();
+  logger.info(`watching ${layout.root} (${Object.keys(daemon.config.agents).length} agents); stop with Ctrl-C`);
+  const stop = (signal: string) => void daemon.stop(`received ${signal}`);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  await daemon.done;
+  return daemon.exitCode;
+}

@@ -1,0 +1,42 @@
+import { formatDuration } from '../duration.js';
+import { loadConfig } from '../config.js';
+import { loadState, orgStatus, type OrgStatus } from '../inspect.js';
+import { EXIT, findRoot, parse, print, printJson } from './common.js';
+
+export const usage = `mailroom status [--root <dir>] [--json]
+
+The org at a glance: is the daemon running, each agent's unread inbox and waiting outbox, the
+oldest unread message, mail unread past stuck_after, the spool, dead letters, tasks by status.`;
+
+export function renderStatus(s: OrgStatus): string {
+  const lines: string[] = [];
+  lines.push(`org ${s.root}`);
+  lines.push(`daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : 'NOT RUNNING: start it with `mailroom start`'}`);
+  lines.push(`events: ${s.events.count} (last ${s.events.last_time ?? 'never'})   spool: ${s.spool}   dead letters: ${s.deadletter}`);
+  const tasks = Object.entries(s.tasks).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(`tasks: ${tasks || 'none'}`);
+  lines.push('');
+  const w = Math.max(5, ...s.agents.map((a) => a.name.length));
+  lines.push(`${'agent'.padEnd(w)}  inbox  outbox  oldest unread`);
+  for (const a of s.agents) {
+    const oldest = a.oldest ? `${formatDuration(a.oldest.age_ms)} (${a.oldest.priority}, ${a.oldest.id})` : '-';
+    lines.push(`${a.name.padEnd(w)}  ${String(a.inbox).padStart(5)}  ${String(a.outbox).padStart(6)}  ${oldest}`);
+  }
+  if (s.stuck.length) {
+    lines.push('', `STUCK: ${s.stuck.length} message(s) unread past stuck_after:`);
+    for (const u of s.stuck) lines.push(`  ${u.agent}: ${u.file} (${u.priority}, unread ${formatDuration(u.age_ms)})`);
+  }
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  if (values.help) return print(usage), EXIT.ok;
+  const layout = findRoot(values.root as string | undefined);
+  const config = loadConfig(layout.config);
+  const { events, state } = loadState(layout);
+  const status = orgStatus(layout, config, events, state, Date.now());
+  if (values.json) printJson(status);
+  else print(renderStatus(status));
+  return EXIT.ok;
+}

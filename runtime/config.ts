@@ -1,0 +1,187 @@
+/**
+ * mailroom.yaml: load, validate, defaults. Every option is checked in one place before any
+ * work starts; defaults live in one frozen object; every problem names the file, the key,
+ * what was found, and the allowed values.
+ */
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { PRIORITIES, isPriority, priorityProblem, type Priority } from '../bus/priority.js';
+import { MAILROOM, OPERATOR } from '../workspaces/layout.js';
+import { parseDuration } from './duration.js';
+
+export const NAME_RE = /^[a-z][a-z0-9_-]{0,39}$/;
+export const RESERVED_NAMES = [OPERATOR, MAILROOM, 'all', 'staging'] as const;
+
+export interface AgentConfig {
+  readonly name: string;
+  readonly description?: string;
+}
+
+export interface OrgConfig {
+  readonly agents: Readonly<Record<string, AgentConfig>>;
+  readonly groups: Readonly<Record<string, readonly string[]>>;
+  /** Unread mail older than this (by priority) is reported and alerted. */
+  readonly stuckAfter: Readonly<Record<Priority, number>>;
+  readonly maxMessageBytes: number;
+  /** Reconciliation scan interval. */
+  readonly scanInterval: number;
+  /** A file still held open for writing this long is dead-lettered. */
+  readonly writeGrace: number;
+}
+
+export const DEFAULTS = Object.freeze({
+  stuck_after: Object.freeze({ critical: '5m', high: '30m', normal: '4h', low: '1d' } as Record<Priority, string>),
+  max_message_bytes: 1_048_576,
+  scan_interval: '2s',
+  write_grace: '10m',
+});
+
+const TOP_KEYS = ['agents', 'groups', 'stuck_after', 'max_message_bytes', 'scan_interval', 'write_grace'] as const;
+const AGENT_KEYS = ['description'] as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+  }
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Validate a parsed document. Pure. Returns the frozen config or throws ConfigError. */
+export function validateConfig(doc: unknown, file: string): OrgConfig {
+  const problems: string[] = [];
+  const data = doc ?? {};
+  if (!isMap(data)) throw new ConfigError(file, ['the file must be a YAML mapping with agents:, groups:, ...']);
+  for (const key of Object.keys(data)) {
+    if (!(TOP_KEYS as readonly string[]).includes(key)) problems.push(`unknown key ${JSON.stringify(key)}; allowed keys: ${TOP_KEYS.join(', ')}`);
+  }
+
+  const agents: Record<string, AgentConfig> = {};
+  const rawAgents = data.agents ?? {};
+  if (Array.isArray(rawAgents)) {
+    problems.push('agents: must be a map keyed by agent name (agents: { legal: {}, cfo: {} }), not a list');
+  } else if (!isMap(rawAgents)) {
+    problems.push('agents: must be a map keyed by agent name');
+  } else {
+    for (const [name, raw] of Object.entries(rawAgents)) {
+      if (!NAME_RE.test(name)) problems.push(`agents.${name}: an agent name is lowercase letters, digits, - and _, starting with a letter (at most 40)`);
+      if ((RESERVED_NAMES as readonly string[]).includes(name)) problems.push(`agents.${name}: "${name}" is reserved; choose another name`);
+      const a = raw ?? {};
+      if (!isMap(a)) {
+        problems.push(`agents.${name}: must be a map of settings (or {}), got ${JSON.stringify(a)}`);
+        continue;
+      }
+      for (const key of Object.keys(a)) {
+        if (!(AGENT_KEYS as readonly string[]).includes(key)) problems.push(`agents.${name}.${key}: unknown key; allowed keys: ${AGENT_KEYS.join(', ')}`);
+      }
+      if (a.description !== undefined && typeof a.description !== 'string') problems.push(`agents.${name}.description: must be text`);
+      agents[name] = Object.freeze({ name, description: a.description as string | undefined });
+    }
+  }
+
+  const groups: Record<string, string[]> = {};
+  const rawGroups = data.groups ?? {};
+  if (!isMap(rawGroups)) {
+    problems.push('groups: must be a map from group name to a list of agents');
+  } else {
+    for (const [name, members] of Object.entries(rawGroups)) {
+      if (!NAME_RE.test(name)) problems.push(`groups.${name}: a group name is lowercase letters, digits, - and _, starting with a letter`);
+      if (name in agents) problems.push(`groups.${name}: an agent has the same name; a name in to: must mean one thing`);
+      if ((RESERVED_NAMES as readonly string[]).includes(name)) problems.push(`groups.${name}: "${name}" is reserved`);
+      if (!Array.isArray(members) || members.length === 0) {
+        problems.push(`groups.${name}: must be a non-empty list of agent names`);
+        continue;
+      }
+      for (const m of members) {
+        if (typeof m !== 'string' || !(m in agents)) problems.push(`groups.${name}: ${JSON.stringify(m)} is not a configured agent; agents: ${Object.keys(agents).join(', ') || '(none)'}`);
+      }
+      groups[name] = Object.freeze([...new Set(members as string[])]) as string[];
+    }
+  }
+
+  const stuckAfter = {} as Record<Priority, number>;
+  const rawStuck = data.stuck_after ?? {};
+  if (!isMap(rawStuck)) {
+    problems.push(`stuck_after: must be a map from priority (${PRIORITIES.join(', ')}) to a duration such as 30m`);
+  } else {
+    for (const [key, value] of Object.entries(rawStuck)) {
+      if (!isPriority(key)) {
+        problems.push(priorityProblem(key, 'stuck_after'));
+        continue;
+      }
+      const ms = parseDuration(value);
+      if (ms === null || ms <= 0) problems.push(`stuck_after.${key}: ${JSON.stringify(value)} is not a duration; write e.g. 30s, 5m, 4h, 1d`);
+      else stuckAfter[key] = ms;
+    }
+  }
+  for (const p of PRIORITIES) stuckAfter[p] ??= parseDuration(DEFAULTS.stuck_after[p])!;
+
+  let maxMessageBytes: number = DEFAULTS.max_message_bytes;
+  if (data.max_message_bytes !== undefined) {
+    const v = data.max_message_bytes;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 64) problems.push(`max_message_bytes: must be a whole number of bytes from 64 up, got ${JSON.stringify(v)}`);
+    else maxMessageBytes = v;
+  }
+  const durationOption = (key: 'scan_interval' | 'write_grace', min: number): number => {
+    const raw = data[key] ?? DEFAULTS[key];
+    const ms = parseDuration(raw);
+    if (ms === null || ms < min) {
+      problems.push(`${key}: must be a duration of at least ${min}ms (e.g. ${DEFAULTS[key]}), got ${JSON.stringify(raw)}`);
+      return parseDuration(DEFAULTS[key])!;
+    }
+    return ms;
+  };
+  const scanInterval = durationOption('scan_interval', 100);
+  const writeGrace = durationOption('write_grace', 1000);
+
+  if (problems.length) throw new ConfigError(file, problems);
+  return Object.freeze({
+    agents: Object.freeze(agents),
+    groups: Object.freeze(groups),
+    stuckAfter: Object.freeze(stuckAfter),
+    maxMessageBytes,
+    scanInterval,
+    writeGrace,
+  });
+}
+
+export function parseConfigText(text: string, file: string): OrgConfig {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 20, prettyErrors: true });
+  } catch (err) {
+    throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return validateConfig(doc, file);
+}
+
+export function loadConfig(file: string): OrgConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [code === 'ENOENT' ? 'no such file; create an org with `mailroom init <dir> --agents a,b,c`' : `cannot read: ${(err as Error).message}`]);
+  }
+  return parseConfigText(text, file);
+}
+
+/** The text `mailroom init` writes. */
+export function initialConfigText(agents: string[]): string {
+  const doc = new YAML.Document({
+    agents: Object.fromEntries(agents.map((a) => [a, {}])),
+    groups: {},
+    stuck_after: { ...DEFAULTS.stuck_after },
+  });
+  doc.commentBefore =
+    ' mailroom org. Agents are a map keyed by name (never a list).\n' +
+    ' groups: { leads: [maya, oliver] } lets `to: leads` reach several agents.\n' +
+    ` stuck_after: unread mail older than this, per priority (${PRIORITIES.join(', ')}), is alerted.`;
+  return doc.toString({ lineWidth: 0 });
+}

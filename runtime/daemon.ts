@@ -1,0 +1,608 @@
+/**
+ * The daemon: wake -> take -> log -> deliver -> render, one batch at a time.
+ *
+ * Message lifecycle (see bus/spool.ts for the exactly-once argument):
+ *   outbox/<name> --rename--> bus/spool/<id>.<sender>.md --decide--> staged events
+ *   --commit (fdatasync)--> inbox copies (staging + link), sent/ copy --> message.delivered
+ *   --commit--> board render --> after one syncfs: staging and spool files removed.
+ *   A person's drop into an inbox is decided in place, linked to its canonical name, and
+ *   the dropped file is removed before `message.delivered`.
+ *   A rejection is committed (message.rejected + the bounce's message.accepted) before the
+ *   original moves to bus/deadletter/.
+ * Timers: the reconciliation scan (scan_interval), the readiness re-check (250 ms while some
+ * file is still being written), the unread-mail check (with each scan).
+ * The daemon never dies of bad input: every per-file failure becomes a rejection or a retry.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { derivedId, isIgnoredName, newId, parseInboxName, selfCheckNames } from '../bus/names.js';
+import { Rejection } from '../bus/rejection.js';
+import type { BusEvent, MessageAccepted, MessageRejected, NewEvent } from '../bus/events.js';
+import { EventLog } from '../bus/log.js';
+import { bounceEvent, bounceId, keep, keptName } from '../bus/deadletter.js';
+import { copyName, deliverCopy, finish, parseSpoolName, spoolName, unlinkQuiet, writeSentCopy } from '../bus/spool.js';
+import { stampMessage } from '../bus/message.js';
+import { renderBoardJson, renderBoardMd, renderBrief } from '../board/render.js';
+import { Layout, MAILROOM, OPERATOR, mailboxOf } from '../workspaces/layout.js';
+import { ensureOrgDirs } from '../workspaces/create.js';
+import { loadConfig, type OrgConfig } from './config.js';
+import { decide, type Incoming } from './dispatch.js';
+import { acquireDaemonLock } from './lock.js';
+import { Logger } from './logger.js';
+import { alertKey, applyToState, foldState, type BusState } from './state.js';
+import { Wakeups } from './watch.js';
+import { sweepWriters, type WriterSweep } from './writers.js';
+import { formatDuration } from './duration.js';
+import { checkQueuedNames } from './startup.js';
+import { VERSION } from './version.js';
+import writeFileAtomic from 'write-file-atomic';
+
+const BATCH_LIMIT = 256;
+const RECHECK_MS = 250;
+/** Where /proc cannot tell whether a file is still being written: wait until it is unchanged this long. */
+const STABILITY_MS = 2000;
+export const MAX_HOPS = 25;
+
+export interface DaemonOptions {
+  root: string;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+interface Waiting {
+  since: number;
+  size: number;
+  mtimeMs: number;
+  stableSince: number;
+}
+
+type Action =
+  | { kind: 'deliver'; event: MessageAccepted; origin?: string }
+  | { kind: 'keep'; from: string; rejected: MessageRejected; place: string; bounce: MessageAccepted };
+
+export class Daemon {
+  readonly layout: Layout;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+  config!: OrgConfig;
+  state!: BusState;
+  private log!: EventLog;
+  private wakeups!: Wakeups;
+  private release: (() => void) | null = null;
+  private readonly candidates = new Set<string>();
+  private readonly waiting = new Map<string, Waiting>();
+  private running = false;
+  private stopping = false;
+  private scheduled = false;
+  private timers: NodeJS.Timeout[] = [];
+  private recheck: NodeJS.Timeout | null = null;
+  private boardDirty = true;
+  private readonly briefs = new Map<string, string>();
+  private toFinish: Array<Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source'>> = [];
+  private syncing: Promise<void> | null = null;
+  private idle: Array<() => void> = [];
+  private stopped!: Promise<void>;
+  private resolveStopped!: () => void;
+
+  constructor(opts: DaemonOptions) {
+    this.layout = new Layout(opts.root);
+    this.logger = opts.logger;
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Start-up: lock, config, checks, replay, recovery, watchers, first scan. Throws on a refusal. */
+  async start(): Promise<void> {
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+    this.config = loadConfig(this.layout.config);
+    const problems = selfCheckNames(this.now());
+    if (problems.length) throw new Error(`file-name self-check failed:\n  - ${problems.join('\n  - ')}`);
+    this.release = await acquireDaemonLock(this.layout, (err) => {
+      this.logger.warn(`the daemon lock was compromised (${err.message}); stopping so that two daemons never write one log`);
+      void this.stop('lock compromised', 1);
+    });
+    try {
+      const created = ensureOrgDirs(this.layout, Object.keys(this.config.agents));
+      for (const a of created) this.logger.info(`created workspace for ${a}`);
+      const queued = checkQueuedNames(this.layout, [...Object.keys(this.config.agents), OPERATOR]);
+      if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
+      this.log = new EventLog(this.layout.events);
+      this.state = foldState(this.log.open());
+      if (this.log.repair) {
+        const r = this.log.repair;
+        this.emit({ time: this.now(), type: 'log.repaired', segment: r.segment, droppedBytes: r.droppedBytes, note: `cut a torn last line of ${r.droppedBytes} bytes (a write interrupted by a crash)` });
+      }
+      this.emit({ time: this.now(), type: 'daemon.started', pid: process.pid, version: VERSION });
+      this.commit();
+      this.recover();
+      this.render();
+      this.wakeups = new Wakeups({
+        dirs: this.watchedDirs(),
+        onPath: (p) => this.hint(p),
+        onError: (err) => {
+          this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
+          void this.scan();
+        },
+      });
+      await this.wakeups.start();
+      await this.scan();
+      this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
+    } catch (err) {
+      this.release?.();
+      this.release = null;
+      throw err;
+    }
+  }
+
+  /** Resolves when the daemon has stopped. */
+  get done(): Promise<void> {
+    return this.stopped;
+  }
+
+  exitCode = 0;
+
+  async stop(reason: string, code = 0): Promise<void> {
+    if (this.stopping) return this.stopped;
+    this.stopping = true;
+    this.exitCode = code;
+    for (const t of this.timers) clearInterval(t);
+    if (this.recheck) clearTimeout(this.recheck);
+    await this.wakeups?.close();
+    while (this.running) await new Promise<void>((r) => this.idle.push(r));
+    try {
+      await this.flushFinishes();
+      this.emit({ time: this.now(), type: 'daemon.stopped', pid: process.pid, reason });
+      this.commit();
+      this.log.close();
+    } finally {
+      this.release?.();
+      this.release = null;
+      this.resolveStopped();
+    }
+  }
+
+  private watchedDirs(): string[] {
+    const agents = Object.keys(this.config.agents);
+    return [...agents.flatMap((a) => [this.layout.outbox(a), this.layout.inbox(a)]), this.layout.outbox(OPERATOR)];
+  }
+
+  // --- events -------------------------------------------------------------------------
+
+  private emitted: BusEvent[] = [];
+
+  private emit(e: NewEvent): BusEvent {
+    const event = this.log.stage(e);
+    applyToState(this.state, event);
+    this.emitted.push(event);
+    if (event.type === 'message.accepted' && event.task) this.boardDirty = true;
+    return event;
+  }
+
+  /** Group commit: one write and one fdatasync for everything staged; then tell the log reader. */
+  private commit(): void {
+    this.log.commit();
+    const events = this.emitted;
+    this.emitted = [];
+    for (const e of events) this.logger.event(e);
+  }
+
+  // --- wake-ups -----------------------------------------------------------------------
+
+  hint(file: string): void {
+    if (this.stopping) return;
+    this.candidates.add(file);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running || this.stopping) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async scan(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const entries = await this.wakeups.scan();
+      for (const e of entries) {
+        const box = mailboxOf(this.layout, e);
+        if (box?.box === 'inbox' && parseInboxName(box.name)) continue; // delivered already
+        this.candidates.add(e);
+      }
+      this.checkUnread(entries);
+      this.schedule();
+    } catch (err) {
+      this.logger.warn(`scan failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running || this.stopping) return;
+    this.running = true;
+    try {
+      while (this.candidates.size > 0 && !this.stopping) {
+        const batch: string[] = [];
+        for (const c of this.candidates) {
+          batch.push(c);
+          this.candidates.delete(c);
+          if (batch.length >= BATCH_LIMIT) break;
+        }
+        try {
+          this.runBatch(batch);
+        } catch (err) {
+          // An I/O failure outside any one file (disk full, permissions): say so loudly, keep going.
+          this.logger.warn(`batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`);
+        }
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.running = false;
+      for (const r of this.idle.splice(0)) r();
+    }
+    if (this.waiting.size > 0 && !this.recheck && !this.stopping) {
+      this.recheck = setTimeout(() => {
+        this.recheck = null;
+        for (const p of this.waiting.keys()) this.candidates.add(p);
+        this.schedule();
+      }, RECHECK_MS);
+    }
+  }
+
+  // --- one batch ----------------------------------------------------------------------
+
+  private runBatch(paths: string[]): void {
+    const actions: Action[] = [];
+    let sweep: WriterSweep | null = null;
+    const writers = () => (sweep ??= sweepWriters(this.layout.root + path.sep));
+    for (const p of paths) {
+      try {
+        const action = this.consider(p, writers);
+        if (action) actions.push(...action);
+      } catch (err) {
+        this.logger.warn(`could not take ${this.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`);
+      }
+    }
+    this.commit();
+    this.act(actions);
+  }
+
+  /** Decide about one path. Returns what to do once the decision is committed. */
+  private consider(p: string, writers: () => WriterSweep): Action[] | null {
+    const where = mailboxOf(this.layout, p);
+    if (where) {
+      if (isIgnoredName(where.name)) return null;
+      const known = where.agent === OPERATOR || where.agent in this.config.agents;
+      if (!known) return null;
+      if (where.box === 'outbox') return this.considerOutbox(p, where.agent, where.name, writers);
+      if (where.box === 'inbox' && where.agent !== OPERATOR) return this.considerInbox(p, where.agent, where.name, writers);
+      return null;
+    }
+    if (path.dirname(p) === this.layout.spool) {
+      const s = parseSpoolName(path.basename(p));
+      if (s) return this.considerSpool(p, s.id, s.sender, path.basename(p));
+    }
+    return null;
+  }
+
+  private lstat(p: string): fs.Stats | null {
+    try {
+      return fs.lstatSync(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Is a regular file complete? 'ready', 'wait', or a Rejection when it has been written to for too long. */
+  private readiness(p: string, st: fs.Stats, writers: () => WriterSweep): 'ready' | 'wait' | Rejection {
+    const now = Date.now();
+    const prev = this.waiting.get(p);
+    const sweep = writers();
+    let busy = sweep.open.has(p);
+    if (!busy && !sweep.complete && st.uid !== process.getuid?.()) {
+      // /proc cannot see the writer: fall back to a stability window.
+      const stableSince = prev && prev.size === st.size && prev.mtimeMs === st.mtimeMs ? prev.stableSince : now;
+      busy = now - stableSince < STABILITY_MS;
+      if (busy) this.waiting.set(p, { since: prev?.since ?? now, size: st.size, mtimeMs: st.mtimeMs, stableSince });
+    } else if (busy) {
+      this.waiting.set(p, { since: prev?.since ?? now, size: st.size, mtimeMs: st.mtimeMs, stableSince: now });
+    }
+    if (!busy) {
+      this.waiting.delete(p);
+      return 'ready';
+    }
+    const since = this.waiting.get(p)!.since;
+    if (now - since > this.config.writeGrace) {
+      this.waiting.delete(p);
+      return new Rejection(
+        `the file was still open for writing after ${formatDuration(now - since)} (write_grace is ${formatDuration(this.config.writeGrace)})`,
+        'Write the file elsewhere and move it into the outbox when it is complete (mv is atomic), or close the program that holds it open.',
+      );
+    }
+    return 'wait';
+  }
+
+  private considerOutbox(p: string, agent: string, name: string, writers: () => WriterSweep): Action[] | null {
+    const st = this.lstat(p);
+    if (!st) return null;
+    if (st.isFile()) {
+      const r = this.readiness(p, st, writers);
+      if (r === 'wait') return null;
+      if (r instanceof Rejection) return this.takeAndReject(p, agent, name, r);
+    }
+    const id = newId();
+    const spooled = path.join(this.layout.spool, spoolName(id, agent));
+    try {
+      fs.renameSync(p, spooled); // the take: atomic; a second look finds nothing
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw new Error(`${this.layout.rel(p)} is on another filesystem than bus/spool; keep the whole org on one filesystem`);
+      throw err;
+    }
+    return this.considerSpool(spooled, id, agent, name);
+  }
+
+  private takeAndReject(p: string, agent: string, name: string, r: Rejection): Action[] | null {
+    const id = newId();
+    const spooled = path.join(this.layout.spool, spoolName(id, agent));
+    fs.renameSync(p, spooled);
+    return [this.reject(spooled, id, agent, 'outbox', name, r, `workspaces/${agent}/outbox/`)];
+  }
+
+  /** A file in the spool: decide from its bytes (never following a link). */
+  private considerSpool(spooled: string, id: string, sender: string, origin: string): Action[] | null {
+    const known = this.state.threads.has(id) || this.state.rejected.has(id);
+    if (known) return null; // handled by recovery
+    const place = `workspaces/${sender}/outbox/`;
+    const read = this.readEntry(spooled);
+    if (read instanceof Rejection) return [this.reject(spooled, id, sender, 'outbox', origin, read, place)];
+    return this.accept({ bytes: read.bytes, sender, source: 'outbox', origin }, id, spooled, place);
+  }
+
+  private considerInbox(p: string, agent: string, name: string, writers: () => WriterSweep): Action[] | null {
+    if (parseInboxName(name)) return null; // a delivered copy
+    if (name === 'attachments') return null;
+    const st = this.lstat(p);
+    if (!st) return null;
+    const place = `workspaces/${agent}/inbox/ (dropped by a person)`;
+    if (st.isFile()) {
+      const r = this.readiness(p, st, writers);
+      if (r === 'wait') return null;
+      if (r instanceof Rejection) return [this.reject(p, newId(), OPERATOR, 'inbox', name, r, place, st.ino)];
+    }
+    const id = newId();
+    const read = this.readEntry(p);
+    if (read instanceof Rejection) return [this.reject(p, id, OPERATOR, 'inbox', name, read, place, st.ino)];
+    return this.accept({ bytes: read.bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino }, id, p, place);
+  }
+
+  /** Read a regular file without following links; anything else is a Rejection that names what it is. */
+  private readEntry(p: string): { bytes: Buffer } | Rejection {
+    const st = fs.lstatSync(p);
+    if (!st.isFile()) {
+      const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe (fifo)' : st.isSocket() ? 'a socket' : 'a device or special file';
+      return new Rejection(`${what} is where a message file belongs; mailroom never follows or reads through it`, 'Put a regular markdown file there (cp the content, do not link it).');
+    }
+    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const size = fs.fstatSync(fd).size;
+      const limit = this.config.maxMessageBytes;
+      const buf = Buffer.alloc(Math.min(size, limit + 1));
+      let got = 0;
+      while (got < buf.length) {
+        const n = fs.readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (size > limit) {
+        return new Rejection(`the file is ${size} bytes, over the limit of ${limit} bytes (max_message_bytes)`, 'Split it, or raise max_message_bytes in mailroom.yaml.');
+      }
+      return { bytes: buf.subarray(0, got) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private accept(input: Incoming, id: string, at: string, place: string): Action[] {
+    try {
+      const fields = decide(input, { config: this.config, board: this.state.board, threads: this.state.threads, maxHops: MAX_HOPS }, id, this.now());
+      const event = this.emit(fields) as MessageAccepted;
+      return [{ kind: 'deliver', event, origin: input.source === 'inbox' ? at : undefined }];
+    } catch (err) {
+      if (!(err instanceof Rejection)) throw err;
+      return [this.reject(at, id, input.sender, input.source, input.origin, err, place, input.originIno)];
+    }
+  }
+
+  private reject(at: string, id: string, sender: string, source: 'outbox' | 'inbox', origin: string, r: Rejection, place: string, originIno?: number): Action {
+    const fields: Omit<MessageRejected, 'seq'> = {
+      time: this.now(),
+      type: 'message.rejected',
+      id,
+      from: sender,
+      source,
+      origin,
+      ...(originIno !== undefined ? { originIno } : {}),
+      reason: r.reason,
+      fix: r.fix,
+      kept: `bus/deadletter/${keptName(id, origin)}`,
+      bounce: bounceId(id),
+    };
+    const rejected = this.emit(fields) as MessageRejected;
+    const bounce = this.emit(bounceEvent(fields, place)) as MessageAccepted;
+    return { kind: 'keep', from: at, rejected, place, bounce };
+  }
+
+  /** After the decisions are durable: move rejected files, deliver copies, log deliveries. */
+  private act(actions: Action[]): void {
+    const delivered: MessageAccepted[] = [];
+    for (const a of actions) {
+      try {
+        if (a.kind === 'keep') {
+          keep(this.layout.deadletter, a.from, a.rejected, a.place);
+          delivered.push(this.deliver(a.bounce));
+        } else {
+          delivered.push(this.deliver(a.event, a.origin));
+        }
+      } catch (err) {
+        this.logger.warn(`delivery step failed (${(err as Error).message}); it is retried from the log at the next start`);
+      }
+    }
+    for (const e of delivered) this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+    this.commit();
+    for (const e of delivered) this.toFinish.push(e);
+    this.render();
+    this.scheduleFinish();
+  }
+
+  private deliver(e: MessageAccepted, origin?: string): MessageAccepted {
+    for (const r of e.to) deliverCopy(this.layout, e, r);
+    if (e.source === 'inbox' && origin) {
+      const st = this.lstat(origin);
+      if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(origin);
+    }
+    writeSentCopy(this.layout, e);
+    return e;
+  }
+
+  // --- finishing: one syncfs, then remove staging and spool files ---------------------
+
+  private scheduleFinish(): void {
+    if (this.syncing || this.toFinish.length === 0) return;
+    const batch = this.toFinish;
+    this.toFinish = [];
+    this.syncing = new Promise<void>((resolve) => {
+      execFile('sync', ['-f', this.layout.root], (err) => {
+        if (err) this.logger.warn(`syncfs failed (${err.message}); staging files are kept until the next start`);
+        else for (const e of batch) finish(this.layout, e);
+        this.syncing = null;
+        resolve();
+        this.scheduleFinish();
+      });
+    });
+  }
+
+  private async flushFinishes(): Promise<void> {
+    while (this.syncing || this.toFinish.length) {
+      this.scheduleFinish();
+      await this.syncing;
+    }
+  }
+
+  // --- recovery -----------------------------------------------------------------------
+
+  /** Finish whatever a crash interrupted, using the log as the record of what was decided. */
+  private recover(): void {
+    const s = this.state;
+    // Rejections whose original did not reach the dead-letter folder yet.
+    for (const r of s.rejected.values()) {
+      const from = r.source === 'outbox' ? path.join(this.layout.spool, spoolName(r.id, r.from)) : null;
+      if (from && this.lstat(from)) keep(this.layout.deadletter, from, r, `workspaces/${r.from}/outbox/`);
+    }
+    for (const r of s.rejected.values()) {
+      if (r.source !== 'inbox' || r.originIno === undefined) continue;
+      // A person's drop rejected in place: move it if that very file is still there.
+      for (const agent of Object.keys(this.config.agents)) {
+        const p = path.join(this.layout.inbox(agent), r.origin);
+        const st = this.lstat(p);
+        if (st && st.ino === r.originIno) keep(this.layout.deadletter, p, r, `workspaces/${agent}/inbox/`);
+      }
+    }
+    // Accepted, not yet delivered: deliver again (a repeat finds the copies by name).
+    const pending = [...s.undelivered.values()];
+    const delivered: MessageAccepted[] = [];
+    for (const e of pending) {
+      const origin = e.source === 'inbox' && e.origin ? path.join(this.layout.inbox(e.to[0]!), e.origin) : undefined;
+      delivered.push(this.deliver(e, origin));
+    }
+    for (const e of delivered) this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+    this.commit();
+    if (pending.length) this.logger.info(`recovered ${pending.length} message(s) accepted before a stop but not yet delivered`);
+    // Debris: staging files of finished messages; spool files of delivered ones; spool files never decided.
+    for (const name of fs.readdirSync(this.layout.staging)) {
+      const id = name.split('.')[0]!;
+      if (!s.undelivered.has(id)) unlinkQuiet(path.join(this.layout.staging, name));
+    }
+    for (const name of fs.readdirSync(this.layout.spool)) {
+      const sp = parseSpoolName(name);
+      const p = path.join(this.layout.spool, name);
+      if (!sp) {
+        this.logger.warn(`bus/spool/${name} is not a spool file of mailroom's; it is left alone`);
+        continue;
+      }
+      if (s.threads.has(sp.id)) unlinkQuiet(p);
+      else if (!s.rejected.has(sp.id)) this.candidates.add(p);
+    }
+  }
+
+  // --- unread mail --------------------------------------------------------------------
+
+  private checkUnread(entries: string[]): void {
+    void entries;
+    const now = this.clock().getTime();
+    const alerts: MessageAccepted[] = [];
+    for (const agent of Object.keys(this.config.agents)) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(this.layout.inbox(agent));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const parsed = parseInboxName(name);
+        if (!parsed) continue;
+        const age = now - Date.parse(parsed.sent);
+        if (age <= this.config.stuckAfter[parsed.priority]) continue;
+        if (this.state.alerted.has(alertKey(parsed.id, agent))) continue;
+        const id = derivedId('alert', parsed.id, agent);
+        const time = this.now();
+        const subject = `Unread for ${formatDuration(age)}: ${agent} has not read ${parsed.id}`;
+        const body = [
+          '',
+          `**${agent}** has had \`workspaces/${agent}/inbox/${name}\` (priority ${parsed.priority}) unread for ${formatDuration(age)}, longer than stuck_after.${parsed.priority} (${formatDuration(this.config.stuckAfter[parsed.priority])}).`,
+          '',
+          `See it with \`mailroom show ${parsed.id}\`. If ${agent} is external, check whatever reads its inbox; once handled, the agent moves the file to \`done/\`.`,
+          '',
+        ].join('\n');
+        const text = stampMessage({ to: [OPERATOR], priority: 'high', subject, kind: 'message', body }, { id, from: MAILROOM, to: [OPERATOR], sent: time, thread: parsed.id, hops: 0 });
+        const event = this.emit({ time, type: 'message.accepted', id, from: MAILROOM, to: [OPERATOR], priority: 'high', subject, kind: 'message', thread: parsed.id, hops: 0, source: 'daemon', text }) as MessageAccepted;
+        this.emit({ time, type: 'alert.sent', id, message: parsed.id, agent, age });
+        alerts.push(event);
+      }
+    }
+    if (alerts.length === 0) return;
+    this.commit();
+    this.act(alerts.map((event) => ({ kind: 'deliver' as const, event })));
+  }
+
+  // --- rendering ----------------------------------------------------------------------
+
+  private render(): void {
+    if (!this.boardDirty) return;
+    this.boardDirty = false;
+    const board = this.state.board;
+    try {
+      writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board), { fsync: false });
+      writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board), { fsync: false });
+      for (const agent of Object.keys(this.config.agents)) {
+        const text = renderBrief(board, agent);
+        if (this.briefs.get(agent) === text) continue;
+        writeFileAtomic.sync(this.layout.brief(agent), text, { fsync: false });
+        this.briefs.set(agent, text);
+      }
+    } catch (err) {
+      this.boardDirty = true;
+      this.logger.warn(`could not render the board: ${(err as Error).message}`);
+    }
+  }
+
+  /** Copy name for a delivered event (used by tests and `show`). */
+  static copyName = copyName;
+}

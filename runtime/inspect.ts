@@ -1,0 +1,92 @@
+/**
+ * Read-only views for the CLI (status, doctor, show, board): the log replayed and the
+ * mailboxes listed. Works whether or not a daemon is running.
+ */
+import fs from 'node:fs';
+import { readLog } from '../bus/log.js';
+import { parseInboxName, isIgnoredName } from '../bus/names.js';
+import type { Priority } from '../bus/priority.js';
+import type { BusEvent } from '../bus/events.js';
+import { OPERATOR, type Layout } from '../workspaces/layout.js';
+import type { OrgConfig } from './config.js';
+import { runningDaemon } from './lock.js';
+import { foldState, type BusState } from './state.js';
+
+export interface UnreadMail {
+  agent: string;
+  id: string;
+  file: string;
+  priority: Priority;
+  sent: string;
+  age_ms: number;
+  stuck: boolean;
+}
+
+export interface AgentStatus {
+  name: string;
+  inbox: number;
+  outbox: number;
+  oldest: UnreadMail | null;
+}
+
+export interface OrgStatus {
+  root: string;
+  daemon: { running: boolean; pid: number | null };
+  agents: AgentStatus[];
+  stuck: UnreadMail[];
+  spool: number;
+  deadletter: number;
+  events: { count: number; last_seq: number; last_time: string | null };
+  tasks: Record<string, number>;
+}
+
+function list(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((n) => !isIgnoredName(n));
+  } catch {
+    return [];
+  }
+}
+
+export function unreadMail(layout: Layout, config: OrgConfig, agent: string, now: number): UnreadMail[] {
+  const out: UnreadMail[] = [];
+  for (const name of list(layout.inbox(agent))) {
+    const p = parseInboxName(name);
+    if (!p) continue;
+    const age = now - Date.parse(p.sent);
+    out.push({ agent, id: p.id, file: `workspaces/${agent}/inbox/${name}`, priority: p.priority, sent: p.sent, age_ms: age, stuck: agent !== OPERATOR && age > config.stuckAfter[p.priority] });
+  }
+  return out.sort((a, b) => a.sent.localeCompare(b.sent));
+}
+
+export function loadEvents(layout: Layout): BusEvent[] {
+  return readLog(layout.events);
+}
+
+export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[], state: BusState, now: number): OrgStatus {
+  const agents: AgentStatus[] = [];
+  const stuck: UnreadMail[] = [];
+  for (const name of [...Object.keys(config.agents), OPERATOR]) {
+    const unread = unreadMail(layout, config, name, now);
+    stuck.push(...unread.filter((u) => u.stuck));
+    agents.push({ name, inbox: unread.length, outbox: list(layout.outbox(name)).length, oldest: unread[0] ?? null });
+  }
+  const tasks: Record<string, number> = {};
+  for (const t of state.board.tasks) tasks[t.status] = (tasks[t.status] ?? 0) + 1;
+  const pid = runningDaemon(layout);
+  return {
+    root: layout.root,
+    daemon: { running: pid !== null, pid },
+    agents,
+    stuck,
+    spool: list(layout.spool).length,
+    deadletter: list(layout.deadletter).filter((n) => !n.endsWith('.reason.md')).length,
+    events: { count: events.length, last_seq: state.lastSeq, last_time: state.lastTime },
+    tasks,
+  };
+}
+
+export function loadState(layout: Layout): { events: BusEvent[]; state: BusState } {
+  const events = loadEvents(layout);
+  return { events, state: foldState(events) };
+}

@@ -1,0 +1,49 @@
+/**
+ * One line per event on stderr: human by default, JSON lines with `--log-format json`.
+ * Observers never crash the loop: a failing write is swallowed.
+ */
+import type { BusEvent } from '../bus/events.js';
+
+export const LOG_FORMATS = ['human', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export function describeEvent(e: BusEvent): string {
+  switch (e.type) {
+    case 'message.accepted': {
+      const what = e.kind === 'task' ? `task ${e.task}` : e.task ? `${e.task} ${e.status ?? 'note'}` : 'message';
+      return `accepted  ${e.id} ${e.from} -> ${e.to.join(',')} [${e.priority}] ${what}${e.subject ? ` "${e.subject}"` : ''}`;
+    }
+    case 'message.delivered':
+      return `delivered ${e.id} to ${e.to.join(',')}`;
+    case 'message.rejected':
+      return `rejected  ${e.id} ${e.origin} from ${e.from}: ${e.reason} (kept as ${e.kept}, bounce ${e.bounce})`;
+    case 'alert.sent':
+      return `alert     ${e.message} unread by ${e.agent} for ${Math.round(e.age / 1000)}s (alert ${e.id} to operator)`;
+    case 'daemon.started':
+      return `started   pid ${e.pid} (mailroom ${e.version})`;
+    case 'daemon.stopped':
+      return `stopped   pid ${e.pid}: ${e.reason}`;
+    case 'log.repaired':
+      return `repaired  ${e.segment}: ${e.note}`;
+  }
+}
+
+export class Logger {
+  constructor(private readonly format: LogFormat = 'human') {}
+  event(e: BusEvent) {
+    this.write(this.format === 'json' ? JSON.stringify(e) : `${e.time.slice(11, 23)} ${describeEvent(e)}`);
+  }
+  info(msg: string) {
+    this.write(this.format === 'json' ? JSON.stringify({ time: new Date().toISOString(), level: 'info', msg }) : `mailroom: ${msg}`);
+  }
+  warn(msg: string) {
+    this.write(this.format === 'json' ? JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg }) : `mailroom: warning: ${msg}`);
+  }
+  private write(line: string) {
+    try {
+      process.stderr.write(line + '\n');
+    } catch {
+      /* never crash on logging */
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Start-up checks over queued files: a file in an inbox whose name has the shape of a
+ * delivered message (`<rank>-<word>-<time>-...`) but a priority or rank that is not
+ * canonical means some other component wrote names the daemon does not recognise (the
+ * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file.
+ */
+import fs from 'node:fs';
+import { allowedPriorities } from '../bus/priority.js';
+import { parseInboxName } from '../bus/names.js';
+import type { Layout } from '../workspaces/layout.js';
+
+const SHAPE = /^(\d+)-([A-Za-z0-9]+)-\d{8}T/;
+
+export function checkQueuedNames(layout: Layout, agents: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const agent of agents) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(layout.inbox(agent));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = SHAPE.exec(name);
+      if (!m || parseInboxName(name)) continue;
+      problems.push(
+        `workspaces/${agent}/inbox/${name}: the name says rank ${m[1]} priority "${m[2]}", which is not canonical (allowed values: ${allowedPriorities()}, ranked 0-3 in that order). Rename it, or move it to an outbox to send it again.`,
+      );
+    }
+  }
+  return problems;
+}

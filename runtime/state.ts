@@ -1,0 +1,56 @@
+/**
+ * What the daemon knows, folded from the event log: the board, the threads (for reply_to),
+ * messages accepted but not yet delivered (recovery), rejected ones (recovery of their dead
+ * letter), and the unread alerts already sent. Deterministic; no I/O.
+ */
+import type { BusEvent, MessageAccepted, MessageRejected } from '../bus/events.js';
+import { apply, emptyBoard, type Board } from '../board/fold.js';
+import type { ThreadInfo } from './dispatch.js';
+
+export interface BusState {
+  board: Board;
+  threads: Map<string, ThreadInfo>;
+  undelivered: Map<string, MessageAccepted>;
+  rejected: Map<string, MessageRejected>;
+  alerted: Set<string>;
+  lastSeq: number;
+  lastTime: string | null;
+}
+
+export function emptyState(): BusState {
+  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), lastSeq: 0, lastTime: null };
+}
+
+export function alertKey(message: string, agent: string): string {
+  return `${message}:${agent}`;
+}
+
+export function applyToState(s: BusState, e: BusEvent): BusState {
+  s.board = apply(s.board, e);
+  s.lastSeq = e.seq;
+  s.lastTime = e.time;
+  switch (e.type) {
+    case 'message.accepted':
+      s.threads.set(e.id, { thread: e.thread, hops: e.hops });
+      s.undelivered.set(e.id, e);
+      break;
+    case 'message.delivered':
+      s.undelivered.delete(e.id);
+      break;
+    case 'message.rejected':
+      s.rejected.set(e.id, e);
+      break;
+    case 'alert.sent':
+      s.alerted.add(alertKey(e.message, e.agent));
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+export function foldState(events: Iterable<BusEvent>): BusState {
+  const s = emptyState();
+  for (const e of events) applyToState(s, e);
+  return s;
+}

@@ -1,0 +1,61 @@
+/**
+ * Wake-ups. chokidar is an optimisation: it tells the dispatcher early that a path may have
+ * changed. The source of truth is the reconciliation scan (fast-glob over every watched
+ * directory) at start-up, every `scan_interval`, and after any watcher error. An inotify
+ * overflow is silent, so nothing may depend on an event arriving, or arriving once, or in order.
+ */
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import fg from 'fast-glob';
+import { isIgnoredName } from '../bus/names.js';
+
+export interface WatchOptions {
+  dirs: string[];
+  onPath: (file: string) => void;
+  onError: (err: Error) => void;
+}
+
+export class Wakeups {
+  private watcher: FSWatcher | null = null;
+  /** Set when the watcher failed for good (e.g. ENOSPC: out of inotify watches): scans only. */
+  scanOnly: string | null = null;
+
+  constructor(private readonly opts: WatchOptions) {}
+
+  async start(): Promise<void> {
+    const w = watch(this.opts.dirs, {
+      depth: 0,
+      ignoreInitial: true,
+      persistent: true,
+      followSymlinks: false,
+      atomic: false,
+      awaitWriteFinish: false,
+      ignored: (p: string) => isIgnoredName(path.basename(p)),
+    });
+    this.watcher = w;
+    const hint = (p: string) => this.opts.onPath(path.resolve(p));
+    w.on('add', hint).on('change', hint).on('addDir', hint);
+    w.on('error', (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        this.scanOnly = 'out of inotify watches (ENOSPC): raise /proc/sys/fs/inotify/max_user_watches, e.g. `sysctl fs.inotify.max_user_watches=524288`';
+        void this.watcher?.close();
+      }
+      this.opts.onError(e);
+    });
+    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+  }
+
+  /** Every non-ignored entry of the watched directories (files, and entries that must be rejected). */
+  async scan(): Promise<string[]> {
+    const patterns = this.opts.dirs.map((d) => `${fg.escapePath(d)}/*`);
+    const entries = await fg(patterns, { onlyFiles: false, dot: false, followSymbolicLinks: false, absolute: true, suppressErrors: true, deep: 1 });
+    return entries.filter((e) => !isIgnoredName(path.basename(e)));
+  }
+
+  async close(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = null;
+    if (w) await w.close();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Creating an org and its agents' workspaces. Every directory the daemon watches exists
+ * before it is watched (a directory created while being read can lose events).
+ */
+import fs from 'node:fs';
+import { Layout, MAILBOX_DIRS, OPERATOR } from './layout.js';
+
+export function ensureWorkspace(layout: Layout, agent: string): boolean {
+  let created = false;
+  for (const box of MAILBOX_DIRS) {
+    const dir = `${layout.workspace(agent)}/${box}`;
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      created = true;
+    }
+  }
+  return created;
+}
+
+export function ensureOrgDirs(layout: Layout, agents: readonly string[]): string[] {
+  for (const dir of [layout.events, layout.spool, layout.staging, layout.deadletter, layout.board, layout.private]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  const created: string[] = [];
+  for (const agent of [...agents, OPERATOR]) if (ensureWorkspace(layout, agent)) created.push(agent);
+  return created;
+}

@@ -1,0 +1,46 @@
+/**
+ * Where everything lives under an org root. The only module that spells these paths.
+ */
+import path from 'node:path';
+
+export const OPERATOR = 'operator';
+/** The daemon's own name as a sender (bounces, alerts). */
+export const MAILROOM = 'mailroom';
+export const MAILBOX_DIRS = ['inbox', 'outbox', 'done', 'sent'] as const;
+
+export class Layout {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+  get config() { return path.join(this.root, 'mailroom.yaml'); }
+  get workspaces() { return path.join(this.root, 'workspaces'); }
+  workspace(agent: string) { return path.join(this.workspaces, agent); }
+  inbox(agent: string) { return path.join(this.workspaces, agent, 'inbox'); }
+  outbox(agent: string) { return path.join(this.workspaces, agent, 'outbox'); }
+  done(agent: string) { return path.join(this.workspaces, agent, 'done'); }
+  sent(agent: string) { return path.join(this.workspaces, agent, 'sent'); }
+  brief(agent: string) { return path.join(this.workspaces, agent, 'BRIEF.md'); }
+  get bus() { return path.join(this.root, 'bus'); }
+  get events() { return path.join(this.bus, 'events'); }
+  get spool() { return path.join(this.bus, 'spool'); }
+  /** Delivery temp files: hard-linked to inbox copies until `message.delivered` is logged. */
+  get staging() { return path.join(this.bus, 'staging'); }
+  get deadletter() { return path.join(this.bus, 'deadletter'); }
+  get board() { return path.join(this.root, 'board'); }
+  get boardMd() { return path.join(this.board, 'BOARD.md'); }
+  get boardJson() { return path.join(this.board, 'board.json'); }
+  get private() { return path.join(this.root, '.mailroom'); }
+  get lockTarget() { return path.join(this.private, 'daemon'); }
+  get pidFile() { return path.join(this.private, 'daemon.pid'); }
+  /** Relative to the root, for messages to people. */
+  rel(p: string) { return path.relative(this.root, p) || '.'; }
+}
+
+/** Which mailbox a path is in: { agent, box } or null. */
+export function mailboxOf(layout: Layout, file: string): { agent: string; box: string; name: string } | null {
+  const rel = path.relative(layout.workspaces, file);
+  const parts = rel.split(path.sep);
+  if (parts.length !== 3 || parts[0]!.startsWith('..')) return null;
+  return { agent: parts[0]!, box: parts[1]!, name: parts[2]! };
+}
