@@ -27,6 +27,8 @@ export interface OrgConfig {
   readonly scanInterval: number;
   /** A file still held open for writing this long is dead-lettered. */
   readonly writeGrace: number;
+  /** false: no file watchers, reconciliation scans only (network filesystems, few inotify watches). */
+  readonly watch: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -34,9 +36,10 @@ export const DEFAULTS = Object.freeze({
   max_message_bytes: 1_048_576,
   scan_interval: '2s',
   write_grace: '10m',
+  watch: true,
 });
 
-const TOP_KEYS = ['agents', 'groups', 'stuck_after', 'max_message_bytes', 'scan_interval', 'write_grace'] as const;
+const TOP_KEYS = ['agents', 'groups', 'stuck_after', 'max_message_bytes', 'scan_interval', 'write_grace', 'watch'] as const;
 const AGENT_KEYS = ['description'] as const;
 
 export class ConfigError extends Error {
@@ -140,6 +143,9 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
   const scanInterval = durationOption('scan_interval', 100);
   const writeGrace = durationOption('write_grace', 1000);
 
+  const watch = data.watch ?? DEFAULTS.watch;
+  if (typeof watch !== 'boolean') problems.push(`watch: must be true or false, got ${JSON.stringify(watch)}`);
+
   if (problems.length) throw new ConfigError(file, problems);
   return Object.freeze({
     agents: Object.freeze(agents),
@@ -148,6 +154,7 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     maxMessageBytes,
     scanInterval,
     writeGrace,
+    watch: watch === true,
   });
 }
 

@@ -128,7 +128,8 @@ export class Daemon {
           void this.scan();
         },
       });
-      await this.wakeups.start();
+      if (this.config.watch) await this.wakeups.start();
+      else this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
       await this.scan();
       this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
     } catch (err) {

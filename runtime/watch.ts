@@ -23,6 +23,7 @@ export class Wakeups {
   constructor(private readonly opts: WatchOptions) {}
 
   async start(): Promise<void> {
+    // depth 0, one inotify watch per directory: 1,000 agents stay far below the default limit.
     const w = watch(this.opts.dirs, {
       depth: 0,
       ignoreInitial: true,
