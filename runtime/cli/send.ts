@@ -69,7 +69,8 @@ export async function run(argv: string[]): Promise<number> {
   const text = `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body ?? ''}`;
   const outbox = layout.outbox(from);
   if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
-  const name = `${fileTime(new Date().toISOString())}-${slugOf(values.subject as string | undefined)}.md`;
+  const label = (values.subject as string | undefined) ?? (values.task ? `${values.task} ${values.status ?? 'note'}` : undefined);
+  const name = `${fileTime(new Date().toISOString())}-${slugOf(label)}.md`;
   const tmp = path.join(outbox, `.send-${newId()}.md`);
   fs.writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
   const target = path.join(outbox, name);

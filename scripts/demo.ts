@@ -1,0 +1,120 @@
+/**
+ * `npm start`: a demo org in ./demo-org (created if missing), the daemon in the foreground,
+ * and a scripted scenario a newcomer can watch: messages, a bounce, a task moving across the
+ * board. Ctrl-C stops the daemon cleanly.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, '..', 'runtime', 'cli', 'main.js');
+const ROOT = path.resolve(process.env.MAILROOM_DEMO_ROOT ?? 'demo-org');
+const AGENTS = ['maya', 'oliver', 'legal', 'cfo'];
+
+function cli(args: string[], input = ''): string {
+  const r = spawnSync(process.execPath, [CLI, ...args, '--root', ROOT], { input, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mailroom ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+function say(text: string) {
+  process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+}
+
+function eventsOf(type: string): Array<Record<string, unknown>> {
+  const dir = path.join(ROOT, 'bus', 'events');
+  const out: Array<Record<string, unknown>> = [];
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
+    for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const e = JSON.parse(line) as Record<string, unknown>;
+        if (e.type === type) out.push(e);
+      } catch {
+        /* a torn tail while the daemon writes */
+      }
+    }
+  }
+  return out;
+}
+
+async function until<T>(what: string, cond: () => T | undefined | null | false, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  if (!fs.existsSync(path.join(ROOT, 'mailroom.yaml'))) {
+    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', AGENTS.join(',')], { stdio: 'inherit' });
+  }
+  say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
+  const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });
+  let exited = false;
+  const exit = new Promise<number>((resolve) => daemon.once('exit', (code) => ((exited = true), resolve(code ?? 0))));
+  const stop = () => {
+    if (!exited) daemon.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await until('the daemon to start', () => exited || fs.existsSync(path.join(ROOT, '.mailroom', 'daemon.pid')));
+  if (exited) process.exit(await exit);
+
+  try {
+    const delivered = () => eventsOf('message.delivered').length;
+    let seen = delivered();
+    const settle = async (n: number) => {
+      await until(`${n} deliveries`, () => delivered() >= seen + n);
+      seen = delivered();
+      await pause(400);
+    };
+
+    say('maya writes to oliver: a file dropped into her outbox');
+    fs.writeFileSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), '---\nto: oliver\nsubject: Weekly numbers\n---\nCan you send me the weekly numbers?\n');
+    fs.renameSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), path.join(ROOT, 'workspaces/maya/outbox/hello.md'));
+    await settle(1);
+    process.stdout.write(`$ ls demo-org/workspaces/oliver/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/oliver/inbox')).join('\n')}\n`);
+
+    say('someone writes priority "urgent", which is not a priority: it is dead-lettered and bounced');
+    fs.writeFileSync(path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'), '---\nto: legal\npriority: urgent\nsubject: Budget sign-off\n---\nSign this today.\n');
+    fs.renameSync(path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'), path.join(ROOT, 'workspaces/cfo/outbox/budget.md'));
+    await settle(1);
+    process.stdout.write(`$ ls demo-org/workspaces/cfo/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/cfo/inbox')).join('\n')}\n`);
+
+    say('maya creates a task for legal with `mailroom send --kind task`');
+    cli(['send', '--from', 'maya', '--to', 'legal', '--priority', 'high', '--kind', 'task', '--subject', 'Review the operator agreement'], 'Sections 4-7, liability.\n');
+    await settle(1);
+    const task = String(eventsOf('message.accepted').filter((e) => e.kind === 'task').at(-1)?.task);
+    process.stdout.write(cli(['board']).split('\n').filter((l) => l.includes(task) || l.startsWith('## open')).join('\n') + '\n');
+
+    say(`legal starts ${task}: an update is a message too, delivered to maya, and the board follows`);
+    cli(['send', '--from', 'legal', '--task', task, '--status', 'in_progress'], 'On it.\n');
+    await settle(1);
+
+    say(`oliver tries to take ${task} too: refused, and told that legal owns it`);
+    cli(['send', '--from', 'oliver', '--task', task, '--status', 'in_progress']);
+    await settle(1);
+    say(`legal marks ${task} done`);
+    cli(['send', '--from', 'legal', '--task', task, '--status', 'done'], 'Reviewed: two liability issues, see notes.\n');
+    await settle(1);
+    process.stdout.write(cli(['board']).split('\n').filter((l) => l.includes(task) || l.startsWith('## done')).join('\n') + '\n');
+
+    say('mailroom status');
+    process.stdout.write(cli(['status']));
+    say('the daemon keeps running: drop files into demo-org/workspaces/*/outbox/, or press Ctrl-C to stop');
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    stop();
+  }
+  process.exitCode = await exit;
+}
+
+void main();
