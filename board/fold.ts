@@ -33,14 +33,24 @@ export interface Task {
   message: string;
 }
 
+/** Usage a handler reported, per agent and UTC day. */
+export interface Cost {
+  runs: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
 export interface Board {
   tasks: Task[];
+  /** agent -> day (YYYY-MM-DD) -> usage */
+  costs: Record<string, Record<string, Cost>>;
   /** Time of the newest event that changed the board: ages are measured to it, never to the wall clock. */
   asOf: string | null;
 }
 
 export function emptyBoard(): Board {
-  return { tasks: [], asOf: null };
+  return { tasks: [], costs: {}, asOf: null };
 }
 
 export function taskNumber(id: string): number {
@@ -57,6 +67,17 @@ export function nextTaskId(board: Board): string {
 }
 
 export function apply(board: Board, event: BusEvent): Board {
+  if ((event.type === 'handler.succeeded' || event.type === 'handler.failed') && event.usage) {
+    board.asOf = event.time;
+    const day = event.time.slice(0, 10);
+    const perAgent = (board.costs[event.agent] ??= {});
+    const c = (perAgent[day] ??= { runs: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 });
+    c.runs += 1;
+    c.input_tokens += event.usage.input_tokens;
+    c.output_tokens += event.usage.output_tokens;
+    c.cost_usd = Math.round((c.cost_usd + event.usage.cost_usd) * 1e6) / 1e6;
+    return board;
+  }
   if (event.type !== 'message.accepted') return board;
   if (event.kind === 'task' && event.task) {
     board.asOf = event.time;

@@ -20,7 +20,32 @@ export interface BoardJsonTask {
   due?: string;
 }
 
-export function boardJson(board: Board): { as_of: string | null; tasks: BoardJsonTask[] } {
+/** Total cost per agent and per day, sorted, for the board. */
+export function costSummary(board: Board): { total_usd: number; by_day: Record<string, number>; by_agent: Record<string, number> } {
+  const byDay: Record<string, number> = {};
+  const byAgent: Record<string, number> = {};
+  let total = 0;
+  for (const agent of Object.keys(board.costs).sort()) {
+    for (const [day, c] of Object.entries(board.costs[agent]!)) {
+      byDay[day] = Math.round(((byDay[day] ?? 0) + c.cost_usd) * 1e6) / 1e6;
+      byAgent[agent] = Math.round(((byAgent[agent] ?? 0) + c.cost_usd) * 1e6) / 1e6;
+      total += c.cost_usd;
+    }
+  }
+  const sortedDays = Object.fromEntries(Object.entries(byDay).sort(([a], [b]) => a.localeCompare(b)));
+  return { total_usd: Math.round(total * 1e6) / 1e6, by_day: sortedDays, by_agent: byAgent };
+}
+
+export function costLine(board: Board): string {
+  const s = costSummary(board);
+  const days = Object.entries(s.by_day);
+  if (days.length === 0) return 'Cost: no usage reported yet';
+  const [lastDay, lastCost] = days.at(-1)!;
+  const agents = Object.entries(s.by_agent).sort((a, b) => b[1] - a[1]).map(([a, c]) => `${a} $${c.toFixed(4)}`).join(', ');
+  return `Cost: $${s.total_usd.toFixed(4)} in all, $${lastCost.toFixed(4)} on ${lastDay} (${agents})`;
+}
+
+export function boardJson(board: Board): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
   return {
     as_of: board.asOf,
     tasks: board.tasks.map((t) => ({
@@ -35,6 +60,7 @@ export function boardJson(board: Board): { as_of: string | null; tasks: BoardJso
       recipients: t.recipients,
       ...(t.due ? { due: t.due } : {}),
     })),
+    costs: board.costs,
   };
 }
 
@@ -57,7 +83,7 @@ function cell(s: string): string {
 }
 
 export function renderBoardMd(board: Board): string {
-  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, ''];
+  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, '', costLine(board), ''];
   for (const status of TASK_STATUSES) {
     const tasks = board.tasks.filter((t) => t.status === status).sort(byUrgency);
     lines.push(`## ${status} (${tasks.length})`, '');

@@ -14,6 +14,11 @@ export const EVENT_TYPES = [
   'message.delivered',
   'message.rejected',
   'alert.sent',
+  'handler.queued',
+  'handler.started',
+  'handler.succeeded',
+  'handler.failed',
+  'handler.cancelled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -71,7 +76,50 @@ export interface MessageRejected extends Base<'message.rejected'> {
 
 export interface AlertSent extends Base<'alert.sent'> { id: string; message: string; agent: string; age: number }
 
-export type BusEvent = DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageRejected | AlertSent;
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/** A message in a handler agent's inbox waits for a run. Also logged again, with not_before, when a restart re-queues it. */
+export interface HandlerQueued extends Base<'handler.queued'> {
+  id: string;
+  agent: string;
+  priority: Priority;
+  lane: string | null;
+  /** The inbox file name. */
+  file: string;
+  not_before?: string;
+  note?: string;
+}
+export interface HandlerStarted extends Base<'handler.started'> { id: string; agent: string; attempt: number; lane: string | null }
+export interface HandlerSucceeded extends Base<'handler.succeeded'> { id: string; agent: string; attempt: number; duration_ms: number; usage?: Usage }
+export interface HandlerFailed extends Base<'handler.failed'> {
+  id: string;
+  agent: string;
+  attempt: number;
+  duration_ms: number;
+  exit_code: number | null;
+  signal: string | null;
+  reason: string;
+  /** The last lines the handler wrote to stderr. */
+  stderr: string;
+  /** Exit 75 (EX_TEMPFAIL): not the handler's fault; the lane cools down. */
+  tempfail: boolean;
+  retry_at?: string;
+  lane_cooling_until?: string;
+  /** No more attempts: the message went to the dead-letter folder and its sender got a bounce. */
+  final: boolean;
+  kept?: string;
+  bounce?: string;
+  usage?: Usage;
+}
+export interface HandlerCancelled extends Base<'handler.cancelled'> { id: string; agent: string; reason: string }
+
+export type HandlerEvent = HandlerQueued | HandlerStarted | HandlerSucceeded | HandlerFailed | HandlerCancelled;
+
+export type BusEvent = DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageRejected | AlertSent | HandlerEvent;
 
 /** An event before the log gives it its sequence number. */
 export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;

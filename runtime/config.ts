@@ -15,6 +15,24 @@ export const RESERVED_NAMES = [OPERATOR, MAILROOM, 'all', 'staging'] as const;
 export interface AgentConfig {
   readonly name: string;
   readonly description?: string;
+  /** The handler: a shell command run once per message in the agent's inbox. None: an external agent. */
+  readonly command?: string;
+  /** The lane (shared resource, e.g. one API key) its runs queue in. */
+  readonly lane?: string;
+  readonly timeout: number;
+  readonly maxAttempts: number;
+  /** First retry delay after a failure; doubles per failure (with jitter), capped at 10 minutes. */
+  readonly retryBackoff: number;
+  /** Extra environment variables granted to the handler. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface LaneConfig {
+  readonly name: string;
+  /** At most this many runs at once. */
+  readonly concurrency: number;
+  /** At most this many starts in any 60 seconds (null: no limit). */
+  readonly perMinute: number | null;
 }
 
 export interface OrgConfig {
@@ -29,6 +47,13 @@ export interface OrgConfig {
   readonly writeGrace: number;
   /** false: no file watchers, reconciliation scans only (network filesystems, few inotify watches). */
   readonly watch: boolean;
+  readonly lanes: Readonly<Record<string, LaneConfig>>;
+  /** A run waiting longer than this is a warning in the log, `status` and `why`. */
+  readonly waitWarning: number;
+  /** After a restart, queued runs start this far apart. */
+  readonly startupStagger: number;
+  /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
+  readonly killGrace: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -37,10 +62,18 @@ export const DEFAULTS = Object.freeze({
   scan_interval: '2s',
   write_grace: '10m',
   watch: true,
+  wait_warning: '2m',
+  startup_stagger: '250ms',
+  kill_grace: '5s',
+  agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
 });
 
-const TOP_KEYS = ['agents', 'groups', 'stuck_after', 'max_message_bytes', 'scan_interval', 'write_grace', 'watch'] as const;
-const AGENT_KEYS = ['description'] as const;
+const TOP_KEYS = ['agents', 'groups', 'lanes', 'stuck_after', 'max_message_bytes', 'scan_interval', 'write_grace', 'watch', 'wait_warning', 'startup_stagger', 'kill_grace'] as const;
+const AGENT_KEYS = ['description', 'command', 'lane', 'timeout', 'max_attempts', 'retry_backoff', 'env'] as const;
+const LANE_KEYS = ['concurrency', 'per_minute'] as const;
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Set by the runtime itself; a grant may not override them. */
+const RESERVED_ENV = ['PATH', 'HOME', 'MAILROOM_MESSAGE', 'MAILROOM_AGENT', 'MAILROOM_ROOT'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -84,7 +117,42 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
         if (!(AGENT_KEYS as readonly string[]).includes(key)) problems.push(`agents.${name}.${key}: unknown key; allowed keys: ${AGENT_KEYS.join(', ')}`);
       }
       if (a.description !== undefined && typeof a.description !== 'string') problems.push(`agents.${name}.description: must be text`);
-      agents[name] = Object.freeze({ name, description: a.description as string | undefined });
+      if (a.command !== undefined && (typeof a.command !== 'string' || a.command.trim() === '')) problems.push(`agents.${name}.command: must be a shell command (text)`);
+      if (a.lane !== undefined && typeof a.lane !== 'string') problems.push(`agents.${name}.lane: must be a lane name from lanes:`);
+      const agentDuration = (key: 'timeout' | 'retry_backoff', min: number): number => {
+        const raw = a[key] ?? DEFAULTS.agent[key];
+        const ms = parseDuration(raw);
+        if (ms === null || ms < min) {
+          problems.push(`agents.${name}.${key}: must be a duration of at least ${min}ms (e.g. ${DEFAULTS.agent[key]}), got ${JSON.stringify(raw)}`);
+          return parseDuration(DEFAULTS.agent[key])!;
+        }
+        return ms;
+      };
+      const maxAttempts = a.max_attempts ?? DEFAULTS.agent.max_attempts;
+      if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) {
+        problems.push(`agents.${name}.max_attempts: must be a whole number from 1 to 100, got ${JSON.stringify(maxAttempts)}`);
+      }
+      const env: Record<string, string> = {};
+      if (a.env !== undefined) {
+        if (!isMap(a.env)) problems.push(`agents.${name}.env: must be a map of NAME: value`);
+        else
+          for (const [k, v] of Object.entries(a.env)) {
+            if (!ENV_NAME_RE.test(k)) problems.push(`agents.${name}.env.${k}: not a valid environment variable name`);
+            else if (RESERVED_ENV.includes(k)) problems.push(`agents.${name}.env.${k}: set by mailroom itself; it cannot be granted`);
+            else if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') problems.push(`agents.${name}.env.${k}: must be text`);
+            else env[k] = String(v);
+          }
+      }
+      agents[name] = Object.freeze({
+        name,
+        description: a.description as string | undefined,
+        command: typeof a.command === 'string' ? a.command : undefined,
+        lane: typeof a.lane === 'string' ? a.lane : undefined,
+        timeout: agentDuration('timeout', 10),
+        maxAttempts: typeof maxAttempts === 'number' ? maxAttempts : DEFAULTS.agent.max_attempts,
+        retryBackoff: agentDuration('retry_backoff', 1),
+        env: Object.freeze(env),
+      });
     }
   }
 
@@ -106,6 +174,32 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
       }
       groups[name] = Object.freeze([...new Set(members as string[])]) as string[];
     }
+  }
+
+  const lanes: Record<string, LaneConfig> = {};
+  const rawLanes = data.lanes ?? {};
+  if (!isMap(rawLanes)) {
+    problems.push('lanes: must be a map from lane name to { concurrency: n, per_minute: n }');
+  } else {
+    for (const [name, raw] of Object.entries(rawLanes)) {
+      if (!NAME_RE.test(name)) problems.push(`lanes.${name}: a lane name is lowercase letters, digits, - and _, starting with a letter`);
+      if (!isMap(raw)) {
+        problems.push(`lanes.${name}: must be a map like { concurrency: 2, per_minute: 30 }`);
+        continue;
+      }
+      for (const key of Object.keys(raw)) {
+        if (!(LANE_KEYS as readonly string[]).includes(key)) problems.push(`lanes.${name}.${key}: unknown key; allowed keys: ${LANE_KEYS.join(', ')}`);
+      }
+      const concurrency = raw.concurrency ?? 1;
+      if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1) problems.push(`lanes.${name}.concurrency: must be a whole number from 1 up, got ${JSON.stringify(concurrency)}`);
+      const perMinute = raw.per_minute ?? null;
+      if (perMinute !== null && (typeof perMinute !== 'number' || !Number.isInteger(perMinute) || perMinute < 1)) problems.push(`lanes.${name}.per_minute: must be a whole number from 1 up, got ${JSON.stringify(perMinute)}`);
+      lanes[name] = Object.freeze({ name, concurrency: typeof concurrency === 'number' ? concurrency : 1, perMinute: typeof perMinute === 'number' ? perMinute : null });
+    }
+  }
+  for (const a of Object.values(agents)) {
+    if (a.lane !== undefined && !(a.lane in lanes)) problems.push(`agents.${a.name}.lane: "${a.lane}" is not a lane; lanes: ${Object.keys(lanes).join(', ') || '(none: add lanes: { ' + a.lane + ': { concurrency: 2 } })'}`);
+    if (a.lane !== undefined && a.command === undefined) problems.push(`agents.${a.name}.lane: only an agent with a command: runs in a lane`);
   }
 
   const stuckAfter = {} as Record<Priority, number>;
@@ -131,7 +225,7 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 64) problems.push(`max_message_bytes: must be a whole number of bytes from 64 up, got ${JSON.stringify(v)}`);
     else maxMessageBytes = v;
   }
-  const durationOption = (key: 'scan_interval' | 'write_grace', min: number): number => {
+  const durationOption = (key: 'scan_interval' | 'write_grace' | 'wait_warning' | 'startup_stagger' | 'kill_grace', min: number): number => {
     const raw = data[key] ?? DEFAULTS[key];
     const ms = parseDuration(raw);
     if (ms === null || ms < min) {
@@ -142,6 +236,9 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
   };
   const scanInterval = durationOption('scan_interval', 100);
   const writeGrace = durationOption('write_grace', 1000);
+  const waitWarning = durationOption('wait_warning', 1);
+  const startupStagger = durationOption('startup_stagger', 0);
+  const killGrace = durationOption('kill_grace', 1);
 
   const watch = data.watch ?? DEFAULTS.watch;
   if (typeof watch !== 'boolean') problems.push(`watch: must be true or false, got ${JSON.stringify(watch)}`);
@@ -155,6 +252,10 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     scanInterval,
     writeGrace,
     watch: watch === true,
+    lanes: Object.freeze(lanes),
+    waitWarning,
+    startupStagger,
+    killGrace,
   });
 }
 

@@ -37,6 +37,7 @@ import { formatDuration } from './duration.js';
 import { checkQueuedNames } from './startup.js';
 import { VERSION } from './version.js';
 import writeFileAtomic from 'write-file-atomic';
+import { Runner } from './runner.js';
 
 const BATCH_LIMIT = 256;
 const RECHECK_MS = 250;
@@ -84,11 +85,22 @@ export class Daemon {
   private idle: Array<() => void> = [];
   private stopped!: Promise<void>;
   private resolveStopped!: () => void;
+  readonly runner: Runner;
 
   constructor(opts: DaemonOptions) {
     this.layout = new Layout(opts.root);
     this.logger = opts.logger;
     this.clock = opts.clock ?? (() => new Date());
+    this.runner = new Runner({
+      layout: this.layout,
+      config: () => this.config,
+      state: () => this.state,
+      logger: this.logger,
+      now: () => this.clock(),
+      emit: (e) => this.emit(e),
+      commit: () => this.commit(),
+      deliver: (e) => this.act([{ kind: 'deliver', event: e }]),
+    });
   }
 
   private now(): string {
@@ -119,6 +131,7 @@ export class Daemon {
       this.emit({ time: this.now(), type: 'daemon.started', pid: process.pid, version: VERSION });
       this.commit();
       this.recover();
+      this.runner.recover();
       this.render();
       this.wakeups = new Wakeups({
         dirs: this.watchedDirs(),
@@ -131,6 +144,7 @@ export class Daemon {
       if (this.config.watch) await this.wakeups.start();
       else this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
       await this.scan();
+      this.runner.pump();
       this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
     } catch (err) {
       this.release?.();
@@ -154,6 +168,7 @@ export class Daemon {
     if (this.recheck) clearTimeout(this.recheck);
     await this.wakeups?.close();
     while (this.running) await new Promise<void>((r) => this.idle.push(r));
+    await this.runner.stop();
     try {
       await this.flushFinishes();
       this.emit({ time: this.now(), type: 'daemon.stopped', pid: process.pid, reason });
@@ -179,7 +194,7 @@ export class Daemon {
     const event = this.log.stage(e);
     applyToState(this.state, event);
     this.emitted.push(event);
-    if (event.type === 'message.accepted' && event.task) this.boardDirty = true;
+    if ((event.type === 'message.accepted' && event.task) || ((event.type === 'handler.succeeded' || event.type === 'handler.failed') && event.usage)) this.boardDirty = true;
     return event;
   }
 
@@ -189,6 +204,7 @@ export class Daemon {
     const events = this.emitted;
     this.emitted = [];
     for (const e of events) this.logger.event(e);
+    this.render();
   }
 
   // --- wake-ups -----------------------------------------------------------------------
@@ -456,11 +472,15 @@ export class Daemon {
         this.logger.warn(`delivery step failed (${(err as Error).message}); it is retried from the log at the next start`);
       }
     }
-    for (const e of delivered) this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+    for (const e of delivered) {
+      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+      this.runner.queueDelivered(e);
+    }
     this.commit();
     for (const e of delivered) this.toFinish.push(e);
     this.render();
     this.scheduleFinish();
+    if (delivered.length) this.runner.pump();
   }
 
   private deliver(e: MessageAccepted, origin?: string): MessageAccepted {
@@ -523,7 +543,10 @@ export class Daemon {
       const origin = e.source === 'inbox' && e.origin ? path.join(this.layout.inbox(e.to[0]!), e.origin) : undefined;
       delivered.push(this.deliver(e, origin));
     }
-    for (const e of delivered) this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+    for (const e of delivered) {
+      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+      this.runner.queueDelivered(e);
+    }
     this.commit();
     if (pending.length) this.logger.info(`recovered ${pending.length} message(s) accepted before a stop but not yet delivered`);
     // Debris: staging files of finished messages; spool files of delivered ones; spool files never decided.

@@ -26,6 +26,8 @@ export interface Incoming {
 export interface ThreadInfo {
   thread: string;
   hops: number;
+  /** The message's sender (who a handler failure bounces to). */
+  from: string;
 }
 
 export interface Context {

@@ -11,6 +11,7 @@ import { OPERATOR, type Layout } from '../workspaces/layout.js';
 import type { OrgConfig } from './config.js';
 import { runningDaemon } from './lock.js';
 import { foldState, type BusState } from './state.js';
+import { laneViews, type LaneView, type WaitingView } from './why.js';
 
 export interface UnreadMail {
   agent: string;
@@ -38,6 +39,11 @@ export interface OrgStatus {
   deadletter: number;
   events: { count: number; last_seq: number; last_time: string | null };
   tasks: Record<string, number>;
+  lanes: LaneView[];
+  /** Messages waiting for a handler run, in the order they would start. */
+  waiting: WaitingView[];
+  /** Waiting runs past wait_warning. */
+  warnings: WaitingView[];
 }
 
 function list(dir: string): string[] {
@@ -74,7 +80,11 @@ export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[],
   const tasks: Record<string, number> = {};
   for (const t of state.board.tasks) tasks[t.status] = (tasks[t.status] ?? 0) + 1;
   const pid = runningDaemon(layout);
+  const { lanes, waiting } = laneViews(state, config, now);
   return {
+    lanes,
+    waiting,
+    warnings: waiting.filter((w) => w.warning),
     root: layout.root,
     daemon: { running: pid !== null, pid },
     agents,

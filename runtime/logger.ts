@@ -25,6 +25,16 @@ export function describeEvent(e: BusEvent): string {
       return `stopped   pid ${e.pid}: ${e.reason}`;
     case 'log.repaired':
       return `repaired  ${e.segment}: ${e.note}`;
+    case 'handler.queued':
+      return `queued    ${e.id} for ${e.agent}${e.lane ? ` in lane ${e.lane}` : ''} [${e.priority}]${e.not_before ? ` not before ${e.not_before}` : ''}${e.note ? ` (${e.note})` : ''}`;
+    case 'handler.started':
+      return `run       ${e.id} by ${e.agent}, attempt ${e.attempt}${e.lane ? ` (lane ${e.lane})` : ''}`;
+    case 'handler.succeeded':
+      return `handled   ${e.id} by ${e.agent} in ${e.duration_ms}ms${e.usage ? ` ($${e.usage.cost_usd}, ${e.usage.input_tokens}+${e.usage.output_tokens} tokens)` : ''}`;
+    case 'handler.failed':
+      return `${e.final ? 'gave up  ' : 'failed   '} ${e.id} by ${e.agent}, attempt ${e.attempt}: ${e.reason}${e.retry_at ? `; retry at ${e.retry_at}` : ''}${e.lane_cooling_until ? `; lane cools down until ${e.lane_cooling_until}` : ''}${e.final ? `; dead-lettered as ${e.kept}, bounce ${e.bounce}` : ''}`;
+    case 'handler.cancelled':
+      return `cancelled ${e.id} for ${e.agent}: ${e.reason}`;
   }
 }
 

@@ -6,6 +6,7 @@
 import type { BusEvent, MessageAccepted, MessageRejected } from '../bus/events.js';
 import { apply, emptyBoard, type Board } from '../board/fold.js';
 import type { ThreadInfo } from './dispatch.js';
+import { applyRuntime, emptyRuntime, type Runtime } from './lanes.js';
 
 export interface BusState {
   board: Board;
@@ -13,12 +14,13 @@ export interface BusState {
   undelivered: Map<string, MessageAccepted>;
   rejected: Map<string, MessageRejected>;
   alerted: Set<string>;
+  runtime: Runtime;
   lastSeq: number;
   lastTime: string | null;
 }
 
 export function emptyState(): BusState {
-  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), lastSeq: 0, lastTime: null };
+  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), lastSeq: 0, lastTime: null };
 }
 
 export function alertKey(message: string, agent: string): string {
@@ -27,11 +29,12 @@ export function alertKey(message: string, agent: string): string {
 
 export function applyToState(s: BusState, e: BusEvent): BusState {
   s.board = apply(s.board, e);
+  applyRuntime(s.runtime, e);
   s.lastSeq = e.seq;
   s.lastTime = e.time;
   switch (e.type) {
     case 'message.accepted':
-      s.threads.set(e.id, { thread: e.thread, hops: e.hops });
+      s.threads.set(e.id, { thread: e.thread, hops: e.hops, from: e.from });
       s.undelivered.set(e.id, e);
       break;
     case 'message.delivered':

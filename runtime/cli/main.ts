@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: () => import('./doctor.js'),
   show: () => import('./show.js'),
   log: () => import('./log.js'),
+  why: () => import('./why.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -37,6 +38,7 @@ Commands:
   doctor [--json]             check everything; exit 1 when something is wrong
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
+  why <id> [--json]           where a message is and why it has not been handled yet
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)

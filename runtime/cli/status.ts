@@ -6,7 +6,9 @@ import { EXIT, findRoot, parse, print, printJson } from './common.js';
 export const usage = `mailroom status [--root <dir>] [--json]
 
 The org at a glance: is the daemon running, each agent's unread inbox and waiting outbox, the
-oldest unread message, mail unread past stuck_after, the spool, dead letters, tasks by status.`;
+oldest unread message, mail unread past stuck_after, the spool, dead letters, tasks by status,
+each lane (running, queued, limit, cooling down until) and each message waiting for a handler
+run with how long it waited and how many runs are ahead of it.`;
 
 export function renderStatus(s: OrgStatus): string {
   const lines: string[] = [];
@@ -21,6 +23,20 @@ export function renderStatus(s: OrgStatus): string {
   for (const a of s.agents) {
     const oldest = a.oldest ? `${formatDuration(a.oldest.age_ms)} (${a.oldest.priority}, ${a.oldest.id})` : '-';
     lines.push(`${a.name.padEnd(w)}  ${String(a.inbox).padStart(5)}  ${String(a.outbox).padStart(6)}  ${oldest}`);
+  }
+  if (s.lanes.length) {
+    lines.push('', 'lane          running  queued  limit                 cooling down until');
+    for (const l of s.lanes) {
+      const limit = `${l.concurrency} at once${l.per_minute !== null ? `, ${l.per_minute}/min` : ''}`;
+      lines.push(`${l.name.padEnd(12)}  ${String(l.running.length).padStart(7)}  ${String(l.queued).padStart(6)}  ${limit.padEnd(20)}  ${l.cooling_until ?? '-'}`);
+    }
+  }
+  if (s.waiting.length) {
+    lines.push('', `waiting for a handler run (${s.waiting.length}):`);
+    for (const w of s.waiting.slice(0, 50)) {
+      lines.push(`  ${w.warning ? 'WARNING ' : ''}${w.id} ${w.agent} [${w.priority}] waited ${formatDuration(w.waited_ms)}, queue ahead ${w.queue_ahead}: ${w.why}`);
+    }
+    if (s.waiting.length > 50) lines.push(`  ... and ${s.waiting.length - 50} more (--json lists all)`);
   }
   if (s.stuck.length) {
     lines.push('', `STUCK: ${s.stuck.length} message(s) unread past stuck_after:`);

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MessageAccepted } from '../../bus/events.js';
+import { loadConfig } from '../config.js';
+import { loadState } from '../inspect.js';
+import { runningDaemon } from '../lock.js';
+import { why } from '../why.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
+
+export const usage = `mailroom why <id> [--root <dir>] [--json]
+
+Where a message is and why it has not been handled yet, one paragraph per recipient: waiting
+for lane X behind N runs, the lane cooling down until T, the agent busy with message M,
+attempt 2 of 3 failed with ..., no handler (an external agent), or handled.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  if (values.help) return print(usage), EXIT.ok;
+  if (positionals.length !== 1) throw new UsageError(`why takes one message id\n\n${usage}`);
+  const id = positionals[0]!;
+  const layout = findRoot(values.root as string | undefined);
+  const config = loadConfig(layout.config);
+  const { events, state } = loadState(layout);
+  const accepted = events.find((e): e is MessageAccepted => e.type === 'message.accepted' && e.id === id);
+  const answer = why(id, accepted, state, config, Date.now(), (agent, file) => fs.existsSync(path.join(layout.inbox(agent), file)), runningDaemon(layout) !== null);
+  if (answer.length === 0) throw new Problem(`no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log\``);
+  if (values.json) printJson({ id, why: answer });
+  else print(answer.join('\n\n'));
+  return EXIT.ok;
+}

@@ -1,0 +1,137 @@
+/**
+ * One handler run: `/bin/sh -c <command>` in its own process group, working directory = the
+ * agent's workspace, the message on stdin, an environment reduced to an allow-list. At the
+ * timeout the whole group gets SIGTERM, then SIGKILL after the grace period; when the handler
+ * exits, whatever it left running in its group is killed too, so nothing leaks.
+ */
+import { spawn } from 'node:child_process';
+import type { Usage } from '../bus/events.js';
+
+export interface HandlerSpec {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  stdin: string;
+  timeoutMs: number;
+  killGraceMs: number;
+}
+
+export interface HandlerResult {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  stderrTail: string;
+  usage?: Usage;
+  spawnError?: string;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+const STDERR_TAIL_LINES = 20;
+
+/** The environment a handler sees: an allow-list, never the daemon's own. */
+export function handlerEnv(base: NodeJS.ProcessEnv, workspace: string, agent: string, message: string, grants: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: base.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: workspace,
+    MAILROOM_MESSAGE: message,
+    MAILROOM_AGENT: agent,
+  };
+  for (const k of ['LANG', 'TZ'] as const) if (base[k] !== undefined) env[k] = base[k]!;
+  return { ...env, ...grants };
+}
+
+function tail(text: string): string {
+  const lines = text.slice(-STDERR_TAIL_BYTES).split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.slice(-STDERR_TAIL_LINES).join('\n');
+}
+
+function addUsage(total: Usage | undefined, line: string): Usage | undefined {
+  if (!line.startsWith('{') || !line.includes('"usage"')) return total;
+  try {
+    const u = (JSON.parse(line) as { usage?: Partial<Usage> }).usage;
+    if (!u || typeof u !== 'object') return total;
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+    const t = total ?? { input_tokens: 0, output_tokens: 0, cost_usd: 0 };
+    return { input_tokens: t.input_tokens + n(u.input_tokens), output_tokens: t.output_tokens + n(u.output_tokens), cost_usd: Math.round((t.cost_usd + n(u.cost_usd)) * 1e6) / 1e6 };
+  } catch {
+    return total;
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* the group is gone */
+  }
+}
+
+export interface RunningHandler {
+  pid: number | undefined;
+  result: Promise<HandlerResult>;
+  /** Stop it now (daemon stopping): SIGTERM to the group, SIGKILL after the grace period. */
+  terminate(): void;
+}
+
+export function startHandler(spec: HandlerSpec): RunningHandler {
+  const started = Date.now();
+  const child = spawn('/bin/sh', ['-c', spec.command], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdoutRest = '';
+  let usage: Usage | undefined;
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | null = null;
+  const terminate = () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    killGroup(child.pid, 'SIGTERM');
+    killTimer ??= setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), spec.killGraceMs);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, spec.timeoutMs);
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (stdoutRest + d).split('\n');
+    stdoutRest = lines.pop() ?? '';
+    if (stdoutRest.length > 65_536) stdoutRest = '';
+    for (const line of lines) usage = addUsage(usage, line.trim());
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr = (stderr + d).slice(-STDERR_TAIL_BYTES * 2);
+  });
+  child.stdin.on('error', () => undefined); // a handler that does not read stdin
+  child.stdin.end(spec.stdin);
+  const result = new Promise<HandlerResult>((resolve) => {
+    let exit: { code: number | null; signal: string | null } | null = null;
+    let settled = false;
+    const settle = (spawnError?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (stdoutRest) usage = addUsage(usage, stdoutRest.trim());
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, durationMs: Date.now() - started, timedOut, stderrTail: tail(stderr), usage, spawnError });
+    };
+    child.once('error', (err) => {
+      if (child.pid === undefined) settle(err.message);
+    });
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      // Whatever the handler left running in its process group goes with it.
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      // Let stdout and stderr drain; do not wait on a pipe held by something outside the group.
+      const drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle();
+      }, 1000);
+      child.once('close', () => {
+        clearTimeout(drain);
+        settle();
+      });
+    });
+  });
+  return { pid: child.pid, result, terminate };
+}
