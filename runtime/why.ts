@@ -45,7 +45,7 @@ export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number
     case 'cooling':
       return `lane ${b.lane} is cooling down until ${iso(b.until)} (in ${formatDuration(b.until - now)}) after a handler was rate-limited (exit 75)`;
     case 'lane_full':
-      return `waiting for lane ${b.lane} behind ${ahead} run(s); it is full with ${b.running.length} running (${b.running.join(', ')})`;
+      return `waiting for lane ${b.lane}: it is full (${b.running.length} running: ${b.running.join(', ')})${ahead ? ` and ${ahead} waiting run(s) go first` : ' and this run is next'}`;
     case 'rate':
       return `lane ${b.lane} reached its per_minute limit; next start at ${iso(b.until)}`;
     case 'behind':

@@ -11,7 +11,27 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '..', 'runtime', 'cli', 'main.js');
 const ROOT = path.resolve(process.env.MAILROOM_DEMO_ROOT ?? 'demo-org');
-const AGENTS = ['maya', 'oliver', 'legal', 'cfo'];
+const MOCK = path.resolve(here, 'mock-agent.js');
+/** The eleven agents of the field report, all sharing one API key (one lane), and two people-run agents. */
+const HANDLERS = ['maya', 'oliver', 'echo', 'dollar', 'boost', 'scout', 'bridge', 'radar', 'clipper', 'builder', 'pulse'];
+const EXTERNAL = ['legal', 'cfo'];
+
+function demoConfig(): string {
+  const lines = [
+    '# The demo org: 11 mock agents share one API key (lane deepseek: 2 at once, 30 starts a minute);',
+    '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
+    'agents:',
+    ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person" }`),
+    ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m }`),
+    'groups:',
+    `  everyone: [${HANDLERS.join(', ')}]`,
+    'lanes:',
+    '  deepseek: { concurrency: 2, per_minute: 30 }',
+    'stuck_after: { critical: 5m, high: 30m, normal: 4h, low: 1d }',
+    '',
+  ];
+  return lines.join('\n');
+}
 
 function cli(args: string[], input = ''): string {
   const r = spawnSync(process.execPath, [CLI, ...args, '--root', ROOT], { input, encoding: 'utf8' });
@@ -54,7 +74,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'mailroom.yaml'))) {
-    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', AGENTS.join(',')], { stdio: 'inherit' });
+    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS].join(',')], { stdio: 'inherit' });
+    fs.writeFileSync(path.join(ROOT, 'mailroom.yaml'), demoConfig());
   }
   say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
   const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -77,11 +98,11 @@ async function main() {
       await pause(400);
     };
 
-    say('maya writes to oliver: a file dropped into her outbox');
-    fs.writeFileSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), '---\nto: oliver\nsubject: Weekly numbers\n---\nCan you send me the weekly numbers?\n');
+    say('maya writes to legal: a file dropped into her outbox');
+    fs.writeFileSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), '---\nto: legal\nsubject: Partner contract\n---\nCan you look at the partner contract this week?\n');
     fs.renameSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), path.join(ROOT, 'workspaces/maya/outbox/hello.md'));
     await settle(1);
-    process.stdout.write(`$ ls demo-org/workspaces/oliver/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/oliver/inbox')).join('\n')}\n`);
+    process.stdout.write(`$ ls demo-org/workspaces/legal/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/legal/inbox')).join('\n')}\n`);
 
     say('someone writes priority "urgent", which is not a priority: it is dead-lettered and bounced');
     fs.writeFileSync(path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'), '---\nto: legal\npriority: urgent\nsubject: Budget sign-off\n---\nSign this today.\n');
@@ -106,6 +127,24 @@ async function main() {
     cli(['send', '--from', 'legal', '--task', task, '--status', 'done'], 'Reviewed: two liability issues, see notes.\n');
     await settle(1);
     process.stdout.write(cli(['board']).split('\n').filter((l) => l.includes(task) || l.startsWith('## done')).join('\n') + '\n');
+
+    say('the 11-agents-one-key test: 11 messages at once, one lane of 2; watch the queue drain');
+    for (const agent of HANDLERS) {
+      const tmp = path.join(ROOT, `workspaces/operator/outbox/.${agent}.md`);
+      fs.writeFileSync(tmp, `---\nto: ${agent}\nsubject: Night shift for ${agent}\n---\nReal work, in the demo a 1 s nap.\nmock: sleep 1000\n`);
+      fs.renameSync(tmp, path.join(ROOT, `workspaces/operator/outbox/${agent}.md`));
+    }
+    const succeeded = () => eventsOf('handler.succeeded').length;
+    const before = succeeded();
+    for (let i = 0; i < 2; i++) {
+      await pause(1200);
+      const lanes = cli(['status']).split('\n');
+      const from = lanes.findIndex((l) => l.startsWith('lane '));
+      process.stdout.write(`$ mailroom status   (lanes and the queue)\n${lanes.slice(from, from + 8).join('\n')}\n`);
+    }
+    await until('11 handler runs', () => succeeded() >= before + HANDLERS.length, 30_000);
+    say('all 11 handled, never more than 2 at once; what it cost (mock usage):');
+    process.stdout.write(cli(['board']).split('\n').find((l) => l.startsWith('Cost:')) + '\n');
 
     say('mailroom status');
     process.stdout.write(cli(['status']));
