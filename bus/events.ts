@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   'handler.succeeded',
   'handler.failed',
   'handler.cancelled',
+  'config.changed',
+  'config.refused',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -56,6 +58,8 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   originIno?: number;
   /** The full stamped text, as delivered. */
   text: string;
+  /** Attachment file names, kept in bus/attachments/<id>/ and copied to each inbox/attachments/<id>/. */
+  attachments?: string[];
 }
 
 export interface MessageDelivered extends Base<'message.delivered'> { id: string; to: string[] }
@@ -94,7 +98,7 @@ export interface HandlerQueued extends Base<'handler.queued'> {
   note?: string;
 }
 export interface HandlerStarted extends Base<'handler.started'> { id: string; agent: string; attempt: number; lane: string | null }
-export interface HandlerSucceeded extends Base<'handler.succeeded'> { id: string; agent: string; attempt: number; duration_ms: number; usage?: Usage }
+export interface HandlerSucceeded extends Base<'handler.succeeded'> { id: string; agent: string; attempt: number; duration_ms: number; usage?: Usage; /** What the handler wrote to stderr, if anything (its last lines). */ stderr?: string }
 export interface HandlerFailed extends Base<'handler.failed'> {
   id: string;
   agent: string;
@@ -119,7 +123,12 @@ export interface HandlerCancelled extends Base<'handler.cancelled'> { id: string
 
 export type HandlerEvent = HandlerQueued | HandlerStarted | HandlerSucceeded | HandlerFailed | HandlerCancelled;
 
-export type BusEvent = DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageRejected | AlertSent | HandlerEvent;
+/** The daemon runs on a new version of mailroom.yaml. */
+export interface ConfigChanged extends Base<'config.changed'> { version: number; author: string; summary: string; sha256: string }
+/** An edit of mailroom.yaml that is not valid: not applied; the daemon keeps the last good version. */
+export interface ConfigRefused extends Base<'config.refused'> { sha256: string; problems: string[]; running: number }
+
+export type BusEvent = ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageRejected | AlertSent | HandlerEvent;
 
 /** An event before the log gives it its sequence number. */
 export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;

@@ -23,7 +23,8 @@ export const UPDATE_STATUSES = ['in_progress', 'blocked', 'done', 'cancelled'] a
 export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
 
 /** Keys a sender may write. */
-export const INPUT_KEYS = ['to', 'priority', 'subject', 'kind', 'due', 'task', 'status', 'reply_to'] as const;
+export const INPUT_KEYS = ['to', 'priority', 'subject', 'kind', 'due', 'task', 'status', 'reply_to', 'attachments'] as const;
+export const MAX_ATTACHMENTS = 20;
 /** Keys the daemon stamps; `from` is checked against the sender, the others are overwritten. */
 export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops'] as const;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -37,6 +38,8 @@ export interface Draft {
   task?: string;
   status?: UpdateStatus;
   replyTo?: string;
+  /** Paths relative to the sender's workspace. */
+  attachments?: string[];
   /** `from:` as written in the file, if any (it must equal the sender). */
   claimedFrom?: string;
   body: string;
@@ -211,6 +214,24 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
   if (replyTo !== undefined && !/^[0-9a-z]{12}$/.test(replyTo)) {
     throw new Rejection(`reply_to: ${JSON.stringify(replyTo)} is not a message id`, 'Copy the id: of the message you answer.');
   }
+  let attachments: string[] | undefined;
+  if (data.attachments !== undefined && data.attachments !== null) {
+    const list = Array.isArray(data.attachments) ? data.attachments : [data.attachments];
+    if (list.length > MAX_ATTACHMENTS) throw new Rejection(`attachments: ${list.length} files, over the limit of ${MAX_ATTACHMENTS}`, 'Send fewer files, or an archive.');
+    const seen = new Set<string>();
+    attachments = [];
+    for (const item of list) {
+      if (typeof item !== 'string' || item.trim() === '' || item.includes('\0')) {
+        throw new Rejection(`attachments: ${JSON.stringify(item)} is not a file path`, 'List paths relative to your workspace, e.g. `attachments: [drafts/report.md]`.');
+      }
+      if (item.startsWith('/')) throw new Rejection(`attachments: ${JSON.stringify(item)} is an absolute path; attachments come from your own workspace`, 'Write the path relative to your workspace, e.g. `drafts/report.md`.');
+      const base = item.split('/').filter(Boolean).at(-1)!;
+      if (base === '.' || base === '..') throw new Rejection(`attachments: ${JSON.stringify(item)} does not name a file`, 'Name a file inside your workspace.');
+      if (seen.has(base)) throw new Rejection(`attachments: two files are named ${base}`, 'Rename one, so each attachment has its own name.');
+      seen.add(base);
+      attachments.push(item);
+    }
+  }
   const claimedFrom = data.from === undefined || data.from === null ? undefined : String(data.from);
   return {
     to: parseTo(data),
@@ -221,6 +242,7 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
     task,
     status: status as UpdateStatus | undefined,
     replyTo,
+    ...(attachments ? { attachments } : {}),
     claimedFrom,
     body: split.body,
   };
@@ -252,10 +274,16 @@ export function stampMessage(draft: Draft, stamp: Stamp): string {
   if (draft.status !== undefined) fm.status = draft.status;
   if (draft.due !== undefined) fm.due = draft.due;
   if (draft.replyTo !== undefined) fm.reply_to = draft.replyTo;
+  if (draft.attachments?.length) fm.attachments = draft.attachments.map((a) => `attachments/${stamp.id}/${attachmentName(a)}`);
   fm.thread = stamp.thread;
   fm.hops = stamp.hops;
   fm.sent = stamp.sent;
   return `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${draft.body}`;
+}
+
+/** The name an attachment has in the recipient's inbox/attachments/<id>/. */
+export function attachmentName(relPath: string): string {
+  return relPath.split('/').filter(Boolean).at(-1)!;
 }
 
 /** Read back the stamped keys of a delivered text (for `show`, BRIEF, status). */

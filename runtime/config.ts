@@ -25,7 +25,14 @@ export interface AgentConfig {
   readonly retryBackoff: number;
   /** Extra environment variables granted to the handler. */
   readonly env: Readonly<Record<string, string>>;
+  /** Names of secrets (.mailroom/secrets/<NAME>) the handler receives as environment variables. */
+  readonly secrets: readonly string[];
+  /** `bwrap`: the handler runs jailed (refused if bwrap cannot run); `none`: unjailed; `auto` (the default): bwrap when it works here, else unjailed, said loudly in status and doctor. */
+  readonly sandbox: Sandbox | 'auto';
 }
+
+export const SANDBOXES = ['bwrap', 'none'] as const;
+export type Sandbox = (typeof SANDBOXES)[number];
 
 export interface LaneConfig {
   readonly name: string;
@@ -54,6 +61,7 @@ export interface OrgConfig {
   readonly startupStagger: number;
   /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
   readonly killGrace: number;
+  readonly maxAttachmentBytes: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -66,10 +74,15 @@ export const DEFAULTS = Object.freeze({
   startup_stagger: '250ms',
   kill_grace: '5s',
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
+  sandbox: 'auto' as Sandbox | 'auto',
+  max_attachment_bytes: 64 * 1_048_576,
 });
 
-const TOP_KEYS = ['agents', 'groups', 'lanes', 'stuck_after', 'max_message_bytes', 'scan_interval', 'write_grace', 'watch', 'wait_warning', 'startup_stagger', 'kill_grace'] as const;
-const AGENT_KEYS = ['description', 'command', 'lane', 'timeout', 'max_attempts', 'retry_backoff', 'env'] as const;
+/** An `env:` grant whose name says it is a secret belongs in `mailroom secret set` instead. */
+const SECRET_LIKE = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/;
+
+const TOP_KEYS = ['agents', 'groups', 'lanes', 'stuck_after', 'max_message_bytes', 'max_attachment_bytes', 'scan_interval', 'write_grace', 'watch', 'wait_warning', 'startup_stagger', 'kill_grace', 'sandbox'] as const;
+const AGENT_KEYS = ['description', 'command', 'lane', 'timeout', 'max_attempts', 'retry_backoff', 'env', 'secrets', 'sandbox'] as const;
 const LANE_KEYS = ['concurrency', 'per_minute'] as const;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Set by the runtime itself; a grant may not override them. */
@@ -98,6 +111,8 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     if (!(TOP_KEYS as readonly string[]).includes(key)) problems.push(`unknown key ${JSON.stringify(key)}; allowed keys: ${TOP_KEYS.join(', ')}`);
   }
 
+  const orgSandbox = data.sandbox ?? DEFAULTS.sandbox;
+  if (data.sandbox !== undefined && !(SANDBOXES as readonly unknown[]).includes(orgSandbox)) problems.push(`sandbox: unknown sandbox ${JSON.stringify(orgSandbox)}; allowed values: ${SANDBOXES.join(', ')}`);
   const agents: Record<string, AgentConfig> = {};
   const rawAgents = data.agents ?? {};
   if (Array.isArray(rawAgents)) {
@@ -139,12 +154,27 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
           for (const [k, v] of Object.entries(a.env)) {
             if (!ENV_NAME_RE.test(k)) problems.push(`agents.${name}.env.${k}: not a valid environment variable name`);
             else if (RESERVED_ENV.includes(k)) problems.push(`agents.${name}.env.${k}: set by mailroom itself; it cannot be granted`);
+            else if (SECRET_LIKE.test(k.toUpperCase())) problems.push(`agents.${name}.env.${k}: looks like a secret, and secrets never go in mailroom.yaml; store it with \`mailroom secret set ${k.toUpperCase()}\` and grant it with secrets: [${k.toUpperCase()}]`);
             else if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') problems.push(`agents.${name}.env.${k}: must be text`);
             else env[k] = String(v);
           }
       }
+      const secrets: string[] = [];
+      if (a.secrets !== undefined) {
+        if (!Array.isArray(a.secrets)) problems.push(`agents.${name}.secrets: must be a list of secret names, e.g. [ANTHROPIC_API_KEY]`);
+        else
+          for (const sname of a.secrets) {
+            if (typeof sname !== 'string' || !/^[A-Z_][A-Z0-9_]{0,63}$/.test(sname)) problems.push(`agents.${name}.secrets: ${JSON.stringify(sname)} is not a secret name (capital letters, digits, _)`);
+            else if (RESERVED_ENV.includes(sname)) problems.push(`agents.${name}.secrets: ${sname} is set by mailroom itself`);
+            else secrets.push(sname);
+          }
+      }
+      const sandbox = a.sandbox ?? orgSandbox;
+      if (a.sandbox !== undefined && !(SANDBOXES as readonly unknown[]).includes(sandbox)) problems.push(`agents.${name}.sandbox: unknown sandbox ${JSON.stringify(sandbox)}; allowed values: ${SANDBOXES.join(', ')}`);
       agents[name] = Object.freeze({
         name,
+        secrets: Object.freeze(secrets),
+        sandbox: (SANDBOXES as readonly unknown[]).includes(sandbox) ? (sandbox as Sandbox) : 'auto',
         description: a.description as string | undefined,
         command: typeof a.command === 'string' ? a.command : undefined,
         lane: typeof a.lane === 'string' ? a.lane : undefined,
@@ -225,6 +255,12 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 64) problems.push(`max_message_bytes: must be a whole number of bytes from 64 up, got ${JSON.stringify(v)}`);
     else maxMessageBytes = v;
   }
+  let maxAttachmentBytes: number = DEFAULTS.max_attachment_bytes;
+  if (data.max_attachment_bytes !== undefined) {
+    const v = data.max_attachment_bytes;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problems.push(`max_attachment_bytes: must be a whole number of bytes from 1 up, got ${JSON.stringify(v)}`);
+    else maxAttachmentBytes = v;
+  }
   const durationOption = (key: 'scan_interval' | 'write_grace' | 'wait_warning' | 'startup_stagger' | 'kill_grace', min: number): number => {
     const raw = data[key] ?? DEFAULTS[key];
     const ms = parseDuration(raw);
@@ -256,6 +292,7 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     waitWarning,
     startupStagger,
     killGrace,
+    maxAttachmentBytes,
   });
 }
 

@@ -26,7 +26,10 @@ import { stampMessage } from '../bus/message.js';
 import { renderBoardJson, renderBoardMd, renderBrief } from '../board/render.js';
 import { Layout, MAILROOM, OPERATOR, mailboxOf } from '../workspaces/layout.js';
 import { ensureOrgDirs } from '../workspaces/create.js';
-import { loadConfig, type OrgConfig } from './config.js';
+import { ConfigError, loadConfig, parseConfigText, type OrgConfig } from './config.js';
+import { listVersions, recordVersion, sha256, versionText } from './config-history.js';
+import { diffConfigs } from './config-diff.js';
+import { toJS } from './config-edit.js';
 import { decide, type Incoming } from './dispatch.js';
 import { acquireDaemonLock } from './lock.js';
 import { Logger } from './logger.js';
@@ -38,6 +41,8 @@ import { checkQueuedNames } from './startup.js';
 import { VERSION } from './version.js';
 import writeFileAtomic from 'write-file-atomic';
 import { Runner } from './runner.js';
+import { jailFor } from '../workspaces/jail.js';
+import { deliverAttachments, keepAttachments } from '../workspaces/attachments.js';
 
 const BATCH_LIMIT = 256;
 const RECHECK_MS = 250;
@@ -88,7 +93,7 @@ export class Daemon {
   readonly runner: Runner;
 
   constructor(opts: DaemonOptions) {
-    this.layout = new Layout(opts.root);
+    this.layout = new Layout(fs.realpathSync(opts.root));
     this.logger = opts.logger;
     this.clock = opts.clock ?? (() => new Date());
     this.runner = new Runner({
@@ -110,6 +115,7 @@ export class Daemon {
   /** Start-up: lock, config, checks, replay, recovery, watchers, first scan. Throws on a refusal. */
   async start(): Promise<void> {
     this.stopped = new Promise((r) => (this.resolveStopped = r));
+    this.configText = fs.existsSync(this.layout.config) ? fs.readFileSync(this.layout.config, 'utf8') : '';
     this.config = loadConfig(this.layout.config);
     const problems = selfCheckNames(this.now());
     if (problems.length) throw new Error(`file-name self-check failed:\n  - ${problems.join('\n  - ')}`);
@@ -130,11 +136,18 @@ export class Daemon {
       }
       this.emit({ time: this.now(), type: 'daemon.started', pid: process.pid, version: VERSION });
       this.commit();
+      this.recordConfig(this.configText, 'hand-edit');
+      for (const a of Object.values(this.config.agents)) {
+        if (!a.command) continue;
+        const jail = jailFor(a);
+        if (!jail.jailed) this.logger.warn(`agent ${a.name}'s handler runs ${jail.note}`);
+      }
       this.recover();
       this.runner.recover();
       this.render();
       this.wakeups = new Wakeups({
         dirs: this.watchedDirs(),
+        files: [this.layout.config],
         onPath: (p) => this.hint(p),
         onError: (err) => {
           this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
@@ -186,6 +199,79 @@ export class Daemon {
     return [...agents.flatMap((a) => [this.layout.outbox(a), this.layout.inbox(a)]), this.layout.outbox(OPERATOR)];
   }
 
+  // --- the config: versioned, hand edits taken while running -------------------------
+
+  private configText = '';
+  private refusedSha: string | null = null;
+
+  /** Version the running config (if new) and log config.changed when the log does not have it yet. */
+  private recordConfig(text: string, author: string): void {
+    const versions = listVersions(this.layout);
+    const latest = versions.at(-1);
+    const sha = sha256(text);
+    let entry = latest;
+    if (!latest || latest.sha256 !== sha) {
+      const before = latest ? versionText(this.layout, latest.version) : null;
+      const summary = before === null ? 'the config as first seen by the daemon' : diffConfigs(toJS(before), toJS(text)).summary;
+      entry = recordVersion(this.layout, text, latest ? author : 'init', summary, this.clock());
+    }
+    if (this.state.configSha !== sha) {
+      this.emit({ time: this.now(), type: 'config.changed', version: entry!.version, author: entry!.author, summary: entry!.summary, sha256: sha });
+      this.commit();
+    }
+  }
+
+  /** mailroom.yaml changed on disk: take a valid edit; keep the last good config and say why for an invalid one. */
+  private reloadConfig(): void {
+    if (this.stopping) return;
+    let text: string;
+    try {
+      text = fs.readFileSync(this.layout.config, 'utf8');
+    } catch {
+      text = '';
+    }
+    if (text === this.configText) return;
+    const sha = sha256(text);
+    let next: OrgConfig;
+    try {
+      next = parseConfigText(text, this.layout.config);
+    } catch (err) {
+      if (this.refusedSha === sha) return;
+      this.refusedSha = sha;
+      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      const running = listVersions(this.layout).at(-1)?.version ?? 0;
+      this.logger.warn(`mailroom.yaml was edited, but the edit is not valid, so it is NOT applied; still running version ${running}:\n  - ${problems.join('\n  - ')}`);
+      this.emit({ time: this.now(), type: 'config.refused', sha256: sha, problems, running });
+      this.alertOperator(
+        derivedId('config-refused', sha),
+        `mailroom.yaml edit refused: still running version ${running}`,
+        [`An edit of mailroom.yaml is not valid, so the daemon did not apply it and keeps running on version ${running}:`, '', ...problems.map((p) => `- ${p}`), '', 'Fix the file (the next valid edit is taken at once), or go back with `mailroom config rollback ' + running + '`.'].join('\n'),
+      );
+      return;
+    }
+    const before = this.config;
+    this.configText = text;
+    this.refusedSha = null;
+    this.config = next;
+    this.recordConfig(text, 'hand-edit');
+    const created = ensureOrgDirs(this.layout, Object.keys(next.agents));
+    for (const a of created) this.logger.info(`created workspace for ${a}`);
+    const added = this.watchedDirs().filter((d) => !this.wakeups.dirs.includes(d));
+    if (added.length) this.wakeups.add(added);
+    if (Object.keys(before.agents).length !== Object.keys(next.agents).length) this.boardDirty = true;
+    this.runner.pump();
+    void this.scan();
+  }
+
+  /** A message from mailroom to the operator's inbox (stamped, logged, delivered like any other). */
+  private alertOperator(id: string, subject: string, body: string): void {
+    const time = this.now();
+    const text = stampMessage({ to: [OPERATOR], priority: 'high', subject, kind: 'message', body: `\n${body}\n` }, { id, from: MAILROOM, to: [OPERATOR], sent: time, thread: id, hops: 0 });
+    const event = this.emit({ time, type: 'message.accepted', id, from: MAILROOM, to: [OPERATOR], priority: 'high', subject, kind: 'message', thread: id, hops: 0, source: 'daemon', text }) as MessageAccepted;
+    this.commit();
+    this.act([{ kind: 'deliver', event }]);
+  }
+
   // --- events -------------------------------------------------------------------------
 
   private emitted: BusEvent[] = [];
@@ -211,6 +297,7 @@ export class Daemon {
 
   hint(file: string): void {
     if (this.stopping) return;
+    if (file === this.layout.config) return this.reloadConfig();
     this.candidates.add(file);
     this.schedule();
   }
@@ -227,6 +314,7 @@ export class Daemon {
   private async scan(): Promise<void> {
     if (this.stopping) return;
     try {
+      this.reloadConfig();
       const entries = await this.wakeups.scan();
       for (const e of entries) {
         const box = mailboxOf(this.layout, e);
@@ -430,6 +518,7 @@ export class Daemon {
   private accept(input: Incoming, id: string, at: string, place: string): Action[] {
     try {
       const fields = decide(input, { config: this.config, board: this.state.board, threads: this.state.threads, maxHops: MAX_HOPS }, id, this.now());
+      if (fields.attachments?.length) keepAttachments(this.layout, input.sender, id, fields.attachments, this.config.maxAttachmentBytes);
       const event = this.emit(fields) as MessageAccepted;
       return [{ kind: 'deliver', event, origin: input.source === 'inbox' ? at : undefined }];
     } catch (err) {
@@ -484,7 +573,10 @@ export class Daemon {
   }
 
   private deliver(e: MessageAccepted, origin?: string): MessageAccepted {
-    for (const r of e.to) deliverCopy(this.layout, e, r);
+    for (const r of e.to) {
+      if (e.attachments?.length) deliverAttachments(this.layout, r, e.id, e.attachments);
+      deliverCopy(this.layout, e, r);
+    }
     if (e.source === 'inbox' && origin) {
       const st = this.lstat(origin);
       if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(origin);

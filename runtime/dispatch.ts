@@ -68,6 +68,9 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     to = route(draft.to, input.sender, ctx.config);
   }
 
+  if (draft.attachments?.length && input.source !== 'outbox') {
+    throw new Rejection('attachments: are sent from an outbox, where the files can be found in the sender\'s workspace', `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`);
+  }
   let thread = id;
   let hops = 0;
   if (draft.replyTo) {
@@ -115,6 +118,7 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     origin: input.origin,
     ...(input.originIno !== undefined ? { originIno: input.originIno } : {}),
     text,
+    ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
   };
   return event;
 }

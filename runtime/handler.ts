@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import type { Usage } from '../bus/events.js';
 
 export interface HandlerSpec {
-  command: string;
+  /** The program and its arguments: `/bin/sh -c <command>`, or bwrap wrapping that. */
+  argv: string[];
   cwd: string;
   env: Record<string, string>;
   stdin: string;
@@ -34,6 +35,7 @@ export function handlerEnv(base: NodeJS.ProcessEnv, workspace: string, agent: st
   const env: Record<string, string> = {
     PATH: base.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: workspace,
+    TMPDIR: `${workspace}/.tmp`,
     MAILROOM_MESSAGE: message,
     MAILROOM_AGENT: agent,
   };
@@ -77,7 +79,7 @@ export interface RunningHandler {
 
 export function startHandler(spec: HandlerSpec): RunningHandler {
   const started = Date.now();
-  const child = spawn('/bin/sh', ['-c', spec.command], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdoutRest = '';
   let usage: Usage | undefined;

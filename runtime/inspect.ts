@@ -8,7 +8,9 @@ import { parseInboxName, isIgnoredName } from '../bus/names.js';
 import type { Priority } from '../bus/priority.js';
 import type { BusEvent } from '../bus/events.js';
 import { OPERATOR, type Layout } from '../workspaces/layout.js';
-import type { OrgConfig } from './config.js';
+import { ConfigError, loadConfig, parseConfigText, type OrgConfig } from './config.js';
+import { listVersions, versionText } from './config-history.js';
+import { jailFor } from '../workspaces/jail.js';
 import { runningDaemon } from './lock.js';
 import { foldState, type BusState } from './state.js';
 import { laneViews, type LaneView, type WaitingView } from './why.js';
@@ -44,6 +46,35 @@ export interface OrgStatus {
   waiting: WaitingView[];
   /** Waiting runs past wait_warning. */
   warnings: WaitingView[];
+  config: ConfigStatus;
+  /** Handler agents and whether they run jailed. */
+  handlers: Array<{ agent: string; jailed: boolean; note: string }>;
+}
+
+export interface ConfigStatus {
+  /** The newest recorded version. */
+  version: number | null;
+  /** mailroom.yaml as it is now is not valid (the daemon keeps running on the last good version). */
+  invalid: string[] | null;
+}
+
+/** The config as it is, or, when the file is not valid, the last good version, with the problems. */
+export function loadConfigOrLastGood(layout: Layout): { config: OrgConfig; status: ConfigStatus } {
+  const latest = listVersions(layout).at(-1) ?? null;
+  try {
+    return { config: loadConfig(layout.config), status: { version: latest?.version ?? null, invalid: null } };
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !latest) throw err;
+    for (const v of listVersions(layout).reverse()) {
+      const text = versionText(layout, v.version);
+      try {
+        if (text !== null) return { config: parseConfigText(text, layout.config), status: { version: v.version, invalid: err.problems } };
+      } catch {
+        /* an older one */
+      }
+    }
+    throw err;
+  }
 }
 
 function list(dir: string): string[] {
@@ -69,7 +100,7 @@ export function loadEvents(layout: Layout): BusEvent[] {
   return readLog(layout.events);
 }
 
-export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[], state: BusState, now: number): OrgStatus {
+export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[], state: BusState, now: number, configStatus: ConfigStatus = { version: null, invalid: null }): OrgStatus {
   const agents: AgentStatus[] = [];
   const stuck: UnreadMail[] = [];
   for (const name of [...Object.keys(config.agents), OPERATOR]) {
@@ -82,6 +113,11 @@ export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[],
   const pid = runningDaemon(layout);
   const { lanes, waiting } = laneViews(state, config, now);
   return {
+    config: configStatus,
+    handlers: Object.values(config.agents).filter((a) => a.command).map((a) => {
+      const j = jailFor(a);
+      return { agent: a.name, jailed: j.jailed, note: j.note };
+    }),
     lanes,
     waiting,
     warnings: waiting.filter((w) => w.warning),

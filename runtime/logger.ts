@@ -33,6 +33,10 @@ export function describeEvent(e: BusEvent): string {
       return `handled   ${e.id} by ${e.agent} in ${e.duration_ms}ms${e.usage ? ` ($${e.usage.cost_usd}, ${e.usage.input_tokens}+${e.usage.output_tokens} tokens)` : ''}`;
     case 'handler.failed':
       return `${e.final ? 'gave up  ' : 'failed   '} ${e.id} by ${e.agent}, attempt ${e.attempt}: ${e.reason}${e.retry_at ? `; retry at ${e.retry_at}` : ''}${e.lane_cooling_until ? `; lane cools down until ${e.lane_cooling_until}` : ''}${e.final ? `; dead-lettered as ${e.kept}, bounce ${e.bounce}` : ''}`;
+    case 'config.changed':
+      return `config    version ${e.version} by ${e.author}: ${e.summary}`;
+    case 'config.refused':
+      return `config    edit REFUSED, still running version ${e.running}: ${e.problems.join('; ')}`;
     case 'handler.cancelled':
       return `cancelled ${e.id} for ${e.agent}: ${e.reason}`;
   }

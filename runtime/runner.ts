@@ -18,6 +18,8 @@ import { keptName } from '../bus/deadletter.js';
 import { copyName } from '../bus/spool.js';
 import { MAILROOM, OPERATOR, type Layout } from '../workspaces/layout.js';
 import type { OrgConfig } from './config.js';
+import { jailArgs, jailFor } from '../workspaces/jail.js';
+import { readSecrets } from '../workspaces/secrets.js';
 import { formatDuration } from './duration.js';
 import { handlerEnv, startHandler, type HandlerResult, type RunningHandler } from './handler.js';
 import { DEFAULT_COOLDOWN_MS, MAX_TEMPFAILS, backoff, nextWake, plan, retryAfter, runKey, type Run } from './lanes.js';
@@ -136,15 +138,27 @@ export class Runner {
   private spawn(run: Run, file: string, text: string): void {
     const cfg = this.bus.config().agents[run.agent]!;
     const workspace = this.bus.layout.workspace(run.agent);
+    const jail = jailFor(cfg);
+    const key = runKey(run.agent, run.id);
+    const { values: secrets, missing } = readSecrets(this.bus.layout, cfg.secrets);
+    if (missing.length) this.bus.logger.warn(`${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``);
+    if (jail.refuse) {
+      const refusal: HandlerResult = { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: jail.refuse };
+      queueMicrotask(() => {
+        this.finish(run, refusal);
+        this.pump();
+      });
+      return;
+    }
+    fs.mkdirSync(`${workspace}/.tmp`, { recursive: true, mode: 0o700 });
     const handle = startHandler({
-      command: cfg.command!,
+      argv: jail.jailed ? ['bwrap', ...jailArgs(this.bus.layout.root, workspace, cfg.command!)] : ['/bin/sh', '-c', cfg.command!],
       cwd: workspace,
-      env: handlerEnv(process.env, workspace, run.agent, file, cfg.env),
+      env: { ...handlerEnv(process.env, workspace, run.agent, file, cfg.env), ...secrets },
       stdin: text,
       timeoutMs: cfg.timeout,
       killGraceMs: this.bus.config().killGrace,
     });
-    const key = runKey(run.agent, run.id);
     this.running.set(key, handle);
     void handle.result.then((result) => {
       this.running.delete(key);
@@ -165,7 +179,7 @@ export class Runner {
     const current = this.bus.state().runtime.runs.get(runKey(run.agent, run.id))!;
     const attempt = current.attempt;
     if (r.exitCode === 0 && !r.timedOut) {
-      this.bus.emit({ time, type: 'handler.succeeded', id: run.id, agent: run.agent, attempt, duration_ms: r.durationMs, ...(r.usage ? { usage: r.usage } : {}) });
+      this.bus.emit({ time, type: 'handler.succeeded', id: run.id, agent: run.agent, attempt, duration_ms: r.durationMs, ...(r.usage ? { usage: r.usage } : {}), ...(r.stderrTail ? { stderr: r.stderrTail } : {}) });
       this.bus.commit();
       this.moveToDone(run.agent, run.file);
       return;

@@ -15,12 +15,16 @@ export interface BusState {
   rejected: Map<string, MessageRejected>;
   alerted: Set<string>;
   runtime: Runtime;
+  /** The sha256 of the config the last config.changed event names. */
+  configSha: string | null;
+  /** The newest config.refused after the last config.changed, if any. */
+  configRefused: { time: string; problems: string[]; running: number } | null;
   lastSeq: number;
   lastTime: string | null;
 }
 
 export function emptyState(): BusState {
-  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), lastSeq: 0, lastTime: null };
+  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
 }
 
 export function alertKey(message: string, agent: string): string {
@@ -42,6 +46,13 @@ export function applyToState(s: BusState, e: BusEvent): BusState {
       break;
     case 'message.rejected':
       s.rejected.set(e.id, e);
+      break;
+    case 'config.changed':
+      s.configSha = e.sha256;
+      s.configRefused = null;
+      break;
+    case 'config.refused':
+      s.configRefused = { time: e.time, problems: e.problems, running: e.running };
       break;
     case 'alert.sent':
       s.alerted.add(alertKey(e.message, e.agent));

@@ -11,6 +11,8 @@ import { isIgnoredName } from '../bus/names.js';
 
 export interface WatchOptions {
   dirs: string[];
+  /** Single files to watch (mailroom.yaml). */
+  files?: string[];
   onPath: (file: string) => void;
   onError: (err: Error) => void;
 }
@@ -24,7 +26,7 @@ export class Wakeups {
 
   async start(): Promise<void> {
     // depth 0, one inotify watch per directory: 1,000 agents stay far below the default limit.
-    const w = watch(this.opts.dirs, {
+    const w = watch([...this.opts.dirs, ...(this.opts.files ?? [])], {
       depth: 0,
       ignoreInitial: true,
       persistent: true,
@@ -52,6 +54,16 @@ export class Wakeups {
     const patterns = this.opts.dirs.map((d) => `${fg.escapePath(d)}/*`);
     const entries = await fg(patterns, { onlyFiles: false, dot: false, followSymbolicLinks: false, absolute: true, suppressErrors: true, deep: 1 });
     return entries.filter((e) => !isIgnoredName(path.basename(e)));
+  }
+
+  get dirs(): readonly string[] {
+    return this.opts.dirs;
+  }
+
+  /** Watch and scan more directories (agents added by a config change). */
+  add(dirs: string[]): void {
+    this.opts.dirs.push(...dirs);
+    this.watcher?.add(dirs);
   }
 
   async close(): Promise<void> {

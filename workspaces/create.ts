@@ -18,10 +18,14 @@ export function ensureWorkspace(layout: Layout, agent: string): boolean {
 }
 
 export function ensureOrgDirs(layout: Layout, agents: readonly string[]): string[] {
-  for (const dir of [layout.events, layout.spool, layout.staging, layout.deadletter, layout.board, layout.private]) {
+  for (const dir of [layout.events, layout.spool, layout.staging, layout.deadletter, layout.attachments, layout.board, layout.private]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
+  fs.chmodSync(layout.private, 0o700);
   const created: string[] = [];
-  for (const agent of [...agents, OPERATOR]) if (ensureWorkspace(layout, agent)) created.push(agent);
+  for (const agent of [...agents, OPERATOR]) {
+    if (ensureWorkspace(layout, agent)) created.push(agent);
+    fs.chmodSync(layout.workspace(agent), 0o700); // a workspace is its agent's alone
+  }
   return created;
 }

@@ -27,6 +27,9 @@ export class Layout {
   /** Delivery temp files: hard-linked to inbox copies until `message.delivered` is logged. */
   get staging() { return path.join(this.bus, 'staging'); }
   get deadletter() { return path.join(this.bus, 'deadletter'); }
+  /** Attachments of accepted messages, by message id (the log holds the text, this the files). */
+  get attachments() { return path.join(this.bus, 'attachments'); }
+  inboxAttachments(agent: string, id: string) { return path.join(this.inbox(agent), 'attachments', id); }
   get board() { return path.join(this.root, 'board'); }
   get boardMd() { return path.join(this.board, 'BOARD.md'); }
   get boardJson() { return path.join(this.board, 'board.json'); }

@@ -3,8 +3,10 @@ import { readLog, segments, LogCorrupt } from '../../bus/log.js';
 import { selfCheckNames } from '../../bus/names.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { formatDuration } from '../duration.js';
-import { ConfigError, loadConfig, type OrgConfig } from '../config.js';
-import { orgStatus } from '../inspect.js';
+import { ConfigError, type OrgConfig } from '../config.js';
+import { loadConfigOrLastGood, orgStatus } from '../inspect.js';
+import { jailFor } from '../../workspaces/jail.js';
+import { readSecrets } from '../../workspaces/secrets.js';
 import { foldState } from '../state.js';
 import { checkQueuedNames } from '../startup.js';
 import { OPERATOR } from '../../workspaces/layout.js';
@@ -32,10 +34,29 @@ export async function run(argv: string[]): Promise<number> {
 
   let config: OrgConfig | null = null;
   try {
-    config = loadConfig(layout.config);
-    add(true, 'config', `${Object.keys(config.agents).length} agents, ${Object.keys(config.groups).length} groups`);
+    const loaded = loadConfigOrLastGood(layout);
+    config = loaded.config;
+    if (loaded.status.invalid) add(false, 'config', `mailroom.yaml is not valid (${loaded.status.invalid.join('; ')}); a running daemon keeps version ${loaded.status.version}. Fix the file or \`mailroom config rollback ${loaded.status.version}\``);
+    else add(true, 'config', `${Object.keys(config.agents).length} agents, ${Object.keys(config.groups).length} groups, ${Object.keys(config.lanes).length} lanes (version ${loaded.status.version ?? 'not recorded yet'})`);
   } catch (err) {
     add(false, 'config', err instanceof ConfigError ? err.message : String(err));
+  }
+  if (config) {
+    for (const a of Object.values(config.agents)) {
+      if (!a.command) continue;
+      const j = jailFor(a);
+      if (!j.jailed) add(a.sandbox === 'none', 'sandbox', `agent ${a.name}'s handler runs ${j.note}${a.sandbox === 'none' ? '' : '; install bubblewrap (apt-get install bubblewrap), or set sandbox: none to accept it'}`);
+      const { missing } = readSecrets(layout, a.secrets);
+      if (missing.length) add(false, 'secrets', `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]} < file\``);
+    }
+    for (const agent of [...Object.keys(config.agents), OPERATOR]) {
+      try {
+        const mode = fs.statSync(layout.workspace(agent)).mode & 0o777;
+        if (mode & 0o077) add(false, 'permissions', `workspaces/${agent} is ${mode.toString(8)}, readable by others; \`chmod 700 workspaces/${agent}\` (the daemon does it at start)`);
+      } catch {
+        add(false, 'workspaces', `workspaces/${agent} is missing; \`mailroom start\` creates it`);
+      }
+    }
   }
   const names = selfCheckNames(new Date().toISOString());
   add(names.length === 0, 'file names', names.length ? names.join('; ') : 'every generated inbox name matches the daemon\'s own patterns');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Layout } from '../../workspaces/layout.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
 import { initialConfigText, parseConfigText } from '../config.js';
+import { recordVersion } from '../config-history.js';
 import { EXIT, Problem, UsageError, parse, print } from './common.js';
 
 export const usage = `mailroom init <dir> --agents a,b,c
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   fs.mkdirSync(layout.root, { recursive: true });
   fs.writeFileSync(layout.config, text, { flag: 'wx' });
   ensureOrgDirs(layout, agents);
+  recordVersion(layout, text, 'init', `mailroom init --agents ${agents.join(',')}`);
   print(`created org ${layout.root} with agents: ${agents.join(', ')}
 next:
   mailroom start --root ${positionals[0]}

@@ -23,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   show: () => import('./show.js'),
   log: () => import('./log.js'),
   why: () => import('./why.js'),
+  config: () => import('./config.js'),
+  secret: () => import('./secret.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -39,6 +41,8 @@ Commands:
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
   why <id> [--json]           where a message is and why it has not been handled yet
+  config <command>            history, show, diff, set, apply, rollback (versioned, safe)
+  secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)
@@ -68,6 +72,12 @@ async function main(argv: string[]): Promise<number> {
   const command = await load();
   return command.run(rest);
 }
+
+// `mailroom log | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

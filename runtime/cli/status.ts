@@ -1,6 +1,5 @@
 import { formatDuration } from '../duration.js';
-import { loadConfig } from '../config.js';
-import { loadState, orgStatus, type OrgStatus } from '../inspect.js';
+import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../inspect.js';
 import { EXIT, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom status [--root <dir>] [--json]
@@ -17,6 +16,13 @@ export function renderStatus(s: OrgStatus): string {
   lines.push(`events: ${s.events.count} (last ${s.events.last_time ?? 'never'})   spool: ${s.spool}   dead letters: ${s.deadletter}`);
   const tasks = Object.entries(s.tasks).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`tasks: ${tasks || 'none'}`);
+  lines.push(`config: version ${s.config.version ?? '(none recorded)'}`);
+  if (s.config.invalid) {
+    lines.push(`CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${s.config.version}:`);
+    for (const p of s.config.invalid) lines.push(`  - ${p}`);
+  }
+  const unjailed = s.handlers.filter((h) => !h.jailed);
+  if (unjailed.length) lines.push(`UNJAILED HANDLERS: ${unjailed.map((h) => `${h.agent} (${h.note})`).join(', ')}`);
   lines.push('');
   const w = Math.max(5, ...s.agents.map((a) => a.name.length));
   lines.push(`${'agent'.padEnd(w)}  inbox  outbox  oldest unread`);
@@ -49,9 +55,9 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
   if (values.help) return print(usage), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
-  const config = loadConfig(layout.config);
+  const { config, status: configStatus } = loadConfigOrLastGood(layout);
   const { events, state } = loadState(layout);
-  const status = orgStatus(layout, config, events, state, Date.now());
+  const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
   if (values.json) printJson(status);
   else print(renderStatus(status));
   return EXIT.ok;

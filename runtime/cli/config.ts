@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import { ConfigError, parseConfigText } from '../config.js';
+import { diffConfigs } from '../config-diff.js';
+import { EditError, mergePatch, setValue, toJS } from '../config-edit.js';
+import { cliAuthor, listVersions, recordVersion, versionText } from '../config-history.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
+import type { Layout } from '../../workspaces/layout.js';
+
+export const usage = `mailroom config <command> [--root <dir>]
+
+  history [--json]              every accepted version: number, time, author, summary
+  show <n>                      the text of version n
+  diff <a> <b>                  what changed from version a to version b
+  set <path> <value> [--yes]    set one value, e.g. config set agents.cfo.lane deepseek
+                                (value in YAML: 3, text, [a, b], { concurrency: 2 }; null removes)
+  apply <file> [--yes]          merge a partial mailroom.yaml: maps merge by key, so a patch
+                                naming one agent changes only that agent; null removes a key
+  apply <file> --replace [--yes]  replace the whole file with <file>
+  rollback <n> [--yes]          make version n the current config (as a new version)
+
+A change that removes agents, lanes or groups, takes secret grants away or empties a list is
+refused without --yes, and says exactly what would go ("removes 29 of 30 agents: ...").
+Comments and key order in mailroom.yaml survive. Every change is checked like a start-up and
+versioned in .mailroom/config-history/; a running daemon picks it up and logs config.changed.`;
+
+function current(layout: Layout): string {
+  return fs.readFileSync(layout.config, 'utf8');
+}
+
+function version(layout: Layout, n: string | undefined): string {
+  const v = Number(n);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`a version is a number from \`mailroom config history\`, got ${JSON.stringify(n)}`);
+  const text = versionText(layout, v);
+  if (text === null) throw new Problem(`no config version ${v}; \`mailroom config history\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`);
+  return text;
+}
+
+/** Check, refuse destructive changes without --yes, write atomically, version. */
+function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): number {
+  try {
+    parseConfigText(after, layout.config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Problem(`refused: the result would not be a valid config, so nothing was changed.\n${err.message}`);
+    throw err;
+  }
+  const diff = diffConfigs(toJS(before), toJS(after));
+  if (diff.changes.length === 0) {
+    print('no change');
+    return EXIT.ok;
+  }
+  if (diff.removals.length && !yes) {
+    throw new Problem(`refused: this ${how} ${diff.removals.join('; ')}.\nNothing was changed. Run it again with --yes if that is what you mean (every version stays in \`mailroom config history\`).`);
+  }
+  // The version before the edit is kept too, so a rollback can always reach it.
+  recordVersion(layout, before, 'hand-edit', 'the config as found before a cli change');
+  writeFileAtomic.sync(layout.config, after, { mode: 0o600 });
+  const v = recordVersion(layout, after, cliAuthor(), `${how}: ${diff.summary}`);
+  print(`version ${v.version}: ${diff.summary}`);
+  for (const c of diff.changes.slice(0, 40)) print(`  ${c}`);
+  if (diff.changes.length > 40) print(`  ... ${diff.changes.length - 40} more`);
+  return EXIT.ok;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, replace: { type: 'boolean' } }, usage);
+  if (values.help) return print(usage), EXIT.ok;
+  const [verb, ...args] = positionals;
+  const layout = findRoot(values.root as string | undefined);
+  const yes = values.yes === true;
+  try {
+    switch (verb) {
+      case 'history': {
+        const versions = listVersions(layout);
+        if (values.json) return printJson({ versions }), EXIT.ok;
+        if (!versions.length) return print('no versions recorded yet (the daemon records the config at its first start)'), EXIT.ok;
+        print(versions.map((v) => `${String(v.version).padStart(4)}  ${v.time}  ${v.author.padEnd(14)}  ${v.summary}`).join('\n'));
+        return EXIT.ok;
+      }
+      case 'show':
+        process.stdout.write(version(layout, args[0]));
+        return EXIT.ok;
+      case 'diff': {
+        if (args.length !== 2) throw new UsageError(`config diff takes two versions\n\n${usage}`);
+        const d = diffConfigs(toJS(version(layout, args[0])), toJS(version(layout, args[1])));
+        if (values.json) return printJson(d), EXIT.ok;
+        print([`${args[0]} -> ${args[1]}: ${d.summary}`, ...d.changes.map((c) => `  ${c}`)].join('\n'));
+        return EXIT.ok;
+      }
+      case 'set': {
+        if (args.length !== 2) throw new UsageError(`config set takes a path and a value, e.g. config set agents.cfo.lane deepseek\n\n${usage}`);
+        const before = current(layout);
+        return commit(layout, before, setValue(before, args[0]!, args[1]!), yes, `config set ${args[0]}`);
+      }
+      case 'apply': {
+        if (args.length !== 1) throw new UsageError(`config apply takes one file\n\n${usage}`);
+        let patch: string;
+        try {
+          patch = fs.readFileSync(args[0]!, 'utf8');
+        } catch (err) {
+          throw new Problem(`cannot read ${args[0]}: ${(err as Error).message}`);
+        }
+        const before = current(layout);
+        const after = values.replace ? patch : mergePatch(before, patch);
+        return commit(layout, before, after, yes, values.replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`);
+      }
+      case 'rollback': {
+        if (args.length !== 1) throw new UsageError(`config rollback takes a version\n\n${usage}`);
+        return commit(layout, current(layout), version(layout, args[0]), yes, `rollback to version ${args[0]}`);
+      }
+      default:
+        throw new UsageError(`config takes history, show, diff, set, apply or rollback\n\n${usage}`);
+    }
+  } catch (err) {
+    if (err instanceof EditError) throw new Problem(err.message);
+    throw err;
+  }
+}
