@@ -46,6 +46,9 @@ export interface LaneState {
 
 export interface Runtime {
   runs: Map<string, Run>;
+  /** Keys of runs in state queued / running (indexes, so planning never walks finished runs). */
+  queued: Set<string>;
+  running: Set<string>;
   lanes: Map<string, LaneState>;
   /** Agent -> key of its running run. */
   busy: Map<string, string>;
@@ -61,7 +64,7 @@ export function runKey(agent: string, id: string): string {
 }
 
 export function emptyRuntime(): Runtime {
-  return { runs: new Map(), lanes: new Map(), busy: new Map(), lastStart: new Map() };
+  return { runs: new Map(), queued: new Set(), running: new Set(), lanes: new Map(), busy: new Map(), lastStart: new Map() };
 }
 
 function lane(rt: Runtime, name: string): LaneState {
@@ -70,14 +73,23 @@ function lane(rt: Runtime, name: string): LaneState {
   return l;
 }
 
+function setStatus(rt: Runtime, key: string, run: Run, status: RunStatus): void {
+  run.status = status;
+  if (status === 'queued') rt.queued.add(key);
+  else rt.queued.delete(key);
+  if (status === 'running') rt.running.add(key);
+  else rt.running.delete(key);
+}
+
 export function applyRuntime(rt: Runtime, e: BusEvent): Runtime {
+  if (!e.type.startsWith('handler.')) return rt;
   const t = Date.parse(e.time);
   switch (e.type) {
     case 'handler.queued': {
       const key = runKey(e.agent, e.id);
       const prev = rt.runs.get(key);
       if (prev?.status === 'running') rt.busy.delete(e.agent);
-      rt.runs.set(key, {
+      const run: Run = {
         ...(prev ?? { attempt: 0, failures: 0, tempfails: 0, queuedAt: t }),
         id: e.id,
         agent: e.agent,
@@ -86,25 +98,31 @@ export function applyRuntime(rt: Runtime, e: BusEvent): Runtime {
         file: e.file,
         status: 'queued',
         notBefore: e.not_before ? Date.parse(e.not_before) : 0,
-      });
+      };
+      rt.runs.set(key, run);
+      setStatus(rt, key, run, 'queued');
       break;
     }
     case 'handler.started': {
       const run = rt.runs.get(runKey(e.agent, e.id));
       if (!run) break;
-      run.status = 'running';
+      setStatus(rt, runKey(e.agent, e.id), run, 'running');
       run.attempt = e.attempt;
       run.startedAt = t;
       rt.busy.set(e.agent, runKey(e.agent, e.id));
       rt.lastStart.set(e.agent, t);
-      if (e.lane) lane(rt, e.lane).starts.push(t);
+      if (e.lane) {
+        const l = lane(rt, e.lane);
+        while (l.starts.length && l.starts[0]! <= t - 60_000) l.starts.shift();
+        l.starts.push(t);
+      }
       break;
     }
     case 'handler.succeeded':
     case 'handler.cancelled': {
       const run = rt.runs.get(runKey(e.agent, e.id));
       if (!run) break;
-      run.status = 'finished';
+      setStatus(rt, runKey(e.agent, e.id), run, 'finished');
       if (rt.busy.get(e.agent) === runKey(e.agent, e.id)) rt.busy.delete(e.agent);
       break;
     }
@@ -116,7 +134,7 @@ export function applyRuntime(rt: Runtime, e: BusEvent): Runtime {
       else run.failures++;
       run.lastError = e.reason;
       run.lastFailure = e;
-      run.status = e.final ? 'dead' : 'queued';
+      setStatus(rt, runKey(e.agent, e.id), run, e.final ? 'dead' : 'queued');
       run.notBefore = e.retry_at ? Date.parse(e.retry_at) : 0;
       if (e.lane_cooling_until && run.lane) lane(rt, run.lane).coolingUntil = Math.max(lane(rt, run.lane).coolingUntil, Date.parse(e.lane_cooling_until));
       break;
@@ -136,11 +154,11 @@ function compareWaiting(rt: Runtime) {
 }
 
 export function waitingRuns(rt: Runtime): Run[] {
-  return [...rt.runs.values()].filter((r) => r.status === 'queued').sort(compareWaiting(rt));
+  return [...rt.queued].map((k) => rt.runs.get(k)!).sort(compareWaiting(rt));
 }
 
 export function runningIn(rt: Runtime, laneName: string): Run[] {
-  return [...rt.runs.values()].filter((r) => r.status === 'running' && r.lane === laneName);
+  return [...rt.running].map((k) => rt.runs.get(k)!).filter((r) => r.lane === laneName);
 }
 
 function recentStarts(l: LaneState | undefined, now: number): number[] {
@@ -167,7 +185,10 @@ export function plan(rt: Runtime, config: OrgConfig, now: number): { start: Run[
   const laneRunning = new Map<string, number>();
   const laneStarts = new Map<string, number>();
   const laneAhead = new Map<string, number>();
-  for (const r of rt.runs.values()) if (r.status === 'running' && r.lane) laneRunning.set(r.lane, (laneRunning.get(r.lane) ?? 0) + 1);
+  for (const k of rt.running) {
+    const r = rt.runs.get(k)!;
+    if (r.lane) laneRunning.set(r.lane, (laneRunning.get(r.lane) ?? 0) + 1);
+  }
   for (const run of waitingRuns(rt)) {
     const ahead = run.lane ? (laneAhead.get(run.lane) ?? 0) : 0;
     const wait = (blocker: Blocker) => {
