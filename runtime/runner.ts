@@ -144,10 +144,8 @@ export class Runner {
     if (missing.length) this.bus.logger.warn(`${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``);
     if (jail.refuse) {
       const refusal: HandlerResult = { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: jail.refuse };
-      queueMicrotask(() => {
-        this.finish(run, refusal);
-        this.pump();
-      });
+      this.completed.push({ run, result: refusal });
+      this.scheduleSettle();
       return;
     }
     fs.mkdirSync(`${workspace}/.tmp`, { recursive: true, mode: 0o700 });
@@ -163,16 +161,44 @@ export class Runner {
     void handle.result.then((result) => {
       this.running.delete(key);
       if (this.stopping) return; // re-run after the restart
-      try {
-        this.finish(run, result);
-      } catch (err) {
-        this.bus.logger.warn(`could not record the end of ${run.id}'s run by ${run.agent}: ${(err as Error).message}`);
+      this.completed.push({ run, result });
+      this.scheduleSettle();
+    });
+  }
+
+  private completed: Array<{ run: Run; result: HandlerResult }> = [];
+  private settling = false;
+
+  /** Runs that ended together are logged together: one commit, then their moves, then one pump. */
+  private scheduleSettle(): void {
+    if (this.settling) return;
+    this.settling = true;
+    setImmediate(() => {
+      this.settling = false;
+      const done = this.completed.splice(0);
+      const after: Array<() => void> = [];
+      for (const { run, result } of done) {
+        try {
+          const action = this.finish(run, result);
+          if (action) after.push(action);
+        } catch (err) {
+          this.bus.logger.warn(`could not record the end of ${run.id}'s run by ${run.agent}: ${(err as Error).message}`);
+        }
+      }
+      this.bus.commit();
+      for (const action of after) {
+        try {
+          action();
+        } catch (err) {
+          this.bus.logger.warn(`after a handler run: ${(err as Error).message}; the next start completes it`);
+        }
       }
       this.pump();
     });
   }
 
-  private finish(run: Run, r: HandlerResult): void {
+  /** Stage the events that end a run; returns what to do once they are committed. */
+  private finish(run: Run, r: HandlerResult): (() => void) | null {
     const cfg = this.bus.config().agents[run.agent]!;
     const nowMs = this.bus.now().getTime();
     const time = new Date(nowMs).toISOString();
@@ -180,9 +206,7 @@ export class Runner {
     const attempt = current.attempt;
     if (r.exitCode === 0 && !r.timedOut) {
       this.bus.emit({ time, type: 'handler.succeeded', id: run.id, agent: run.agent, attempt, duration_ms: r.durationMs, ...(r.usage ? { usage: r.usage } : {}), ...(r.stderrTail ? { stderr: r.stderrTail } : {}) });
-      this.bus.commit();
-      this.moveToDone(run.agent, run.file);
-      return;
+      return () => this.moveToDone(run.agent, run.file);
     }
     const tempfail = r.exitCode === 75 && !r.timedOut;
     const reason = r.spawnError
@@ -222,8 +246,7 @@ export class Runner {
         failed.retry_at = new Date(nowMs + backoff(cfg.retryBackoff, failures, Math.random())).toISOString();
       }
       this.bus.emit(failed);
-      this.bus.commit();
-      return;
+      return null;
     }
     // Out of attempts: dead-letter the message and bounce it to its sender.
     const kept = `bus/deadletter/${keptName(run.id, `${run.agent}-${run.file}`)}`;
@@ -246,9 +269,10 @@ export class Runner {
     const text = stampMessage({ to: [to], priority: 'high', subject, kind: 'message', body }, { id: bounceId, from: MAILROOM, to: [to], sent: time, thread: run.id, hops: 0 });
     this.bus.emit(failed);
     const bounce = this.bus.emit({ time, type: 'message.accepted', id: bounceId, from: MAILROOM, to: [to], priority: 'high', subject, kind: 'message', thread: run.id, hops: 0, source: 'daemon', text }) as MessageAccepted;
-    this.bus.commit();
-    this.keep(run, failed as HandlerFailed);
-    this.bus.deliver(bounce);
+    return () => {
+      this.keep(run, failed as HandlerFailed);
+      this.bus.deliver(bounce);
+    };
   }
 
   /** Move a dead run's message to the dead-letter folder with the reason beside it. */
