@@ -69,6 +69,13 @@ export class Wakeups {
   async close(): Promise<void> {
     const w = this.watcher;
     this.watcher = null;
-    if (w) await w.close();
+    if (!w) return;
+    // chokidar 5 can bring itself back to life after close(): a file watcher's listener whose
+    // stat() fails after close() calls _remove(), which (when one path is left in its table)
+    // calls this.add(), which sets closed = false and opens a new fs.watch on the directory.
+    // That handle is never closed and keeps the process alive after a clean stop. Make add()
+    // a no-op before closing.
+    (w as { add: FSWatcher['add'] }).add = () => w;
+    await w.close();
   }
 }
