@@ -15,7 +15,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { derivedId, isIgnoredName, newId, parseInboxName, selfCheckNames } from '../bus/names.js';
 import { Rejection } from '../bus/rejection.js';
 import type { BusEvent, MessageAccepted, MessageRejected, NewEvent } from '../bus/events.js';
@@ -35,6 +34,7 @@ import { acquireDaemonLock } from './lock.js';
 import { Logger } from './logger.js';
 import { alertKey, applyToState, foldState, type BusState } from './state.js';
 import { Wakeups } from './watch.js';
+import { SyncFs } from './syncfs.js';
 import { sweepWriters, type WriterSweep } from './writers.js';
 import { formatDuration } from './duration.js';
 import { checkQueuedNames } from './startup.js';
@@ -46,6 +46,7 @@ import { deliverAttachments, keepAttachments } from '../workspaces/attachments.j
 
 const BATCH_LIMIT = 256;
 const RECHECK_MS = 250;
+const SYNC_GAP_MS = 500;
 /** Where /proc cannot tell whether a file is still being written: wait until it is unchanged this long. */
 const STABILITY_MS = 2000;
 export const MAX_HOPS = 25;
@@ -87,6 +88,7 @@ export class Daemon {
   private readonly briefs = new Map<string, string>();
   private toFinish: Array<Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source'>> = [];
   private syncing: Promise<void> | null = null;
+  private syncfs!: SyncFs;
   private idle: Array<() => void> = [];
   private stopped!: Promise<void>;
   private resolveStopped!: () => void;
@@ -142,6 +144,8 @@ export class Daemon {
         const jail = jailFor(a);
         if (!jail.jailed) this.logger.warn(`agent ${a.name}'s handler runs ${jail.note}`);
       }
+      this.syncfs = new SyncFs(this.layout.root);
+      this.syncfs.start();
       this.recover();
       this.runner.recover();
       this.render();
@@ -184,6 +188,7 @@ export class Daemon {
     await this.runner.stop();
     try {
       await this.flushFinishes();
+      this.syncfs?.close();
       this.emit({ time: this.now(), type: 'daemon.stopped', pid: process.pid, reason });
       this.commit();
       this.log.close();
@@ -298,6 +303,7 @@ export class Daemon {
   hint(file: string): void {
     if (this.stopping) return;
     if (file === this.layout.config) return this.reloadConfig();
+    if (parseInboxName(path.basename(file)) && path.basename(path.dirname(file)) === 'inbox') return; // a delivered copy
     this.candidates.add(file);
     this.schedule();
   }
@@ -315,13 +321,14 @@ export class Daemon {
     if (this.stopping) return;
     try {
       this.reloadConfig();
-      const entries = await this.wakeups.scan();
-      for (const e of entries) {
-        const box = mailboxOf(this.layout, e);
-        if (box?.box === 'inbox' && parseInboxName(box.name)) continue; // delivered already
-        this.candidates.add(e);
+      // Delivered copies (canonical names in an inbox) are skipped before any other work.
+      const entries = await this.wakeups.scan((dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox');
+      for (const e of entries) this.candidates.add(e);
+      const now = Date.now();
+      if (now - this.unreadCheckedAt >= this.unreadEvery()) {
+        this.unreadCheckedAt = now;
+        await this.checkUnread();
       }
-      this.checkUnread(entries);
       this.schedule();
     } catch (err) {
       this.logger.warn(`scan failed: ${(err as Error).message}`);
@@ -592,13 +599,15 @@ export class Daemon {
     const batch = this.toFinish;
     this.toFinish = [];
     this.syncing = new Promise<void>((resolve) => {
-      execFile('sync', ['-f', this.layout.root], (err) => {
+      const done = (err: Error | null) => {
         if (err) this.logger.warn(`syncfs failed (${err.message}); staging files are kept until the next start`);
         else for (const e of batch) finish(this.layout, e);
         this.syncing = null;
         resolve();
-        this.scheduleFinish();
-      });
+        // At most one syncfs per SYNC_GAP_MS: finishing is housekeeping, not delivery.
+        setTimeout(() => this.scheduleFinish(), this.stopping ? 0 : SYNC_GAP_MS).unref();
+      };
+      this.syncfs.sync().then(() => done(null), done);
     });
   }
 
@@ -660,17 +669,28 @@ export class Daemon {
 
   // --- unread mail --------------------------------------------------------------------
 
-  private checkUnread(entries: string[]): void {
-    void entries;
+  private unreadCheckedAt = 0;
+
+  /** How often inboxes are listed for unread mail: a tenth of the shortest stuck_after, between scan_interval and 30 s. */
+  private unreadEvery(): number {
+    const shortest = Math.min(...Object.values(this.config.stuckAfter));
+    return Math.max(this.config.scanInterval, Math.min(30_000, shortest / 10));
+  }
+
+  private async checkUnread(): Promise<void> {
+    // List first (yielding between inboxes), then decide and emit in one synchronous step.
+    const inboxes: Array<[string, string[]]> = [];
+    for (const agent of Object.keys(this.config.agents)) {
+      try {
+        inboxes.push([agent, await fs.promises.readdir(this.layout.inbox(agent))]);
+      } catch {
+        /* no inbox (yet): nothing unread */
+      }
+    }
+    if (this.stopping) return;
     const now = this.clock().getTime();
     const alerts: MessageAccepted[] = [];
-    for (const agent of Object.keys(this.config.agents)) {
-      let names: string[];
-      try {
-        names = fs.readdirSync(this.layout.inbox(agent));
-      } catch {
-        continue;
-      }
+    for (const [agent, names] of inboxes) {
       for (const name of names) {
         const parsed = parseInboxName(name);
         if (!parsed) continue;
