@@ -183,7 +183,7 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
   const split = splitFrontMatter(text);
   const data = parseYamlBlock(text, split);
   for (const key of Object.keys(data)) {
-    if (FORBIDDEN_KEYS.has(key)) throw new Rejection(`the key ${JSON.stringify(key)} is not allowed`, 'Remove it.');
+    if (FORBIDDEN_KEYS.has(key)) throw new Rejection(`the key ${JSON.stringify(key)} is not allowed`, `Remove the ${key}: line; allowed keys: ${INPUT_KEYS.join(', ')}.`);
     if (!(INPUT_KEYS as readonly string[]).includes(key) && !(STAMPED_KEYS as readonly string[]).includes(key)) {
       throw new Rejection(`unknown key ${JSON.stringify(key)}; allowed keys: ${INPUT_KEYS.join(', ')}`, `Remove ${key}: or correct its spelling.`);
     }

@@ -42,6 +42,7 @@ export function slugOf(subject: string | undefined): string {
   const slug = (subject ?? '')
     .toLowerCase()
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // accents off (é -> e), not a word break
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
