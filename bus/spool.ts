@@ -1,7 +1,7 @@
 /**
  * Delivery, exactly once per recipient, also across `kill -9`:
  *
- *   1. the taken file sits in bus/spool/<id>.<sender>.md ("spool"), or a person's drop in place
+ *   1. the taken file sits in bus/spool/<id>.<sender>.<name> ("spool"), or a person's drop in place
  *   2. `message.accepted` is logged (with the full text), fsynced with its batch
  *   3. per recipient: bus/staging/<id>.<recipient> is written ('wx' or rewritten while it has
  *      one link, so never seen half-written) and hard-linked to inbox/<canonical name>.
@@ -17,13 +17,20 @@ import { inboxName } from './names.js';
 import type { MessageAccepted } from './events.js';
 import type { Layout } from '../workspaces/layout.js';
 
-export function spoolName(id: string, sender: string): string {
-  return `${id}.${sender}.md`;
+/**
+ * `bus/spool/<id>.<sender>.<original name>`: the original name travels with the file, so a
+ * file taken just before a crash is still named by its own name when it is decided after the
+ * restart. Names longer than 200 bytes are cut (a file name has at most 255).
+ */
+export function spoolName(id: string, sender: string, origin: string): string {
+  let o = origin;
+  while (Buffer.byteLength(o) > 200) o = o.slice(0, -1);
+  return `${id}.${sender}.${o}`;
 }
 
-export function parseSpoolName(name: string): { id: string; sender: string } | null {
-  const m = /^([0-9a-z]{12})\.([a-z][a-z0-9_-]*)\.md$/.exec(name);
-  return m ? { id: m[1]!, sender: m[2]! } : null;
+export function parseSpoolName(name: string): { id: string; sender: string; origin: string } | null {
+  const m = /^([0-9a-z]{12})\.([a-z][a-z0-9_-]*)\.(.+)$/s.exec(name);
+  return m ? { id: m[1]!, sender: m[2]!, origin: m[3]! } : null;
 }
 
 export function copyName(e: Pick<MessageAccepted, 'priority' | 'time' | 'id' | 'subject'>): string {
@@ -65,9 +72,9 @@ export function writeSentCopy(layout: Layout, e: MessageAccepted): void {
 }
 
 /** After `message.delivered` is durable: drop the staging files and the spool file. */
-export function finish(layout: Layout, e: Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source'>): void {
+export function finish(layout: Layout, e: Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source' | 'origin'>): void {
   for (const r of e.to) unlinkQuiet(stagingPath(layout, e.id, r));
-  if (e.source === 'outbox') unlinkQuiet(path.join(layout.spool, spoolName(e.id, e.from)));
+  if (e.source === 'outbox') unlinkQuiet(path.join(layout.spool, spoolName(e.id, e.from, e.origin ?? '')));
 }
 
 export function unlinkQuiet(p: string): void {

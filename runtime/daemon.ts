@@ -35,6 +35,7 @@ import { Logger } from './logger.js';
 import { alertKey, applyToState, foldState, type BusState } from './state.js';
 import { Wakeups } from './watch.js';
 import { SyncFs } from './syncfs.js';
+import { QuietFiles } from './quiet.js';
 import { sweepWriters, type WriterSweep } from './writers.js';
 import { formatDuration } from './duration.js';
 import { checkQueuedNames } from './startup.js';
@@ -86,9 +87,10 @@ export class Daemon {
   private recheck: NodeJS.Timeout | null = null;
   private boardDirty = true;
   private readonly briefs = new Map<string, string>();
-  private toFinish: Array<Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source'>> = [];
+  private toFinish: Array<Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source' | 'origin'>> = [];
   private syncing: Promise<void> | null = null;
   private syncfs!: SyncFs;
+  private readonly quiet = new QuietFiles();
   private idle: Array<() => void> = [];
   private stopped!: Promise<void>;
   private resolveStopped!: () => void;
@@ -152,7 +154,7 @@ export class Daemon {
       this.wakeups = new Wakeups({
         dirs: this.watchedDirs(),
         files: [this.layout.config],
-        onPath: (p) => this.hint(p),
+        onPath: (p, how) => this.hint(p, how),
         onError: (err) => {
           this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
           void this.scan();
@@ -294,16 +296,18 @@ export class Daemon {
     this.log.commit();
     const events = this.emitted;
     this.emitted = [];
-    for (const e of events) this.logger.event(e);
+    this.logger.events(events);
     this.render();
   }
 
   // --- wake-ups -----------------------------------------------------------------------
 
-  hint(file: string): void {
+  hint(file: string, how: 'created' | 'written' | 'scan' = 'scan'): void {
     if (this.stopping) return;
     if (file === this.layout.config) return this.reloadConfig();
     if (parseInboxName(path.basename(file)) && path.basename(path.dirname(file)) === 'inbox') return; // a delivered copy
+    if (how === 'created') this.quiet.track(file);
+    else if (how === 'written') this.quiet.written(file);
     this.candidates.add(file);
     this.schedule();
   }
@@ -398,7 +402,7 @@ export class Daemon {
     }
     if (path.dirname(p) === this.layout.spool) {
       const s = parseSpoolName(path.basename(p));
-      if (s) return this.considerSpool(p, s.id, s.sender, path.basename(p));
+      if (s) return this.considerSpool(p, s.id, s.sender, s.origin);
     }
     return null;
   }
@@ -414,6 +418,18 @@ export class Daemon {
 
   /** Is a regular file complete? 'ready', 'wait', or a Rejection when it has been written to for too long. */
   private readiness(p: string, st: fs.Stats, writers: () => WriterSweep): 'ready' | 'wait' | Rejection {
+    if (this.config.watch && !this.wakeups.scanOnly) {
+      const q = this.quiet.check(p, st);
+      if (q === 'ready') return 'ready';
+      if (q === 'pending') return 'wait';
+      if (q === 'confirm') {
+        this.quiet.confirmSoon(p, () => {
+          this.candidates.add(p);
+          this.schedule();
+        });
+        return 'wait';
+      }
+    }
     const now = Date.now();
     const prev = this.waiting.get(p);
     const sweep = writers();
@@ -443,14 +459,19 @@ export class Daemon {
 
   private considerOutbox(p: string, agent: string, name: string, writers: () => WriterSweep): Action[] | null {
     const st = this.lstat(p);
-    if (!st) return null;
+    if (!st) {
+      this.quiet.forget(p);
+      return null;
+    }
     if (st.isFile()) {
       const r = this.readiness(p, st, writers);
       if (r === 'wait') return null;
+      this.quiet.forget(p);
       if (r instanceof Rejection) return this.takeAndReject(p, agent, name, r);
     }
+    this.quiet.forget(p);
     const id = newId();
-    const spooled = path.join(this.layout.spool, spoolName(id, agent));
+    const spooled = path.join(this.layout.spool, spoolName(id, agent, name));
     try {
       fs.renameSync(p, spooled); // the take: atomic; a second look finds nothing
     } catch (err) {
@@ -463,7 +484,7 @@ export class Daemon {
 
   private takeAndReject(p: string, agent: string, name: string, r: Rejection): Action[] | null {
     const id = newId();
-    const spooled = path.join(this.layout.spool, spoolName(id, agent));
+    const spooled = path.join(this.layout.spool, spoolName(id, agent, name));
     fs.renameSync(p, spooled);
     return [this.reject(spooled, id, agent, 'outbox', name, r, `workspaces/${agent}/outbox/`)];
   }
@@ -482,8 +503,12 @@ export class Daemon {
     if (parseInboxName(name)) return null; // a delivered copy
     if (name === 'attachments') return null;
     const st = this.lstat(p);
-    if (!st) return null;
+    if (!st) {
+      this.quiet.forget(p);
+      return null;
+    }
     const place = `workspaces/${agent}/inbox/ (dropped by a person)`;
+    this.quiet.forget(p); // a person's drop always gets the /proc sweep (they are rare; editors write in place)
     if (st.isFile()) {
       const r = this.readiness(p, st, writers);
       if (r === 'wait') return null;
@@ -625,7 +650,7 @@ export class Daemon {
     const s = this.state;
     // Rejections whose original did not reach the dead-letter folder yet.
     for (const r of s.rejected.values()) {
-      const from = r.source === 'outbox' ? path.join(this.layout.spool, spoolName(r.id, r.from)) : null;
+      const from = r.source === 'outbox' ? path.join(this.layout.spool, spoolName(r.id, r.from, r.origin)) : null;
       if (from && this.lstat(from)) keep(this.layout.deadletter, from, r, `workspaces/${r.from}/outbox/`);
     }
     for (const r of s.rejected.values()) {

@@ -45,7 +45,14 @@ export function describeEvent(e: BusEvent): string {
 export class Logger {
   constructor(private readonly format: LogFormat = 'human') {}
   event(e: BusEvent) {
-    this.write(this.format === 'json' ? JSON.stringify(e) : `${e.time.slice(11, 23)} ${describeEvent(e)}`);
+    this.write(this.line(e));
+  }
+  /** A batch of events in one write (one syscall, not one per event). */
+  events(es: readonly BusEvent[]) {
+    if (es.length) this.write(es.map((e) => this.line(e)).join('\n'));
+  }
+  private line(e: BusEvent): string {
+    return this.format === 'json' ? JSON.stringify(e) : `${e.time.slice(11, 23)} ${describeEvent(e)}`;
   }
   info(msg: string) {
     this.write(this.format === 'json' ? JSON.stringify({ time: new Date().toISOString(), level: 'info', msg }) : `mailroom: ${msg}`);

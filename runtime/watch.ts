@@ -20,7 +20,12 @@ export interface WatchOptions {
   dirs: string[];
   /** Single files to watch (mailroom.yaml). */
   files?: string[];
-  onPath: (file: string) => void;
+  /**
+   * A path may have changed. `how`: 'created' for an entry that appeared (created or renamed
+   * in: inotify IN_CREATE / IN_MOVED_TO), 'written' for one written to in place (IN_MODIFY,
+   * IN_ATTRIB). Only a hint: the same path may come again, or never.
+   */
+  onPath: (file: string, how: 'created' | 'written') => void;
   onError: (err: Error) => void;
 }
 
@@ -43,7 +48,7 @@ export class Wakeups {
     if (files.length === 0) return;
     const w = chokidarWatch(files, { ignoreInitial: true, persistent: true, followSymlinks: false, atomic: true, awaitWriteFinish: false });
     this.fileWatcher = w;
-    const hint = (p: string) => this.opts.onPath(path.resolve(p));
+    const hint = (p: string) => this.opts.onPath(path.resolve(p), 'written');
     w.on('add', hint).on('change', hint);
     w.on('error', (err: unknown) => this.failed(err instanceof Error ? err : new Error(String(err))));
     await new Promise<void>((resolve) => w.once('ready', () => resolve()));
@@ -53,10 +58,10 @@ export class Wakeups {
     if (this.scanOnly || this.dirWatchers.has(dir)) return;
     let w: fs.FSWatcher;
     try {
-      w = fs.watch(dir, { persistent: true }, (_type, name) => {
+      w = fs.watch(dir, { persistent: true }, (type, name) => {
         if (name === null || name === undefined) return this.opts.onError(new Error(`an event in ${dir} without a name; scanning`));
         const base = String(name);
-        if (!isIgnoredName(base)) this.opts.onPath(path.join(dir, base));
+        if (!isIgnoredName(base)) this.opts.onPath(path.join(dir, base), type === 'rename' ? 'created' : 'written');
       });
     } catch (err) {
       // A directory that does not exist (yet) is found by the scan; anything else is reported.
