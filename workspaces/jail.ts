@@ -31,8 +31,9 @@ export function jailArgs(root: string, workspace: string, command: string): stri
     '--proc', '/proc',
     '--die-with-parent',
     '--new-session',
-    '--tmpfs', realRoot,
+    '--tmpfs', realRoot, // the org disappears: config, secrets, bus, board, other workspaces
     '--bind', realWs, realWs,
+    '--remount-ro', realRoot, // and what is left of it (the empty tmpfs) cannot be written either
     '--chdir', realWs,
     '/bin/sh', '-c', command,
   ];
