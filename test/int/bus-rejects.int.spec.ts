@@ -90,8 +90,10 @@ describe('bad input is kept, explained and bounced; the daemon goes on', () => {
   });
 
   it('a directory is kept whole', async () => {
-    fs.mkdirSync(path.join(org.outbox('maya'), 'folder.md'));
-    fs.writeFileSync(path.join(org.outbox('maya'), 'folder.md', 'inside.txt'), 'kept');
+    const made = path.join(org.tmp, 'folder.md');
+    fs.mkdirSync(made);
+    fs.writeFileSync(path.join(made, 'inside.txt'), 'kept');
+    fs.renameSync(made, path.join(org.outbox('maya'), 'folder.md'));
     const e = await expectRejected('maya', 'folder.md', /a directory/);
     expect(fs.readFileSync(org.p(e.kept, 'inside.txt'), 'utf8')).toBe('kept');
   });
