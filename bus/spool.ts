@@ -45,15 +45,15 @@ function stagingPath(layout: Layout, id: string, recipient: string) {
 export function deliverCopy(layout: Layout, e: MessageAccepted, recipient: string): boolean {
   const staging = stagingPath(layout, e.id, recipient);
   const target = path.join(layout.inbox(recipient), copyName(e));
-  let st: fs.Stats | undefined;
   try {
-    st = fs.lstatSync(staging);
+    fs.writeFileSync(staging, e.text, { flag: 'wx' }); // the usual case: a fresh id, no staging file yet
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A repeat after a crash: more than one link means it reached the inbox (delivered);
+    // one link means it never became visible, so it is rewritten whole.
+    if (fs.lstatSync(staging).nlink > 1) return false;
+    fs.writeFileSync(staging, e.text);
   }
-  if (st && st.nlink > 1) return false; // linked into the inbox before the crash: delivered
-  if (st) fs.writeFileSync(staging, e.text); // one link only: never visible, rewrite it whole
-  else fs.writeFileSync(staging, e.text, { flag: 'wx' });
   try {
     fs.linkSync(staging, target);
     return true;

@@ -408,12 +408,7 @@ export class Daemon {
   }
 
   private lstat(p: string): fs.Stats | null {
-    try {
-      return fs.lstatSync(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    return fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
   }
 
   /** Is a regular file complete? 'ready', 'wait', or a Rejection when it has been written to for too long. */
@@ -479,7 +474,7 @@ export class Daemon {
       if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw new Error(`${this.layout.rel(p)} is on another filesystem than bus/spool; keep the whole org on one filesystem`);
       throw err;
     }
-    return this.considerSpool(spooled, id, agent, name);
+    return this.considerSpool(spooled, id, agent, name, st);
   }
 
   private takeAndReject(p: string, agent: string, name: string, r: Rejection): Action[] | null {
@@ -490,11 +485,10 @@ export class Daemon {
   }
 
   /** A file in the spool: decide from its bytes (never following a link). */
-  private considerSpool(spooled: string, id: string, sender: string, origin: string): Action[] | null {
-    const known = this.state.threads.has(id) || this.state.rejected.has(id);
-    if (known) return null; // handled by recovery
+  private considerSpool(spooled: string, id: string, sender: string, origin: string, taken?: fs.Stats): Action[] | null {
+    if (this.state.threads.has(id) || this.state.rejected.has(id)) return null; // handled by recovery
     const place = `workspaces/${sender}/outbox/`;
-    const read = this.readEntry(spooled);
+    const read = this.readEntry(spooled, taken);
     if (read instanceof Rejection) return [this.reject(spooled, id, sender, 'outbox', origin, read, place)];
     return this.accept({ bytes: read.bytes, sender, source: 'outbox', origin }, id, spooled, place);
   }
@@ -521,15 +515,29 @@ export class Daemon {
   }
 
   /** Read a regular file without following links; anything else is a Rejection that names what it is. */
-  private readEntry(p: string): { bytes: Buffer } | Rejection {
-    const st = fs.lstatSync(p);
-    if (!st.isFile()) {
+  private readEntry(p: string, known?: fs.Stats): { bytes: Buffer } | Rejection {
+    const notAFile = (st: fs.Stats) => {
       const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe (fifo)' : st.isSocket() ? 'a socket' : 'a device or special file';
       return new Rejection(`${what} is where a message file belongs; mailroom never follows or reads through it`, 'Put a regular markdown file there (cp the content, do not link it).');
-    }
-    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    };
+    // `known`: the lstat of the same entry before it was taken (a rename keeps the inode), so
+    // only a regular file is ever opened; the fstat below proves it is still that file.
+    const st = known ?? fs.lstatSync(p);
+    if (!st.isFile()) return notAFile(st);
+    let fd: number;
     try {
-      const size = fs.fstatSync(fd).size;
+      fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') return notAFile(fs.lstatSync(p)); // swapped for a link meanwhile
+      throw err;
+    }
+    try {
+      const opened = fs.fstatSync(fd);
+      if (!opened.isFile() || opened.ino !== st.ino) {
+        if (!opened.isFile()) return notAFile(opened);
+        return new Rejection('the file was replaced while mailroom was taking it', 'Write the file elsewhere and move it into the outbox when it is complete (mv is atomic).');
+      }
+      const size = opened.size;
       const limit = this.config.maxMessageBytes;
       const buf = Buffer.alloc(Math.min(size, limit + 1));
       let got = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeText, hasPathCharacters, parseMessage, readStamped, stampMessage } from '../../bus/message.js';
+import YAML from 'yaml';
+import { decodeText, frontMatterText, hasPathCharacters, parseMessage, readStamped, stampMessage } from '../../bus/message.js';
 import { Rejection } from '../../bus/rejection.js';
 
 const MiB = 1_048_576;
@@ -80,5 +81,38 @@ describe('stampMessage', () => {
     const draft = parse('---\nto: legal\nkind: task\nattachments: [drafts/nda.pdf]\n---\n');
     const text = stampMessage(draft, { id: 'abc123def456', from: 'maya', to: ['legal'], sent: '2026-11-24T00:00:00.000Z', thread: 'abc123def456', hops: 0, taskId: 'T-7' });
     expect(readStamped(text)).toMatchObject({ kind: 'task', task: 'T-7', attachments: ['attachments/abc123def456/nda.pdf'] });
+  });
+});
+
+describe('frontMatterText (the fast stamped front matter)', () => {
+  const cases: Array<Record<string, unknown>> = [
+    { id: 'abc123def456', from: 'maya', to: 'legal', priority: 'high', subject: 'Review the NDA', thread: 'abc123def456', hops: 0, sent: '2026-11-24T00:00:00.000Z' },
+    { id: '123456789012', from: 'operator', to: ['legal', 'cfo'], subject: 'Q3: numbers # and more' },
+    { id: '1e5678901234', subject: 'true' },
+    { id: '0x1f2e3d4c5b6a', subject: '12.5' },
+    { id: '0o1234567012', subject: '2026' },
+    { id: '9abcdefghijk', subject: '3 apples' },
+    { subject: 'null' },
+    { subject: 'Ünïcødé ✓ "quoted" \\ back' },
+    { subject: "it's (mostly) fine, really." },
+    { subject: '- starts like a list' },
+    { subject: 'ends with a space ' },
+    { subject: '  leading spaces' },
+    { subject: 'tab\there and\nnewline' },
+    { subject: 'C1 control \u0085 here' },
+    { subject: 'yes' },
+    { subject: '' },
+    { attachments: ['attachments/abc123def456/report.pdf', 'attachments/abc123def456/a b.txt'] },
+    { due: '2026-11-27' },
+    { task: 'T-12', status: 'in_progress' },
+  ];
+
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('reads back exactly: %s', (_name, fm) => {
+    const text = frontMatterText(fm);
+    expect(YAML.parse(text, { schema: 'core' })).toEqual(fm);
+  });
+
+  it('writes the same text as the yaml package for everyday values', () => {
+    for (const fm of cases.slice(0, 5).concat(cases.slice(16))) expect(frontMatterText(fm)).toBe(YAML.stringify(fm, { lineWidth: 0 }));
   });
 });
