@@ -131,7 +131,13 @@ export class Runner {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const wake = nextWake(waiting);
+    // Wake for the next possible start, and for the next wait to pass wait_warning (so a stall is said while it lasts).
+    let wake = nextWake(waiting);
+    for (const w of waiting) {
+      if (this.warned.has(runKey(w.run.agent, w.run.id))) continue;
+      const warnAt = w.run.queuedAt + config.waitWarning + 1;
+      if (wake === null || warnAt < wake) wake = warnAt;
+    }
     if (wake !== null) this.timer = setTimeout(() => this.pump(), Math.max(1, wake - now + 1));
   }
 

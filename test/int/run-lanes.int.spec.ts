@@ -183,7 +183,7 @@ describe('why', () => {
   it('answers for an external agent, a run waiting for its lane, and a failed attempt', async () => {
     const made = orgWith(
       { external: '', busy: 'command: $MOCK, lane: one', waiter: 'command: $MOCK, lane: one', flaky: 'command: $MOCK, max_attempts: 3, retry_backoff: 30s', boss: '' },
-      'lanes:\n  one: { concurrency: 1 }\n',
+      'lanes:\n  one: { concurrency: 1 }\nwait_warning: 500ms\n',
     );
     org = made.org;
     await org.start();
@@ -209,5 +209,14 @@ describe('why', () => {
     expect(whyFail).toMatch(/attempt 1 failed with exit 1.*next attempt at/);
     expect(whyFail.trim().split('\n').length).toBeLessThanOrEqual(3);
     expect(JSON.parse(mailroom(['why', idOf(f), '--root', org.root, '--json']).stdout)).toHaveProperty('id', idOf(f));
+
+    // A wait past wait_warning is a warning, not a silent stall: in status and in the daemon's log.
+    const warned = await waitFor(() => {
+      const s = JSON.parse(mailroom(['status', '--root', org.root, '--json']).stdout);
+      return s.warnings.find((x: any) => x.id === idOf(w));
+    }, 'the wait warning in status');
+    expect(warned.waited_ms).toBeGreaterThan(500);
+    expect(mailroom(['status', '--root', org.root]).stdout).toMatch(new RegExp(`WARNING ${idOf(w)} waiter`));
+    await waitFor(() => org.stderr.includes(`${idOf(w)} for waiter has waited`), 'the wait warning in the daemon log');
   });
 });
