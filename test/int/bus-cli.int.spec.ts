@@ -136,3 +136,26 @@ describe('the daemon log', () => {
     expect(org.stderr).toMatch(/accepted\s+[0-9a-z]{12} maya -> legal \[normal\] message "human log"/);
   });
 });
+
+describe('the priority enum is checked at start-up', () => {
+  it('a non-canonical priority in the config stops start-up, naming the key and the allowed values', () => {
+    org = makeOrg(['maya']);
+    fs.writeFileSync(org.p('mailroom.yaml'), org.read('mailroom.yaml').replace('high: 30m', 'P1: 30m'));
+    const r = mailroom(['start', '--root', org.root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stuck_after: unknown priority "P1"; allowed values: critical, high, normal, low/);
+  });
+
+  it('a queued file whose name carries a non-canonical priority stops start-up, naming the file; doctor names it too', () => {
+    org = makeOrg(['maya', 'legal']);
+    const bad = '1-urgent-20261124T000000.000Z-abcdefabcdef-contract.md';
+    fs.writeFileSync(org.p('workspaces', 'legal', 'inbox', bad), message({ to: 'legal' }));
+    const r = mailroom(['start', '--root', org.root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`workspaces/legal/inbox/${bad}`);
+    expect(r.stderr).toMatch(/priority "urgent", which is not canonical \(allowed values: critical, high, normal, low/);
+    const doctor = mailroom(['doctor', '--root', org.root]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/PROBLEM\s+queued names:.*urgent/);
+  });
+});
