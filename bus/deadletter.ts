@@ -6,14 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { derivedId } from './names.js';
+import { cutToBytes, derivedId } from './names.js';
 import { stampMessage } from './message.js';
 import type { MessageAccepted, MessageRejected } from './events.js';
 import { MAILROOM } from '../workspaces/layout.js';
 
+/** `<id>-<original name>`, cut so that it and its `.reason.md` fit in a file name (255 bytes). */
 export function keptName(id: string, origin: string): string {
   const safe = origin.replace(/[/\\\0]/g, '_').replace(/^\.+/, '_') || 'unnamed';
-  return `${id}-${safe}`;
+  return `${id}-${cutToBytes(safe, 255 - id.length - 1 - '.reason.md'.length)}`;
 }
 
 export function bounceId(rejectedId: string): string {

@@ -38,6 +38,20 @@ export function fileTime(iso: string): string {
   return iso.replace(/[-:]/g, '');
 }
 
+/** `s` cut to at most `max` bytes of UTF-8, never inside a character (file names have at most 255 bytes). */
+export function cutToBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > max) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
 export function slugOf(subject: string | undefined): string {
   const slug = (subject ?? '')
     .toLowerCase()

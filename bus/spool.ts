@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { inboxName } from './names.js';
+import { cutToBytes, inboxName } from './names.js';
 import type { MessageAccepted } from './events.js';
 import type { Layout } from '../workspaces/layout.js';
 
@@ -23,9 +23,7 @@ import type { Layout } from '../workspaces/layout.js';
  * restart. Names longer than 200 bytes are cut (a file name has at most 255).
  */
 export function spoolName(id: string, sender: string, origin: string): string {
-  let o = origin;
-  while (Buffer.byteLength(o) > 200) o = o.slice(0, -1);
-  return `${id}.${sender}.${o}`;
+  return `${id}.${sender}.${cutToBytes(origin, 200)}`;
 }
 
 export function parseSpoolName(name: string): { id: string; sender: string; origin: string } | null {

@@ -113,6 +113,22 @@ describe('bad input is kept, explained and bounced; the daemon goes on', () => {
   });
 });
 
+describe('awkward file names', () => {
+  it('a 252-byte name is rejected and kept under a name that fits; a newline in a name is delivered', async () => {
+    const long = 'ü'.repeat(126);
+    fs.writeFileSync(path.join(org.outbox('oliver'), '.long.tmp'), message({ to: 'legal', priority: 'P1' }));
+    fs.renameSync(path.join(org.outbox('oliver'), '.long.tmp'), path.join(org.outbox('oliver'), long));
+    const e = await waitFor(() => org.events().find((x) => x.type === 'message.rejected' && x.origin === long), 'the rejection of the long name');
+    await waitFor(() => fs.existsSync(org.p(`${e.kept}.reason.md`)), 'the kept file and its reason');
+    expect(fs.existsSync(org.p(e.kept))).toBe(true);
+    expect(org.stderr).not.toMatch(/ENAMETOOLONG/);
+    await waitFor(() => org.ls('workspaces', 'oliver', 'inbox').some((n) => n.includes(e.bounce)), 'the bounce');
+    org.drop('oliver', 'new\nline.md', message({ to: 'legal', subject: 'newline name' }));
+    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-newline-name.md')), 'the newline-named message');
+    alive();
+  });
+});
+
 describe('what is not mail', () => {
   it('dotfiles and editor temp files are left alone and never logged', async () => {
     org.drop('maya', 'sentinel.md', message({ to: 'legal', subject: 'sentinel' }));

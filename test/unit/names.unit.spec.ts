@@ -1,6 +1,8 @@
 import micromatch from 'micromatch';
 import { describe, expect, it } from 'vitest';
-import { INBOX_GLOB, derivedId, fileTime, inboxName, isId, isIgnoredName, newId, parseInboxName, selfCheckNames, slugOf } from '../../bus/names.js';
+import { keptName } from '../../bus/deadletter.js';
+import { spoolName } from '../../bus/spool.js';
+import { INBOX_GLOB, cutToBytes, derivedId, fileTime, inboxName, isId, isIgnoredName, newId, parseInboxName, selfCheckNames, slugOf } from '../../bus/names.js';
 import { PRIORITIES } from '../../bus/priority.js';
 
 describe('inbox names', () => {
@@ -66,5 +68,20 @@ describe('ignored names', () => {
   it('are dotfiles and editor temp files, never mail', () => {
     for (const n of ['.x.md', '.#draft.md', 'draft.md~', '.draft.md.swp', 'draft.tmp', '4913', '#draft.md#']) expect(isIgnoredName(n), n).toBe(true);
     for (const n of ['draft.md', 'notes.txt', 'tmp.md', 'swp']) expect(isIgnoredName(n), n).toBe(false);
+  });
+});
+
+describe('names that must fit in 255 bytes', () => {
+  it('cut on a character boundary', () => {
+    expect(cutToBytes('ééé', 5)).toBe('éé');
+    expect(cutToBytes('abc', 5)).toBe('abc');
+    expect(Buffer.byteLength(cutToBytes('ü'.repeat(200), 201))).toBe(200);
+  });
+  it('a kept dead letter and its .reason.md fit, whatever the original name', () => {
+    const kept = keptName('abc123def456', 'ü'.repeat(126));
+    expect(Buffer.byteLength(`${kept}.reason.md`)).toBeLessThanOrEqual(255);
+    expect(kept.startsWith('abc123def456-üü')).toBe(true);
+    expect(keptName('abc123def456', '.hidden')).toBe('abc123def456-_hidden');
+    expect(Buffer.byteLength(spoolName('abc123def456', 'x'.repeat(40), 'é'.repeat(127)))).toBeLessThanOrEqual(255);
   });
 });
