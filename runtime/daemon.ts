@@ -528,7 +528,11 @@ export class Daemon {
     try {
       fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') return notAFile(fs.lstatSync(p)); // swapped for a link meanwhile
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') return notAFile(fs.lstatSync(p)); // swapped for a link meanwhile
+      if (code === 'EACCES' || code === 'EPERM') {
+        return new Rejection(`the file cannot be read by the daemon (${code}: permission denied)`, 'Make it readable (chmod u+r) and move it back into the outbox.');
+      }
       throw err;
     }
     try {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeOrg, message, waitFor, type Org } from '../helpers.js';
+import { CLI, makeOrg, message, waitFor, type Org } from '../helpers.js';
 
 let org: Org;
 const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-outside-'));
@@ -163,5 +163,33 @@ describe('a file still being written', () => {
     const accepted = org.events().filter((e) => e.type === 'message.accepted' && e.origin === 'slow.md');
     expect(accepted).toHaveLength(1);
     expect(org.events().filter((e) => e.type === 'message.rejected' && e.origin === 'slow.md')).toEqual([]);
+  });
+});
+
+describe('a file the daemon may not read', () => {
+  it('is rejected as unreadable, kept and bounced, not retried forever', async () => {
+    const own = makeOrg(['maya', 'legal']);
+    // As root, drop the capabilities that bypass file permissions, so mode 000 means what it says.
+    const argv = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI] : [process.execPath, CLI];
+    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--root', own.root], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await waitFor(() => stderr.includes('watching '), 'the daemon');
+      const tmp = path.join(own.tmp, 'locked.md');
+      fs.writeFileSync(tmp, message({ to: 'legal', subject: 'locked' }));
+      fs.chmodSync(tmp, 0o000);
+      fs.renameSync(tmp, path.join(own.outbox('maya'), 'locked.md'));
+      const e = await waitFor(() => own.events().find((x) => x.type === 'message.rejected' && x.origin === 'locked.md'), 'the rejection');
+      expect(e.reason).toMatch(/cannot be read by the daemon \(EACCES: permission denied\)/);
+      expect(e.fix).toMatch(/chmod u\+r/);
+      await waitFor(() => own.ls('workspaces', 'maya', 'inbox').length === 1, 'the bounce');
+      expect(own.ls('bus', 'spool')).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await own.cleanup();
+    }
   });
 });
