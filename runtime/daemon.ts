@@ -140,14 +140,14 @@ export class Daemon {
       }
       this.emit({ time: this.now(), type: 'daemon.started', pid: process.pid, version: VERSION });
       this.commit();
-      this.recordConfig(this.configText, 'hand-edit');
+      this.syncfs = new SyncFs(this.layout.root);
+      this.syncfs.start();
+      this.takeHandEdit(this.configText);
       for (const a of Object.values(this.config.agents)) {
         if (!a.command) continue;
         const jail = jailFor(a);
         if (!jail.jailed) this.logger.warn(`agent ${a.name}'s handler runs ${jail.note}`);
       }
-      this.syncfs = new SyncFs(this.layout.root);
-      this.syncfs.start();
       this.recover();
       this.runner.recover();
       this.render();
@@ -166,6 +166,7 @@ export class Daemon {
       this.runner.pump();
       this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
     } catch (err) {
+      this.syncfs?.close();
       this.release?.();
       this.release = null;
       throw err;
@@ -212,20 +213,24 @@ export class Daemon {
   private refusedSha: string | null = null;
 
   /** Version the running config (if new) and log config.changed when the log does not have it yet. */
-  private recordConfig(text: string, author: string): void {
+  /** Version the config if it is new; log config.changed. Returns what a new version removed (agents, lanes, grants, ...), if anything. */
+  private recordConfig(text: string, author: string): { removals: string[]; previous: number | null } {
     const versions = listVersions(this.layout);
     const latest = versions.at(-1);
     const sha = sha256(text);
     let entry = latest;
+    let removals: string[] = [];
     if (!latest || latest.sha256 !== sha) {
       const before = latest ? versionText(this.layout, latest.version) : null;
-      const summary = before === null ? 'the config as first seen by the daemon' : diffConfigs(toJS(before), toJS(text)).summary;
-      entry = recordVersion(this.layout, text, latest ? author : 'init', summary, this.clock());
+      const diff = before === null ? null : diffConfigs(toJS(before), toJS(text));
+      removals = diff?.removals ?? [];
+      entry = recordVersion(this.layout, text, latest ? author : 'init', diff?.summary ?? 'the config as first seen by the daemon', this.clock());
     }
     if (this.state.configSha !== sha) {
       this.emit({ time: this.now(), type: 'config.changed', version: entry!.version, author: entry!.author, summary: entry!.summary, sha256: sha });
       this.commit();
     }
+    return { removals, previous: latest && latest.sha256 !== sha ? latest.version : null };
   }
 
   /** mailroom.yaml changed on disk: take a valid edit; keep the last good config and say why for an invalid one. */
@@ -250,7 +255,7 @@ export class Daemon {
       this.logger.warn(`mailroom.yaml was edited, but the edit is not valid, so it is NOT applied; still running version ${running}:\n  - ${problems.join('\n  - ')}`);
       this.emit({ time: this.now(), type: 'config.refused', sha256: sha, problems, running });
       this.alertOperator(
-        derivedId('config-refused', sha),
+        derivedId('config-refused', sha, String(this.state.lastSeq)),
         `mailroom.yaml edit refused: still running version ${running}`,
         [`An edit of mailroom.yaml is not valid, so the daemon did not apply it and keeps running on version ${running}:`, '', ...problems.map((p) => `- ${p}`), '', 'Fix the file (the next valid edit is taken at once), or go back with `mailroom config rollback ' + running + '`.'].join('\n'),
       );
@@ -260,7 +265,7 @@ export class Daemon {
     this.configText = text;
     this.refusedSha = null;
     this.config = next;
-    this.recordConfig(text, 'hand-edit');
+    this.takeHandEdit(text);
     const created = ensureOrgDirs(this.layout, Object.keys(next.agents));
     for (const a of created) this.logger.info(`created workspace for ${a}`);
     const added = this.watchedDirs().filter((d) => !this.wakeups.dirs.includes(d));
@@ -268,6 +273,18 @@ export class Daemon {
     if (Object.keys(before.agents).length !== Object.keys(next.agents).length) this.boardDirty = true;
     this.runner.pump();
     void this.scan();
+  }
+
+  /** Record a hand edit (a new version, config.changed); if it removed agents, lanes, groups or grants, say so loudly, with the way back. */
+  private takeHandEdit(text: string): void {
+    const { removals, previous } = this.recordConfig(text, 'hand-edit');
+    if (!removals.length || previous === null) return;
+    this.logger.warn(`mailroom.yaml was edited by hand and the edit ${removals.join('; ')}; \`mailroom config rollback ${previous}\` restores version ${previous}`);
+    this.alertOperator(
+      derivedId('config-removed', sha256(text), String(this.state.lastSeq)),
+      `mailroom.yaml hand edit removed things: ${removals[0]}`,
+      ['A hand edit of mailroom.yaml was valid, so the daemon now runs on it, and it:', '', ...removals.map((r) => `- ${r}`), '', `If that was not meant, \`mailroom config rollback ${previous}\` restores the version before it (every version is kept in .mailroom/config-history/).`].join('\n'),
+    );
   }
 
   /** A message from mailroom to the operator's inbox (stamped, logged, delivered like any other). */

@@ -134,3 +134,33 @@ describe('hand edits while the daemon runs', () => {
     expect(mailroom(['status', '--root', org.root]).stdout).not.toMatch(/REFUSED/);
   });
 });
+
+describe('a valid hand edit that removes things', () => {
+  it('is taken, and said loudly: stderr and an operator alert with the rollback command', async () => {
+    org = makeOrg(THIRTY);
+    await org.start();
+    const text = org.read('mailroom.yaml');
+    fs.writeFileSync(org.p('mailroom.yaml'), text.replace(/\n  a(0[2-9]|[12][0-9]|30): \{\}/g, ''));
+    const changed = await waitFor(() => org.events().find((e) => e.type === 'config.changed' && e.version === 2), 'the hand edit');
+    expect(changed).toMatchObject({ author: 'hand-edit' });
+    expect(changed.summary).toMatch(/removes 29 of 30 agents/);
+    const alert = await waitFor(() => org.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('hand-edit-removed')), 'the alert');
+    const body = org.read('workspaces', 'operator', 'inbox', alert);
+    expect(body).toMatch(/removes 29 of 30 agents: a02/);
+    expect(body).toContain('mailroom config rollback 1');
+    expect(org.stderr).toMatch(/edited by hand and the edit removes 29 of 30 agents/);
+    expect(cfg(org, 'rollback', '1').code).toBe(0);
+    expect(agentsOf(org)).toEqual(THIRTY);
+  });
+
+  it('made while no daemon ran, is said at the next start, and the daemon runs on', async () => {
+    org = makeOrg(['maya', 'legal', 'cfo']);
+    fs.writeFileSync(org.p('mailroom.yaml'), org.read('mailroom.yaml').replace('\n  cfo: {}', ''));
+    await org.start();
+    const alert = await waitFor(() => org.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('hand-edit-removed')), 'the alert');
+    expect(org.read('workspaces', 'operator', 'inbox', alert)).toMatch(/removes 1 of 3 agents: cfo[\s\S]*mailroom config rollback 1/);
+    org.drop('maya', 'after.md', message({ to: 'legal', subject: 'after the edit' }));
+    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').length === 1, 'delivery after the start');
+    expect(await org.stop()).toBe(0);
+  });
+});
