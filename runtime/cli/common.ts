@@ -33,7 +33,10 @@ export function parse(argv: string[], options: Options, usage: string): Parsed {
     const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    const e = err as NodeJS.ErrnoException;
+    // node's own wording for an unknown option is long and about positionals; say it plainly.
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(e.message)?.[1] : undefined;
+    throw new UsageError(`${unknown ? `unknown option ${unknown}` : e.message}\n\n${usage}`);
   }
 }
 

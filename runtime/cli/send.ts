@@ -3,6 +3,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { fileTime, newId, slugOf } from '../../bus/names.js';
 import { PRIORITIES, isPriority } from '../../bus/priority.js';
+import { parseMessage } from '../../bus/message.js';
+import { Rejection } from '../../bus/rejection.js';
+import { route } from '../../bus/route.js';
 import { OPERATOR } from '../../workspaces/layout.js';
 import { loadConfig } from '../config.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print } from './common.js';
@@ -67,6 +70,14 @@ export async function run(argv: string[]): Promise<number> {
   for (const key of ['priority', 'subject', 'kind', 'task', 'status', 'due'] as const) if (values[key] !== undefined) fm[key] = values[key];
   if (values['reply-to'] !== undefined) fm.reply_to = values['reply-to'];
   const text = `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body ?? ''}`;
+  // The daemon's own checks, before anything is written: a wrong flag is said here, not in a bounce.
+  try {
+    const draft = parseMessage(Buffer.from(text), config.maxMessageBytes);
+    if (draft.to) route(draft.to, from, config);
+  } catch (err) {
+    if (err instanceof Rejection) throw new UsageError(`not sent: ${err.message}\n${err.fix}`);
+    throw err;
+  }
   const outbox = layout.outbox(from);
   if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
   const label = (values.subject as string | undefined) ?? (values.task ? `${values.task} ${values.status ?? 'note'}` : undefined);

@@ -51,6 +51,25 @@ describe('send', () => {
     expect(board.tasks[0]).toMatchObject({ id: 'T-1', title: 'Review the NDA', status: 'open', owner: 'legal', creator: 'maya', priority: 'high' });
   });
 
+  it('checks the message as the daemon would before writing anything (exit 2)', () => {
+    org = makeOrg();
+    const cases: Array<[string[], RegExp]> = [
+      [['--to', 'legal', '--kind', 'tsk'], /not sent: kind: unknown kind "tsk"; allowed values: message, task/],
+      [['--task', 'T-1', '--status', 'finished'], /status: unknown status "finished"/],
+      [['--to', 'lawyer'], /"lawyer" is not an agent or group[\s\S]*Use one of the agents \(maya, oliver, legal, operator\)/],
+      [['--to', 'legal', '--due', 'soon'], /due: "soon" is not a date/],
+    ];
+    for (const [flags, re] of cases) {
+      const r = mailroom(['send', '--root', org.root, '--from', 'maya', ...flags, '--body', 'x']);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr, flags.join(' ')).toMatch(re);
+    }
+    expect(org.ls('workspaces', 'maya', 'outbox')).toEqual([]);
+    const unknown = mailroom(['board', '--root', org.root, '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^mailroom: unknown option --bogus\n/);
+  });
+
   it('refuses a priority outside the enum before writing anything (exit 2)', () => {
     org = makeOrg();
     const r = mailroom(['send', '--root', org.root, '--from', 'maya', '--to', 'legal', '--priority', 'urgent', '--body', 'x']);
