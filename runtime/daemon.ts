@@ -225,12 +225,14 @@ export class Daemon {
       const diff = before === null ? null : diffConfigs(toJS(before), toJS(text));
       removals = diff?.removals ?? [];
       entry = recordVersion(this.layout, text, latest ? author : 'init', diff?.summary ?? 'the config as first seen by the daemon', this.clock());
+      // Someone else (a `mailroom config` command) recorded this text meanwhile: theirs, not a hand edit.
+      if (entry.author !== author || entry.version !== (latest?.version ?? 0) + 1) removals = [];
     }
     if (this.state.configSha !== sha) {
       this.emit({ time: this.now(), type: 'config.changed', version: entry!.version, author: entry!.author, summary: entry!.summary, sha256: sha });
       this.commit();
     }
-    return { removals, previous: latest && latest.sha256 !== sha ? latest.version : null };
+    return { removals, previous: removals.length && latest ? latest.version : null };
   }
 
   /** mailroom.yaml changed on disk: take a valid edit; keep the last good config and say why for an invalid one. */

@@ -51,6 +51,17 @@ export class Runner {
     return this.bus.config().agents[agent]?.command !== undefined;
   }
 
+  /** Queued runs of an agent that was removed or lost its command: cancelled (the message stays in its inbox), never started. */
+  private cancelOrphanedRuns(): void {
+    const rt = this.bus.state().runtime;
+    for (const key of [...rt.queued]) {
+      const run = rt.runs.get(key)!;
+      if (this.isHandler(run.agent)) continue;
+      const why = run.agent in this.bus.config().agents ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
+      this.bus.emit({ time: this.bus.now().toISOString(), type: 'handler.cancelled', id: run.id, agent: run.agent, reason: `${why}; the message stays in workspaces/${run.agent}/inbox/` });
+    }
+  }
+
   /** Stage handler.queued for each handler agent among a delivered message's recipients. */
   queueDelivered(e: MessageAccepted): void {
     for (const agent of e.to) {
@@ -104,6 +115,7 @@ export class Runner {
   /** Start what the lanes allow now; set a timer for the next time something may start. */
   pump(): void {
     if (this.stopping) return;
+    this.cancelOrphanedRuns();
     const now = this.bus.now().getTime();
     const { start, waiting } = plan(this.bus.state().runtime, this.bus.config(), now);
     const starts: Array<{ run: Run; file: string; text: string }> = [];
@@ -205,7 +217,8 @@ export class Runner {
 
   /** Stage the events that end a run; returns what to do once they are committed. */
   private finish(run: Run, r: HandlerResult): (() => void) | null {
-    const cfg = this.bus.config().agents[run.agent]!;
+    // An agent removed from the config while its handler ran: no retries, so a failure is final (dead letter and bounce).
+    const cfg = this.bus.config().agents[run.agent] ?? { timeout: r.durationMs, maxAttempts: 1, retryBackoff: 0 };
     const nowMs = this.bus.now().getTime();
     const time = new Date(nowMs).toISOString();
     const current = this.bus.state().runtime.runs.get(runKey(run.agent, run.id))!;

@@ -54,8 +54,10 @@ function commit(layout: Layout, before: string, after: string, yes: boolean, how
   }
   // The version before the edit is kept too, so a rollback can always reach it.
   recordVersion(layout, before, 'hand-edit', 'the config as found before a cli change');
-  writeFileAtomic.sync(layout.config, after, { mode: 0o600 });
+  // Versioned before it is written: a running daemon that sees the new file finds it recorded
+  // (by this author) instead of taking it for a hand edit.
   const v = recordVersion(layout, after, cliAuthor(), `${how}: ${diff.summary}`);
+  writeFileAtomic.sync(layout.config, after, { mode: 0o600 });
   print(`version ${v.version}: ${diff.summary}`);
   for (const c of diff.changes.slice(0, 40)) print(`  ${c}`);
   if (diff.changes.length > 40) print(`  ... ${diff.changes.length - 40} more`);

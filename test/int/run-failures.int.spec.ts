@@ -96,3 +96,28 @@ describe('max attempts', () => {
     expect(org.ls('workspaces', 'broken', 'done')).toEqual([]);
   });
 });
+
+describe('an agent removed while its runs wait', () => {
+  it('the daemon goes on: waiting runs are cancelled (mail stays in the inbox), the running one ends as a dead letter', async () => {
+    org = makeOrg(['x']);
+    configure(org, 'agents:\n  boss: {}\n  slow: { command: "sleep 1; exit 3", max_attempts: 3 }\n');
+    await org.start();
+    for (const i of [1, 2, 3]) org.drop('boss', `m${i}.md`, message({ to: 'slow', subject: `job ${i}` }));
+    await waitFor(() => org.events().some((e) => e.type === 'handler.started' && e.agent === 'slow'), 'the first run');
+    await waitFor(() => org.events().filter((e) => e.type === 'handler.queued' && e.agent === 'slow').length === 3, 'three queued runs');
+    const r = mailroom(['config', 'set', 'agents.slow', 'null', '--yes', '--root', org.root]);
+    expect(r.code, r.stderr).toBe(0);
+    const cancelled = await waitFor(() => {
+      const c = org.events().filter((e) => e.type === 'handler.cancelled' && e.agent === 'slow');
+      return c.length === 2 ? c : null;
+    }, 'the waiting runs to be cancelled');
+    expect(cancelled[0].reason).toMatch(/slow was removed from mailroom\.yaml; the message stays in workspaces\/slow\/inbox\//);
+    const final = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'slow'), 'the running one to end');
+    expect(final.final).toBe(true);
+    await waitFor(() => org.ls('workspaces', 'boss', 'inbox').length === 1, 'its bounce');
+    expect(org.ls('workspaces', 'slow', 'inbox')).toHaveLength(2);
+    expect(org.daemon?.exitCode).toBeNull();
+    org.drop('boss', 'after.md', message({ to: 'operator', subject: 'still alive' }));
+    await waitFor(() => org.ls('workspaces', 'operator', 'inbox').some((n) => n.endsWith('-still-alive.md')), 'delivery afterwards');
+  });
+});

@@ -44,7 +44,9 @@ describe('the array-replacement story', () => {
     const history = JSON.parse(cfg(org, 'history', '--json').stdout).versions;
     expect(history.map((h: any) => h.version)).toEqual([1, 2]);
     expect(history[1].summary).toMatch(/removes 29 of 30 agents/);
-    expect(history[1].author).not.toBe('hand-edit');
+    expect(history[1].author).toMatch(/^cli:/);
+    expect(org.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('hand-edit'))).toEqual([]); // a cli change is not a hand edit
+    expect(org.stderr).not.toMatch(/edited by hand/);
     expect(cfg(org, 'show', '1').stdout).toBe(before);
     expect(cfg(org, 'diff', '1', '2').stdout).toMatch(/a30/);
 
