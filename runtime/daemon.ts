@@ -637,8 +637,19 @@ export class Daemon {
 
   private deliver(e: MessageAccepted, origin?: string): MessageAccepted {
     for (const r of e.to) {
-      if (e.attachments?.length) deliverAttachments(this.layout, r, e.id, e.attachments);
-      deliverCopy(this.layout, e, r);
+      const copy = () => {
+        if (e.attachments?.length) deliverAttachments(this.layout, r, e.id, e.attachments);
+        deliverCopy(this.layout, e, r);
+      };
+      try {
+        copy();
+      } catch (err) {
+        // A workspace deleted while the daemon runs is made again (as `start` would), then the copy is retried once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !ensureOrgDirs(this.layout, [r]).length) throw err;
+        this.logger.warn(`workspaces/${r} was missing (deleted while the daemon ran); created it again`);
+        this.wakeups?.refresh([this.layout.outbox(r), this.layout.inbox(r)]);
+        copy();
+      }
     }
     if (e.source === 'inbox' && origin) {
       const st = this.lstat(origin);

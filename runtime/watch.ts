@@ -115,6 +115,16 @@ export class Wakeups {
     if (this.started) for (const d of dirs) this.watchDir(d);
   }
 
+  /** Watch these directories afresh (made again after they were deleted: the old watches died with them). */
+  refresh(dirs: string[]): void {
+    for (const d of dirs) {
+      this.dirWatchers.get(d)?.close();
+      this.dirWatchers.delete(d);
+      if (!this.opts.dirs.includes(d)) this.opts.dirs.push(d);
+      if (this.started) this.watchDir(d);
+    }
+  }
+
   async close(): Promise<void> {
     this.started = false;
     for (const w of this.dirWatchers.values()) w.close();

@@ -102,3 +102,17 @@ describe('unread mail past stuck_after', () => {
   });
 });
 
+describe('a workspace deleted while the daemon runs', () => {
+  it('is made again (0700) at the next delivery to it, and its new outbox is watched', async () => {
+    org = makeOrg();
+    await org.start();
+    fs.rmSync(org.p('workspaces', 'legal'), { recursive: true });
+    org.drop('maya', 'to-gone.md', message({ to: 'legal', subject: 'to a deleted workspace' }));
+    await waitFor(delivered(org, 'legal', 'to-a-deleted-workspace'), 'delivery into the recreated workspace');
+    expect(fs.statSync(org.p('workspaces', 'legal')).mode & 0o777).toBe(0o700);
+    expect(org.stderr).toMatch(/workspaces\/legal was missing \(deleted while the daemon ran\); created it again/);
+    org.drop('legal', 'reply.md', message({ to: 'maya', subject: 'from the new outbox' }));
+    await waitFor(delivered(org, 'maya', 'from-the-new-outbox'), 'delivery from the recreated outbox');
+    expect(org.daemon?.exitCode).toBeNull();
+  });
+});
