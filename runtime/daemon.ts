@@ -344,6 +344,7 @@ export class Daemon {
     if (this.stopping) return;
     try {
       this.reloadConfig();
+      this.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
       const entries = await this.wakeups.scan((dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox');
       for (const e of entries) this.candidates.add(e);
@@ -621,7 +622,7 @@ export class Daemon {
           delivered.push(this.deliver(a.event, a.origin));
         }
       } catch (err) {
-        this.logger.warn(`delivery step failed (${(err as Error).message}); it is retried from the log at the next start`);
+        this.logger.warn(`delivery step failed (${(err as Error).message}); it is retried at the next scan`);
       }
     }
     for (const e of delivered) {
@@ -705,18 +706,8 @@ export class Daemon {
       }
     }
     // Accepted, not yet delivered: deliver again (a repeat finds the copies by name).
-    const pending = [...s.undelivered.values()];
-    const delivered: MessageAccepted[] = [];
-    for (const e of pending) {
-      const origin = e.source === 'inbox' && e.origin ? path.join(this.layout.inbox(e.to[0]!), e.origin) : undefined;
-      delivered.push(this.deliver(e, origin));
-    }
-    for (const e of delivered) {
-      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
-      this.runner.queueDelivered(e);
-    }
-    this.commit();
-    if (pending.length) this.logger.info(`recovered ${pending.length} message(s) accepted before a stop but not yet delivered`);
+    const recovered = this.redeliver();
+    if (recovered) this.logger.info(`recovered ${recovered} message(s) accepted before a stop but not yet delivered`);
     // Debris: staging files of finished messages; spool files of delivered ones; spool files never decided.
     for (const name of fs.readdirSync(this.layout.staging)) {
       const id = name.split('.')[0]!;
@@ -732,6 +723,37 @@ export class Daemon {
       if (s.threads.has(sp.id)) unlinkQuiet(p);
       else if (!s.rejected.has(sp.id)) this.candidates.add(p);
     }
+  }
+
+  private undeliverable = new Set<string>();
+
+  /**
+   * Deliver every accepted message whose delivery did not finish (a crash, or a delivery step
+   * that failed: a full disk, a permission). At start-up and at every scan, so a passing
+   * failure heals without a restart. Returns how many were delivered now.
+   */
+  private redeliver(): number {
+    if (this.state.undelivered.size === 0) return 0;
+    const delivered: MessageAccepted[] = [];
+    for (const e of [...this.state.undelivered.values()]) {
+      const origin = e.source === 'inbox' && e.origin ? path.join(this.layout.inbox(e.to[0]!), e.origin) : undefined;
+      try {
+        delivered.push(this.deliver(e, origin));
+        this.undeliverable.delete(e.id);
+      } catch (err) {
+        if (!this.undeliverable.has(e.id)) this.logger.warn(`could not deliver ${e.id} to ${e.to.join(', ')} (${(err as Error).message}); it is retried at every scan`);
+        this.undeliverable.add(e.id);
+      }
+    }
+    for (const e of delivered) {
+      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+      this.runner.queueDelivered(e);
+    }
+    this.commit();
+    for (const e of delivered) this.toFinish.push(e);
+    this.scheduleFinish();
+    if (delivered.length) this.runner.pump();
+    return delivered.length;
   }
 
   // --- unread mail --------------------------------------------------------------------

@@ -116,3 +116,24 @@ describe('a workspace deleted while the daemon runs', () => {
     expect(org.daemon?.exitCode).toBeNull();
   });
 });
+
+describe('a delivery that fails', () => {
+  it('is retried at every scan and heals without a restart', async () => {
+    org = makeOrg();
+    configure(org, 'scan_interval: 300ms\n');
+    await org.start();
+    const inbox = org.p('workspaces', 'legal', 'inbox');
+    fs.rmSync(inbox, { recursive: true });
+    fs.writeFileSync(inbox, 'not a directory'); // every link into it fails with ENOTDIR
+    org.drop('maya', 'blocked.md', message({ to: 'legal', subject: 'blocked for a while' }));
+    await waitFor(() => /delivery step failed \(ENOTDIR/.test(org.stderr), 'the failed delivery');
+    const accepted = org.events().find((e) => e.type === 'message.accepted' && e.origin === 'blocked.md');
+    expect(org.events().some((e) => e.type === 'message.delivered' && e.id === accepted!.id)).toBe(false);
+    expect(JSON.parse(mailroom(['show', accepted!.id, '--root', org.root, '--json']).stdout)).toMatchObject({ id: accepted!.id }); // in the log meanwhile
+    fs.rmSync(inbox);
+    fs.mkdirSync(inbox, { mode: 0o700 });
+    await waitFor(delivered(org, 'legal', 'blocked-for-a-while'), 'delivery at a later scan');
+    expect(org.events().filter((e) => e.type === 'message.delivered' && e.id === accepted!.id)).toHaveLength(1);
+    expect(org.daemon?.exitCode).toBeNull();
+  });
+});
