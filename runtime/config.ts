@@ -303,6 +303,9 @@ export function parseConfigText(text: string, file: string): OrgConfig {
   } catch (err) {
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
+  // An empty file is what an editor leaves for a moment while it saves in place: never "no agents".
+  if (doc === null || doc === undefined) throw new ConfigError(file, ['the file is empty; an org needs at least `agents:` (a map keyed by agent name)']);
+  if (typeof doc === 'object' && !Array.isArray(doc) && !('agents' in doc)) throw new ConfigError(file, ['agents: is missing; an org is a map of agents keyed by name (agents: { legal: {}, cfo: {} })']);
   return validateConfig(doc, file);
 }
 

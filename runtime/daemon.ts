@@ -210,6 +210,7 @@ export class Daemon {
   // --- the config: versioned, hand edits taken while running -------------------------
 
   private configText = '';
+  private unreadableConfig: string | null = null;
   private refusedSha: string | null = null;
 
   /** Version the running config (if new) and log config.changed when the log does not have it yet. */
@@ -238,12 +239,22 @@ export class Daemon {
   /** mailroom.yaml changed on disk: take a valid edit; keep the last good config and say why for an invalid one. */
   private reloadConfig(): void {
     if (this.stopping) return;
+    // Being written right now (an editor saving in place): read it when the writer is done.
+    if (sweepWriters(this.layout.config).open.has(this.layout.config)) return;
     let text: string;
     try {
       text = fs.readFileSync(this.layout.config, 'utf8');
-    } catch {
-      text = '';
+    } catch (err) {
+      // Missing (an editor between delete and write, or removed by mistake) or unreadable: the last good config stays.
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (this.unreadableConfig !== code) {
+        const running = listVersions(this.layout).at(-1)?.version ?? 0;
+        this.logger.warn(`mailroom.yaml cannot be read (${code}); still running version ${running}. Put it back, e.g. \`mailroom config show ${running} > mailroom.yaml\``);
+      }
+      this.unreadableConfig = code;
+      return;
     }
+    this.unreadableConfig = null;
     if (text === this.configText) return;
     const sha = sha256(text);
     let next: OrgConfig;

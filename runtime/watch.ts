@@ -46,7 +46,8 @@ export class Wakeups {
     for (const d of this.opts.dirs) this.watchDir(d);
     const files = this.opts.files ?? [];
     if (files.length === 0) return;
-    const w = chokidarWatch(files, { ignoreInitial: true, persistent: true, followSymlinks: false, atomic: true, awaitWriteFinish: false });
+    // awaitWriteFinish: an editor's save arrives as one change, not as the half-written file in between.
+    const w = chokidarWatch(files, { ignoreInitial: true, persistent: true, followSymlinks: false, atomic: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 } });
     this.fileWatcher = w;
     const hint = (p: string) => this.opts.onPath(path.resolve(p), 'written');
     w.on('add', hint).on('change', hint);

@@ -101,6 +101,7 @@ describe('hand edits while the daemon runs', () => {
       ['an unknown key', `${good}\nagentz: {}\n`, /unknown key "agentz"/],
       ['a non-canonical priority', good.replace('high: 30m', 'urgent: 30m'), /unknown priority "urgent"/],
       ['a lane that does not exist', good.replace('legal: {}', 'legal: { command: "true", lane: nowhere }'), /"nowhere" is not a lane/],
+      ['an empty file (an editor mid-save)', '', /the file is empty/],
     ];
     for (const [what, text, why] of invalid) {
       const refusals = org.events().filter((e) => e.type === 'config.refused').length;
@@ -122,6 +123,13 @@ describe('hand edits while the daemon runs', () => {
     expect(alerts).toHaveLength(invalid.length); // one per refused edit
     expect(org.read('workspaces', 'operator', 'inbox', alerts[0]!)).toMatch(/not valid, so the daemon did not apply it and keeps running on version 1/);
     expect(org.daemon?.exitCode).toBeNull();
+
+    // A deleted file changes nothing either: the daemon says so and runs on.
+    fs.unlinkSync(org.p('mailroom.yaml'));
+    await waitFor(() => /mailroom\.yaml cannot be read \(ENOENT\); still running version 1/.test(org.stderr), 'the warning about the missing file');
+    org.drop('maya', 'while-missing.md', message({ to: 'legal', subject: 'while missing' }));
+    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-while-missing.md')), 'delivery while the file is missing');
+    expect(org.events().filter((e) => e.type === 'config.changed')).toHaveLength(1);
 
     // The next valid edit is taken: a new agent, versioned as a hand edit.
     fs.writeFileSync(org.p('mailroom.yaml'), good.replace('legal: {}', 'legal: {}\n  newbie: {}'));

@@ -38,6 +38,9 @@ describe('config validation', () => {
     ['a group naming a stranger', 'agents: { cfo: {} }\ngroups: { finance: [cfo, bob] }\n', /groups\.finance: "bob" is not a configured agent/],
     ['a group named like an agent', 'agents: { cfo: {} }\ngroups: { cfo: [cfo] }\n', /a name in to: must mean one thing/],
     ['a reserved agent name', 'agents: { operator: {} }\n', /reserved/],
+    ['an empty file', '', /the file is empty/],
+    ['a file of comments only', '# nothing yet\n', /the file is empty/],
+    ['no agents key', 'lanes: {}\n', /agents: is missing/],
     ['a zero concurrency', 'agents: {}\nlanes: { x: { concurrency: 0 } }\n', /concurrency: must be a whole number from 1 up/],
     ['an unknown sandbox', 'agents: { cfo: { command: x, sandbox: docker } }\n', /unknown sandbox "docker"/],
   ])('refuses %s, naming the key and the fix', (_what, text, re) => {
