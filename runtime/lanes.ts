@@ -107,6 +107,7 @@ export function applyRuntime(rt: Runtime, e: BusEvent): Runtime {
       const run = rt.runs.get(runKey(e.agent, e.id));
       if (!run) break;
       setStatus(rt, runKey(e.agent, e.id), run, 'running');
+      run.lane = e.lane; // the lane it runs in (the agent may have moved since it was queued)
       run.attempt = e.attempt;
       run.startedAt = t;
       rt.busy.set(e.agent, runKey(e.agent, e.id));
@@ -189,7 +190,11 @@ export function plan(rt: Runtime, config: OrgConfig, now: number): { start: Run[
     const r = rt.runs.get(k)!;
     if (r.lane) laneRunning.set(r.lane, (laneRunning.get(r.lane) ?? 0) + 1);
   }
-  for (const run of waitingRuns(rt)) {
+  for (const queued of waitingRuns(rt)) {
+    // A run waits in its agent's lane as the config says now (an agent moved to another lane takes its queue along).
+    const agent = config.agents[queued.agent];
+    const laneNow = agent ? (agent.lane ?? null) : queued.lane;
+    const run = laneNow === queued.lane ? queued : { ...queued, lane: laneNow };
     const ahead = run.lane ? (laneAhead.get(run.lane) ?? 0) : 0;
     const wait = (blocker: Blocker) => {
       waiting.push({ run, blocker, ahead });

@@ -108,3 +108,19 @@ describe('retry arithmetic', () => {
     expect(retryAfter('no hint')).toBeNull();
   });
 });
+
+describe('an agent moved to another lane', () => {
+  it('takes its waiting runs along: they wait for the new lane, not the old one', () => {
+    const moved = parseConfigText(
+      `agents:\n${agents.map((a) => `  ${a}: { command: "true", lane: ${a === 'a3' ? 'spare' : 'deepseek'} }`).join('\n')}\n  solo: { command: "true" }\nlanes:\n  deepseek: { concurrency: 2, per_minute: 4 }\n  spare: { concurrency: 1 }\n`,
+      'mailroom.yaml',
+    );
+    const sim = new Sim();
+    ['a1', 'a2', 'a3'].forEach((a, i) => sim.queue(a, `m${i + 1}`, 'normal', T0 + i));
+    // Under the old config a3 waits behind the full deepseek lane ...
+    expect(plan(sim.rt, config, T0 + 10).start.map((r) => r.id)).toEqual(['m1', 'm2']);
+    // ... under the new one it starts in its own lane, and says so.
+    const { start } = plan(sim.rt, moved, T0 + 10);
+    expect(start.map((r) => [r.id, r.lane])).toEqual([['m1', 'deepseek'], ['m2', 'deepseek'], ['m3', 'spare']]);
+  });
+});
