@@ -35,6 +35,8 @@ export interface Run {
   tempfails: number;
   startedAt?: number;
   lastError?: string;
+  /** Set when the run ended by handler.cancelled (never handled): the reason. */
+  cancelled?: string;
   lastFailure?: HandlerFailed;
 }
 
@@ -99,6 +101,7 @@ export function applyRuntime(rt: Runtime, e: BusEvent): Runtime {
         status: 'queued',
         notBefore: e.not_before ? Date.parse(e.not_before) : 0,
       };
+      delete run.cancelled;
       rt.runs.set(key, run);
       setStatus(rt, key, run, 'queued');
       break;
@@ -124,6 +127,8 @@ export function applyRuntime(rt: Runtime, e: BusEvent): Runtime {
       const run = rt.runs.get(runKey(e.agent, e.id));
       if (!run) break;
       setStatus(rt, runKey(e.agent, e.id), run, 'finished');
+      if (e.type === 'handler.cancelled') run.cancelled = e.reason;
+      else delete run.cancelled;
       if (rt.busy.get(e.agent) === runKey(e.agent, e.id)) rt.busy.delete(e.agent);
       break;
     }

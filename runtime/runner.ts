@@ -92,7 +92,8 @@ export class Runner {
     for (const run of pending) requeue(run, run.status === 'running' ? 'was running when the daemon stopped; run again' : 'queued again after a restart');
     for (const run of runtime.runs.values()) {
       const inInbox = path.join(this.bus.layout.inbox(run.agent), run.file);
-      if (run.status === 'finished' && fs.existsSync(inInbox)) this.moveToDone(run.agent, run.file);
+      // Handled before the stop but not yet moved: move it now. A cancelled run was never handled: its mail stays.
+      if (run.status === 'finished' && !run.cancelled && fs.existsSync(inInbox)) this.moveToDone(run.agent, run.file);
       if (run.status === 'dead' && run.lastFailure && fs.existsSync(inInbox)) this.keep(run, run.lastFailure);
     }
     for (const agent of Object.keys(config.agents)) {

@@ -109,9 +109,11 @@ export function why(
     const cfg = config.agents[agent];
     const run = state.runtime.runs.get(runKey(agent, id));
     if (!cfg?.command) {
+      const who = cfg ? `${agent} is an external agent (no command: in mailroom.yaml)` : `${agent} is no longer in mailroom.yaml`;
+      const cancelled = run?.cancelled ? ` Its handler run was not started: ${run.cancelled}.` : '';
       out.push(
         inInbox(agent, file)
-          ? `${head} delivered to workspaces/${agent}/inbox/${file}; no handler: ${agent} is an external agent (no command: in mailroom.yaml), so it is handled when whatever reads that inbox moves it to done/. Unread for ${formatDuration(now - Date.parse(accepted.time))}.`
+          ? `${head} delivered to workspaces/${agent}/inbox/${file}; no handler: ${who}, so it is handled when whatever reads that inbox moves it to done/.${cancelled} Unread for ${formatDuration(now - Date.parse(accepted.time))}.`
           : `${head} delivered, and no longer in the inbox: ${agent} has taken it (moved to done/ or elsewhere).`,
       );
       continue;
@@ -120,11 +122,12 @@ export function why(
       out.push(`${head} delivered; no run is queued yet${daemonRunning ? '' : ' (no daemon is running)'}.`);
       continue;
     }
-    if (run.status === 'finished') out.push(`${head} handled: the handler finished (attempt ${run.attempt}); the message is in done/.`);
+    if (run.status === 'finished' && run.cancelled) out.push(`${head} not run: ${run.cancelled}.`);
+    else if (run.status === 'finished') out.push(`${head} handled: the handler finished (attempt ${run.attempt}); the message is in done/.`);
     else if (run.status === 'dead') out.push(`${head} gave up after attempt ${run.attempt}: ${run.lastError}. Dead-lettered as ${run.lastFailure?.kept ?? 'bus/deadletter/'}, and its sender got a bounce.`);
     else if (run.status === 'running') out.push(`${head} running now (attempt ${run.attempt}, started ${formatDuration(now - (run.startedAt ?? now))} ago${run.lane ? ` in lane ${run.lane}` : ''}${daemonRunning ? '' : '; the daemon is not running, so it will run again at the next start'}).`);
     else {
-      const w = waiting.find((x) => x.run === run);
+      const w = waiting.find((x) => x.run.id === run.id && x.run.agent === run.agent);
       const reason = w ? describeBlocker(w.blocker, run, w.ahead, now) : 'queued';
       out.push(`${head} queued for ${formatDuration(now - run.queuedAt)}: ${reason}.${run.lastError && !reason.includes('failed') ? ` The last attempt failed with ${run.lastError}.` : ''}${daemonRunning ? '' : ' No daemon is running: nothing starts until `mailroom start`.'}`);
     }

@@ -119,5 +119,11 @@ describe('an agent removed while its runs wait', () => {
     expect(org.daemon?.exitCode).toBeNull();
     org.drop('boss', 'after.md', message({ to: 'operator', subject: 'still alive' }));
     await waitFor(() => org.ls('workspaces', 'operator', 'inbox').some((n) => n.endsWith('-still-alive.md')), 'delivery afterwards');
+    expect(mailroom(['why', cancelled[0].id, '--root', org.root]).stdout).toMatch(/slow is no longer in mailroom\.yaml[\s\S]*not started: slow was removed from mailroom\.yaml/);
+    // A restart does not take the cancelled (never handled) mail for handled.
+    expect(await org.stop()).toBe(0);
+    await org.start();
+    expect(org.ls('workspaces', 'slow', 'inbox')).toHaveLength(2);
+    expect(org.ls('workspaces', 'slow', 'done')).toEqual([]);
   });
 });
