@@ -16,6 +16,7 @@ import path from 'node:path';
 import { cutToBytes, inboxName } from './names.js';
 import type { MessageAccepted } from './events.js';
 import type { Layout } from '../workspaces/layout.js';
+import { assertMailbox } from '../workspaces/contain.js';
 
 /**
  * `bus/spool/<id>.<sender>.<original name>`: the original name travels with the file, so a
@@ -41,6 +42,7 @@ function stagingPath(layout: Layout, id: string, recipient: string) {
 
 /** Deliver one copy. Returns true when this call created it, false when it was there already. */
 export function deliverCopy(layout: Layout, e: MessageAccepted, recipient: string): boolean {
+  assertMailbox(layout.inbox(recipient));
   const staging = stagingPath(layout, e.id, recipient);
   const target = path.join(layout.inbox(recipient), copyName(e));
   try {

@@ -25,6 +25,7 @@ import { stampMessage } from '../bus/message.js';
 import { renderBoardJson, renderBoardMd, renderBrief } from '../board/render.js';
 import { Layout, MAILROOM, OPERATOR, mailboxOf } from '../workspaces/layout.js';
 import { ensureOrgDirs } from '../workspaces/create.js';
+import { mailboxProblem } from '../workspaces/contain.js';
 import { ConfigError, loadConfig, parseConfigText, type OrgConfig } from './config.js';
 import { listVersions, recordVersion, sha256, versionText } from './config-history.js';
 import { diffConfigs } from './config-diff.js';
@@ -155,6 +156,7 @@ export class Daemon {
         dirs: this.watchedDirs(),
         files: [this.layout.config],
         onPath: (p, how) => this.hint(p, how),
+        onBadDir: (dir) => void this.badMailbox(dir),
         onError: (err) => {
           this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
           void this.scan();
@@ -255,7 +257,10 @@ export class Daemon {
       return;
     }
     this.unreadableConfig = null;
-    if (text === this.configText) return;
+    if (text === this.configText) {
+      this.refusedSha = null; // back to the running text: the same bad edit made again is refused (and said) again
+      return;
+    }
     const sha = sha256(text);
     let next: OrgConfig;
     try {
@@ -427,6 +432,7 @@ export class Daemon {
       if (isIgnoredName(where.name)) return null;
       const known = where.agent === OPERATOR || where.agent in this.config.agents;
       if (!known) return null;
+      if (this.badMailbox(path.dirname(p))) return null; // a link into the org: never taken from
       if (where.box === 'outbox') return this.considerOutbox(p, where.agent, where.name, writers);
       if (where.box === 'inbox' && where.agent !== OPERATOR) return this.considerInbox(p, where.agent, where.name, writers);
       return null;
@@ -436,6 +442,28 @@ export class Daemon {
       if (s) return this.considerSpool(p, s.id, s.sender, s.origin);
     }
     return null;
+  }
+
+  private readonly badMailboxes = new Set<string>();
+
+  /** Is this mailbox folder a link or not a directory? Said once, loudly (stderr and an operator alert); checked again every time. */
+  private badMailbox(dir: string): boolean {
+    const problem = mailboxProblem(dir);
+    if (!problem) {
+      this.badMailboxes.delete(dir);
+      return false;
+    }
+    if (!this.badMailboxes.has(dir)) {
+      this.badMailboxes.add(dir);
+      const rel = this.layout.rel(dir);
+      this.logger.warn(`${rel} is not a real folder (${problem}); mailroom neither takes from nor delivers through it until it is one again`);
+      this.alertOperator(
+        derivedId('bad-mailbox', rel, String(this.state.lastSeq)),
+        `${rel} is not a real folder`,
+        [`${problem}.`, '', `mailroom never lists, takes from or writes through such a folder: a handler can replace its own mailbox folder, and a link into the org would let it move the config or the secrets. Nothing is taken from or delivered to \`${rel}\` until it is a real folder again:`, '', '```', `rm ${rel} && mkdir -m 700 ${rel}`, '```', '', 'Mail for it waits in the log and is delivered at the next scan after that.'].join('\n'),
+      );
+    }
+    return true;
   }
 
   private lstat(p: string): fs.Stats | null {
@@ -667,7 +695,8 @@ export class Daemon {
       const st = this.lstat(origin);
       if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(origin);
     }
-    writeSentCopy(this.layout, e);
+    if (e.source === 'outbox' && mailboxProblem(this.layout.sent(e.from))) this.badMailbox(this.layout.sent(e.from)); // no sent copy through a link
+    else writeSentCopy(this.layout, e);
     return e;
   }
 
@@ -830,8 +859,18 @@ export class Daemon {
       for (const agent of Object.keys(this.config.agents)) {
         const text = renderBrief(board, agent);
         if (this.briefs.get(agent) === text) continue;
-        writeFileAtomic.sync(this.layout.brief(agent), text, { fsync: false });
         this.briefs.set(agent, text);
+        // Not write-file-atomic: it writes through a symlink to its target, and BRIEF.md sits in
+        // the agent's own workspace, where a handler could make it a link to a secret. A file
+        // written under bus/ and renamed over BRIEF.md replaces whatever is there, link or not.
+        const tmp = path.join(this.layout.staging, `brief.${agent}.${process.pid}.tmp`);
+        try {
+          fs.writeFileSync(tmp, text, { mode: 0o600 });
+          fs.renameSync(tmp, this.layout.brief(agent));
+        } catch (err) {
+          unlinkQuiet(tmp);
+          this.logger.warn(`could not write workspaces/${agent}/BRIEF.md (${(err as Error).message}); it is written again when the board changes`);
+        }
       }
     } catch (err) {
       this.boardDirty = true;

@@ -15,6 +15,7 @@ import type { BusEvent, HandlerFailed, MessageAccepted, NewEvent } from '../bus/
 import { derivedId, parseInboxName } from '../bus/names.js';
 import { stampMessage } from '../bus/message.js';
 import { keptName } from '../bus/deadletter.js';
+import { mailboxProblem } from '../workspaces/contain.js';
 import { copyName } from '../bus/spool.js';
 import { MAILROOM, OPERATOR, type Layout } from '../workspaces/layout.js';
 import type { OrgConfig } from './config.js';
@@ -325,6 +326,11 @@ export class Runner {
 
   private moveToDone(agent: string, file: string): void {
     const from = path.join(this.bus.layout.inbox(agent), file);
+    const problem = mailboxProblem(this.bus.layout.done(agent)) ?? mailboxProblem(this.bus.layout.inbox(agent));
+    if (problem) {
+      this.bus.logger.warn(`not moving ${file} to done/: ${problem}; mailroom never moves files through it`);
+      return;
+    }
     try {
       fs.renameSync(from, path.join(this.bus.layout.done(agent), file));
     } catch (err) {

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { isIgnoredName } from '../bus/names.js';
+import { mailboxProblem } from '../workspaces/contain.js';
 
 export interface WatchOptions {
   dirs: string[];
@@ -27,6 +28,8 @@ export interface WatchOptions {
    */
   onPath: (file: string, how: 'created' | 'written') => void;
   onError: (err: Error) => void;
+  /** A watched folder that is a symbolic link or not a directory: never listed. */
+  onBadDir?: (dir: string, problem: string) => void;
 }
 
 const ENOSPC_ADVICE =
@@ -95,6 +98,11 @@ export class Wakeups {
   async scan(skip: (dir: string, name: string) => boolean = () => false): Promise<string[]> {
     const out: string[] = [];
     for (const dir of this.opts.dirs) {
+      const problem = mailboxProblem(dir);
+      if (problem) {
+        this.opts.onBadDir?.(dir, problem);
+        continue;
+      }
       let names: string[];
       try {
         names = await fs.promises.readdir(dir);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { attachmentName } from '../bus/message.js';
 import { Rejection } from '../bus/rejection.js';
 import type { Layout } from './layout.js';
+import { assertMailbox } from './contain.js';
 
 /** Check and keep a message's attachments. Throws Rejection naming the file and what is wrong. */
 export function keepAttachments(layout: Layout, sender: string, id: string, paths: readonly string[], maxBytes: number): void {
@@ -37,6 +38,7 @@ export function keepAttachments(layout: Layout, sender: string, id: string, path
 /** Copy a message's kept attachments into a recipient's inbox/attachments/<id>/ (idempotent). */
 export function deliverAttachments(layout: Layout, recipient: string, id: string, paths: readonly string[]): void {
   const to = layout.inboxAttachments(recipient, id);
+  assertMailbox(path.dirname(to)); // inbox/attachments/ must not lead elsewhere
   fs.mkdirSync(to, { recursive: true, mode: 0o700 });
   for (const rel of paths) {
     const name = attachmentName(rel);

@@ -92,6 +92,33 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
     expect(org.events().filter((e) => e.type === 'config.changed')).toHaveLength(versions);
   });
 
+  it('links planted in its own workspace (BRIEF.md, done/) never make the daemon write or move into the org', async () => {
+    org = makeOrg(['x']);
+    const root = fs.realpathSync(org.root);
+    const script = [
+      '[ -e planted ] && exit 0',
+      `rm -f BRIEF.md && ln -s ${root}/.mailroom/secrets/OTHER_TOKEN BRIEF.md`,
+      `rm -rf done && ln -s ${root}/board done`,
+      'touch planted',
+    ].join('\n');
+    fs.writeFileSync(org.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh" }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
+    expect(secret(org, 'OTHER_TOKEN', 'victims-token').code).toBe(0);
+    await org.start();
+    fs.writeFileSync(org.p('workspaces', 'evil', 'plant.sh'), script);
+    org.drop('boss', 'first.md', message({ to: 'evil', subject: 'plant' }));
+    await waitFor(() => org.events().some((e) => e.type === 'handler.succeeded' && e.agent === 'evil'), 'the planting run');
+    expect(fs.lstatSync(org.p('workspaces', 'evil', 'BRIEF.md')).isSymbolicLink()).toBe(true);
+    // A task for evil changes its brief: the daemon renders BRIEF.md again.
+    org.drop('boss', 'task.md', message({ to: 'evil', kind: 'task', subject: 'a task' }));
+    await waitFor(() => fs.lstatSync(org.p('workspaces', 'evil', 'BRIEF.md')).isFile(), 'BRIEF.md replaced by a real file');
+    expect(org.read('workspaces', 'evil', 'BRIEF.md')).toContain('a task');
+    expect(org.read('.mailroom', 'secrets', 'OTHER_TOKEN')).toBe('victims-token');
+    // done/ is a link: nothing is moved through it (the handled message stays in the inbox), and the log says why.
+    await waitFor(() => /not moving .*-plant\.md to done\/: .*evil\/done is a symbolic link/.test(org.stderr), 'the warning about done/');
+    expect(org.ls('board').filter((n) => n.endsWith('.md') && n !== 'BOARD.md')).toEqual([]);
+    expect(org.ls('workspaces', 'evil', 'inbox').some((n) => n.endsWith('-plant.md'))).toBe(true);
+  });
+
   it('sandbox: none is said loudly in status, doctor and the daemon log', async () => {
     org = makeOrg(['x']);
     fs.writeFileSync(org.p('mailroom.yaml'), 'agents:\n  free: { command: "true", sandbox: none }\n  boxed: { command: "true" }\n');
