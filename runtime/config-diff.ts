@@ -7,7 +7,7 @@
 export interface ConfigDiff {
   /** One line per change, e.g. `agents.cfo.lane: (none) -> deepseek`. */
   changes: string[];
-  /** Destructive changes, each a sentence, e.g. `removes 29 of 30 agents: a, b, ...`. */
+  /** Destructive changes, each a sentence naming every one that goes, e.g. `removes 29 of 30 agents: a02, a03, ..., a30`. */
   removals: string[];
   /** One line for history: `adds agents x; removes 29 of 30 agents: ...; changes 2 settings`. */
   summary: string;
@@ -48,12 +48,17 @@ export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
   const changes: string[] = [];
   walk(a, b, '', changes);
   const removals: string[] = [];
+  /** The same, with long lists cut, for the one-line summary (a refusal names every one). */
+  const removalsShort: string[] = [];
   const added: string[] = [];
   for (const section of ['agents', 'lanes', 'groups'] as const) {
     const was = keysOf(a, section);
     const now = new Set(keysOf(b, section));
     const gone = was.filter((k) => !now.has(k));
-    if (gone.length) removals.push(`removes ${gone.length} of ${was.length} ${section}: ${list(gone)}`);
+    if (gone.length) {
+      removals.push(`removes ${gone.length} of ${was.length} ${section}: ${gone.join(', ')}`);
+      removalsShort.push(`removes ${gone.length} of ${was.length} ${section}: ${list(gone)}`);
+    }
     const fresh = [...now].filter((k) => !was.includes(k));
     if (fresh.length) added.push(`adds ${section} ${list(fresh)}`);
   }
@@ -65,7 +70,10 @@ export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
     const had = isMap(cfg) && Array.isArray(cfg.secrets) ? (cfg.secrets as unknown[]).map(String) : [];
     const has = Array.isArray(after.secrets) ? (after.secrets as unknown[]).map(String) : [];
     const lost = had.filter((s) => !has.includes(s));
-    if (lost.length) removals.push(`takes secret grant(s) ${lost.join(', ')} away from agent ${name}`);
+    if (lost.length) {
+      removals.push(`takes secret grant(s) ${lost.join(', ')} away from agent ${name}`);
+      removalsShort.push(removals.at(-1)!);
+    }
   }
   // Lists emptied anywhere (groups' members, secrets, ...).
   const emptied: string[] = [];
@@ -74,9 +82,13 @@ export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
     else if (isMap(x) && isMap(y)) for (const k of Object.keys(x)) findEmptied(x[k], y[k], at ? `${at}.${k}` : k);
   };
   findEmptied(a, b, '');
-  for (const e of emptied) if (!removals.some((r) => r.includes(e))) removals.push(`empties the list ${e}`);
+  for (const e of emptied) {
+    if (removals.some((r) => r.includes(e))) continue;
+    removals.push(`empties the list ${e}`);
+    removalsShort.push(`empties the list ${e}`);
+  }
   const other = changes.filter((c) => !/^(agents|lanes|groups)\.[^.:]+: (\(none\) -> .+|.+ -> \(none\))$/.test(c));
-  const parts = [...added, ...removals];
+  const parts = [...added, ...removalsShort];
   if (other.length) parts.push(other.length <= 2 ? `changes ${other.join('; ')}` : `changes ${other.length} settings`);
   return { changes, removals, summary: parts.join('; ') || 'no change' };
 }

@@ -300,7 +300,7 @@ export class Daemon {
     this.logger.warn(`mailroom.yaml was edited by hand and the edit ${removals.join('; ')}; \`mailroom config rollback ${previous}\` restores version ${previous}`);
     this.alertOperator(
       derivedId('config-removed', sha256(text), String(this.state.lastSeq)),
-      `mailroom.yaml hand edit removed things: ${removals[0]}`,
+      `mailroom.yaml hand edit removed things: ${removals[0]!.length > 100 ? `${removals[0]!.slice(0, 97)}...` : removals[0]}`,
       ['A hand edit of mailroom.yaml was valid, so the daemon now runs on it, and it:', '', ...removals.map((r) => `- ${r}`), '', `If that was not meant, \`mailroom config rollback ${previous}\` restores the version before it (every version is kept in .mailroom/config-history/).`].join('\n'),
     );
   }

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { mailboxProblem } from '../../workspaces/contain.js';
+import path from 'node:path';
 import { readLog, segments, LogCorrupt } from '../../bus/log.js';
 import { selfCheckNames } from '../../bus/names.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
@@ -56,6 +58,14 @@ export async function run(argv: string[]): Promise<number> {
       } catch {
         add(false, 'workspaces', `workspaces/${agent} is missing; \`mailroom start\` creates it`);
       }
+      for (const box of ['inbox', 'outbox', 'done', 'sent']) {
+        const problem = mailboxProblem(path.join(layout.workspace(agent), box));
+        if (problem) add(false, 'mailboxes', `${problem}; mailroom never reads or writes through it: \`rm workspaces/${agent}/${box} && mkdir -m 700 workspaces/${agent}/${box}\``);
+      }
+    }
+    for (const dir of [layout.private, path.join(layout.private, 'secrets')]) {
+      const st = fs.statSync(dir, { throwIfNoEntry: false });
+      if (st && st.mode & 0o077) add(false, 'permissions', `${layout.rel(dir)} is ${(st.mode & 0o777).toString(8)}, open to others; \`chmod 700 ${layout.rel(dir)}\` (the daemon does it at start)`);
     }
   }
   const names = selfCheckNames(new Date().toISOString());

@@ -12,7 +12,8 @@ import { agentNames, cfg, cliAuthor, eventsOf, inboxFile, org, statusJson, tmpFi
 
 const THIRTY = Array.from({ length: 30 }, (_, i) => `a${String(i + 1).padStart(2, '0')}`);
 const FIRST_12 = THIRTY.slice(1, 13).join(', '); // a02 ... a13: the summary names 12, then "... (17 more)"
-const GONE = `removes 29 of 30 agents: ${FIRST_12}, ... (17 more)`;
+const GONE = `removes 29 of 30 agents: ${FIRST_12}, ... (17 more)`; // the one-line summary
+const GONE_ALL = `removes 29 of 30 agents: ${THIRTY.slice(1).join(', ')}`; // a refusal names every one
 
 describe('the array-replacement story', () => {
   it('a --replace that would leave 1 of 30 agents is refused and says what would go; --yes applies it; rollback restores all 30; every step is versioned and logged', async () => {
@@ -27,7 +28,7 @@ describe('the array-replacement story', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe(
-      `mailroom: refused: this config apply --replace ${one} ${GONE}.\nNothing was changed. Run it again with --yes if that is what you mean (every version stays in \`mailroom config history\`).\n`,
+      `mailroom: refused: this config apply --replace ${one} ${GONE_ALL}.\nNothing was changed. Run it again with --yes if that is what you mean (every version stays in \`mailroom config history\`).\n`,
     );
     expect(o.read('mailroom.yaml')).toBe(original);
     expect(versions(o).map((v) => v.version)).toEqual([1]);
@@ -87,7 +88,7 @@ describe('the array-replacement story', () => {
     // Rolling back to the one-agent version is destructive too: refused without --yes.
     const again = cfg(o, 'rollback', '2');
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`refused: this rollback to version 2 ${GONE}.`);
+    expect(again.stderr).toContain(`refused: this rollback to version 2 ${GONE_ALL}.`);
     expect(o.read('mailroom.yaml')).toBe(original);
 
     // Every config.changed event carries the version, author and summary of its history entry.

@@ -90,8 +90,8 @@ describe('config diff', () => {
   it('says exactly what would go: removes 29 of 30 agents', () => {
     const d = diffConfigs(thirty, { agents: { a1: {} } });
     expect(d.removals).toHaveLength(1);
-    expect(d.removals[0]).toMatch(/^removes 29 of 30 agents: a2, a3, .*\(17 more\)$/);
-    expect(d.summary).toContain('removes 29 of 30 agents');
+    expect(d.removals[0]).toBe(`removes 29 of 30 agents: ${Array.from({ length: 29 }, (_, i) => `a${i + 2}`).join(', ')}`); // every one
+    expect(d.summary).toMatch(/^removes 29 of 30 agents: a2, .*\(17 more\)$/); // the history line stays short
   });
 
   it('counts a taken secret grant and an emptied list as destructive, an addition as not', () => {
