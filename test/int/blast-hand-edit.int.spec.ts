@@ -139,6 +139,7 @@ describe('hand edits while the daemon runs', () => {
     await waitEvent(o, 'config.refused', () => true, 'the first refusal');
     fs.writeFileSync(o.p('mailroom.yaml'), config); // reverted
     await delivered(o, 'after-revert');
+    await delivered(o, 'after-revert-2'); // taken by a later scan, whose config read came after the revert
     fs.writeFileSync(o.p('mailroom.yaml'), bad); // the same mistake again
     await delivered(o, 'after-second-edit');
     await delivered(o, 'one-more-scan');
