@@ -746,7 +746,7 @@ export class Daemon {
       }
     }
     // Accepted, not yet delivered: deliver again (a repeat finds the copies by name).
-    const recovered = this.redeliver();
+    const recovered = this.redeliver(false); // no runs start before the runner has recovered (it kills orphans first)
     if (recovered) this.logger.info(`recovered ${recovered} message(s) accepted before a stop but not yet delivered`);
     // Debris: staging files of finished messages; spool files of delivered ones; spool files never decided.
     for (const name of fs.readdirSync(this.layout.staging)) {
@@ -772,7 +772,7 @@ export class Daemon {
    * that failed: a full disk, a permission). At start-up and at every scan, so a passing
    * failure heals without a restart. Returns how many were delivered now.
    */
-  private redeliver(): number {
+  private redeliver(pump = true): number {
     if (this.state.undelivered.size === 0) return 0;
     const delivered: MessageAccepted[] = [];
     for (const e of [...this.state.undelivered.values()]) {
@@ -792,7 +792,7 @@ export class Daemon {
     this.commit();
     for (const e of delivered) this.toFinish.push(e);
     this.scheduleFinish();
-    if (delivered.length) this.runner.pump();
+    if (delivered.length && pump) this.runner.pump();
     return delivered.length;
   }
 

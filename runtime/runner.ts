@@ -45,6 +45,7 @@ export class Runner {
   private timer: NodeJS.Timeout | null = null;
   private readonly warned = new Set<string>();
   private stopping = false;
+  private recovered = false;
 
   constructor(private readonly bus: BusPort) {}
 
@@ -78,6 +79,7 @@ export class Runner {
    * the inbox are completed. Kills handler process groups a killed daemon left behind.
    */
   recover(): void {
+    this.recovered = true;
     killOrphans(this.bus.layout);
     const { runtime } = this.bus.state();
     const config = this.bus.config();
@@ -116,7 +118,8 @@ export class Runner {
 
   /** Start what the lanes allow now; set a timer for the next time something may start. */
   pump(): void {
-    if (this.stopping) return;
+    // Nothing starts before recover() has killed what a dead daemon left running and re-queued its runs.
+    if (this.stopping || !this.recovered) return;
     this.cancelOrphanedRuns();
     const now = this.bus.now().getTime();
     const { start, waiting } = plan(this.bus.state().runtime, this.bus.config(), now);
