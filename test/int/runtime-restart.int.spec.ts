@@ -141,7 +141,7 @@ describe('start-up stagger', () => {
   // and message.delivered), every queued run the lanes allow is started at once; then
   // runner.recover() -> killOrphans() SIGKILLs those brand-new handlers as if a dead daemon had
   // left them, and each counts as a real failed attempt ("killed by SIGKILL", retried after
-  // back-off; dead-lettered and bounced when max_attempts is 1). Remove `.fails` once fixed.
+  // back-off; dead-lettered and bounced when max_attempts is 1).
   it('also when the restart first delivers a message whose delivery had failed: the queued runs are not started early, and none is killed', async () => {
     org = orgFromYaml(staggerYaml());
     const o = org;
