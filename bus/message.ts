@@ -55,7 +55,12 @@ function throwingEngine(name: string) {
 }
 
 const safeYaml = (text: string): object => {
-  const value = YAML.parse(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 20, prettyErrors: true });
+  // logLevel 'silent': the yaml package would print warnings (quoting the sender's text) to the
+  // daemon's stderr; a warning (an unknown tag such as `!shout`) rejects the message instead.
+  const doc = YAML.parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, logLevel: 'silent' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new Error(problem.message.split('\n')[0]);
+  const value = doc.toJS({ maxAliasCount: 20 }) as object | null;
   return value ?? {};
 };
 

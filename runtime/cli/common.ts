@@ -28,17 +28,25 @@ export interface Parsed {
   positionals: string[];
 }
 
-export function parse(argv: string[], options: Options, usage: string): Parsed {
+/** `takesPositionals`: the command reads words after its name (init <dir>, show <id>, ...); others refuse them, never ignore them. */
+export function parse(argv: string[], options: Options, usage: string, takesPositionals = false): Parsed {
+  let r: ReturnType<typeof parseArgs>;
   try {
-    const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: r.values as Parsed['values'], positionals: r.positionals };
+    r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // node's own wording for an unknown option is long and about positionals; say it plainly.
     const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(e.message)?.[1] : undefined;
     throw new UsageError(`${unknown ? `unknown option ${unknown}` : e.message}\n\n${usage}`);
   }
+  if (!takesPositionals && r.positionals.length && !r.values.help) {
+    const word = r.positionals[0]!;
+    const hint = options.root && fs.existsSync(path.join(word, 'mailroom.yaml')) ? `; to name the org, write --root ${word}` : options.body ? '; the message body goes in --body "..." or on standard input' : '';
+    throw new UsageError(`unexpected argument ${JSON.stringify(word)}${hint}\n\n${usage}`);
+  }
+  return { values: r.values as Parsed['values'], positionals: r.positionals };
 }
+
 
 /** --root, or the nearest ancestor of the working directory holding mailroom.yaml. */
 export function findRoot(given: string | undefined): Layout {

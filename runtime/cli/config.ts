@@ -65,7 +65,7 @@ function commit(layout: Layout, before: string, after: string, yes: boolean, how
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, replace: { type: 'boolean' } }, usage);
+  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, replace: { type: 'boolean' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
   const [verb, ...args] = positionals;
   const layout = findRoot(values.root as string | undefined);

@@ -12,7 +12,7 @@ Create an org: <dir>/mailroom.yaml (agents as a map keyed by name), a workspace 
 Refuses to touch a directory that already holds a mailroom.yaml.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { agents: { type: 'string' } }, usage);
+  const { values, positionals } = parse(argv, { agents: { type: 'string' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
   if (positionals.length !== 1) throw new UsageError(`init takes one directory\n\n${usage}`);
   const agents = String(values.agents ?? '').split(',').map((a) => a.trim()).filter(Boolean);

@@ -16,7 +16,7 @@ see in ps):
   printf %s "$TOKEN" | mailroom secret set GATEWAY_TOKEN`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
   const [verb, name, ...extra] = positionals;
   const layout = findRoot(values.root as string | undefined);

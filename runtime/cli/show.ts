@@ -10,7 +10,7 @@ A message's full text as it was accepted (from the event log, so it works after 
 moved or deleted), with where it went. For a rejected file: the reason and where it is kept.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
   if (positionals.length !== 1) throw new UsageError(`show takes one message id\n\n${usage}`);
   const id = positionals[0]!;

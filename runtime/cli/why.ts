@@ -14,7 +14,7 @@ for lane X behind N runs, the lane cooling down until T, the agent busy with mes
 attempt 2 of 3 failed with ..., no handler (an external agent), or handled.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
+  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
   if (positionals.length !== 1) throw new UsageError(`why takes one message id\n\n${usage}`);
   const id = positionals[0]!;
