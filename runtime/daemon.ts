@@ -213,6 +213,7 @@ export class Daemon {
 
   private configText = '';
   private unreadableConfig: string | null = null;
+  private configSeen: string | null = null;
   private refusedSha: string | null = null;
 
   /** Version the running config (if new) and log config.changed when the log does not have it yet. */
@@ -241,8 +242,14 @@ export class Daemon {
   /** mailroom.yaml changed on disk: take a valid edit; keep the last good config and say why for an invalid one. */
   private reloadConfig(): void {
     if (this.stopping) return;
+    // Unchanged since the last read (every scan asks): no /proc sweep, no read.
+    const st = fs.statSync(this.layout.config, { throwIfNoEntry: false });
+    const seen = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : null;
+    // (A file changed within the last second is read anyway: two same-size writes can share one mtime tick.)
+    if (seen !== null && seen === this.configSeen && Date.now() - st!.mtimeMs > 1000) return;
     // Being written right now (an editor saving in place): read it when the writer is done.
     if (sweepWriters(this.layout.config).open.has(this.layout.config)) return;
+    this.configSeen = seen;
     let text: string;
     try {
       text = fs.readFileSync(this.layout.config, 'utf8');
@@ -664,15 +671,8 @@ export class Daemon {
         this.logger.warn(`delivery step failed (${(err as Error).message}); it is retried at the next scan`);
       }
     }
-    for (const e of delivered) {
-      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
-      this.runner.queueDelivered(e);
-    }
-    this.commit();
-    for (const e of delivered) this.toFinish.push(e);
-    this.render();
-    this.scheduleFinish();
-    if (delivered.length) this.runner.pump();
+    this.render(); // before the finish below, as before: the board of this batch is on disk first
+    this.logDelivered(delivered, true);
   }
 
   private deliver(e: MessageAccepted, origin?: string): MessageAccepted {
@@ -765,6 +765,18 @@ export class Daemon {
     }
   }
 
+  /** After copies are in place: log message.delivered (one commit), queue handler runs, finish after a syncfs. */
+  private logDelivered(delivered: MessageAccepted[], pump: boolean): void {
+    for (const e of delivered) {
+      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
+      this.runner.queueDelivered(e);
+    }
+    this.commit();
+    for (const e of delivered) this.toFinish.push(e);
+    this.scheduleFinish();
+    if (delivered.length && pump) this.runner.pump();
+  }
+
   private undeliverable = new Set<string>();
 
   /**
@@ -785,14 +797,7 @@ export class Daemon {
         this.undeliverable.add(e.id);
       }
     }
-    for (const e of delivered) {
-      this.emit({ time: this.now(), type: 'message.delivered', id: e.id, to: e.to });
-      this.runner.queueDelivered(e);
-    }
-    this.commit();
-    for (const e of delivered) this.toFinish.push(e);
-    this.scheduleFinish();
-    if (delivered.length && pump) this.runner.pump();
+    this.logDelivered(delivered, pump);
     return delivered.length;
   }
 
