@@ -4,7 +4,7 @@
  * Pure.
  */
 import { comparePriority } from '../bus/priority.js';
-import { formatDuration } from '../runtime/duration.js';
+import { formatDuration } from '../bus/time.js';
 import { FINAL_STATUSES, TASK_STATUSES, type Board, type Task } from './fold.js';
 
 export interface BoardJsonTask {

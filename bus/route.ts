@@ -3,7 +3,8 @@
  * agents other than the sender, never `operator`. One unknown name rejects the whole message.
  * Pure.
  */
-import { OPERATOR } from '../workspaces/layout.js';
+
+import { OPERATOR } from './vocabulary.js';
 import { Rejection } from './rejection.js';
 
 export interface Directory {

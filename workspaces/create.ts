@@ -2,8 +2,9 @@
  * Creating an org and its agents' workspaces. Every directory the daemon watches exists
  * before it is watched (a directory created while being read can lose events).
  */
+import { MAILBOX_DIRS, OPERATOR } from '../bus/vocabulary.js';
 import fs from 'node:fs';
-import { Layout, MAILBOX_DIRS, OPERATOR } from './layout.js';
+import { Layout } from './layout.js';
 
 export function ensureWorkspace(layout: Layout, agent: string): boolean {
   let created = false;

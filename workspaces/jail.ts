@@ -6,7 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import type { AgentConfig } from '../runtime/config.js';
+
+export const SANDBOXES = ['bwrap', 'none'] as const;
+export type Sandbox = (typeof SANDBOXES)[number];
+/** What the jail needs to know of an agent. */
+export interface JailSettings {
+  readonly sandbox: Sandbox | 'auto';
+}
 
 let probed: { ok: boolean; why: string } | null = null;
 
@@ -40,7 +46,7 @@ export function jailArgs(root: string, workspace: string, command: string): stri
 }
 
 /** Whether an agent's handler runs jailed; `refuse` when it must be jailed but cannot be. */
-export function jailFor(cfg: AgentConfig): { jailed: boolean; refuse?: string; note: string } {
+export function jailFor(cfg: JailSettings): { jailed: boolean; refuse?: string; note: string } {
   if (cfg.sandbox === 'none') return { jailed: false, note: 'UNJAILED (sandbox: none)' };
   const probe = bwrapAvailable();
   if (probe.ok) return { jailed: true, note: 'jailed (bwrap)' };

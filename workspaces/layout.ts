@@ -3,10 +3,6 @@
  */
 import path from 'node:path';
 
-export const OPERATOR = 'operator';
-/** The daemon's own name as a sender (bounces, alerts). */
-export const MAILROOM = 'mailroom';
-export const MAILBOX_DIRS = ['inbox', 'outbox', 'done', 'sent'] as const;
 
 export class Layout {
   readonly root: string;

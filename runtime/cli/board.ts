@@ -1,5 +1,5 @@
 import { boardJson, renderBoardMd } from '../../board/render.js';
-import { loadState } from '../inspect.js';
+import { loadState } from '../views/inspect.js';
 import { EXIT, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom board [--root <dir>] [--json]

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
-import { ConfigError, parseConfigText } from '../config.js';
-import { diffConfigs } from '../config-diff.js';
-import { EditError, mergePatch, setValue, toJS } from '../config-edit.js';
-import { cliAuthor, listVersions, recordVersion, versionText } from '../config-history.js';
+import { ConfigError, parseConfigText } from '../config/config.js';
+import { diffConfigs } from '../config/diff.js';
+import { EditError, mergePatch, setValue, toJS } from '../config/edit.js';
+import { cliAuthor, listVersions, recordVersion, versionText } from '../config/history.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 import type { Layout } from '../../workspaces/layout.js';
 

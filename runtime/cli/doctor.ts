@@ -1,17 +1,18 @@
 import fs from 'node:fs';
+import { OPERATOR } from '../../bus/vocabulary.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import path from 'node:path';
-import { readLog, segments, LogCorrupt } from '../../bus/log.js';
+import { readLog, segments, LogCorrupt } from '../../bus/store/log.js';
 import { selfCheckNames } from '../../bus/names.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
-import { formatDuration } from '../duration.js';
-import { ConfigError, type OrgConfig } from '../config.js';
-import { loadConfigOrLastGood, orgStatus } from '../inspect.js';
+import { formatDuration } from '../../bus/time.js';
+import { ConfigError, type OrgConfig } from '../config/config.js';
+import { loadConfigOrLastGood, orgStatus } from '../views/inspect.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { readSecrets } from '../../workspaces/secrets.js';
-import { foldState } from '../state.js';
-import { checkQueuedNames } from '../startup.js';
-import { OPERATOR } from '../../workspaces/layout.js';
+import { foldState } from '../state/state.js';
+import { checkQueuedNames } from '../daemon/startup.js';
+
 import { EXIT, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom doctor [--root <dir>] [--json]

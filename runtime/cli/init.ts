@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { Layout } from '../../workspaces/layout.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
-import { initialConfigText, parseConfigText } from '../config.js';
-import { recordVersion } from '../config-history.js';
+import { initialConfigText, parseConfigText } from '../config/config.js';
+import { recordVersion } from '../config/history.js';
 import { EXIT, Problem, UsageError, parse, print } from './common.js';
 
 export const usage = `mailroom init <dir> --agents a,b,c

@@ -1,5 +1,5 @@
 import { describeEvent } from '../logger.js';
-import { loadEvents } from '../inspect.js';
+import { loadEvents } from '../views/inspect.js';
 import { EXIT, UsageError, findRoot, parse, print } from './common.js';
 
 export const usage = `mailroom log [--root <dir>] [--json] [--tail N] [--type <prefix>]

@@ -3,8 +3,8 @@
  * The mailroom CLI: one file per command in this folder; this file dispatches and turns
  * errors into messages and exit codes (0 ok, 1 problem found or refused, 2 usage).
  */
-import { ConfigError } from '../config.js';
-import { AlreadyRunning } from '../lock.js';
+import { ConfigError } from '../config/config.js';
+import { AlreadyRunning } from '../daemon/lock.js';
 import { VERSION } from '../version.js';
 import { EXIT, Problem, UsageError } from './common.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { listSecrets, removeSecret, setSecret, SECRET_NAME_RE } from '../../workspaces/secrets.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/config.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom secret set <NAME> [--root <dir>]     read the value from standard input

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { OPERATOR } from '../../bus/vocabulary.js';
 import path from 'node:path';
 import YAML from 'yaml';
 import { fileTime, newId, slugOf } from '../../bus/names.js';
@@ -6,8 +7,8 @@ import { PRIORITIES, isPriority } from '../../bus/priority.js';
 import { parseMessage } from '../../bus/message.js';
 import { Rejection } from '../../bus/rejection.js';
 import { route } from '../../bus/route.js';
-import { OPERATOR } from '../../workspaces/layout.js';
-import { loadConfig } from '../config.js';
+
+import { loadConfig } from '../config/config.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print } from './common.js';
 
 export const usage = `mailroom send --to <agent|group|*|a,b> [options] [--body <text> | < body.md]

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { copyName } from '../../bus/spool.js';
+import { copyName } from '../../bus/store/spool.js';
 import type { BusEvent } from '../../bus/events.js';
-import { loadEvents } from '../inspect.js';
+import { loadEvents } from '../views/inspect.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom show <id> [--root <dir>] [--json]

@@ -1,4 +1,4 @@
-import { Daemon } from '../daemon.js';
+import { Daemon } from '../daemon/daemon.js';
 import { LOG_FORMATS, Logger, type LogFormat } from '../logger.js';
 import { EXIT, UsageError, findRoot, parse, print } from './common.js';
 

@@ -1,5 +1,5 @@
-import { formatDuration } from '../duration.js';
-import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../inspect.js';
+import { formatDuration } from '../../bus/time.js';
+import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../views/inspect.js';
 import { EXIT, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom status [--root <dir>] [--json]

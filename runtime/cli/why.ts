@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MessageAccepted } from '../../bus/events.js';
-import { loadConfig } from '../config.js';
-import { loadState } from '../inspect.js';
-import { runningDaemon } from '../lock.js';
-import { why } from '../why.js';
+import { loadConfig } from '../config/config.js';
+import { loadState } from '../views/inspect.js';
+import { runningDaemon } from '../daemon/lock.js';
+import { why } from '../views/why.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom why <id> [--root <dir>] [--json]

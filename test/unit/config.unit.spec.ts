@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../runtime/config.js';
-import { diffConfigs } from '../../runtime/config-diff.js';
-import { EditError, mergePatch, setValue, toJS } from '../../runtime/config-edit.js';
-import { formatDuration, parseDuration } from '../../runtime/duration.js';
+import { ConfigError, parseConfigText } from '../../runtime/config/config.js';
+import { diffConfigs } from '../../runtime/config/diff.js';
+import { EditError, mergePatch, setValue, toJS } from '../../runtime/config/edit.js';
+import { formatDuration, parseDuration } from '../../bus/time.js';
 
 function problems(text: string): string[] {
   try {

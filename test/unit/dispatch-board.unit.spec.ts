@@ -8,8 +8,8 @@ import { Rejection } from '../../bus/rejection.js';
 import { route } from '../../bus/route.js';
 import { apply, emptyBoard, foldBoard, type Board } from '../../board/fold.js';
 import { boardJson, costLine, renderBoardJson, renderBoardMd, renderBrief } from '../../board/render.js';
-import { parseConfigText } from '../../runtime/config.js';
-import { decide, type ThreadInfo } from '../../runtime/dispatch.js';
+import { parseConfigText } from '../../runtime/config/config.js';
+import { decide, type ThreadInfo } from '../../runtime/decide/accept.js';
 
 const config = parseConfigText('agents:\n  maya: {}\n  oliver: {}\n  legal: {}\n  cfo: {}\ngroups:\n  finance: [cfo, maya]\n', 'mailroom.yaml');
 

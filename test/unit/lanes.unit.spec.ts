@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent, NewEvent } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
-import { parseConfigText } from '../../runtime/config.js';
-import { applyRuntime, backoff, emptyRuntime, nextWake, plan, retryAfter, type Runtime } from '../../runtime/lanes.js';
+import { parseConfigText } from '../../runtime/config/config.js';
+import { applyRuntime, backoff, emptyRuntime, nextWake, plan, retryAfter, type Runtime } from '../../runtime/lanes/lanes.js';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,7 +1,7 @@
 import micromatch from 'micromatch';
 import { describe, expect, it } from 'vitest';
-import { keptName } from '../../bus/deadletter.js';
-import { spoolName } from '../../bus/spool.js';
+import { keptName } from '../../bus/store/deadletter.js';
+import { spoolName } from '../../bus/store/spool.js';
 import { INBOX_GLOB, cutToBytes, derivedId, fileTime, inboxName, isId, isIgnoredName, newId, parseInboxName, selfCheckNames, slugOf } from '../../bus/names.js';
 import { PRIORITIES } from '../../bus/priority.js';
 

@@ -1,6 +1,6 @@
 import type fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { QuietFiles } from '../../runtime/quiet.js';
+import { QuietFiles } from '../../runtime/daemon/quiet.js';
 
 const stat = (ino: number, size: number, mtimeMs = 1000) => ({ ino, size, mtimeMs }) as fs.Stats;
 const turn = (q: QuietFiles, p: string) => new Promise<void>((r) => q.confirmSoon(p, r));

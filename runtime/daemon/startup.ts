@@ -5,9 +5,9 @@
  * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file.
  */
 import fs from 'node:fs';
-import { allowedPriorities } from '../bus/priority.js';
-import { parseInboxName } from '../bus/names.js';
-import type { Layout } from '../workspaces/layout.js';
+import { allowedPriorities } from '../../bus/priority.js';
+import { parseInboxName } from '../../bus/names.js';
+import type { Layout } from '../../workspaces/layout.js';
 
 const SHAPE = /^(\d+)-([A-Za-z0-9]+)-\d{8}T/;
 

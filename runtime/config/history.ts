@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import type { Layout } from '../workspaces/layout.js';
+import type { Layout } from '../../workspaces/layout.js';
 
 export interface ConfigVersion {
   version: number;

@@ -5,7 +5,7 @@
  * exits, whatever it left running in its group is killed too, so nothing leaks.
  */
 import { spawn } from 'node:child_process';
-import type { Usage } from '../bus/events.js';
+import type { Usage } from '../../bus/events.js';
 
 export interface HandlerSpec {
   /** The program and its arguments: `/bin/sh -c <command>`, or bwrap wrapping that. */

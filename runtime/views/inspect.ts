@@ -2,17 +2,18 @@
  * Read-only views for the CLI (status, doctor, show, board): the log replayed and the
  * mailboxes listed. Works whether or not a daemon is running.
  */
+import { OPERATOR } from '../../bus/vocabulary.js';
 import fs from 'node:fs';
-import { readLog } from '../bus/log.js';
-import { parseInboxName, isIgnoredName } from '../bus/names.js';
-import type { Priority } from '../bus/priority.js';
-import type { BusEvent } from '../bus/events.js';
-import { OPERATOR, type Layout } from '../workspaces/layout.js';
-import { ConfigError, loadConfig, parseConfigText, type OrgConfig } from './config.js';
-import { listVersions, versionText } from './config-history.js';
-import { jailFor } from '../workspaces/jail.js';
-import { runningDaemon } from './lock.js';
-import { foldState, type BusState } from './state.js';
+import { readLog } from '../../bus/store/log.js';
+import { parseInboxName, isIgnoredName } from '../../bus/names.js';
+import type { Priority } from '../../bus/priority.js';
+import type { BusEvent } from '../../bus/events.js';
+import { type Layout } from '../../workspaces/layout.js';
+import { ConfigError, loadConfig, parseConfigText, type OrgConfig } from '../config/config.js';
+import { listVersions, versionText } from '../config/history.js';
+import { jailFor } from '../../workspaces/jail.js';
+import { runningDaemon } from '../daemon/lock.js';
+import { foldState, type BusState } from '../state/state.js';
 import { laneViews, type LaneView, type WaitingView } from './why.js';
 
 export interface UnreadMail {

@@ -3,14 +3,15 @@
  * work starts; defaults live in one frozen object; every problem names the file, the key,
  * what was found, and the allowed values.
  */
+import { RESERVED_NAMES } from '../../bus/vocabulary.js';
+import { SANDBOXES, type Sandbox } from '../../workspaces/jail.js';
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { PRIORITIES, isPriority, priorityProblem, type Priority } from '../bus/priority.js';
-import { MAILROOM, OPERATOR } from '../workspaces/layout.js';
-import { parseDuration } from './duration.js';
+import { PRIORITIES, isPriority, priorityProblem, type Priority } from '../../bus/priority.js';
+
+import { parseDuration } from '../../bus/time.js';
 
 export const NAME_RE = /^[a-z][a-z0-9_-]{0,39}$/;
-export const RESERVED_NAMES = [OPERATOR, MAILROOM, 'all', 'staging'] as const;
 
 export interface AgentConfig {
   readonly name: string;
@@ -31,8 +32,7 @@ export interface AgentConfig {
   readonly sandbox: Sandbox | 'auto';
 }
 
-export const SANDBOXES = ['bwrap', 'none'] as const;
-export type Sandbox = (typeof SANDBOXES)[number];
+export { SANDBOXES, type Sandbox } from '../../workspaces/jail.js';
 
 export interface LaneConfig {
   readonly name: string;

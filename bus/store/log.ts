@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isBusEvent, type BusEvent, type NewEvent } from './events.js';
+import { isBusEvent, type BusEvent, type NewEvent } from '../events.js';
 
 const SEGMENT_RE = /^(\d{6})\.jsonl$/;
 export const SEGMENT_BYTES = 64 * 1024 * 1024;

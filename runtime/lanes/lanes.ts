@@ -14,9 +14,9 @@
  * Order of waiting runs: priority, then the agent whose last start is oldest (fair: one busy
  * agent cannot starve the lane), then age. Pure: times are passed in.
  */
-import { rankOf, type Priority } from '../bus/priority.js';
-import type { BusEvent, HandlerFailed } from '../bus/events.js';
-import type { OrgConfig } from './config.js';
+import { rankOf, type Priority } from '../../bus/priority.js';
+import type { BusEvent, HandlerFailed } from '../../bus/events.js';
+import type { OrgConfig } from '../config/config.js';
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'dead';
 

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
-import type { Layout } from '../workspaces/layout.js';
+import type { Layout } from '../../workspaces/layout.js';
 
 export class AlreadyRunning extends Error {
   override name = 'AlreadyRunning';

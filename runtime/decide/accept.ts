@@ -3,14 +3,15 @@
  *   bytes + who sent it + the config + the board  ->  an accepted event, or a Rejection.
  * No I/O, no clock: the caller passes the id and the time.
  */
-import { parseMessage, stampMessage, type Draft } from '../bus/message.js';
-import type { MessageAccepted, NewEvent } from '../bus/events.js';
-import { Rejection } from '../bus/rejection.js';
-import { route } from '../bus/route.js';
-import { nextTaskId, type Board } from '../board/fold.js';
-import { checkUpdate, defaultUpdateRecipients } from '../board/rules.js';
-import { OPERATOR } from '../workspaces/layout.js';
-import type { OrgConfig } from './config.js';
+import { OPERATOR } from '../../bus/vocabulary.js';
+import { parseMessage, stampMessage, type Draft } from '../../bus/message.js';
+import type { MessageAccepted, NewEvent } from '../../bus/events.js';
+import { Rejection } from '../../bus/rejection.js';
+import { route } from '../../bus/route.js';
+import { nextTaskId, type Board } from '../../board/fold.js';
+import { checkUpdate, defaultUpdateRecipients } from '../../board/rules.js';
+
+import type { OrgConfig } from '../config/config.js';
 
 export interface Incoming {
   bytes: Uint8Array;

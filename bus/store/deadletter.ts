@@ -4,12 +4,12 @@
  * from `mailroom`, priority high, whose id is derived from the rejected id, so a repeat after
  * a crash finds the same name instead of sending a second one.
  */
+import { MAILROOM } from '../vocabulary.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cutToBytes, derivedId } from './names.js';
-import { stampMessage } from './message.js';
-import type { MessageAccepted, MessageRejected } from './events.js';
-import { MAILROOM } from '../workspaces/layout.js';
+import { cutToBytes, derivedId } from '../names.js';
+import { stampMessage } from '../message.js';
+import type { MessageAccepted, MessageRejected } from '../events.js';
 
 /** `<id>-<original name>`, cut so that it and its `.reason.md` fit in a file name (255 bytes). */
 export function keptName(id: string, origin: string): string {

@@ -13,10 +13,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { cutToBytes, inboxName } from './names.js';
-import type { MessageAccepted } from './events.js';
-import type { Layout } from '../workspaces/layout.js';
-import { assertMailbox } from '../workspaces/contain.js';
+import { cutToBytes, inboxName } from '../names.js';
+import type { MessageAccepted } from '../events.js';
+import type { Layout } from '../../workspaces/layout.js';
+import { assertMailbox } from '../../workspaces/contain.js';
 
 /**
  * `bus/spool/<id>.<sender>.<original name>`: the original name travels with the file, so a

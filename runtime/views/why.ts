@@ -3,12 +3,12 @@
  * been handled yet, in words, from the same fold and plan the daemon uses. Pure: the caller
  * passes the state, the config, the time, and whether a file is still in an inbox.
  */
-import { copyName } from '../bus/spool.js';
-import type { MessageAccepted } from '../bus/events.js';
-import type { OrgConfig } from './config.js';
-import { formatDuration } from './duration.js';
-import { plan, runKey, runningIn, type Blocker, type Run } from './lanes.js';
-import type { BusState } from './state.js';
+import { copyName } from '../../bus/store/spool.js';
+import type { MessageAccepted } from '../../bus/events.js';
+import type { OrgConfig } from '../config/config.js';
+import { formatDuration } from '../../bus/time.js';
+import { plan, runKey, runningIn, type Blocker, type Run } from '../lanes/lanes.js';
+import type { BusState } from '../state/state.js';
 
 export interface LaneView {
   name: string;

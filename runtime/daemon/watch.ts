@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { isIgnoredName } from '../bus/names.js';
-import { mailboxProblem } from '../workspaces/contain.js';
+import { isIgnoredName } from '../../bus/names.js';
+import { mailboxProblem } from '../../workspaces/contain.js';
 
 export interface WatchOptions {
   dirs: string[];

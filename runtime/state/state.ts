@@ -3,10 +3,10 @@
  * messages accepted but not yet delivered (recovery), rejected ones (recovery of their dead
  * letter), and the unread alerts already sent. Deterministic; no I/O.
  */
-import type { BusEvent, MessageAccepted, MessageRejected } from '../bus/events.js';
-import { apply, emptyBoard, type Board } from '../board/fold.js';
-import type { ThreadInfo } from './dispatch.js';
-import { applyRuntime, emptyRuntime, type Runtime } from './lanes.js';
+import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/events.js';
+import { apply, emptyBoard, type Board } from '../../board/fold.js';
+import type { ThreadInfo } from '../decide/accept.js';
+import { applyRuntime, emptyRuntime, type Runtime } from '../lanes/lanes.js';
 
 export interface BusState {
   board: Board;

@@ -9,23 +9,24 @@
  * Every decision is logged before it is acted on; a run in flight when the daemon dies is
  * queued again at the next start (at least once); a finished run is never run again.
  */
+import { MAILROOM, OPERATOR } from '../../bus/vocabulary.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BusEvent, HandlerFailed, MessageAccepted, NewEvent } from '../bus/events.js';
-import { derivedId, parseInboxName } from '../bus/names.js';
-import { stampMessage } from '../bus/message.js';
-import { keptName } from '../bus/deadletter.js';
-import { mailboxProblem } from '../workspaces/contain.js';
-import { copyName } from '../bus/spool.js';
-import { MAILROOM, OPERATOR, type Layout } from '../workspaces/layout.js';
-import type { OrgConfig } from './config.js';
-import { jailArgs, jailFor } from '../workspaces/jail.js';
-import { readSecrets } from '../workspaces/secrets.js';
-import { formatDuration } from './duration.js';
+import type { BusEvent, HandlerFailed, MessageAccepted, NewEvent } from '../../bus/events.js';
+import { derivedId, parseInboxName } from '../../bus/names.js';
+import { stampMessage } from '../../bus/message.js';
+import { keptName } from '../../bus/store/deadletter.js';
+import { mailboxProblem } from '../../workspaces/contain.js';
+import { copyName } from '../../bus/store/spool.js';
+import { type Layout } from '../../workspaces/layout.js';
+import type { OrgConfig } from '../config/config.js';
+import { jailArgs, jailFor } from '../../workspaces/jail.js';
+import { readSecrets } from '../../workspaces/secrets.js';
+import { formatDuration } from '../../bus/time.js';
 import { handlerEnv, startHandler, type HandlerResult, type RunningHandler } from './handler.js';
-import { DEFAULT_COOLDOWN_MS, MAX_TEMPFAILS, backoff, nextWake, plan, retryAfter, runKey, type Run } from './lanes.js';
-import type { Logger } from './logger.js';
-import type { BusState } from './state.js';
+import { DEFAULT_COOLDOWN_MS, MAX_TEMPFAILS, backoff, nextWake, plan, retryAfter, runKey, type Run } from '../lanes/lanes.js';
+import type { Logger } from '../logger.js';
+import type { BusState } from '../state/state.js';
 
 /** What the runner needs from the daemon. */
 export interface BusPort {
