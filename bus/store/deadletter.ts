@@ -2,14 +2,15 @@
  * Dead letters and bounces. A rejected file is kept untouched in bus/deadletter/ as
  * `<id>-<original name>`, beside `<id>-<original name>.reason.md`; its sender gets a bounce
  * from `mailroom`, priority high, whose id is derived from the rejected id, so a repeat after
- * a crash finds the same name instead of sending a second one.
+ * a crash finds the same name instead of sending a second one. A message whose handler gave up
+ * is kept the same way, as `<id>-<agent>-<inbox name>` (keepHandlerFailure).
  */
 import { MAILROOM } from '../vocabulary.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cutToBytes, derivedId } from '../names.js';
 import { stampMessage } from '../message.js';
-import type { MessageAccepted, MessageRejected } from '../events.js';
+import type { HandlerFailed, MessageAccepted, MessageRejected } from '../events.js';
 
 /** `<id>-<original name>`, cut so that it and its `.reason.md` fit in a file name (255 bytes). */
 export function keptName(id: string, origin: string): string {
@@ -84,4 +85,41 @@ export function keep(deadletterDir: string, from: string, r: Omit<MessageRejecte
     // Already moved (a repeat after a crash): nothing to do.
   }
   fs.writeFileSync(`${target}.reason.md`, reasonText(r, originalPlace));
+}
+
+/** The message a handler gave up on, and the failure `kept` (relative to the org) names. */
+export interface HandlerFailure {
+  run: { id: string; agent: string; file: string };
+  failed: Pick<HandlerFailed, 'time' | 'reason' | 'attempt' | 'stderr' | 'kept' | 'bounce'>;
+}
+
+export function handlerFailureText({ run, failed: f }: HandlerFailure): string {
+  return [
+    `# Handler failed: ${run.file}`,
+    '',
+    `- agent: ${run.agent}`,
+    `- message: ${run.id} (\`mailroom show ${run.id}\`)`,
+    `- what: ${f.reason} (attempt ${f.attempt}; no attempts left)`,
+    `- fix: look at the handler's stderr below, fix the cause, then move the file back into workspaces/${run.agent}/inbox/ to run it again`,
+    `- at: ${f.time}`,
+    `- bounce: ${f.bounce}`,
+    '',
+    "## The handler's last lines on stderr",
+    '',
+    '```',
+    f.stderr || '(nothing)',
+    '```',
+    '',
+  ].join('\n');
+}
+
+/** Move a dead run's message from its inbox (`inboxDir`) to `<orgRoot>/<failed.kept>` and write its reason beside it. */
+export function keepHandlerFailure(orgRoot: string, inboxDir: string, failure: HandlerFailure): void {
+  const target = path.join(orgRoot, failure.failed.kept!);
+  try {
+    fs.renameSync(path.join(inboxDir, failure.run.file), target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.writeFileSync(`${target}.reason.md`, handlerFailureText(failure));
 }

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Usage } from '../../bus/events.js';
+import type { HandlerResult } from '../decide/run-end.js';
 
 export interface HandlerSpec {
   /** The program and its arguments: `/bin/sh -c <command>`, or bwrap wrapping that. */
@@ -15,16 +16,6 @@ export interface HandlerSpec {
   stdin: string;
   timeoutMs: number;
   killGraceMs: number;
-}
-
-export interface HandlerResult {
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  timedOut: boolean;
-  stderrTail: string;
-  usage?: Usage;
-  spawnError?: string;
 }
 
 const STDERR_TAIL_BYTES = 4096;

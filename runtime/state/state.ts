@@ -6,7 +6,7 @@
 import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/events.js';
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
 import type { ThreadInfo } from '../decide/accept.js';
-import { applyRuntime, emptyRuntime, type Runtime } from '../lanes/lanes.js';
+import { applyRuntime, emptyRuntime, type Runtime } from './runs.js';
 
 export interface BusState {
   board: Board;

@@ -7,7 +7,8 @@ import { copyName } from '../../bus/store/spool.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import type { OrgConfig } from '../config/config.js';
 import { formatDuration } from '../../bus/time.js';
-import { plan, runKey, runningIn, type Blocker, type Run } from '../lanes/lanes.js';
+import { plan, runningIn, type Blocker } from '../lanes/plan.js';
+import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
 
 export interface LaneView {
@@ -36,8 +37,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number): string {
   switch (b.kind) {
-    case 'ready':
-      return 'starting now';
     case 'not_before':
       return run.lastError ? `attempt ${run.attempt} failed with ${run.lastError}; next attempt at ${iso(b.until)} (in ${formatDuration(b.until - now)})` : `starting gradually after a restart: eligible at ${iso(b.until)}`;
     case 'agent_busy':
@@ -48,8 +47,6 @@ export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number
       return `waiting for lane ${b.lane}: it is full (${b.running.length} running: ${b.running.join(', ')})${ahead ? ` and ${ahead} waiting run(s) go first` : ' and this run is next'}`;
     case 'rate':
       return `lane ${b.lane} reached its per_minute limit; next start at ${iso(b.until)}`;
-    case 'behind':
-      return `waiting for lane ${b.lane} behind ${b.ahead} run(s)`;
   }
 }
 

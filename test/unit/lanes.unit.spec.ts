@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { BusEvent, NewEvent } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { parseConfigText } from '../../runtime/config/config.js';
-import { applyRuntime, backoff, emptyRuntime, nextWake, plan, retryAfter, type Runtime } from '../../runtime/lanes/lanes.js';
+import { nextWake, plan } from '../../runtime/lanes/plan.js';
+import { backoff, retryAfter } from '../../runtime/lanes/retry.js';
+import { applyRuntime, emptyRuntime, type Runtime } from '../../runtime/state/runs.js';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
