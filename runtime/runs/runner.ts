@@ -9,12 +9,11 @@
  * Every decision is logged before it is acted on; a run in flight when the daemon dies is
  * queued again at the next start (at least once); a finished run is never run again.
  */
-import { MAILROOM, OPERATOR } from '../../bus/vocabulary.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BusEvent, HandlerFailed, MessageAccepted, NewEvent } from '../../bus/events.js';
-import { derivedId, parseInboxName } from '../../bus/names.js';
-import { stampMessage } from '../../bus/message.js';
+import type { HandlerFailed, MessageAccepted } from '../../bus/events.js';
+import { parseInboxName } from '../../bus/names.js';
+import { handlerBounceMail } from '../../bus/system-mail.js';
 import { keptName } from '../../bus/store/deadletter.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { copyName } from '../../bus/store/spool.js';
@@ -27,16 +26,17 @@ import { handlerEnv, startHandler, type HandlerResult, type RunningHandler } fro
 import { DEFAULT_COOLDOWN_MS, MAX_TEMPFAILS, backoff, nextWake, plan, retryAfter, runKey, type Run } from '../lanes/lanes.js';
 import type { Logger } from '../logger.js';
 import type { BusState } from '../state/state.js';
+import type { JournalPort } from '../daemon/journal.js';
 
-/** What the runner needs from the daemon. */
+/** What the runner needs from the daemon: the journal (emit = stage), and delivery for its bounces. */
 export interface BusPort {
   layout: Layout;
   config: () => OrgConfig;
   state: () => BusState;
   logger: Logger;
   now: () => Date;
-  emit: (e: NewEvent) => BusEvent;
-  commit: () => void;
+  emit: JournalPort['stage'];
+  commit: JournalPort['commit'];
   /** Deliver an accepted message (a bounce) and log its delivery. */
   deliver: (e: MessageAccepted) => void;
 }
@@ -275,25 +275,12 @@ export class Runner {
     }
     // Out of attempts: dead-letter the message and bounce it to its sender.
     const kept = `bus/deadletter/${keptName(run.id, `${run.agent}-${run.file}`)}`;
-    const bounceId = derivedId('handler-bounce', run.id, run.agent);
-    failed.kept = kept;
-    failed.bounce = bounceId;
-    const sender = this.bus.state().threads.get(run.id)?.from;
-    const to = sender && sender !== MAILROOM ? sender : OPERATOR;
     const tries = tempfail ? `${tempfails} temporary failures` : `${failures} of ${cfg.maxAttempts} attempts failed`;
-    const body = [
-      '',
-      `${run.agent}'s handler could not handle message ${run.id} (\`${run.file}\`): ${tries}; the last: ${reason}.`,
-      '',
-      r.stderrTail ? `Its last lines on stderr:\n\n\`\`\`\n${r.stderrTail}\n\`\`\`\n` : 'It wrote nothing on stderr.',
-      '',
-      `The message is kept at \`${kept}\`, with the reason beside it. To try again, fix the cause and move it back: \`mv ${kept} workspaces/${run.agent}/inbox/\`.`,
-      '',
-    ].join('\n');
-    const subject = `Bounced: ${run.agent} could not handle ${run.id}`;
-    const text = stampMessage({ to: [to], priority: 'high', subject, kind: 'message', body }, { id: bounceId, from: MAILROOM, to: [to], sent: time, thread: run.id, hops: 0 });
+    const mail = handlerBounceMail({ id: run.id, agent: run.agent, file: run.file, sender: this.bus.state().threads.get(run.id)?.from, tries, reason, stderr: r.stderrTail, kept, time });
+    failed.kept = kept;
+    failed.bounce = mail.id;
     this.bus.emit(failed);
-    const bounce = this.bus.emit({ time, type: 'message.accepted', id: bounceId, from: MAILROOM, to: [to], priority: 'high', subject, kind: 'message', thread: run.id, hops: 0, source: 'daemon', text }) as MessageAccepted;
+    const bounce = this.bus.emit(mail) as MessageAccepted;
     return () => {
       this.keep(run, failed as HandlerFailed);
       this.bus.deliver(bounce);
