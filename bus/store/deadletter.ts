@@ -1,11 +1,10 @@
 /**
  * Dead letters and bounces. A rejected file is kept untouched in bus/deadletter/ as
  * `<id>-<original name>`, beside `<id>-<original name>.reason.md`; its sender gets a bounce
- * from `mailroom`, priority high, whose id is derived from the rejected id, so a repeat after
+ * (bus/system-mail.ts) whose id is derived from the rejected id, so a repeat after
  * a crash finds the same name instead of sending a second one. A message whose handler gave up
  * is kept the same way, as `<id>-<agent>-<inbox name>` (keepHandlerFailure).
  */
-import { MAILROOM } from '../vocabulary.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cutToBytes, derivedId } from '../names.js';
@@ -44,39 +43,8 @@ export function reasonText(r: Omit<MessageRejected, 'seq'>, originalPlace: strin
   ].join('\n');
 }
 
-export function bounceEvent(r: Omit<MessageRejected, 'seq'>, originalPlace: string): Omit<MessageAccepted, 'seq'> {
-  const id = r.bounce;
-  const body = [
-    '',
-    `mailroom could not deliver **${r.origin}** (from ${originalPlace}).`,
-    '',
-    `**What is wrong:** ${r.reason}`,
-    '',
-    `**How to fix it:** ${r.fix}`,
-    '',
-    `The original is kept unchanged at \`${r.kept}\`, with the reason beside it. Nothing was delivered to anyone.`,
-    '',
-  ].join('\n');
-  const draft = { to: [r.from], priority: 'high' as const, subject: `Bounced: ${r.origin}`, kind: 'message' as const, body };
-  const text = stampMessage(draft, { id, from: MAILROOM, to: [r.from], sent: r.time, thread: r.id, hops: 0 });
-  return {
-    time: r.time,
-    type: 'message.accepted',
-    id,
-    from: MAILROOM,
-    to: [r.from],
-    priority: 'high',
-    subject: draft.subject,
-    kind: 'message',
-    thread: r.id,
-    hops: 0,
-    source: 'daemon',
-    text,
-  };
-}
-
 /** Move the rejected entry (file, directory, symlink, fifo: never followed) into the dead-letter folder and write its reason. */
-export function keep(deadletterDir: string, from: string, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
+export function deadLetter(deadletterDir: string, from: string, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
   const target = path.join(deadletterDir, keptName(r.id, r.origin));
   try {
     fs.renameSync(from, target);

@@ -21,7 +21,6 @@ export class Problem extends Error {
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export const ROOT_OPTION: Options = { root: { type: 'string' } };
 
 export interface Parsed {
   values: Record<string, string | boolean | undefined>;

@@ -2,12 +2,15 @@
  * Start-up checks over queued files: a file in an inbox whose name has the shape of a
  * delivered message (`<rank>-<word>-<time>-...`) but a priority or rank that is not
  * canonical means some other component wrote names the daemon does not recognise (the
- * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file.
+ * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file. And the
+ * handlers that run without the jail, said at start-up.
  */
 import fs from 'node:fs';
 import { allowedPriorities } from '../../bus/priority.js';
 import { parseInboxName } from '../../bus/names.js';
 import type { Layout } from '../../workspaces/layout.js';
+import { jailFor } from '../../workspaces/jail.js';
+import type { OrgConfig } from '../config/config.js';
 
 const SHAPE = /^(\d+)-([A-Za-z0-9]+)-\d{8}T/;
 
@@ -29,4 +32,14 @@ export function checkQueuedNames(layout: Layout, agents: readonly string[]): str
     }
   }
   return problems;
+}
+
+/** A warning for each handler that runs without the jail, saying why. */
+export function unjailedHandlers(config: OrgConfig): string[] {
+  const notes: string[] = [];
+  for (const a of Object.values(config.agents)) {
+    const jail = a.command ? jailFor(a) : null;
+    if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
+  }
+  return notes;
 }

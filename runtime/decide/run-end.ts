@@ -12,9 +12,7 @@
  * An agent removed from the config while its handler ran has one attempt: a failure is final.
  */
 import type { HandlerFailed, MessageAccepted, NewEvent, Usage } from '../../bus/events.js';
-import { stampMessage } from '../../bus/message.js';
-import { derivedId } from '../../bus/names.js';
-import { MAILROOM, OPERATOR } from '../../bus/vocabulary.js';
+import { handlerBounceMail } from '../../bus/system-mail.js';
 import { keptName } from '../../bus/store/deadletter.js';
 import { DEFAULT_COOLDOWN_MS, MAX_TEMPFAILS, backoff, readExit, retryAfter, type HandlerExit } from '../lanes/retry.js';
 import type { Run } from '../state/runs.js';
@@ -86,42 +84,9 @@ export function decideRunEnd({ run, result: r, limits, sender, now, random }: Ru
   }
   // Out of attempts: dead-letter the message and bounce it to its sender.
   const kept = `bus/deadletter/${keptName(id, `${agent}-${run.file}`)}`;
-  const bounceId = derivedId('handler-bounce', id, agent);
-  failed.kept = kept;
-  failed.bounce = bounceId;
   const tries = tempfail ? `${tempfails} temporary failures` : `${failures} of ${cfg.maxAttempts} attempts failed`;
-  const to = sender && sender !== MAILROOM ? sender : OPERATOR;
-  const bounce = handlerBounce({ run, time, reason, stderr: r.stderrTail, tries, kept, bounce: bounceId, to });
-  return { events: [failed, bounce], then: { do: 'dead-letter', run: { id, agent, file: run.file }, failed, bounce: bounceId } };
-}
-
-/** The bounce a sender gets when a handler gave up on their message. */
-export interface HandlerBounce {
-  run: Pick<Run, 'id' | 'agent' | 'file'>;
-  time: string;
-  /** The last failure in words, and the handler's last lines on stderr. */
-  reason: string;
-  stderr: string;
-  /** How many tries failed, in words. */
-  tries: string;
-  /** Where the message is kept (relative to the org), the bounce's id and its recipient. */
-  kept: string;
-  bounce: string;
-  to: string;
-}
-
-export function handlerBounce(f: HandlerBounce): Omit<MessageAccepted, 'seq'> {
-  const { run, to } = f;
-  const body = [
-    '',
-    `${run.agent}'s handler could not handle message ${run.id} (\`${run.file}\`): ${f.tries}; the last: ${f.reason}.`,
-    '',
-    f.stderr ? `Its last lines on stderr:\n\n\`\`\`\n${f.stderr}\n\`\`\`\n` : 'It wrote nothing on stderr.',
-    '',
-    `The message is kept at \`${f.kept}\`, with the reason beside it. To try again, fix the cause and move it back: \`mv ${f.kept} workspaces/${run.agent}/inbox/\`.`,
-    '',
-  ].join('\n');
-  const subject = `Bounced: ${run.agent} could not handle ${run.id}`;
-  const text = stampMessage({ to: [to], priority: 'high', subject, kind: 'message', body }, { id: f.bounce, from: MAILROOM, to: [to], sent: f.time, thread: run.id, hops: 0 });
-  return { time: f.time, type: 'message.accepted', id: f.bounce, from: MAILROOM, to: [to], priority: 'high', subject, kind: 'message', thread: run.id, hops: 0, source: 'daemon', text };
+  const bounce = handlerBounceMail({ id, agent, file: run.file, sender, tries, reason, stderr: r.stderrTail, kept, time });
+  failed.kept = kept;
+  failed.bounce = bounce.id;
+  return { events: [failed, bounce], then: { do: 'dead-letter', run: { id, agent, file: run.file }, failed, bounce: bounce.id } };
 }

@@ -23,18 +23,19 @@ import { cancellations, nextWake, overdue, plan } from '../lanes/plan.js';
 import type { Logger } from '../logger.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
+import type { JournalPort } from '../daemon/journal.js';
 import { handlerEnv, startHandler, type RunningHandler } from './handler.js';
 import { killOrphans } from './orphans.js';
 
-/** What the runner needs from the daemon. */
+/** What the runner needs from the daemon: the journal (emit = stage), and delivery for its bounces. */
 export interface BusPort {
   layout: Layout;
   config: () => OrgConfig;
   state: () => BusState;
   logger: Logger;
   now: () => Date;
-  emit: (e: NewEvent) => BusEvent;
-  commit: () => void;
+  emit: JournalPort['stage'];
+  commit: JournalPort['commit'];
   /** Deliver an accepted message (a bounce) and log its delivery. */
   deliver: (e: MessageAccepted) => void;
 }

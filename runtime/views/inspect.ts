@@ -14,6 +14,7 @@ import { listVersions, versionText } from '../config/history.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { runningDaemon } from '../daemon/lock.js';
 import { foldState, type BusState } from '../state/state.js';
+import { isStuck, unreadAge } from '../decide/unread.js';
 import { laneViews, type LaneView, type WaitingView } from './why.js';
 
 export interface UnreadMail {
@@ -91,8 +92,8 @@ export function unreadMail(layout: Layout, config: OrgConfig, agent: string, now
   for (const name of list(layout.inbox(agent))) {
     const p = parseInboxName(name);
     if (!p) continue;
-    const age = now - Date.parse(p.sent);
-    out.push({ agent, id: p.id, file: `workspaces/${agent}/inbox/${name}`, priority: p.priority, sent: p.sent, age_ms: age, stuck: agent !== OPERATOR && age > config.stuckAfter[p.priority] });
+    const age = unreadAge(p.sent, now);
+    out.push({ agent, id: p.id, file: `workspaces/${agent}/inbox/${name}`, priority: p.priority, sent: p.sent, age_ms: age, stuck: isStuck(agent, p.priority, age, config.stuckAfter) });
   }
   return out.sort((a, b) => a.sent.localeCompare(b.sent));
 }
