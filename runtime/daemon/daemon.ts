@@ -438,7 +438,7 @@ export class Daemon {
     const where = mailboxOf(this.layout, p);
     if (where) {
       if (isIgnoredName(where.name)) return null;
-      const known = where.agent === OPERATOR || where.agent in this.config.agents;
+      const known = where.agent === OPERATOR || Object.hasOwn(this.config.agents, where.agent);
       if (!known) return null;
       if (this.badMailbox(path.dirname(p))) return null; // a link into the org: never taken from
       if (where.box === 'outbox') return this.considerOutbox(p, where.agent, where.name, writers);

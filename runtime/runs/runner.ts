@@ -60,7 +60,7 @@ export class Runner {
     for (const key of [...rt.queued]) {
       const run = rt.runs.get(key)!;
       if (this.isHandler(run.agent)) continue;
-      const why = run.agent in this.bus.config().agents ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
+      const why = Object.hasOwn(this.bus.config().agents, run.agent) ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
       this.bus.emit({ time: this.bus.now().toISOString(), type: 'handler.cancelled', id: run.id, agent: run.agent, reason: `${why}; the message stays in workspaces/${run.agent}/inbox/` });
     }
   }
