@@ -86,7 +86,7 @@ export function text(p: Problems, value: unknown, rule: { what: string; nonEmpty
 }
 
 /** The names JavaScript gives every object; a name that is one of them is refused everywhere. */
-const BUILT_IN_NAMES: readonly string[] = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'];
+export const BUILT_IN_NAMES: readonly string[] = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'];
 
 /** Checks an agent, group or lane name. True when it may be used. */
 export function name(p: Problems, value: string, noun: 'agent' | 'group' | 'lane', path: string): boolean {
