@@ -205,3 +205,12 @@ describe('groups, lanes, stuck_after', () => {
     expect(r.problems).toEqual(problems);
   });
 });
+
+describe('config diff with built-in names', () => {
+  it('treats constructor and toString as ordinary keys, without throwing', async () => {
+    const { diffConfigs } = await import('../../../runtime/config/diff.js');
+    expect(diffConfigs({ agents: { a: {} } }, { agents: { a: {}, constructor: {} } }).summary).toBe('adds agents constructor');
+    expect(diffConfigs({ agents: { a: {}, toString: { secrets: ['K'] } } }, { agents: { a: {} } }).removals).toEqual(['removes 1 of 2 agents: toString']);
+    expect(diffConfigs({ agents: { a: { secrets: ['K'] } } }, { agents: { a: { constructor: [] } } }).removals).toEqual(['takes secret grant(s) K away from agent a']);
+  });
+});
