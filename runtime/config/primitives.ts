@@ -46,9 +46,12 @@ export function didYouMean(word: string, allowed: readonly string[]): string {
   return near.length === 1 ? ` (did you mean ${show(near[0])}?)` : '';
 }
 
+/** `agents.cfo.comand: unknown key "comand" ...`; at the top level, where the path would only repeat the key, without it. */
 export function checkKeys(p: Problems, map: Record<string, unknown>, allowed: readonly string[], path: string | null): void {
   for (const key of Object.keys(map)) {
-    if (!allowed.includes(key)) p.push(`${at(path, key)}: unknown key ${show(key)}${didYouMean(key, allowed)}; allowed keys: ${allowed.join(', ')}`);
+    if (allowed.includes(key)) continue;
+    const where = path === null ? '' : `${at(path, key)}: `;
+    p.push(`${where}unknown key ${show(key)}${didYouMean(key, allowed)}; allowed keys: ${allowed.join(', ')}`);
   }
 }
 
