@@ -3,6 +3,9 @@
  * object), and one table per section saying what every key holds. The validator
  * (validate.ts, agents.ts) and the JSON Schema for editors (json-schema.ts) both read these
  * tables, so the checks, the schema and the allowed-keys lists in messages cannot disagree.
+ * (No schema library: zod or ajv would give every message its own wording, or need an error
+ * map per check to keep ours; the cross-key checks and the duration -> ms reading would be
+ * custom code beside them anyway; and the checked config is not the shape of the file.)
  */
 import type { Priority } from '../../bus/priority.js';
 import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
