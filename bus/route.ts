@@ -1,6 +1,7 @@
 /**
  * `to:` -> recipients. An agent, a list, a group, or `*`. `*` and groups mean the configured
  * agents other than the sender, never `operator`. One unknown name rejects the whole message.
+ * Names are looked up as own keys only: `to: constructor` is an unknown name like any other.
  * Pure.
  */
 
@@ -17,9 +18,9 @@ export function route(to: readonly string[], sender: string, dir: Directory): st
   for (const name of to) {
     if (name === '*') {
       for (const a of Object.keys(dir.agents)) if (a !== sender) out.add(a);
-    } else if (name in dir.groups) {
+    } else if (Object.hasOwn(dir.groups, name)) {
       for (const a of dir.groups[name]!) if (a !== sender) out.add(a);
-    } else if (name in dir.agents || name === OPERATOR) {
+    } else if (Object.hasOwn(dir.agents, name) || name === OPERATOR) {
       out.add(name);
     } else {
       const known = [...Object.keys(dir.agents), OPERATOR].join(', ');

@@ -9,6 +9,9 @@ import fs from 'node:fs';
 
 export const SANDBOXES = ['bwrap', 'none'] as const;
 export type Sandbox = (typeof SANDBOXES)[number];
+/** `host`: the handler shares the host's network (model APIs need it); `none`: its own empty network namespace. */
+export const NETWORKS = ['host', 'none'] as const;
+export type Network = (typeof NETWORKS)[number];
 /** What the jail needs to know of an agent. */
 export interface JailSettings {
   readonly sandbox: Sandbox | 'auto';

@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const from = (values.from as string | undefined) ?? OPERATOR;
-  if (from !== OPERATOR && !(from in config.agents)) {
+  if (from !== OPERATOR && !Object.hasOwn(config.agents, from)) {
     throw new Problem(`--from ${from}: no such agent; agents: ${Object.keys(config.agents).join(', ')} (or ${OPERATOR})`);
   }
   if (values.priority !== undefined && !isPriority(values.priority)) {

@@ -92,7 +92,7 @@ export class Intake {
     const where = mailboxOf(this.deps.layout, p);
     if (where) {
       if (isIgnoredName(where.name)) return [];
-      if (where.agent !== OPERATOR && !(where.agent in this.deps.config().agents)) return [];
+      if (where.agent !== OPERATOR && !Object.hasOwn(this.deps.config().agents, where.agent)) return [];
       if (this.deps.guard.isBad(path.dirname(p))) return []; // a link into the org: never taken from
       if (where.box === 'outbox') return this.considerOutbox(p, where.agent, where.name, writers);
       if (where.box === 'inbox' && where.agent !== OPERATOR) return this.considerInbox(p, where.agent, where.name, writers);

@@ -5,7 +5,7 @@
  */
 import { copyName } from '../../bus/store/spool.js';
 import type { MessageAccepted } from '../../bus/events.js';
-import type { OrgConfig } from '../config/config.js';
+import type { OrgConfig } from '../config/schema.js';
 import { formatDuration } from '../../bus/time.js';
 import { plan, runningIn, type Blocker } from '../lanes/plan.js';
 import { runKey, type Run } from '../state/runs.js';

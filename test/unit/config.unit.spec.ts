@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../runtime/config/config.js';
+import { parseConfigText } from '../../runtime/config/load.js';
+import { ConfigError } from '../../runtime/config/schema.js';
 import { diffConfigs } from '../../runtime/config/diff.js';
 import { EditError, mergePatch, setValue, toJS } from '../../runtime/config/edit.js';
 import { formatDuration, parseDuration } from '../../bus/time.js';
