@@ -44,7 +44,7 @@ Commands:
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
   why <id> [--json]           where a message is and why it has not been handled yet
-  config <command>            history, show, diff, set, apply, rollback (versioned, safe)
+  config <command>            history, show, diff, set, apply, rollback (versioned, safe), schema
   secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
   serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)
   service install|status      run the daemon as a systemd service

@@ -1,11 +1,11 @@
 /**
  * What the page shows, assembled from the same views `status` and `board` print: the board in
- * columns by status (highest score first when the board has scores, else most urgent first),
- * the agents, the lanes, held approvals, alerts, recent events and the charts. Pure: the
- * caller reads the files and passes the time. Times are ISO strings; the page computes ages
+ * columns by status (highest score first when the board has scores, else most urgent first;
+ * done and cancelled the latest first), the agents, the lanes, held approvals, alerts, recent
+ * events and the charts. Pure: the caller reads the files and passes the time. Times are ISO strings; the page computes ages
  * against `now`, so a model that did not change is not sent again.
  */
-import { TASK_STATUSES, type Task } from '../../board/fold.js';
+import { FINAL_STATUSES, TASK_STATUSES, type Task } from '../../board/fold.js';
 import { byUrgency } from '../../board/render.js';
 import type { BusEvent } from '../../bus/events.js';
 import { formatDuration } from '../../bus/time.js';
@@ -52,7 +52,8 @@ export interface PageModel {
   org: string;
   daemon: { running: boolean; pid: number | null };
   counts: { events: number; spool: number; deadletter: number; last_event: string | null };
-  columns: Array<{ status: string; tasks: PageTask[] }>;
+  /** `more`: tasks in that status not shown (done and cancelled show the latest). */
+  columns: Array<{ status: string; tasks: PageTask[]; more: number }>;
   agents: PageAgent[];
   lanes: LaneView[];
   /** Files in bus/held/, or null when that folder does not exist or is empty. */
@@ -78,14 +79,24 @@ function scoreOf(t: Task): number | null {
   return typeof s === 'number' && Number.isFinite(s) ? s : null;
 }
 
+/** Open columns show this many tasks; done and cancelled the most recently finished ones. */
+export const COLUMN_CAP = { open: 100, final: 20 } as const;
+
+function byScoreThenUrgency(a: Task, b: Task): number {
+  return (scoreOf(b) ?? 0) - (scoreOf(a) ?? 0) || byUrgency(a, b);
+}
+
 export function columns(tasks: readonly Task[]): PageModel['columns'] {
-  return TASK_STATUSES.map((status) => ({
-    status,
-    tasks: tasks
-      .filter((t) => t.status === status)
-      .sort((a, b) => (scoreOf(b) ?? 0) - (scoreOf(a) ?? 0) || byUrgency(a, b))
-      .map((t) => ({ id: t.id, title: t.title, owner: t.owner, creator: t.creator, priority: t.priority, created: t.created, updated: t.updated, score: scoreOf(t) })),
-  }));
+  return TASK_STATUSES.map((status) => {
+    const final = FINAL_STATUSES.includes(status);
+    const all = tasks.filter((t) => t.status === status).sort(final ? (a, b) => b.updated.localeCompare(a.updated) || byUrgency(a, b) : byScoreThenUrgency);
+    const shown = all.slice(0, final ? COLUMN_CAP.final : COLUMN_CAP.open);
+    return {
+      status,
+      tasks: shown.map((t) => ({ id: t.id, title: t.title, owner: t.owner, creator: t.creator, priority: t.priority, created: t.created, updated: t.updated, score: scoreOf(t) })),
+      more: all.length - shown.length,
+    };
+  });
 }
 
 function agents(status: OrgStatus, config: OrgConfig): PageAgent[] {

@@ -80,22 +80,12 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-export async function startPageServer(o: ServeOptions): Promise<PageServer> {
-  const assets: Map<string, Asset> = loadAssets();
-  const snapshot = new Snapshot(o.layout, o.log);
-  snapshot.refresh();
-  const clients = new Set<http.ServerResponse>();
-  const broadcast = () => {
-    for (const c of clients) c.write(`event: model\ndata: ${snapshot.text}\n\n`);
-  };
-  const changes = new Changes(o.layout, () => snapshot.agents, () => snapshot.refresh() && broadcast(), { pollMs: o.pollMs ?? 2000, minGapMs: o.minGapMs ?? 100 });
-  const ping = setInterval(() => {
-    for (const c of clients) c.write(': ping\n\n');
-  }, 15_000);
-  ping.unref();
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const verdict = authorize({ url: req.url ?? '/', authorization: req.headers.authorization, cookie: req.headers.cookie, host: req.headers.host }, o.token);
+/** Authorise, then route; `clients` collects the open event streams. */
+function handler(token: string | null, assets: Map<string, Asset>, snapshot: Snapshot, clients: Set<http.ServerResponse>): Handler {
+  return (req, res) => {
+    const verdict = authorize({ url: req.url ?? '/', authorization: req.headers.authorization, cookie: req.headers.cookie, host: req.headers.host }, token);
     if (verdict.kind === 'refuse') return send(res, verdict.status, 'text/plain; charset=utf-8', `${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.why}\n`, verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="mailroom"' } : {});
     if (verdict.kind === 'set-cookie') return send(res, 303, 'text/plain; charset=utf-8', '', { 'Set-Cookie': verdict.cookie, Location: verdict.location });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'This page is read-only: GET only.\n', { Allow: 'GET, HEAD' });
@@ -112,6 +102,21 @@ export async function startPageServer(o: ServeOptions): Promise<PageServer> {
     if (asset) return send(res, 200, asset.type, asset.body);
     send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
   };
+}
+
+export async function startPageServer(o: ServeOptions): Promise<PageServer> {
+  const snapshot = new Snapshot(o.layout, o.log);
+  snapshot.refresh();
+  const clients = new Set<http.ServerResponse>();
+  const broadcast = () => {
+    for (const c of clients) c.write(`event: model\ndata: ${snapshot.text}\n\n`);
+  };
+  const changes = new Changes(o.layout, () => snapshot.agents, () => snapshot.refresh() && broadcast(), { pollMs: o.pollMs ?? 2000, minGapMs: o.minGapMs ?? 100 });
+  const ping = setInterval(() => {
+    for (const c of clients) c.write(': ping\n\n');
+  }, 15_000);
+  ping.unref();
+  const handle = handler(o.token, loadAssets(), snapshot, clients);
   const server = http.createServer((req, res) => {
     try {
       handle(req, res);

@@ -71,8 +71,9 @@
       el(
         'div',
         { class: 'column', 'data-status': c.status },
-        el('h3', {}, STATUS_NAMES[c.status] || c.status, el('span', { class: 'n' }, String(c.tasks.length))),
+        el('h3', {}, STATUS_NAMES[c.status] || c.status, el('span', { class: 'n' }, String(c.tasks.length + (c.more || 0)))),
         ...(c.tasks.length ? c.tasks.map(card) : [el('div', { class: 'empty' }, 'none')]),
+        c.more ? el('div', { class: 'empty' }, `and ${c.more} more (mailroom board)`) : null,
       ),
     );
     $('board').replaceChildren(...columns);
@@ -120,7 +121,10 @@
       height: 150,
       legend: { show: series.length > 1 },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max)] } },
+      scales: {
+        x: { time: true, ...(bars ? { range: (_u, min, max) => [min - 43200, max + 43200] } : {}) },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+      },
       axes: [axis, { ...axis, size: 44 }],
       series: [{}, ...series.map((s) => ({ spanGaps: false, width: 2, ...s, ...(bars && typeof uPlot !== 'undefined' ? { paths: uPlot.paths.bars({ size: [0.8, 40] }) } : {}) }))],
     };
@@ -131,7 +135,7 @@
     if (typeof uPlot === 'undefined') return;
     const c = m.charts;
     const accent = cssVar('--accent');
-    chart('chart-messages', [c.minutes, c.messages], [{ label: 'messages', stroke: accent, fill: `${accent}55` }], true);
+    chart('chart-messages', [c.minutes, c.messages], [{ label: 'messages', stroke: accent, fill: `${accent}55` }], false);
     chart('chart-queue', [c.minutes, c.queue], [{ label: 'queued runs', stroke: cssVar('--high') }], false);
     chart('chart-latency', [c.minutes, c.latency_p50, c.latency_max], [{ label: 'median', stroke: accent }, { label: 'slowest', stroke: cssVar('--critical'), dash: [4, 4] }], false);
     chart('chart-cost', [c.days, c.cost], [{ label: 'USD', stroke: cssVar('--ok'), fill: `${cssVar('--ok')}55` }], true);

@@ -18,3 +18,13 @@ describe('columns', () => {
     expect(c[0]!.tasks.map((t) => [t.id, t.score])).toEqual([['T-2', 9], ['T-1', 2]]);
   });
 });
+
+describe('columns of finished tasks', () => {
+  it('show the latest finished first, and count the rest', () => {
+    const done = Array.from({ length: 25 }, (_, i) => task(`T-${i + 1}`, 'done', 'normal', `09:${String(i).padStart(2, '0')}:00`));
+    const c = columns(done)[3]!;
+    expect(c.tasks).toHaveLength(20);
+    expect(c.tasks[0]!.id).toBe('T-25');
+    expect(c.more).toBe(5);
+  });
+});
