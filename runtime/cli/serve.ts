@@ -1,6 +1,6 @@
 import { readSecrets } from '../../workspaces/secrets.js';
 import type { Layout } from '../../workspaces/layout.js';
-import { startPageServer } from '../serve/server.js';
+import { startPageServer, type PageServer } from '../serve/server.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print } from './common.js';
 
 export const usage = `mailroom serve [--root <dir>] [--port 7077] [--host 127.0.0.1] [--token <value> | --token-secret NAME]
@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--host ${host} makes the page reachable from other machines: give --token <value> or --token-secret NAME too (every request must then carry it)`);
   }
   const log = (line: string) => process.stderr.write(`mailroom serve: ${line}\n`);
-  let server;
+  let server: PageServer;
   try {
     server = await startPageServer({ layout, host, port, token, log });
   } catch (err) {

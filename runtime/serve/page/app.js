@@ -119,13 +119,13 @@
     const opts = {
       width,
       height: 150,
-      legend: { show: series.length > 1 },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        x: { time: true, ...(bars ? { range: (_u, min, max) => [min - 43200, max + 43200] } : {}) },
+        x: { time: true },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
-      axes: [axis, { ...axis, size: 44 }],
+      axes: [axis, { ...axis, size: 56 }],
       series: [{}, ...series.map((s) => ({ spanGaps: false, width: 2, ...s, ...(bars && typeof uPlot !== 'undefined' ? { paths: uPlot.paths.bars({ size: [0.8, 40] }) } : {}) }))],
     };
     charts[id] = new uPlot(opts, data, target);
@@ -138,7 +138,9 @@
     chart('chart-messages', [c.minutes, c.messages], [{ label: 'messages', stroke: accent, fill: `${accent}55` }], false);
     chart('chart-queue', [c.minutes, c.queue], [{ label: 'queued runs', stroke: cssVar('--high') }], false);
     chart('chart-latency', [c.minutes, c.latency_p50, c.latency_max], [{ label: 'median', stroke: accent }, { label: 'slowest', stroke: cssVar('--critical'), dash: [4, 4] }], false);
-    chart('chart-cost', [c.days, c.cost], [{ label: 'USD', stroke: cssVar('--ok'), fill: `${cssVar('--ok')}55` }], true);
+    // a day of nothing on either side, so that one day is a bar, not the whole axis
+    const days = c.days.length ? [c.days[0] - 86400, ...c.days, c.days[c.days.length - 1] + 86400] : [];
+    chart('chart-cost', [days, days.length ? [null, ...c.cost, null] : []], [{ label: 'USD', stroke: cssVar('--ok'), fill: `${cssVar('--ok')}55` }], true);
   }
 
   function render() {
