@@ -4,6 +4,7 @@ import { ConfigError, parseConfigText } from '../config/config.js';
 import { diffConfigs } from '../config/diff.js';
 import { EditError, mergePatch, setValue, toJS } from '../config/edit.js';
 import { cliAuthor, listVersions, recordVersion, versionText } from '../config/history.js';
+import { configJsonSchema } from '../config/json-schema.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 import type { Layout } from '../../workspaces/layout.js';
 
@@ -18,6 +19,7 @@ export const usage = `mailroom config <command> [--root <dir>]
                                 naming one agent changes only that agent; null removes a key
   apply <file> --replace [--yes]  replace the whole file with <file>
   rollback <n> [--yes]          make version n the current config (as a new version)
+  schema                        print a JSON Schema of mailroom.yaml (for editors; no org needed)
 
 A change that removes agents, lanes or groups, takes secret grants away or empties a list is
 refused without --yes, and says exactly what would go ("removes 29 of 30 agents: ...").
@@ -68,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, replace: { type: 'boolean' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
   const [verb, ...args] = positionals;
+  if (verb === 'schema') return printJson(configJsonSchema()), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
   const yes = values.yes === true;
   try {
@@ -111,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
         return commit(layout, current(layout), version(layout, args[0]), yes, `rollback to version ${args[0]}`);
       }
       default:
-        throw new UsageError(`config takes history, show, diff, set, apply or rollback\n\n${usage}`);
+        throw new UsageError(`config takes history, show, diff, set, apply, rollback or schema\n\n${usage}`);
     }
   } catch (err) {
     if (err instanceof EditError) throw new Problem(err.message);

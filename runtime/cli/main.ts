@@ -25,6 +25,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   why: () => import('./why.js'),
   config: () => import('./config.js'),
   secret: () => import('./secret.js'),
+  serve: () => import('./serve.js'),
+  service: () => import('./service.js'),
+  completion: () => import('./completion.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -41,8 +44,11 @@ Commands:
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
   why <id> [--json]           where a message is and why it has not been handled yet
-  config <command>            history, show, diff, set, apply, rollback (versioned, safe)
+  config <command>            history, show, diff, set, apply, rollback (versioned, safe), schema
   secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
+  serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)
+  service install|status      run the daemon as a systemd service
+  completion bash|zsh         shell completion: source <(mailroom completion bash)
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)
