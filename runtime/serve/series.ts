@@ -7,7 +7,7 @@
 import type { BusEvent } from '../../bus/events.js';
 import type { Board } from '../../board/fold.js';
 import { costSummary } from '../../board/render.js';
-import { applyRuntime, emptyRuntime } from '../lanes/lanes.js';
+import { applyRuntime, emptyRuntime } from '../state/runs.js';
 
 export interface Series {
   /** Start of each minute, in seconds since the epoch (uPlot's x axis). */
