@@ -33,7 +33,6 @@ describe('exactly once per recipient across kill -9', () => {
   it(
     'delivers 2,000 messages exactly once per recipient while the daemon is killed -9 and restarted at random points',
     async () => {
-      const t0 = Date.now();
       const rng = seeded('crash');
       const o = (org = makeOrg([...SENDERS, ...RECIPIENTS]));
       writeConfig(o, [...SENDERS, ...RECIPIENTS], { crew: RECIPIENTS });
@@ -236,9 +235,7 @@ describe('exactly once per recipient across kill -9', () => {
       const starts = events.filter((e) => e.type === 'daemon.started').length;
       expect(starts).toBeGreaterThanOrEqual(kills + 1);
 
-      const took = Date.now() - t0;
-      console.log(`[crash] seed ${rng.seed}: ${killed} kills, ${starts} starts, ${recovered} recovered, ${events.filter((e) => e.type === 'log.repaired').length} torn lines repaired, ${copies} copies, ${invalid.size} bounced, ${moved} moved by the reader, ${events.length} events, ${took} ms\n  ${log.join('\n  ')}`);
-      expect(took).toBeLessThan(90_000);
+      console.log(`[crash] seed ${rng.seed}: ${killed} kills, ${starts} starts, ${recovered} recovered, ${events.filter((e) => e.type === 'log.repaired').length} torn lines repaired, ${copies} copies, ${invalid.size} bounced, ${moved} moved by the reader, ${events.length} events\n  ${log.join('\n  ')}`);
     },
     120_000,
   );

@@ -1,6 +1,7 @@
 /**
- * Items 7, 8 and 10 of the bus issue: a person's drop into an inbox, scans that find what no
- * watcher saw, and the one-time alert about mail left unread past stuck_after.
+ * Delivery: a file dropped into an outbox arrives (canonical name, sent/ copy); a person's drop
+ * into an inbox; scans that find what no watcher saw; the one-time alert about mail left unread
+ * past stuck_after; a deleted workspace made again; a failed delivery retried until it heals.
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,20 @@ function configure(o: Org, extra: string): void {
 }
 
 const delivered = (o: Org, agent: string, slug: string) => () => o.ls('workspaces', agent, 'inbox').find((n) => n.endsWith(`-${slug}.md`));
+
+describe('drop a file, it arrives', () => {
+  it('delivers from an outbox to the inbox with a canonical name, and copies it to sent/', async () => {
+    const org = makeOrg();
+    await org.start();
+    org.drop('maya', 'review.md', message({ to: 'legal', priority: 'high', subject: 'Review the agreement' }));
+    const [name] = await waitFor(() => (org.ls('workspaces', 'legal', 'inbox').length ? org.ls('workspaces', 'legal', 'inbox') : null), 'delivery to legal');
+    expect(name).toMatch(/^1-high-\d{8}T\d{6}\.\d{3}Z-[0-9a-z]{12}-review-the-agreement\.md$/);
+    expect(org.read('workspaces', 'legal', 'inbox', name!)).toMatch(/^---\nid: [0-9a-z]{12}\nfrom: maya\nto: legal\npriority: high\n/);
+    await waitFor(() => org.ls('workspaces', 'maya', 'sent').includes(name!), 'the sent copy');
+    expect(org.ls('workspaces', 'maya', 'outbox')).toEqual([]);
+    expect(await org.stop()).toBe(0);
+  });
+});
 
 describe('a file a person drops into an inbox', () => {
   it('is taken onto the bus from operator, renamed in place to the canonical name, and logged', async () => {

@@ -2,7 +2,8 @@
  * The CLI's contracts, run as a child process on real temp directories: init, send (atomic,
  * prints the path, arrives), --root discovery, the --json views (status, board, log), show
  * from the log after the inbox copy is gone, exit codes (0 ok, 1 problem, 2 usage, with a
- * helpful message on stderr), --help, and `start --log-format json`.
+ * helpful message on stderr), --help, `start --log-format json` and the human log, and the
+ * checks start-up makes (a missing workspace made, a non-canonical priority refused).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,7 @@ describe('init', () => {
     expect(Object.keys(cfg.stuck_after).sort()).toEqual(['critical', 'high', 'low', 'normal']);
     expect(cfg.agents).not.toHaveProperty('operator'); // the people's mailbox is not an agent
     for (const a of ['maya', 'oliver', 'legal', 'operator']) {
-      expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual(expect.arrayContaining(['done', 'inbox', 'outbox', 'sent']));
+      expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual(['done', 'inbox', 'outbox', 'sent']);
     }
     for (const d of ['bus/events', 'bus/spool', 'bus/deadletter', 'board']) expect(fs.statSync(path.join(root, d)).isDirectory(), d).toBe(true);
     // What init wrote is what start accepts: doctor's config check passes on it.
@@ -339,6 +340,10 @@ describe('exit codes: 0 ok, 1 a problem found, 2 usage', () => {
     for (const [flags, re] of [
       [['--to', 'legal', '--priority', 'urgent'], /unknown priority "urgent"; allowed values: critical, high, normal, low/],
       [['--to', '../legal'], /path characters/],
+      [['--to', 'legal', '--kind', 'tsk'], /not sent: kind: unknown kind "tsk"; allowed values: message, task/],
+      [['--task', 'T-1', '--status', 'finished'], /status: unknown status "finished"/],
+      [['--to', 'lawyer'], /"lawyer" is not an agent or group[\s\S]*Use one of the agents \(maya, legal, operator\)/],
+      [['--to', 'legal', '--due', 'soon'], /due: "soon" is not a date/],
     ] as Array<[string[], RegExp]>) {
       const r = mailroom(['send', '--root', o.root, '--from', 'maya', ...flags, '--body', 'x']);
       expect(r.code, flags.join(' ')).toBe(2);
@@ -390,5 +395,71 @@ describe('--help', () => {
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(new RegExp(`^mailroom ${c}\\b`));
     }
+  });
+});
+
+describe('start-up', () => {
+  it('start creates a missing workspace of a configured agent', async () => {
+    const org = makeOrg(['maya']);
+    fs.writeFileSync(org.p('mailroom.yaml'), org.read('mailroom.yaml').replace('maya: {}', 'maya: {}\n  newbie: {}'));
+    await org.start();
+    expect(org.ls('workspaces', 'newbie')).toEqual(expect.arrayContaining(['done', 'inbox', 'outbox', 'sent']));
+    expect(fs.statSync(org.p('workspaces', 'newbie')).mode & 0o777).toBe(0o700);
+    expect(await org.stop()).toBe(0);
+  });
+
+  it('a non-canonical priority in the config stops start-up, naming the key and the allowed values', () => {
+    const org = makeOrg(['maya']);
+    fs.writeFileSync(org.p('mailroom.yaml'), org.read('mailroom.yaml').replace('high: 30m', 'P1: 30m'));
+    const r = mailroom(['start', '--root', org.root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stuck_after: unknown priority "P1"; allowed values: critical, high, normal, low/);
+  });
+
+  it('a queued file whose name carries a non-canonical priority stops start-up, naming the file; doctor names it too', () => {
+    const org = makeOrg(['maya', 'legal']);
+    const bad = '1-urgent-20261124T000000.000Z-abcdefabcdef-contract.md';
+    fs.writeFileSync(org.p('workspaces', 'legal', 'inbox', bad), message({ to: 'legal' }));
+    const r = mailroom(['start', '--root', org.root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`workspaces/legal/inbox/${bad}`);
+    expect(r.stderr).toMatch(/priority "urgent", which is not canonical \(allowed values: critical, high, normal, low/);
+    const doctor = mailroom(['doctor', '--root', org.root]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/PROBLEM\s+queued names:.*urgent/);
+  });
+});
+
+describe('send without a daemon', () => {
+  it('with no daemon running writes exactly the message text into the outbox; the daemon started later delivers it as a task', async () => {
+    const org = makeOrg();
+    const r = mailroom(['send', '--root', org.root, '--from', 'maya', '--to', 'legal', '--priority', 'high', '--kind', 'task', '--subject', 'Review the NDA'], { input: 'Sections 4-7.\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const file = r.stdout.trim();
+    expect(path.dirname(file)).toBe(org.outbox('maya'));
+    expect(fs.readFileSync(file, 'utf8')).toBe('---\nto: legal\npriority: high\nsubject: Review the NDA\nkind: task\n---\nSections 4-7.\n');
+    expect(fs.readdirSync(org.outbox('maya'))).toEqual([path.basename(file)]); // no temp file left
+    await org.start();
+    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').length === 1, 'delivery');
+    const board = JSON.parse(mailroom(['board', '--root', org.root, '--json']).stdout);
+    expect(board.tasks).toHaveLength(1);
+    expect(Object.keys(board.tasks[0])).toEqual(expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']));
+    expect(board.tasks[0]).toMatchObject({ id: 'T-1', title: 'Review the NDA', status: 'open', owner: 'legal', creator: 'maya', priority: 'high' });
+  });
+});
+
+describe('the daemon log in human form', () => {
+  it('is one human line per event by default and JSON lines with --log-format json', async () => {
+    const org = makeOrg();
+    await org.start(['--log-format', 'json']);
+    org.drop('maya', 'j.md', message({ to: 'legal', subject: 'json log' }));
+    await waitFor(() => org.stderr.includes('"message.delivered"'), 'a JSON delivered line');
+    const lines = org.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.type === 'message.accepted')).toMatchObject({ from: 'maya', to: ['legal'] });
+    expect(await org.stop()).toBe(0);
+    await org.start();
+    org.drop('maya', 'h.md', message({ to: 'legal', subject: 'human log' }));
+    await waitFor(() => /delivered [0-9a-z]{12} to legal/.test(org.stderr), 'a human delivered line');
+    expect(org.stderr).toMatch(/accepted\s+[0-9a-z]{12} maya -> legal \[normal\] message "human log"/);
   });
 });

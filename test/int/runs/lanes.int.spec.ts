@@ -1,63 +1,27 @@
 /**
- * The runtime (issue: run the agents): eleven agents on one key, lanes, visibility, usage,
- * restart safety and stagger. Handlers are the mock agent (no model, no key); stamps are the
+ * The runtime (issue: run the agents): eleven agents on one key, lanes, visibility, usage and
+ * why (restarts are in restart.int.spec.ts). Handlers are the mock agent (no model, no key); stamps are the
  * handlers' own start/stop records. sandbox: none so the stamp file may live outside the
- * workspaces (the jail is tested in safety-jail).
+ * workspaces (the jail is tested in test/int/safety/).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeOrg, message, type Org } from '../../support/org.js';
-import { mailroom, REPO } from '../../support/cli.js';
+import { mailroom, statusJson } from '../../support/cli.js';
 import { waitFor } from '../../support/events.js';
+import { idOf } from '../../support/mail.js';
+import { maxConcurrent, MOCK, readStamps } from '../../support/runs.js';
 
-const MOCK = path.join(REPO, 'dist', 'scripts', 'mock-agent.js');
 let org: Org;
-
-interface Stamp {
-  what: 'start' | 'stop';
-  agent: string;
-  id: string;
-  t: number;
-}
-
-function stamps(file: string): Stamp[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [what, agent, id, t] = l.split(' ');
-      return { what: what as Stamp['what'], agent: agent!, id: id!, t: Number(t) };
-    });
-}
-
-/** The most handlers running at once, from their own stamps. */
-function maxConcurrent(ss: Stamp[]): number {
-  let now = 0;
-  let max = 0;
-  for (const s of [...ss].sort((a, b) => a.t - b.t || (a.what === 'stop' ? -1 : 1))) {
-    now += s.what === 'start' ? 1 : -1;
-    max = Math.max(max, now);
-  }
-  return max;
-}
 
 function orgWith(agents: Record<string, string>, extra = ''): { org: Org; stampFile: string } {
   const o = makeOrg(['placeholder']);
   const stampFile = path.join(o.tmp, 'stamps.txt');
   const lines = Object.entries(agents).map(([name, settings]) => `  ${name}: { ${settings} }`);
-  fs.writeFileSync(o.p('mailroom.yaml'), `sandbox: none\nagents:\n${lines.join('\n')}\n${extra}`.replaceAll('$MOCK', JSON.stringify(`node ${MOCK}`)).replaceAll('$STAMPS', stampFile));
+  fs.writeFileSync(o.p('mailroom.yaml'), `sandbox: none\nagents:\n${lines.join('\n')}\n${extra}`.replaceAll('$MOCK', MOCK).replaceAll('$STAMPS', stampFile));
   return { org: o, stampFile };
 }
-
-function status(o: Org): any {
-  return JSON.parse(mailroom(['status', '--root', o.root, '--json']).stdout);
-}
-
-const idOf = (name: string) => name.split('-')[3]!;
 
 describe('eleven agents, one API key', () => {
   it('handles all 11 with never more than 2 running, the queue visible while it drains', async () => {
@@ -70,7 +34,7 @@ describe('eleven agents, one API key', () => {
 
     // While it drains: the lane is full and runs wait with a queue ahead of them.
     const seen = await waitFor(() => {
-      const s = status(org);
+      const s = statusJson(org);
       const lane = s.lanes.find((l: any) => l.name === 'deepseek');
       return lane && lane.running.length === 2 && s.waiting.some((w: any) => w.queue_ahead > 0) ? s : null;
     }, 'a full lane with a visible queue');
@@ -82,51 +46,11 @@ describe('eleven agents, one API key', () => {
     expect(human).toMatch(/deepseek/);
 
     await waitFor(() => names.every((n) => org.ls('workspaces', n, 'done').length === 1), 'all 11 handled', 30_000);
-    const ss = stamps(made.stampFile);
+    const ss = readStamps(made.stampFile);
     expect(ss.filter((s) => s.what === 'start')).toHaveLength(11);
     expect(maxConcurrent(ss)).toBe(2);
     expect(org.events().filter((e) => e.type === 'handler.succeeded')).toHaveLength(11);
     for (const n of names) expect(org.ls('workspaces', n, 'inbox')).toEqual([]);
-  });
-});
-
-describe('restart safety', () => {
-  it('a run in flight at kill -9 runs again after restart; a finished run never does', async () => {
-    const made = orgWith({ quick: 'command: $MOCK, env: { MOCK_STAMPS: $STAMPS }', slow: 'command: $MOCK, env: { MOCK_STAMPS: $STAMPS }', boss: '' });
-    org = made.org;
-    await org.start();
-    org.drop('boss', 'q.md', message({ to: 'quick', subject: 'quick one' }, 'mock: silent\n'));
-    await waitFor(() => org.ls('workspaces', 'quick', 'done').length === 1, 'the quick run to finish');
-    org.drop('boss', 's.md', message({ to: 'slow', subject: 'slow one' }, 'mock: sleep 1500\nmock: silent\n'));
-    await waitFor(() => stamps(made.stampFile).some((s) => s.agent === 'slow' && s.what === 'start'), 'the slow run to start');
-    await org.kill9();
-    await org.start();
-    await waitFor(() => org.ls('workspaces', 'slow', 'done').length === 1, 'the slow run to finish after the restart');
-    const ss = stamps(made.stampFile);
-    expect(ss.filter((s) => s.agent === 'slow' && s.what === 'start').length).toBeGreaterThanOrEqual(2);
-    expect(ss.filter((s) => s.agent === 'quick' && s.what === 'start')).toHaveLength(1);
-    expect(org.events().some((e) => e.type === 'handler.queued' && e.agent === 'slow' && /was running when the daemon stopped/.test(e.note ?? ''))).toBe(true);
-    // The orphan of the killed daemon's run was killed, not left to finish on its own twice.
-    expect(org.events().filter((e) => e.type === 'handler.succeeded' && e.agent === 'slow')).toHaveLength(1);
-  });
-
-  it('after a restart, queued runs start gradually (startup_stagger)', async () => {
-    const four = ['w1', 'w2', 'w3', 'w4'];
-    const made = orgWith({ ...Object.fromEntries(four.map((n) => [n, ''])), boss: '' });
-    org = made.org;
-    await org.start();
-    for (const n of four) org.drop('boss', `${n}.md`, message({ to: n, subject: `for ${n}` }, 'mock: silent\n'));
-    await waitFor(() => four.every((n) => org.ls('workspaces', n, 'inbox').length === 1), 'delivery to four external agents');
-    expect(await org.stop()).toBe(0);
-    // Now they become handler agents: their mail is found in the inbox with no run.
-    const cfg = org.read('mailroom.yaml');
-    fs.writeFileSync(org.p('mailroom.yaml'), `startup_stagger: 400ms\n${four.reduce((t, n) => t.replace(`  ${n}: {  }`, `  ${n}: { command: ${JSON.stringify(`node ${MOCK}`)}, env: { MOCK_STAMPS: ${made.stampFile} } }`), cfg)}`);
-    await org.start();
-    await waitFor(() => four.every((n) => org.ls('workspaces', n, 'done').length === 1), 'all four handled');
-    const starts = stamps(made.stampFile).filter((s) => s.what === 'start').map((s) => s.t).sort((a, b) => a - b);
-    expect(starts).toHaveLength(4);
-    expect(starts[3]! - starts[0]!).toBeGreaterThanOrEqual(1000); // 3 x 400 ms, less the first start's own delay
-    expect(org.events().filter((e) => e.type === 'handler.queued' && e.not_before)).toHaveLength(4);
   });
 });
 

@@ -2,7 +2,8 @@
  * Restarts: `kill -9` of the daemon while a handler runs (the run is run again, the orphan it
  * left is killed first, finished runs are never run again, a queued run runs once), and
  * start-up stagger (runs queued at a restart start `startup_stagger` apart, not all at once),
- * also when the restart first has to finish a delivery a crash or failure interrupted.
+ * also when the restart first has to finish a delivery a crash or failure interrupted, and for
+ * mail found in the inbox of agents that became handlers while the daemon was down.
  * Counts come from the mock agent's own stamps (MOCK_STAMPS) and the event log.
  */
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { message, orgFromYaml, type Org } from '../../support/org.js';
 import { eventsOf, waitFor } from '../../support/events.js';
-import { readStamps, type Stamp } from '../../support/runs.js';
+import { MOCK, readStamps, type Stamp } from '../../support/runs.js';
 import { alive, processesIn } from '../../support/processes.js';
 
 let org: Org | undefined;
@@ -164,5 +165,29 @@ describe('start-up stagger', () => {
     // No run was started before recovery and killed by it as an orphan of the old daemon.
     expect(eventsOf(o, 'handler.failed').map((e) => `${e.agent}: ${e.reason}`)).toEqual([]);
     expectStaggered(o, stampFile, restartSeq, restartedAt);
+  });
+
+  it('mail found in the inbox of agents that became handlers while the daemon was down is run startup_stagger apart', async () => {
+    const four = ['w1', 'w2', 'w3', 'w4'];
+    org = orgFromYaml(['sandbox: none', 'agents:', ...[...four, 'boss'].map((n) => `  ${n}: {  }`), ''].join('\n'));
+    const o = org;
+    const stampFile = path.join(o.tmp, 'stamps.txt');
+    await o.start();
+    for (const n of four) o.drop('boss', `${n}.md`, message({ to: n, subject: `for ${n}` }, 'mock: silent\n'));
+    await waitFor(() => four.every((n) => o.ls('workspaces', n, 'inbox').length === 1), 'delivery to four external agents');
+    expect(await o.stop()).toBe(0);
+    // Now they become handler agents: their mail is found in the inbox with no run.
+    const cfg = o.read('mailroom.yaml');
+    fs.writeFileSync(o.p('mailroom.yaml'), `startup_stagger: 400ms\n${four.reduce((t, n) => t.replace(`  ${n}: {  }`, `  ${n}: { command: ${MOCK}, env: { MOCK_STAMPS: ${stampFile} } }`), cfg)}`);
+    await o.start();
+    await waitFor(() => four.every((n) => o.ls('workspaces', n, 'done').length === 1), 'all four handled');
+    const starts = readStamps(stampFile).filter((s) => s.what === 'start').map((s) => s.t).sort((a, b) => a - b);
+    expect(starts).toHaveLength(4);
+    expect(starts[3]! - starts[0]!).toBeGreaterThanOrEqual(1000); // 3 x 400 ms, less the first start's own delay
+    const queued = o.events().filter((e) => e.type === 'handler.queued' && e.not_before);
+    expect(queued).toHaveLength(4);
+    // The spacing the daemon planned, from the log: 400 ms apart.
+    const notBefore = queued.map((e) => Date.parse(e.not_before)).sort((x, y) => x - y);
+    expect(notBefore.slice(1).map((t, k) => t - notBefore[k]!)).toEqual([400, 400, 400]);
   });
 });

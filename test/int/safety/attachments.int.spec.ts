@@ -51,7 +51,7 @@ describe('attachments', () => {
     fs.writeFileSync(path.join(ws, 'files', 'report.txt'), 'changed afterwards\n');
     expect(o.read('workspaces', 'legal', 'inbox', 'attachments', id, 'report.txt')).toBe('Q3 report: revenue up\n');
 
-    // The escapes. Each names an existing file, so the refusal is about where it is.
+    // The escapes. Each but the last names an existing file, so the refusal is about where it is.
     const escapes: Array<{ file: string; attachments: string[]; reason: string }> = [
       { file: 'dotdot.md', attachments: ['../../x'], reason: "attachments: ../../x resolves outside maya's workspace" },
       { file: 'sibling.md', attachments: ['../legal/notes.txt'], reason: "attachments: ../legal/notes.txt resolves outside maya's workspace" },
@@ -60,6 +60,7 @@ describe('attachments', () => {
       { file: 'dirlink.md', attachments: ['legal-link/notes.txt'], reason: "attachments: legal-link/notes.txt resolves outside maya's workspace" },
       // One bad path spoils the whole message: the good file in it is not copied either.
       { file: 'mixed.md', attachments: ['data/q3.csv', 'files/link.txt'], reason: "attachments: files/link.txt resolves outside maya's workspace" },
+      { file: 'missing.md', attachments: ['files/nope.txt'], reason: "attachments: files/nope.txt does not exist in maya's workspace" },
     ];
     for (const e of escapes) o.drop('maya', e.file, withAttachments('legal', `escape ${e.file}`, e.attachments));
     const rejected = [];

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { message, mode, org, type Org } from '../../support/org.js';
+import { makeOrg, message, mode, org, type Org } from '../../support/org.js';
 import { agentNames, mailroom, status, statusJson, versions } from '../../support/cli.js';
 import { eventsOf, waitEvent, waitFor } from '../../support/events.js';
 import { fm, inboxFile } from '../../support/mail.js';
@@ -145,5 +145,21 @@ describe('hand edits while the daemon runs', () => {
     await delivered(o, 'after-second-edit');
     await delivered(o, 'one-more-scan');
     expect(eventsOf(o, 'config.refused')).toHaveLength(2);
+  });
+
+  it('an empty file (an editor mid-save) is refused like any invalid edit, and a deleted file changes nothing: the daemon says so and runs on', async () => {
+    const o = makeOrg(['maya', 'legal']);
+    await o.start();
+    fs.writeFileSync(o.p('mailroom.yaml'), '');
+    const e = await waitEvent(o, 'config.refused', () => true, 'the refusal of an empty file');
+    expect(e.problems.join('\n')).toMatch(/the file is empty/);
+    expect(e.running).toBe(1);
+    await delivered(o, 'after-empty');
+
+    fs.unlinkSync(o.p('mailroom.yaml'));
+    await waitFor(() => /mailroom\.yaml cannot be read \(ENOENT\); still running version 1/.test(o.stderr), 'the warning about the missing file');
+    await delivered(o, 'while-missing');
+    expect(eventsOf(o, 'config.changed')).toHaveLength(1);
+    expect(o.daemon?.exitCode).toBeNull();
   });
 });

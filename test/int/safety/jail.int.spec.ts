@@ -1,11 +1,11 @@
 /**
  * Blast radius, the handler jail: the token-overwrite story with a real jailed shell handler,
  * secrets handed out only to their grantees, `sandbox: none` said loudly, and a jailed
- * handler that tries to reach the org through a symlinked mailbox.
+ * handler that tries to reach the org through a symlinked mailbox, BRIEF.md or done/.
  */
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allFiles, message, org, tmpFile, type Org } from '../../support/org.js';
+import { allFiles, makeOrg, message, org, tmpFile, type Org } from '../../support/org.js';
 import { mailroom, secretSet, status, statusJson, versions } from '../../support/cli.js';
 import { eventsOf, waitEvent, waitFor } from '../../support/events.js';
 import { inboxFile } from '../../support/mail.js';
@@ -32,6 +32,7 @@ attempt "delete secret" rm "$R/.mailroom/secrets/OTHER_TOKEN"
 attempt "list workspace" ls "$R/workspaces/victim"
 attempt "read workspace" cat "$R/workspaces/victim/notes.txt"
 attempt "write workspace" sh -c "printf forged > '$R/workspaces/victim/inbox/forged.md'"
+attempt "write tmp" sh -c "printf x > /tmp/mailroom-escaped-$$"
 printf 'MY_TOKEN=%s\\nOTHER_TOKEN=%s\\n' "\${MY_TOKEN-unset}" "\${OTHER_TOKEN-unset}" > seen-env.txt
 env > env-dump.txt
 printf -- '---\\nto: boss\\nsubject: normal reply\\n---\\nall attempts made\\n' > outbox/.reply.tmp
@@ -39,7 +40,7 @@ mv outbox/.reply.tmp outbox/reply.md
 `;
 }
 
-const ATTACKS = ['write config', 'read config', 'overwrite secret', 'read secret', 'delete secret', 'list workspace', 'read workspace', 'write workspace'];
+const ATTACKS = ['write config', 'read config', 'overwrite secret', 'read secret', 'delete secret', 'list workspace', 'read workspace', 'write workspace', 'write tmp'];
 
 describe.skipIf(skipJail)('the token-overwrite story', () => {
   it('a jailed handler cannot touch the config, another agent\'s secret or workspace; the attempts are logged; its reply is delivered; only its own secret reaches it', async () => {
@@ -156,7 +157,7 @@ describe.skipIf(skipJail)('sandbox: none', () => {
  * symbolic link whose target is a path of the org (the target need not exist inside the jail).
  * The daemon, outside the jail, then reads and moves through that link.
  */
-describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox for a symlink into the org', () => {
+describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox, BRIEF.md or done/ for a symlink into the org', () => {
   /**
    * Run a jailed handler that swaps its `box` for a link to `target`, then let two scans pass
    * (each marker is taken by a scan that began after the previous one was delivered). Returns
@@ -208,5 +209,32 @@ describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox for a sym
     expect(fs.existsSync(o.p('mailroom.yaml'))).toBe(true);
     expect(fs.existsSync(o.p('workspaces', 'victim', 'inbox'))).toBe(true);
     expect(markers).toBe(2);
+  });
+
+  it('links planted in its own workspace (BRIEF.md, done/) never make the daemon write or move into the org', async () => {
+    const o = makeOrg(['x']);
+    const root = fs.realpathSync(o.root);
+    const script = [
+      '[ -e planted ] && exit 0',
+      `rm -f BRIEF.md && ln -s ${root}/.mailroom/secrets/OTHER_TOKEN BRIEF.md`,
+      `rm -rf done && ln -s ${root}/board done`,
+      'touch planted',
+    ].join('\n');
+    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh" }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
+    expect(secretSet(o, 'OTHER_TOKEN', 'victims-token').code).toBe(0);
+    await o.start();
+    fs.writeFileSync(o.p('workspaces', 'evil', 'plant.sh'), script);
+    o.drop('boss', 'first.md', message({ to: 'evil', subject: 'plant' }));
+    await waitFor(() => o.events().some((e) => e.type === 'handler.succeeded' && e.agent === 'evil'), 'the planting run');
+    expect(fs.lstatSync(o.p('workspaces', 'evil', 'BRIEF.md')).isSymbolicLink()).toBe(true);
+    // A task for evil changes its brief: the daemon renders BRIEF.md again.
+    o.drop('boss', 'task.md', message({ to: 'evil', kind: 'task', subject: 'a task' }));
+    await waitFor(() => fs.lstatSync(o.p('workspaces', 'evil', 'BRIEF.md')).isFile(), 'BRIEF.md replaced by a real file');
+    expect(o.read('workspaces', 'evil', 'BRIEF.md')).toContain('a task');
+    expect(o.read('.mailroom', 'secrets', 'OTHER_TOKEN')).toBe('victims-token');
+    // done/ is a link: nothing is moved through it (the handled message stays in the inbox), and the log says why.
+    await waitFor(() => /not moving .*-plant\.md to done\/: .*evil\/done is a symbolic link/.test(o.stderr), 'the warning about done/');
+    expect(o.ls('board').filter((n) => n.endsWith('.md') && n !== 'BOARD.md')).toEqual([]);
+    expect(o.ls('workspaces', 'evil', 'inbox').some((n) => n.endsWith('-plant.md'))).toBe(true);
   });
 });

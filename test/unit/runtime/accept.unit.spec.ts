@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent, MessageAccepted } from '../../../bus/events.js';
 import { Rejection } from '../../../bus/rejection.js';
-import { route } from '../../../bus/route.js';
 import { apply, emptyBoard, foldBoard, type Board } from '../../../board/fold.js';
 import { boardJson, costLine, renderBoardJson, renderBoardMd, renderBrief } from '../../../board/render.js';
 import { parseConfigText } from '../../../runtime/config/config.js';
@@ -49,18 +48,6 @@ class Bus {
     return r;
   }
 }
-
-describe('routing', () => {
-  it('expands groups and *, never to the sender, never to operator', () => {
-    expect(route(['finance'], 'maya', config)).toEqual(['cfo']);
-    expect(route(['*'], 'maya', config)).toEqual(['cfo', 'legal', 'oliver']);
-    expect(route(['legal', 'legal', 'finance'], 'oliver', config)).toEqual(['cfo', 'legal', 'maya']);
-    expect(route(['operator'], 'maya', config)).toEqual(['operator']);
-  });
-  it('rejects the whole message for one unknown name, listing who exists', () => {
-    expect(() => route(['legal', 'lawyer'], 'maya', config)).toThrow(/"lawyer" is not an agent or group.*held back/);
-  });
-});
 
 describe('decide + fold', () => {
   it('stamps from the outbox it came from and refuses a forged from:', () => {
