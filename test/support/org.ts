@@ -158,7 +158,7 @@ export class Org {
    * processes left behind: a leak, which setup.ts reports as a failure of the test.
    */
   async cleanup(): Promise<Proc[]> {
-    const leaked = leftovers(this);
+    const leaked = await leftovers(this);
     const pid = daemonPid(this);
     const owned = pid ? processTree(pid).slice(1) : [];
     await this.kill9();

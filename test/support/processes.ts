@@ -88,11 +88,22 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
-/** Processes in the org's temp directory (cwd or argv) that neither are its running daemon nor run under it. */
-export function leftovers(org: Org): Proc[] {
+/**
+ * Processes in the org's temp directory (cwd or argv) that neither are its running daemon nor
+ * run under it. The daemon's tree is read after the scan, so a child it spawned meanwhile (its
+ * `sync -f` helper) counts as its own; a process that ends on its own within `graceMs` (a
+ * killed daemon's last `sync -f`) is not a leak either.
+ */
+export async function leftovers(org: Org, graceMs = 1_000): Promise<Proc[]> {
+  const found = processesIn(org.tmp, { argv: true });
+  if (!found.length) return [];
   const pid = daemonPid(org);
   const owned = new Set(pid ? processTree(pid) : []);
-  return processesIn(org.tmp, { argv: true }).filter((p) => !owned.has(p.pid));
+  let left = found.filter((p) => !owned.has(p.pid));
+  const deadline = Date.now() + graceMs;
+  while (left.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  left = left.filter((p) => alive(p.pid));
+  return left;
 }
 
 export function killAll(pids: readonly number[]): void {
@@ -109,6 +120,6 @@ export function killAll(pids: readonly number[]): void {
  * For a test that kill -9s its daemon on purpose: end, by pid, the handlers it left running in
  * the org (an unjailed handler outlives a killed daemon until the next start).
  */
-export function endLeftovers(org: Org): void {
-  killAll(leftovers(org).map((p) => p.pid));
+export async function endLeftovers(org: Org): Promise<void> {
+  killAll((await leftovers(org, 0)).map((p) => p.pid));
 }

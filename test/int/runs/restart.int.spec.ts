@@ -4,7 +4,8 @@
  * start-up stagger (runs queued at a restart start `startup_stagger` apart, not all at once),
  * also when the restart first has to finish a delivery a crash or failure interrupted, and for
  * mail found in the inbox of agents that became handlers while the daemon was down.
- * Counts come from the mock agent's own stamps (MOCK_STAMPS) and the event log.
+ * Counts come from the mock agent's own stamps (MOCK_STAMPS) and the event log; the spacing
+ * from the log (not_before and handler.started), not from when the processes came up.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -109,13 +110,10 @@ describe('start-up stagger', () => {
       const q = requeued.find((r) => r.agent === e.agent)!;
       expect(Date.parse(e.time), `${e.agent} started before its not_before`).toBeGreaterThanOrEqual(Date.parse(q.not_before));
     }
-    // ... and the handlers' own stamps say they were spread out, not started at once.
-    const starts = readStamps(stampFile)
-      .filter((s) => s.what === 'start' && s.t >= restartedAt)
-      .map((s) => s.t);
-    expect(starts).toHaveLength(5);
-    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1200); // 4 x 400 ms, less start-up jitter
-    expect(Math.min(...starts.slice(1).map((t, i) => t - starts[i]!))).toBeGreaterThanOrEqual(100);
+    // ... and each handler really ran once after the restart (its own stamp). How far apart the
+    // processes came up is the machine's timing, not the daemon's: the spacing is proven from the log.
+    const starts = readStamps(stampFile).filter((s) => s.what === 'start' && s.t >= restartedAt);
+    expect(starts.map((s) => s.agent).sort()).toEqual(['s1', 's2', 's3', 's4', 's5']);
   }
 
   it('after a restart, the queued runs (and the one that was running) start startup_stagger apart', async () => {
@@ -181,13 +179,15 @@ describe('start-up stagger', () => {
     fs.writeFileSync(o.p('mailroom.yaml'), `startup_stagger: 400ms\n${four.reduce((t, n) => t.replace(`  ${n}: {  }`, `  ${n}: { command: ${MOCK}, env: { MOCK_STAMPS: ${stampFile} } }`), cfg)}`);
     await o.start();
     await waitFor(() => four.every((n) => o.ls('workspaces', n, 'done').length === 1), 'all four handled');
-    const starts = readStamps(stampFile).filter((s) => s.what === 'start').map((s) => s.t).sort((a, b) => a - b);
-    expect(starts).toHaveLength(4);
-    expect(starts[3]! - starts[0]!).toBeGreaterThanOrEqual(1000); // 3 x 400 ms, less the first start's own delay
+    expect(readStamps(stampFile).filter((s) => s.what === 'start')).toHaveLength(4);
     const queued = o.events().filter((e) => e.type === 'handler.queued' && e.not_before);
     expect(queued).toHaveLength(4);
     // The spacing the daemon planned, from the log: 400 ms apart.
     const notBefore = queued.map((e) => Date.parse(e.not_before)).sort((x, y) => x - y);
     expect(notBefore.slice(1).map((t, k) => t - notBefore[k]!)).toEqual([400, 400, 400]);
+    for (const e of eventsOf(o, 'handler.started')) {
+      const q = queued.find((x) => x.agent === e.agent)!;
+      expect(Date.parse(e.time), `${e.agent} started before its not_before`).toBeGreaterThanOrEqual(Date.parse(q.not_before));
+    }
   });
 });
