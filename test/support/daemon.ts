@@ -13,6 +13,8 @@ export interface StartOptions {
   args?: string[];
   /** Run with exactly this environment (plus PATH) instead of the test's own. */
   env?: NodeJS.ProcessEnv;
+  /** How long startDaemon waits for "watching" (a deadline, not a pause); 15 s unless said. */
+  readyMs?: number;
 }
 
 /** Spawn `mailroom start` and return at once; the org records the child, its stderr and its exit. */
@@ -30,7 +32,7 @@ export function spawnDaemon(org: Org, opts: StartOptions = {}): ChildProcess {
 /** Start the daemon and wait until it says it is watching (fails with its stderr if it exits instead). */
 export async function startDaemon(org: Org, opts: StartOptions = {}): Promise<ChildProcess> {
   const child = spawnDaemon(org, opts);
-  await waitFor(() => org.stderr.includes('watching ') || child.exitCode !== null, 'the daemon to start');
+  await waitFor(() => org.stderr.includes('watching ') || child.exitCode !== null, 'the daemon to start', opts.readyMs);
   if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${org.stderr}`);
   return child;
 }

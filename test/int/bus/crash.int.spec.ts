@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lsAll, makeOrg, message, writeConfig, type Org } from '../../support/org.js';
 import { doctor } from '../../support/cli.js';
-import { spawnDaemon, stopClean } from '../../support/daemon.js';
+import { spawnDaemon, startDaemon, stopClean } from '../../support/daemon.js';
 import { seqProblem, sleep, strictEvents, waitFor } from '../../support/events.js';
 import { readMail } from '../../support/mail.js';
 import { prng, seeded } from '../../support/random.js';
@@ -135,7 +135,8 @@ describe('exactly once per recipient across kill -9', () => {
           await o.kill9();
           killed++;
         }
-        await o.start();
+        // Recovery after a kill may take a while on a loaded machine: a longer deadline, not a pause.
+        await startDaemon(o, { readyMs: 60_000 });
         const rec = /recovered (\d+) message/.exec(o.stderr);
         if (rec) {
           recovered += Number(rec[1]);

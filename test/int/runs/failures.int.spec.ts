@@ -72,7 +72,7 @@ describe('exit 75 (rate-limited)', () => {
     const afterFailure = starts.filter((e) => e.seq > failed.seq);
     expect(afterFailure.length).toBe(2); // second's run and first's retry
     for (const e of afterFailure) expect(Date.parse(e.time)).toBeGreaterThanOrEqual(until);
-    expect(org.events().find((e) => e.type === 'handler.succeeded' && e.agent === 'first').attempt).toBe(2);
+    expect(org.events().find((e) => e.type === 'handler.succeeded' && e.agent === 'first')?.attempt).toBe(2);
   });
 });
 
