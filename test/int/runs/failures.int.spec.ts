@@ -7,23 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeOrg, message, type Org } from '../../support/org.js';
-import { mailroom, REPO } from '../../support/cli.js';
+import { mailroom } from '../../support/cli.js';
 import { waitFor } from '../../support/events.js';
+import { alive } from '../../support/processes.js';
+import { MOCK } from '../../support/runs.js';
 
-const MOCK = JSON.stringify(`node ${path.join(REPO, 'dist', 'scripts', 'mock-agent.js')}`);
 let org: Org;
 
 function configure(o: Org, yaml: string): void {
   fs.writeFileSync(o.p('mailroom.yaml'), `sandbox: none\n${yaml.replaceAll('$MOCK', MOCK)}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('timeouts', () => {
@@ -101,7 +93,9 @@ describe('max attempts', () => {
 describe('an agent removed while its runs wait', () => {
   it('the daemon goes on: waiting runs are cancelled (mail stays in the inbox), the running one ends as a dead letter', async () => {
     org = makeOrg(['x']);
-    configure(org, 'agents:\n  boss: {}\n  slow: { command: "sleep 1; exit 3", max_attempts: 3 }\n');
+    // The run holds until the test says so (a gate file), so the removal lands while it runs, however slow the machine.
+    const gate = path.join(org.tmp, 'go');
+    configure(org, `agents:\n  boss: {}\n  slow: { command: "while [ ! -e ${gate} ]; do sleep 0.05; done; exit 3", max_attempts: 3 }\n`);
     await org.start();
     for (const i of [1, 2, 3]) org.drop('boss', `m${i}.md`, message({ to: 'slow', subject: `job ${i}` }));
     await waitFor(() => org.events().some((e) => e.type === 'handler.started' && e.agent === 'slow'), 'the first run');
@@ -113,6 +107,7 @@ describe('an agent removed while its runs wait', () => {
       return c.length === 2 ? c : null;
     }, 'the waiting runs to be cancelled');
     expect(cancelled[0].reason).toMatch(/slow was removed from mailroom\.yaml; the message stays in workspaces\/slow\/inbox\//);
+    fs.writeFileSync(gate, '');
     const final = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'slow'), 'the running one to end');
     expect(final.final).toBe(true);
     await waitFor(() => org.ls('workspaces', 'boss', 'inbox').length === 1, 'its bounce');

@@ -113,7 +113,9 @@ describe('why', () => {
     org = made.org;
     await org.start();
     org.drop('boss', 'x.md', message({ to: 'external', subject: 'for a person' }));
-    org.drop('boss', 'b.md', message({ to: 'busy', subject: 'long job', priority: 'high' }, 'mock: sleep 5000\nmock: silent\n'));
+    // busy holds the lane past the end of the test (its run ends with the org), so the wait below
+    // lasts however slow the machine is.
+    org.drop('boss', 'b.md', message({ to: 'busy', subject: 'long job', priority: 'high' }, 'mock: sleep 60000\nmock: silent\n'));
     const ext = await waitFor(() => org.ls('workspaces', 'external', 'inbox')[0], 'delivery to external');
     await waitFor(() => org.events().some((e) => e.type === 'handler.started' && e.agent === 'busy'), 'the long job to start');
     org.drop('boss', 'w.md', message({ to: 'waiter', subject: 'waits' }, 'mock: silent\n'));
