@@ -10,7 +10,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isBusEvent, type BusEvent, type NewEvent } from '../events.js';
+import type { BusEvent, NewEvent } from '../events.js';
+import { parseLines } from './log-lines.js';
+
+export { LogCorrupt } from './log-lines.js';
 
 const SEGMENT_RE = /^(\d{6})\.jsonl$/;
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -24,36 +27,6 @@ export function segments(dir: string): string[] {
     throw err;
   }
   return names.filter((n) => SEGMENT_RE.test(n)).sort();
-}
-
-export class LogCorrupt extends Error {
-  override name = 'LogCorrupt';
-}
-
-function parseLines(text: string, file: string, allowTornTail: boolean): { events: BusEvent[]; goodBytes: number } {
-  const events: BusEvent[] = [];
-  let offset = 0;
-  while (offset < text.length) {
-    const nl = text.indexOf('\n', offset);
-    if (nl === -1) {
-      if (allowTornTail) break;
-      throw new LogCorrupt(`${file}: the last line is not terminated (a torn write); start the daemon to repair it`);
-    }
-    const line = text.slice(offset, nl);
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
-    if (!isBusEvent(value)) {
-      if (allowTornTail && text.indexOf('\n', nl + 1) === -1 && nl + 1 >= text.length) break;
-      throw new LogCorrupt(`${file}: byte ${offset} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``);
-    }
-    events.push(value);
-    offset = nl + 1;
-  }
-  return { events, goodBytes: Buffer.byteLength(text.slice(0, offset)) };
 }
 
 /** Read every event (for readers that are not the writer). A torn tail is skipped. */

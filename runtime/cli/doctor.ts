@@ -3,6 +3,7 @@ import { OPERATOR } from '../../bus/vocabulary.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import path from 'node:path';
 import { readLog, segments, LogCorrupt } from '../../bus/store/log.js';
+import { endsTorn } from '../../bus/store/log-lines.js';
 import { selfCheckNames } from '../../bus/names.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { formatDuration } from '../../bus/time.js';
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     events = readLog(layout.events);
     const last = segments(layout.events).at(-1);
-    const torn = last ? !fs.readFileSync(`${layout.events}/${last}`).toString('utf8').endsWith('\n') && fs.statSync(`${layout.events}/${last}`).size > 0 : false;
+    const torn = last ? endsTorn(fs.readFileSync(`${layout.events}/${last}`, 'utf8')) : false;
     add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start\` repairs it and logs the repair` : `${events.length} events`);
   } catch (err) {
     add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));

@@ -6,7 +6,9 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mailroom, makeOrg, message, waitFor, type Org } from '../../helpers.js';
+import { mailroom } from '../../support/cli.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, message, type Org } from '../../support/org.js';
 
 const orgs: Org[] = [];
 afterEach(async () => {
