@@ -48,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const a of Object.values(config.agents)) {
       if (!a.command) continue;
       const j = jailFor(a);
-      if (!j.jailed) add(a.sandbox === 'none', 'sandbox', `agent ${a.name}'s handler runs ${j.note}${a.sandbox === 'none' ? '' : '; install bubblewrap (apt-get install bubblewrap), or set sandbox: none to accept it'}`);
+      if (j.refuse) add(false, 'sandbox', `agent ${a.name}'s handler will not run: ${j.refuse}`);
+      else if (!j.jailed) add(true, 'sandbox', `agent ${a.name}'s handler runs ${j.note}`);
       const { missing } = readSecrets(layout, a.secrets);
       if (missing.length) add(false, 'secrets', `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]} < file\``);
     }

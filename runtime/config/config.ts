@@ -4,7 +4,7 @@
  * what was found, and the allowed values.
  */
 import { RESERVED_NAMES } from '../../bus/vocabulary.js';
-import { SANDBOXES, type Sandbox } from '../../workspaces/jail.js';
+import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { PRIORITIES, isPriority, priorityProblem, type Priority } from '../../bus/priority.js';
@@ -28,11 +28,15 @@ export interface AgentConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Names of secrets (.mailroom/secrets/<NAME>) the handler receives as environment variables. */
   readonly secrets: readonly string[];
-  /** `bwrap`: the handler runs jailed (refused if bwrap cannot run); `none`: unjailed; `auto` (the default): bwrap when it works here, else unjailed, said loudly in status and doctor. */
+  /** `bwrap` or `auto` (the default): the handler runs jailed, and is refused (never run unjailed) if bwrap cannot run; `none`: unjailed, said loudly in status and doctor. */
   readonly sandbox: Sandbox | 'auto';
+  /** In the jail: `host` (the default) or `none` (a private loopback only). */
+  readonly network: Network;
+  /** Absolute host paths the jail shows read-only (a tool in ~/.local). */
+  readonly readOnlyPaths: readonly string[];
 }
 
-export { SANDBOXES, type Sandbox } from '../../workspaces/jail.js';
+export { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
 
 export interface LaneConfig {
   readonly name: string;
@@ -82,7 +86,7 @@ export const DEFAULTS = Object.freeze({
 const SECRET_LIKE = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/;
 
 const TOP_KEYS = ['agents', 'groups', 'lanes', 'stuck_after', 'max_message_bytes', 'max_attachment_bytes', 'scan_interval', 'write_grace', 'watch', 'wait_warning', 'startup_stagger', 'kill_grace', 'sandbox'] as const;
-const AGENT_KEYS = ['description', 'command', 'lane', 'timeout', 'max_attempts', 'retry_backoff', 'env', 'secrets', 'sandbox'] as const;
+const AGENT_KEYS = ['description', 'command', 'lane', 'timeout', 'max_attempts', 'retry_backoff', 'env', 'secrets', 'sandbox', 'network', 'read_only_paths'] as const;
 const LANE_KEYS = ['concurrency', 'per_minute'] as const;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Set by the runtime itself; a grant may not override them. */
@@ -171,8 +175,14 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
       }
       const sandbox = a.sandbox ?? orgSandbox;
       if (a.sandbox !== undefined && !(SANDBOXES as readonly unknown[]).includes(sandbox)) problems.push(`agents.${name}.sandbox: unknown sandbox ${JSON.stringify(sandbox)}; allowed values: ${SANDBOXES.join(', ')}`);
+      const network = a.network ?? 'host';
+      if (!(NETWORKS as readonly unknown[]).includes(network)) problems.push(`agents.${name}.network: unknown network ${JSON.stringify(network)}; allowed values: ${NETWORKS.join(', ')}`);
+      const readOnlyPaths = a.read_only_paths ?? [];
+      if (!Array.isArray(readOnlyPaths) || readOnlyPaths.some((p) => typeof p !== 'string' || !p.startsWith('/'))) problems.push(`agents.${name}.read_only_paths: must be a list of absolute paths, e.g. [/home/me/.local]`);
       agents[name] = Object.freeze({
         name,
+        network: (NETWORKS as readonly unknown[]).includes(network) ? (network as Network) : 'host',
+        readOnlyPaths: Object.freeze(Array.isArray(readOnlyPaths) ? readOnlyPaths.filter((p): p is string => typeof p === 'string') : []),
         secrets: Object.freeze(secrets),
         sandbox: (SANDBOXES as readonly unknown[]).includes(sandbox) ? (sandbox as Sandbox) : 'auto',
         description: a.description as string | undefined,

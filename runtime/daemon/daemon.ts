@@ -148,7 +148,8 @@ export class Daemon {
       for (const a of Object.values(this.config.agents)) {
         if (!a.command) continue;
         const jail = jailFor(a);
-        if (!jail.jailed) this.logger.warn(`agent ${a.name}'s handler runs ${jail.note}`);
+        if (jail.refuse) this.logger.warn(`agent ${a.name}'s handler will not run: ${jail.refuse}`);
+        else if (!jail.jailed) this.logger.warn(`agent ${a.name}'s handler runs ${jail.note}`);
       }
       this.recover();
       this.runner.recover();

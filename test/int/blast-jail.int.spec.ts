@@ -42,10 +42,12 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
   it('a jailed handler cannot touch the config, another agent\'s secret or workspace; the attempts are logged; its reply is delivered; only its own secret reaches it', async () => {
     const o = org(['boss', 'evil', 'victim']);
     const root = fs.realpathSync(o.root);
+    // The script sits in the test's temp dir, which holds the org too: granted read-only, it shows
+    // the script, and the org inside it stays hidden (the jail lays an empty tmpfs over the org root).
     const script = tmpFile(o, 'attack.sh', attackScript(root));
     fs.writeFileSync(
       o.p('mailroom.yaml'),
-      `agents:\n  boss: {}\n  evil: { command: "sh ${script}", secrets: [MY_TOKEN] }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\n`,
+      `agents:\n  boss: {}\n  evil: { command: "sh ${script}", secrets: [MY_TOKEN], read_only_paths: [${o.tmp}] }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\n`,
     );
     expect(secretSet(o, 'MY_TOKEN', MY_VALUE).code).toBe(0);
     expect(secretSet(o, 'OTHER_TOKEN', OTHER_VALUE).code).toBe(0);
@@ -109,7 +111,7 @@ describe.skipIf(skipJail)('sandbox: none', () => {
     const o = org(['boss', 'free', 'boxed']);
     const root = fs.realpathSync(o.root);
     const probe = tmpFile(o, 'probe.sh', `if cat '${root}/mailroom.yaml' >/dev/null 2>&1; then echo visible > probe.txt; else echo hidden > probe.txt; fi\n`);
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  free: { command: "sh ${probe}", sandbox: none }\n  boxed: { command: "sh ${probe}" }\ngroups: {}\n`);
+    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  free: { command: "sh ${probe}", sandbox: none }\n  boxed: { command: "sh ${probe}", read_only_paths: [${o.tmp}] }\ngroups: {}\n`);
     await o.start();
     expect(o.stderr).toContain("mailroom: warning: agent free's handler runs UNJAILED (sandbox: none)");
     expect(o.stderr).not.toMatch(/agent boxed's handler runs UNJAILED/);
@@ -149,11 +151,12 @@ describe.skipIf(skipJail)('sandbox: none', () => {
 });
 
 /**
- * A jailed handler cannot see the org, but it can replace a directory of its own workspace by a
- * symbolic link whose target is a path of the org (the target need not exist inside the jail).
- * The daemon, outside the jail, then reads and moves through that link.
+ * An unjailed handler (sandbox: none) can replace a directory of its own workspace by a symbolic
+ * link whose target is a path of the org. The daemon must then never read or move through that
+ * link. (A jailed handler cannot swap its mailboxes at all: they are mount points in its jail;
+ * test/int/safety/jail-hostile.int.spec.ts performs that attack.)
  */
-describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox for a symlink into the org', () => {
+describe('an unjailed handler that swaps its own mailbox for a symlink into the org', () => {
   /**
    * Run a jailed handler that swaps its `box` for a link to `target`, then let two scans pass
    * (each marker is taken by a scan that began after the previous one was delivered). Returns
@@ -164,7 +167,7 @@ describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox for a sym
     const root = fs.realpathSync(o.root);
     const script = tmpFile(o, 'swap.sh', `rm -rf ${box} && ln -s '${target(root)}' ${box} && echo "swapped ${box}" >&2\n`);
     // watch: false: everything is found by scans, so a delivered marker proves a scan ran after the swap.
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  evil: { command: "sh ${script}" }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\nwatch: false\nscan_interval: 200ms\n`);
+    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  evil: { command: "sh ${script}", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\nwatch: false\nscan_interval: 200ms\n`);
     expect(secretSet(o, 'OTHER_TOKEN', OTHER_VALUE).code).toBe(0);
     await o.start();
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));

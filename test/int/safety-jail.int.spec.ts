@@ -59,6 +59,7 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
   it('a jailed handler cannot read or write the config, another agent\'s secret or workspace; its reply still works', async () => {
     org = makeOrg(['x']);
     const root = fs.realpathSync(org.root);
+    const escaped = `mailroom-escaped-${path.basename(org.tmp)}`;
     const script = [
       'echo "mine=$MY_TOKEN other=${OTHER_TOKEN:-unset}" > seen.txt',
       `echo "agents: {}" > ${root}/mailroom.yaml || echo "BLOCKED write config" >&2`,
@@ -67,7 +68,7 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
       `cat ${root}/.mailroom/secrets/OTHER_TOKEN || echo "BLOCKED read secret" >&2`,
       `ls ${root}/workspaces/victim/inbox || echo "BLOCKED read workspace" >&2`,
       `echo x > ${root}/workspaces/victim/inbox/forged.md || echo "BLOCKED write inbox" >&2`,
-      `echo x > /tmp/mailroom-escaped-$$ || echo "BLOCKED write tmp" >&2`,
+      `echo x > /tmp/${escaped} && echo "PRIVATE tmp" >&2`, // a fresh tmpfs: the host's /tmp never sees it
       'printf -- "---\\nto: victim\\nsubject: normal reply\\n---\\nall good\\n" > outbox/.r && mv outbox/.r outbox/reply.md',
     ].join('\n');
     fs.writeFileSync(org.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./attempt.sh", secrets: [MY_TOKEN] }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
@@ -82,7 +83,9 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
 
     const done = await waitFor(() => org.events().find((e) => (e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.agent === 'evil'), 'the handler run');
     expect(done.type).toBe('handler.succeeded');
-    for (const what of ['write config', 'read config', 'write secret', 'read secret', 'read workspace', 'write inbox', 'write tmp']) expect(done.stderr, what).toContain(`BLOCKED ${what}`);
+    for (const what of ['write config', 'read config', 'write secret', 'read secret', 'read workspace', 'write inbox']) expect(done.stderr, what).toContain(`BLOCKED ${what}`);
+    expect(done.stderr).toContain('PRIVATE tmp');
+    expect(fs.existsSync(`/tmp/${escaped}`)).toBe(false);
     expect(org.read('mailroom.yaml')).toBe(config);
     expect(org.read('.mailroom', 'secrets', 'OTHER_TOKEN')).toBe('victims-token');
     expect(org.read('workspaces', 'evil', 'seen.txt').trim()).toBe('mine=my-own-token other=unset');
@@ -92,7 +95,9 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
     expect(org.events().filter((e) => e.type === 'config.changed')).toHaveLength(versions);
   });
 
-  it('links planted in its own workspace (BRIEF.md, done/) never make the daemon write or move into the org', async () => {
+  // A jailed handler cannot plant these (BRIEF.md and done/ are read-only mount points in its jail;
+  // test/int/safety/jail-hostile.int.spec.ts tries): the daemon's own defence is proven with an unjailed one.
+  it('links planted by an unjailed handler in its workspace (BRIEF.md, done/) never make the daemon write or move into the org', async () => {
     org = makeOrg(['x']);
     const root = fs.realpathSync(org.root);
     const script = [
@@ -101,7 +106,7 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
       `rm -rf done && ln -s ${root}/board done`,
       'touch planted',
     ].join('\n');
-    fs.writeFileSync(org.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh" }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
+    fs.writeFileSync(org.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
     expect(secret(org, 'OTHER_TOKEN', 'victims-token').code).toBe(0);
     await org.start();
     fs.writeFileSync(org.p('workspaces', 'evil', 'plant.sh'), script);
