@@ -6,7 +6,8 @@
  *   - the system read-only: /usr, /bin, /sbin, /lib*, /etc (those that exist; merged-/usr links
  *     are recreated as links), minus the machine's own secrets under /etc (shadow files, sudoers,
  *     SSH host keys, /etc/ssl/private), which are masked;
- *   - a fresh, empty, private /tmp, /run and /var/tmp; a minimal /dev; its own /proc;
+ *   - a fresh, empty, private /tmp, /run and /var/tmp (128 MiB each, where bwrap can limit them);
+ *     a minimal /dev; its own /proc;
  *   - the paths its agent is granted by name (`read_only_paths`), read-only;
  *   - its own workspace, where everything is its scratch space (HOME, TMPDIR=.tmp, caches), except
  *     the mailboxes: `inbox/`, `done/`, `sent/` and `BRIEF.md` are read-only, and `outbox/` is
@@ -44,6 +45,14 @@ export interface JailSettings {
 export const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
 /** Fresh empty tmpfs for each run. */
 export const FRESH_DIRS = ['/tmp', '/run', '/var/tmp'];
+/** Each fresh dir holds at most this much (tmpfs is memory): where bwrap knows `--size` (0.7 and later). */
+export const FRESH_DIR_BYTES = 128 * 1_048_576;
+
+/** What this machine's bwrap can do beyond the basics. */
+export interface BwrapFeatures {
+  /** `--size` before `--tmpfs` (bubblewrap 0.7 and later). */
+  readonly tmpfsSize: boolean;
+}
 /** The machine's own secrets under /etc, masked (the daemon may run as root, and so its handlers). */
 export const ETC_MASKED = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d', '/etc/ssl/private', '/etc/security/opasswd'];
 /** Read-only mailboxes of the handler's own workspace; `outbox` is bound writable. */
@@ -93,7 +102,7 @@ export interface JailPlace {
 }
 
 /** The bwrap arguments that run `command` jailed, or why it cannot be jailed safely. Pure. */
-export function jailPlan(host: HostView, place: JailPlace, settings: JailSettings, command: string): { args: string[] } | { refuse: string } {
+export function jailPlan(host: HostView, place: JailPlace, settings: JailSettings, command: string, bwrap: BwrapFeatures = { tmpfsSize: true }): { args: string[] } | { refuse: string } {
   const root = host.realpath(place.root);
   const ws = host.realpath(place.workspace);
   if (!root || !ws) return { refuse: `${place.workspace} does not exist; \`mailroom start\` creates it` };
@@ -108,7 +117,7 @@ export function jailPlan(host: HostView, place: JailPlace, settings: JailSetting
     if (host.realpath(p) === null) return { refuse: `read_only_paths: ${p} does not exist on this machine; create it or remove it from the agent's read_only_paths` };
     grants.push(p);
   }
-  return { args: [...namespaceArgs(settings), ...systemArgs(host), ...grantArgs(grants), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
+  return { args: [...namespaceArgs(settings), ...systemArgs(host, bwrap), ...grantArgs(grants), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
 }
 
 function namespaceArgs(settings: JailSettings): string[] {
@@ -117,14 +126,14 @@ function namespaceArgs(settings: JailSettings): string[] {
 }
 
 /** The system read-only, fresh /tmp, /run, /var/tmp; /etc's secrets masked; DNS kept working. */
-function systemArgs(host: HostView): string[] {
+function systemArgs(host: HostView, bwrap: BwrapFeatures): string[] {
   const args: string[] = [];
   for (const dir of SYSTEM_DIRS) {
     const k = host.kind(dir);
     if (k === 'dir') args.push('--ro-bind', dir, dir);
     else if (k === 'link') args.push('--symlink', host.readlink(dir), dir); // merged /usr: /bin -> usr/bin
   }
-  for (const dir of FRESH_DIRS) args.push('--tmpfs', dir);
+  for (const dir of FRESH_DIRS) args.push(...(bwrap.tmpfsSize ? ['--size', String(FRESH_DIR_BYTES)] : []), '--tmpfs', dir);
   // systemd-resolved: /etc/resolv.conf is a link into /run, which is fresh here.
   const resolv = host.kind('/etc/resolv.conf') === 'link' ? host.realpath('/etc/resolv.conf') : null;
   if (resolv && resolv.startsWith('/run/')) args.push('--ro-bind', resolv, resolv);
@@ -158,7 +167,7 @@ function orgArgs(host: HostView, root: string, ws: string): string[] {
   return args;
 }
 
-let probed: { ok: boolean; why: string; at: number } | null = null;
+let probed: { ok: boolean; why: string; at: number; features: BwrapFeatures } | null = null;
 const REPROBE_MS = 10_000;
 
 /**
@@ -166,15 +175,19 @@ const REPROBE_MS = 10_000;
  * drop capabilities here? A success is kept; a failure is probed again after 10 s (so installing
  * bubblewrap takes effect without a restart).
  */
-export function bwrapAvailable(): { ok: boolean; why: string } {
+export function bwrapAvailable(): { ok: boolean; why: string; features: BwrapFeatures } {
   if (probed && (probed.ok || Date.now() - probed.at < REPROBE_MS)) return probed;
-  const host = hostView();
-  const args = [...namespaceArgs({ sandbox: 'bwrap' }), ...systemArgs(host), '--dev', '/dev', '--proc', '/proc', '/bin/sh', '-c', 'true'];
-  const r = spawnSync('bwrap', args, { encoding: 'utf8', timeout: 10_000 });
+  const run = (features: BwrapFeatures) => {
+    const args = [...namespaceArgs({ sandbox: 'bwrap' }), ...systemArgs(hostView(), features), '--dev', '/dev', '--proc', '/proc', '/bin/sh', '-c', 'true'];
+    return spawnSync('bwrap', args, { encoding: 'utf8', timeout: 10_000 });
+  };
+  let features: BwrapFeatures = { tmpfsSize: true };
+  let r = run(features);
+  if (r.status !== 0 && /--size/.test(r.stderr ?? '')) r = run((features = { tmpfsSize: false })); // an older bwrap
   const at = Date.now();
-  if (r.error) probed = { ok: false, why: `bwrap is not installed (${(r.error as NodeJS.ErrnoException).code} on PATH)`, at };
-  else if (r.status !== 0) probed = { ok: false, why: `bwrap cannot make the jail here: ${(r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.status}`}`, at };
-  else probed = { ok: true, why: 'bwrap works', at };
+  if (r.error) probed = { ok: false, why: `bwrap is not installed (${(r.error as NodeJS.ErrnoException).code} on PATH)`, at, features };
+  else if (r.status !== 0) probed = { ok: false, why: `bwrap cannot make the jail here: ${(r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.status}`}`, at, features };
+  else probed = { ok: true, why: 'bwrap works', at, features };
   return probed;
 }
 
@@ -200,6 +213,6 @@ export function handlerArgv(cfg: JailSettings, place: JailPlace, command: string
   const jail = jailFor(cfg);
   if (jail.refuse) return { refuse: jail.refuse };
   if (!jail.jailed) return { argv: ['/bin/sh', '-c', command] };
-  const plan = jailPlan(hostView(), place, cfg, command);
+  const plan = jailPlan(hostView(), place, cfg, command, bwrapAvailable().features);
   return 'refuse' in plan ? { refuse: `cannot jail the handler: ${plan.refuse}` } : { argv: ['bwrap', ...plan.args] };
 }

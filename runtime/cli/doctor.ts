@@ -18,7 +18,8 @@ import { EXIT, findRoot, parse, print, printJson } from './common.js';
 export const usage = `mailroom doctor [--root <dir>] [--json]
 
 Check the org and say how to fix what is wrong. Exit 0 when all is well, 1 when it finds a
-problem. Checks: the config, the daemon, the event log (torn or damaged lines), the board
+problem. Checks: the config, the handler jail (a handler that cannot be jailed and is not
+"sandbox: none" is a problem), the daemon, the event log (torn or damaged lines), the board
 against a rebuild from the log (byte for byte), mail unread past stuck_after, files waiting in
 the spool, queued files with non-canonical names, the inotify watch limit.`;
 

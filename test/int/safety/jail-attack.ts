@@ -10,6 +10,8 @@
  *   connect:<path>|@<name>   read from a unix socket (@: abstract)
  *   tcp:<port>               read from 127.0.0.1:<port>
  *   daemon-in-proc           find the daemon (`main.js start`) among the processes in /proc
+ *   inherited-fds            any descriptor beyond stdin, stdout, stderr (the daemon's log, a socket)
+ *   fill:<dir>               write 160 MiB into a (memory-backed) fresh dir (ok: it all fit)
  *   rename:<name>            rename a mailbox (or BRIEF.md) away
  *   remove:<name>            remove it (recursively)
  *   swaplink:<name>=<target> rename it away, then put a symbolic link to <target> in its place
@@ -106,6 +108,26 @@ def attack(a):
             except OSError: continue
             if 'main.js start' in cmd: return 'found the daemon: pid %s: %s' % (p, cmd)
         raise OSError('%d processes visible, none of them the daemon' % seen)
+    if verb == 'inherited-fds':
+        fds = os.listdir('/proc/self/fd')
+        extra = {}
+        for fd in fds:
+            if int(fd) <= 2: continue
+            try: extra[fd] = os.readlink('/proc/self/fd/' + fd)
+            except OSError: pass
+        extra = {fd: t for fd, t in extra.items() if t != '/proc/%d/fd' % os.getpid() and not t.endswith('/fd')}
+        if extra: return json.dumps(extra)
+        raise OSError('only 0, 1 and 2')
+    if verb == 'fill':
+        chunk, written = b'\0' * 1048576, 0
+        try:
+            with open(os.path.join(arg, 'fill'), 'wb') as f:
+                while written < 160 * 1048576:
+                    f.write(chunk); f.flush(); written += len(chunk)
+        finally:
+            try: os.unlink(os.path.join(arg, 'fill'))
+            except OSError: pass
+        return 'wrote %d MiB' % (written // 1048576)
     if verb == 'rename':
         os.rename(arg, arg + '.moved')
         return 'renamed'

@@ -72,6 +72,14 @@ describe('jailPlan: what the handler sees', () => {
     for (const seq of absent) expect(at(args, ...seq), seq.join(' ')).toBe(-1);
   });
 
+  it('limits each fresh tmpfs where bwrap can (--size, 0.7 and later), and still jails with an older bwrap', () => {
+    const sized = plan(MERGED);
+    for (const dir of ['/tmp', '/run', '/var/tmp']) expect(at(sized, '--size', String(128 * 1_048_576), '--tmpfs', dir), dir).toBeGreaterThanOrEqual(0);
+    const older = jailPlan(host(MERGED), place, { sandbox: 'bwrap' }, 'run-me', { tmpfsSize: false });
+    expect('args' in older && older.args.includes('--size')).toBe(false);
+    expect('args' in older && at(older.args, '--tmpfs', '/tmp')).toBeGreaterThanOrEqual(0);
+  });
+
   it('orders the mounts so that nothing undoes the hiding', () => {
     const args = plan({ ...MERGED, '/srv': 'dir', '/etc/shadow': 'file' }, { readOnlyPaths: ['/srv'] });
     const i = (...seq: string[]) => at(args, ...seq);
