@@ -6,8 +6,8 @@
  *   - the system read-only: /usr, /bin, /sbin, /lib*, /etc (those that exist; merged-/usr links
  *     are recreated as links), minus the machine's own secrets under /etc (shadow files, sudoers,
  *     SSH host keys, /etc/ssl/private), which are masked;
- *   - a fresh, empty, private /tmp, /run and /var/tmp (128 MiB each, where bwrap can limit them);
- *     a minimal /dev; its own /proc;
+ *   - a fresh, empty, private /tmp, /run, /var/tmp and /dev/shm (128 MiB each, where bwrap can
+ *     limit them); a minimal, read-only /dev otherwise; its own /proc;
  *   - the paths its agent is granted by name (`read_only_paths`), read-only;
  *   - its own workspace, where everything is its scratch space (HOME, TMPDIR=.tmp, caches), except
  *     the mailboxes: `inbox/`, `done/`, `sent/` and `BRIEF.md` are read-only, and `outbox/` is
@@ -117,7 +117,7 @@ export function jailPlan(host: HostView, place: JailPlace, settings: JailSetting
     if (host.realpath(p) === null) return { refuse: `read_only_paths: ${p} does not exist on this machine; create it or remove it from the agent's read_only_paths` };
     grants.push(p);
   }
-  return { args: [...namespaceArgs(settings), ...systemArgs(host, bwrap), ...grantArgs(grants), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
+  return { args: [...namespaceArgs(settings), ...systemArgs(host, bwrap), ...grantArgs(grants), ...devArgs(bwrap), ...maskArgs(host), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
 }
 
 function namespaceArgs(settings: JailSettings): string[] {
@@ -151,14 +151,24 @@ function maskArgs(host: HostView): string[] {
   return args;
 }
 
-/** Grants, then /dev, /proc and the /etc masks (so no grant of / or /etc undoes them). */
+/**
+ * A minimal /dev, and its own /proc. /dev/shm is memory: where bwrap can limit a tmpfs, it gets
+ * one of its own, limited, and the rest of /dev is read-only (else a handler running as root
+ * could fill memory there).
+ */
+function devArgs(bwrap: BwrapFeatures): string[] {
+  const shm = bwrap.tmpfsSize ? ['--size', String(FRESH_DIR_BYTES), '--tmpfs', '/dev/shm', '--remount-ro', '/dev'] : [];
+  return ['--dev', '/dev', ...shm, '--proc', '/proc'];
+}
+
+/** Grants come before /dev, /proc, the /etc masks and the org's tmpfs, so none of those can be undone by a grant (of /, /etc, a parent of the org). */
 function grantArgs(grants: readonly string[]): string[] {
   return grants.flatMap((p) => ['--ro-bind', p, p]);
 }
 
 /** The org hidden under an empty read-only tmpfs; the workspace and its mailboxes bound on top. */
 function orgArgs(host: HostView, root: string, ws: string): string[] {
-  const args = ['--dev', '/dev', '--proc', '/proc', ...maskArgs(host), '--tmpfs', root, '--bind', ws, ws];
+  const args = ['--tmpfs', root, '--bind', ws, ws];
   for (const box of READ_ONLY_BOXES) args.push('--ro-bind', `${ws}/${box}`, `${ws}/${box}`);
   args.push('--bind', `${ws}/outbox`, `${ws}/outbox`); // writable, but a mount point: it cannot be swapped
   // The daemon renders BRIEF.md for every agent; were it missing, the daemon replaces whatever is there by a rename.

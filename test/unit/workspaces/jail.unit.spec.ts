@@ -74,10 +74,12 @@ describe('jailPlan: what the handler sees', () => {
 
   it('limits each fresh tmpfs where bwrap can (--size, 0.7 and later), and still jails with an older bwrap', () => {
     const sized = plan(MERGED);
-    for (const dir of ['/tmp', '/run', '/var/tmp']) expect(at(sized, '--size', String(128 * 1_048_576), '--tmpfs', dir), dir).toBeGreaterThanOrEqual(0);
+    for (const dir of ['/tmp', '/run', '/var/tmp', '/dev/shm']) expect(at(sized, '--size', String(128 * 1_048_576), '--tmpfs', dir), dir).toBeGreaterThanOrEqual(0);
+    expect(at(sized, '--dev', '/dev')).toBeLessThan(at(sized, '--remount-ro', '/dev'));
     const older = jailPlan(host(MERGED), place, { sandbox: 'bwrap' }, 'run-me', { tmpfsSize: false });
     expect('args' in older && older.args.includes('--size')).toBe(false);
     expect('args' in older && at(older.args, '--tmpfs', '/tmp')).toBeGreaterThanOrEqual(0);
+    expect('args' in older && at(older.args, '--remount-ro', '/dev')).toBe(-1); // its /dev/shm must stay writable
   });
 
   it('orders the mounts so that nothing undoes the hiding', () => {
