@@ -125,7 +125,7 @@ function namespaceArgs(settings: JailSettings): string[] {
   return ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', ...net, '--cap-drop', 'ALL'];
 }
 
-/** The system read-only, fresh /tmp, /run, /var/tmp; /etc's secrets masked; DNS kept working. */
+/** The system read-only (merged-/usr links as links); fresh /tmp, /run, /var/tmp; DNS kept working under systemd-resolved. */
 function systemArgs(host: HostView, bwrap: BwrapFeatures): string[] {
   const args: string[] = [];
   for (const dir of SYSTEM_DIRS) {
@@ -140,6 +140,7 @@ function systemArgs(host: HostView, bwrap: BwrapFeatures): string[] {
   return args;
 }
 
+/** The machine's own secrets under /etc: a file shows as an empty device, a directory as an empty read-only tmpfs. */
 function maskArgs(host: HostView): string[] {
   const args: string[] = [];
   const keys = host.list('/etc/ssh').filter((n) => /^ssh_host_.*_key$/.test(n)).map((n) => `/etc/ssh/${n}`);
