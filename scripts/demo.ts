@@ -5,8 +5,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INSTALL_FIX, bwrapAvailable } from '../workspaces/jail.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '..', 'runtime', 'cli', 'main.js');
@@ -16,13 +18,30 @@ const MOCK = path.resolve(here, 'mock-agent.js');
 const HANDLERS = ['maya', 'oliver', 'echo', 'dollar', 'boost', 'scout', 'bridge', 'radar', 'clipper', 'builder', 'pulse'];
 const EXTERNAL = ['legal', 'cfo'];
 
-function demoConfig(): string {
+/**
+ * How the mock agents run: jailed, with mailroom's own files granted read-only (the jail shows
+ * nothing else of the host: mock-agent.js and the node_modules it imports must be granted), or,
+ * where bubblewrap does not work, with an explicit `sandbox: none` (the demo's mock agents are
+ * trusted; yours are not: install bubblewrap).
+ */
+function jailSetting(jailed: boolean): string {
+  if (!jailed) return 'sandbox: none';
+  const pkg = path.resolve(here, '..', '..');
+  const yaml = createRequire(import.meta.url).resolve('yaml');
+  const modules = yaml.slice(0, yaml.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules'.length);
+  const grants = [...new Set([pkg, fs.realpathSync(pkg), fs.realpathSync(modules)])];
+  return `read_only_paths: [${grants.map((g) => JSON.stringify(g)).join(', ')}]`;
+}
+
+const DEMO_HEADER = '# The demo org: 11 mock agents share one API key';
+
+function demoConfig(jailed: boolean): string {
   const lines = [
-    '# The demo org: 11 mock agents share one API key (lane deepseek: 2 at once, 30 starts a minute);',
+    `${DEMO_HEADER} (lane deepseek: 2 at once, 30 starts a minute);`,
     '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
     'agents:',
     ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person" }`),
-    ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m }`),
+    ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m, ${jailSetting(jailed)} }`),
     'groups:',
     `  everyone: [${HANDLERS.join(', ')}]`,
     'lanes:',
@@ -73,9 +92,20 @@ async function until<T>(what: string, cond: () => T | undefined | null | false, 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
-  if (!fs.existsSync(path.join(ROOT, 'mailroom.yaml'))) {
+  const jail = bwrapAvailable();
+  if (!jail.ok) {
+    say(`no handler jail here: ${jail.why}`);
+    process.stdout.write(
+      `mailroom never runs a handler unjailed unless its agent says \`sandbox: none\`. Install the jail with\n\n    sudo ${INSTALL_FIX}\n\n` +
+        'This demo runs its own mock agents (no model, no network) with an explicit `sandbox: none`.\n',
+    );
+  }
+  const configFile = path.join(ROOT, 'mailroom.yaml');
+  if (!fs.existsSync(configFile)) {
     spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS].join(',')], { stdio: 'inherit' });
-    fs.writeFileSync(path.join(ROOT, 'mailroom.yaml'), demoConfig());
+    fs.writeFileSync(configFile, demoConfig(jail.ok));
+  } else if (fs.readFileSync(configFile, 'utf8').startsWith(DEMO_HEADER) && fs.readFileSync(configFile, 'utf8') !== demoConfig(jail.ok)) {
+    fs.writeFileSync(configFile, demoConfig(jail.ok)); // the demo's own config, brought up to date (jail or not)
   }
   say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
   const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -19,7 +19,8 @@ import { EXIT, findRoot, parse, print, printJson } from './common.js';
 export const usage = `mailroom doctor [--root <dir>] [--json]
 
 Check the org and say how to fix what is wrong. Exit 0 when all is well, 1 when it finds a
-problem. Checks: the config, the daemon, the event log (torn or damaged lines), the board
+problem. Checks: the config, the handler jail (a handler that cannot be jailed and is not
+"sandbox: none" is a problem), the daemon, the event log (torn or damaged lines), the board
 against a rebuild from the log (byte for byte), mail unread past stuck_after, files waiting in
 the spool, queued files with non-canonical names, the inotify watch limit.`;
 
@@ -49,7 +50,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const a of Object.values(config.agents)) {
       if (!a.command) continue;
       const j = jailFor(a);
-      if (!j.jailed) add(a.sandbox === 'none', 'sandbox', `agent ${a.name}'s handler runs ${j.note}${a.sandbox === 'none' ? '' : '; install bubblewrap (apt-get install bubblewrap), or set sandbox: none to accept it'}`);
+      if (j.refuse) add(false, 'sandbox', `agent ${a.name}'s handler will not run: ${j.refuse}`);
+      else if (!j.jailed) add(true, 'sandbox', `agent ${a.name}'s handler runs ${j.note}`);
       const { missing } = readSecrets(layout, a.secrets);
       if (missing.length) add(false, 'secrets', `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]} < file\``);
     }

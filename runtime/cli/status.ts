@@ -21,8 +21,10 @@ export function renderStatus(s: OrgStatus): string {
     lines.push(`CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${s.config.version}:`);
     for (const p of s.config.invalid) lines.push(`  - ${p}`);
   }
-  const unjailed = s.handlers.filter((h) => !h.jailed);
+  const unjailed = s.handlers.filter((h) => !h.jailed && !h.note.startsWith('REFUSED'));
   if (unjailed.length) lines.push(`UNJAILED HANDLERS: ${unjailed.map((h) => `${h.agent} (${h.note})`).join(', ')}`);
+  const refused = s.handlers.filter((h) => h.note.startsWith('REFUSED'));
+  if (refused.length) lines.push(`HANDLERS THAT WILL NOT RUN (no jail): ${refused.map((h) => h.agent).join(', ')}: ${refused[0]!.note.replace(/^REFUSED: /, '')}`);
   lines.push('');
   const w = Math.max(5, ...s.agents.map((a) => a.name.length));
   lines.push(`${'agent'.padEnd(w)}  inbox  outbox  oldest unread`);

@@ -39,7 +39,8 @@ export function unjailedHandlers(config: OrgConfig): string[] {
   const notes: string[] = [];
   for (const a of Object.values(config.agents)) {
     const jail = a.command ? jailFor(a) : null;
-    if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
+    if (jail?.refuse) notes.push(`agent ${a.name}'s handler will not run: ${jail.refuse}`);
+    else if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
   }
   return notes;
 }

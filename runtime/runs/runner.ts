@@ -13,7 +13,7 @@ import { keepHandlerFailure } from '../../bus/store/deadletter.js';
 import { copyName } from '../../bus/store/spool.js';
 import { formatDuration } from '../../bus/time.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
-import { jailArgs, jailFor } from '../../workspaces/jail.js';
+import { handlerArgv } from '../../workspaces/jail.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { readSecrets } from '../../workspaces/secrets.js';
 import type { OrgConfig } from '../config/config.js';
@@ -124,13 +124,13 @@ export class Runner {
   private spawn(run: Run, file: string, text: string): void {
     const cfg = this.bus.config().agents[run.agent]!;
     const workspace = this.bus.layout.workspace(run.agent);
-    const jail = jailFor(cfg);
     const { values: secrets, missing } = readSecrets(this.bus.layout, cfg.secrets);
     if (missing.length) this.bus.logger.warn(`${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``);
-    if (jail.refuse) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: jail.refuse });
+    const program = handlerArgv(cfg, { root: this.bus.layout.root, workspace }, cfg.command!);
+    if ('refuse' in program) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: program.refuse });
     fs.mkdirSync(`${workspace}/.tmp`, { recursive: true, mode: 0o700 });
     const handle = startHandler({
-      argv: jail.jailed ? ['bwrap', ...jailArgs(this.bus.layout.root, workspace, cfg.command!)] : ['/bin/sh', '-c', cfg.command!],
+      argv: program.argv,
       cwd: workspace,
       env: { ...handlerEnv(process.env, workspace, run.agent, file, cfg.env), ...secrets },
       stdin: text,

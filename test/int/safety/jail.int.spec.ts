@@ -4,6 +4,7 @@
  * handler that tries to reach the org through a symlinked mailbox, BRIEF.md or done/.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allFiles, makeOrg, message, org, tmpFile, type Org } from '../../support/org.js';
 import { mailroom, secretSet, status, statusJson, versions } from '../../support/cli.js';
@@ -32,7 +33,7 @@ attempt "delete secret" rm "$R/.mailroom/secrets/OTHER_TOKEN"
 attempt "list workspace" ls "$R/workspaces/victim"
 attempt "read workspace" cat "$R/workspaces/victim/notes.txt"
 attempt "write workspace" sh -c "printf forged > '$R/workspaces/victim/inbox/forged.md'"
-attempt "write tmp" sh -c "printf x > /tmp/mailroom-escaped-$$"
+printf x > "/tmp/mailroom-escaped-$(basename "$R")" && echo "PRIVATE tmp" >&2
 printf 'MY_TOKEN=%s\\nOTHER_TOKEN=%s\\n' "\${MY_TOKEN-unset}" "\${OTHER_TOKEN-unset}" > seen-env.txt
 env > env-dump.txt
 printf -- '---\\nto: boss\\nsubject: normal reply\\n---\\nall attempts made\\n' > outbox/.reply.tmp
@@ -40,16 +41,18 @@ mv outbox/.reply.tmp outbox/reply.md
 `;
 }
 
-const ATTACKS = ['write config', 'read config', 'overwrite secret', 'read secret', 'delete secret', 'list workspace', 'read workspace', 'write workspace', 'write tmp'];
+const ATTACKS = ['write config', 'read config', 'overwrite secret', 'read secret', 'delete secret', 'list workspace', 'read workspace', 'write workspace'];
 
 describe.skipIf(skipJail)('the token-overwrite story', () => {
   it('a jailed handler cannot touch the config, another agent\'s secret or workspace; the attempts are logged; its reply is delivered; only its own secret reaches it', async () => {
     const o = org(['boss', 'evil', 'victim']);
     const root = fs.realpathSync(o.root);
+    // The script sits in the test's temp dir, which holds the org too: granted read-only, it shows
+    // the script, and the org inside it stays hidden (the jail lays an empty tmpfs over the org root).
     const script = tmpFile(o, 'attack.sh', attackScript(root));
     fs.writeFileSync(
       o.p('mailroom.yaml'),
-      `agents:\n  boss: {}\n  evil: { command: "sh ${script}", secrets: [MY_TOKEN] }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\n`,
+      `agents:\n  boss: {}\n  evil: { command: "sh ${script}", secrets: [MY_TOKEN], read_only_paths: [${o.tmp}] }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\n`,
     );
     expect(secretSet(o, 'MY_TOKEN', MY_VALUE).code).toBe(0);
     expect(secretSet(o, 'OTHER_TOKEN', OTHER_VALUE).code).toBe(0);
@@ -67,6 +70,9 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
     const lines = String(run.stderr).split('\n');
     for (const what of ATTACKS) expect(lines.some((l) => l.startsWith(`BLOCKED ${what}:`)), `${what} in:\n${run.stderr}`).toBe(true);
     expect(run.stderr).not.toContain('ESCAPED');
+    // Its /tmp is a fresh tmpfs: the write lands there, never in the host's /tmp.
+    expect(run.stderr).toContain('PRIVATE tmp');
+    expect(fs.existsSync(`/tmp/mailroom-escaped-${path.basename(root)}`)).toBe(false);
     expect(run.stderr).not.toContain(OTHER_VALUE);
     expect(run.stderr).not.toContain('victim-private-notes');
     // The reason is the jail: the org is not there (hidden) or read-only, never "permission denied" luck.
@@ -113,7 +119,7 @@ describe.skipIf(skipJail)('sandbox: none', () => {
     const o = org(['boss', 'free', 'boxed']);
     const root = fs.realpathSync(o.root);
     const probe = tmpFile(o, 'probe.sh', `if cat '${root}/mailroom.yaml' >/dev/null 2>&1; then echo visible > probe.txt; else echo hidden > probe.txt; fi\n`);
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  free: { command: "sh ${probe}", sandbox: none }\n  boxed: { command: "sh ${probe}" }\ngroups: {}\n`);
+    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  free: { command: "sh ${probe}", sandbox: none }\n  boxed: { command: "sh ${probe}", read_only_paths: [${o.tmp}] }\ngroups: {}\n`);
     await o.start();
     expect(o.stderr).toContain("mailroom: warning: agent free's handler runs UNJAILED (sandbox: none)");
     expect(o.stderr).not.toMatch(/agent boxed's handler runs UNJAILED/);
@@ -153,11 +159,12 @@ describe.skipIf(skipJail)('sandbox: none', () => {
 });
 
 /**
- * A jailed handler cannot see the org, but it can replace a directory of its own workspace by a
- * symbolic link whose target is a path of the org (the target need not exist inside the jail).
- * The daemon, outside the jail, then reads and moves through that link.
+ * An unjailed handler (sandbox: none) can replace a directory of its own workspace by a symbolic
+ * link whose target is a path of the org. The daemon must then never read or move through that
+ * link. (A jailed handler cannot swap its mailboxes at all: they are mount points in its jail;
+ * test/int/safety/jail-hostile.int.spec.ts performs that attack.)
  */
-describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox, BRIEF.md or done/ for a symlink into the org', () => {
+describe('an unjailed handler that swaps its own mailbox, BRIEF.md or done/ for a symlink into the org', () => {
   /**
    * Run a jailed handler that swaps its `box` for a link to `target`, then let two scans pass
    * (each marker is taken by a scan that began after the previous one was delivered). Returns
@@ -168,7 +175,7 @@ describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox, BRIEF.md
     const root = fs.realpathSync(o.root);
     const script = tmpFile(o, 'swap.sh', `rm -rf ${box} && ln -s '${target(root)}' ${box} && echo "swapped ${box}" >&2\n`);
     // watch: false: everything is found by scans, so a delivered marker proves a scan ran after the swap.
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  evil: { command: "sh ${script}" }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\nwatch: false\nscan_interval: 200ms\n`);
+    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  evil: { command: "sh ${script}", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\nwatch: false\nscan_interval: 200ms\n`);
     expect(secretSet(o, 'OTHER_TOKEN', OTHER_VALUE).code).toBe(0);
     await o.start();
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
@@ -220,7 +227,7 @@ describe.skipIf(skipJail)('a jailed handler that swaps its own mailbox, BRIEF.md
       `rm -rf done && ln -s ${root}/board done`,
       'touch planted',
     ].join('\n');
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh" }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
+    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
     expect(secretSet(o, 'OTHER_TOKEN', 'victims-token').code).toBe(0);
     await o.start();
     fs.writeFileSync(o.p('workspaces', 'evil', 'plant.sh'), script);
