@@ -28,7 +28,7 @@ describe('config: the jail settings of an agent', () => {
 
   it.each([
     ['an unknown network', 'agents:\n  cfo: { command: x, network: lan }\n', /agents\.cfo\.network: unknown network "lan"; allowed values: host, none/],
-    ['a relative granted path', 'agents:\n  cfo: { command: x, read_only_paths: [tools] }\n', /agents\.cfo\.read_only_paths: must be a list of absolute paths/],
+    ['a relative granted path', 'agents:\n  cfo: { command: x, read_only_paths: [tools] }\n', /agents\.cfo\.read_only_paths: "tools" is not an absolute path/],
     ['a granted path that is not a list', 'agents:\n  cfo: { command: x, read_only_paths: /opt }\n', /agents\.cfo\.read_only_paths: must be a list/],
   ])('refuses %s', (_what, text, why) => {
     expect(problems(text).some((p) => why.test(p)), problems(text).join('\n')).toBe(true);
