@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./init.js'),
   start: () => import('./start.js'),
   send: () => import('./send.js'),
+  compose: () => import('./compose.js'),
   status: () => import('./status.js'),
   board: () => import('./board.js'),
   doctor: () => import('./doctor.js'),
@@ -35,6 +36,7 @@ Commands:
   init <dir> --agents a,b,c   create an org (mailroom.yaml, workspaces, bus, board)
   start                       run the daemon in the foreground (Ctrl-C stops it)
   send --to <names> ...       put a message into an outbox (prints its path)
+  compose --from <agent>      write a message in $EDITOR; checked, then sent (kept if not)
   status [--json]             agents, unread mail, spool, dead letters, daemon
   board [--json]              the task board, folded from the event log
   doctor [--json]             check everything; exit 1 when something is wrong
