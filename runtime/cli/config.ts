@@ -5,7 +5,7 @@ import { ConfigError, parseConfigText, type OrgConfig } from '../config/config.j
 import { diffConfigs } from '../config/diff.js';
 import { EditError, mergePatch, setValue, toJS } from '../config/edit.js';
 import { cliAuthor, listVersions, recordVersion, sha256, versionText } from '../config/history.js';
-import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print, printJson, rootArg } from './common.js';
 import { followConfig, type Applied } from './config-wait.js';
 import type { Layout } from '../../workspaces/layout.js';
 
@@ -33,11 +33,11 @@ function current(layout: Layout): string {
   return fs.readFileSync(layout.config, 'utf8');
 }
 
-function version(layout: Layout, n: string | undefined): string {
+function version(layout: Layout, n: string | undefined, r = ''): string {
   const v = Number(n);
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`a version is a number from \`mailroom config history\`, got ${JSON.stringify(n)}`);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`a version is a number from \`mailroom config history${r}\`, got ${JSON.stringify(n)}`);
   const text = versionText(layout, v);
-  if (text === null) throw new Problem(`no config version ${v}; \`mailroom config history\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`);
+  if (text === null) throw new Problem(`no config version ${v}; \`mailroom config history${r}\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`);
   return text;
 }
 
@@ -98,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   const [verb, ...args] = positionals;
   const layout = findRoot(values.root as string | undefined);
   const yes = values.yes === true;
+  const r = rootArg(values.root);
   try {
     switch (verb) {
       case 'history': {
@@ -108,11 +109,11 @@ export async function run(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'show':
-        process.stdout.write(version(layout, args[0]));
+        process.stdout.write(version(layout, args[0], r));
         return EXIT.ok;
       case 'diff': {
         if (args.length !== 2) throw new UsageError(`config diff takes two versions\n\n${usage}`);
-        const d = diffConfigs(toJS(version(layout, args[0])), toJS(version(layout, args[1])));
+        const d = diffConfigs(toJS(version(layout, args[0], r)), toJS(version(layout, args[1], r)));
         if (values.json) return printJson(d), EXIT.ok;
         print([`${args[0]} -> ${args[1]}: ${d.summary}`, ...d.changes.map((c) => `  ${c}`)].join('\n'));
         return EXIT.ok;
@@ -136,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'rollback': {
         if (args.length !== 1) throw new UsageError(`config rollback takes a version\n\n${usage}`);
-        return await commit(layout, current(layout), version(layout, args[0]), yes, `rollback to version ${args[0]}`);
+        return await commit(layout, current(layout), version(layout, args[0], r), yes, `rollback to version ${args[0]}`);
       }
       default:
         throw new UsageError(`config takes history, show, diff, set, apply or rollback\n\n${usage}`);

@@ -48,7 +48,7 @@ Commands:
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)
-  -h, --help                  help for a command: mailroom <command> --help
+  -h, --help                  help for a command: mailroom help <command>, or mailroom <command> --help
 
 Environment: none required. Exit codes: 0 ok, 1 a problem found or refused, 2 usage.
 
@@ -61,6 +61,14 @@ Examples:
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length) {
+    const [topic, ...extra] = rest;
+    if (extra.length) throw new UsageError(`help takes one command, e.g. mailroom help send`);
+    const load = COMMANDS[topic!];
+    if (!load) throw new UsageError(`no command ${JSON.stringify(topic)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    process.stdout.write(`${(await load()).usage}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(HELP + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
