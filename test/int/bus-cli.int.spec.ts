@@ -17,7 +17,7 @@ describe('init', () => {
     const cfg = YAML.parse(org.read('mailroom.yaml'));
     expect(cfg.agents).toEqual({ maya: {}, oliver: {} });
     expect(Array.isArray(cfg.agents)).toBe(false);
-    for (const a of ['maya', 'oliver', 'operator']) expect(org.ls('workspaces', a)).toEqual(['done', 'inbox', 'outbox', 'sent']);
+    for (const a of ['maya', 'oliver', 'operator']) expect(org.ls('workspaces', a)).toEqual(['done', 'drafts', 'inbox', 'outbox', 'sent']);
     const again = mailroom(['init', org.root, '--agents', 'x']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists; mailroom init never overwrites/);
