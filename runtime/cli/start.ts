@@ -20,6 +20,13 @@ export async function run(argv: string[]): Promise<number> {
   process.umask(0o077);
   const logger = new Logger(format as LogFormat);
   const daemon = new Daemon({ root: layout.root, logger });
+  // Signals are taken from the first moment (the pid file exists early in start-up): one that
+  // arrives while the daemon starts stops it as soon as it has started, cleanly, never mid-way.
+  // SIGHUP (the terminal closed) stops it too: never die with handlers left behind.
+  let started = false;
+  let pending: string | null = null;
+  const stop = (signal: string) => (started ? void daemon.stop(`received ${signal}`) : (pending ??= signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
   try {
     await daemon.start();
   } catch (err) {
@@ -27,11 +34,9 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof AlreadyRunning || err instanceof ConfigError) throw err;
     throw new Problem(`the daemon did not start: ${err instanceof Error ? err.message : String(err)}`);
   }
+  started = true;
   logger.info(`watching ${layout.root} (${count(Object.keys(daemon.config.agents).length, 'agent')}); stop with Ctrl-C`);
-  const stop = (signal: string) => void daemon.stop(`received ${signal}`);
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGHUP', () => stop('SIGHUP')); // the terminal closed: stop cleanly, never die with handlers left behind
+  if (pending) stop(pending);
   await daemon.done;
   return daemon.exitCode;
 }
