@@ -17,7 +17,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./init.js'),
   start: () => import('./start.js'),
   send: () => import('./send.js'),
-  compose: () => import('./compose.js'),
   status: () => import('./status.js'),
   board: () => import('./board.js'),
   doctor: () => import('./doctor.js'),
@@ -26,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   why: () => import('./why.js'),
   config: () => import('./config.js'),
   secret: () => import('./secret.js'),
+  compose: () => import('./compose.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents

@@ -4,7 +4,7 @@ import type { BusEvent } from '../../bus/events.js';
 import { loadEvents } from '../views/inspect.js';
 import { EXIT, Problem, UsageError, count, findRoot, rootArg, parse, print, printJson } from './common.js';
 
-export const usage = `mailroom show <id | id prefix | T-n> [--root <dir>] [--json]
+export const usage = `mailroom show <id> [--root <dir>] [--json]      (<id>: an id, a prefix of one, or T-n)
 
 A message's full text as it was accepted (from the event log, so it works after every copy was
 moved or deleted), with where it went. For a rejected file: the reason and where it is kept.
