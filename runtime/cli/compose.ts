@@ -54,7 +54,7 @@ function edit(file: string): string | null {
 }
 
 function kept(file: string, why: string, from: string): never {
-  throw new Problem(`not sent: ${why}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`);
+  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`);
 }
 
 export async function run(argv: string[]): Promise<number> {

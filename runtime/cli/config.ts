@@ -74,14 +74,19 @@ async function commit(layout: Layout, before: string, after: string, yes: boolea
 /** How long a config command waits for the running daemon to apply a change (at least three scans). */
 const APPLY_WAIT_MS = 10_000;
 
+function note(text: string): void {
+  process.stderr.write(`mailroom: ${text}\n`);
+}
+
 function inForce(r: Applied, version: number, layout: Layout): number {
   const root = layout.root;
   switch (r.kind) {
+    // On stderr: stdout stays what changed (scripts compare it); this is how it went.
     case 'applied':
-      print(`in force: the running daemon (pid ${r.pid}) applied version ${version}`);
+      note(`in force: the running daemon (pid ${r.pid}) applied version ${version}`);
       return EXIT.ok;
     case 'no daemon':
-      print(`no daemon is running on ${root}: version ${version} takes effect when one starts (\`mailroom start --root ${root}\`)`);
+      note(`no daemon is running on ${root}: version ${version} takes effect when one starts (\`mailroom start --root ${root}\`)`);
       return EXIT.ok;
     case 'refused':
       throw new Problem(`the running daemon (pid ${r.pid}) refused version ${version} and keeps the previous one:\n  - ${r.problems.join('\n  - ')}`);
