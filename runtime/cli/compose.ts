@@ -6,7 +6,7 @@ import { PRIORITIES, isPriority } from '../../bus/priority.js';
 import { Rejection } from '../../bus/rejection.js';
 import { didYouMean } from '../../bus/suggest.js';
 import { loadConfig } from '../config/config.js';
-import { EXIT, Problem, UsageError, findRoot, parse, print } from './common.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
 import { checkOutgoing, checkSender, moveToOutbox, outboxName } from './outgoing.js';
 
 export const usage = `mailroom compose --from <agent> [--to <names>] [--subject s] [--priority p] [--kind task] [--root <dir>]
@@ -53,8 +53,8 @@ function edit(file: string): string | null {
   return null;
 }
 
-function kept(file: string, why: string, from: string): never {
-  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`);
+function kept(file: string, why: string, from: string, r: string): never {
+  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const from = values.from;
+  const r = rootArg(values.root);
   checkSender(from, config);
   const drafts = layout.drafts(from);
   fs.mkdirSync(drafts, { recursive: true, mode: 0o700 });
@@ -84,18 +85,18 @@ export async function run(argv: string[]): Promise<number> {
     fs.writeFileSync(file, before, { flag: 'wx', mode: 0o600 });
   }
   const failed = edit(file);
-  if (failed) kept(file, failed, from);
+  if (failed) kept(file, failed, from, r);
   const text = fs.readFileSync(file, 'utf8');
   if (text.trim() === '') {
     fs.rmSync(file);
     throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
   }
-  if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from);
+  if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
   let subject: string | undefined;
   try {
     subject = checkOutgoing(text, from, config).subject;
   } catch (err) {
-    if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from);
+    if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from, r);
     throw err;
   }
   print(moveToOutbox(layout, from, file, subject));

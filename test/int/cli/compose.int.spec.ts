@@ -67,7 +67,7 @@ describe('mailroom compose', () => {
     expect(draft).toMatch(/-budget\.md$/);
     const kept = o.p('workspaces', 'maya', 'drafts', draft!);
     expect(r.stderr).toContain(`The draft is kept: ${kept}`);
-    expect(r.stderr).toContain(`mailroom compose --from maya --draft ${kept}`);
+    expect(r.stderr).toContain(`mailroom compose --root ${o.root} --from maya --draft ${kept}`);
     expect(o.ls('workspaces', 'maya', 'outbox')).toEqual([]);
 
     // Fixed in a second editor session on the same draft: sent.
