@@ -102,10 +102,31 @@ export function parseInboxName(name: string): ParsedName | null {
 }
 
 /**
- * Entries of watched directories that are never mail: dotfiles (our own staging, `mailroom
- * send`'s temp file, editors' `.#x` locks and `.x.swp`), backups `x~`, `*.tmp`, vim's `4913`.
+ * Entries of watched directories that are never mail: what editors, office suites, sync tools
+ * and downloaders leave beside the file being written. One list, documented in the README
+ * ("Ignored names"); the daemon's watcher, its scans and `mailroom status` all ask `isIgnoredName`.
  */
-export const IGNORE_GLOBS = ['.*', '*~', '*.tmp', '*.swp', '*.swx', '4913', '#*#'] as const;
+export const IGNORED_NAMES = [
+  ['.*', 'dotfiles: our own staging, `mailroom send` temp files, emacs `.#x` locks, vim `.x.swp`'],
+  ['*~', 'backups (emacs, vim, gedit)'],
+  ['#*#', 'emacs auto-save'],
+  ['*.swp', 'vim swap'],
+  ['*.swx', 'vim swap'],
+  ['4913', "vim's probe of a directory"],
+  ['*.tmp', 'temp files'],
+  ['*.save', "nano's save on hang-up (an unfinished draft)"],
+  ['*.save.[0-9]*', "nano's save on hang-up when name.save exists"],
+  ['*.part', 'partial downloads (Firefox, curl, rsync --partial-dir)'],
+  ['*.crdownload', 'partial downloads (Chrome)'],
+  ['.~lock.*#', 'LibreOffice locks'],
+  ['~$*', 'Microsoft Office owner files'],
+  ['.syncthing.*', 'Syncthing temp files'],
+  ['*.kate-swp', 'Kate swap'],
+  ['.DS_Store', 'macOS folder settings'],
+  ['._*', 'macOS resource forks'],
+] as const;
+
+export const IGNORE_GLOBS: readonly string[] = IGNORED_NAMES.map(([glob]) => glob);
 
 /** Compiled once: the watcher asks for every entry of every re-read directory, so compiling per call showed in profiles. */
 const IGNORE_MATCHERS = IGNORE_GLOBS.map((g) => micromatch.matcher(g, { dot: true }));

@@ -7,6 +7,7 @@
 
 import { OPERATOR } from './vocabulary.js';
 import { Rejection } from './rejection.js';
+import { didYouMean } from './suggest.js';
 
 export interface Directory {
   readonly agents: Readonly<Record<string, unknown>>;
@@ -26,7 +27,7 @@ export function route(to: readonly string[], sender: string, dir: Directory): st
       const known = [...Object.keys(dir.agents), OPERATOR].join(', ');
       const groups = Object.keys(dir.groups);
       throw new Rejection(
-        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was held back`,
+        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was held back${didYouMean(name, [...Object.keys(dir.agents), ...groups, OPERATOR])}`,
         `Use one of the agents (${known})${groups.length ? `, a group (${groups.join(', ')})` : ''}, or "*".`,
       );
     }

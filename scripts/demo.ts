@@ -114,8 +114,16 @@ async function main() {
   const stop = () => {
     if (!exited) daemon.kill('SIGTERM');
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C, `kill`, or the terminal closing (SIGHUP): the daemon stops cleanly (it stops the mock
+  // agents it runs and releases the lock), then the demo exits with it, wherever the scenario was.
+  // A daemon that has not stopped after 15 s is killed.
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the daemon`);
+    stop();
+    setTimeout(() => daemon.kill('SIGKILL'), 15_000).unref();
+    void exit.then((code) => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => onSignal(signal));
   await until('the daemon to start', () => exited || fs.existsSync(path.join(ROOT, '.mailroom', 'daemon.pid')));
   if (exited) process.exit(await exit);
 

@@ -1,8 +1,9 @@
 /**
- * Creating an org and its agents' workspaces. Every directory the daemon watches exists
- * before it is watched (a directory created while being read can lose events).
+ * Creating an org and its agents' workspaces: the mailboxes and drafts/. Every directory the
+ * daemon watches exists before it is watched (a directory created while being read can lose
+ * events).
  */
-import { MAILBOX_DIRS, OPERATOR } from '../bus/vocabulary.js';
+import { DRAFTS_DIR, MAILBOX_DIRS, OPERATOR } from '../bus/vocabulary.js';
 import fs from 'node:fs';
 import { Layout } from './layout.js';
 
@@ -15,6 +16,9 @@ export function ensureWorkspace(layout: Layout, agent: string): boolean {
       created = true;
     }
   }
+  // drafts/ (never watched, never taken) is made too, also in orgs made before it existed,
+  // without counting as a new workspace.
+  fs.mkdirSync(`${layout.workspace(agent)}/${DRAFTS_DIR}`, { recursive: true, mode: 0o700 });
   return created;
 }
 

@@ -66,6 +66,16 @@ export function findRoot(given: string | undefined): Layout {
   throw new Problem('no mailroom.yaml in this directory or any parent; pass --root <dir>, or create an org with `mailroom init <dir> --agents a,b,c`');
 }
 
+/** `1 message`, `2 messages` (`plural` for irregular words). */
+export function count(n: number, word: string, plural = `${word}s`): string {
+  return `${n} ${n === 1 ? word : plural}`;
+}
+
+/** ` --root <dir>` as the user gave it, for the commands a hint suggests (empty when it was found by looking up). */
+export function rootArg(given: unknown): string {
+  return typeof given === 'string' ? ` --root ${/^[\w./-]+$/.test(given) ? given : JSON.stringify(given)}` : '';
+}
+
 export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -14,7 +14,7 @@ import { readSecrets } from '../../workspaces/secrets.js';
 import { foldState } from '../state/state.js';
 import { checkQueuedNames } from '../daemon/startup.js';
 
-import { EXIT, findRoot, parse, print, printJson } from './common.js';
+import { EXIT, count, findRoot, rootArg, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom doctor [--root <dir>] [--json]
 
@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
   if (values.help) return print(usage), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
+  const r = rootArg(values.root);
   const findings: Finding[] = [];
   const add = (ok: boolean, check: string, detail: string) => findings.push({ ok, check, detail });
 
@@ -41,8 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const loaded = loadConfigOrLastGood(layout);
     config = loaded.config;
-    if (loaded.status.invalid) add(false, 'config', `mailroom.yaml is not valid (${loaded.status.invalid.join('; ')}); a running daemon keeps version ${loaded.status.version}. Fix the file or \`mailroom config rollback ${loaded.status.version}\``);
-    else add(true, 'config', `${Object.keys(config.agents).length} agents, ${Object.keys(config.groups).length} groups, ${Object.keys(config.lanes).length} lanes (version ${loaded.status.version ?? 'not recorded yet'})`);
+    if (loaded.status.invalid) add(false, 'config', `mailroom.yaml is not valid (${loaded.status.invalid.join('; ')}); a running daemon keeps version ${loaded.status.version}. Fix the file or \`mailroom config rollback ${loaded.status.version}${r}\``);
+    else add(true, 'config', `${count(Object.keys(config.agents).length, 'agent')}, ${count(Object.keys(config.groups).length, 'group')}, ${count(Object.keys(config.lanes).length, 'lane')} (version ${loaded.status.version ?? 'not recorded yet'})`);
   } catch (err) {
     add(false, 'config', err instanceof ConfigError ? err.message : String(err));
   }
@@ -53,14 +54,14 @@ export async function run(argv: string[]): Promise<number> {
       if (j.refuse) add(false, 'sandbox', `agent ${a.name}'s handler will not run: ${j.refuse}`);
       else if (!j.jailed) add(true, 'sandbox', `agent ${a.name}'s handler runs ${j.note}`);
       const { missing } = readSecrets(layout, a.secrets);
-      if (missing.length) add(false, 'secrets', `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]} < file\``);
+      if (missing.length) add(false, 'secrets', `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]}${r} < file\``);
     }
     for (const agent of [...Object.keys(config.agents), OPERATOR]) {
       try {
         const mode = fs.statSync(layout.workspace(agent)).mode & 0o777;
         if (mode & 0o077) add(false, 'permissions', `workspaces/${agent} is ${mode.toString(8)}, readable by others; \`chmod 700 workspaces/${agent}\` (the daemon does it at start)`);
       } catch {
-        add(false, 'workspaces', `workspaces/${agent} is missing; \`mailroom start\` creates it`);
+        add(false, 'workspaces', `workspaces/${agent} is missing; \`mailroom start${r}\` creates it`);
       }
       for (const box of ['inbox', 'outbox', 'done', 'sent']) {
         const problem = mailboxProblem(path.join(layout.workspace(agent), box));
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     events = readLog(layout.events);
     const last = segments(layout.events).at(-1);
     const torn = last ? endsTorn(fs.readFileSync(`${layout.events}/${last}`, 'utf8')) : false;
-    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start\` repairs it and logs the repair` : `${events.length} events`);
+    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start${r}\` repairs it and logs the repair` : count(events.length, 'event'));
   } catch (err) {
     add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
   }
@@ -91,10 +92,10 @@ export async function run(argv: string[]): Promise<number> {
     const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
     const same = have[0] === want[0] && have[1] === want[1];
     const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
-    add(same || missing, 'board', same || missing ? `matches a rebuild from the log (${state.board.tasks.length} tasks)` : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again');
+    add(same || missing, 'board', same || missing ? `matches a rebuild from the log (${count(state.board.tasks.length, 'task')})` : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again');
     if (config) {
       const status = orgStatus(layout, config, events, state, Date.now());
-      add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : 'no daemon is running on this org: nothing is delivered until `mailroom start` runs');
+      add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : `no daemon is running on this org: nothing is delivered until \`mailroom start${r}\` runs`);
       add(
         status.stuck.length === 0,
         'unread mail',
@@ -102,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
           ? `${status.stuck.length} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
           : 'nothing unread past stuck_after',
       );
-      add(status.daemon.running || status.spool === 0, 'spool', status.spool === 0 ? 'empty' : `${status.spool} file(s) in bus/spool/ wait for a daemon: run \`mailroom start\``);
+      add(status.daemon.running || status.spool === 0, 'spool', status.spool === 0 ? 'empty' : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``);
       const queued = checkQueuedNames(layout, [...Object.keys(config.agents), OPERATOR]);
       add(queued.length === 0, 'queued names', queued.length ? queued.join('; ') : 'every queued file name is canonical');
       const need = Object.keys(config.agents).length * 2 + 16;
@@ -112,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
       } catch {
         /* not Linux: nothing to say */
       }
-      if (status.deadletter) add(true, 'dead letters', `${status.deadletter} rejected file(s) kept in bus/deadletter/ with their reasons (\`mailroom log --type message.rejected\`)`);
+      if (status.deadletter) add(true, 'dead letters', `${count(status.deadletter, 'rejected file')} kept in bus/deadletter/ with their reasons (\`mailroom log${r} --type message.rejected\`)`);
     }
   }
 

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./serve.js'),
   service: () => import('./service.js'),
   completion: () => import('./completion.js'),
+  compose: () => import('./compose.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -38,6 +39,7 @@ Commands:
   init <dir> --agents a,b,c   create an org (mailroom.yaml, workspaces, bus, board)
   start                       run the daemon in the foreground (Ctrl-C stops it)
   send --to <names> ...       put a message into an outbox (prints its path)
+  compose --from <agent>      write a message in $EDITOR; checked, then sent (kept if not)
   status [--json]             agents, unread mail, spool, dead letters, daemon
   board [--json]              the task board, folded from the event log
   doctor [--json]             check everything; exit 1 when something is wrong
@@ -52,7 +54,7 @@ Commands:
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)
-  -h, --help                  help for a command: mailroom <command> --help
+  -h, --help                  help for a command: mailroom help <command>, or mailroom <command> --help
 
 Environment: none required. Exit codes: 0 ok, 1 a problem found or refused, 2 usage.
 
@@ -65,6 +67,14 @@ Examples:
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length) {
+    const [topic, ...extra] = rest;
+    if (extra.length) throw new UsageError(`help takes one command, e.g. mailroom help send`);
+    const load = COMMANDS[topic!];
+    if (!load) throw new UsageError(`no command ${JSON.stringify(topic)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    process.stdout.write(`${(await load()).usage}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(HELP + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../bus/time.js';
 import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../views/inspect.js';
-import { EXIT, findRoot, parse, print, printJson } from './common.js';
+import { EXIT, findRoot, parse, print, printJson, rootArg } from './common.js';
 
 export const usage = `mailroom status [--root <dir>] [--json]
 
@@ -9,10 +9,10 @@ oldest unread message, mail unread past stuck_after, the spool, dead letters, ta
 each lane (running, queued, limit, cooling down until) and each message waiting for a handler
 run with how long it waited and how many runs are ahead of it.`;
 
-export function renderStatus(s: OrgStatus): string {
+export function renderStatus(s: OrgStatus, r = ''): string {
   const lines: string[] = [];
   lines.push(`org ${s.root}`);
-  lines.push(`daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : 'NOT RUNNING: start it with `mailroom start`'}`);
+  lines.push(`daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : `NOT RUNNING: start it with \`mailroom start${r}\``}`);
   lines.push(`events: ${s.events.count} (last ${s.events.last_time ?? 'never'})   spool: ${s.spool}   dead letters: ${s.deadletter}`);
   const tasks = Object.entries(s.tasks).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`tasks: ${tasks || 'none'}`);
@@ -61,6 +61,6 @@ export async function run(argv: string[]): Promise<number> {
   const { events, state } = loadState(layout);
   const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
   if (values.json) printJson(status);
-  else print(renderStatus(status));
+  else print(renderStatus(status, rootArg(values.root)));
   return EXIT.ok;
 }

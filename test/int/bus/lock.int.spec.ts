@@ -16,6 +16,7 @@ let org: Org | undefined;
 
 const lockDir = (o: Org) => o.p('.mailroom', 'daemon.lock');
 const pidFile = (o: Org) => o.p('.mailroom', 'daemon.pid');
+const startFile = (o: Org) => o.p('.mailroom', 'daemon.start');
 
 async function delivers(o: Org, from: string, to: string, marker: string): Promise<void> {
   o.drop(from, `${marker}.md`, message({ to, subject: marker }, `${marker}\n`));
@@ -34,15 +35,15 @@ describe('one daemon per org', () => {
     for (let round = 1; round <= 3; round++) {
       const child = await o.start();
       await delivers(o, 'maya', 'legal', `round-${round}`);
-      expect(JSON.parse(fs.readFileSync(pidFile(o), 'utf8')).pid).toBe(child.pid);
+      expect(Number(fs.readFileSync(pidFile(o), 'utf8'))).toBe(child.pid);
       await o.kill9();
       // The dead daemon's lock and pid record are still there...
       expect(fs.existsSync(lockDir(o))).toBe(true);
-      expect(JSON.parse(fs.readFileSync(pidFile(o), 'utf8')).pid).toBe(child.pid);
+      expect(Number(fs.readFileSync(pidFile(o), 'utf8'))).toBe(child.pid);
       expect(fs.existsSync(`/proc/${child.pid}`)).toBe(false);
       // ...and a new start takes over at once, and works (start() waits at most 15 s, below the 30 s stale timeout).
       const next = await o.start();
-      expect(JSON.parse(fs.readFileSync(pidFile(o), 'utf8')).pid).toBe(next.pid);
+      expect(Number(fs.readFileSync(pidFile(o), 'utf8'))).toBe(next.pid);
       await delivers(o, 'oliver', 'maya', `after-kill-${round}`);
       await o.kill9();
     }
@@ -80,12 +81,14 @@ describe('one daemon per org', () => {
     await o.start();
     await o.kill9();
     // The recorded pid is alive but is not the daemon that took the lock: its start time differs.
-    fs.writeFileSync(pidFile(o), JSON.stringify({ pid: process.pid, start: String(Number(startTime(process.pid)) + 12345) }) + '\n');
+    fs.writeFileSync(pidFile(o), `${process.pid}\n`);
+    fs.writeFileSync(startFile(o), `${Number(startTime(process.pid)) + 12345}\n`);
     await o.start();
     await delivers(o, 'maya', 'legal', 'after-reuse');
     await o.kill9();
     // The recorded pid is alive and its start time matches: that process holds the lock, refuse.
-    fs.writeFileSync(pidFile(o), JSON.stringify({ pid: process.pid, start: startTime(process.pid) }) + '\n');
+    fs.writeFileSync(pidFile(o), `${process.pid}\n`);
+    fs.writeFileSync(startFile(o), `${startTime(process.pid)}\n`);
     const r = mailroom(['start', '--root', o.root]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`pid ${process.pid}`);

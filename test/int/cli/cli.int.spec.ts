@@ -28,7 +28,7 @@ describe('init', () => {
     expect(Object.keys(cfg.stuck_after).sort()).toEqual(['critical', 'high', 'low', 'normal']);
     expect(cfg.agents).not.toHaveProperty('operator'); // the people's mailbox is not an agent
     for (const a of ['maya', 'oliver', 'legal', 'operator']) {
-      expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual(['done', 'inbox', 'outbox', 'sent']);
+      expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual(['done', 'drafts', 'inbox', 'outbox', 'sent']);
     }
     for (const d of ['bus/events', 'bus/spool', 'bus/deadletter', 'board']) expect(fs.statSync(path.join(root, d)).isDirectory(), d).toBe(true);
     // What init wrote is what start accepts: doctor's config check passes on it.

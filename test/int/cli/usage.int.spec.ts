@@ -24,9 +24,16 @@ describe('--root defaults to the nearest ancestor holding mailroom.yaml', () => 
     expect(path.dirname(send.stdout.trim())).toBe(o.outbox('maya'));
     expect(fs.existsSync(send.stdout.trim())).toBe(true);
 
-    // An org nested inside another org's workspace: from inside it, the inner one is meant.
+    // init refuses to make an org inside another, naming the outer org's root...
     const inner = o.p('workspaces', 'maya', 'project');
-    expect(mailroom(['init', inner, '--agents', 'zed']).code).toBe(0);
+    const nested = mailroom(['init', inner, '--agents', 'zed']);
+    expect(nested.code).toBe(1);
+    expect(nested.stderr).toContain(`is inside the org ${o.root}`);
+    expect(fs.existsSync(inner)).toBe(false);
+    // ...but an org moved inside another's workspace: from inside it, the inner one is meant.
+    const made = path.join(o.tmp, 'project');
+    expect(mailroom(['init', made, '--agents', 'zed']).code).toBe(0);
+    fs.renameSync(made, inner);
     const fromInner = mailroom(['status', '--json'], { cwd: path.join(inner, 'workspaces', 'zed', 'outbox') });
     expect(fromInner.code, fromInner.stderr).toBe(0);
     expect(JSON.parse(fromInner.stdout).root).toBe(inner);

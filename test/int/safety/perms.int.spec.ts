@@ -115,7 +115,7 @@ describe('secrets', () => {
     }
     // doctor says a granted secret is missing (and how to set it), without values.
     const d = mailroom(['doctor', '--root', o.root]);
-    expect(d.stdout).toContain('agent cfo is granted BANK_PASSWORD, not set: `mailroom secret set BANK_PASSWORD < file`');
+    expect(d.stdout).toContain(`agent cfo is granted BANK_PASSWORD, not set: \`mailroom secret set BANK_PASSWORD --root ${o.root} < file\``);
     expect(d.stdout).not.toContain(VALUE);
 
     const rm = mailroom(['secret', 'rm', 'SPARE_KEY', '--root', o.root]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { decodeText, frontMatterText, hasPathCharacters, parseMessage, readStamped, stampMessage } from '../../../bus/message.js';
+import { frontMatterText } from '../../../bus/front-matter.js';
+import { decodeText, hasPathCharacters, parseMessage, readStamped, stampMessage } from '../../../bus/message.js';
 import { Rejection } from '../../../bus/rejection.js';
 
 const MiB = 1_048_576;

@@ -120,11 +120,14 @@ describe('rendering', () => {
     return bus.board;
   }
 
-  it('BOARD.md groups by status, most urgent first, with owner and age measured to the newest event', () => {
+  it('BOARD.md groups by status, most urgent first, with owner and absolute UTC times; the CLI view shows ages to now', () => {
     const md = renderBoardMd(board());
     const open = md.slice(md.indexOf('## open'), md.indexOf('## in_progress'));
     expect(open.indexOf('T-2')).toBeLessThan(open.indexOf('T-1'));
-    expect(open).toContain('| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2s | 2s ago |');
+    expect(open).toContain('| id | priority | title | owner | creator | created (UTC) | updated (UTC) |');
+    expect(open).toContain('| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2026-11-24 09:00:01Z | 2026-11-24 09:00:01Z |');
+    const view = renderBoardMd(board(), Date.parse('2026-11-24T09:22:01.000Z'));
+    expect(view).toContain('| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 22m | 22m ago |');
     expect(md).toMatch(/## done \(1\)[\s\S]*\| T-3 \|/);
     expect(md).toContain('as of 2026-11-24T09:00:03.000Z');
   });
