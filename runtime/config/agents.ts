@@ -74,9 +74,12 @@ export function validateReadOnlyPaths(p: Problems, raw: unknown, root: string, w
       continue;
     }
     const clean = path.posix.normalize(item).replace(/(.)\/+$/, '$1');
-    if (within(clean, root) || within(root, clean)) {
+    // A folder that holds the org is fine: the jail lays an empty tmpfs over the org after the grants.
+    if (clean === '/') {
+      p.push(`${where}: "/" would show the whole host inside the jail (home folders, other orgs); grant the folders the handler needs`);
+    } else if (within(clean, root)) {
       p.push(
-        `${where}: ${show(item)} would show the org (${root}) inside the jail, and the jail exists to hide it ` +
+        `${where}: ${show(item)} is inside the org (${root}), which the jail exists to hide ` +
           `(mailroom.yaml, .mailroom/secrets, the other workspaces); grant a folder outside the org`,
       );
     } else if (!out.includes(clean)) out.push(clean);
