@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { OPERATOR } from '../../bus/vocabulary.js';
+import { escapeLine } from '../../bus/escape.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import path from 'node:path';
 import { readLog, segments, LogCorrupt } from '../../bus/store/log.js';
@@ -116,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   const problems = findings.filter((f) => !f.ok);
   if (values.json) printJson({ ok: problems.length === 0, findings });
   else {
-    print(findings.map((f) => `${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check}: ${f.detail}`).join('\n'));
+    print(findings.map((f) => escapeLine(`${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check}: ${f.detail}`)).join('\n'));
     print(problems.length ? `\n${problems.length} problem(s) found.` : '\nall well.');
   }
   return problems.length ? EXIT.problem : EXIT.ok;

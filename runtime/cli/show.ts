@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { escapeBlock, escapeLine } from '../../bus/escape.js';
 import { copyName } from '../../bus/store/spool.js';
 import type { BusEvent } from '../../bus/events.js';
 import { loadEvents } from '../views/inspect.js';
@@ -7,7 +8,10 @@ import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './
 export const usage = `mailroom show <id> [--root <dir>] [--json]
 
 A message's full text as it was accepted (from the event log, so it works after every copy was
-moved or deleted), with where it went. For a rejected file: the reason and where it is kept.`;
+moved or deleted), with where it went. For a rejected file: the reason and where it is kept.
+Headers are escaped (a control character shows as \e, \r, \x07, ...). The body is the
+sender's text: printed byte for byte when stdout is a file or a pipe (\`show <id> > copy.md\`),
+with its control characters escaped when stdout is a terminal, so a message cannot drive it.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
@@ -18,11 +22,13 @@ export async function run(argv: string[]): Promise<number> {
   const related = loadEvents(layout).filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id));
   if (related.length === 0) throw new Problem(`no message with id ${id} in ${layout.rel(layout.events)}/; ids are 12 characters, as in inbox file names and \`mailroom log\``);
   if (values.json) return printJson({ id, events: related }), EXIT.ok;
-  print(describe(related, layout.root));
+  const { headers, body } = describe(related, layout.root);
+  print(headers.map(escapeLine).join('\n'));
+  if (body) process.stdout.write(`\n${process.stdout.isTTY ? escapeBlock(body) : body}${body.endsWith('\n') ? '' : '\n'}`);
   return EXIT.ok;
 }
 
-function describe(events: BusEvent[], root: string): string {
+function describe(events: BusEvent[], root: string): { headers: string[]; body: string } {
   const out: string[] = [];
   let text = '';
   for (const e of events) {
@@ -41,6 +47,5 @@ function describe(events: BusEvent[], root: string): string {
       out.push(`alerted ${e.time}: unread by ${e.agent} (alert ${e.id})`);
     }
   }
-  if (text) out.push('', text);
-  return out.join('\n');
+  return { headers: out, body: text };
 }
