@@ -7,7 +7,12 @@ export const usage = `mailroom start [--root <dir>] [--log-format human|json]
 Run the daemon in the foreground: check config and queued files, recover what a crash left,
 then watch every outbox and inbox and deliver. One line per event on stderr.
 SIGINT or SIGTERM stops it cleanly (exit 0). Refuses (exit 1) on a bad config or when another
-daemon runs on the same org, naming its pid.`;
+daemon runs on the same org, naming its pid. A start that fails after taking the lock stops
+everything it started and exits 1; an unexpected error while running is logged and exits 1, so
+that the service manager restarts the daemon (the next start recovers what was under way).`;
+
+/** How long a failed start may take to wind down before the process exits anyway. */
+const EXIT_GRACE_MS = 2000;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, 'log-format': { type: 'string' } }, usage);
@@ -18,7 +23,20 @@ export async function run(argv: string[]): Promise<number> {
   process.umask(0o077);
   const logger = new Logger(format as LogFormat);
   const daemon = new Daemon({ root: layout.root, logger });
-  await daemon.start();
+  // Nothing may outlive an error it did not expect in a half-known state: log it, exit 1, let systemd restart.
+  const fatal = (what: string) => (err: unknown) => {
+    logger.warn(`${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; exiting (1) so that the service manager restarts mailroom`);
+    process.exit(EXIT.problem);
+  };
+  process.on('uncaughtException', fatal('unexpected error'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+  try {
+    await daemon.start();
+  } catch (err) {
+    // Whatever a failed start left behind (a watcher, a timer) must not keep this process delivering without the lock.
+    setTimeout(() => process.exit(EXIT.problem), EXIT_GRACE_MS).unref();
+    throw err;
+  }
   logger.info(`watching ${layout.root} (${Object.keys(daemon.config.agents).length} agents); stop with Ctrl-C`);
   const stop = (signal: string) => void daemon.stop(`received ${signal}`);
   process.once('SIGINT', () => stop('SIGINT'));
