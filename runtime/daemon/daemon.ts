@@ -208,7 +208,8 @@ export class Daemon {
   }
 
   private ensureWorkspaces(config: OrgConfig): void {
-    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents))) this.logger.info(`created workspace for ${a}`);
+    const problem = (agent: string, err: Error) => this.logger.warn(`workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`);
+    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents), problem)) this.logger.info(`created workspace for ${a}`);
   }
 
   // --- a config edit taken while running ----------------------------------------------
