@@ -33,7 +33,10 @@ export function escapeBlock(text: string): string {
   return text.replace(UNSAFE, (ch) => (ch === '\n' || ch === '\t' ? ch : show(ch)));
 }
 
-/** JSON text with the characters JSON.stringify leaves raw (DEL, C1, separators, bidi) escaped as \uHHHH: still valid JSON. */
+// What JSON.stringify leaves raw inside strings (it escapes C0 itself; a raw C0 in its output is layout whitespace).
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON text (from JSON.stringify) with DEL, C1, separators and bidi controls escaped as \uHHHH: still valid JSON, same value. */
 export function escapeJson(json: string): string {
-  return json.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -32,4 +32,10 @@ describe('escapeJson', () => {
     expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u202e]/);
     expect(JSON.parse(out)).toEqual(value);
   });
+  it('keeps pretty-printed JSON valid (its own line breaks are layout, not data)', () => {
+    const value = { a: ['x\u001b', 'y\n'], b: { c: '\u009b' } };
+    const out = escapeJson(JSON.stringify(value, null, 2));
+    expect(out.split('\n').length).toBeGreaterThan(3);
+    expect(JSON.parse(out)).toEqual(value);
+  });
 });
