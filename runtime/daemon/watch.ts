@@ -101,7 +101,10 @@ export class Wakeups {
   }
 
   private failed(err: Error): void {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') return this.opts.onError(err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') {
+      this.opts.onError(err);
+      return;
+    }
     const first = !this.scanOnly;
     this.scanOnly = ENOSPC_ADVICE;
     for (const w of this.dirWatchers.values()) w.close();

@@ -49,8 +49,8 @@ const RETRY_MS = 1000;
  */
 function scratchDir(dir: string, rel: string): void {
   const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-  if (!st) return void fs.mkdirSync(dir, { mode: 0o700 });
-  if (!st.isDirectory()) throw new Error(`${rel} (the handler's TMPDIR) is ${st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a fifo' : 'not a folder'}; remove it (\`rm ${rel}\`) and mailroom makes it again`);
+  if (!st) fs.mkdirSync(dir, { mode: 0o700 });
+  else if (!st.isDirectory()) throw new Error(`${rel} (the handler's TMPDIR) is ${st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a fifo' : 'not a folder'}; remove it (\`rm ${rel}\`) and mailroom makes it again`);
 }
 
 export class Runner {
