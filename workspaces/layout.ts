@@ -35,6 +35,8 @@ export class Layout {
   get private() { return path.join(this.root, '.mailroom'); }
   get lockTarget() { return path.join(this.private, 'daemon'); }
   get pidFile() { return path.join(this.private, 'daemon.pid'); }
+  /** Present while the daemon has paused taking mail because the event log could not be written. */
+  get logPaused() { return path.join(this.private, 'log-paused'); }
   /** Relative to the root, for messages to people. */
   rel(p: string) { return path.relative(this.root, p) || '.'; }
 }

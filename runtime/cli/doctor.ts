@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { OPERATOR } from '../../bus/vocabulary.js';
+import { escapeLine } from '../../bus/escape.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import path from 'node:path';
 import { readLog, segments, LogCorrupt } from '../../bus/store/log.js';
@@ -13,6 +14,8 @@ import { jailFor } from '../../workspaces/jail.js';
 import { readSecrets } from '../../workspaces/secrets.js';
 import { foldState } from '../state/state.js';
 import { checkQueuedNames } from '../daemon/startup.js';
+import { freeBytes } from '../daemon/log-pause.js';
+import type { Layout } from '../../workspaces/layout.js';
 
 import { EXIT, count, findRoot, rootArg, parse, print, printJson } from './common.js';
 
@@ -28,6 +31,22 @@ interface Finding {
   ok: boolean;
   check: string;
   detail: string;
+}
+
+/** Below this much free space on the org's filesystem the event log may soon fail to be written. */
+const LOW_SPACE_BYTES = 16 * 1024 * 1024;
+
+/** Has the daemon paused taking mail because the log could not be written, and is the disk nearly full? */
+function logWriteFindings(layout: Layout): Finding[] {
+  const out: Finding[] = [];
+  const paused = fs.existsSync(layout.logPaused) ? fs.readFileSync(layout.logPaused, 'utf8') : undefined;
+  if (paused !== undefined) {
+    const [since, ...why] = paused.split('\n');
+    out.push({ ok: false, check: 'log writes', detail: `the daemon PAUSED taking mail at ${since}: ${why.join(' ').trim()}. Free space on the org's filesystem; it resumes by itself at its next scan (nothing accepted is lost)` });
+  }
+  const free = freeBytes(layout.events);
+  if (free !== null) out.push({ ok: free >= LOW_SPACE_BYTES, check: 'disk space', detail: free >= LOW_SPACE_BYTES ? `${Math.floor(free / 1048576)} MiB free for bus/events/` : `only ${free} bytes free on the filesystem of bus/events/: when the log cannot be written the daemon pauses taking mail; free space (\`df -h ${layout.root}\`)` });
+  return out;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -85,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
   }
+  for (const f of logWriteFindings(layout)) findings.push(f);
 
   if (events) {
     const state = foldState(events);
@@ -120,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
   const problems = findings.filter((f) => !f.ok);
   if (values.json) printJson({ ok: problems.length === 0, findings });
   else {
-    print(findings.map((f) => `${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check}: ${f.detail}`).join('\n'));
+    print(findings.map((f) => escapeLine(`${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check}: ${f.detail}`)).join('\n'));
     print(problems.length ? `\n${problems.length} problem(s) found.` : '\nall well.');
   }
   return problems.length ? EXIT.problem : EXIT.ok;

@@ -3,6 +3,7 @@
  * The mailroom CLI: one file per command in this folder; this file dispatches and turns
  * errors into messages and exit codes (0 ok, 1 problem found or refused, 2 usage).
  */
+import { escapeBlock } from '../../bus/escape.js';
 import { ConfigError } from '../config/config.js';
 import { AlreadyRunning } from '../daemon/lock.js';
 import { VERSION } from '../version.js';
@@ -101,13 +102,13 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`mailroom: ${err.message}\n`);
+      process.stderr.write(`mailroom: ${escapeBlock(err.message)}\n`);
       process.exitCode = EXIT.usage;
     } else if (err instanceof Problem || err instanceof ConfigError || err instanceof AlreadyRunning) {
-      process.stderr.write(`mailroom: ${err.message}\n`);
+      process.stderr.write(`mailroom: ${escapeBlock(err.message)}\n`);
       process.exitCode = EXIT.problem;
     } else {
-      process.stderr.write(`mailroom: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(`mailroom: ${escapeBlock(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
       process.exitCode = EXIT.problem;
     }
   },

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { escapeBlock, escapeLine } from '../../bus/escape.js';
 import { copyName } from '../../bus/store/spool.js';
 import type { BusEvent } from '../../bus/events.js';
 import { loadEvents } from '../views/inspect.js';
@@ -9,7 +10,10 @@ export const usage = `mailroom show <id> [--root <dir>] [--json]      (<id>: an 
 A message's full text as it was accepted (from the event log, so it works after every copy was
 moved or deleted), with where it went. For a rejected file: the reason and where it is kept.
 An id may be shortened to any prefix that only one message has (e.g. the first 4 characters);
-T-n shows the message that created task T-n, and lists the updates to it.`;
+T-n shows the message that created task T-n, and lists the updates to it.
+Headers are escaped (a control character shows as \e, \r, \x07, ...). The body is the
+sender's text: printed byte for byte when stdout is a file or a pipe (\`show <id> > copy.md\`),
+with its control characters escaped when stdout is a terminal, so a message cannot drive it.`;
 
 /** The one message id `word` means: a whole id, a unique prefix, or a task id (its creating message). */
 function resolveId(word: string, events: BusEvent[], root: string, r: string): string {
@@ -38,7 +42,11 @@ export async function run(argv: string[]): Promise<number> {
   const related = events.filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id));
   if (related.length === 0) throw new Problem(`no message with id ${id} in ${layout.rel(layout.events)}/; ids are 12 characters (or a prefix of one), as in inbox file names and \`mailroom log${rootArg(values.root)}\`; or a task, T-n`);
   if (values.json) return printJson({ id, events: related }), EXIT.ok;
-  print(describe(related, layout.root) + updates(events, related));
+  const { headers, body } = describe(related, layout.root);
+  print(headers.map(escapeLine).join('\n'));
+  if (body) process.stdout.write(`\n${process.stdout.isTTY ? escapeBlock(body) : body}${body.endsWith('\n') ? '' : '\n'}`);
+  const more = updates(events, related);
+  if (more) print(more.split('\n').map(escapeLine).join('\n'));
   return EXIT.ok;
 }
 
@@ -51,7 +59,7 @@ function updates(events: BusEvent[], related: BusEvent[]): string {
   return `\n\n${created.task} updates:\n${list.map((e) => e.type === 'message.accepted' ? `  ${e.time} ${e.id} ${e.from}: ${e.status ?? 'note'}` : '').join('\n')}`;
 }
 
-function describe(events: BusEvent[], root: string): string {
+function describe(events: BusEvent[], root: string): { headers: string[]; body: string } {
   const out: string[] = [];
   let text = '';
   for (const e of events) {
@@ -70,6 +78,5 @@ function describe(events: BusEvent[], root: string): string {
       out.push(`alerted ${e.time}: unread by ${e.agent} (alert ${e.id})`);
     }
   }
-  if (text) out.push('', text);
-  return out.join('\n');
+  return { headers: out, body: text };
 }

@@ -9,7 +9,12 @@ export const usage = `mailroom start [--root <dir>] [--log-format human|json]
 Run the daemon in the foreground: check config and queued files, recover what a crash left,
 then watch every outbox and inbox and deliver. One line per event on stderr.
 SIGINT, SIGTERM or SIGHUP stops it cleanly (exit 0). Refuses (exit 1) on a bad config or when another
-daemon runs on the same org, naming its pid.`;
+daemon runs on the same org, naming its pid. A start that fails after taking the lock stops
+everything it started and exits 1; an unexpected error while running is logged and exits 1, so
+that the service manager restarts the daemon (the next start recovers what was under way).`;
+
+/** How long a failed start may take to wind down before the process exits anyway. */
+const EXIT_GRACE_MS = 2000;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, 'log-format': { type: 'string' } }, usage);
@@ -20,6 +25,13 @@ export async function run(argv: string[]): Promise<number> {
   process.umask(0o077);
   const logger = new Logger(format as LogFormat);
   const daemon = new Daemon({ root: layout.root, logger });
+  // Nothing may outlive an error it did not expect in a half-known state: log it, exit 1, let systemd restart.
+  const fatal = (what: string) => (err: unknown) => {
+    logger.warn(`${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; exiting (1) so that the service manager restarts mailroom`);
+    process.exit(EXIT.problem);
+  };
+  process.on('uncaughtException', fatal('unexpected error'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
   // Signals are taken from the first moment (the pid file exists early in start-up): one that
   // arrives while the daemon starts stops it as soon as it has started, cleanly, never mid-way.
   // SIGHUP (the terminal closed) stops it too: never die with handlers left behind.
@@ -30,6 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await daemon.start();
   } catch (err) {
+    // Whatever a failed start left behind (a watcher, a timer) must not keep this process delivering without the lock.
+    setTimeout(() => process.exit(EXIT.problem), EXIT_GRACE_MS).unref();
     // A refused start is explained, never a stack trace: the message names what and how to fix it.
     if (err instanceof AlreadyRunning || err instanceof ConfigError) throw err;
     throw new Problem(`the daemon did not start: ${err instanceof Error ? err.message : String(err)}`);

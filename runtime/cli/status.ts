@@ -1,3 +1,4 @@
+import { escapeLine } from '../../bus/escape.js';
 import { formatDuration } from '../../bus/time.js';
 import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../views/inspect.js';
 import { EXIT, findRoot, parse, print, printJson, rootArg } from './common.js';
@@ -50,7 +51,7 @@ export function renderStatus(s: OrgStatus, r = ''): string {
     lines.push('', `STUCK: ${s.stuck.length} message(s) unread past stuck_after:`);
     for (const u of s.stuck) lines.push(`  ${u.agent}: ${u.file} (${u.priority}, unread ${formatDuration(u.age_ms)})`);
   }
-  return lines.join('\n');
+  return lines.map(escapeLine).join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { escapeLine } from '../../bus/escape.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { loadConfig } from '../config/config.js';
 import { loadState } from '../views/inspect.js';
@@ -25,6 +26,6 @@ export async function run(argv: string[]): Promise<number> {
   const answer = why(id, accepted, state, config, Date.now(), (agent, file) => fs.existsSync(path.join(layout.inbox(agent), file)), runningDaemon(layout) !== null);
   if (answer.length === 0) throw new Problem(`no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\``);
   if (values.json) printJson({ id, why: answer });
-  else print(answer.join('\n\n'));
+  else print(answer.map(escapeLine).join('\n\n'));
   return EXIT.ok;
 }

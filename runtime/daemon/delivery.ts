@@ -72,7 +72,14 @@ export class Delivery {
     }
     const sent = this.deps.layout.sent(e.from);
     if (e.source === 'outbox' && mailboxProblem(sent)) this.deps.guard.isBad(sent); // no sent copy through a link
-    else writeSentCopy(this.deps.layout, e);
+    else {
+      try {
+        writeSentCopy(this.deps.layout, e);
+      } catch (err) {
+        // The recipients have it: a sent/ copy the sender's own workspace refuses is said, never a reason to deliver again.
+        this.deps.logger.warn(`no sent/ copy of ${e.id} for ${e.from} (${(err as Error).message})`);
+      }
+    }
     return e;
   }
 
@@ -157,7 +164,15 @@ export class Finishing {
     this.syncing = new Promise<void>((resolve) => {
       const done = (err: Error | null) => {
         if (err) this.logger.warn(`syncfs failed (${err.message}); the staging and spool files of ${batch.length} delivered message(s) (${batch[0]!.id}, ...) are kept until the next start`);
-        else for (const e of batch) removeFinished(this.layout, e);
+        else {
+          for (const e of batch) {
+            try {
+              removeFinished(this.layout, e);
+            } catch (err) {
+              this.logger.warn(`could not remove the staging or spool file of ${e.id} (${(err as Error).message}); the next start removes it`);
+            }
+          }
+        }
         this.syncing = null;
         resolve();
         setTimeout(() => this.schedule(), this.stopping ? 0 : SYNC_GAP_MS).unref();

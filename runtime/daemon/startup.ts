@@ -11,6 +11,7 @@ import { parseInboxName } from '../../bus/names.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { jailFor } from '../../workspaces/jail.js';
 import type { OrgConfig } from '../config/config.js';
+import type { Logger } from '../logger.js';
 
 const SHAPE = /^(\d+)-([A-Za-z0-9]+)-\d{8}T/;
 
@@ -43,4 +44,18 @@ export function unjailedHandlers(config: OrgConfig): string[] {
     else if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
   }
   return notes;
+}
+
+/**
+ * At start-up: a queued file whose name has a non-canonical priority refuses the start (throws);
+ * any other trouble reading the inboxes (a handler's link, an unreadable folder) is a warning.
+ */
+export function refuseNonCanonicalNames(layout: Layout, agents: readonly string[], logger: Logger): void {
+  let queued: string[];
+  try {
+    queued = checkQueuedNames(layout, agents);
+  } catch (err) {
+    return logger.warn(`could not check the names of queued files (${(err as Error).message}); starting anyway`);
+  }
+  if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
 }
