@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { isIgnoredName } from '../../bus/names.js';
-import { mailboxProblem } from '../../workspaces/contain.js';
+import { escapeRawName, isIgnoredName, rawCandidate } from '../../bus/names.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 
 export interface WatchOptions {
   dirs: string[];
@@ -98,18 +98,22 @@ export class Wakeups {
   async scan(skip: (dir: string, name: string) => boolean = () => false): Promise<string[]> {
     const out: string[] = [];
     for (const dir of this.opts.dirs) {
-      const problem = mailboxProblem(dir);
-      if (problem) {
-        this.opts.onBadDir?.(dir, problem);
-        continue;
-      }
-      let names: string[];
+      let names: Buffer[];
+      let box: Dir | null = null;
       try {
-        names = await fs.promises.readdir(dir);
-      } catch {
-        continue; // a missing directory is created by start, or belongs to an agent just removed
+        box = Dir.open(dir, dir); // listed through its descriptor, never through a link
+        names = await box.listRawAsync();
+      } catch (err) {
+        // A missing directory is created by start, or belongs to an agent just removed.
+        if (err instanceof Refused && err.kind !== 'missing') this.opts.onBadDir?.(dir, err.message);
+        continue;
+      } finally {
+        box?.close();
       }
-      for (const name of names) if (!skip(dir, name) && !isIgnoredName(name)) out.push(path.join(dir, name));
+      for (const raw of names) {
+        const name = rawCandidate(raw); // a name that is not UTF-8 is taken by its bytes
+        if (!skip(dir, name) && !isIgnoredName(escapeRawName(raw))) out.push(path.join(dir, name));
+      }
     }
     return out;
   }

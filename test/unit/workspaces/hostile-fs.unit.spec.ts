@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dir, Refused, copyFromFd, createExclusive, openInside, readRegular } from '../../../workspaces/hostile-fs.js';
+import { Dir, Refused, openInside, readRegular } from '../../../workspaces/hostile-fs.js';
+import { copyFromFd, createExclusive, linkOrCopy } from '../../../workspaces/hostile-write.js';
 
 let tmp: string;
 beforeEach(() => {
