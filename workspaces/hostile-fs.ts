@@ -79,7 +79,7 @@ export class Dir {
         // O_DIRECTORY is checked before O_NOFOLLOW: a link to anything says ENOTDIR too.
         const st = fs.lstatSync(dir, { throwIfNoEntry: false });
         if (st?.isSymbolicLink()) throw new Refused('link', `${dir} is a symbolic link; mailroom never reads or writes through it`);
-        throw new Refused('not-a-directory', `${dir} is ${st ? describeEntry(st) : 'missing'}, not a directory`);
+        throw new Refused('not-a-directory', `${dir} is not a directory (it is ${st ? describeEntry(st) : 'gone'})`);
       }
       if (code === 'EACCES' || code === 'EPERM') throw new Refused('unreadable', `${dir} cannot be opened (${code})`);
       throw err;
