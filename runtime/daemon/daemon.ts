@@ -30,6 +30,7 @@ import { refuseNonCanonicalNames, unjailedHandlers } from './startup.js';
 import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
 import { Wakeups, inotifyLimitProblem } from './watch.js';
+import { fairBatch } from '../decide/fair-batch.js';
 
 const BATCH_LIMIT = 256;
 const RECHECK_MS = 250;
@@ -265,12 +266,8 @@ export class Daemon {
     this.running = true;
     try {
       while (this.candidates.size > 0 && !this.stopping && !this.logPause.paused) {
-        const batch: string[] = [];
-        for (const c of this.candidates) {
-          batch.push(c);
-          this.candidates.delete(c);
-          if (batch.length >= BATCH_LIMIT) break;
-        }
+        const batch = fairBatch(this.candidates, BATCH_LIMIT, (p) => path.dirname(p)); // round-robin over senders' folders
+        for (const c of batch) this.candidates.delete(c);
         try {
           const decisions = this.parts.intake.take(batch);
           this.journal.commit();

@@ -15,7 +15,8 @@ import { deliverCopy, removeFinished, unlinkQuiet, writeSentCopy } from '../../b
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { deliverAttachments } from '../../workspaces/attachments.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
-import type { Layout } from '../../workspaces/layout.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
+import { mailboxOf, type Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 import type { Decision } from './intake.js';
 import type { JournalPort } from './journal.js';
@@ -51,7 +52,7 @@ export class Delivery {
       try {
         if (d.kind === 'deadletter') {
           step = `the move of ${this.deps.layout.rel(d.file)} to bus/deadletter/`;
-          deadLetter(this.deps.layout.deadletter, d.file, d.rejected, d.place);
+          this.inMailbox(d.file, (ref) => deadLetter(this.deps.layout.deadletter, ref, d.rejected, d.place));
           step = 'the inbox copies';
         }
         delivered.push(this.deliver(event, d.kind === 'deliver' ? d.dropped : undefined));
@@ -67,8 +68,10 @@ export class Delivery {
   deliver(e: MessageAccepted, dropped?: string): MessageAccepted {
     for (const r of e.to) this.copyTo(e, r);
     if (e.source === 'inbox' && dropped) {
-      const st = fs.lstatSync(dropped, { throwIfNoEntry: false });
-      if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(dropped);
+      this.inMailbox(dropped, (ref) => {
+        const st = fs.lstatSync(ref, { throwIfNoEntry: false });
+        if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(ref);
+      });
     }
     const sent = this.deps.layout.sent(e.from);
     if (e.source === 'outbox' && mailboxProblem(sent)) this.deps.guard.isBad(sent); // no sent copy through a link
@@ -83,6 +86,14 @@ export class Delivery {
     return e;
   }
 
+  /** Use `file` through its mailbox folder's descriptor when it is in one (a hostile tree), as it is otherwise (bus/). */
+  private inMailbox(file: string, use: (ref: string | Buffer) => void): void {
+    const where = mailboxOf(this.deps.layout, file);
+    if (!where) return use(file);
+    const dir = path.dirname(file);
+    Dir.with(dir, dir, (d) => use(d.entry(where.name)));
+  }
+
   private copyTo(e: MessageAccepted, recipient: string): void {
     const { layout } = this.deps;
     const copy = () => {
@@ -93,7 +104,8 @@ export class Delivery {
       copy();
     } catch (err) {
       // A workspace deleted while the daemon runs is made again (as `start` would), then the copy is retried once.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !ensureOrgDirs(layout, [recipient]).length) throw err;
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || (err instanceof Refused && err.kind === 'missing');
+      if (!missing || !ensureOrgDirs(layout, [recipient]).length) throw err;
       this.deps.logger.warn(`workspaces/${recipient} was missing (deleted while the daemon ran); created it again to deliver ${e.id}`);
       this.deps.rewatch([layout.outbox(recipient), layout.inbox(recipient)]);
       copy();

@@ -5,9 +5,9 @@
  * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file. And the
  * handlers that run without the jail, said at start-up.
  */
-import fs from 'node:fs';
 import { allowedPriorities } from '../../bus/priority.js';
-import { parseInboxName } from '../../bus/names.js';
+import { escapeRawName, parseInboxName } from '../../bus/names.js';
+import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { jailFor } from '../../workspaces/jail.js';
 import type { OrgConfig } from '../config/config.js';
@@ -20,7 +20,8 @@ export function checkQueuedNames(layout: Layout, agents: readonly string[]): str
   for (const agent of agents) {
     let names: string[];
     try {
-      names = fs.readdirSync(layout.inbox(agent));
+      // Through the inbox's descriptor: a link planted as an inbox is never listed (nor stops the start).
+      names = Dir.with(layout.inbox(agent), layout.inbox(agent), (d) => d.listRaw().map((n) => escapeRawName(n)));
     } catch {
       continue;
     }

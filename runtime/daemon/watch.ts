@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { isIgnoredName } from '../../bus/names.js';
-import { mailboxProblem } from '../../workspaces/contain.js';
+import { escapeRawName, isIgnoredName, rawCandidate } from '../../bus/names.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 
 export interface WatchOptions {
   dirs: string[];
@@ -137,25 +137,30 @@ export class Wakeups {
     const out: string[] = [];
     // Each folder on its own: one a handler made unreadable (`chmod 000`) or replaced stops only itself.
     for (const dir of this.opts.dirs) {
-      let names: string[];
+      let names: Buffer[];
+      let box: Dir | null = null;
       try {
-        const problem = mailboxProblem(dir);
-        if (problem) {
-          this.opts.onBadDir?.(dir, problem);
-          continue;
-        }
-        names = await fs.promises.readdir(dir);
+        box = Dir.open(dir, dir); // listed through its descriptor, never through a link
+        names = await box.listRawAsync();
         this.unreadable.delete(dir);
       } catch (err) {
         // Missing (created by start, or an agent just removed) or unreadable: the next scan looks again.
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && !this.unreadable.has(dir)) {
+        if (err instanceof Refused && err.kind === 'missing') continue;
+        if (err instanceof Refused && err.kind !== 'unreadable') {
+          this.opts.onBadDir?.(dir, err.message);
+        } else if (!this.unreadable.has(dir)) {
           this.unreadable.add(dir);
+          const code = (err as NodeJS.ErrnoException).code;
           this.opts.onNote?.(`cannot list ${dir} (${code ?? (err as Error).message}); its mail waits until it is readable again (\`chmod 700 ${dir}\`); the rest of the org goes on`);
         }
         continue;
+      } finally {
+        box?.close();
       }
-      for (const name of names) if (!skip(dir, name) && !isIgnoredName(name)) out.push(path.join(dir, name));
+      for (const raw of names) {
+        const name = rawCandidate(raw); // a name that is not UTF-8 is taken by its bytes
+        if (!skip(dir, name) && !isIgnoredName(escapeRawName(raw))) out.push(path.join(dir, name));
+      }
     }
     return out;
   }

@@ -12,7 +12,7 @@ import type { BusEvent, MessageAccepted, NewEvent } from '../../bus/events.js';
 import { keepHandlerFailure } from '../../bus/store/deadletter.js';
 import { copyName } from '../../bus/store/spool.js';
 import { formatDuration } from '../../bus/time.js';
-import { mailboxProblem } from '../../workspaces/contain.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import { handlerArgv } from '../../workspaces/jail.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { readSecrets } from '../../workspaces/secrets.js';
@@ -86,7 +86,8 @@ export class Runner {
     const inboxes = new Map<string, string[]>();
     for (const agent of inboxesToList(runtime, config)) {
       try {
-        inboxes.set(agent, fs.readdirSync(this.bus.layout.inbox(agent)));
+        const inbox = this.bus.layout.inbox(agent);
+        inboxes.set(agent, Dir.with(inbox, inbox, (d) => d.list())); // never through a link
       } catch {
         /* no inbox: nothing to queue or move there */
       }
@@ -254,11 +255,12 @@ export class Runner {
   }
 
   private moveToDone(agent: string, file: string): void {
-    const problem = mailboxProblem(this.bus.layout.done(agent)) ?? mailboxProblem(this.bus.layout.inbox(agent));
-    if (problem) return this.bus.logger.warn(`not moving ${file} to done/: ${problem}; mailroom never moves files through it`);
+    const { layout } = this.bus;
     try {
-      fs.renameSync(path.join(this.bus.layout.inbox(agent), file), path.join(this.bus.layout.done(agent), file));
+      // Through both folders' descriptors: a folder flipped to a link meanwhile moves nothing.
+      Dir.with(layout.inbox(agent), layout.inbox(agent), (inbox) => Dir.with(layout.done(agent), layout.done(agent), (done) => fs.renameSync(inbox.at(file), done.at(file))));
     } catch (err) {
+      if (err instanceof Refused) return this.bus.logger.warn(`not moving ${file} to done/: ${err.message}`);
       // ENOENT: the handler moved it itself.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
