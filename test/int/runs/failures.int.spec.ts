@@ -106,7 +106,7 @@ describe('an agent removed while its runs wait', () => {
       const c = org.events().filter((e) => e.type === 'handler.cancelled' && e.agent === 'slow');
       return c.length === 2 ? c : null;
     }, 'the waiting runs to be cancelled');
-    expect(cancelled[0].reason).toMatch(/slow was removed from mailroom\.yaml; the message stays in workspaces\/slow\/inbox\//);
+    expect(cancelled[0]!.reason).toMatch(/slow was removed from mailroom\.yaml; the message stays in workspaces\/slow\/inbox\//);
     fs.writeFileSync(gate, '');
     const final = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'slow'), 'the running one to end');
     expect(final.final).toBe(true);
@@ -115,7 +115,7 @@ describe('an agent removed while its runs wait', () => {
     expect(org.daemon?.exitCode).toBeNull();
     org.drop('boss', 'after.md', message({ to: 'operator', subject: 'still alive' }));
     await waitFor(() => org.ls('workspaces', 'operator', 'inbox').some((n) => n.endsWith('-still-alive.md')), 'delivery afterwards');
-    expect(mailroom(['why', cancelled[0].id, '--root', org.root]).stdout).toMatch(/slow is no longer in mailroom\.yaml[\s\S]*not started: slow was removed from mailroom\.yaml/);
+    expect(mailroom(['why', cancelled[0]!.id, '--root', org.root]).stdout).toMatch(/slow is no longer in mailroom\.yaml[\s\S]*not started: slow was removed from mailroom\.yaml/);
     // A restart does not take the cancelled (never handled) mail for handled.
     expect(await org.stop()).toBe(0);
     await org.start();
