@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   why: () => import('./why.js'),
   config: () => import('./config.js'),
   secret: () => import('./secret.js'),
+  try: () => import('./try.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -43,6 +44,7 @@ Commands:
   why <id> [--json]           where a message is and why it has not been handled yet
   config <command>            history, show, diff, set, apply, rollback (versioned, safe)
   secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
+  try <agent> "text"          run one message through an agent's handler; nothing is sent
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bwrapAvailable } from '../../../workspaces/jail.js';
 import { mailroom, message, waitFor, type Org } from '../../helpers.js';
 import { orgFromYaml } from '../runtime-support.js';
 import { Provider } from './model-provider.js';
@@ -151,5 +152,25 @@ describe('a model handler', () => {
       expect(ended, `${e.id} to ${agent}`).toBe(true);
     }
     for (const a of ['scribe', 'planner', 'sloppy', 'limited', 'other', 'broken', 'slow', 'garbled', 'refused']) expect(org.ls('workspaces', a, 'inbox'), a).toEqual([]);
+  });
+});
+
+// The model client is node running this package: the jail must show the package (runtime/model/command.ts, modelReadOnlyPaths).
+const jail = bwrapAvailable();
+const skipJail = !jail.ok && process.env.MAILROOM_ALLOW_NO_JAIL === '1';
+
+describe.skipIf(skipJail)('a jailed model handler', () => {
+  it('runs in the jail (sandbox: bwrap) and answers, with the key from its secret', async () => {
+    const jailed = orgFromYaml(`sandbox: bwrap\nagents:\n  boss: {}\n  scribe: { model: { provider: openai, model: jailed, base_url: "${provider.url}", secret: TEST_API_KEY }, timeout: 20s }\n`);
+    try {
+      expect(mailroom(['secret', 'set', 'TEST_API_KEY', '--root', jailed.root], { input: 'sk-jailed' }).code).toBe(0);
+      await jailed.start();
+      jailed.drop('boss', 'j.md', message({ to: 'scribe', subject: 'Jailed' }, 'From inside.\n'));
+      const reply = await waitFor(() => jailed.ls('workspaces', 'boss', 'inbox').map((n) => jailed.read('workspaces', 'boss', 'inbox', n)).find((t) => t.includes('from: scribe')), 'the jailed reply', 20_000);
+      expect(reply).toContain('From inside.');
+      expect(provider.of('jailed')[0]!.headers.authorization).toBe('Bearer sk-jailed');
+    } finally {
+      await jailed.cleanup();
+    }
   });
 });

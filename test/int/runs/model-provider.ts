@@ -53,7 +53,7 @@ export class Provider {
     const n = (this.counts.get(r.body.model) ?? 0) + 1;
     this.counts.set(r.body.model, n);
     const last = r.body.messages.at(-1)?.content ?? '';
-    const plain = answer(anthropic, `Noted (${n}): ${last.split('\n').at(-1)!.slice(0, 40)}`);
+    const plain = answer(anthropic, `Noted (${n}): ${last.trim().split('\n').at(-1)!.slice(0, 40)}`);
     switch (r.body.model) {
       case 'task':
         return answer(anthropic, '---\nto: legal\nkind: task\nsubject: Draft the reply\n---\nPlease draft the reply to maya.');
