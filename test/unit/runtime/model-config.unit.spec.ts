@@ -1,5 +1,6 @@
 /** The `model:` key of an agent: defaults, the internal command, the secret grant, and every refusal with its wording. */
 import { describe, expect, it } from 'vitest';
+import { diffConfigs } from '../../../runtime/config/diff.js';
 import { parseConfigText } from '../../../runtime/config/load.js';
 import { ConfigError } from '../../../runtime/config/schema.js';
 import { MODEL_RUN_JS } from '../../../runtime/model/command.js';
@@ -68,5 +69,11 @@ describe('model: an agent whose handler is a model', () => {
 
   it('MAILROOM_MODEL cannot be granted', () => {
     expect(problems('agents:\n  a: { env: { MAILROOM_MODEL: x } }\n').join('\n')).toContain('MAILROOM_MODEL is set by mailroom itself');
+  });
+
+  it('a model secret taken away is a removal that needs --yes, like a secrets: grant', () => {
+    const before = { agents: { scout: { model: { provider: 'openai', model: 'm', secret: 'K' } } } };
+    expect(diffConfigs(before, { agents: { scout: { model: { provider: 'openai', model: 'm' } } } }).removals).toEqual(['takes secret grant(s) K away from agent scout']);
+    expect(diffConfigs(before, before).removals).toEqual([]);
   });
 });
