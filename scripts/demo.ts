@@ -52,6 +52,13 @@ function demoConfig(jailed: boolean): string {
   return lines.join('\n');
 }
 
+/** With DEEPSEEK_API_KEY or ANTHROPIC_API_KEY set, one more agent, writer, is a real model (the key stored as a secret). */
+const MODEL = process.env.DEEPSEEK_API_KEY
+  ? { secret: 'DEEPSEEK_API_KEY', config: '{ provider: openai, model: deepseek-chat, base_url: "https://api.deepseek.com/v1", secret: DEEPSEEK_API_KEY, max_tokens: 300, price: { input_per_mtok: 0.27, output_per_mtok: 1.10 } }' }
+  : process.env.ANTHROPIC_API_KEY
+    ? { secret: 'ANTHROPIC_API_KEY', config: `{ provider: anthropic, model: ${process.env.MAILROOM_DEMO_MODEL ?? 'claude-haiku-4-5'}, secret: ANTHROPIC_API_KEY, max_tokens: 300, price: { input_per_mtok: 1, output_per_mtok: 5 } }` }
+    : null;
+
 function cli(args: string[], input = ''): string {
   const r = spawnSync(process.execPath, [CLI, ...args, '--root', ROOT], { input, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`mailroom ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
@@ -106,6 +113,10 @@ async function main() {
     fs.writeFileSync(configFile, demoConfig(jail.ok));
   } else if (fs.readFileSync(configFile, 'utf8').startsWith(DEMO_HEADER) && fs.readFileSync(configFile, 'utf8') !== demoConfig(jail.ok)) {
     fs.writeFileSync(configFile, demoConfig(jail.ok)); // the demo's own config, brought up to date (jail or not)
+  }
+  if (MODEL) {
+    cli(['secret', 'set', MODEL.secret], process.env[MODEL.secret]!);
+    cli(['config', 'set', 'agents.writer', `{ model: ${MODEL.config}, timeout: 2m, max_attempts: 2 }`]);
   }
   say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
   const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -183,6 +194,15 @@ async function main() {
     await until('11 handler runs', () => succeeded() >= before + HANDLERS.length, 30_000);
     say('all 11 handled, never more than 2 at once; what it cost (mock usage):');
     process.stdout.write(cli(['board']).split('\n').find((l) => l.startsWith('Cost:')) + '\n');
+
+    if (MODEL) {
+      say(`writer is a real model (${MODEL.secret} is set): legal asks it something`);
+      cli(['send', '--from', 'legal', '--to', 'writer', '--subject', 'A haiku'], 'Write a three-line haiku about a mailroom that never loses a letter.\n');
+      await until('writer to answer', () => eventsOf('handler.succeeded').some((e) => e.agent === 'writer') || eventsOf('handler.failed').some((e) => e.agent === 'writer' && e.final), 180_000);
+      const inbox = path.join(ROOT, 'workspaces/legal/inbox');
+      const reply = fs.readdirSync(inbox).map((n) => fs.readFileSync(path.join(inbox, n), 'utf8')).find((t) => /^from: (writer|mailroom)$/m.test(t) && t.includes('A haiku'));
+      process.stdout.write(`${reply ?? '(no reply: see `mailroom why` and the daemon log)'}\n${cli(['board']).split('\n').find((l) => l.startsWith('Cost:'))}\n`);
+    }
 
     say('mailroom status');
     process.stdout.write(cli(['status']));

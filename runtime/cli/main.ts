@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   service: () => import('./service.js'),
   completion: () => import('./completion.js'),
   compose: () => import('./compose.js'),
+  try: () => import('./try.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -52,6 +53,7 @@ Commands:
   serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)
   service install|status      run the daemon as a systemd service
   completion bash|zsh         shell completion: source <(mailroom completion bash)
+  try <agent> "text"          run one message through an agent's handler; nothing is sent
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)

@@ -12,6 +12,7 @@ import { PRIORITIES } from '../../bus/priority.js';
 import { DURATION_RE, formatDuration } from '../../bus/time.js';
 import { RESERVED_NAMES } from '../../bus/vocabulary.js';
 import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
+import { MODEL_OPTIONS, MODEL_PRICE_DOC, MODEL_REQUIRED, MODEL_SECRET_DOC, PRICE_OPTIONS } from './model.js';
 import { BUILT_IN_NAMES } from './primitives.js';
 import { AGENT_LIST_DOCS, AGENT_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
 
@@ -37,6 +38,8 @@ export function ruleSchema(rule: Rule): JsonSchema {
       return { ...base, type: orNull('string'), pattern: DURATION_PATTERN, description: `${rule.doc} A duration${rule.min > 0 ? ` of at least ${formatDuration(rule.min)}` : ''}: 250ms, 30s, 5m, 4h, 1d.` };
     case 'whole':
       return { ...base, type: orNull('integer'), minimum: rule.min, ...(rule.max !== undefined ? { maximum: rule.max } : {}) };
+    case 'number':
+      return { ...base, type: orNull('number'), minimum: rule.min };
     case 'oneOf':
       return { ...base, enum: [...rule.values, null] };
     case 'boolean':
@@ -66,6 +69,16 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
   },
   secrets: { type: ['array', 'null'], items: { type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED } },
   read_only_paths: { type: ['array', 'null'], items: { type: 'string', pattern: '^/' }, default: [] },
+  model: {
+    type: 'object',
+    additionalProperties: false,
+    required: [...MODEL_REQUIRED],
+    properties: {
+      ...options(MODEL_OPTIONS),
+      secret: { description: MODEL_SECRET_DOC, type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED },
+      price: { description: MODEL_PRICE_DOC, type: 'object', additionalProperties: false, required: Object.keys(PRICE_OPTIONS), properties: options(PRICE_OPTIONS) },
+    },
+  },
 };
 
 function agentSchema(): JsonSchema {

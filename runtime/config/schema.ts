@@ -36,6 +36,32 @@ export interface AgentConfig {
   readonly network: Network;
   /** Host paths (absolute, outside the org) shown read-only inside the jail, e.g. a tool in ~/.local. */
   readonly readOnlyPaths: readonly string[];
+  /** A model handler (model.ts): its `command` is then mailroom's own model client, runtime/model/run.ts. */
+  readonly model?: ModelConfig;
+}
+
+/** What one million tokens cost, in US dollars. */
+export interface ModelPrice {
+  readonly inputPerMtok: number;
+  readonly outputPerMtok: number;
+}
+
+/** An agent's `model:` settings, checked (runtime/config/model.ts). */
+export interface ModelConfig {
+  readonly provider: 'openai' | 'anthropic';
+  readonly model: string;
+  /** Without a trailing slash; `/chat/completions` or `/messages` is appended. */
+  readonly baseUrl: string;
+  /** The stored secret holding the API key (also in the agent's `secrets`). None: no key is sent (a local Ollama). */
+  readonly secret?: string;
+  readonly maxTokens: number;
+  /** The system prompt's file, relative to the agent's workspace (the jailed handler sees only that). */
+  readonly system?: string;
+  readonly price?: ModelPrice;
+  /** One HTTP request may take this long; always below the agent's `timeout`. */
+  readonly requestTimeout: number;
+  /** Earlier messages of the thread are kept, newest first, within about this many tokens (chars / 4). */
+  readonly historyTokens: number;
 }
 
 export interface LaneConfig {
@@ -103,6 +129,7 @@ export const DEFAULTS = Object.freeze({
 export type Rule =
   | { readonly kind: 'duration'; readonly min: number; readonly default?: string; readonly doc: string }
   | { readonly kind: 'whole'; readonly min: number; readonly max?: number; readonly unit?: string; readonly default?: number; readonly doc: string }
+  | { readonly kind: 'number'; readonly min: number; readonly default?: number; readonly doc: string }
   | { readonly kind: 'oneOf'; readonly values: readonly string[]; readonly noun: string; readonly default?: string; readonly doc: string }
   | { readonly kind: 'boolean'; readonly default?: boolean; readonly doc: string }
   | { readonly kind: 'text'; readonly what: string; readonly nonEmpty?: boolean; readonly default?: string; readonly doc: string };
@@ -151,6 +178,7 @@ export const AGENT_LIST_DOCS = {
   env: 'Environment variables granted to the handler: { MODEL: deepseek-v3 }. Never secrets, never variables that run code.',
   secrets: 'Names of stored secrets (mailroom secret set NAME) the handler receives as environment variables.',
   read_only_paths: 'Absolute host paths outside the org shown read-only inside the jail, e.g. [/home/me/.local/bin].',
+  model: 'A model handler instead of a command: { provider: openai | anthropic, model: deepseek-chat, secret: DEEPSEEK_API_KEY, ... }.',
 } as const;
 
 export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...Object.keys(AGENT_LIST_DOCS)];

@@ -13,9 +13,7 @@ import { keepHandlerFailure } from '../../bus/store/deadletter.js';
 import { copyName } from '../../bus/store/spool.js';
 import { formatDuration } from '../../bus/time.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
-import { handlerArgv } from '../../workspaces/jail.js';
 import type { Layout } from '../../workspaces/layout.js';
-import { readSecrets } from '../../workspaces/secrets.js';
 import type { OrgConfig } from '../config/config.js';
 import { decideRunEnd, type AfterRun, type HandlerResult } from '../decide/run-end.js';
 import { inboxesToList, planRecovery } from '../decide/run-recovery.js';
@@ -24,7 +22,8 @@ import type { Logger } from '../logger.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
 import type { JournalPort } from '../daemon/journal.js';
-import { handlerEnv, startHandler, type RunningHandler } from './handler.js';
+import { startHandler, type RunningHandler } from './handler.js';
+import { handlerArgv, handlerEnvFor } from './launch.js';
 import { killOrphans } from './orphans.js';
 
 /** What the runner needs from the daemon: the journal (emit = stage), and delivery for its bounces. */
@@ -168,19 +167,12 @@ export class Runner {
   private spawnNow(run: Run, file: string, text: string): void {
     const cfg = this.bus.config().agents[run.agent]!;
     const workspace = this.bus.layout.workspace(run.agent);
-    const { values: secrets, missing } = readSecrets(this.bus.layout, cfg.secrets);
+    const { env, missing } = handlerEnvFor(this.bus.layout, cfg, workspace, file);
     if (missing.length) this.bus.logger.warn(`${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``);
-    const program = handlerArgv(cfg, { root: this.bus.layout.root, workspace }, cfg.command!);
-    if ('refuse' in program) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: program.refuse });
+    const launch = handlerArgv(this.bus.layout.root, workspace, cfg);
+    if ('refuse' in launch) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: launch.refuse });
     scratchDir(`${workspace}/.tmp`, `workspaces/${run.agent}/.tmp`);
-    const handle = startHandler({
-      argv: program.argv,
-      cwd: workspace,
-      env: { ...handlerEnv(process.env, workspace, run.agent, file, cfg.env), ...secrets },
-      stdin: text,
-      timeoutMs: cfg.timeout,
-      killGraceMs: this.bus.config().killGrace,
-    });
+    const handle = startHandler({ argv: launch.argv, cwd: workspace, env, stdin: text, timeoutMs: cfg.timeout, killGraceMs: this.bus.config().killGrace });
     const key = runKey(run.agent, run.id);
     this.running.set(key, handle);
     void handle.result.then((result) => {
