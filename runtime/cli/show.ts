@@ -11,7 +11,7 @@ A message's full text as it was accepted (from the event log, so it works after 
 moved or deleted), with where it went. For a rejected file: the reason and where it is kept.
 An id may be shortened to any prefix that only one message has (e.g. the first 4 characters);
 T-n shows the message that created task T-n, and lists the updates to it.
-Headers are escaped (a control character shows as \e, \r, \x07, ...). The body is the
+Headers are escaped (a control character shows as \\e, \\r, \\x07, ...). The body is the
 sender's text: printed byte for byte when stdout is a file or a pipe (\`show <id> > copy.md\`),
 with its control characters escaped when stdout is a terminal, so a message cannot drive it.`;
 

@@ -108,6 +108,8 @@ describe('unread mail past stuck_after', () => {
     const secondId = second.split('-')[3]!;
     await waitFor(() => org.events().find((e) => e.type === 'alert.sent' && e.message === secondId), 'the alert about the second message', 10_000);
     expect(org.events().filter((e) => e.type === 'alert.sent' && e.message === id)).toHaveLength(1);
+    // The alert's copy lands just after its event is committed: wait for it, then count exactly.
+    await waitFor(() => org.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('unread-for')).length >= 2, 'the second alert delivered');
     expect(org.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('unread-for'))).toHaveLength(2);
 
     // Read (moved to done/): the problem goes away.
