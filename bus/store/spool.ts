@@ -63,9 +63,9 @@ export function deliverCopy(layout: Layout, e: MessageAccepted, recipient: strin
   }
 }
 
-/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts). */
+/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts, nor mail from another org). */
 export function writeSentCopy(layout: Layout, e: MessageAccepted): void {
-  if (e.source === 'daemon' || e.source === 'inbox') return;
+  if (e.source !== 'outbox') return;
   const tmp = path.join(layout.staging, `${e.id}.sent`);
   fs.writeFileSync(tmp, e.text);
   fs.renameSync(tmp, path.join(layout.sent(e.from), copyName(e)));
