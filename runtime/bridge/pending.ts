@@ -5,8 +5,9 @@
  * because the crash came between the server's ack and the event is de-duplicated by the server
  * by the message id). Pure.
  */
-import { remoteByOrg } from '../../bus/address.js';
+import { parseAddress, remoteByOrg } from '../../bus/address.js';
 import type { BusEvent, MessageAccepted } from '../../bus/events.js';
+import type { BusState } from '../state/state.js';
 
 export interface Pending {
   event: MessageAccepted;
@@ -27,4 +28,31 @@ export function applyForwarding(f: Forwarding, e: BusEvent): void {
     p.orgs.delete(e.org);
     if (p.orgs.size === 0) f.delete(e.id);
   }
+}
+
+export interface Outgoing {
+  /** Messages waiting for the bridge (accepted, not yet acknowledged by the server for every org). */
+  waiting: number;
+  oldest_ms: number | null;
+  by_org: Record<string, number>;
+}
+
+export function outgoing(state: BusState, now: number): Outgoing {
+  const by_org: Record<string, number> = {};
+  let oldest: number | null = null;
+  for (const p of state.forwarding.values()) {
+    for (const org of p.orgs) by_org[org] = (by_org[org] ?? 0) + 1;
+    const t = Date.parse(p.event.time);
+    if (oldest === null || t < oldest) oldest = t;
+  }
+  return { waiting: state.forwarding.size, oldest_ms: oldest === null ? null : Math.max(0, now - oldest), by_org };
+}
+
+/** `why` for a recipient at another org. */
+export function whyRemote(id: string, recipient: string, state: BusState, daemonRunning: boolean): string {
+  const org = parseAddress(recipient)?.org ?? '?';
+  if (state.forwarding.get(id)?.orgs.has(org)) {
+    return `${id} for ${recipient}: waiting for the bridge: the NATS server has not acknowledged it for org ${org} yet${daemonRunning ? ' (the daemon publishes it as soon as the server and that org\'s stream are there; `mailroom doctor` checks the connection)' : '; no daemon is running: start it and it will publish'}. It waits in bus/spool/.`;
+  }
+  return `${id} for ${recipient}: forwarded over the bridge to org ${org}; \`mailroom why ${id}\` there says what became of it.`;
 }

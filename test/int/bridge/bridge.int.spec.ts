@@ -5,7 +5,7 @@
  * refused at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mailroom } from '../../support/cli.js';
+import { doctor, mailroom, statusJson } from '../../support/cli.js';
 import { eventsOf, waitEvent, waitFor } from '../../support/events.js';
 import { fm, readMail } from '../../support/mail.js';
 import { makeOrg, message, type Org } from '../../support/org.js';
@@ -94,9 +94,13 @@ describe.skipIf(!hasNatsServer)('the bridge between two orgs', () => {
     expect(status.stdout).toContain('waiting for the bridge');
     expect(mailroom(['why', accepted.id, '--root', beta.root]).stdout).toContain('waiting for the bridge');
     expect(beta.ls('bus', 'spool')).toHaveLength(1);
+    expect(doctor(beta).problems.map((p) => p.check)).toContain('bridge');
     await server.start();
     await waitFor(() => readMail(acme, 'legal').length === 1, 'the message after the server came back', 30_000);
     await waitFor(() => beta.ls('bus', 'spool').length === 0, 'the spool emptied');
+    await waitFor(() => statusJson(beta).bridge?.server?.connected === true, 'status: connected');
+    expect(statusJson(beta).bridge).toMatchObject({ org: 'beta', outgoing: { waiting: 0 }, server: { stream: true, lag: 0 } });
+    expect(doctor(beta).problems).toEqual([]);
     await beta.stop();
     await acme.stop();
   });
