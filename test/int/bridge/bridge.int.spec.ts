@@ -9,7 +9,7 @@ import { doctor, mailroom, statusJson } from '../../support/cli.js';
 import { eventsOf, waitEvent, waitFor } from '../../support/events.js';
 import { fm, readMail } from '../../support/mail.js';
 import { makeOrg, message, type Org } from '../../support/org.js';
-import { bridgeYaml, hasNatsServer, startNats, stopAllNats, type NatsServer } from '../../support/nats.js';
+import { bridgeYaml, startNats, stopAllNats, type NatsServer } from '../../support/nats.js';
 
 afterEach(stopAllNats);
 
@@ -26,7 +26,7 @@ async function twoOrgs(server: NatsServer): Promise<{ beta: Org; acme: Org }> {
   return { beta, acme };
 }
 
-describe.skipIf(!hasNatsServer)('the bridge between two orgs', () => {
+describe('the bridge between two orgs', () => {
   it('carries a message and a task across exactly once; the task is on both boards and its updates travel back', async () => {
     const server = await startNats();
     const { beta, acme } = await twoOrgs(server);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventsOf, sleep, waitFor } from '../../support/events.js';
 import { readMail, fm } from '../../support/mail.js';
 import { makeOrg, message, type Org } from '../../support/org.js';
-import { bridgeYaml, hasNatsServer, startNats, stopAllNats } from '../../support/nats.js';
+import { bridgeYaml, startNats, stopAllNats } from '../../support/nats.js';
 import { seeded } from '../../support/random.js';
 
 afterEach(stopAllNats);
@@ -18,7 +18,7 @@ function subjects(o: Org, agent: string): string[] {
   return readMail(o, agent).map((m) => fm(m.text, 'subject')!);
 }
 
-describe.skipIf(!hasNatsServer)('the bridge under crashes', () => {
+describe('the bridge under crashes', () => {
   it('loses and duplicates nothing when either daemon or the server is killed -9 during a flood', async () => {
     const rng = seeded('bridge-crash');
     const server = await startNats();
