@@ -17,6 +17,8 @@ export function describeEvent(e: BusEvent): string {
     }
     case 'message.delivered':
       return `delivered ${e.id} to ${e.to.join(',')}`;
+    case 'message.forwarded':
+      return `forwarded ${e.id} to ${e.to.join(',')} (stream seq ${e.stream_seq}${e.duplicate ? ', a repeat the server already had' : ''})`;
     case 'message.rejected':
       return `rejected  ${e.id} ${e.origin} from ${e.from}: ${e.reason} (kept as ${e.kept}, bounce ${e.bounce})`;
     case 'alert.sent':

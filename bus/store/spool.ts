@@ -66,9 +66,9 @@ function linkCopy(layout: Layout, e: MessageAccepted, recipient: string, target:
   }
 }
 
-/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts). */
+/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts, nor mail from another org). */
 export function writeSentCopy(layout: Layout, e: MessageAccepted): void {
-  if (e.source === 'daemon' || e.source === 'inbox') return;
+  if (e.source !== 'outbox') return;
   const tmp = path.join(layout.staging, `${e.id}.sent`);
   const sent = layout.sent(e.from);
   Dir.with(sent, sent, (box) => {

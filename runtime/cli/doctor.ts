@@ -17,6 +17,8 @@ import { checkQueuedNames } from '../daemon/startup.js';
 import { freeBytes } from '../daemon/log-pause.js';
 import type { Layout } from '../../workspaces/layout.js';
 
+import { outgoing } from '../bridge/pending.js';
+import { probe } from '../bridge/view.js';
 import { EXIT, count, findRoot, rootArg, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom doctor [--root <dir>] [--json]
@@ -25,7 +27,8 @@ Check the org and say how to fix what is wrong. Exit 0 when all is well, 1 when 
 problem. Checks: the config, the handler jail (a handler that cannot be jailed and is not
 "sandbox: none" is a problem), the daemon, the event log (torn or damaged lines), the board
 against a rebuild from the log (byte for byte), mail unread past stuck_after, files waiting in
-the spool, queued files with non-canonical names, the inotify watch limit.`;
+the spool, queued files with non-canonical names, the inotify watch limit; with bridge:, the
+connection to the NATS server, this org's stream and consumer, and outgoing mail waiting.`;
 
 interface Finding {
   ok: boolean;
@@ -132,6 +135,12 @@ export async function run(argv: string[]): Promise<number> {
         add(limit >= need, 'inotify', limit >= need ? `max_user_watches ${limit} (needs about ${need})` : `max_user_watches is ${limit}, the daemon needs about ${need}: raise it with \`sysctl fs.inotify.max_user_watches=524288\` (without it the daemon falls back to scans only)`);
       } catch {
         /* not Linux: nothing to say */
+      }
+      if (config.bridge) {
+        const p = await probe(layout, config.bridge);
+        add(p.problem === null, 'bridge', p.problem ?? `connected to ${config.bridge.url}; stream ${config.bridge.org} there, inbound lag ${p.lag}`);
+        const out = outgoing(state, Date.now());
+        if (out.waiting) add(p.problem === null && status.daemon.running, 'bridge', `${count(out.waiting, 'message')} waiting for the bridge (${Object.keys(out.by_org).join(', ')})${p.problem === null && status.daemon.running ? '; the daemon is sending them' : ': they go once the daemon runs and the server is reachable'}`);
       }
       if (status.deadletter) add(true, 'dead letters', `${count(status.deadletter, 'rejected file')} kept in bus/deadletter/ with their reasons (\`mailroom log${r} --type message.rejected\`)`);
     }

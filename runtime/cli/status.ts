@@ -1,6 +1,8 @@
 import { escapeLine } from '../../bus/escape.js';
 import { formatDuration } from '../../bus/time.js';
 import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../views/inspect.js';
+import { outgoing } from '../bridge/pending.js';
+import { probe, renderBridge } from '../bridge/view.js';
 import { EXIT, findRoot, parse, print, printJson, rootArg } from './common.js';
 
 export const usage = `mailroom status [--root <dir>] [--json]
@@ -8,7 +10,8 @@ export const usage = `mailroom status [--root <dir>] [--json]
 The org at a glance: is the daemon running, each agent's unread inbox and waiting outbox, the
 oldest unread message, mail unread past stuck_after, the spool, dead letters, tasks by status,
 each lane (running, queued, limit, cooling down until) and each message waiting for a handler
-run with how long it waited and how many runs are ahead of it.`;
+run with how long it waited and how many runs are ahead of it. With bridge: configured, the
+bridge: the server reachable or not, the inbound lag, and outgoing mail waiting for the bridge.`;
 
 export function renderStatus(s: OrgStatus, r = ''): string {
   const lines: string[] = [];
@@ -61,7 +64,9 @@ export async function run(argv: string[]): Promise<number> {
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
   const { events, state } = loadState(layout);
   const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
-  if (values.json) printJson(status);
-  else print(renderStatus(status, rootArg(values.root)));
+  const b = config.bridge;
+  const bridge = b ? { org: b.org, url: b.url, peers: b.peers, outgoing: outgoing(state, Date.now()), server: await probe(layout, b, 1500) } : null;
+  if (values.json) printJson({ ...status, bridge });
+  else print([renderStatus(status, rootArg(values.root)), ...(b && bridge ? ['', ...renderBridge(b, bridge.outgoing, bridge.server)] : [])].join('\n'));
   return EXIT.ok;
 }

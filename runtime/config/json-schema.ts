@@ -14,7 +14,7 @@ import { RESERVED_NAMES } from '../../bus/vocabulary.js';
 import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
 import { MODEL_OPTIONS, MODEL_PRICE_DOC, MODEL_REQUIRED, MODEL_SECRET_DOC, PRICE_OPTIONS } from './model.js';
 import { BUILT_IN_NAMES } from './primitives.js';
-import { AGENT_LIST_DOCS, AGENT_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
+import { AGENT_LIST_DOCS, AGENT_OPTIONS, BRIDGE_NATS_OPTIONS, BRIDGE_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -90,9 +90,19 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
   const stuck = Object.fromEntries(PRIORITIES.map((p) => [p, ruleSchema({ kind: 'duration', min: 1, default: DEFAULTS.stuck_after[p], doc: `Unread ${p} mail older than this is alerted.` })]));
   return {
     agents: { type: ['object', 'null'], propertyNames: names('agent', RESERVED_NAMES), additionalProperties: agentSchema() },
-    groups: { type: ['object', 'null'], propertyNames: names('group', RESERVED_NAMES), additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: NAME_RE.source } } },
+    groups: { type: ['object', 'null'], propertyNames: names('group', RESERVED_NAMES), additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: `${NAME_RE.source.slice(0, -1)}(@${NAME_RE.source.slice(1, -1)})?$` } } },
     lanes: { type: ['object', 'null'], propertyNames: names('lane', []), additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) } },
     stuck_after: { type: ['object', 'null'], additionalProperties: false, properties: stuck },
+    bridge: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['nats'],
+      properties: {
+        nats: { type: 'object', additionalProperties: false, required: ['org'], properties: { ...options(BRIDGE_NATS_OPTIONS), org: { ...ruleSchema(BRIDGE_NATS_OPTIONS.org), pattern: NAME_RE.source }, creds: { ...ruleSchema(BRIDGE_NATS_OPTIONS.creds), pattern: SECRET_NAME_RE.source } } },
+        peers: { type: ['array', 'null'], description: 'The orgs this org may send to (to: agent@<peer>).', items: { type: 'string', pattern: NAME_RE.source } },
+        ...options(BRIDGE_OPTIONS),
+      },
+    },
   };
 }
 

@@ -96,6 +96,21 @@ export interface OrgConfig {
   /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
   readonly killGrace: number;
   readonly maxAttachmentBytes: number;
+  /** The bridge to other orgs over NATS JetStream (runtime/bridge/); null: this org is alone. */
+  readonly bridge: BridgeConfig | null;
+}
+
+export interface BridgeConfig {
+  /** The NATS server, e.g. nats://127.0.0.1:4222. */
+  readonly url: string;
+  /** This org's name on the bridge: others write `agent@<org>`. */
+  readonly org: string;
+  /** The name of a stored secret holding a NATS credentials file (.creds); none: no credentials. */
+  readonly creds?: string;
+  /** The orgs this org may send to (`to: agent@<peer>`); mail to any other org is refused at send time. */
+  readonly peers: readonly string[];
+  /** A message taken from the stream but not acknowledged (a crash) is delivered again after this. */
+  readonly ackWait: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +138,7 @@ export const DEFAULTS = Object.freeze({
   network: 'host' as Network,
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
   lane: Object.freeze({ concurrency: 1 }),
+  bridge: Object.freeze({ url: 'nats://127.0.0.1:4222', ack_wait: '30s' }),
 });
 
 /** What one key holds. `doc` is what an editor shows on hover. */
@@ -157,6 +173,7 @@ export const SECTION_DOCS = {
   groups: 'Group name -> list of agents; `to: <group>` reaches them all (never the sender).',
   lanes: 'Shared limits that handler runs queue on: { deepseek: { concurrency: 2, per_minute: 30 } }.',
   stuck_after: 'Unread mail older than this, per priority, is alerted to the operator and shown in status and doctor.',
+  bridge: 'Mail to and from other orgs over NATS JetStream: { nats: { url: nats://host:4222, org: beta, creds: NATS_CREDS }, peers: [acme] }.',
 } as const;
 
 export const TOP_KEYS: readonly string[] = [...Object.keys(SECTION_DOCS), ...Object.keys(TOP_OPTIONS)];
@@ -189,3 +206,17 @@ export const LANE_OPTIONS = {
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const LANE_KEYS: readonly string[] = Object.keys(LANE_OPTIONS);
+
+/** The bridge's settings (bridge: { nats: {...}, peers: [...], ack_wait }). */
+export const BRIDGE_OPTIONS = {
+  ack_wait: { kind: 'duration', min: 1000, default: DEFAULTS.bridge.ack_wait, doc: 'A message taken from the stream but not acknowledged (the daemon was killed) is delivered again after this.' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const BRIDGE_NATS_OPTIONS = {
+  url: { kind: 'text', what: 'a NATS server URL such as nats://127.0.0.1:4222', nonEmpty: true, default: DEFAULTS.bridge.url, doc: 'The NATS server (or one of its cluster) with JetStream enabled (nats-server -js).' },
+  org: { kind: 'text', what: 'this org\'s name on the bridge (lowercase letters, digits, - and _)', nonEmpty: true, doc: 'This org\'s name on the bridge: other orgs write to its agents as agent@<org>.' },
+  creds: { kind: 'text', what: 'the name of a stored secret (mailroom secret set NAME < file.creds)', nonEmpty: true, doc: 'The name of a stored secret holding the NATS credentials file; unset: connect without credentials.' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const BRIDGE_KEYS: readonly string[] = ['nats', 'peers', ...Object.keys(BRIDGE_OPTIONS)];
+export const BRIDGE_NATS_KEYS: readonly string[] = Object.keys(BRIDGE_NATS_OPTIONS);

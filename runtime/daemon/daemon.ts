@@ -122,6 +122,7 @@ export class Daemon {
       await this.watch();
       await this.scan();
       this.runner.pump();
+      this.parts.bridge?.start();
       this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
     } catch (err) {
       // Stop all a failed start started (timers, watchers, runs, the syncfs helper) before the lock goes, so nothing of it writes on.
@@ -140,6 +141,7 @@ export class Daemon {
       await this.wakeups?.close();
       while (this.running) await new Promise<void>((r) => this.idle.push(r));
       await this.runner.stop();
+      await this.parts?.bridge?.stop();
       await this.parts?.finishing.flush();
       this.syncfs?.close();
       this.journal?.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });

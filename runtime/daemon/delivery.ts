@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isRemote, localRecipients } from '../../bus/address.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { deadLetter } from '../../bus/store/deadletter.js';
 import { deliverCopy, removeFinished, unlinkQuiet, writeSentCopy } from '../../bus/store/spool.js';
@@ -35,6 +36,8 @@ export interface DeliveryDeps {
   render: () => void;
   /** Folders made again (a workspace deleted while the daemon runs): watch them again. */
   rewatch: (dirs: string[]) => void;
+  /** Recipients at other orgs (`agent@org`): the bridge takes it from here (runtime/bridge/). */
+  forward?: () => void;
 }
 
 export class Delivery {
@@ -66,7 +69,8 @@ export class Delivery {
 
   /** Copy an accepted message into every recipient's inbox; remove a person's drop; write the sent/ copy. */
   deliver(e: MessageAccepted, dropped?: string): MessageAccepted {
-    for (const r of e.to) this.copyTo(e, r);
+    for (const r of localRecipients(e.to)) this.copyTo(e, r);
+    if (e.to.some(isRemote)) this.deps.forward?.();
     if (e.source === 'inbox' && dropped) {
       this.inMailbox(dropped, (ref) => {
         const st = fs.lstatSync(ref, { throwIfNoEntry: false });
@@ -119,7 +123,8 @@ export class Delivery {
       this.deps.runner.queueDelivered(e);
     }
     this.deps.journal.commit();
-    this.deps.finishing.add(delivered);
+    // A message still waiting for the bridge keeps its spool file; the bridge finishes it once forwarded.
+    this.deps.finishing.add(delivered.filter((e) => !this.deps.journal.state.forwarding.has(e.id)));
     if (delivered.length && pump) this.deps.runner.pump();
   }
 

@@ -7,6 +7,7 @@ import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/event
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, type Runtime } from './runs.js';
+import { applyForwarding, type Forwarding } from '../bridge/pending.js';
 
 export interface BusState {
   board: Board;
@@ -15,6 +16,8 @@ export interface BusState {
   rejected: Map<string, MessageRejected>;
   alerted: Set<string>;
   runtime: Runtime;
+  /** Messages with recipients at other orgs not yet acknowledged by the bridge's server. */
+  forwarding: Forwarding;
   /** The sha256 of the config the last config.changed event names. */
   configSha: string | null;
   /** The newest config.refused after the last config.changed, if any. */
@@ -24,7 +27,7 @@ export interface BusState {
 }
 
 export function emptyState(): BusState {
-  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
+  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), forwarding: new Map(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
 }
 
 export function alertKey(message: string, agent: string): string {
@@ -34,6 +37,7 @@ export function alertKey(message: string, agent: string): string {
 export function applyToState(s: BusState, e: BusEvent): BusState {
   s.board = apply(s.board, e);
   applyRuntime(s.runtime, e);
+  applyForwarding(s.forwarding, e);
   s.lastSeq = e.seq;
   s.lastTime = e.time;
   switch (e.type) {
