@@ -61,7 +61,7 @@ async function startOrg(root: string): Promise<{ daemon: ChildProcess; agents: s
   spawnSync(process.execPath, [CLI, 'init', root, '--agents', agents.join(',')], { stdio: 'ignore' });
   const lines = ['agents:', ...agents.map((a, i) => `  ${a}: { command: "true", lane: l${(i % LANES) + 1}, sandbox: ${SANDBOX} }`), 'lanes:'];
   for (let l = 1; l <= LANES; l++) lines.push(`  l${l}: { concurrency: ${Math.ceil(AGENTS / LANES)} }`);
-  fs.writeFileSync(path.join(root, 'mailroom.yaml'), `${lines.join('\n')}\nmessages_per_minute: 1000000\n`);
+  fs.writeFileSync(path.join(root, 'mailroom.yaml'), `${lines.join('\n')}\n`);
   const daemon: ChildProcess = spawn(process.execPath, [CLI, 'start', '--root', root, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   daemon.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
