@@ -44,7 +44,7 @@ describe('config changes are in force when the command returns', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(back.stderr).toMatch(/in force: the running daemon/);
     expect(await stopClean(o)).toBe(0);
-  });
+  }, 180_000); // 41 CLI processes, each a node start-up
 
   it('with no daemon running, says the change takes effect at the next start', () => {
     const o = (org = makeOrg(['maya', 'legal']));
