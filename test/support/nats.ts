@@ -19,14 +19,24 @@ export function requireNatsServer(): void {
   if (spawnSync(NATS_SERVER, ['--version']).status !== 0) throw new Error('nats-server is not installed: `apt-get install nats-server` (Debian) to run the bridge tests');
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768+). A test stops and restarts its server on
+ * the same port; a port the kernel hands out for port 0 could meanwhile be given to any other
+ * process on the machine (another test's server, a client socket), and the restart would fail.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port in 20000-31999 for nats-server');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
