@@ -103,6 +103,7 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     maxAttachmentBytes: top.max_attachment_bytes,
     scanInterval: top.scan_interval,
     writeGrace: top.write_grace,
+    settle: top.settle,
     watch: top.watch,
     waitWarning: top.wait_warning,
     startupStagger: top.startup_stagger,
