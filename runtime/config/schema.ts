@@ -84,7 +84,7 @@ export interface OrgConfig {
   readonly maxMessageBytes: number;
   /** Reconciliation scan interval. */
   readonly scanInterval: number;
-  /** A file still held open for writing this long is dead-lettered. */
+  /** A file still held open for writing (or still changing) this long is dead-lettered. */
   readonly writeGrace: number;
   /** A file written in place is taken once it is closed and unchanged this long (a rename is taken at once). */
   readonly settle: number;
