@@ -5,7 +5,7 @@
  * the primitives of primitives.ts and the tables of schema.ts. Pure.
  */
 import { isPriority, PRIORITIES, priorityProblem, type Priority } from '../../bus/priority.js';
-import { parseDuration } from '../../bus/time.js';
+import { formatDuration, parseDuration } from '../../bus/time.js';
 import { validateAgents } from './agents.js';
 import { checkKeys, duration, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
 import { ConfigError, DEFAULTS, LANE_KEYS, LANE_OPTIONS, TOP_KEYS, TOP_OPTIONS, type AgentConfig, type LaneConfig, type OrgConfig } from './schema.js';
@@ -88,6 +88,7 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
   const p: Problems = [];
   checkKeys(p, data, TOP_KEYS, null);
   const top = readOptions(p, data, TOP_OPTIONS, null);
+  if (top.settle >= top.write_grace) p.push(`settle: ${formatDuration(top.settle)} must be shorter than write_grace (${formatDuration(top.write_grace)}), or every file written in place is dead-lettered before it settles`);
   const agents = validateAgents(p, data.agents ?? {}, { sandbox: top.sandbox ?? DEFAULTS.sandbox, network: top.network, root });
   const groups = validateGroups(p, data.groups ?? {}, agents);
   const lanes = validateLanes(p, data.lanes ?? {});
