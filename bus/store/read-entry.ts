@@ -27,8 +27,9 @@ function openNoFollow(p: fs.PathLike): number | Rejection {
 /**
  * `known`: the lstat of the same entry before it was taken (a rename keeps the inode), so only a
  * regular file is ever opened; the fstat proves it is still that file. `limit`: max_message_bytes.
+ * `st`: the descriptor's fstat as it was read (the caller checks afterwards that it still holds).
  */
-export function readEntry(p: fs.PathLike, limit: number, known?: fs.Stats): { bytes: Buffer } | Rejection {
+export function readEntry(p: fs.PathLike, limit: number, known?: fs.Stats): { bytes: Buffer; st: fs.Stats } | Rejection {
   const st = known ?? fs.lstatSync(p);
   if (!st.isFile()) return notAFile(st);
   const fd = openNoFollow(p);
@@ -50,7 +51,7 @@ export function readEntry(p: fs.PathLike, limit: number, known?: fs.Stats): { by
     if (size > limit) {
       return new Rejection(`the file is ${size} bytes, over the limit of ${limit} bytes (max_message_bytes)`, 'Split it, or raise max_message_bytes in mailroom.yaml.');
     }
-    return { bytes: buf.subarray(0, got) };
+    return { bytes: buf.subarray(0, got), st: opened };
   } finally {
     fs.closeSync(fd);
   }

@@ -1,7 +1,8 @@
 /**
  * Delivery, exactly once per recipient, also across `kill -9`:
  *
- *   1. the taken file sits in bus/spool/<id>.<sender>.<name> ("spool"), or a person's drop in place
+ *   1. the taken file sits in bus/spool/<id>.<sender>.<name> ("spool"), or a person's drop in place;
+ *      one that changed while it was taken waits there, undecided, until it settles
  *   2. `message.accepted` is logged (with the full text), fsynced with its batch
  *   3. per recipient: bus/staging/<id>.<recipient> is written ('wx' or rewritten while it has
  *      one link, so never seen half-written) and hard-linked to inbox/<canonical name>.

@@ -84,8 +84,10 @@ export interface OrgConfig {
   readonly maxMessageBytes: number;
   /** Reconciliation scan interval. */
   readonly scanInterval: number;
-  /** A file still held open for writing this long is dead-lettered. */
+  /** A file still held open for writing (or still changing) this long is dead-lettered. */
   readonly writeGrace: number;
+  /** A file written in place is taken once it is closed and unchanged this long (a rename is taken at once). */
+  readonly settle: number;
   /** false: no file watchers, reconciliation scans only (network filesystems, few inotify watches). */
   readonly watch: boolean;
   readonly lanes: Readonly<Record<string, LaneConfig>>;
@@ -130,6 +132,7 @@ export const DEFAULTS = Object.freeze({
   max_attachment_bytes: 64 * 1_048_576,
   scan_interval: '2s',
   write_grace: '10m',
+  settle: '1s',
   watch: true,
   wait_warning: '2m',
   startup_stagger: '250ms',
@@ -158,7 +161,8 @@ export const TOP_OPTIONS = {
   max_message_bytes: { kind: 'whole', min: 64, unit: 'bytes', default: DEFAULTS.max_message_bytes, doc: 'The largest message file taken, in bytes.' },
   max_attachment_bytes: { kind: 'whole', min: 1, unit: 'bytes', default: DEFAULTS.max_attachment_bytes, doc: 'The largest attachment, in bytes (real, dense bytes).' },
   scan_interval: { kind: 'duration', min: 100, default: DEFAULTS.scan_interval, doc: 'The reconciliation scan, and the unread-mail check, run this often.' },
-  write_grace: { kind: 'duration', min: 1000, default: DEFAULTS.write_grace, doc: 'A file held open for writing longer than this is dead-lettered.' },
+  write_grace: { kind: 'duration', min: 1000, default: DEFAULTS.write_grace, doc: 'A file held open for writing (or still changing) longer than this is dead-lettered.' },
+  settle: { kind: 'duration', min: 0, default: DEFAULTS.settle, doc: 'A file written in place in an outbox is taken once closed and unchanged this long: the price of writing in place (a file renamed in is taken at once).' },
   watch: { kind: 'boolean', default: DEFAULTS.watch, doc: 'false: no file watchers, scans only (network filesystems, few inotify watches).' },
   wait_warning: { kind: 'duration', min: 1, default: DEFAULTS.wait_warning, doc: 'A handler run waiting longer than this is a warning.' },
   startup_stagger: { kind: 'duration', min: 0, default: DEFAULTS.startup_stagger, doc: 'After a restart, queued runs start this far apart.' },

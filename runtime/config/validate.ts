@@ -5,7 +5,7 @@
  * the primitives of primitives.ts and the tables of schema.ts. Pure.
  */
 import { isPriority, PRIORITIES, priorityProblem, type Priority } from '../../bus/priority.js';
-import { parseDuration } from '../../bus/time.js';
+import { formatDuration, parseDuration } from '../../bus/time.js';
 import { parseAddress } from '../../bus/address.js';
 import { validateAgents } from './agents.js';
 import { validateBridge } from './bridge.js';
@@ -99,6 +99,7 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
   const p: Problems = [];
   checkKeys(p, data, TOP_KEYS, null);
   const top = readOptions(p, data, TOP_OPTIONS, null);
+  if (top.settle >= top.write_grace) p.push(`settle: ${formatDuration(top.settle)} must be shorter than write_grace (${formatDuration(top.write_grace)}), or every file written in place is dead-lettered before it settles`);
   const agents = validateAgents(p, data.agents ?? {}, { sandbox: top.sandbox ?? DEFAULTS.sandbox, network: top.network, root });
   const bridge = validateBridge(p, data.bridge);
   const groups = validateGroups(p, data.groups ?? {}, agents, bridge);
@@ -115,6 +116,7 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     maxAttachmentBytes: top.max_attachment_bytes,
     scanInterval: top.scan_interval,
     writeGrace: top.write_grace,
+    settle: top.settle,
     watch: top.watch,
     waitWarning: top.wait_warning,
     startupStagger: top.startup_stagger,

@@ -1,7 +1,7 @@
 /**
  * The daemon: lifecycle (start, stop) and the loop. Wake-ups (watcher hints, scans every
- * scan_interval, a 250 ms re-check while a file is still being written) collect candidate
- * paths; each batch is intake (path -> decisions, staged) -> journal commit (fdatasync) ->
+ * scan_interval, a 250 ms re-check while a file is still being written or settling) collect
+ * candidate paths; each batch is intake (path -> decisions, staged) -> journal commit (fdatasync) ->
  * delivery (act on them, render the board, finish after a syncfs). See bus/store/spool.ts for
  * the exactly-once argument, intake.ts and delivery.ts for the message lifecycle.
  * The daemon never dies of bad input: every per-file failure becomes a rejection or a retry.

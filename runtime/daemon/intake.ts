@@ -1,11 +1,13 @@
 /**
  * Intake: from a path that may hold new mail to the decisions about it, staged in the journal.
- *   outbox/<name>  complete? --rename--> bus/spool/<id>.<sender>.<name> --read--> accept | reject
- *   inbox/<name>   (a person's drop) complete? --read in place--> accept | reject
- *   bus/spool/...  (taken before a crash, never decided) --read--> accept | reject
- * A file still being written waits (runtime/decide/readiness.ts); one written to for longer
- * than write_grace is rejected. Nothing here touches a recipient: delivery acts on the
- * returned decisions once the journal has committed them.
+ *   outbox/<name>  complete? --rename--> bus/spool/<id>.<sender>.<name> --read--> checked? --> accept | reject
+ *   inbox/<name>   (a person's drop) complete? --read in place--> checked? --> accept | reject
+ *   bus/spool/...  (taken before a crash, or changed while taken) complete? --read--> checked? --> ...
+ * "complete?": renamed in (taken at once), or closed and unchanged for `settle`; a file still
+ * being written waits (settle.ts, runtime/decide/readiness.ts), one written to for longer than
+ * write_grace is rejected. "checked?": what was read is what is there and nobody writes it;
+ * otherwise it waits again where it is. Nothing here touches a recipient: delivery acts on
+ * the returned decisions once the journal has committed them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,13 +22,12 @@ import { parseSpoolName, spoolName } from '../../bus/store/spool.js';
 import { keepAttachments } from '../../workspaces/attachments.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import { mailboxOf, type Layout } from '../../workspaces/layout.js';
-import type { OrgConfig } from '../config/config.js';
 import { decide, type Incoming } from '../decide/accept.js';
-import { readiness, type Waiting } from '../decide/readiness.js';
+import { takeChanged } from '../decide/readiness.js';
 import type { Logger } from '../logger.js';
 import type { JournalPort } from './journal.js';
 import type { MailboxGuard } from './mailbox-guard.js';
-import type { QuietFiles } from './quiet.js';
+import { lookOf, Settling, type SettleDeps } from './settle.js';
 import { sweepWriters, type WriterSweep } from './writers.js';
 
 export const MAX_HOPS = 25;
@@ -38,18 +39,12 @@ export type Decision =
   /** Move a rejected file (`file`, wherever it is now) to the dead letter folder, then deliver its bounce. */
   | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted };
 
-export interface IntakeDeps {
+/** And, for the waiting table: config, clock, quiet, watching, again (settle.ts). */
+export interface IntakeDeps extends SettleDeps {
   layout: Layout;
   journal: JournalPort;
   logger: Logger;
-  config: () => OrgConfig;
-  clock: () => Date;
   guard: MailboxGuard;
-  quiet: QuietFiles;
-  /** Watcher events are arriving (so QuietFiles may vouch for a file). */
-  watching: () => boolean;
-  /** Look at this path again soon. */
-  again: (p: string) => void;
 }
 
 /** A candidate in a mailbox folder: `p` its candidate path, `ref` the entry through the folder's descriptor, `name` as shown to people. */
@@ -64,27 +59,45 @@ interface Origin {
   id: string;
   sender: string;
   source: 'outbox' | 'inbox';
-  /** The file name it came in with. */
-  name: string;
-  /** Where it came in, for the bounce and the reason: e.g. `workspaces/a/outbox/`. */
-  place: string;
+  name: string; // the file name it came in with
+  place: string; // where it came in, for the bounce and the reason: e.g. `workspaces/a/outbox/`
   ino?: number;
 }
 
+/** A file taken (renamed into the spool, or a person's drop read in place), decided only once checked. */
+interface Taken {
+  /** Where it is now: the spool file, or the drop's path (as /proc shows a writer's descriptor). */
+  file: string;
+  /** The entry, to look at again after the read (a drop through its inbox's descriptor). */
+  ref: string | Buffer;
+  origin: Origin;
+  before: fs.Stats; // the look that found it ready
+  read: { bytes: Buffer; st: fs.Stats } | Rejection;
+  limit: number;
+  incoming: (bytes: Buffer) => Incoming;
+}
+
+type Item = Decision | Taken;
+const isTaken = (i: Item): i is Taken => 'read' in i;
+
 export class Intake {
-  /** Files seen still being written: the readiness table. */
-  private readonly waiting = new Map<string, Waiting>();
+  private readonly settling: Settling;
 
-  constructor(private readonly deps: IntakeDeps) {}
-
-  /** Paths still being written, to look at again. */
-  waitingPaths(): string[] {
-    return [...this.waiting.keys()];
+  constructor(private readonly deps: IntakeDeps) {
+    this.settling = new Settling(deps);
   }
 
-  /** Decide about a batch of paths; the decisions are staged, not yet committed. */
+  /** Paths still being written (or changed while taken), to look at again. */
+  waitingPaths(): string[] {
+    return this.settling.paths();
+  }
+
+  /**
+   * Decide about a batch of paths; the decisions are staged, not yet committed. Two passes:
+   * take (readiness, rename into the spool, read), then check every take and decide.
+   */
   take(paths: string[]): Decision[] {
-    const decisions: Decision[] = [];
+    const items: Item[] = [];
     let sweep: WriterSweep | null = null;
     const writers = () => (sweep ??= sweepWriters(this.deps.layout.root + path.sep));
     const dirs = new Map<string, Dir | null>(); // each mailbox folder opened once per batch
@@ -95,15 +108,49 @@ export class Intake {
     try {
       for (const p of paths) {
         try {
-          decisions.push(...this.consider(p, writers, open));
+          items.push(...this.consider(p, writers, open));
         } catch (err) {
           this.deps.logger.warn(`could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`);
         }
       }
+      return this.decideTaken(items, sweep !== null);
     } finally {
       for (const d of dirs.values()) d?.close();
     }
-    return decisions;
+  }
+
+  /**
+   * After the reads: is what was read what is there? One fresh /proc sweep for the whole batch
+   * when any file of it was found ready by a sweep (written in place); files vouched for as
+   * renamed in are checked by their looks alone. A file that changed goes back to waiting
+   * where it is now (the spool keeps it: taken once, decided once), never to the dead letters.
+   */
+  private decideTaken(items: Item[], swept: boolean): Decision[] {
+    const check = swept && items.some(isTaken) ? sweepWriters(this.deps.layout.root + path.sep) : null;
+    return items.flatMap((item) => {
+      if (!isTaken(item)) return [item];
+      try {
+        return this.decide(item, check);
+      } catch (err) {
+        this.deps.logger.warn(`could not decide about ${this.deps.layout.rel(item.file)}: ${(err as Error).message}; it stays there (a spool file until the next start)`);
+        return [];
+      }
+    });
+  }
+
+  private decide(t: Taken, check: WriterSweep | null): Decision[] {
+    if (t.before.isFile()) {
+      const after = fs.lstatSync(t.ref, { throwIfNoEntry: false });
+      const read = t.read instanceof Rejection ? null : { ...lookOf(t.read.st), bytes: t.read.bytes.length, limit: t.limit };
+      const changed = takeChanged({ before: lookOf(t.before), read, after: after ? lookOf(after) : null, writer: check?.open.has(t.file) ?? false });
+      if (changed) {
+        this.deps.logger.info(`${t.origin.name} from ${t.origin.place} changed while it was taken (${changed}); it waits in ${this.deps.layout.rel(t.file)} until it is unchanged for settle`);
+        this.settling.changed(t.file, after);
+        return [];
+      }
+    }
+    if (t.read instanceof Rejection) return [this.reject(t.file, t.origin, t.read)];
+    return this.accept(t.incoming(t.read.bytes), t.file, t.origin);
   }
 
   /** A mailbox folder through its descriptor, or null (said once by the guard) when it is a link or not a folder. */
@@ -117,7 +164,7 @@ export class Intake {
     }
   }
 
-  private consider(p: string, writers: () => WriterSweep, open: (dir: string) => Dir | null): Decision[] {
+  private consider(p: string, writers: () => WriterSweep, open: (dir: string) => Dir | null): Item[] {
     const where = mailboxOf(this.deps.layout, p);
     if (where) {
       const raw = candidateBytes(where.name);
@@ -134,44 +181,25 @@ export class Intake {
     }
     if (path.dirname(p) === this.deps.layout.spool) {
       const s = parseSpoolName(path.basename(p));
-      if (s) return this.considerSpool(p, { id: s.id, sender: s.sender, source: 'outbox', name: s.origin, place: `workspaces/${s.sender}/outbox/` });
+      if (s) return this.considerSpool(p, { id: s.id, sender: s.sender, source: 'outbox', name: s.origin, place: `workspaces/${s.sender}/outbox/` }, writers);
     }
     return [];
   }
 
-  /** Is a regular file complete? 'ready', 'wait', or a Rejection when it has been written to for too long. */
-  private ready(p: string, st: fs.Stats, writers: () => WriterSweep): 'ready' | 'wait' | Rejection {
-    if (this.deps.watching()) {
-      const q = this.deps.quiet.check(p, st);
-      if (q === 'ready') return 'ready';
-      if (q === 'pending') return 'wait';
-      if (q === 'confirm') {
-        this.deps.quiet.confirmSoon(p, () => this.deps.again(p));
-        return 'wait';
-      }
-    }
-    const sweep = writers();
-    const seen = { size: st.size, mtimeMs: st.mtimeMs, openForWriting: sweep.open.has(p), procCanTell: sweep.complete || st.uid === process.getuid?.() };
-    const r = readiness(this.waiting.get(p), seen, this.deps.clock().getTime(), this.deps.config().writeGrace);
-    if (r.waiting) this.waiting.set(p, r.waiting);
-    else this.waiting.delete(p);
-    return r.verdict === 'reject' ? r.rejection : r.verdict;
-  }
-
-  private considerOutbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Decision[] {
+  private considerOutbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Item[] {
     const st = fs.lstatSync(ref, { throwIfNoEntry: false });
     if (!st) {
-      this.deps.quiet.forget(p);
+      this.settling.forget(p);
       return [];
     }
     const origin: Origin = { id: newId(), sender: agent, source: 'outbox', name, place: `workspaces/${agent}/outbox/` };
     let rejection: Rejection | null = null;
     if (st.isFile()) {
-      const r = this.ready(p, st, writers);
+      const r = this.settling.ready(p, st, writers, true);
       if (r === 'wait') return [];
       if (r instanceof Rejection) rejection = r;
     }
-    this.deps.quiet.forget(p);
+    this.settling.forget(p);
     const spooled = path.join(this.deps.layout.spool, spoolName(origin.id, agent, name));
     try {
       fs.renameSync(ref, spooled); // the take: atomic, through the outbox's descriptor; a second look finds nothing
@@ -182,33 +210,55 @@ export class Intake {
       throw err;
     }
     if (rejection) return [this.reject(spooled, origin, rejection)];
-    return this.considerSpool(spooled, origin, st);
+    return this.considerSpool(spooled, origin, writers, st);
   }
 
-  /** A file in the spool: decide from its bytes (never following a link). */
-  private considerSpool(spooled: string, origin: Origin, taken?: fs.Stats): Decision[] {
+  /**
+   * A file in the spool: read its bytes (never following a link). `taken`: the look that found it
+   * ready in the outbox just now; without it (taken before a restart, or changed while taken) it
+   * must be ready first, like any file written in place.
+   */
+  private considerSpool(spooled: string, origin: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
     const { state } = this.deps.journal;
-    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) return []; // handled by recovery
-    const read = readEntry(spooled, this.deps.config().maxMessageBytes, taken);
-    if (read instanceof Rejection) return [this.reject(spooled, origin, read)];
-    return this.accept({ bytes: read.bytes, sender: origin.sender, source: 'outbox', origin: origin.name }, spooled, origin);
+    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) {
+      this.settling.forget(spooled);
+      return []; // handled by recovery
+    }
+    const st = taken ?? fs.lstatSync(spooled, { throwIfNoEntry: false });
+    if (!st) {
+      this.settling.forget(spooled);
+      return [];
+    }
+    if (!taken && st.isFile()) {
+      const r = this.settling.ready(spooled, st, writers, false);
+      if (r === 'wait') return [];
+      if (r instanceof Rejection) return [this.reject(spooled, origin, r)];
+    }
+    const limit = this.deps.config().maxMessageBytes;
+    const read = readEntry(spooled, limit, st);
+    const incoming = (bytes: Buffer): Incoming => ({ bytes, sender: origin.sender, source: 'outbox', origin: origin.name });
+    return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }
 
-  private considerInbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Decision[] {
+  private considerInbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Item[] {
     if (parseInboxName(name)) return []; // a delivered copy
     if (name === 'attachments') return [];
     const st = fs.lstatSync(ref, { throwIfNoEntry: false });
+    if (!st) {
+      this.settling.forget(p);
+      return [];
+    }
     this.deps.quiet.forget(p); // a person's drop always gets the /proc sweep (they are rare; editors write in place)
-    if (!st) return [];
     const o: Origin = { id: newId(), sender: OPERATOR, source: 'inbox', name, place: `workspaces/${agent}/inbox/ (dropped by a person)`, ino: st.ino };
     if (st.isFile()) {
-      const r = this.ready(p, st, writers);
+      const r = this.settling.ready(p, st, writers, false);
       if (r === 'wait') return [];
       if (r instanceof Rejection) return [this.reject(p, o, r)];
     }
-    const read = readEntry(ref, this.deps.config().maxMessageBytes, st);
-    if (read instanceof Rejection) return [this.reject(p, o, read)];
-    return this.accept({ bytes: read.bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino }, p, o);
+    const limit = this.deps.config().maxMessageBytes;
+    const read = readEntry(ref, limit, st);
+    const incoming = (bytes: Buffer): Incoming => ({ bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino });
+    return [{ file: p, ref, origin: o, before: st, read, limit, incoming }];
   }
 
   /** Stage `message.accepted` (attachments kept first), or a rejection. `file`: where the message is now. */

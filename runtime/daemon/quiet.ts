@@ -7,7 +7,8 @@
  * at it (same inode, size and mtime), is complete. Why: a program writing it in place made
  * it non-empty with a write, and every write queues an IN_MODIFY before it returns; the turn
  * of the loop (with its poll phase) delivers every event queued before our look. A file that
- * was written in place, is empty, or was found by a scan (no event) gets the sweep as before.
+ * was written in place, is empty, or was found by a scan (no event) gets the sweep and must be
+ * unchanged for `settle` (settle.ts).
  * Anything unusual falls back to the sweep, which is always safe.
  */
 import type fs from 'node:fs';

@@ -30,7 +30,7 @@ describe('validateConfig: the sections together', () => {
       name: 'cfo', description: undefined, command: 'echo hi', lane: undefined, timeout: 600_000, maxAttempts: 3, retryBackoff: 5000,
       env: {}, secrets: [], sandbox: 'auto', network: 'host', readOnlyPaths: [],
     });
-    expect(c).toMatchObject({ maxMessageBytes: 1_048_576, maxAttachmentBytes: 64 * 1_048_576, scanInterval: 2000, writeGrace: 600_000, watch: true, waitWarning: 120_000, startupStagger: 250, killGrace: 5000 });
+    expect(c).toMatchObject({ maxMessageBytes: 1_048_576, maxAttachmentBytes: 64 * 1_048_576, scanInterval: 2000, writeGrace: 600_000, settle: 1000, watch: true, waitWarning: 120_000, startupStagger: 250, killGrace: 5000 });
     expect(Object.isFrozen(c) && Object.isFrozen(c.agents) && Object.isFrozen(c.agents.cfo)).toBe(true);
   });
 
@@ -58,6 +58,12 @@ describe('validateConfig: the sections together', () => {
     ['a lane named constructor', 'agents: {}\nlanes: { constructor: {} }\n', /lanes\.constructor: "constructor" is a name/],
   ])('refuses %s without throwing anything but a ConfigError', (_what, text, re) => {
     expect(problems(text).join('\n')).toMatch(re);
+  });
+
+  it('settle: 0 is allowed; settle must be shorter than write_grace', () => {
+    expect(parseConfigText('agents: {}\nsettle: 0s\n', FILE).settle).toBe(0);
+    expect(parseConfigText('agents: {}\nsettle: 250ms\n', FILE).settle).toBe(250);
+    expect(problems('agents: {}\nsettle: 2m\nwrite_grace: 1m\n')).toEqual(['settle: 2m must be shorter than write_grace (1m), or every file written in place is dead-lettered before it settles']);
   });
 
   it('refuses what is not a mapping, and keeps collecting across sections', () => {
