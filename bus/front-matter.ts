@@ -34,8 +34,20 @@ const safeYaml = (text: string): object => {
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) throw new Error(problem.message.split('\n')[0]);
   const value = doc.toJS({ maxAliasCount: 20 }) as object | null;
+  if (refersToItself(value)) throw new Error('an alias refers to the node that holds it (`&x [*x]`), which has no end');
   return value ?? {};
 };
+
+/** Whether a value from YAML contains itself (an alias inside its own anchor): it would never print or serialise. */
+function refersToItself(value: unknown, holders = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (holders.has(value)) return true;
+  holders.add(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value);
+  const found = children.some((c) => refersToItself(c, holders));
+  holders.delete(value);
+  return found;
+}
 
 const MATTER_OPTIONS = {
   engines: {

@@ -20,7 +20,9 @@
  *   `/proc/self/fd/N/<name>`, which the kernel resolves through the open descriptor: a swap of
  *   the directory for a link after the check redirects nothing.
  * - A file is opened once (`O_NOFOLLOW|O_NONBLOCK`: a fifo never blocks the daemon), `fstat`ed,
- *   checked, and read from the descriptor.
+ *   checked, and read from the descriptor. A path that may cross links (an attachment) is
+ *   resolved into an `O_PATH` descriptor first, which opens nothing, and opened only once it is
+ *   known to be a regular file inside the workspace.
  * - Outputs are created with `O_CREAT|O_EXCL|O_NOFOLLOW` (never through an existing entry):
  *   workspaces/hostile-write.ts.
  */
@@ -30,7 +32,7 @@ import { candidateBytes } from '../bus/names.js';
 
 const DOT = Buffer.from('.');
 const DOTDOT = Buffer.from('..');
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_DIRECTORY } = fs.constants;
 
 /** Why a hostile entry was refused; `kind` says what it was, `detail` says it for people. */
 export class Refused extends Error {
@@ -216,27 +218,42 @@ export function readAtMost(fd: number, limit: number): Buffer {
   return Buffer.concat(chunks, got);
 }
 
+/** Linux's `O_PATH` (not in `fs.constants`): a descriptor that names a file without opening it. */
+const O_PATH = 0o10000000;
+
 /**
- * Open `rel` inside the directory `rootReal` (a real path) for reading: the descriptor's real
- * path must lie inside `rootReal`, whatever links the path crossed on the way. A path that
- * leads outside already before the open is refused without opening it (so a link to a device
- * is not even opened unless an attacker wins a race, and then only read-only and non-blocking).
+ * Open `rel` inside the directory `rootReal` (a real path) for reading: the file's real path
+ * must lie inside `rootReal`, whatever links the path crossed on the way. The path is resolved
+ * once, into an `O_PATH` descriptor, which opens nothing (no fifo's writer wakes, no tty becomes
+ * the daemon's terminal, no device's driver runs); only once that descriptor is known to be a
+ * regular file inside `rootReal` is the same file opened for reading, through it. A folder of
+ * the path swapped for a link at any moment leads to a refusal, never to an open outside.
  */
 export function openInside(rootReal: string, rel: string): { fd: number; real: string; stat: fs.Stats } {
-  const inside = (real: string) => real.startsWith(rootReal + path.sep);
-  const p = path.resolve(rootReal, rel);
-  let before: string | null = null;
+  const outside = () => new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
+  let found: number;
   try {
-    before = fs.realpathSync(p);
-  } catch {
-    // missing or unreadable: the open below says which
+    found = fs.openSync(path.resolve(rootReal, rel), O_PATH);
+  } catch (err) {
+    const code = errCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new Refused('missing', 'the file does not exist');
+    if (code === 'ELOOP') throw new Refused('link', `${rel} goes through too many symbolic links`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Refused('unreadable', `the file cannot be read by the daemon (${code}: permission denied)`);
+    throw err;
   }
-  if (before !== null && !inside(before)) throw new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
-  const fd = openRegular(before ?? p); // the resolved path: a link inside the root is followed once, by the check
-  const real = fdPath(fd);
-  if (!inside(real)) {
-    fs.closeSync(fd);
-    throw new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
+  try {
+    const real = fdPath(found);
+    if (!real.startsWith(rootReal + path.sep)) throw outside();
+    const stat = fs.fstatSync(found);
+    if (!stat.isFile()) throw new Refused('not-a-file', `${describeEntry(stat)} is where a file belongs; mailroom never reads through it`);
+    const fd = fs.openSync(`/proc/self/fd/${found}`, O_RDONLY | O_NONBLOCK | O_NOCTTY); // the same file: a regular one, checked above
+    const opened = fs.fstatSync(fd);
+    if (opened.ino !== stat.ino || opened.dev !== stat.dev) {
+      fs.closeSync(fd);
+      throw outside();
+    }
+    return { fd, real, stat: opened };
+  } finally {
+    fs.closeSync(found);
   }
-  return { fd, real, stat: fs.fstatSync(fd) };
 }

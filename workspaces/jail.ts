@@ -7,7 +7,8 @@
  *     are recreated as links), minus the machine's own secrets under /etc (shadow files, sudoers,
  *     SSH host keys, /etc/ssl/private), which are masked;
  *   - a fresh, empty, private /tmp, /run, /var/tmp and /dev/shm (128 MiB each, where bwrap can
- *     limit them); a minimal, read-only /dev otherwise; its own /proc;
+ *     limit them); a minimal, read-only /dev otherwise; its own /proc, whose kernel knobs
+ *     (/proc/sys, /proc/sysrq-trigger) are read-only;
  *   - the paths its agent is granted by name (`read_only_paths`), read-only;
  *   - its own workspace, where everything is its scratch space (HOME, TMPDIR=.tmp, caches), except
  *     the mailboxes: `inbox/`, `done/`, `sent/` and `BRIEF.md` are read-only, and `outbox/` is
@@ -56,6 +57,8 @@ export interface BwrapFeatures {
 }
 /** The machine's own secrets under /etc, masked (the daemon may run as root, and so its handlers). */
 export const ETC_MASKED = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d', '/etc/ssl/private', '/etc/security/opasswd'];
+/** The kernel's knobs under /proc, bound read-only over the jail's own /proc (those that exist). */
+export const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger'];
 /** Read-only mailboxes of the handler's own workspace; `outbox` is bound writable. */
 export const READ_ONLY_BOXES = ['inbox', 'done', 'sent'] as const;
 
@@ -118,7 +121,7 @@ export function jailPlan(host: HostView, place: JailPlace, settings: JailSetting
     if (host.realpath(p) === null) return { refuse: `read_only_paths: ${p} does not exist on this machine; create it or remove it from the agent's read_only_paths` };
     grants.push(p);
   }
-  return { args: [...namespaceArgs(settings), ...systemArgs(host, bwrap), ...grantArgs(grants), ...devArgs(bwrap), ...maskArgs(host), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
+  return { args: [...namespaceArgs(settings), ...systemArgs(host, bwrap), ...grantArgs(grants), ...devArgs(host, bwrap), ...maskArgs(host), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
 }
 
 function namespaceArgs(settings: JailSettings): string[] {
@@ -156,11 +159,16 @@ function maskArgs(host: HostView): string[] {
 /**
  * A minimal /dev, and its own /proc. /dev/shm is memory: where bwrap can limit a tmpfs, it gets
  * one of its own, limited, and the rest of /dev is read-only (else a handler running as root
- * could fill memory there).
+ * could fill memory there). The kernel's knobs in /proc are bound read-only: a sysctl checks
+ * only that the writer's uid is 0, not its capabilities, so a handler running as root could
+ * otherwise set `kernel.core_pattern` (a program the kernel runs as root outside any jail at the
+ * next crash), the inotify limits or drop the caches. bwrap means to cover them itself but skips
+ * them when its own access check fails, as it does when it runs as root.
  */
-function devArgs(bwrap: BwrapFeatures): string[] {
+function devArgs(host: HostView, bwrap: BwrapFeatures): string[] {
   const shm = bwrap.tmpfsSize ? ['--size', String(FRESH_DIR_BYTES), '--tmpfs', '/dev/shm', '--remount-ro', '/dev'] : [];
-  return ['--dev', '/dev', ...shm, '--proc', '/proc'];
+  const knobs = PROC_READ_ONLY.filter((p) => host.kind(p) !== null).flatMap((p) => ['--ro-bind', p, p]);
+  return ['--dev', '/dev', ...shm, '--proc', '/proc', ...knobs];
 }
 
 /** Grants come before /dev, /proc, the /etc masks and the org's tmpfs, so none of those can be undone by a grant (of /, /etc, a parent of the org). */

@@ -7,7 +7,12 @@ import { Rejection } from '../../bus/rejection.js';
 import { didYouMean } from '../../bus/suggest.js';
 import { loadConfig } from '../config/config.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
+import { Dir, Refused, readRegular } from '../../workspaces/hostile-fs.js';
+import { createExclusive } from '../../workspaces/hostile-write.js';
 import { checkOutgoing, checkSender, moveToOutbox, outboxName } from './outgoing.js';
+
+/** A draft larger than this is not read back (the daemon's own limit, max_message_bytes, is far below). */
+const MAX_DRAFT_BYTES = 64 * 1_048_576;
 
 export const usage = `mailroom compose --from <agent> [--to <names>] [--subject s] [--priority p] [--kind task] [--root <dir>]
 mailroom compose --from <agent> --draft <file>
@@ -70,35 +75,63 @@ export async function run(argv: string[]): Promise<number> {
   const from = values.from;
   const r = rootArg(values.root);
   checkSender(from, config);
-  const drafts = layout.drafts(from);
-  fs.mkdirSync(drafts, { recursive: true, mode: 0o700 });
-  let file: string;
-  let before: string;
-  if (typeof values.draft === 'string') {
-    file = path.resolve(values.draft);
-    if (!fs.existsSync(file)) throw new Problem(`--draft ${values.draft}: no such file`);
-    if (path.dirname(file) !== drafts) throw new Problem(`--draft ${values.draft}: a draft is a file in ${layout.rel(drafts)}/ (so sending it is one rename into the outbox)`);
-    before = '';
-  } else {
-    file = path.join(drafts, outboxName(values.subject as string | undefined));
-    before = template(values);
-    fs.writeFileSync(file, before, { flag: 'wx', mode: 0o600 });
-  }
-  const failed = edit(file);
-  if (failed) kept(file, failed, from, r);
-  const text = fs.readFileSync(file, 'utf8');
-  if (text.trim() === '') {
-    fs.rmSync(file);
-    throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
-  }
-  if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
-  let subject: string | undefined;
+  const drafts = openDrafts(layout.workspace(from), layout.drafts(from));
   try {
-    subject = checkOutgoing(text, from, config).subject;
+    let name: string;
+    let before: string;
+    if (typeof values.draft === 'string') {
+      const file = path.resolve(values.draft);
+      if (path.dirname(file) !== layout.drafts(from)) throw new Problem(`--draft ${values.draft}: a draft is a file in ${layout.rel(layout.drafts(from))}/ (so sending it is one rename into the outbox)`);
+      name = path.basename(file);
+      if (!drafts.lstat(name)?.isFile()) throw new Problem(`--draft ${values.draft}: no such file`);
+      before = '';
+    } else {
+      name = outboxName(values.subject as string | undefined);
+      before = template(values);
+      createExclusive(drafts, name, before);
+    }
+    const file = path.join(layout.drafts(from), name);
+    const failed = edit(file);
+    if (failed) kept(file, failed, from, r);
+    const text = readDraft(drafts, name, file, from, r);
+    if (text.trim() === '') {
+      fs.rmSync(drafts.at(name));
+      throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
+    }
+    if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
+    let subject: string | undefined;
+    try {
+      subject = checkOutgoing(text, from, config).subject;
+    } catch (err) {
+      if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from, r);
+      throw err;
+    }
+    print(moveToOutbox(layout, from, drafts.at(name), subject));
+  } finally {
+    drafts.close();
+  }
+  return EXIT.ok;
+}
+
+/**
+ * The agent's drafts/, opened once: a handler can write its workspace, so drafts/ may be a link
+ * it planted (to a folder outside the org); compose never writes or reads through one.
+ */
+function openDrafts(workspace: string, drafts: string): Dir {
+  try {
+    return Dir.with(workspace, undefined, (ws) => ws.sub(path.basename(drafts)));
   } catch (err) {
-    if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from, r);
+    if (err instanceof Refused) throw new Problem(`${drafts} cannot be used for a draft: ${err.message}. Remove it (\`rm ${drafts}\`; compose makes the folder again)`);
     throw err;
   }
-  print(moveToOutbox(layout, from, file, subject));
-  return EXIT.ok;
+}
+
+/** The draft as the editor left it, read through the open drafts/ (a regular file, never a link). */
+function readDraft(drafts: Dir, name: string, file: string, from: string, r: string): string {
+  try {
+    return readRegular(drafts.at(name), MAX_DRAFT_BYTES).bytes.toString('utf8');
+  } catch (err) {
+    if (err instanceof Refused) kept(file, `the draft cannot be read: ${err.message}`, from, r);
+    throw err;
+  }
 }

@@ -96,3 +96,18 @@ describe('the subject rule: whatever follows subject: on its line', () => {
     expect(() => read('---\nsubject: a\nsubject: b\n---\n')).toThrow(/not valid YAML/);
   });
 });
+
+describe('readFrontMatter: an alias inside its own anchor', () => {
+  const read = (fm: string) => readFrontMatter({ frontMatter: fm, body: '' });
+  it.each([
+    ['a list holding itself', 'to: maya\ndue: &x [*x]'],
+    ['a map holding itself', 'to: maya\nextra: &m { self: *m }'],
+    ['deeper down', 'to: maya\nextra: &m { a: [1, { b: *m }] }'],
+  ])('%s is a Rejection, not a value that throws when printed', (_what, fm) => {
+    expect(() => read(fm)).toThrow(Rejection);
+    expect(() => read(fm)).toThrow(/refers to the node that holds it/);
+  });
+  it('an alias used twice, side by side, is still read', () => {
+    expect(read('to: maya\nextra: { a: &v [1], b: *v }')).toEqual({ to: 'maya', extra: { a: [1], b: [1] } });
+  });
+});
