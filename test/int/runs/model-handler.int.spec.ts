@@ -117,7 +117,8 @@ describe('a model handler', () => {
     const final = await waitFor(() => ev('handler.failed', 'broken').find((e) => e.final), 'the final failure', 10_000);
     expect(ev('handler.failed', 'broken').map((e) => e.attempt)).toEqual([1, 2]);
     expect(final.stderr).toContain('HTTP 500: api_error: upstream exploded');
-    const reason = org.ls('bus', 'deadletter').filter((n) => n.endsWith('.reason.md')).map((n) => org.read('bus', 'deadletter', n)).find((t) => t.includes('broken'));
+    // The dead letter is written once the final failure is committed: wait for it, not a moment.
+    const reason = await waitFor(() => org.ls('bus', 'deadletter').filter((n) => n.endsWith('.reason.md')).map((n) => org.read('bus', 'deadletter', n)).find((t) => t.includes('broken')), 'the dead letter\'s reason');
     expect(reason).toContain('upstream exploded');
     await waitFor(() => inboxOf('boss').some((t) => t.includes('from: mailroom') && t.includes('upstream exploded')), 'the bounce to boss');
   });
