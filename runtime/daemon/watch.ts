@@ -19,7 +19,7 @@ import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { escapeRawName, isIgnoredName, rawCandidate } from '../../bus/names.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
-import { planScan, sweepTicks } from '../decide/scan-plan.js';
+import { changedSince, planScan, sweepTicks, type Stamp } from '../decide/scan-plan.js';
 
 export interface WatchOptions {
   dirs: string[];
@@ -70,6 +70,8 @@ export class Wakeups {
   /** The next scan lists everything: at start-up and after a watcher error. */
   private fullNext = true;
   private cursor = 0;
+  /** Each directory's times, taken just before its last listing. */
+  private readonly stamps = new Map<string, Stamp>();
   /** Set while watching failed (ENOSPC: out of inotify watches): scans only, watches tried again with back-off. */
   scanOnly: string | null = null;
 
@@ -141,7 +143,7 @@ export class Wakeups {
     this.opts.onNote?.(`watching ${this.dirWatchers.size} folder(s) again (inotify watches are available again)`);
   }
 
-  /** Which directories this scan lists: everything when nothing is watched or after an error, else the planned few. */
+  /** Which directories this scan lists: everything when nothing is watched or after an error, else the planned few and the checked that changed. */
   private plan(intervalMs: number): string[] {
     const watching = this.started && !this.scanOnly;
     const unwatched = new Set(watching ? this.opts.dirs.filter((d) => !this.dirWatchers.has(d)) : []);
@@ -149,7 +151,24 @@ export class Wakeups {
     this.fullNext = false;
     this.cursor = p.cursor;
     for (const d of p.list) this.dirty.delete(d);
-    return p.list;
+    const changed = p.check.filter((d) => {
+      try {
+        return changedSince(this.stamps.get(d), fs.lstatSync(d));
+      } catch {
+        return true; // gone or unreadable: the listing says what
+      }
+    });
+    return [...p.list, ...changed];
+  }
+
+  /** The directory's times before it is listed: a later change moves them (see changedSince). */
+  private stamp(dir: string): void {
+    try {
+      const st = fs.lstatSync(dir);
+      this.stamps.set(dir, { ctimeMs: st.ctimeMs, mtimeMs: st.mtimeMs, at: Date.now() });
+    } catch {
+      this.stamps.delete(dir);
+    }
   }
 
   /**
@@ -165,6 +184,7 @@ export class Wakeups {
     for (const dir of this.plan(intervalMs)) {
       let names: Buffer[];
       let box: Dir | null = null;
+      this.stamp(dir);
       try {
         box = Dir.open(dir, dir); // listed through its descriptor, never through a link
         names = await box.listRawAsync();
@@ -172,6 +192,7 @@ export class Wakeups {
       } catch (err) {
         // Missing (created by start, or an agent just removed) or unreadable: the next scan looks again.
         this.dirty.add(dir);
+        this.stamps.delete(dir);
         if (err instanceof Refused && err.kind === 'missing') continue;
         if (err instanceof Refused && err.kind !== 'unreadable') {
           this.opts.onBadDir?.(dir, err.message);

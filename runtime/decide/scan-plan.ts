@@ -7,12 +7,33 @@
  *  - everything, at start-up, after any watcher error, and every interval while nothing is
  *    watched (`watch: false`, or out of inotify watches): no hints, so no shortcut;
  *  - otherwise the dirty folders (a watcher named them, their last listing found something
- *    to take or failed, they were added or made again), the folders without a working watch,
- *    and a slice of the rest in turn, so that every folder is listed at least once every
- *    `sweepTicks` intervals (SWEEP_MS, 60 s by default: the bound on a missed event, e.g.
- *    an inotify overflow, which is silent).
- * Small orgs (at most SWEEP_FLOOR folders) are swept whole every interval, as before.
+ *    to take or failed, they were added or made again) and the folders without a working
+ *    watch are listed; and a slice of the rest in turn is checked, so that every folder is
+ *    checked at least once every `sweepTicks` intervals (SWEEP_MS, 60 s: the bound on a missed
+ *    event, e.g. an inotify overflow, which is silent). Checked: one lstat, and a listing only
+ *    when its ctime or mtime moved since the stamp taken before its last listing, or that stamp
+ *    was too recent to trust (RACY_MS: an entry made in the same timestamp tick as the listing
+ *    leaves the times as they were; git's "racily clean" rule).
+ * Small orgs (at most SWEEP_FLOOR folders) are checked whole every interval.
  */
+
+/** A folder's times within this long before its stamp was taken cannot prove it unchanged. */
+export const RACY_MS = 2_000;
+
+/** A folder's times, taken (lstat) just before it was listed. */
+export interface Stamp {
+  ctimeMs: number;
+  mtimeMs: number;
+  /** The wall clock when the stamp was taken. */
+  at: number;
+}
+
+/** Whether a checked folder must be listed: never listed, its times moved, or its stamp racy. */
+export function changedSince(prev: Stamp | undefined, now: { ctimeMs: number; mtimeMs: number }): boolean {
+  if (!prev) return true;
+  if (prev.ctimeMs !== now.ctimeMs || prev.mtimeMs !== now.mtimeMs) return true;
+  return Math.max(prev.ctimeMs, prev.mtimeMs) >= prev.at - RACY_MS;
+}
 
 /** A missed watcher event is found within this long while watches are healthy. */
 export const SWEEP_MS = 60_000;
@@ -33,6 +54,8 @@ export interface ScanState {
 export interface ScanPlan {
   /** The folders to list, in `dirs` order. */
   list: string[];
+  /** The folders to check (listed only if changedSince), in `dirs` order. */
+  check: string[];
   /** The cursor for the next interval. */
   cursor: number;
 }
@@ -53,9 +76,10 @@ export function rotation(total: number, cursor: number, ticks: number, floor = 0
 
 /** The folders to list this interval (see the module comment). */
 export function planScan(dirs: readonly string[], s: ScanState, ticks: number, floor = SWEEP_FLOOR): ScanPlan {
-  if (s.full) return { list: [...dirs], cursor: s.cursor };
+  if (s.full) return { list: [...dirs], check: [], cursor: s.cursor };
   const { indices, cursor } = rotation(dirs.length, s.cursor, ticks, floor);
-  const take = new Set(indices);
-  const list = dirs.filter((d, i) => take.has(i) || s.dirty.has(d) || s.unwatched.has(d));
-  return { list, cursor };
+  const list = dirs.filter((d) => s.dirty.has(d) || s.unwatched.has(d));
+  const listed = new Set(list);
+  const check = indices.sort((a, b) => a - b).flatMap((i) => (listed.has(dirs[i]!) ? [] : [dirs[i]!]));
+  return { list, check, cursor };
 }

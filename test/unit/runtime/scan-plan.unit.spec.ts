@@ -1,6 +1,6 @@
 /** The reconciliation scan's plan: what is listed this interval, and the bound on a missed event. */
 import { describe, expect, it } from 'vitest';
-import { SWEEP_FLOOR, SWEEP_MS, planScan, rotation, sweepTicks } from '../../../runtime/decide/scan-plan.js';
+import { RACY_MS, SWEEP_FLOOR, SWEEP_MS, changedSince, planScan, rotation, sweepTicks } from '../../../runtime/decide/scan-plan.js';
 
 const dirs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const none = new Set<string>();
@@ -56,20 +56,21 @@ describe('rotation', () => {
 });
 
 describe('planScan', () => {
-  const table: Array<{ what: string; full?: boolean; dirty?: string[]; unwatched?: string[]; cursor: number; ticks: number; floor: number; list: string[]; next: number }> = [
-    { what: 'full (start-up, after an error, nothing watched): everything', full: true, dirty: ['c'], cursor: 3, ticks: 4, floor: 0, list: dirs, next: 3 },
-    { what: 'idle and healthy: only the slice in turn', cursor: 0, ticks: 4, floor: 0, list: ['a', 'b'], next: 2 },
-    { what: 'the next slice', cursor: 2, ticks: 4, floor: 0, list: ['c', 'd'], next: 4 },
-    { what: 'dirty folders besides the slice, in folder order', dirty: ['h', 'e'], cursor: 0, ticks: 4, floor: 0, list: ['a', 'b', 'e', 'h'], next: 2 },
-    { what: 'a folder without a watch is listed every time', unwatched: ['g'], cursor: 0, ticks: 4, floor: 0, list: ['a', 'b', 'g'], next: 2 },
-    { what: 'dirty and in the slice: listed once', dirty: ['a'], cursor: 0, ticks: 4, floor: 0, list: ['a', 'b'], next: 2 },
-    { what: 'a small org (under the floor) is swept whole every interval', cursor: 5, ticks: 30, floor: SWEEP_FLOOR, list: dirs, next: 5 },
-    { what: 'a dirty folder that no longer exists is not listed', dirty: ['zz'], cursor: 0, ticks: 8, floor: 0, list: ['a'], next: 1 },
+  const table: Array<{ what: string; full?: boolean; dirty?: string[]; unwatched?: string[]; cursor: number; ticks: number; floor: number; list: string[]; check: string[]; next: number }> = [
+    { what: 'full (start-up, after an error, nothing watched): everything listed', full: true, dirty: ['c'], cursor: 3, ticks: 4, floor: 0, list: dirs, check: [], next: 3 },
+    { what: 'idle and healthy: nothing listed, the slice in turn checked', cursor: 0, ticks: 4, floor: 0, list: [], check: ['a', 'b'], next: 2 },
+    { what: 'the next slice', cursor: 2, ticks: 4, floor: 0, list: [], check: ['c', 'd'], next: 4 },
+    { what: 'dirty folders are listed, in folder order', dirty: ['h', 'e'], cursor: 0, ticks: 4, floor: 0, list: ['e', 'h'], check: ['a', 'b'], next: 2 },
+    { what: 'a folder without a watch is listed every time', unwatched: ['g'], cursor: 0, ticks: 4, floor: 0, list: ['g'], check: ['a', 'b'], next: 2 },
+    { what: 'dirty and in the slice: listed, not also checked', dirty: ['a'], cursor: 0, ticks: 4, floor: 0, list: ['a'], check: ['b'], next: 2 },
+    { what: 'a slice across the end is checked in folder order', cursor: 6, ticks: 2, floor: 0, list: [], check: ['a', 'b', 'g', 'h'], next: 2 },
+    { what: 'a small org (under the floor) is checked whole every interval', cursor: 5, ticks: 30, floor: SWEEP_FLOOR, list: [], check: dirs, next: 5 },
+    { what: 'a dirty folder that no longer exists is not listed', dirty: ['zz'], cursor: 0, ticks: 8, floor: 0, list: [], check: ['a'], next: 1 },
   ];
   for (const t of table) {
     it(t.what, () => {
       const plan = planScan(dirs, { full: t.full ?? false, dirty: new Set(t.dirty ?? []), unwatched: new Set(t.unwatched ?? []), cursor: t.cursor }, t.ticks, t.floor);
-      expect(plan).toEqual({ list: t.list, cursor: t.next });
+      expect(plan).toEqual({ list: t.list, check: t.check, cursor: t.next });
     });
   }
 
@@ -80,10 +81,26 @@ describe('planScan', () => {
     let cursor = 0;
     for (let k = 0; k < ticks; k++) {
       const plan = planScan(many, { full: false, dirty: none, unwatched: none, cursor }, ticks);
-      expect(plan.list.length).toBe(667);
-      for (const d of plan.list) seen.add(d);
+      expect(plan.list).toEqual([]);
+      expect(plan.check.length).toBe(667);
+      for (const d of plan.check) seen.add(d);
       cursor = plan.cursor;
     }
     expect(seen.size).toBe(many.length);
   });
+});
+
+describe('changedSince: a checked folder is listed when', () => {
+  const at = 1_000_000;
+  const old = at - RACY_MS - 1;
+  const table: Array<{ what: string; prev?: { ctimeMs: number; mtimeMs: number; at: number }; now: { ctimeMs: number; mtimeMs: number }; list: boolean }> = [
+    { what: 'it was never listed', now: { ctimeMs: old, mtimeMs: old }, list: true },
+    { what: 'its times are as at the last listing, long before it: not listed', prev: { ctimeMs: old, mtimeMs: old, at }, now: { ctimeMs: old, mtimeMs: old }, list: false },
+    { what: 'an entry came or went (mtime moved)', prev: { ctimeMs: old, mtimeMs: old, at }, now: { ctimeMs: old + 5, mtimeMs: old + 5 }, list: true },
+    { what: 'its mtime was set back by hand (ctime still moves)', prev: { ctimeMs: old, mtimeMs: old, at }, now: { ctimeMs: at + 10, mtimeMs: old }, list: true },
+    { what: 'its times moved backwards', prev: { ctimeMs: old, mtimeMs: old, at }, now: { ctimeMs: old - 1, mtimeMs: old - 1 }, list: true },
+    { what: 'unchanged, but changed within RACY_MS of the stamp (same timestamp tick)', prev: { ctimeMs: at - RACY_MS, mtimeMs: old, at }, now: { ctimeMs: at - RACY_MS, mtimeMs: old }, list: true },
+    { what: 'unchanged, mtime racy', prev: { ctimeMs: old, mtimeMs: at, at }, now: { ctimeMs: old, mtimeMs: at }, list: true },
+  ];
+  for (const t of table) it(t.what, () => expect(changedSince(t.prev, t.now)).toBe(t.list));
 });
