@@ -29,6 +29,7 @@ import { LATENCY_N, THROUGHPUT_N, exactlyOnce, latency, throughput } from './ben
 import { RAW_N, rawLoop } from './bench/raw.js';
 import { resultJson, resultTable } from './bench/report.js';
 import { benchBridge } from './bench/bridge.js';
+import { benchAgents } from './bench/agents.js';
 
 async function run(tmp: string): Promise<number> {
   const m = machine();
@@ -77,8 +78,10 @@ async function run(tmp: string): Promise<number> {
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mailroom-bench-'));
   try {
-    // `npm run bench -- --bridge`: the bridge alone (scripts/bench/bridge.ts).
-    if ((await (process.argv.includes('--bridge') ? benchBridge(tmp) : run(tmp))) > 0) process.exitCode = 1;
+    // `npm run bench -- --bridge`: the bridge alone (scripts/bench/bridge.ts); `--agents N[,N...]`: org sizes (scripts/bench/agents.ts).
+    const agents = process.argv.indexOf('--agents');
+    const which = agents > 0 ? benchAgents(tmp, process.argv[agents + 1] ?? '') : process.argv.includes('--bridge') ? benchBridge(tmp) : run(tmp);
+    if ((await which) > 0) process.exitCode = 1;
   } finally {
     if (process.env.BENCH_KEEP) process.stdout.write(`kept ${tmp}\n`);
     else fs.rmSync(tmp, { recursive: true, force: true });

@@ -254,7 +254,7 @@ export class Daemon {
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
-      const entries = await this.wakeups.scan((dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox');
+      const entries = await this.wakeups.scan((dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox', this.config.scanInterval);
       for (const e of entries) this.candidates.add(e);
       await this.parts.unread.maybe();
       this.schedule();

@@ -9,6 +9,7 @@ import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { unreadAlerts, unreadCheckEvery } from '../decide/unread.js';
+import { rotation } from '../decide/scan-plan.js';
 import { alertKey } from '../state/state.js';
 import type { Decision } from './intake.js';
 import type { JournalPort } from './journal.js';
@@ -24,22 +25,30 @@ export interface UnreadCheckDeps {
 
 export class UnreadCheck {
   private checkedAt = 0;
+  private cursor = 0;
 
   constructor(private readonly deps: UnreadCheckDeps) {}
 
-  /** Check if it is time to (a tenth of the shortest stuck_after, between scan_interval and 30 s). */
+  /**
+   * Check a slice of the agents, at most once per scan_interval, in turn, so that every inbox
+   * is checked once every unreadCheckEvery (a tenth of the shortest stuck_after, between
+   * scan_interval and 30 s): 10,000 inboxes are not listed in one go.
+   */
   async maybe(): Promise<void> {
     const now = this.deps.clock().getTime();
     const config = this.deps.config();
-    if (now - this.checkedAt < unreadCheckEvery(config.scanInterval, config.stuckAfter)) return;
+    if (now - this.checkedAt < config.scanInterval / 2) return;
     this.checkedAt = now;
-    await this.check();
+    const agents = Object.keys(config.agents);
+    const slice = rotation(agents.length, this.cursor, Math.floor(unreadCheckEvery(config.scanInterval, config.stuckAfter) / config.scanInterval));
+    this.cursor = slice.cursor;
+    await this.check(slice.indices.map((i) => agents[i]!));
   }
 
-  private async check(): Promise<void> {
+  private async check(agents: string[]): Promise<void> {
     const { layout, journal, clock } = this.deps;
     const inboxes: Array<[string, string[]]> = [];
-    for (const agent of Object.keys(this.deps.config().agents)) {
+    for (const agent of agents) {
       let box: Dir | null = null;
       try {
         box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link

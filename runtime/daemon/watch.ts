@@ -1,8 +1,11 @@
 /**
  * Wake-ups. Watching is an optimisation: it tells the dispatcher early that a path may have
- * changed. The source of truth is the reconciliation scan (a readdir of every watched
- * directory) at start-up, every `scan_interval`, and after any watcher error. An inotify
- * overflow is silent, so nothing may depend on an event arriving, or arriving once, or in order.
+ * changed. The source of truth is the reconciliation scan: a readdir of every watched
+ * directory at start-up, after any watcher error, and every `scan_interval` while nothing is
+ * watched; while watches are healthy, each interval lists the directories a watcher named (and
+ * those without a watch) plus a slice of the rest in turn, every one at least once a minute
+ * (runtime/decide/scan-plan.ts). An inotify overflow is silent, so nothing may depend on an
+ * event arriving, or arriving once, or in order.
  *
  * Mailboxes are watched with one plain `fs.watch` (one inotify watch) per directory: the event
  * carries the entry's name, which is all the dispatcher needs. chokidar watches single files
@@ -16,6 +19,7 @@ import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { escapeRawName, isIgnoredName, rawCandidate } from '../../bus/names.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
+import { changedSince, planScan, sweepTicks, type Stamp } from '../decide/scan-plan.js';
 
 export interface WatchOptions {
   dirs: string[];
@@ -34,7 +38,8 @@ export interface WatchOptions {
   onNote?: (note: string) => void;
 }
 
-const RAISE = 'sysctl fs.inotify.max_user_watches=524288';
+const RAISE_TO = 524288;
+const RAISE = `sysctl fs.inotify.max_user_watches=${RAISE_TO}`;
 const ENOSPC_ADVICE = `out of inotify watches (ENOSPC): raise /proc/sys/fs/inotify/max_user_watches, e.g. \`${RAISE}\` (and in /etc/sysctl.d/ to keep it); mailroom tries to watch again, backing off`;
 /** Watches lost to ENOSPC are tried again after 1 s, 2 s, 4 s, ... at most every 5 minutes. */
 const RETRY_FIRST_MS = 1000;
@@ -49,7 +54,8 @@ export function inotifyLimitProblem(need: number): string | null {
     return null;
   }
   if (!Number.isFinite(limit) || limit >= need) return null;
-  return `the inotify watch limit (fs.inotify.max_user_watches) is ${limit}, and this org needs about ${need}: raise it with \`${RAISE}\` (and in /etc/sysctl.d/ to keep it); until then the daemon falls back to scans`;
+  const raise = `sysctl fs.inotify.max_user_watches=${Math.max(RAISE_TO, 2 ** Math.ceil(Math.log2(need * 2)))}`;
+  return `the inotify watch limit (fs.inotify.max_user_watches) is ${limit}, and this org needs about ${need} (besides what other programs of this user watch): raise it with \`sudo ${raise}\` (and in /etc/sysctl.d/ to keep it); until then the daemon falls back to listing every mailbox every scan_interval`;
 }
 
 export class Wakeups {
@@ -59,6 +65,13 @@ export class Wakeups {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_FIRST_MS;
   private readonly unreadable = new Set<string>();
+  /** Directories due for listing at the next scan (see scan-plan.ts). */
+  private readonly dirty = new Set<string>();
+  /** The next scan lists everything: at start-up and after a watcher error. */
+  private fullNext = true;
+  private cursor = 0;
+  /** Each directory's times, taken just before its last listing. */
+  private readonly stamps = new Map<string, Stamp>();
   /** Set while watching failed (ENOSPC: out of inotify watches): scans only, watches tried again with back-off. */
   scanOnly: string | null = null;
 
@@ -83,8 +96,9 @@ export class Wakeups {
     let w: fs.FSWatcher;
     try {
       w = fs.watch(dir, { persistent: true }, (type, name) => {
-        if (name === null || name === undefined) return this.opts.onError(new Error(`an event in ${dir} without a name; scanning`));
+        if (name === null || name === undefined) return this.failed(new Error(`an event in ${dir} without a name; scanning`));
         const base = String(name);
+        this.dirty.add(dir);
         if (!isIgnoredName(base)) this.opts.onPath(path.join(dir, base), type === 'rename' ? 'created' : 'written');
       });
     } catch (err) {
@@ -101,6 +115,7 @@ export class Wakeups {
   }
 
   private failed(err: Error): void {
+    this.fullNext = true;
     if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') {
       this.opts.onError(err);
       return;
@@ -124,27 +139,60 @@ export class Wakeups {
     for (const d of this.opts.dirs) this.watchDir(d);
     if (this.scanOnly) return; // failed again: failed() set the next try
     this.retryMs = RETRY_FIRST_MS;
+    this.fullNext = true; // events were missed while nothing was watched
     this.opts.onNote?.(`watching ${this.dirWatchers.size} folder(s) again (inotify watches are available again)`);
   }
 
+  /** Which directories this scan lists: everything when nothing is watched or after an error, else the planned few and the checked that changed. */
+  private plan(intervalMs: number): string[] {
+    const watching = this.started && !this.scanOnly;
+    const unwatched = new Set(watching ? this.opts.dirs.filter((d) => !this.dirWatchers.has(d)) : []);
+    const p = planScan(this.opts.dirs, { full: this.fullNext || !watching, dirty: this.dirty, unwatched, cursor: this.cursor }, sweepTicks(intervalMs));
+    this.fullNext = false;
+    this.cursor = p.cursor;
+    for (const d of p.list) this.dirty.delete(d);
+    const changed = p.check.filter((d) => {
+      try {
+        return changedSince(this.stamps.get(d), fs.lstatSync(d));
+      } catch {
+        return true; // gone or unreadable: the listing says what
+      }
+    });
+    return [...p.list, ...changed];
+  }
+
+  /** The directory's times before it is listed: a later change moves them (see changedSince). */
+  private stamp(dir: string): void {
+    try {
+      const st = fs.lstatSync(dir);
+      this.stamps.set(dir, { ctimeMs: st.ctimeMs, mtimeMs: st.mtimeMs, at: Date.now() });
+    } catch {
+      this.stamps.delete(dir);
+    }
+  }
+
   /**
-   * Every non-ignored entry of the watched directories (files, and entries that must be
-   * rejected), minus those `skip` names. One readdir per directory, yielding between them: an
+   * Every non-ignored entry of the directories due this interval (files, and entries that must
+   * be rejected), minus those `skip` names. One readdir per directory, yielding between them: an
    * inbox holds thousands of delivered copies, and a glob matcher over each of them blocked
-   * the event loop for 50-140 ms per scan in `npm run bench`.
+   * the event loop for 50-140 ms per scan in `npm run bench`. A directory whose listing found
+   * something, or failed, is listed again at the next scan.
    */
-  async scan(skip: (dir: string, name: string) => boolean = () => false): Promise<string[]> {
+  async scan(skip: (dir: string, name: string) => boolean = () => false, intervalMs = 2000): Promise<string[]> {
     const out: string[] = [];
     // Each folder on its own: one a handler made unreadable (`chmod 000`) or replaced stops only itself.
-    for (const dir of this.opts.dirs) {
+    for (const dir of this.plan(intervalMs)) {
       let names: Buffer[];
       let box: Dir | null = null;
+      this.stamp(dir);
       try {
         box = Dir.open(dir, dir); // listed through its descriptor, never through a link
         names = await box.listRawAsync();
         this.unreadable.delete(dir);
       } catch (err) {
         // Missing (created by start, or an agent just removed) or unreadable: the next scan looks again.
+        this.dirty.add(dir);
+        this.stamps.delete(dir);
         if (err instanceof Refused && err.kind === 'missing') continue;
         if (err instanceof Refused && err.kind !== 'unreadable') {
           this.opts.onBadDir?.(dir, err.message);
@@ -157,10 +205,12 @@ export class Wakeups {
       } finally {
         box?.close();
       }
+      const before = out.length;
       for (const raw of names) {
         const name = rawCandidate(raw); // a name that is not UTF-8 is taken by its bytes
         if (!skip(dir, name) && !isIgnoredName(escapeRawName(raw))) out.push(path.join(dir, name));
       }
+      if (out.length > before) this.dirty.add(dir); // still there next time (waiting, retried): look again
     }
     return out;
   }
@@ -172,6 +222,7 @@ export class Wakeups {
   /** Watch and scan more directories (agents added by a config change). */
   add(dirs: string[]): void {
     this.opts.dirs.push(...dirs);
+    for (const d of dirs) this.dirty.add(d);
     if (this.started) for (const d of dirs) this.watchDir(d);
   }
 
@@ -181,6 +232,7 @@ export class Wakeups {
       this.dirWatchers.get(d)?.close();
       this.dirWatchers.delete(d);
       if (!this.opts.dirs.includes(d)) this.opts.dirs.push(d);
+      this.dirty.add(d);
       if (this.started) this.watchDir(d);
     }
   }

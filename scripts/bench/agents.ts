@@ -1,0 +1,156 @@
+/**
+ * `npm run bench -- --agents 10000` (or `--agents 30,1000,10000`): one org per size, on a fresh
+ * temp dir; for each, the daemon's start-up time (spawn to "watching"), its idle CPU over a
+ * quiet window (utime + stime from /proc/<pid>/stat, as % of one core), RSS, a flood of
+ * BENCH_N messages (msgs/s, first drop to last delivery) and 1,000 at 100 msgs/s (p50/p99),
+ * beside the raw limit (the same file operations in a bare loop, bench/raw.ts) and the
+ * inotify watch limit. Writes bench-agents.json. Exits 1 only if a message is lost.
+ *
+ * BENCH_IDLE_S sets the quiet window (default 60: one full sweep of the scan, two unread checks).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, bareNodeHwmKb, draft, drop, machine, pct, sleep, startDaemon, stopDaemon, vmStatus } from './common.js';
+import { LogTail, waitDelivered } from './log-tail.js';
+import { rawLoop } from './raw.js';
+
+const FLOOD_N = Number(process.env.BENCH_N ?? 10_000);
+const STEADY_N = 1_000;
+const STEADY_RATE = 100;
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+interface Size {
+  agents: number;
+  initMs: number;
+  startMs: number;
+  /** CPU seconds the daemon used up to "watching": start-up cost, less sensitive to a loaded machine than startMs. */
+  startCpuS: number;
+  idleCpuPct: number;
+  rssMb: number;
+  hwmMb: number;
+  msgsPerS: number;
+  p50: number;
+  p99: number;
+  watches: string;
+  lost: number;
+}
+
+/** CPU seconds (user + system) the process has used. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  return (Number(f[11]) + Number(f[12])) / TICKS; // utime (14), stime (15)
+}
+
+function inotifyLimit(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function flood(root: string, names: string[], tail: LogTail): Promise<{ msgsPerS: number; subjects: string[] }> {
+  const subjects: string[] = [];
+  const first = Date.now();
+  for (let i = 0; i < FLOOD_N; i++) {
+    const subject = `bench f${i}`;
+    subjects.push(subject);
+    drop(root, names[i % names.length]!, `f${i}.md`, draft(names[(i * 7 + 1) % names.length]!, subject, i));
+  }
+  await waitDelivered(tail, subjects, 180_000);
+  const times = subjects.map((s) => tail.deliveredAt(s)?.[0]).filter((t): t is number => t !== undefined);
+  return { msgsPerS: times.length / ((Math.max(...times) - first) / 1000), subjects };
+}
+
+async function steady(root: string, names: string[], tail: LogTail): Promise<{ p50: number; p99: number; subjects: string[] }> {
+  const subjects: string[] = [];
+  const dropAt: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < STEADY_N; i++) {
+    await sleep(Math.max(0, t0 + (i * 1000) / STEADY_RATE - performance.now()));
+    const subject = `bench s${i}`;
+    subjects.push(subject);
+    drop(root, names[(i * 13) % names.length]!, `s${i}.md`, draft(names[(i * 13 + 5) % names.length]!, subject, i));
+    dropAt.push(Date.now());
+  }
+  await waitDelivered(tail, subjects, 60_000);
+  const lat = subjects.flatMap((s, k) => (tail.deliveredAt(s) ? [tail.deliveredAt(s)![0]! - dropAt[k]!] : [])).sort((a, b) => a - b);
+  return { p50: pct(lat, 50), p99: pct(lat, 99), subjects };
+}
+
+async function oneSize(tmp: string, n: number): Promise<Size> {
+  const root = path.join(tmp, `org-${n}`);
+  const names = Array.from({ length: n }, (_, i) => `a${i}`);
+  const t0 = Date.now();
+  const out = path.join(tmp, `init-${n}.out`);
+  const fd = fs.openSync(out, 'w');
+  const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', names.join(',')], { stdio: ['ignore', fd, fd] }); // a file, not a pipe: init's output at 10,000 agents is long
+  fs.closeSync(fd);
+  if (init.status !== 0) throw new Error(`init of ${n} agents failed: ${fs.readFileSync(out, 'utf8').slice(-2000)}`);
+  const initMs = Date.now() - t0;
+  const stderr = path.join(tmp, `daemon-${n}.stderr`);
+  const s0 = Date.now();
+  const daemon = await startDaemon(root, stderr);
+  const startMs = Date.now() - s0;
+  try {
+    const pid = daemon.pid!;
+    const startCpuS = cpuSeconds(pid);
+    process.stdout.write(`${n} agents: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `);
+    await sleep(3_000); // the start-up sweep and first unread check are over
+    const c0 = cpuSeconds(pid);
+    const w0 = performance.now();
+    await sleep(IDLE_S * 1000);
+    const idleCpuPct = (100 * (cpuSeconds(pid) - c0)) / ((performance.now() - w0) / 1000);
+    const vm = vmStatus(pid);
+    process.stdout.write(`${idleCpuPct.toFixed(2)}% of a core; flood of ${FLOOD_N} ... `);
+    const tail = new LogTail(path.join(root, 'bus', 'events'));
+    const f = await flood(root, names, tail);
+    process.stdout.write(`${Math.round(f.msgsPerS)} msgs/s; ${STEADY_N} at ${STEADY_RATE}/s ... `);
+    const s = await steady(root, names, tail);
+    process.stdout.write(`p50 ${s.p50} ms, p99 ${s.p99} ms\n`);
+    const all = [...f.subjects, ...s.subjects];
+    const lost = all.filter((x) => (tail.deliveredAt(x)?.length ?? 0) !== 1).length;
+    const log = fs.readFileSync(stderr, 'utf8');
+    const watches = /inotify|ENOSPC/.test(log) ? `daemon said: ${/[^\n]*(inotify|ENOSPC)[^\n]*/.exec(log)![0].slice(0, 300)}` : `all ${2 * n + 1} watched`;
+    const hwm = vmStatus(pid);
+    return { agents: n, initMs, startMs, startCpuS, idleCpuPct, rssMb: (vm?.rssKb ?? Number.NaN) / 1024, hwmMb: (hwm?.hwmKb ?? Number.NaN) / 1024, msgsPerS: f.msgsPerS, p50: s.p50, p99: s.p99, watches, lost };
+  } finally {
+    await stopDaemon(daemon);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function table(sizes: Size[], raw: number, bareMb: number, limit: number): string {
+  const row = (c: string[]) => c.map((x, i) => x.padEnd([8, 17, 17, 12, 12, 14, 19, 0][i] ?? 0)).join('');
+  const m = machine();
+  return [
+    '',
+    `mailroom agents benchmark (${m.date}); machine: ${m.nproc} cores (nproc), ${m.cpu}, node ${m.node}, load ${m.load.join(' ')}`,
+    `raw limit: ${Math.round(raw)} msgs/s (bare loop); bare node peak RSS ${bareMb.toFixed(1)} MB; idle CPU of a bare loop: 0; inotify max_user_watches ${limit}`,
+    '',
+    row(['agents', 'start-up (CPU)', 'idle CPU (core)', 'RSS idle', 'peak RSS', 'msgs/s', 'p50 / p99 @100/s', 'watches']),
+    ...sizes.map((s) => row([String(s.agents), `${(s.startMs / 1000).toFixed(1)} s (${s.startCpuS.toFixed(1)} s)`, `${s.idleCpuPct.toFixed(2)}%`, `${s.rssMb.toFixed(1)} MB`, `${s.hwmMb.toFixed(1)} MB`, `${Math.round(s.msgsPerS)} (${(s.msgsPerS / raw).toFixed(2)})`, `${s.p50} / ${s.p99} ms`, s.watches])),
+    `lost: ${sizes.reduce((a, s) => a + s.lost, 0)}`,
+    '',
+  ].join('\n');
+}
+
+/** Returns the number of messages lost (never delivered or delivered twice). */
+export async function benchAgents(tmp: string, arg: string): Promise<number> {
+  const counts = arg.split(',').map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 2)) throw new Error(`--agents takes a number of agents (at least 2), or several with commas: got ${arg}`);
+  process.stdout.write(`raw loop ... `);
+  const raw = rawLoop(path.join(tmp, 'raw')).msgsPerS;
+  process.stdout.write(`${Math.round(raw)} msgs/s\n`);
+  const sizes: Size[] = [];
+  for (const n of counts) sizes.push(await oneSize(tmp, n));
+  const limit = inotifyLimit();
+  const bare = bareNodeHwmKb() / 1024;
+  process.stdout.write(table(sizes, raw, bare, limit));
+  fs.writeFileSync('bench-agents.json', `${JSON.stringify({ machine: machine(), raw_msgs_per_s: Math.round(raw), idle_window_s: IDLE_S, flood: FLOOD_N, inotify_max_user_watches: limit, sizes }, null, 2)}\n`);
+  process.stdout.write('wrote bench-agents.json\n');
+  return sizes.reduce((a, s) => a + s.lost, 0);
+}
