@@ -62,6 +62,16 @@ export interface OrgConfig {
   /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
   readonly killGrace: number;
   readonly maxAttachmentBytes: number;
+  /** A snapshot of the folded state every this many events (and at a clean stop). */
+  readonly snapshotEvery: number;
+  /** A log segment is closed and a new one started past this many bytes. */
+  readonly segmentBytes: number;
+  /** A thread idle this long is forgotten: a reply_to naming one of its messages is refused. */
+  readonly threadTtl: number;
+  /** Attachments of a message no inbox holds any more are removed this long after delivery. */
+  readonly attachmentTtl: number;
+  /** Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md. */
+  readonly boardDoneAfter: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -76,12 +86,17 @@ export const DEFAULTS = Object.freeze({
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
   sandbox: 'auto' as Sandbox | 'auto',
   max_attachment_bytes: 64 * 1_048_576,
+  snapshot_every: 10_000,
+  segment_bytes: 64 * 1_048_576,
+  thread_ttl: '30d',
+  attachment_ttl: '7d',
+  board_done_after: '7d',
 });
 
 /** An `env:` grant whose name says it is a secret belongs in `mailroom secret set` instead. */
 const SECRET_LIKE = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/;
 
-const TOP_KEYS = ['agents', 'groups', 'lanes', 'stuck_after', 'max_message_bytes', 'max_attachment_bytes', 'scan_interval', 'write_grace', 'watch', 'wait_warning', 'startup_stagger', 'kill_grace', 'sandbox'] as const;
+const TOP_KEYS = ['agents', 'groups', 'lanes', 'stuck_after', 'max_message_bytes', 'max_attachment_bytes', 'scan_interval', 'write_grace', 'watch', 'wait_warning', 'startup_stagger', 'kill_grace', 'sandbox', 'snapshot_every', 'segment_bytes', 'thread_ttl', 'attachment_ttl', 'board_done_after'] as const;
 const AGENT_KEYS = ['description', 'command', 'lane', 'timeout', 'max_attempts', 'retry_backoff', 'env', 'secrets', 'sandbox'] as const;
 const LANE_KEYS = ['concurrency', 'per_minute'] as const;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -261,7 +276,15 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problems.push(`max_attachment_bytes: must be a whole number of bytes from 1 up, got ${JSON.stringify(v)}`);
     else maxAttachmentBytes = v;
   }
-  const durationOption = (key: 'scan_interval' | 'write_grace' | 'wait_warning' | 'startup_stagger' | 'kill_grace', min: number): number => {
+  const wholeOption = (key: 'snapshot_every' | 'segment_bytes', min: number): number => {
+    const v = data[key] ?? DEFAULTS[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+    problems.push(`${key}: must be a whole number from ${min} up (e.g. ${DEFAULTS[key]}), got ${JSON.stringify(v)}`);
+    return DEFAULTS[key];
+  };
+  const snapshotEvery = wholeOption('snapshot_every', 100);
+  const segmentBytes = wholeOption('segment_bytes', 4096);
+  const durationOption = (key: 'scan_interval' | 'write_grace' | 'wait_warning' | 'startup_stagger' | 'kill_grace' | 'thread_ttl' | 'attachment_ttl' | 'board_done_after', min: number): number => {
     const raw = data[key] ?? DEFAULTS[key];
     const ms = parseDuration(raw);
     if (ms === null || ms < min) {
@@ -275,6 +298,9 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
   const waitWarning = durationOption('wait_warning', 1);
   const startupStagger = durationOption('startup_stagger', 0);
   const killGrace = durationOption('kill_grace', 1);
+  const threadTtl = durationOption('thread_ttl', 60_000);
+  const attachmentTtl = durationOption('attachment_ttl', 0);
+  const boardDoneAfter = durationOption('board_done_after', 0);
 
   const watch = data.watch ?? DEFAULTS.watch;
   if (typeof watch !== 'boolean') problems.push(`watch: must be true or false, got ${JSON.stringify(watch)}`);
@@ -293,6 +319,11 @@ export function validateConfig(doc: unknown, file: string): OrgConfig {
     startupStagger,
     killGrace,
     maxAttachmentBytes,
+    snapshotEvery,
+    segmentBytes,
+    threadTtl,
+    attachmentTtl,
+    boardDoneAfter,
   });
 }
 

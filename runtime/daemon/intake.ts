@@ -154,7 +154,7 @@ export class Intake {
   /** A file in the spool: decide from its bytes (never following a link). */
   private considerSpool(spooled: string, origin: Origin, taken?: fs.Stats): Decision[] {
     const { state } = this.deps.journal;
-    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) return []; // handled by recovery
+    if (state.threads.byId.has(origin.id) || state.rejected.has(origin.id)) return []; // handled by recovery
     const read = readEntry(spooled, this.deps.config().maxMessageBytes, taken);
     if (read instanceof Rejection) return [this.reject(spooled, origin, read)];
     return this.accept({ bytes: read.bytes, sender: origin.sender, source: 'outbox', origin: origin.name }, spooled, origin);
@@ -182,7 +182,7 @@ export class Intake {
     const { config, journal, layout, clock } = this.deps;
     const { state } = journal;
     try {
-      const fields = decide(input, { config: config(), board: state.board, threads: state.threads, maxHops: MAX_HOPS }, origin.id, clock().toISOString());
+      const fields = decide(input, { config: config(), board: state.board, threads: state.threads.byId, maxHops: MAX_HOPS }, origin.id, clock().toISOString());
       if (fields.attachments?.length) keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
       return [{ kind: 'deliver', event, dropped: input.source === 'inbox' ? file : undefined }];

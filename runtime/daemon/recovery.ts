@@ -61,7 +61,7 @@ function removeDebris({ layout, state, logger }: RecoveryDeps): string[] {
       logger.warn(`bus/spool/${name} is not a spool file of mailroom's; it is left alone`);
       continue;
     }
-    if (state.threads.has(sp.id)) unlinkQuiet(p);
+    if (state.threads.byId.has(sp.id)) unlinkQuiet(p);
     else if (!state.rejected.has(sp.id)) undecided.push(p);
   }
   return undecided;
