@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import path from 'node:path';
-import { readLog, segments, LogCorrupt } from '../../bus/store/log.js';
+import { segments, LogCorrupt } from '../../bus/store/log.js';
 import { selfCheckNames } from '../../bus/names.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { formatDuration } from '../../bus/time.js';
 import { ConfigError, type OrgConfig } from '../config/config.js';
-import { loadConfigOrLastGood, orgStatus } from '../views/inspect.js';
+import { loadConfigOrLastGood, loadState, orgStatus } from '../views/inspect.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { readSecrets } from '../../workspaces/secrets.js';
-import { foldState } from '../state/state.js';
+import type { BusState } from '../state/state.js';
 import { checkQueuedNames } from '../daemon/startup.js';
 
 import { EXIT, findRoot, parse, print, printJson } from './common.js';
@@ -18,14 +18,25 @@ import { EXIT, findRoot, parse, print, printJson } from './common.js';
 export const usage = `mailroom doctor [--root <dir>] [--json]
 
 Check the org and say how to fix what is wrong. Exit 0 when all is well, 1 when it finds a
-problem. Checks: the config, the daemon, the event log (torn or damaged lines), the board
-against a rebuild from the log (byte for byte), mail unread past stuck_after, files waiting in
+problem. Checks: the config, the daemon, the event log after the newest snapshot (torn or
+damaged lines), the board against a rebuild from the snapshot and the log (byte for byte), mail unread past stuck_after, files waiting in
 the spool, queued files with non-canonical names, the inotify watch limit.`;
 
 interface Finding {
   ok: boolean;
   check: string;
   detail: string;
+}
+
+function lastByte(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const b = Buffer.alloc(1);
+    return size > 0 && fs.readSync(fd, b, 0, 1, size - 1) === 1 ? b[0]! : -1;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -72,25 +83,25 @@ export async function run(argv: string[]): Promise<number> {
   const names = selfCheckNames(new Date().toISOString());
   add(names.length === 0, 'file names', names.length ? names.join('; ') : 'every generated inbox name matches the daemon\'s own patterns');
 
-  let events = null;
+  let state: BusState | null = null;
   try {
-    events = readLog(layout.events);
+    state = await loadState(layout, config?.threadTtl, (t) => add(false, 'snapshots', t));
     const last = segments(layout.events).at(-1);
-    const torn = last ? !fs.readFileSync(`${layout.events}/${last}`).toString('utf8').endsWith('\n') && fs.statSync(`${layout.events}/${last}`).size > 0 : false;
-    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start\` repairs it and logs the repair` : `${events.length} events`);
+    const torn = last ? lastByte(`${layout.events}/${last}`) !== 0x0a && fs.statSync(`${layout.events}/${last}`).size > 0 : false;
+    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start\` repairs it and logs the repair` : `${state.lastSeq} events`);
   } catch (err) {
     add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
   }
 
-  if (events) {
-    const state = foldState(events);
-    const want = [renderBoardMd(state.board), renderBoardJson(state.board)];
+  if (state) {
+    const doneAfter = config?.boardDoneAfter ?? Infinity;
+    const want = [renderBoardMd(state.board, doneAfter), renderBoardJson(state.board, doneAfter)];
     const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
     const same = have[0] === want[0] && have[1] === want[1];
     const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
     add(same || missing, 'board', same || missing ? `matches a rebuild from the log (${state.board.tasks.length} tasks)` : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again');
     if (config) {
-      const status = orgStatus(layout, config, events, state, Date.now());
+      const status = orgStatus(layout, config, state, Date.now());
       add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : 'no daemon is running on this org: nothing is delivered until `mailroom start` runs');
       add(
         status.stuck.length === 0,

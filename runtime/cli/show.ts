@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import { copyName } from '../../bus/store/spool.js';
 import type { BusEvent } from '../../bus/events.js';
-import { loadEvents } from '../views/inspect.js';
+import { eventsAbout } from '../views/inspect.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 export const usage = `mailroom show <id> [--root <dir>] [--json]
 
 A message's full text as it was accepted (from the event log, so it works after every copy was
-moved or deleted), with where it went. For a rejected file: the reason and where it is kept.`;
+moved or deleted), with where it went. For a rejected file: the reason and where it is kept.
+Old events are found in the archive (bus/archive/) too.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
@@ -15,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`show takes one message id\n\n${usage}`);
   const id = positionals[0]!;
   const layout = findRoot(values.root as string | undefined);
-  const related = loadEvents(layout).filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id));
+  const related = await eventsAbout(layout, id);
   if (related.length === 0) throw new Problem(`no message with id ${id} in ${layout.rel(layout.events)}/; ids are 12 characters, as in inbox file names and \`mailroom log\``);
   if (values.json) return printJson({ id, events: related }), EXIT.ok;
   print(describe(related, layout.root));

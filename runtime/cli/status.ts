@@ -56,8 +56,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return print(usage), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
-  const { events, state } = loadState(layout);
-  const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
+  const state = await loadState(layout, config.threadTtl);
+  const status = orgStatus(layout, config, state, Date.now(), configStatus);
   if (values.json) printJson(status);
   else print(renderStatus(status));
   return EXIT.ok;

@@ -108,7 +108,8 @@ export class Daemon {
       const queued = checkQueuedNames(this.layout, [...Object.keys(this.config.agents), OPERATOR]);
       if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
       const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render() };
-      this.journal = Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString());
+      const { snapshotEvery, segmentBytes, threadTtl } = this.config;
+      this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), { snapshots: this.layout.snapshots, snapshotEvery, segmentBytes, threadTtl });
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);
       this.syncfs.start();
@@ -145,6 +146,7 @@ export class Daemon {
       this.syncfs?.close();
       this.journal.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
       this.journal.commit();
+      this.board.flush();
       this.journal.close();
     } finally {
       this.release?.();
@@ -211,6 +213,7 @@ export class Daemon {
   private adopt(next: OrgConfig): void {
     if (Object.keys(next.agents).length !== Object.keys(this.config.agents).length) this.board.touch();
     this.config = next;
+    this.journal.setThreadTtl(next.threadTtl);
   }
 
   private applied(next: OrgConfig): void {
@@ -222,7 +225,7 @@ export class Daemon {
   }
 
   private render(): void {
-    this.board.render(this.state.board, Object.keys(this.config.agents));
+    this.board.render(this.state.board, Object.keys(this.config.agents), this.config.boardDoneAfter);
   }
 
   // --- the loop -----------------------------------------------------------------------
