@@ -88,7 +88,7 @@ export const DEFAULTS = Object.freeze({
   max_attachment_bytes: 64 * 1_048_576,
   snapshot_every: 10_000,
   segment_bytes: 64 * 1_048_576,
-  thread_ttl: '30d',
+  thread_ttl: '7d',
   attachment_ttl: '7d',
   board_done_after: '7d',
 });

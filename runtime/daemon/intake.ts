@@ -23,6 +23,7 @@ import type { OrgConfig } from '../config/config.js';
 import { decide, type Incoming } from '../decide/accept.js';
 import { readiness, type Waiting } from '../decide/readiness.js';
 import type { Logger } from '../logger.js';
+import { threadLookup } from '../state/state.js';
 import type { JournalPort } from './journal.js';
 import type { MailboxGuard } from './mailbox-guard.js';
 import type { QuietFiles } from './quiet.js';
@@ -182,7 +183,7 @@ export class Intake {
     const { config, journal, layout, clock } = this.deps;
     const { state } = journal;
     try {
-      const fields = decide(input, { config: config(), board: state.board, threads: state.threads.byId, maxHops: MAX_HOPS }, origin.id, clock().toISOString());
+      const fields = decide(input, { config: config(), board: state.board, threads: threadLookup(state, clock().getTime()), maxHops: MAX_HOPS }, origin.id, clock().toISOString());
       if (fields.attachments?.length) keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
       return [{ kind: 'deliver', event, dropped: input.source === 'inbox' ? file : undefined }];

@@ -34,8 +34,8 @@ export interface ThreadInfo {
 export interface Context {
   config: OrgConfig;
   board: Board;
-  /** Known messages, for `reply_to:`. */
-  threads: ReadonlyMap<string, ThreadInfo>;
+  /** Known messages, for `reply_to:` (those of threads idle past thread_ttl are not). */
+  threads: { get(id: string): ThreadInfo | undefined };
   maxHops: number;
 }
 

@@ -42,6 +42,7 @@ interface Body {
   board: Board;
   threads: ThreadRow[];
   active: Array<[string, number]>;
+  order: string[];
   undelivered: MessageAccepted[];
   rejected: MessageRejected[];
   alerts: Array<[string, AlertMark]>;
@@ -66,8 +67,8 @@ function body(s: BusState): Body {
   const threads: ThreadRow[] = [];
   for (const [id, t] of s.threads.byId) threads.push([id, t.thread === id ? 0 : t.thread, t.hops, t.from]);
   return {
-    ...{ board: s.board, threads, active: [...s.threads.active], undelivered: [...s.undelivered.values()], rejected: [...s.rejected.values()], alerts: [...s.alerts] },
-    ...{ runs: [...rt.runs.values()], queued: [...rt.queued], running: [...rt.running], lanes: [...rt.lanes], busy: [...rt.busy], lastStart: [...rt.lastStart], ended: [...s.ended] },
+    ...{ board: s.board, threads, active: [...s.threads.active], order: s.threads.order.items.slice(s.threads.order.head), undelivered: [...s.undelivered.values()], rejected: [...s.rejected.values()], alerts: [...s.alerts] },
+    ...{ runs: [...rt.runs.values()], queued: [...rt.queued], running: [...rt.running], lanes: [...rt.lanes], busy: [...rt.busy], lastStart: [...rt.lastStart], ended: s.ended.items.slice(s.ended.head) },
     ...{ configSha: s.configSha, configRefused: s.configRefused, threadTtl: s.threadTtl, lastSeq: s.lastSeq, lastTime: s.lastTime },
   };
 }
@@ -104,13 +105,13 @@ export function parseSnapshot(text: string): { header: SnapshotHeader; state: Bu
   for (const [id, thread, hops, from] of b.threads) byId.set(id, { thread: thread === 0 ? id : thread, hops, from });
   const state: BusState = {
     board: b.board,
-    threads: { byId, active: new Map(b.active) },
+    threads: { byId, active: new Map(b.active), order: { items: b.order, head: 0 } },
     undelivered: new Map(b.undelivered.map((e) => [e.id, e])),
     rejected: new Map(b.rejected.map((e) => [e.id, e])),
     bounces: new Map(b.rejected.map((e) => [e.bounce, e.id])),
     alerts: new Map(b.alerts),
     runtime: { runs: new Map(b.runs.map((r) => [runKey(r.agent, r.id), r])), queued: new Set(b.queued), running: new Set(b.running), lanes: new Map(b.lanes), busy: new Map(b.busy), lastStart: new Map(b.lastStart) },
-    ended: new Map(b.ended),
+    ended: { items: b.ended, head: 0 },
     ...{ configSha: b.configSha, configRefused: b.configRefused, threadTtl: b.threadTtl, lastSeq: b.lastSeq, lastTime: b.lastTime },
   };
   if (state.lastSeq !== header.seq) throw new SnapshotCorrupt(`its state ends at seq ${state.lastSeq} but its header says ${header.seq}`);

@@ -8,10 +8,11 @@
 import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
-import { emptyThreads, noteMessage, seconds, sweepRuns, sweepThreads, type Ended, type Threads } from './forget.js';
+import { emptyQueue, emptyThreads, noteMessage, seconds, sweepRuns, sweepThreads, threadOf, type Ended, type Threads } from './forget.js';
+import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, runKey, type Runtime } from './runs.js';
 
-export const DEFAULT_THREAD_TTL_MS = 30 * 86_400_000;
+export const DEFAULT_THREAD_TTL_MS = 7 * 86_400_000;
 
 /** The standing unread alert of one agent and priority. */
 export interface AlertMark {
@@ -33,7 +34,7 @@ export interface BusState {
   /** alertKey(agent, priority) -> the standing alert. */
   alerts: Map<string, AlertMark>;
   runtime: Runtime;
-  /** Runs that ended (key -> ms), oldest first; forgotten RUN_KEEP_MS later. */
+  /** Runs that ended ([key, ms]), oldest first; forgotten RUN_KEEP_MS later. */
   ended: Ended;
   /** The sha256 of the config the last config.changed event names. */
   configSha: string | null;
@@ -48,7 +49,7 @@ export interface BusState {
 export function emptyState(threadTtl = DEFAULT_THREAD_TTL_MS): BusState {
   return {
     ...{ board: emptyBoard(), threads: emptyThreads(), undelivered: new Map(), rejected: new Map(), bounces: new Map() },
-    ...{ alerts: new Map(), runtime: emptyRuntime(), ended: new Map(), configSha: null, configRefused: null },
+    ...{ alerts: new Map(), runtime: emptyRuntime(), ended: emptyQueue<[string, number]>(), configSha: null, configRefused: null },
     ...{ threadTtl, lastSeq: 0, lastTime: null },
   };
 }
@@ -82,12 +83,14 @@ function message(s: BusState, e: BusEvent): void {
 }
 
 function runEnded(s: BusState, e: BusEvent, t: number): void {
-  if (e.type === 'handler.queued') s.ended.delete(runKey(e.agent, e.id));
-  else if (e.type === 'handler.succeeded' || e.type === 'handler.cancelled' || (e.type === 'handler.failed' && e.final)) {
-    const key = runKey(e.agent, e.id);
-    s.ended.delete(key);
-    s.ended.set(key, t);
-  }
+  if (e.type === 'handler.succeeded' || e.type === 'handler.cancelled' || (e.type === 'handler.failed' && e.final)) s.ended.items.push([runKey(e.agent, e.id), t]);
+}
+
+/** reply_to's view of the threads: a message of a thread idle past thread_ttl at `nowMs` is unknown. */
+export function threadLookup(s: BusState, nowMs: number): { get(id: string): ThreadInfo | undefined } {
+  const nowS = Math.floor(nowMs / 1000);
+  const ttlS = Math.floor(s.threadTtl / 1000);
+  return { get: (id) => threadOf(s.threads, id, nowS, ttlS) };
 }
 
 export function applyToState(s: BusState, e: BusEvent): BusState {

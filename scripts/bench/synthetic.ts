@@ -40,12 +40,16 @@ export function* syntheticEvents(o: SyntheticOptions): Generator<BusEvent> {
   };
   const ev = (e: NewEvent): BusEvent => {
     t += Math.floor(rng() * 2 * o.stepMs);
-    return { ...e, seq: ++seq, time: new Date(t).toISOString() } as BusEvent;
+    const out = e as BusEvent;
+    out.seq = ++seq;
+    out.time = new Date(t).toISOString();
+    return out;
   };
   for (;;) {
     const r = rng();
     const from = pick(agents);
-    const to = pick(agents.filter((a) => a !== from));
+    const fi = agents.indexOf(from);
+    const to = agents[(fi + 1 + Math.floor(rng() * (agents.length - 1))) % agents.length]!;
     const mid = id();
     const priority = pick(PRIORITIES);
     if (r < 0.6) {
