@@ -104,10 +104,10 @@ export async function run(argv: string[]): Promise<number> {
       const status = orgStatus(layout, config, state, Date.now());
       add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : 'no daemon is running on this org: nothing is delivered until `mailroom start` runs');
       add(
-        status.stuck.length === 0,
+        status.stuck_total === 0,
         'unread mail',
         status.stuck.length
-          ? `${status.stuck.length} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
+          ? `${status.stuck_total} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
           : 'nothing unread past stuck_after',
       );
       add(status.daemon.running || status.spool === 0, 'spool', status.spool === 0 ? 'empty' : `${status.spool} file(s) in bus/spool/ wait for a daemon: run \`mailroom start\``);

@@ -45,8 +45,10 @@ export function renderStatus(s: OrgStatus): string {
     if (s.waiting.length > 50) lines.push(`  ... and ${s.waiting.length - 50} more (--json lists all)`);
   }
   if (s.stuck.length) {
-    lines.push('', `STUCK: ${s.stuck.length} message(s) unread past stuck_after:`);
+    lines.push('', `STUCK: ${s.stuck_total} message(s) unread past stuck_after:`);
+    for (const b of s.backlogs) lines.push(`  ${b.agent} [${b.priority}]: ${b.count}, the oldest unread ${formatDuration(b.ageMs)}${b.alerted ? ' (operator alerted)' : ''}`);
     for (const u of s.stuck) lines.push(`  ${u.agent}: ${u.file} (${u.priority}, unread ${formatDuration(u.age_ms)})`);
+    if (s.stuck_total > s.stuck.length) lines.push(`  ... and ${s.stuck_total - s.stuck.length} more (the oldest ${s.stuck.length} are listed)`);
   }
   return lines.join('\n');
 }

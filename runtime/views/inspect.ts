@@ -20,6 +20,9 @@ import { applyRuntime, emptyRuntime } from '../state/runs.js';
 import { backlogs, isStuck, unreadAge, type Backlog } from '../decide/unread.js';
 import { laneViews, type LaneView, type WaitingView } from './why.js';
 
+/** status lists at most this many stuck messages (the backlogs count them all). */
+export const STUCK_LISTED = 100;
+
 export interface UnreadMail {
   agent: string;
   id: string;
@@ -41,7 +44,9 @@ export interface OrgStatus {
   root: string;
   daemon: { running: boolean; pid: number | null };
   agents: AgentStatus[];
+  /** The oldest STUCK_LISTED messages unread past stuck_after (stuck_total counts them all). */
   stuck: UnreadMail[];
+  stuck_total: number;
   /** The stuck mail by agent and priority (the daemon alerts each once, again when it doubles), with whether an alert stands. */
   backlogs: Array<Backlog & { alerted: boolean }>;
   spool: number;
@@ -147,7 +152,8 @@ export function orgStatus(layout: Layout, config: OrgConfig, state: BusState, no
     root: layout.root,
     daemon: { running: pid !== null, pid },
     agents,
-    stuck,
+    stuck: stuck.sort((a, b) => a.sent.localeCompare(b.sent)).slice(0, STUCK_LISTED),
+    stuck_total: stuck.length,
     backlogs: backlogs(inboxes, config.stuckAfter, now).map((b) => ({ ...b, alerted: state.alerts.has(alertKey(b.agent, b.priority)) })),
     spool: list(layout.spool).length,
     deadletter: list(layout.deadletter).filter((n) => !n.endsWith('.reason.md')).length,
