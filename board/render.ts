@@ -1,10 +1,11 @@
 /**
- * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: ages are
- * measured to the newest event's time, so a rebuild from the log gives the same bytes.
+ * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: the files
+ * show absolute UTC times, never ages, so a rebuild from the log gives the same bytes and a
+ * file read an hour later is still right. `mailroom board` passes `now` and shows ages to it.
  * Done and cancelled tasks whose last update is older than board_done_after (`doneAfter`, to
  * the board's own time) leave BOARD.md and board.json for a monthly archive,
  * board/archive/<YYYY-MM>.md (by the month of their last update); `board --json --all` still
- * lists them. Pure.
+ * lists them. Pure: the clock is an argument.
  */
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
@@ -105,17 +106,35 @@ export function byUrgency(a: Task, b: Task): number {
   return comparePriority(a.priority, b.priority) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id, 'en', { numeric: true });
 }
 
-function age(board: Board, since: string): string {
-  if (!board.asOf) return '-';
-  return formatDuration(Math.max(0, Date.parse(board.asOf) - Date.parse(since)));
+/** `2026-11-24 10:15:00Z`: when, in UTC, to the second. */
+export function utcTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+/** A time as the reader sees it: absolute UTC in the files; `3m ago` with a clock. */
+function when(iso: string, now: number | undefined): string {
+  return now === undefined ? utcTime(iso) : `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago`;
+}
+
+/** Displays cut a title (the subject has no limit of its own); the full text is in the log and board.json. */
+const TITLE_MAX = 120;
+
+function displayTitle(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > TITLE_MAX ? `${one.slice(0, TITLE_MAX - 3)}...` : one;
 }
 
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return displayTitle(s).replace(/\|/g, '\\|');
 }
 
-export function renderBoardMd(board: Board, doneAfter = Infinity): string {
+/**
+ * BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view
+ * (ages to `now`); finished tasks older than `doneAfter` left out (in the monthly archive).
+ */
+export function renderBoardMd(board: Board, { doneAfter = Infinity, now }: { doneAfter?: number; now?: number } = {}): string {
   const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, '', costLine(board), ''];
+  const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
   const shown = shownTasks(board, doneAfter);
   if (shown.length < board.tasks.length) lines.push(`${board.tasks.length - shown.length} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`, '');
   const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
@@ -127,9 +146,10 @@ export function renderBoardMd(board: Board, doneAfter = Infinity): string {
       lines.push('_none_', '');
       continue;
     }
-    lines.push('| id | priority | title | owner | creator | age | updated |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`| id | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- |');
     for (const t of tasks) {
-      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age(board, t.created)} | ${age(board, t.updated)} ago |`);
+      const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
+      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
     }
     lines.push('');
   }
@@ -145,7 +165,7 @@ export function renderBrief(board: Board, agent: string): string {
   const section = (title: string, tasks: Task[]) => [
     `## ${title} (${tasks.length})`,
     '',
-    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${t.title} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, age ${age(board, t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
+    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${displayTitle(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
     '',
   ];
   return [

@@ -1,9 +1,11 @@
 /** Durations in the config: `250ms`, `30s`, `5m`, `4h`, `1d`. */
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A duration as written (after trimming): a number and one unit. */
+export const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 
 export function parseDuration(value: unknown): number | null {
   if (typeof value !== 'string') return null;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim());
+  const m = DURATION_RE.exec(value.trim());
   if (!m) return null;
   return Math.round(Number(m[1]) * UNITS[m[2]!]!);
 }

@@ -55,23 +55,26 @@ async function rawSpawn(n: number, parallel: number): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function main() {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-runtime-'));
-  const root = path.join(tmp, 'org');
+/** A fresh org of AGENTS handler agents on LANES lanes, its daemon started. */
+async function startOrg(root: string): Promise<{ daemon: ChildProcess; agents: string[]; stderr: () => string }> {
   const agents = Array.from({ length: AGENTS }, (_, i) => `h${String(i + 1).padStart(2, '0')}`);
   spawnSync(process.execPath, [CLI, 'init', root, '--agents', agents.join(',')], { stdio: 'ignore' });
   const lines = ['agents:', ...agents.map((a, i) => `  ${a}: { command: "true", lane: l${(i % LANES) + 1}, sandbox: ${SANDBOX} }`), 'lanes:'];
   for (let l = 1; l <= LANES; l++) lines.push(`  l${l}: { concurrency: ${Math.ceil(AGENTS / LANES)} }`);
-  fs.writeFileSync(path.join(root, 'mailroom.yaml'), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(root, 'mailroom.yaml'), `${lines.join('\n')}\n`);
   const daemon: ChildProcess = spawn(process.execPath, [CLI, 'start', '--root', root, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   daemon.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
-  const deadline = (ms: number) => Date.now() + ms;
-  let until = deadline(15_000);
+  const until = Date.now() + 15_000;
   while (!fs.existsSync(path.join(root, '.mailroom', 'daemon.pid'))) {
     if (Date.now() > until) throw new Error(`the daemon did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  return { daemon, agents, stderr: () => stderr };
+}
+
+/** Drop PER_AGENT messages to each agent from the operator, and wait until every run has ended. */
+async function runAll(root: string, agents: string[]): Promise<number> {
   const outbox = path.join(root, 'workspaces', 'operator', 'outbox');
   for (let m = 0; m < PER_AGENT; m++) {
     for (const a of agents) {
@@ -81,22 +84,22 @@ async function main() {
     }
   }
   const total = AGENTS * PER_AGENT;
-  until = deadline(180_000);
+  const until = Date.now() + 180_000;
   for (;;) {
     const done = events(root).filter((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed').length;
-    if (done >= total) break;
+    if (done >= total) return total;
     if (Date.now() > until) throw new Error(`only ${done} of ${total} runs finished in time`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.once('exit', r));
+}
 
-  const evs = events(root);
+/** From the log: each run's delay between being allowed to start and starting, and the span of all runs. */
+function schedule(evs: Ev[]): { delays: number[]; first: number; last: number; failed: number } {
   const t = (e: Ev) => Date.parse(e.time);
   const queued = new Map<string, number>();
   const lastFinish = new Map<string, number>();
   const delays: number[] = [];
-  let first = Infinity;
+  let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const e of evs) {
     const key = `${e.agent}/${e.id}`;
@@ -111,7 +114,17 @@ async function main() {
       last = Math.max(last, t(e));
     }
   }
-  const failed = evs.filter((e) => e.type === 'handler.failed').length;
+  return { delays, first, last, failed: evs.filter((e) => e.type === 'handler.failed').length };
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-runtime-'));
+  const root = path.join(tmp, 'org');
+  const { daemon, agents } = await startOrg(root);
+  const total = await runAll(root, agents);
+  daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.once('exit', r));
+  const { delays, first, last, failed } = schedule(events(root));
   const runsPerSec = total / ((last - first) / 1000);
   const rawSerial = await rawSpawn(300, 1);
   const rawParallel = await rawSpawn(600, AGENTS);
@@ -133,7 +146,7 @@ async function main() {
   console.log(`handler runs/s                 ${String(out.runs_per_s).padEnd(15)} ${`${out.raw_spawn_per_s_30_parallel}/s 30 at a time (${out.raw_spawn_per_s_serial}/s one at a time)`.padEnd(35)} ${(runsPerSec / rawParallel).toFixed(2)}`);
   console.log(`scheduling delay p50 / p99     ${p50} / ${p99} ms${' '.repeat(Math.max(1, 9 - `${p50} / ${p99}`.length))}target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'}`);
   console.log(`failed runs                    ${failed}`);
-  fs.writeFileSync('bench-runtime-results.json', JSON.stringify(out, null, 2) + '\n');
+  fs.writeFileSync('bench-runtime-results.json', `${JSON.stringify(out, null, 2)}\n`);
   fs.rmSync(tmp, { recursive: true, force: true });
   if (failed) process.exitCode = 1;
 }

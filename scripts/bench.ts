@@ -30,6 +30,7 @@ import { LATENCY_N, THROUGHPUT_N, exactlyOnce, latency, throughput } from './ben
 import { RAW_N, rawLoop } from './bench/raw.js';
 import { resultJson, resultTable } from './bench/report.js';
 import { historyBench } from './bench/history.js';
+import { benchBridge } from './bench/bridge.js';
 
 async function run(tmp: string): Promise<number> {
   const m = machine();
@@ -79,8 +80,8 @@ async function main(): Promise<void> {
   if (process.argv.includes('--history')) return historyBench(); // start-up and reads against long histories; no bus phases
   const tmp = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mailroom-bench-'));
   try {
-    if ((await run(tmp)) > 0) process.exitCode = 1;
-    else if (spawnSync(process.execPath, [path.join(import.meta.dirname, 'bench-runtime.js')], { stdio: 'inherit' }).status !== 0) process.exitCode = 1;
+    // `npm run bench -- --bridge`: the bridge alone (scripts/bench/bridge.ts).
+    if ((await (process.argv.includes('--bridge') ? benchBridge(tmp) : run(tmp))) > 0) process.exitCode = 1;
   } finally {
     if (process.env.BENCH_KEEP) process.stdout.write(`kept ${tmp}\n`);
     else fs.rmSync(tmp, { recursive: true, force: true });

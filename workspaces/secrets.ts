@@ -33,7 +33,9 @@ export function setSecret(layout: Layout, name: string, value: string): void {
   fs.renameSync(tmp, path.join(dir, name));
 }
 
+/** False when there is no such secret; throws for a name that is not one (never a path). */
 export function removeSecret(layout: Layout, name: string): boolean {
+  if (!SECRET_NAME_RE.test(name)) throw new Error(`secret name ${JSON.stringify(name)}: use capital letters, digits and _ (an environment variable name), e.g. ANTHROPIC_API_KEY`);
   try {
     fs.unlinkSync(path.join(secretsDir(layout), name));
     return true;

@@ -17,6 +17,6 @@ export async function run(argv: string[]): Promise<number> {
   const state = await loadState(layout, config.threadTtl);
   const doneAfter = values.all ? Infinity : config.boardDoneAfter;
   if (values.json) printJson(boardJson(state.board, doneAfter));
-  else print(renderBoardMd(state.board, doneAfter));
+  else print(renderBoardMd(state.board, { doneAfter, now: Date.now() }));
   return EXIT.ok;
 }

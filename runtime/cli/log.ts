@@ -1,5 +1,6 @@
 import type { BusEvent } from '../../bus/events.js';
 import { readEvents, tailEvents } from '../../bus/store/log-read.js';
+import { escapeJson, escapeLine } from '../../bus/escape.js';
 import { describeEvent } from '../logger.js';
 import { EXIT, UsageError, findRoot, parse, print } from './common.js';
 
@@ -15,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return print(usage), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
   const type = values.type as string | undefined;
-  const line = (e: BusEvent) => (values.json ? JSON.stringify(e) : `${String(e.seq).padStart(6)} ${e.time} ${describeEvent(e)}`);
+  const line = (e: BusEvent) => (values.json ? escapeJson(JSON.stringify(e)) : escapeLine(`${String(e.seq).padStart(6)} ${e.time} ${describeEvent(e)}`));
   if (values.tail !== undefined) {
     const n = Number(values.tail);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--tail takes a whole number, got ${values.tail}`);

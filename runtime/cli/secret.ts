@@ -15,6 +15,11 @@ see in ps):
   mailroom secret set ANTHROPIC_API_KEY < key.txt
   printf %s "$TOKEN" | mailroom secret set GATEWAY_TOKEN`;
 
+/** set and rm take a name, never a path. */
+function checkName(name: string): void {
+  if (!SECRET_NAME_RE.test(name)) throw new UsageError(`secret name ${JSON.stringify(name)}: use capital letters, digits and _, e.g. ANTHROPIC_API_KEY`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
   if (values.help) return print(usage), EXIT.ok;
@@ -22,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const layout = findRoot(values.root as string | undefined);
   if (verb === 'set') {
     if (!name || extra.length) throw new UsageError(`secret set takes one NAME and reads the value from standard input; never put a secret on the command line\n\n${usage}`);
-    if (!SECRET_NAME_RE.test(name)) throw new UsageError(`secret name ${JSON.stringify(name)}: use capital letters, digits and _, e.g. ANTHROPIC_API_KEY`);
+    checkName(name);
     if (process.stdin.isTTY) process.stderr.write(`value for ${name} (end with Ctrl-D): `);
     const value = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     if (!value) throw new Problem(`no value on standard input for ${name}; nothing was stored`);
@@ -31,7 +36,8 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (verb === 'rm') {
-    if (!name) throw new UsageError(usage);
+    if (!name || extra.length) throw new UsageError(`secret rm takes one NAME\n\n${usage}`);
+    checkName(name);
     if (!removeSecret(layout, name)) throw new Problem(`no secret named ${name}; \`mailroom secret list\` shows them`);
     print(`removed ${name}`);
     return EXIT.ok;

@@ -19,6 +19,11 @@ function isMap(v: unknown): v is Doc {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** An own key's value: `constructor` in a document is a key like any other, never Object's. */
+function own(doc: Doc, key: string): unknown {
+  return Object.hasOwn(doc, key) ? doc[key] : undefined;
+}
+
 function show(v: unknown): string {
   if (v === undefined) return '(none)';
   const s = JSON.stringify(v);
@@ -26,7 +31,7 @@ function show(v: unknown): string {
 }
 
 function keysOf(doc: Doc, key: string): string[] {
-  const v = doc[key];
+  const v = own(doc, key);
   return isMap(v) ? Object.keys(v) : [];
 }
 
@@ -36,10 +41,18 @@ function list(names: string[], max = 12): string {
 
 function walk(a: unknown, b: unknown, at: string, out: string[]): void {
   if (isMap(a) && isMap(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], at ? `${at}.${k}` : k, out);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(own(a, k), own(b, k), at ? `${at}.${k}` : k, out);
     return;
   }
   if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${at}: ${show(a)} -> ${show(b)}`);
+}
+
+/** The secrets an agent's entry grants: `secrets:` and a model's `secret:`. */
+function secretGrants(agent: Doc): string[] {
+  const list = Array.isArray(agent.secrets) ? (agent.secrets as unknown[]).map(String) : [];
+  const model = own(agent, 'model');
+  if (isMap(model) && typeof model.secret === 'string') list.push(model.secret);
+  return list;
 }
 
 export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
@@ -62,13 +75,13 @@ export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
     const fresh = [...now].filter((k) => !was.includes(k));
     if (fresh.length) added.push(`adds ${section} ${list(fresh)}`);
   }
-  const agentsA = isMap(a.agents) ? a.agents : {};
-  const agentsB = isMap(b.agents) ? b.agents : {};
+  const agentsA = isMap(own(a, 'agents')) ? (a.agents as Doc) : {};
+  const agentsB = isMap(own(b, 'agents')) ? (b.agents as Doc) : {};
   for (const [name, cfg] of Object.entries(agentsA)) {
-    const after = agentsB[name];
+    const after = own(agentsB, name);
     if (!isMap(after)) continue;
-    const had = isMap(cfg) && Array.isArray(cfg.secrets) ? (cfg.secrets as unknown[]).map(String) : [];
-    const has = Array.isArray(after.secrets) ? (after.secrets as unknown[]).map(String) : [];
+    const had = isMap(cfg) ? secretGrants(cfg) : [];
+    const has = secretGrants(after);
     const lost = had.filter((s) => !has.includes(s));
     if (lost.length) {
       removals.push(`takes secret grant(s) ${lost.join(', ')} away from agent ${name}`);
@@ -79,7 +92,7 @@ export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
   const emptied: string[] = [];
   const findEmptied = (x: unknown, y: unknown, at: string) => {
     if (Array.isArray(x) && x.length > 0 && Array.isArray(y) && y.length === 0) emptied.push(at);
-    else if (isMap(x) && isMap(y)) for (const k of Object.keys(x)) findEmptied(x[k], y[k], at ? `${at}.${k}` : k);
+    else if (isMap(x) && isMap(y)) for (const k of Object.keys(x)) findEmptied(x[k], own(y, k), at ? `${at}.${k}` : k);
   };
   findEmptied(a, b, '');
   for (const e of emptied) {

@@ -74,7 +74,7 @@ export class BoardWriter {
     this.dirty = false;
     const t0 = performance.now();
     try {
-      writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, doneAfter), { fsync: false });
+      writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, { doneAfter }), { fsync: false });
       writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board, doneAfter), { fsync: false });
       this.writeArchive(board, doneAfter);
       for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent));

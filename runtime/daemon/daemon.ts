@@ -11,23 +11,25 @@ import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { parseInboxName, selfCheckNames } from '../../bus/names.js';
 import type { BusEvent } from '../../bus/events.js';
-import { formatDuration } from '../../bus/time.js';
 import { Layout } from '../../workspaces/layout.js';
-import { ensureOrgDirs } from '../../workspaces/create.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
 import { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
-import { Journal } from './journal.js';
+import { LogWriteFailed } from '../../bus/store/log.js';
+import { Journal, LogPaused } from './journal.js';
+import { LogPause } from './log-pause.js';
 import { acquireDaemonLock } from './lock.js';
 import { MailboxGuard } from './mailbox-guard.js';
 import { QuietFiles } from './quiet.js';
 import { recover } from './recovery.js';
-import { checkQueuedNames, unjailedHandlers } from './startup.js';
+import { refuseNonCanonicalNames, unjailedHandlers } from './startup.js';
 import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
-import { Wakeups } from './watch.js';
+import type { Wakeups } from './watch.js';
+import { ensureWorkspaces, startWakeups, watchedDirs } from './wakeup-setup.js';
+import { fairBatch } from '../decide/fair-batch.js';
 
 const BATCH_LIMIT = 256;
 const RECHECK_MS = 250;
@@ -49,6 +51,7 @@ export class Daemon {
   private readonly board: BoardWriter;
   private readonly guard: MailboxGuard;
   private readonly quiet = new QuietFiles();
+  private readonly logPause: LogPause;
   private readonly candidates = new Set<string>();
   private journal!: Journal;
   private parts!: Parts;
@@ -70,6 +73,7 @@ export class Daemon {
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
     this.board = new BoardWriter(this.layout, this.logger);
+    this.logPause = new LogPause({ layout: this.layout, logger: this.logger, clock: this.clock, journal: () => this.journal, send: (m) => this.parts.send(m) });
     this.guard = new MailboxGuard({ layout: this.layout, logger: this.logger, now, lastSeq: () => this.state.lastSeq, send: (m) => this.parts.send(m) });
     this.runner = new Runner({
       layout: this.layout,
@@ -83,14 +87,10 @@ export class Daemon {
     });
   }
 
-  get state(): BusState {
-    return this.journal.state;
-  }
+  get state(): BusState { return this.journal.state; }
 
   /** Resolves when the daemon has stopped. */
-  get done(): Promise<void> {
-    return this.stopped;
-  }
+  get done(): Promise<void> { return this.stopped; }
 
   /** Start-up: lock, config, checks, replay, recovery, watchers, first scan. Throws on a refusal. */
   async start(): Promise<void> {
@@ -104,10 +104,9 @@ export class Daemon {
       void this.stop('lock compromised', 1);
     });
     try {
-      this.ensureWorkspaces(this.config);
-      const queued = checkQueuedNames(this.layout, [...Object.keys(this.config.agents), OPERATOR]);
-      if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
-      const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render() };
+      ensureWorkspaces(this.layout, this.logger, this.config);
+      refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
+      const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
       const { snapshotEvery, segmentBytes, threadTtl } = this.config;
       this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), { snapshots: this.layout.snapshots, snapshotEvery, segmentBytes, threadTtl });
       this.journal.commit();
@@ -123,11 +122,11 @@ export class Daemon {
       await this.watch();
       await this.scan();
       this.runner.pump();
+      this.parts.bridge?.start();
       this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
     } catch (err) {
-      this.syncfs?.close();
-      this.release?.();
-      this.release = null;
+      // Stop all a failed start started (timers, watchers, runs, the syncfs helper) before the lock goes, so nothing of it writes on.
+      await this.stop(`start failed: ${(err as Error).message}`, 1).catch(() => undefined);
       throw err;
     }
   }
@@ -138,16 +137,17 @@ export class Daemon {
     this.exitCode = code;
     for (const t of this.timers) clearInterval(t);
     if (this.recheck) clearTimeout(this.recheck);
-    await this.wakeups?.close();
-    while (this.running) await new Promise<void>((r) => this.idle.push(r));
-    await this.runner.stop();
     try {
+      await this.wakeups?.close();
+      while (this.running) await new Promise<void>((r) => this.idle.push(r));
+      await this.runner.stop();
+      await this.parts?.bridge?.stop();
       await this.parts?.finishing.flush();
       this.syncfs?.close();
-      this.journal.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
-      this.journal.commit();
+      this.journal?.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
+      this.journal?.commit();
       this.board.flush();
-      this.journal.close();
+      this.journal?.close();
     } finally {
       this.release?.();
       this.release = null;
@@ -158,10 +158,14 @@ export class Daemon {
   /** A path may have changed (a watcher event, or found by a scan). */
   hint(file: string, how: 'created' | 'written' | 'scan' = 'scan'): void {
     if (this.stopping) return;
-    if (file === this.layout.config) return this.parts.configReload.reload();
-    if (parseInboxName(path.basename(file)) && path.basename(path.dirname(file)) === 'inbox') return; // a delivered copy
-    if (how === 'created') this.quiet.track(file);
-    else if (how === 'written') this.quiet.written(file);
+    try {
+      if (file === this.layout.config) return this.parts.configReload.reload();
+      if (parseInboxName(path.basename(file)) && path.basename(path.dirname(file)) === 'inbox') return; // a delivered copy
+      if (how === 'created') this.quiet.track(file);
+      else if (how === 'written') this.quiet.written(file);
+    } catch (err) {
+      this.logger.warn(`after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`);
+    }
     this.candidates.add(file);
     this.schedule();
   }
@@ -185,27 +189,8 @@ export class Daemon {
   }
 
   private async watch(): Promise<void> {
-    this.wakeups = new Wakeups({
-      dirs: this.watchedDirs(),
-      files: [this.layout.config],
-      onPath: (p, how) => this.hint(p, how),
-      onBadDir: (dir) => void this.guard.isBad(dir),
-      onError: (err) => {
-        this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
-        void this.scan();
-      },
-    });
-    if (this.config.watch) await this.wakeups.start();
-    else this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
-  }
-
-  private watchedDirs(): string[] {
-    const agents = Object.keys(this.config.agents);
-    return [...agents.flatMap((a) => [this.layout.outbox(a), this.layout.inbox(a)]), this.layout.outbox(OPERATOR)];
-  }
-
-  private ensureWorkspaces(config: OrgConfig): void {
-    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents))) this.logger.info(`created workspace for ${a}`);
+    const onBadDir = (dir: string) => void this.guard.isBad(dir);
+    this.wakeups = await startWakeups({ layout: this.layout, logger: this.logger, config: () => this.config, onPath: (p, how) => this.hint(p, how), onBadDir, scan: () => void this.scan() });
   }
 
   // --- a config edit taken while running ----------------------------------------------
@@ -217,8 +202,8 @@ export class Daemon {
   }
 
   private applied(next: OrgConfig): void {
-    this.ensureWorkspaces(next);
-    const added = this.watchedDirs().filter((d) => !this.wakeups.dirs.includes(d));
+    ensureWorkspaces(this.layout, this.logger, next);
+    const added = watchedDirs(this.layout, this.config).filter((d) => !this.wakeups.dirs.includes(d));
     if (added.length) this.wakeups.add(added);
     this.runner.pump();
     void this.scan();
@@ -242,6 +227,9 @@ export class Daemon {
   private async scan(): Promise<void> {
     if (this.stopping) return;
     try {
+      const again = this.logPause.retry(); // null: the log still cannot be written; take nothing
+      if (!again) return;
+      for (const p of again) this.candidates.add(p);
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
@@ -258,19 +246,17 @@ export class Daemon {
     if (this.running || this.stopping) return;
     this.running = true;
     try {
-      while (this.candidates.size > 0 && !this.stopping) {
-        const batch: string[] = [];
-        for (const c of this.candidates) {
-          batch.push(c);
-          this.candidates.delete(c);
-          if (batch.length >= BATCH_LIMIT) break;
-        }
+      while (this.candidates.size > 0 && !this.stopping && !this.logPause.paused) {
+        const batch = fairBatch(this.candidates, BATCH_LIMIT, (p) => path.dirname(p)); // round-robin over senders' folders
+        for (const c of batch) this.candidates.delete(c);
         try {
           const decisions = this.parts.intake.take(batch);
           this.journal.commit();
           this.parts.delivery.act(decisions);
         } catch (err) {
-          // An I/O failure outside any one file (disk full, permissions): say so loudly, keep going.
+          // A failed log write paused taking mail (said by LogPause); the batch's files wait where they are.
+          if (err instanceof LogWriteFailed || err instanceof LogPaused) continue;
+          // An I/O failure outside any one file (permissions): say so loudly, keep going.
           this.logger.warn(`batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`);
         }
         await new Promise<void>((r) => setImmediate(r));

@@ -8,7 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readEvents, type ReadResult } from '../../bus/store/log-read.js';
+import { gunzipSync } from 'node:zlib';
+import { allSegments, readEvents, type ReadResult } from '../../bus/store/log-read.js';
+import { parseLines } from '../../bus/store/log-lines.js';
 import { parseSnapshot, snapshotHeader, snapshotText, SnapshotCorrupt, type LogPosition, type SnapshotHeader } from '../state/snapshot.js';
 import { applyToState, emptyState, type BusState } from '../state/state.js';
 
@@ -111,4 +113,59 @@ export async function loadFolded(snapshotsDir: string, eventsDir: string, thread
     }
   }
   return replayFrom(eventsDir, emptyState(threadTtl), null);
+}
+
+/** The bytes of `file` from `offset` on (gunzipped when archived). */
+function bytesFrom(file: string, archived: boolean, offset: number): Buffer {
+  if (archived) return gunzipSync(fs.readFileSync(file)).subarray(offset);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < offset) throw new NotFollowing(`${file} is shorter (${size} bytes) than the snapshot's position (${offset})`);
+    const buf = Buffer.alloc(size - offset);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function replaySync(eventsDir: string, state: BusState, from: SnapshotHeader | null): BusState {
+  const all = allSegments(eventsDir);
+  const lastLive = all.filter((s) => !s.archived).at(-1)?.name;
+  let first = true;
+  for (const ref of all) {
+    if (from && ref.name < from.position.segment) continue;
+    const offset = from && ref.name === from.position.segment ? from.position.offset : 0;
+    const { events } = parseLines(bytesFrom(ref.file, ref.archived, offset).toString('utf8'), ref.file, ref.name === lastLive);
+    for (const e of events) {
+      if (first && from && e.seq !== from.seq + 1) throw new NotFollowing(`the log at ${from.position.segment}:${from.position.offset} holds seq ${e.seq}, not ${from.seq + 1}`);
+      first = false;
+      applyToState(state, e);
+    }
+  }
+  return state;
+}
+
+/**
+ * loadFolded, synchronously: the journal's undo after a failed write (the state is the log on
+ * disk again), where the tail after the newest snapshot is short. Damaged snapshots are skipped
+ * silently here (start-up and the CLI warn about them).
+ */
+export function loadFoldedSync(snapshotsDir: string, eventsDir: string, threadTtl: number): BusState {
+  for (const name of listSnapshots(snapshotsDir)) {
+    try {
+      const { header, state } = parseSnapshot(fs.readFileSync(path.join(snapshotsDir, name), 'utf8'));
+      state.threadTtl = threadTtl;
+      return replaySync(eventsDir, state, header);
+    } catch (err) {
+      if (!(err instanceof SnapshotCorrupt || err instanceof NotFollowing || err instanceof SyntaxError)) throw err;
+    }
+  }
+  return replaySync(eventsDir, emptyState(threadTtl), null);
 }

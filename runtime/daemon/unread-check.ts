@@ -11,6 +11,7 @@ import { OPERATOR } from '../../bus/vocabulary.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { parseInboxName } from '../../bus/names.js';
 import { unreadAlertMail } from '../../bus/system-mail.js';
+import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { expiredAttachments, type Kept } from '../decide/attachment-ttl.js';
@@ -47,10 +48,14 @@ export class UnreadCheck {
     const { layout, journal, clock } = this.deps;
     const inboxes: Array<[string, string[]]> = [];
     for (const agent of [...Object.keys(this.deps.config().agents), OPERATOR]) {
+      let box: Dir | null = null;
       try {
-        inboxes.push([agent, await fs.promises.readdir(layout.inbox(agent))]);
+        box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link
+        inboxes.push([agent, (await box.listRawAsync()).map((n) => n.toString('utf8'))]);
       } catch {
-        /* no inbox (yet): nothing unread */
+        /* no inbox (yet), or not a real folder (the guard says so): nothing unread */
+      } finally {
+        box?.close();
       }
     }
     if (this.deps.stopping()) return;

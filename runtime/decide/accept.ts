@@ -11,7 +11,7 @@ import { route } from '../../bus/route.js';
 import { nextTaskId, type Board } from '../../board/fold.js';
 import { checkUpdate, defaultUpdateRecipients } from '../../board/rules.js';
 
-import type { OrgConfig } from '../config/config.js';
+import type { OrgConfig } from '../config/schema.js';
 
 export interface Incoming {
   bytes: Uint8Array;

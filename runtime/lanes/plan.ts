@@ -144,7 +144,7 @@ export function cancellations(rt: Runtime, config: Pick<OrgConfig, 'agents'>, no
   for (const key of rt.queued) {
     const run = rt.runs.get(key)!;
     if (config.agents[run.agent]?.command !== undefined) continue;
-    const why = run.agent in config.agents ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
+    const why = Object.hasOwn(config.agents, run.agent) ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
     out.push({ time: new Date(now).toISOString(), type: 'handler.cancelled', id: run.id, agent: run.agent, reason: `${why}; the message stays in workspaces/${run.agent}/inbox/` });
   }
   return out;

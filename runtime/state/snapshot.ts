@@ -53,6 +53,8 @@ interface Body {
   busy: Array<[string, string]>;
   lastStart: Array<[string, number]>;
   ended: Array<[string, number]>;
+  /** The bridge's outgoing mail: [the accepted event, the orgs still to publish to]. */
+  forwarding: Array<[MessageAccepted, string[]]>;
   configSha: string | null;
   configRefused: BusState['configRefused'];
   threadTtl: number;
@@ -69,6 +71,7 @@ function body(s: BusState): Body {
   return {
     ...{ board: s.board, threads, active: [...s.threads.active], order: s.threads.order.items.slice(s.threads.order.head), undelivered: [...s.undelivered.values()], rejected: [...s.rejected.values()], alerts: [...s.alerts] },
     ...{ runs: [...rt.runs.values()], queued: [...rt.queued], running: [...rt.running], lanes: [...rt.lanes], busy: [...rt.busy], lastStart: [...rt.lastStart], ended: s.ended.items.slice(s.ended.head) },
+    forwarding: [...s.forwarding.values()].map((p) => [p.event, [...p.orgs]]),
     ...{ configSha: s.configSha, configRefused: s.configRefused, threadTtl: s.threadTtl, lastSeq: s.lastSeq, lastTime: s.lastTime },
   };
 }
@@ -112,6 +115,7 @@ export function parseSnapshot(text: string): { header: SnapshotHeader; state: Bu
     alerts: new Map(b.alerts),
     runtime: { runs: new Map(b.runs.map((r) => [runKey(r.agent, r.id), r])), queued: new Set(b.queued), running: new Set(b.running), lanes: new Map(b.lanes), busy: new Map(b.busy), lastStart: new Map(b.lastStart) },
     ended: { items: b.ended, head: 0 },
+    forwarding: new Map(b.forwarding.map(([event, orgs]) => [event.id, { event, orgs: new Set(orgs) }])),
     ...{ configSha: b.configSha, configRefused: b.configRefused, threadTtl: b.threadTtl, lastSeq: b.lastSeq, lastTime: b.lastTime },
   };
   if (state.lastSeq !== header.seq) throw new SnapshotCorrupt(`its state ends at seq ${state.lastSeq} but its header says ${header.seq}`);

@@ -11,6 +11,7 @@ import { apply, emptyBoard, type Board } from '../../board/fold.js';
 import { emptyQueue, emptyThreads, noteMessage, seconds, sweepRuns, sweepThreads, threadOf, type Ended, type Threads } from './forget.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, runKey, type Runtime } from './runs.js';
+import { applyForwarding, type Forwarding } from '../bridge/pending.js';
 
 export const DEFAULT_THREAD_TTL_MS = 7 * 86_400_000;
 
@@ -36,6 +37,8 @@ export interface BusState {
   runtime: Runtime;
   /** Runs that ended ([key, ms]), oldest first; forgotten RUN_KEEP_MS later. */
   ended: Ended;
+  /** Messages with recipients at other orgs not yet acknowledged by the bridge's server. */
+  forwarding: Forwarding;
   /** The sha256 of the config the last config.changed event names. */
   configSha: string | null;
   /** The newest config.refused after the last config.changed, if any. */
@@ -49,7 +52,7 @@ export interface BusState {
 export function emptyState(threadTtl = DEFAULT_THREAD_TTL_MS): BusState {
   return {
     ...{ board: emptyBoard(), threads: emptyThreads(), undelivered: new Map(), rejected: new Map(), bounces: new Map() },
-    ...{ alerts: new Map(), runtime: emptyRuntime(), ended: emptyQueue<[string, number]>(), configSha: null, configRefused: null },
+    ...{ alerts: new Map(), runtime: emptyRuntime(), ended: emptyQueue<[string, number]>(), forwarding: new Map(), configSha: null, configRefused: null },
     ...{ threadTtl, lastSeq: 0, lastTime: null },
   };
 }
@@ -96,6 +99,7 @@ export function threadLookup(s: BusState, nowMs: number): { get(id: string): Thr
 export function applyToState(s: BusState, e: BusEvent): BusState {
   s.board = apply(s.board, e);
   applyRuntime(s.runtime, e);
+  applyForwarding(s.forwarding, e);
   s.lastSeq = e.seq;
   s.lastTime = e.time;
   const t = Date.parse(e.time);

@@ -5,11 +5,13 @@
  */
 import { copyName } from '../../bus/store/spool.js';
 import type { MessageAccepted } from '../../bus/events.js';
-import type { OrgConfig } from '../config/config.js';
+import type { OrgConfig } from '../config/schema.js';
 import { formatDuration } from '../../bus/time.js';
 import { plan, runningIn, type Blocker } from '../lanes/plan.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
+import { isRemote } from '../../bus/address.js';
+import { whyRemote } from '../bridge/pending.js';
 
 export interface LaneView {
   name: string;
@@ -97,6 +99,10 @@ export function why(
   const undelivered = state.undelivered.has(id);
   const { waiting } = plan(state.runtime, config, now);
   for (const agent of accepted.to) {
+    if (isRemote(agent)) {
+      out.push(whyRemote(id, agent, state, daemonRunning));
+      continue;
+    }
     const file = copyName(accepted);
     const head = `${id} (${accepted.priority}, from ${accepted.from}) for ${agent}:`;
     if (undelivered) {

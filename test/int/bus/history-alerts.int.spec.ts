@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { derivedId, inboxName } from '../../../bus/names.js';
-import { mailroom, makeOrg, waitFor, type Org } from '../../helpers.js';
-import { sleep } from '../support.js';
+import { mailroom } from '../../support/cli.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, type Org } from '../../support/org.js';
+import { sleep } from '../../support/events.js';
 
 let org: Org | undefined;
 afterEach(async () => {

@@ -11,8 +11,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, mailroom, makeOrg, message, waitFor, type Org } from '../../helpers.js';
-import { seeded, sleep, stopClean } from '../support.js';
+import { CLI, mailroom } from '../../support/cli.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, message, type Org } from '../../support/org.js';
+import { stopClean } from '../../support/daemon.js';
+import { sleep } from '../../support/events.js';
+import { seeded } from '../../support/random.js';
 
 let org: Org | undefined;
 afterEach(async () => {

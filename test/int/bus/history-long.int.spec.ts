@@ -13,10 +13,11 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeHistory } from '../../../scripts/bench/history-log.js';
-import { makeOrg, message, waitFor, type Org } from '../../helpers.js';
-import { stopClean } from '../support.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, message, type Org } from '../../support/org.js';
+import { stopClean } from '../../support/daemon.js';
 import { spawnSync } from 'node:child_process';
-import { CLI } from '../../helpers.js';
+import { CLI } from '../../support/cli.js';
 
 let org: Org | undefined;
 afterEach(async () => {

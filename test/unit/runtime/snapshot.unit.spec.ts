@@ -116,3 +116,27 @@ describe('what finished state no longer needs leaves memory', () => {
     expect(s.runtime.runs.has('bob/q')).toBe(true);
   });
 });
+
+describe('the snapshot carries every field of the state', () => {
+  const T = '2026-01-01T00:00:00.000Z';
+  const remote = (seq: number, id: string, to: string[]) => ({ seq, time: T, type: 'message.accepted', id, from: 'ann', to, priority: 'normal', kind: 'message', thread: id, hops: 0, source: 'outbox', text: 'x' }) as unknown as BusEvent;
+  const forwarded = (seq: number, id: string, org: string) => ({ seq, time: T, type: 'message.forwarded', id, org, to: [`bob@${org}`] }) as unknown as BusEvent;
+
+  it('the same keys as the fold itself, so a field added to BusState and forgotten here fails', () => {
+    const s = foldState(history(5, 200).events);
+    expect(Object.keys(parseSnapshot(snapshotText(s, POS)).state).sort()).toEqual(Object.keys(emptyState()).sort());
+  });
+
+  it("the bridge's outgoing mail (forwarding): what is still to publish, per org, survives a snapshot", () => {
+    const events = [remote(1, 'm1', ['bob@acme', 'cfo@beta', 'dan']), remote(2, 'm2', ['bob@acme']), forwarded(3, 'm1', 'acme'), remote(4, 'm3', ['dan'])];
+    const whole = foldState(events);
+    const restored = parseSnapshot(snapshotText(foldState(events.slice(0, 3)), POS)).state;
+    expect([...restored.forwarding.keys()]).toEqual(['m1', 'm2']);
+    expect([...restored.forwarding.get('m1')!.orgs]).toEqual(['beta']);
+    applyToState(restored, events[3]!);
+    applyToState(restored, forwarded(5, 'm1', 'beta'));
+    applyToState(whole, forwarded(5, 'm1', 'beta'));
+    expect([...restored.forwarding.keys()]).toEqual(['m2']);
+    expect(snapshotText(restored, POS)).toBe(snapshotText(whole, POS));
+  });
+});

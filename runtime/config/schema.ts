@@ -1,0 +1,242 @@
+/**
+ * mailroom.yaml, its shape: the types the rest of mailroom reads, the defaults (one frozen
+ * object), and one table per section saying what every key holds. The validator
+ * (validate.ts, agents.ts) and the JSON Schema for editors (json-schema.ts) both read these
+ * tables, so the checks, the schema and the allowed-keys lists in messages cannot disagree.
+ * (No schema library: zod or ajv would give every message its own wording, or need an error
+ * map per check to keep ours; the cross-key checks and the duration -> ms reading would be
+ * custom code beside them anyway; and the checked config is not the shape of the file.)
+ */
+import type { Priority } from '../../bus/priority.js';
+import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
+
+export { NETWORKS, SANDBOXES, type Network, type Sandbox };
+
+/** Agent, group and lane names. */
+export const NAME_RE = /^[a-z][a-z0-9_-]{0,39}$/;
+
+export interface AgentConfig {
+  readonly name: string;
+  readonly description?: string;
+  /** The handler: a shell command run once per message in the agent's inbox. None: an external agent. */
+  readonly command?: string;
+  /** The lane (shared resource, e.g. one API key) its runs queue in. */
+  readonly lane?: string;
+  readonly timeout: number;
+  readonly maxAttempts: number;
+  /** First retry delay after a failure; doubles per failure (with jitter), capped at 10 minutes. */
+  readonly retryBackoff: number;
+  /** Extra environment variables granted to the handler. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names of secrets (.mailroom/secrets/<NAME>) the handler receives as environment variables. */
+  readonly secrets: readonly string[];
+  /** `bwrap`: the handler runs jailed (refused if bwrap cannot run); `none`: unjailed; `auto` (the default): bwrap when it works here, else unjailed, said loudly in status and doctor. */
+  readonly sandbox: Sandbox | 'auto';
+  /** `host` (the default): the jailed handler shares the host's network; `none`: it has none. */
+  readonly network: Network;
+  /** Host paths (absolute, outside the org) shown read-only inside the jail, e.g. a tool in ~/.local. */
+  readonly readOnlyPaths: readonly string[];
+  /** A model handler (model.ts): its `command` is then mailroom's own model client, runtime/model/run.ts. */
+  readonly model?: ModelConfig;
+}
+
+/** What one million tokens cost, in US dollars. */
+export interface ModelPrice {
+  readonly inputPerMtok: number;
+  readonly outputPerMtok: number;
+}
+
+/** An agent's `model:` settings, checked (runtime/config/model.ts). */
+export interface ModelConfig {
+  readonly provider: 'openai' | 'anthropic';
+  readonly model: string;
+  /** Without a trailing slash; `/chat/completions` or `/messages` is appended. */
+  readonly baseUrl: string;
+  /** The stored secret holding the API key (also in the agent's `secrets`). None: no key is sent (a local Ollama). */
+  readonly secret?: string;
+  readonly maxTokens: number;
+  /** The system prompt's file, relative to the agent's workspace (the jailed handler sees only that). */
+  readonly system?: string;
+  readonly price?: ModelPrice;
+  /** One HTTP request may take this long; always below the agent's `timeout`. */
+  readonly requestTimeout: number;
+  /** Earlier messages of the thread are kept, newest first, within about this many tokens (chars / 4). */
+  readonly historyTokens: number;
+}
+
+export interface LaneConfig {
+  readonly name: string;
+  /** At most this many runs at once. */
+  readonly concurrency: number;
+  /** At most this many starts in any 60 seconds (null: no limit). */
+  readonly perMinute: number | null;
+}
+
+/**
+ * The checked config. `agents`, `groups` and `lanes` have no prototype: `name in config.agents`
+ * and `config.agents[name]` never find `constructor` or `__proto__`, whatever a message names.
+ */
+export interface OrgConfig {
+  readonly agents: Readonly<Record<string, AgentConfig>>;
+  readonly groups: Readonly<Record<string, readonly string[]>>;
+  /** Unread mail older than this (by priority) is reported and alerted. */
+  readonly stuckAfter: Readonly<Record<Priority, number>>;
+  readonly maxMessageBytes: number;
+  /** Reconciliation scan interval. */
+  readonly scanInterval: number;
+  /** A file still held open for writing this long is dead-lettered. */
+  readonly writeGrace: number;
+  /** false: no file watchers, reconciliation scans only (network filesystems, few inotify watches). */
+  readonly watch: boolean;
+  readonly lanes: Readonly<Record<string, LaneConfig>>;
+  /** A run waiting longer than this is a warning in the log, `status` and `why`. */
+  readonly waitWarning: number;
+  /** After a restart, queued runs start this far apart. */
+  readonly startupStagger: number;
+  /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
+  readonly killGrace: number;
+  readonly maxAttachmentBytes: number;
+  /** A snapshot of the folded state every this many events (and at a clean stop). */
+  readonly snapshotEvery: number;
+  /** A log segment is closed and a new one started past this many bytes. */
+  readonly segmentBytes: number;
+  /** A thread idle this long is forgotten: a reply_to naming one of its messages is refused. */
+  readonly threadTtl: number;
+  /** Attachments of a message no inbox holds any more are removed this long after delivery. */
+  readonly attachmentTtl: number;
+  /** Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md. */
+  readonly boardDoneAfter: number;
+  /** The bridge to other orgs over NATS JetStream (runtime/bridge/); null: this org is alone. */
+  readonly bridge: BridgeConfig | null;
+}
+
+export interface BridgeConfig {
+  /** The NATS server, e.g. nats://127.0.0.1:4222. */
+  readonly url: string;
+  /** This org's name on the bridge: others write `agent@<org>`. */
+  readonly org: string;
+  /** The name of a stored secret holding a NATS credentials file (.creds); none: no credentials. */
+  readonly creds?: string;
+  /** The orgs this org may send to (`to: agent@<peer>`); mail to any other org is refused at send time. */
+  readonly peers: readonly string[];
+  /** A message taken from the stream but not acknowledged (a crash) is delivered again after this. */
+  readonly ackWait: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+  }
+}
+
+/** Every default, as it would be written in mailroom.yaml. */
+export const DEFAULTS = Object.freeze({
+  stuck_after: Object.freeze({ critical: '5m', high: '30m', normal: '4h', low: '1d' } as Record<Priority, string>),
+  max_message_bytes: 1_048_576,
+  max_attachment_bytes: 64 * 1_048_576,
+  scan_interval: '2s',
+  write_grace: '10m',
+  watch: true,
+  wait_warning: '2m',
+  startup_stagger: '250ms',
+  kill_grace: '5s',
+  sandbox: 'auto' as Sandbox | 'auto',
+  network: 'host' as Network,
+  agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
+  lane: Object.freeze({ concurrency: 1 }),
+  bridge: Object.freeze({ url: 'nats://127.0.0.1:4222', ack_wait: '30s' }),
+  snapshot_every: 10_000,
+  segment_bytes: 64 * 1_048_576,
+  thread_ttl: '7d',
+  attachment_ttl: '7d',
+  board_done_after: '7d',
+});
+
+/** What one key holds. `doc` is what an editor shows on hover. */
+export type Rule =
+  | { readonly kind: 'duration'; readonly min: number; readonly default?: string; readonly doc: string }
+  | { readonly kind: 'whole'; readonly min: number; readonly max?: number; readonly unit?: string; readonly default?: number; readonly doc: string }
+  | { readonly kind: 'number'; readonly min: number; readonly default?: number; readonly doc: string }
+  | { readonly kind: 'oneOf'; readonly values: readonly string[]; readonly noun: string; readonly default?: string; readonly doc: string }
+  | { readonly kind: 'boolean'; readonly default?: boolean; readonly doc: string }
+  | { readonly kind: 'text'; readonly what: string; readonly nonEmpty?: boolean; readonly default?: string; readonly doc: string };
+
+const SANDBOX_DOC = 'bwrap: always jailed (a run fails if bwrap cannot run); none: never jailed. Unset: jailed when bwrap works here.';
+const NETWORK_DOC = 'host: a jailed handler shares the host network (model APIs need it); none: it gets no network at all.';
+
+/** The org-wide settings with one value each (the sections are below). */
+export const TOP_OPTIONS = {
+  max_message_bytes: { kind: 'whole', min: 64, unit: 'bytes', default: DEFAULTS.max_message_bytes, doc: 'The largest message file taken, in bytes.' },
+  max_attachment_bytes: { kind: 'whole', min: 1, unit: 'bytes', default: DEFAULTS.max_attachment_bytes, doc: 'The largest attachment, in bytes (real, dense bytes).' },
+  scan_interval: { kind: 'duration', min: 100, default: DEFAULTS.scan_interval, doc: 'The reconciliation scan, and the unread-mail check, run this often.' },
+  write_grace: { kind: 'duration', min: 1000, default: DEFAULTS.write_grace, doc: 'A file held open for writing longer than this is dead-lettered.' },
+  watch: { kind: 'boolean', default: DEFAULTS.watch, doc: 'false: no file watchers, scans only (network filesystems, few inotify watches).' },
+  wait_warning: { kind: 'duration', min: 1, default: DEFAULTS.wait_warning, doc: 'A handler run waiting longer than this is a warning.' },
+  startup_stagger: { kind: 'duration', min: 0, default: DEFAULTS.startup_stagger, doc: 'After a restart, queued runs start this far apart.' },
+  kill_grace: { kind: 'duration', min: 1, default: DEFAULTS.kill_grace, doc: "At a handler's timeout: SIGTERM, then SIGKILL this much later." },
+  sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: `The default jail of every handler. ${SANDBOX_DOC}` },
+  network: { kind: 'oneOf', values: NETWORKS, noun: 'network', default: DEFAULTS.network, doc: `The default network of every jailed handler. ${NETWORK_DOC}` },
+  snapshot_every: { kind: 'whole', min: 100, unit: 'events', default: DEFAULTS.snapshot_every, doc: 'A snapshot of the folded state every this many events (and at a clean stop); start-up replays only what follows the newest.' },
+  segment_bytes: { kind: 'whole', min: 4096, unit: 'bytes', default: DEFAULTS.segment_bytes, doc: 'A log segment is closed and a new one started past this many bytes (`mailroom compact` archives old ones).' },
+  thread_ttl: { kind: 'duration', min: 60_000, default: DEFAULTS.thread_ttl, doc: 'A thread idle this long is forgotten: a reply_to naming one of its messages is refused.' },
+  attachment_ttl: { kind: 'duration', min: 0, default: DEFAULTS.attachment_ttl, doc: 'Attachments of a message no inbox holds any more are removed from bus/attachments/ this long after.' },
+  board_done_after: { kind: 'duration', min: 0, default: DEFAULTS.board_done_after, doc: 'Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md (board --all shows them).' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+/** The sections of the file, each checked by its own validator. */
+export const SECTION_DOCS = {
+  agents: 'The agents, a map keyed by name (never a list): { legal: {}, cfo: { command: ... } }.',
+  groups: 'Group name -> list of agents; `to: <group>` reaches them all (never the sender).',
+  lanes: 'Shared limits that handler runs queue on: { deepseek: { concurrency: 2, per_minute: 30 } }.',
+  stuck_after: 'Unread mail older than this, per priority, is alerted to the operator and shown in status and doctor.',
+  bridge: 'Mail to and from other orgs over NATS JetStream: { nats: { url: nats://host:4222, org: beta, creds: NATS_CREDS }, peers: [acme] }.',
+} as const;
+
+export const TOP_KEYS: readonly string[] = [...Object.keys(SECTION_DOCS), ...Object.keys(TOP_OPTIONS)];
+
+/** An agent's settings with one value each. `sandbox` and `network` default to the org-wide value. */
+export const AGENT_OPTIONS = {
+  description: { kind: 'text', what: 'text', doc: 'What the agent does, for people.' },
+  command: { kind: 'text', what: 'a shell command (text)', nonEmpty: true, doc: 'The handler: run by /bin/sh -c once per message delivered. None: an external agent.' },
+  timeout: { kind: 'duration', min: 10, default: DEFAULTS.agent.timeout, doc: "A run longer than this is stopped (SIGTERM, then SIGKILL after kill_grace) and fails." },
+  max_attempts: { kind: 'whole', min: 1, max: 100, default: DEFAULTS.agent.max_attempts, doc: 'Runs of one message before it is dead-lettered and its sender gets a bounce.' },
+  retry_backoff: { kind: 'duration', min: 1, default: DEFAULTS.agent.retry_backoff, doc: 'First retry delay after a failure; doubles per failure (with jitter), capped at 10 minutes.' },
+  sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: SANDBOX_DOC },
+  network: { kind: 'oneOf', values: NETWORKS, noun: 'network', doc: NETWORK_DOC },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+/** An agent's settings that are references or lists, each with a validator of its own (agents.ts). */
+export const AGENT_LIST_DOCS = {
+  lane: 'The lane (from lanes:) its runs queue in; only for an agent with a command.',
+  env: 'Environment variables granted to the handler: { MODEL: deepseek-v3 }. Never secrets, never variables that run code.',
+  secrets: 'Names of stored secrets (mailroom secret set NAME) the handler receives as environment variables.',
+  read_only_paths: 'Absolute host paths outside the org shown read-only inside the jail, e.g. [/home/me/.local/bin].',
+  model: 'A model handler instead of a command: { provider: openai | anthropic, model: deepseek-chat, secret: DEEPSEEK_API_KEY, ... }.',
+} as const;
+
+export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...Object.keys(AGENT_LIST_DOCS)];
+
+export const LANE_OPTIONS = {
+  concurrency: { kind: 'whole', min: 1, default: DEFAULTS.lane.concurrency, doc: 'At most this many runs at once.' },
+  per_minute: { kind: 'whole', min: 1, doc: 'At most this many starts in any 60 seconds (unset: no limit).' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const LANE_KEYS: readonly string[] = Object.keys(LANE_OPTIONS);
+
+/** The bridge's settings (bridge: { nats: {...}, peers: [...], ack_wait }). */
+export const BRIDGE_OPTIONS = {
+  ack_wait: { kind: 'duration', min: 1000, default: DEFAULTS.bridge.ack_wait, doc: 'A message taken from the stream but not acknowledged (the daemon was killed) is delivered again after this.' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const BRIDGE_NATS_OPTIONS = {
+  url: { kind: 'text', what: 'a NATS server URL such as nats://127.0.0.1:4222', nonEmpty: true, default: DEFAULTS.bridge.url, doc: 'The NATS server (or one of its cluster) with JetStream enabled (nats-server -js).' },
+  org: { kind: 'text', what: 'this org\'s name on the bridge (lowercase letters, digits, - and _)', nonEmpty: true, doc: 'This org\'s name on the bridge: other orgs write to its agents as agent@<org>.' },
+  creds: { kind: 'text', what: 'the name of a stored secret (mailroom secret set NAME < file.creds)', nonEmpty: true, doc: 'The name of a stored secret holding the NATS credentials file; unset: connect without credentials.' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const BRIDGE_KEYS: readonly string[] = ['nats', 'peers', ...Object.keys(BRIDGE_OPTIONS)];
+export const BRIDGE_NATS_KEYS: readonly string[] = Object.keys(BRIDGE_NATS_OPTIONS);
