@@ -115,7 +115,7 @@ export function parseSnapshot(text: string): { header: SnapshotHeader; state: Bu
     alerts: new Map(b.alerts),
     runtime: { runs: new Map(b.runs.map((r) => [runKey(r.agent, r.id), r])), queued: new Set(b.queued), running: new Set(b.running), lanes: new Map(b.lanes), busy: new Map(b.busy), lastStart: new Map(b.lastStart) },
     ended: { items: b.ended, head: 0 },
-    forwarding: new Map(b.forwarding.map(([event, orgs]) => [event.id, { event, orgs: new Set(orgs) }])),
+    forwarding: new Map((b.forwarding ?? []).map(([event, orgs]) => [event.id, { event, orgs: new Set(orgs) }])),
     ...{ configSha: b.configSha, configRefused: b.configRefused, threadTtl: b.threadTtl, lastSeq: b.lastSeq, lastTime: b.lastTime },
   };
   if (state.lastSeq !== header.seq) throw new SnapshotCorrupt(`its state ends at seq ${state.lastSeq} but its header says ${header.seq}`);
