@@ -2,7 +2,10 @@
  * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: the files
  * show absolute UTC times, never ages, so a rebuild from the log gives the same bytes and a
  * file read an hour later is still right. `mailroom board` passes `now` and shows ages to it.
- * Pure: the clock is an argument.
+ * Done and cancelled tasks whose last update is older than board_done_after (`doneAfter`, to
+ * the board's own time) leave BOARD.md and board.json for a monthly archive,
+ * board/archive/<YYYY-MM>.md (by the month of their last update); `board --json --all` still
+ * lists them. Pure: the clock is an argument.
  */
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
@@ -46,10 +49,20 @@ export function costLine(board: Board): string {
   return `Cost: $${s.total_usd.toFixed(4)} in all, $${lastCost.toFixed(4)} on ${lastDay} (${agents})`;
 }
 
-export function boardJson(board: Board): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
+/** A finished task older than `doneAfter` (ms, to the board's time): in the monthly archive, not on BOARD.md. */
+export function isArchived(board: Board, t: Task, doneAfter: number): boolean {
+  return FINAL_STATUSES.includes(t.status) && board.asOf !== null && Date.parse(board.asOf) - Date.parse(t.updated) > doneAfter;
+}
+
+/** The tasks BOARD.md and board.json show (all of them with `doneAfter` Infinity). */
+export function shownTasks(board: Board, doneAfter: number): Task[] {
+  return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !isArchived(board, t, doneAfter));
+}
+
+export function boardJson(board: Board, doneAfter = Infinity): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
   return {
     as_of: board.asOf,
-    tasks: board.tasks.map((t) => ({
+    tasks: shownTasks(board, doneAfter).map((t) => ({
       id: t.id,
       title: t.title,
       status: t.status,
@@ -65,8 +78,27 @@ export function boardJson(board: Board): { as_of: string | null; tasks: BoardJso
   };
 }
 
-export function renderBoardJson(board: Board): string {
-  return JSON.stringify(boardJson(board), null, 2) + '\n';
+export function renderBoardJson(board: Board, doneAfter = Infinity): string {
+  return JSON.stringify(boardJson(board, doneAfter), null, 2) + '\n';
+}
+
+/** board/archive/<YYYY-MM>.md for every month holding archived tasks: month -> text. */
+export function renderArchive(board: Board, doneAfter: number): Map<string, string> {
+  const byMonth = new Map<string, Task[]>();
+  for (const t of board.tasks) {
+    if (!isArchived(board, t, doneAfter)) continue;
+    const month = t.updated.slice(0, 7);
+    let list = byMonth.get(month);
+    if (!list) byMonth.set(month, (list = []));
+    list.push(t);
+  }
+  const out = new Map<string, string>();
+  for (const [month, tasks] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
+    const lines = [`# Board archive: ${month}`, '', `Done and cancelled tasks last updated in ${month}, off BOARD.md since they were older than board_done_after. Derived from bus/events/; do not edit.`, '', '| id | status | priority | title | owner | creator | created | updated |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+    for (const t of tasks) lines.push(`| ${t.id} | ${t.status} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? '-'} | ${t.creator} | ${t.created} | ${t.updated} |`);
+    out.set(month, `${lines.join('\n')}\n`);
+  }
+  return out;
 }
 
 /** Most urgent first, then oldest first, then by number. */
@@ -96,12 +128,19 @@ function cell(s: string): string {
   return displayTitle(s).replace(/\|/g, '\\|');
 }
 
-/** BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view (ages to `now`). */
-export function renderBoardMd(board: Board, now?: number): string {
+/**
+ * BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view
+ * (ages to `now`); finished tasks older than `doneAfter` left out (in the monthly archive).
+ */
+export function renderBoardMd(board: Board, { doneAfter = Infinity, now }: { doneAfter?: number; now?: number } = {}): string {
   const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, '', costLine(board), ''];
   const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
+  const shown = shownTasks(board, doneAfter);
+  if (shown.length < board.tasks.length) lines.push(`${board.tasks.length - shown.length} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`, '');
+  const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
+  for (const t of shown) byStatus.get(t.status)!.push(t);
   for (const status of TASK_STATUSES) {
-    const tasks = board.tasks.filter((t) => t.status === status).sort(byUrgency);
+    const tasks = byStatus.get(status)!.sort(byUrgency);
     lines.push(`## ${status} (${tasks.length})`, '');
     if (tasks.length === 0) {
       lines.push('_none_', '');

@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'message.rejected',
   'message.forwarded',
   'alert.sent',
+  'alert.cleared',
   'handler.queued',
   'handler.started',
   'handler.succeeded',
@@ -91,7 +92,14 @@ export interface MessageRejected extends Base<'message.rejected'> {
   bounce: string;
 }
 
-export interface AlertSent extends Base<'alert.sent'> { id: string; message: string; agent: string; age: number }
+/**
+ * An unread-mail alert to the operator: one per agent and priority, naming the count and the
+ * oldest (`message`, `age`); renewed when the count has doubled. (Logs older than issue 12 hold
+ * one per message, without `priority` and `count`.)
+ */
+export interface AlertSent extends Base<'alert.sent'> { id: string; message: string; agent: string; age: number; priority?: Priority; count?: number }
+/** The agent's stuck mail of that priority is gone: a new backlog is alerted afresh. */
+export interface AlertCleared extends Base<'alert.cleared'> { agent: string; priority: Priority }
 
 export interface Usage {
   input_tokens: number;
@@ -141,7 +149,7 @@ export interface ConfigChanged extends Base<'config.changed'> { version: number;
 /** An edit of mailroom.yaml that is not valid: not applied; the daemon keeps the last good version. */
 export interface ConfigRefused extends Base<'config.refused'> { sha256: string; problems: string[]; running: number }
 
-export type BusEvent = ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageForwarded | MessageRejected | AlertSent | HandlerEvent;
+export type BusEvent = ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageForwarded | MessageRejected | AlertSent | AlertCleared | HandlerEvent;
 
 /** An event before the log gives it its sequence number. */
 export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;

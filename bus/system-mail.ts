@@ -84,25 +84,31 @@ export function handlerBounceMail(h: HandlerBounce): SystemMessage {
 
 export interface UnreadMail {
   agent: string;
-  /** The file name in the agent's inbox. */
+  /** The oldest unread message: its file name in the agent's inbox, id, priority and age. */
   name: string;
   id: string;
   priority: Priority;
   ageMs: number;
   /** stuck_after for that priority. */
   limitMs: number;
+  /** How many messages of that priority the agent has left unread past stuck_after. */
+  count: number;
   time: string;
 }
 
-/** The alert to the operator that an agent has left a message unread too long. */
+/** The alert to the operator that an agent has left mail of one priority unread too long: the count and the oldest. */
 export function unreadAlertMail(u: UnreadMail): SystemMessage {
   const age = formatDuration(u.ageMs);
+  const limit = `stuck_after.${u.priority} (${formatDuration(u.limitMs)})`;
+  const what = u.count === 1 ? `\`workspaces/${u.agent}/inbox/${u.name}\` (priority ${u.priority}) unread for ${age}, longer than ${limit}.` : `${u.count} messages of priority ${u.priority} unread longer than ${limit}; the oldest, \`workspaces/${u.agent}/inbox/${u.name}\`, for ${age}.`;
   const body = [
-    `**${u.agent}** has had \`workspaces/${u.agent}/inbox/${u.name}\` (priority ${u.priority}) unread for ${age}, longer than stuck_after.${u.priority} (${formatDuration(u.limitMs)}).`,
+    `**${u.agent}** has had ${what}`,
     '',
     `See it with \`mailroom show ${u.id}\`. If ${u.agent} is external, check whatever reads its inbox; once handled, the agent moves the file to \`done/\`.`,
+    'You are alerted again only if this backlog doubles, and afresh once it is read.',
   ].join('\n');
-  return systemMessage({ id: derivedId('alert', u.id, u.agent), to: OPERATOR, subject: `Unread for ${age}: ${u.agent} has not read ${u.id}`, body, time: u.time, thread: u.id });
+  const subject = u.count === 1 ? `Unread for ${age}: ${u.agent} has not read ${u.id}` : `Unread for ${age}: ${u.agent} has not read ${u.count} ${u.priority} messages, oldest ${u.id}`;
+  return systemMessage({ id: derivedId('alert', u.agent, u.priority, u.id, String(u.count)), to: OPERATOR, subject, body, time: u.time, thread: u.id });
 }
 
 /**

@@ -22,7 +22,11 @@ export function describeEvent(e: BusEvent): string {
     case 'message.rejected':
       return `rejected  ${e.id} ${e.origin} from ${e.from}: ${e.reason} (kept as ${e.kept}, bounce ${e.bounce})`;
     case 'alert.sent':
-      return `alert     ${e.message} unread by ${e.agent} for ${Math.round(e.age / 1000)}s (alert ${e.id} to operator)`;
+      return e.count === undefined
+        ? `alert     ${e.message} unread by ${e.agent} for ${Math.round(e.age / 1000)}s (alert ${e.id} to operator)`
+        : `alert     ${e.count} ${e.priority} message(s) unread by ${e.agent}, oldest ${e.message} for ${Math.round(e.age / 1000)}s (alert ${e.id} to operator)`;
+    case 'alert.cleared':
+      return `cleared   the unread ${e.priority} mail of ${e.agent} is read (a new backlog is alerted afresh)`;
     case 'daemon.started':
       return `started   pid ${e.pid} (mailroom ${e.version})`;
     case 'daemon.stopped':

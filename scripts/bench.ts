@@ -1,5 +1,6 @@
 /**
- * `npm run bench` (part 1): the bus. One run, on a fresh org of 30 agents in a temp directory:
+ * `npm run bench` (part 1): the bus (then part 2, bench-runtime.ts; `--history`: only
+ * bench/history.ts, start-up and reads against long histories). One run, on a fresh org of 30 agents in a temp directory:
  *
  *   1. raw limit: a minimal synchronous loop in this process doing the daemon's file operations
  *      for 10,000 messages (take by rename, append the event with the full text, inbox copy by
@@ -28,6 +29,7 @@ import { LogTail } from './bench/log-tail.js';
 import { LATENCY_N, THROUGHPUT_N, exactlyOnce, latency, throughput } from './bench/phases.js';
 import { RAW_N, rawLoop } from './bench/raw.js';
 import { resultJson, resultTable } from './bench/report.js';
+import { historyBench } from './bench/history.js';
 import { benchBridge } from './bench/bridge.js';
 import { benchAgents } from './bench/agents.js';
 
@@ -76,6 +78,7 @@ async function run(tmp: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--history')) return historyBench(); // start-up and reads against long histories; no bus phases
   const tmp = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mailroom-bench-'));
   try {
     // `npm run bench -- --bridge`: the bridge alone (scripts/bench/bridge.ts); `--agents N[,N...]`: org sizes (scripts/bench/agents.ts).

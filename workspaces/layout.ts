@@ -29,10 +29,17 @@ export class Layout {
   /** Attachments of accepted messages, by message id (the log holds the text, this the files). */
   get attachments() { return path.join(this.bus, 'attachments'); }
   inboxAttachments(agent: string, id: string) { return path.join(this.inbox(agent), 'attachments', id); }
+  /** Segments older than the newest snapshot, gzipped by `mailroom compact`. */
+  get archive() { return path.join(this.bus, 'archive'); }
   get board() { return path.join(this.root, 'board'); }
   get boardMd() { return path.join(this.board, 'BOARD.md'); }
   get boardJson() { return path.join(this.board, 'board.json'); }
+  /** Done and cancelled tasks older than board_done_after, one file a month. */
+  get boardArchive() { return path.join(this.board, 'archive'); }
+  boardArchiveMonth(month: string) { return path.join(this.boardArchive, `${month}.md`); }
   get private() { return path.join(this.root, '.mailroom'); }
+  /** Snapshots of the folded state (start-up and the CLI replay only what follows the newest). */
+  get snapshots() { return path.join(this.private, 'snapshots'); }
   get lockTarget() { return path.join(this.private, 'daemon'); }
   get pidFile() { return path.join(this.private, 'daemon.pid'); }
   /** Present while the daemon has paused taking mail because the event log could not be written. */

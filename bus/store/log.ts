@@ -70,7 +70,29 @@ export class EventLog {
   /** Set by open() when a torn tail was cut off. */
   repair: Repair | null = null;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly segmentBytes = SEGMENT_BYTES,
+  ) {}
+
+  /**
+   * Open for appending after the log was streamed (log-read.ts readEvents): cut the torn tail it
+   * found (reported in `repair`), continue at `nextSeq` in `segment` (the last one).
+   */
+  openAfterRead(read: { end: { segment: string; offset: number } | null; torn: { segment: string; droppedBytes: number } | null }, nextSeq: number, segment: string): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (read.torn && read.end) {
+      fs.truncateSync(path.join(this.dir, read.end.segment), read.end.offset);
+      this.repair = { segment: read.torn.segment, droppedBytes: read.torn.droppedBytes };
+    }
+    this.nextSeq = nextSeq;
+    this.openSegment(segment);
+  }
+
+  /** Where the next event will be written (a snapshot records it as where its tail starts). */
+  position(): { segment: string; offset: number } {
+    return { segment: this.segment, offset: this.size };
+  }
 
   /** Open for appending, repairing a torn tail; returns every event already in the log. */
   open(): BusEvent[] {
@@ -113,7 +135,7 @@ export class EventLog {
     if (events.length === 0) return events;
     if (this.fd < 0) throw new Error('event log is not open');
     this.staged = [];
-    if (this.size >= SEGMENT_BYTES) {
+    if (this.size >= this.segmentBytes) {
       const n = Number(SEGMENT_RE.exec(this.segment)![1]) + 1;
       this.openSegment(`${String(n).padStart(6, '0')}.jsonl`);
     }

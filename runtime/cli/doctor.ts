@@ -3,16 +3,15 @@ import { OPERATOR } from '../../bus/vocabulary.js';
 import { escapeLine } from '../../bus/escape.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import path from 'node:path';
-import { readLog, segments, LogCorrupt } from '../../bus/store/log.js';
-import { endsTorn } from '../../bus/store/log-lines.js';
+import { segments, LogCorrupt } from '../../bus/store/log.js';
 import { selfCheckNames } from '../../bus/names.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { formatDuration } from '../../bus/time.js';
 import { ConfigError, type OrgConfig } from '../config/config.js';
-import { loadConfigOrLastGood, orgStatus } from '../views/inspect.js';
+import { loadConfigOrLastGood, loadState, orgStatus } from '../views/inspect.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { readSecrets } from '../../workspaces/secrets.js';
-import { foldState } from '../state/state.js';
+import type { BusState } from '../state/state.js';
 import { checkQueuedNames } from '../daemon/startup.js';
 import { freeBytes } from '../daemon/log-pause.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -25,15 +24,27 @@ export const usage = `mailroom doctor [--root <dir>] [--json]
 
 Check the org and say how to fix what is wrong. Exit 0 when all is well, 1 when it finds a
 problem. Checks: the config, the handler jail (a handler that cannot be jailed and is not
-"sandbox: none" is a problem), the daemon, the event log (torn or damaged lines), the board
-against a rebuild from the log (byte for byte), mail unread past stuck_after, files waiting in
-the spool, queued files with non-canonical names, the inotify watch limit; with bridge:, the
-connection to the NATS server, this org's stream and consumer, and outgoing mail waiting.`;
+"sandbox: none" is a problem), the daemon, the event log after the newest snapshot (torn or
+damaged lines), the board against a rebuild from the snapshot and the log (byte for byte), mail
+unread past stuck_after, files waiting in the spool, queued files with non-canonical names, the
+inotify watch limit; with bridge:, the connection to the NATS server, this org's stream and
+consumer, and outgoing mail waiting.`;
 
 interface Finding {
   ok: boolean;
   check: string;
   detail: string;
+}
+
+function lastByte(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const b = Buffer.alloc(1);
+    return size > 0 && fs.readSync(fd, b, 0, 1, size - 1) === 1 ? b[0]! : -1;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Below this much free space on the org's filesystem the event log may soon fail to be written. */
@@ -98,32 +109,32 @@ export async function run(argv: string[]): Promise<number> {
   const names = selfCheckNames(new Date().toISOString());
   add(names.length === 0, 'file names', names.length ? names.join('; ') : 'every generated inbox name matches the daemon\'s own patterns');
 
-  let events = null;
+  let state: BusState | null = null;
   try {
-    events = readLog(layout.events);
+    state = await loadState(layout, config?.threadTtl, (t) => add(false, 'snapshots', t));
     const last = segments(layout.events).at(-1);
-    const torn = last ? endsTorn(fs.readFileSync(`${layout.events}/${last}`, 'utf8')) : false;
-    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start${r}\` repairs it and logs the repair` : count(events.length, 'event'));
+    const torn = last ? lastByte(`${layout.events}/${last}`) !== 0x0a && fs.statSync(`${layout.events}/${last}`).size > 0 : false;
+    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start${r}\` repairs it and logs the repair` : count(state.lastSeq, 'event'));
   } catch (err) {
     add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
   }
   for (const f of logWriteFindings(layout)) findings.push(f);
 
-  if (events) {
-    const state = foldState(events);
-    const want = [renderBoardMd(state.board), renderBoardJson(state.board)];
+  if (state) {
+    const doneAfter = config?.boardDoneAfter ?? Infinity;
+    const want = [renderBoardMd(state.board, { doneAfter }), renderBoardJson(state.board, doneAfter)];
     const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
     const same = have[0] === want[0] && have[1] === want[1];
     const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
     add(same || missing, 'board', same || missing ? `matches a rebuild from the log (${count(state.board.tasks.length, 'task')})` : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again');
     if (config) {
-      const status = orgStatus(layout, config, events, state, Date.now());
+      const status = orgStatus(layout, config, state, Date.now());
       add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : `no daemon is running on this org: nothing is delivered until \`mailroom start${r}\` runs`);
       add(
-        status.stuck.length === 0,
+        status.stuck_total === 0,
         'unread mail',
         status.stuck.length
-          ? `${status.stuck.length} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
+          ? `${status.stuck_total} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
           : 'nothing unread past stuck_after',
       );
       add(status.daemon.running || status.spool === 0, 'spool', status.spool === 0 ? 'empty' : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``);

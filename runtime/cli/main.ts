@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   show: () => import('./show.js'),
   log: () => import('./log.js'),
   why: () => import('./why.js'),
+  compact: () => import('./compact.js'),
   config: () => import('./config.js'),
   secret: () => import('./secret.js'),
   serve: () => import('./serve.js'),
@@ -43,11 +44,12 @@ Commands:
   send --to <names> ...       put a message into an outbox (prints its path)
   compose --from <agent>      write a message in $EDITOR; checked, then sent (kept if not)
   status [--json]             agents, unread mail, spool, dead letters, daemon
-  board [--json]              the task board, folded from the event log
+  board [--json] [--all]      the task board, folded from the event log
   doctor [--json]             check everything; exit 1 when something is wrong
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
   why <id> [--json]           where a message is and why it has not been handled yet
+  compact                     gzip log segments older than the newest snapshot into bus/archive/
   config <command>            history, show, diff, set, apply, rollback (versioned, safe), schema
   secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
   serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)

@@ -51,8 +51,10 @@ export function renderStatus(s: OrgStatus, r = ''): string {
     if (s.waiting.length > 50) lines.push(`  ... and ${s.waiting.length - 50} more (--json lists all)`);
   }
   if (s.stuck.length) {
-    lines.push('', `STUCK: ${s.stuck.length} message(s) unread past stuck_after:`);
+    lines.push('', `STUCK: ${s.stuck_total} message(s) unread past stuck_after:`);
+    for (const b of s.backlogs) lines.push(`  ${b.agent} [${b.priority}]: ${b.count}, the oldest unread ${formatDuration(b.ageMs)}${b.alerted ? ' (operator alerted)' : ''}`);
     for (const u of s.stuck) lines.push(`  ${u.agent}: ${u.file} (${u.priority}, unread ${formatDuration(u.age_ms)})`);
+    if (s.stuck_total > s.stuck.length) lines.push(`  ... and ${s.stuck_total - s.stuck.length} more (the oldest ${s.stuck.length} are listed)`);
   }
   return lines.map(escapeLine).join('\n');
 }
@@ -62,8 +64,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return print(usage), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
-  const { events, state } = loadState(layout);
-  const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
+  const state = await loadState(layout, config.threadTtl);
+  const status = orgStatus(layout, config, state, Date.now(), configStatus);
   const b = config.bridge;
   const bridge = b ? { org: b.org, url: b.url, peers: b.peers, outgoing: outgoing(state, Date.now()), server: await probe(layout, b, 1500) } : null;
   if (values.json) printJson({ ...status, bridge });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { escapeLine } from '../../bus/escape.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { loadConfig } from '../config/config.js';
-import { loadState } from '../views/inspect.js';
+import { eventsAbout, loadState, recall } from '../views/inspect.js';
 import { runningDaemon } from '../daemon/lock.js';
 import { why } from '../views/why.js';
 import { EXIT, Problem, UsageError, findRoot, parse, rootArg, print, printJson } from './common.js';
@@ -21,7 +21,8 @@ export async function run(argv: string[]): Promise<number> {
   const id = positionals[0]!;
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
-  const { events, state } = loadState(layout);
+  const events = await eventsAbout(layout, id);
+  const state = recall(await loadState(layout, config.threadTtl), events);
   const accepted = events.find((e): e is MessageAccepted => e.type === 'message.accepted' && e.id === id);
   const answer = why(id, accepted, state, config, Date.now(), (agent, file) => fs.existsSync(path.join(layout.inbox(agent), file)), runningDaemon(layout) !== null);
   if (answer.length === 0) throw new Problem(`no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\``);

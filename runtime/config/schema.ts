@@ -98,6 +98,16 @@ export interface OrgConfig {
   /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
   readonly killGrace: number;
   readonly maxAttachmentBytes: number;
+  /** A snapshot of the folded state every this many events (and at a clean stop). */
+  readonly snapshotEvery: number;
+  /** A log segment is closed and a new one started past this many bytes. */
+  readonly segmentBytes: number;
+  /** A thread idle this long is forgotten: a reply_to naming one of its messages is refused. */
+  readonly threadTtl: number;
+  /** Attachments of a message no inbox holds any more are removed this long after delivery. */
+  readonly attachmentTtl: number;
+  /** Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md. */
+  readonly boardDoneAfter: number;
   /** The bridge to other orgs over NATS JetStream (runtime/bridge/); null: this org is alone. */
   readonly bridge: BridgeConfig | null;
 }
@@ -142,6 +152,11 @@ export const DEFAULTS = Object.freeze({
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
   lane: Object.freeze({ concurrency: 1 }),
   bridge: Object.freeze({ url: 'nats://127.0.0.1:4222', ack_wait: '30s' }),
+  snapshot_every: 10_000,
+  segment_bytes: 64 * 1_048_576,
+  thread_ttl: '7d',
+  attachment_ttl: '7d',
+  board_done_after: '7d',
 });
 
 /** What one key holds. `doc` is what an editor shows on hover. */
@@ -169,6 +184,11 @@ export const TOP_OPTIONS = {
   kill_grace: { kind: 'duration', min: 1, default: DEFAULTS.kill_grace, doc: "At a handler's timeout: SIGTERM, then SIGKILL this much later." },
   sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: `The default jail of every handler. ${SANDBOX_DOC}` },
   network: { kind: 'oneOf', values: NETWORKS, noun: 'network', default: DEFAULTS.network, doc: `The default network of every jailed handler. ${NETWORK_DOC}` },
+  snapshot_every: { kind: 'whole', min: 100, unit: 'events', default: DEFAULTS.snapshot_every, doc: 'A snapshot of the folded state every this many events (and at a clean stop); start-up replays only what follows the newest.' },
+  segment_bytes: { kind: 'whole', min: 4096, unit: 'bytes', default: DEFAULTS.segment_bytes, doc: 'A log segment is closed and a new one started past this many bytes (`mailroom compact` archives old ones).' },
+  thread_ttl: { kind: 'duration', min: 60_000, default: DEFAULTS.thread_ttl, doc: 'A thread idle this long is forgotten: a reply_to naming one of its messages is refused.' },
+  attachment_ttl: { kind: 'duration', min: 0, default: DEFAULTS.attachment_ttl, doc: 'Attachments of a message no inbox holds any more are removed from bus/attachments/ this long after.' },
+  board_done_after: { kind: 'duration', min: 0, default: DEFAULTS.board_done_after, doc: 'Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md (board --all shows them).' },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** The sections of the file, each checked by its own validator. */

@@ -121,6 +121,11 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     waitWarning: top.wait_warning,
     startupStagger: top.startup_stagger,
     killGrace: top.kill_grace,
+    snapshotEvery: top.snapshot_every,
+    segmentBytes: top.segment_bytes,
+    threadTtl: top.thread_ttl,
+    attachmentTtl: top.attachment_ttl,
+    boardDoneAfter: top.board_done_after,
     bridge,
   });
 }

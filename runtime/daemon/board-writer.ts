@@ -1,6 +1,11 @@
 /**
- * The board on disk: BOARD.md and board.json at the root, and each agent's BRIEF.md, rendered
- * after a commit that changed the board. BRIEF.md sits in the agent's own workspace, where a
+ * The board on disk: BOARD.md and board.json at the root, the monthly archive
+ * (board/archive/<YYYY-MM>.md) and each agent's BRIEF.md, rendered after a commit that changed
+ * the board. A small board (under IMMEDIATE_TASKS tasks: a render of a few ms) is rendered at
+ * once, so the board of a batch is on disk when its mail is; a large one is coalesced off the delivery path: at
+ * most once per gap of ten times its own cost (at least RENDER_GAP_MS, so a few times a second
+ * and never more than a tenth of the loop), by a timer that renders what changed meanwhile;
+ * and at a clean stop (flush). BRIEF.md sits in the agent's own workspace, where a
  * handler could make it a link to a secret, so it is written under bus/ and renamed over
  * whatever is there (a rename replaces a link; write-file-atomic would write through it).
  */
@@ -10,7 +15,7 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
-import { renderBoardJson, renderBoardMd, renderBrief } from '../../board/render.js';
+import { renderArchive, renderBoardJson, renderBoardMd, renderBrief } from '../../board/render.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 
@@ -19,9 +24,20 @@ export function changesBoard(e: BusEvent): boolean {
   return (e.type === 'message.accepted' && e.task !== undefined) || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
 }
 
+/** A board with fewer tasks than this is rendered at once, every time. */
+export const IMMEDIATE_TASKS = 1000;
+/** Otherwise the board is rendered at most this often (a few times a second), or less. */
+export const RENDER_GAP_MS = 250;
+
 export class BoardWriter {
   private dirty = true;
   private readonly briefs = new Map<string, string>();
+  private readonly months = new Map<string, string>();
+  private renderedAt = 0;
+  /** How long the last render took (ms). */
+  private cost = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private last: { board: Board; agents: string[]; doneAfter: number } | null = null;
 
   constructor(
     private readonly layout: Layout,
@@ -33,16 +49,52 @@ export class BoardWriter {
     this.dirty = true;
   }
 
-  render(board: Board, agents: string[]): void {
-    if (!this.dirty) return;
+  /** Render if the board changed: now if the last render is RENDER_GAP_MS old, else by a timer. */
+  render(board: Board, agents: string[], doneAfter = Infinity): void {
+    this.last = { board, agents, doneAfter };
+    if (!this.dirty || this.timer) return;
+    const wait = board.tasks.length < IMMEDIATE_TASKS ? 0 : this.renderedAt + Math.max(RENDER_GAP_MS, 10 * this.cost) - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush();
+      }, wait);
+      this.timer.unref();
+      return;
+    }
+    this.flush();
+  }
+
+  /** Render now if anything changed (the timer's work, and a clean stop's). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.dirty || !this.last) return;
+    const { board, agents, doneAfter } = this.last;
     this.dirty = false;
+    const t0 = performance.now();
     try {
-      writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board), { fsync: false });
-      writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board), { fsync: false });
+      writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, { doneAfter }), { fsync: false });
+      writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board, doneAfter), { fsync: false });
+      this.writeArchive(board, doneAfter);
       for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent));
+      this.cost = performance.now() - t0;
+      this.renderedAt = Date.now();
     } catch (err) {
       this.dirty = true;
       this.logger.warn(`could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`);
+    }
+  }
+
+  private writeArchive(board: Board, doneAfter: number): void {
+    if (doneAfter === Infinity) return;
+    const months = renderArchive(board, doneAfter);
+    if (months.size === 0) return;
+    fs.mkdirSync(this.layout.boardArchive, { recursive: true });
+    for (const [month, text] of months) {
+      if (this.months.get(month) === text) continue;
+      writeFileAtomic.sync(this.layout.boardArchiveMonth(month), text, { fsync: false });
+      this.months.set(month, text);
     }
   }
 

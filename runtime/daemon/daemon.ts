@@ -11,9 +11,7 @@ import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { parseInboxName, selfCheckNames } from '../../bus/names.js';
 import type { BusEvent } from '../../bus/events.js';
-import { formatDuration } from '../../bus/time.js';
 import { Layout } from '../../workspaces/layout.js';
-import { ensureOrgDirs } from '../../workspaces/create.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
 import { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
@@ -29,7 +27,8 @@ import { recover } from './recovery.js';
 import { refuseNonCanonicalNames, unjailedHandlers } from './startup.js';
 import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
-import { Wakeups, inotifyLimitProblem } from './watch.js';
+import type { Wakeups } from './watch.js';
+import { ensureWorkspaces, startWakeups, watchedDirs } from './wakeup-setup.js';
 import { fairBatch } from '../decide/fair-batch.js';
 
 const BATCH_LIMIT = 256;
@@ -105,10 +104,11 @@ export class Daemon {
       void this.stop('lock compromised', 1);
     });
     try {
-      this.ensureWorkspaces(this.config);
+      ensureWorkspaces(this.layout, this.logger, this.config);
       refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
       const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
-      this.journal = Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString());
+      const { snapshotEvery, segmentBytes, threadTtl } = this.config;
+      this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), { snapshots: this.layout.snapshots, snapshotEvery, segmentBytes, threadTtl });
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);
       this.syncfs.start();
@@ -146,6 +146,7 @@ export class Daemon {
       this.syncfs?.close();
       this.journal?.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
       this.journal?.commit();
+      this.board.flush();
       this.journal?.close();
     } finally {
       this.release?.();
@@ -188,31 +189,8 @@ export class Daemon {
   }
 
   private async watch(): Promise<void> {
-    this.wakeups = new Wakeups({
-      dirs: this.watchedDirs(),
-      files: [this.layout.config],
-      onPath: (p, how) => this.hint(p, how),
-      onBadDir: (dir) => void this.guard.isBad(dir),
-      onNote: (note) => this.logger.warn(note),
-      onError: (err) => {
-        this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
-        void this.scan();
-      },
-    });
-    const limit = this.config.watch ? inotifyLimitProblem(this.wakeups.dirs.length + 16) : null;
-    if (limit) this.logger.warn(limit);
-    if (this.config.watch) await this.wakeups.start();
-    else this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
-  }
-
-  private watchedDirs(): string[] {
-    const agents = Object.keys(this.config.agents);
-    return [...agents.flatMap((a) => [this.layout.outbox(a), this.layout.inbox(a)]), this.layout.outbox(OPERATOR)];
-  }
-
-  private ensureWorkspaces(config: OrgConfig): void {
-    const problem = (agent: string, err: Error) => this.logger.warn(`workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`);
-    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents), problem)) this.logger.info(`created workspace for ${a}`);
+    const onBadDir = (dir: string) => void this.guard.isBad(dir);
+    this.wakeups = await startWakeups({ layout: this.layout, logger: this.logger, config: () => this.config, onPath: (p, how) => this.hint(p, how), onBadDir, scan: () => void this.scan() });
   }
 
   // --- a config edit taken while running ----------------------------------------------
@@ -220,18 +198,19 @@ export class Daemon {
   private adopt(next: OrgConfig): void {
     if (Object.keys(next.agents).length !== Object.keys(this.config.agents).length) this.board.touch();
     this.config = next;
+    this.journal.setThreadTtl(next.threadTtl);
   }
 
   private applied(next: OrgConfig): void {
-    this.ensureWorkspaces(next);
-    const added = this.watchedDirs().filter((d) => !this.wakeups.dirs.includes(d));
+    ensureWorkspaces(this.layout, this.logger, next);
+    const added = watchedDirs(this.layout, this.config).filter((d) => !this.wakeups.dirs.includes(d));
     if (added.length) this.wakeups.add(added);
     this.runner.pump();
     void this.scan();
   }
 
   private render(): void {
-    this.board.render(this.state.board, Object.keys(this.config.agents));
+    this.board.render(this.state.board, Object.keys(this.config.agents), this.config.boardDoneAfter);
   }
 
   // --- the loop -----------------------------------------------------------------------

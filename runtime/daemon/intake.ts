@@ -25,6 +25,7 @@ import { mailboxOf, type Layout } from '../../workspaces/layout.js';
 import { decide, type Incoming } from '../decide/accept.js';
 import { takeChanged } from '../decide/readiness.js';
 import type { Logger } from '../logger.js';
+import { threadLookup } from '../state/state.js';
 import type { JournalPort } from './journal.js';
 import type { MailboxGuard } from './mailbox-guard.js';
 import { lookOf, Settling, type SettleDeps } from './settle.js';
@@ -220,7 +221,7 @@ export class Intake {
    */
   private considerSpool(spooled: string, origin: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
     const { state } = this.deps.journal;
-    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) {
+    if (state.threads.byId.has(origin.id) || state.rejected.has(origin.id)) {
       this.settling.forget(spooled);
       return []; // handled by recovery
     }
@@ -266,7 +267,7 @@ export class Intake {
     const { config, journal, layout, clock } = this.deps;
     const { state } = journal;
     try {
-      const fields = decide(input, { config: config(), board: state.board, threads: state.threads, maxHops: MAX_HOPS }, origin.id, clock().toISOString());
+      const fields = decide(input, { config: config(), board: state.board, threads: threadLookup(state, clock().getTime()), maxHops: MAX_HOPS }, origin.id, clock().toISOString());
       if (fields.attachments?.length) keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
       return [{ kind: 'deliver', event, dropped: input.source === 'inbox' ? file : undefined }];

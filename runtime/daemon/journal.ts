@@ -12,9 +12,11 @@
  */
 import type { BusEvent, NewEvent } from '../../bus/events.js';
 import { EventLog, readLog } from '../../bus/store/log.js';
+import { allSegments } from '../../bus/store/log-read.js';
 import type { Logger } from '../logger.js';
 import { applyToState, foldState, type BusState } from '../state/state.js';
 import { VERSION } from '../version.js';
+import { loadFolded, loadFoldedSync, writeSnapshot } from './snapshots.js';
 
 /** What a part of the daemon needs to record decisions. */
 export interface JournalPort {
@@ -37,8 +39,18 @@ export class LogPaused extends Error {
   override name = 'LogPaused';
 }
 
+export interface JournalOptions {
+  /** .mailroom/snapshots/ */
+  snapshots: string;
+  /** A snapshot every this many events (and at close). */
+  snapshotEvery: number;
+  segmentBytes: number;
+  threadTtl: number;
+}
+
 export class Journal implements JournalPort {
   private pending: BusEvent[] = [];
+  private snapshotSeq = 0;
   private current: BusState;
   /** The failed write that paused the journal, or null. */
   fault: Error | null = null;
@@ -48,6 +60,7 @@ export class Journal implements JournalPort {
     state: BusState,
     private readonly logger: Logger,
     private readonly hooks: JournalHooks = {},
+    private readonly opts: JournalOptions | null = null,
   ) {
     this.current = state;
   }
@@ -57,12 +70,20 @@ export class Journal implements JournalPort {
   }
 
   /**
-   * Open the log (cutting a torn last line), fold it into the state, and record the start:
+   * Fold the newest usable snapshot and the log after it (streamed; a full replay when there is
+   * no snapshot), open the log for appending (cutting a torn last line), and record the start:
    * `log.repaired` if a line was cut, then `daemon.started`, staged (the caller commits).
    */
-  static open(dir: string, logger: Logger, hooks: JournalHooks, time: string): Journal {
-    const log = new EventLog(dir);
-    const journal = new Journal(log, foldState(log.open()), logger, hooks);
+  static async open(dir: string, logger: Logger, hooks: JournalHooks, time: string, opts: JournalOptions): Promise<Journal> {
+    const folded = await loadFolded(opts.snapshots, dir, opts.threadTtl, (t) => logger.warn(t));
+    const log = new EventLog(dir, opts.segmentBytes);
+    const segs = allSegments(dir);
+    const last = segs.at(-1);
+    const segment = folded.read.end?.segment ?? (last ? `${String(Number(last.name.slice(0, 6)) + 1).padStart(6, '0')}.jsonl` : '000001.jsonl');
+    log.openAfterRead(folded.read, folded.state.lastSeq + 1, segment);
+    logger.info(folded.from ? `folded snapshot seq ${folded.from.seq} and ${folded.replayed} event(s) after it` : `replayed the whole log (${folded.replayed} events; no snapshot yet)`);
+    const journal = new Journal(log, folded.state, logger, hooks, opts);
+    journal.snapshotSeq = folded.from?.seq ?? 0;
     const r = log.repair;
     if (r) journal.stage({ time, type: 'log.repaired', segment: r.segment, droppedBytes: r.droppedBytes, note: `cut a torn last line of ${r.droppedBytes} bytes (a write interrupted by a crash)` });
     journal.stage({ time, type: 'daemon.started', pid: process.pid, version: VERSION });
@@ -86,7 +107,7 @@ export class Journal implements JournalPort {
       this.pending = [];
       // Undo the staged events' folding: the state is the log on disk again. A log that cannot even be read back is beyond repair here.
       try {
-        this.current = foldState(readLog(this.log.dir));
+        this.current = this.rebuild();
       } catch (readErr) {
         const msg = `the event log could not be written (${(err as Error).message}) nor read back (${(readErr as Error).message}); exiting so that a restart starts from the log on disk`;
         queueMicrotask(() => {
@@ -102,6 +123,30 @@ export class Journal implements JournalPort {
     this.pending = [];
     this.logger.events(events);
     this.hooks.committed?.();
+    if (this.opts && this.state.lastSeq - this.snapshotSeq >= this.opts.snapshotEvery) this.snapshot();
+  }
+
+  /** The state of the log as it is on disk: the newest snapshot and the tail after it (the whole log without options). */
+  private rebuild(): BusState {
+    if (!this.opts) return foldState(readLog(this.log.dir));
+    return loadFoldedSync(this.opts.snapshots, this.log.dir, this.current.threadTtl);
+  }
+
+  /** Write a snapshot of the state as committed (between batches: nothing is staged). */
+  snapshot(): void {
+    if (!this.opts || this.pending.length || this.state.lastSeq === this.snapshotSeq) return;
+    try {
+      writeSnapshot(this.opts.snapshots, this.state, this.log.position());
+      this.snapshotSeq = this.state.lastSeq;
+    } catch (err) {
+      this.snapshotSeq = this.state.lastSeq; // tried again after another snapshot_every events
+      this.logger.warn(`could not write a snapshot to .mailroom/snapshots/ (${(err as Error).message}); start-up replays more of the log until one is written`);
+    }
+  }
+
+  /** The fold's thread_ttl, from the running config. */
+  setThreadTtl(ms: number): void {
+    this.state.threadTtl = ms;
   }
 
   /** Allow staging again (to try a write after a failure). */
@@ -109,7 +154,9 @@ export class Journal implements JournalPort {
     this.fault = null;
   }
 
+  /** At a clean stop: a snapshot, so the next start replays nothing. */
   close(): void {
+    this.snapshot();
     this.log.close();
   }
 }

@@ -86,7 +86,7 @@ export class LogPause {
     const { threads, rejected } = journal.state;
     return fs.readdirSync(spool).filter((name) => {
       const s = parseSpoolName(name);
-      return s !== null && !threads.has(s.id) && !rejected.has(s.id);
+      return s !== null && !threads.byId.has(s.id) && !rejected.has(s.id);
     }).map((name) => path.join(spool, name));
   }
 

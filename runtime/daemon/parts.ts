@@ -73,7 +73,7 @@ export function wireParts(h: PartsHost): Parts {
     intake: new Intake({ layout, journal, logger, config, clock, guard, quiet, watching: h.watching, again: h.again }),
     delivery,
     finishing,
-    unread: new UnreadCheck({ layout, journal, clock, config, stopping: h.stopping, deliver: (d) => delivery.act(d) }),
+    unread: new UnreadCheck({ layout, journal, clock, config, stopping: h.stopping, deliver: (d) => delivery.act(d), warn: (t) => logger.warn(t) }),
     configReload: new ConfigReload({ layout, journal, logger, clock, send, adopt: h.adopt, applied: h.applied }),
     send,
     bridge,

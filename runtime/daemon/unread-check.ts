@@ -1,15 +1,21 @@
 /**
  * The unread-mail check, run with the scans: list every agent's inbox (yielding between
- * inboxes), then decide (runtime/decide/unread.ts) and stage each alert in one synchronous
- * step: the alert to the operator and its `alert.sent`, committed together, then delivered.
+ * inboxes), then decide (runtime/decide/unread.ts) and stage, in one synchronous step, one
+ * alert per agent and priority whose backlog is new or has doubled (the mail to the operator
+ * and its `alert.sent`, committed together, then delivered) and an `alert.cleared` for each
+ * backlog that is gone. The same listings tell which kept attachments no inbox needs any more.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { OPERATOR } from '../../bus/vocabulary.js';
 import type { MessageAccepted } from '../../bus/events.js';
+import { parseInboxName } from '../../bus/names.js';
 import { unreadAlertMail } from '../../bus/system-mail.js';
 import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
-import { unreadAlerts, unreadCheckEvery } from '../decide/unread.js';
-import { rotation } from '../decide/scan-plan.js';
+import { expiredAttachments, type Kept } from '../decide/attachment-ttl.js';
+import { backlogs, unreadAlerts, unreadCheckEvery } from '../decide/unread.js';
 import { alertKey } from '../state/state.js';
 import type { Decision } from './intake.js';
 import type { JournalPort } from './journal.js';
@@ -21,34 +27,27 @@ export interface UnreadCheckDeps {
   config: () => OrgConfig;
   stopping: () => boolean;
   deliver: (d: Decision[]) => void;
+  warn: (text: string) => void;
 }
 
 export class UnreadCheck {
   private checkedAt = 0;
-  private cursor = 0;
 
   constructor(private readonly deps: UnreadCheckDeps) {}
 
-  /**
-   * Check a slice of the agents, at most once per scan_interval, in turn, so that every inbox
-   * is checked once every unreadCheckEvery (a tenth of the shortest stuck_after, between
-   * scan_interval and 30 s): 10,000 inboxes are not listed in one go.
-   */
+  /** Check if it is time to (a tenth of the shortest stuck_after, between scan_interval and 30 s). */
   async maybe(): Promise<void> {
     const now = this.deps.clock().getTime();
     const config = this.deps.config();
-    if (now - this.checkedAt < config.scanInterval / 2) return;
+    if (now - this.checkedAt < unreadCheckEvery(config.scanInterval, config.stuckAfter)) return;
     this.checkedAt = now;
-    const agents = Object.keys(config.agents);
-    const slice = rotation(agents.length, this.cursor, Math.floor(unreadCheckEvery(config.scanInterval, config.stuckAfter) / config.scanInterval));
-    this.cursor = slice.cursor;
-    await this.check(slice.indices.map((i) => agents[i]!));
+    await this.check();
   }
 
-  private async check(agents: string[]): Promise<void> {
+  private async check(): Promise<void> {
     const { layout, journal, clock } = this.deps;
     const inboxes: Array<[string, string[]]> = [];
-    for (const agent of agents) {
+    for (const agent of [...Object.keys(this.deps.config().agents), OPERATOR]) {
       let box: Dir | null = null;
       try {
         box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link
@@ -60,16 +59,49 @@ export class UnreadCheck {
       }
     }
     if (this.deps.stopping()) return;
-    const stuck = unreadAlerts(inboxes, this.deps.config().stuckAfter, (id, agent) => journal.state.alerted.has(alertKey(id, agent)), clock().getTime());
     const decisions: Decision[] = [];
-    for (const s of stuck) {
+    for (const d of unreadAlerts(backlogs(inboxes, this.deps.config().stuckAfter, clock().getTime()), journal.state.alerts, alertKey)) {
       const time = clock().toISOString();
-      const event = journal.stage(unreadAlertMail({ ...s, time })) as MessageAccepted;
-      journal.stage({ time, type: 'alert.sent', id: event.id, message: s.id, agent: s.agent, age: s.ageMs });
+      if (d.kind === 'clear') {
+        journal.stage({ time, type: 'alert.cleared', agent: d.agent, priority: d.priority });
+        continue;
+      }
+      const b = d.backlog;
+      const event = journal.stage(unreadAlertMail({ ...b, time })) as MessageAccepted;
+      journal.stage({ time, type: 'alert.sent', id: event.id, message: b.id, agent: b.agent, age: b.ageMs, priority: b.priority, count: b.count });
       decisions.push({ kind: 'deliver', event });
     }
-    if (decisions.length === 0) return;
     journal.commit();
-    this.deps.deliver(decisions);
+    if (decisions.length) this.deps.deliver(decisions);
+    await this.sweepAttachments(inboxes);
+  }
+
+  private async sweepAttachments(inboxes: Array<[string, string[]]>): Promise<void> {
+    const dir = this.deps.layout.attachments;
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch {
+      return;
+    }
+    const kept: Kept[] = [];
+    for (const id of names) {
+      const st = await fs.promises.lstat(path.join(dir, id)).catch(() => null);
+      if (st?.isDirectory()) kept.push({ id, keptAt: st.mtimeMs });
+    }
+    if (kept.length === 0) return;
+    const inInbox = new Set<string>();
+    for (const [, list] of inboxes) for (const n of list) {
+      const p = parseInboxName(n);
+      if (p) inInbox.add(p.id);
+    }
+    const gone = expiredAttachments(kept, inInbox, this.deps.journal.state.undelivered, this.deps.config().attachmentTtl, this.deps.clock().getTime());
+    for (const id of gone) {
+      try {
+        fs.rmSync(path.join(dir, id), { recursive: true, force: true });
+      } catch (err) {
+        this.deps.warn(`could not remove bus/attachments/${id}/ (${(err as Error).message}); tried again at the next check`);
+      }
+    }
   }
 }

@@ -34,8 +34,8 @@ export interface ThreadInfo {
 export interface Context {
   config: OrgConfig;
   board: Board;
-  /** Known messages, for `reply_to:`. */
-  threads: ReadonlyMap<string, ThreadInfo>;
+  /** Known messages, for `reply_to:` (those of threads idle past thread_ttl are not). */
+  threads: { get(id: string): ThreadInfo | undefined };
   maxHops: number;
 }
 
@@ -76,7 +76,12 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
   let hops = 0;
   if (draft.replyTo) {
     const parent = ctx.threads.get(draft.replyTo);
-    if (!parent) throw new Rejection(`reply_to: ${draft.replyTo} names no message this org has seen`, 'Copy the id: of the message you answer, or leave reply_to: out.');
+    if (!parent) {
+      throw new Rejection(
+        `reply_to: ${draft.replyTo} names no message this org knows: a wrong id, or a message of a thread idle longer than thread_ttl (forgotten)`,
+        'Copy the id: of the message you answer, or leave reply_to: out to start a new thread (mention the old id in the text).',
+      );
+    }
     thread = parent.thread;
     hops = parent.hops + 1;
     if (hops > ctx.maxHops) {

@@ -1,12 +1,15 @@
 /**
  * The page's read model from the org's files, through the same views `status` and `board`
- * use (runtime/views/inspect.ts). Reads only; works whether or not a daemon runs.
+ * use (runtime/views/inspect.ts): the state from the newest snapshot and the log after it.
+ * Reads only; works whether or not a daemon runs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { isIgnoredName } from '../../bus/names.js';
 import type { Layout } from '../../workspaces/layout.js';
-import { loadConfigOrLastGood, loadState, orgStatus } from '../views/inspect.js';
+import { readLog } from '../../bus/store/log.js';
+import { loadFoldedSync } from '../daemon/snapshots.js';
+import { loadConfigOrLastGood, orgStatus } from '../views/inspect.js';
 import { pageModel, type PageModel } from './model.js';
 
 /** bus/held/: approvals held for a decision (governance adds it; absent until then). */
@@ -24,7 +27,10 @@ function held(layout: Layout): string[] {
 
 export function readModel(layout: Layout, now: number): PageModel {
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
-  const { events, state } = loadState(layout);
-  const status = orgStatus(layout, config, events, state, now, configStatus);
+  // The state from the newest snapshot and the tail (archived segments too); the recent events
+  // (the charts' window, the latest alerts) from the live segments only.
+  const state = loadFoldedSync(layout.snapshots, layout.events, config.threadTtl);
+  const events = readLog(layout.events);
+  const status = orgStatus(layout, config, state, now, configStatus);
   return pageModel({ status, state, events, config, held: held(layout), now });
 }

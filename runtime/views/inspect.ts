@@ -1,10 +1,11 @@
 /**
- * Read-only views for the CLI (status, doctor, show, board): the log replayed and the
- * mailboxes listed. Works whether or not a daemon is running.
+ * Read-only views for the CLI (status, doctor, show, board, why): the newest snapshot and the
+ * log after it (never the whole log), and the mailboxes listed. Works whether or not a daemon
+ * is running.
  */
 import { OPERATOR } from '../../bus/vocabulary.js';
 import fs from 'node:fs';
-import { readLog } from '../../bus/store/log.js';
+import { eventsMentioning } from '../../bus/store/log-read.js';
 import { parseInboxName, isIgnoredName } from '../../bus/names.js';
 import type { Priority } from '../../bus/priority.js';
 import type { BusEvent } from '../../bus/events.js';
@@ -14,9 +15,14 @@ import { ConfigError, type OrgConfig } from '../config/schema.js';
 import { listVersions, versionText } from '../config/history.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { runningDaemon } from '../daemon/lock.js';
-import { foldState, type BusState } from '../state/state.js';
-import { isStuck, unreadAge } from '../decide/unread.js';
+import { loadFolded } from '../daemon/snapshots.js';
+import { alertKey, DEFAULT_THREAD_TTL_MS, type BusState } from '../state/state.js';
+import { applyRuntime, emptyRuntime } from '../state/runs.js';
+import { backlogs, isStuck, unreadAge, type Backlog } from '../decide/unread.js';
 import { laneViews, type LaneView, type WaitingView } from './why.js';
+
+/** status lists at most this many stuck messages (the backlogs count them all). */
+export const STUCK_LISTED = 100;
 
 export interface UnreadMail {
   agent: string;
@@ -39,7 +45,11 @@ export interface OrgStatus {
   root: string;
   daemon: { running: boolean; pid: number | null };
   agents: AgentStatus[];
+  /** The oldest STUCK_LISTED messages unread past stuck_after (stuck_total counts them all). */
   stuck: UnreadMail[];
+  stuck_total: number;
+  /** The stuck mail by agent and priority (the daemon alerts each once, again when it doubles), with whether an alert stands. */
+  backlogs: Array<Backlog & { alerted: boolean }>;
   spool: number;
   deadletter: number;
   events: { count: number; last_seq: number; last_time: string | null };
@@ -99,16 +109,32 @@ export function unreadMail(layout: Layout, config: OrgConfig, agent: string, now
   return out.sort((a, b) => a.sent.localeCompare(b.sent));
 }
 
-export function loadEvents(layout: Layout): BusEvent[] {
-  return readLog(layout.events);
+/** Every event about message `id` (its acceptance or rejection, delivery, runs, alerts), archived segments included. */
+export function eventsAbout(layout: Layout, id: string): Promise<BusEvent[]> {
+  return eventsMentioning(layout.events, `"${id}"`, (e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.id === id).then((es) =>
+    es.filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id)),
+  );
 }
 
-export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[], state: BusState, now: number, configStatus: ConfigStatus = { version: null, invalid: null }): OrgStatus {
+/** The state, with what it forgot about message `id` (a finished run, a done rejection) put back from the log. */
+export function recall(state: BusState, events: BusEvent[]): BusState {
+  const scratch = emptyRuntime();
+  for (const e of events) {
+    applyRuntime(scratch, e);
+    if (e.type === 'message.rejected' && !state.rejected.has(e.id)) state.rejected.set(e.id, e);
+  }
+  for (const [key, run] of scratch.runs) if (!state.runtime.runs.has(key)) state.runtime.runs.set(key, run);
+  return state;
+}
+
+export function orgStatus(layout: Layout, config: OrgConfig, state: BusState, now: number, configStatus: ConfigStatus = { version: null, invalid: null }): OrgStatus {
   const agents: AgentStatus[] = [];
   const stuck: UnreadMail[] = [];
+  const inboxes: Array<[string, string[]]> = [];
   for (const name of [...Object.keys(config.agents), OPERATOR]) {
     const unread = unreadMail(layout, config, name, now);
     stuck.push(...unread.filter((u) => u.stuck));
+    inboxes.push([name, unread.map((u) => u.file.slice(u.file.lastIndexOf('/') + 1))]);
     agents.push({ name, inbox: unread.length, outbox: list(layout.outbox(name)).length, oldest: unread[0] ?? null });
   }
   const tasks: Record<string, number> = {};
@@ -127,15 +153,17 @@ export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[],
     root: layout.root,
     daemon: { running: pid !== null, pid },
     agents,
-    stuck,
+    stuck: stuck.sort((a, b) => a.sent.localeCompare(b.sent)).slice(0, STUCK_LISTED),
+    stuck_total: stuck.length,
+    backlogs: backlogs(inboxes, config.stuckAfter, now).map((b) => ({ ...b, alerted: state.alerts.has(alertKey(b.agent, b.priority)) })),
     spool: list(layout.spool).length,
     deadletter: list(layout.deadletter).filter((n) => !n.endsWith('.reason.md')).length,
-    events: { count: events.length, last_seq: state.lastSeq, last_time: state.lastTime },
+    events: { count: state.lastSeq, last_seq: state.lastSeq, last_time: state.lastTime },
     tasks,
   };
 }
 
-export function loadState(layout: Layout): { events: BusEvent[]; state: BusState } {
-  const events = loadEvents(layout);
-  return { events, state: foldState(events) };
+/** The folded state: the newest usable snapshot and the events after it (a full replay only when there is none). */
+export async function loadState(layout: Layout, threadTtl = DEFAULT_THREAD_TTL_MS, warn: (t: string) => void = (t) => process.stderr.write(`mailroom: ${t}\n`)): Promise<BusState> {
+  return (await loadFolded(layout.snapshots, layout.events, threadTtl, warn)).state;
 }

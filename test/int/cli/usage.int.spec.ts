@@ -76,7 +76,7 @@ describe('exit codes: 0 ok, 1 a problem found, 2 usage', () => {
   });
 
   it.each([
-    ['an unknown command', ['bogus'], /^mailroom: unknown command "bogus"; commands: init, start, send, status, board, doctor, show, log, why, config, secret/],
+    ['an unknown command', ['bogus'], /^mailroom: unknown command "bogus"; commands: init, start, send, status, board, doctor, show, log, why, compact, config, secret/],
     ['an unknown flag', ['status', '--bogus'], /^mailroom: unknown option --bogus\n[\s\S]*mailroom status \[--root <dir>\] \[--json\]/],
     ['a flag without its value', ['status', '--root'], /^mailroom: .*--root.*argument missing[\s\S]*mailroom status/],
     ['show without an id', ['show'], /^mailroom: show takes one message id\n[\s\S]*mailroom show <id>/],

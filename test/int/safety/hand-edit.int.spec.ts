@@ -41,7 +41,7 @@ const BAD: Bad[] = [
     // Also adds an agent: proof that nothing of an invalid edit is applied.
     what: 'an unknown key',
     text: GOOD.replace('legal: {}', 'legal: {}\n  newbie: {}') + 'colour: blue\n',
-    problem: 'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, bridge, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, settle, watch, wait_warning, startup_stagger, kill_grace, sandbox, network',
+    problem: 'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, bridge, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, settle, watch, wait_warning, startup_stagger, kill_grace, sandbox, network, snapshot_every, segment_bytes, thread_ttl, attachment_ttl, board_done_after',
     exact: true,
   },
   { what: 'a non-canonical priority', text: GOOD.replace('high: 30m', 'urgent: 30m'), problem: 'stuck_after: unknown priority "urgent"; allowed values: critical, high, normal, low', exact: true },

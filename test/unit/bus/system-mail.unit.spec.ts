@@ -38,9 +38,15 @@ const cases: Array<{ kind: string; mail: SystemMessage; id: string; to: string; 
   },
   {
     kind: 'unread alert',
-    mail: unreadAlertMail({ agent: 'cfo', name: '1-high-x.md', id: 'eeeeeeeeeeee', priority: 'high', ageMs: 2 * 3_600_000, limitMs: 3_600_000, time: TIME }),
-    id: derivedId('alert', 'eeeeeeeeeeee', 'cfo'), to: 'operator', thread: 'eeeeeeeeeeee', subject: 'Unread for 2h: cfo has not read eeeeeeeeeeee',
+    mail: unreadAlertMail({ agent: 'cfo', name: '1-high-x.md', id: 'eeeeeeeeeeee', priority: 'high', ageMs: 2 * 3_600_000, limitMs: 3_600_000, count: 1, time: TIME }),
+    id: derivedId('alert', 'cfo', 'high', 'eeeeeeeeeeee', '1'), to: 'operator', thread: 'eeeeeeeeeeee', subject: 'Unread for 2h: cfo has not read eeeeeeeeeeee',
     says: ['**cfo** has had `workspaces/cfo/inbox/1-high-x.md` (priority high) unread for 2h, longer than stuck_after.high (1h).', '`mailroom show eeeeeeeeeeee`'],
+  },
+  {
+    kind: 'unread alert for a backlog: the count and the oldest',
+    mail: unreadAlertMail({ agent: 'cfo', name: '1-high-x.md', id: 'eeeeeeeeeeee', priority: 'high', ageMs: 2 * 3_600_000, limitMs: 3_600_000, count: 5000, time: TIME }),
+    id: derivedId('alert', 'cfo', 'high', 'eeeeeeeeeeee', '5000'), to: 'operator', thread: 'eeeeeeeeeeee', subject: 'Unread for 2h: cfo has not read 5000 high messages, oldest eeeeeeeeeeee',
+    says: ['5000 messages of priority high unread longer than stuck_after.high (1h); the oldest, `workspaces/cfo/inbox/1-high-x.md`, for 2h.', 'only if this backlog doubles'],
   },
   {
     kind: 'operator alert (its own thread)',

@@ -126,7 +126,7 @@ describe('rendering', () => {
     expect(open.indexOf('T-2')).toBeLessThan(open.indexOf('T-1'));
     expect(open).toContain('| id | priority | title | owner | creator | created (UTC) | updated (UTC) |');
     expect(open).toContain('| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2026-11-24 09:00:01Z | 2026-11-24 09:00:01Z |');
-    const view = renderBoardMd(board(), Date.parse('2026-11-24T09:22:01.000Z'));
+    const view = renderBoardMd(board(), { now: Date.parse('2026-11-24T09:22:01.000Z') });
     expect(view).toContain('| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 22m | 22m ago |');
     expect(md).toMatch(/## done \(1\)[\s\S]*\| T-3 \|/);
     expect(md).toContain('as of 2026-11-24T09:00:03.000Z');
