@@ -25,7 +25,11 @@ export interface BoardJsonTask {
 }
 
 /** Total cost per agent and per day, sorted, for the board. */
-export function costSummary(board: Board): { total_usd: number; by_day: Record<string, number>; by_agent: Record<string, number> } {
+export function costSummary(board: Board): {
+  total_usd: number;
+  by_day: Record<string, number>;
+  by_agent: Record<string, number>;
+} {
   const byDay: Record<string, number> = {};
   const byAgent: Record<string, number> = {};
   let total = 0;
@@ -45,13 +49,20 @@ export function costLine(board: Board): string {
   const days = Object.entries(s.by_day);
   if (days.length === 0) return 'Cost: no usage reported yet';
   const [lastDay, lastCost] = days.at(-1)!;
-  const agents = Object.entries(s.by_agent).sort((a, b) => b[1] - a[1]).map(([a, c]) => `${a} $${c.toFixed(4)}`).join(', ');
+  const agents = Object.entries(s.by_agent)
+    .sort((a, b) => b[1] - a[1])
+    .map(([a, c]) => `${a} $${c.toFixed(4)}`)
+    .join(', ');
   return `Cost: $${s.total_usd.toFixed(4)} in all, $${lastCost.toFixed(4)} on ${lastDay} (${agents})`;
 }
 
 /** A finished task older than `doneAfter` (ms, to the board's time): in the monthly archive, not on BOARD.md. */
 export function isArchived(board: Board, t: Task, doneAfter: number): boolean {
-  return FINAL_STATUSES.includes(t.status) && board.asOf !== null && Date.parse(board.asOf) - Date.parse(t.updated) > doneAfter;
+  return (
+    FINAL_STATUSES.includes(t.status) &&
+    board.asOf !== null &&
+    Date.parse(board.asOf) - Date.parse(t.updated) > doneAfter
+  );
 }
 
 /** The tasks BOARD.md and board.json show (all of them with `doneAfter` Infinity). */
@@ -59,7 +70,10 @@ export function shownTasks(board: Board, doneAfter: number): Task[] {
   return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !isArchived(board, t, doneAfter));
 }
 
-export function boardJson(board: Board, doneAfter = Infinity): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
+export function boardJson(
+  board: Board,
+  doneAfter = Infinity,
+): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
   return {
     as_of: board.asOf,
     tasks: shownTasks(board, doneAfter).map((t) => ({
@@ -94,8 +108,18 @@ export function renderArchive(board: Board, doneAfter: number): Map<string, stri
   }
   const out = new Map<string, string>();
   for (const [month, tasks] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
-    const lines = [`# Board archive: ${month}`, '', `Done and cancelled tasks last updated in ${month}, off BOARD.md since they were older than board_done_after. Derived from bus/events/; do not edit.`, '', '| id | status | priority | title | owner | creator | created | updated |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
-    for (const t of tasks) lines.push(`| ${t.id} | ${t.status} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? '-'} | ${t.creator} | ${t.created} | ${t.updated} |`);
+    const lines = [
+      `# Board archive: ${month}`,
+      '',
+      `Done and cancelled tasks last updated in ${month}, off BOARD.md since they were older than board_done_after. Derived from bus/events/; do not edit.`,
+      '',
+      '| id | status | priority | title | owner | creator | created | updated |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ];
+    for (const t of tasks)
+      lines.push(
+        `| ${t.id} | ${t.status} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? '-'} | ${t.creator} | ${t.created} | ${t.updated} |`,
+      );
     out.set(month, `${lines.join('\n')}\n`);
   }
   return out;
@@ -103,7 +127,11 @@ export function renderArchive(board: Board, doneAfter: number): Map<string, stri
 
 /** Most urgent first, then oldest first, then by number. */
 export function byUrgency(a: Task, b: Task): number {
-  return comparePriority(a.priority, b.priority) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id, 'en', { numeric: true });
+  return (
+    comparePriority(a.priority, b.priority) ||
+    a.created.localeCompare(b.created) ||
+    a.id.localeCompare(b.id, 'en', { numeric: true })
+  );
 }
 
 /** `2026-11-24 10:15:00Z`: when, in UTC, to the second. */
@@ -132,11 +160,25 @@ function cell(s: string): string {
  * BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view
  * (ages to `now`); finished tasks older than `doneAfter` left out (in the monthly archive).
  */
-export function renderBoardMd(board: Board, { doneAfter = Infinity, now }: { doneAfter?: number; now?: number } = {}): string {
-  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, '', costLine(board), ''];
+export function renderBoardMd(
+  board: Board,
+  { doneAfter = Infinity, now }: { doneAfter?: number; now?: number } = {},
+): string {
+  const lines = [
+    '# Board',
+    '',
+    `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`,
+    '',
+    costLine(board),
+    '',
+  ];
   const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
   const shown = shownTasks(board, doneAfter);
-  if (shown.length < board.tasks.length) lines.push(`${board.tasks.length - shown.length} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`, '');
+  if (shown.length < board.tasks.length)
+    lines.push(
+      `${board.tasks.length - shown.length} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
+      '',
+    );
   const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
   for (const t of shown) byStatus.get(t.status)!.push(t);
   for (const status of TASK_STATUSES) {
@@ -146,10 +188,15 @@ export function renderBoardMd(board: Board, { doneAfter = Infinity, now }: { don
       lines.push('_none_', '');
       continue;
     }
-    lines.push(`| id | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      `| id | priority | title | owner | creator | ${created} | ${updated} |`,
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const t of tasks) {
       const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
-      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
+      lines.push(
+        `| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`,
+      );
     }
     lines.push('');
   }
@@ -165,7 +212,12 @@ export function renderBrief(board: Board, agent: string): string {
   const section = (title: string, tasks: Task[]) => [
     `## ${title} (${tasks.length})`,
     '',
-    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${displayTitle(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
+    ...(tasks.length
+      ? tasks.map(
+          (t) =>
+            `- ${t.id} [${t.priority}] ${displayTitle(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`,
+        )
+      : ['_none_']),
     '',
   ];
   return [

@@ -32,9 +32,19 @@ interface Base<T extends EventType> {
   type: T;
 }
 
-export interface DaemonStarted extends Base<'daemon.started'> { pid: number; version: string }
-export interface DaemonStopped extends Base<'daemon.stopped'> { pid: number; reason: string }
-export interface LogRepaired extends Base<'log.repaired'> { segment: string; droppedBytes: number; note: string }
+export interface DaemonStarted extends Base<'daemon.started'> {
+  pid: number;
+  version: string;
+}
+export interface DaemonStopped extends Base<'daemon.stopped'> {
+  pid: number;
+  reason: string;
+}
+export interface LogRepaired extends Base<'log.repaired'> {
+  segment: string;
+  droppedBytes: number;
+  note: string;
+}
 
 export interface MessageAccepted extends Base<'message.accepted'> {
   id: string;
@@ -64,7 +74,10 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   attachments?: string[];
 }
 
-export interface MessageDelivered extends Base<'message.delivered'> { id: string; to: string[] }
+export interface MessageDelivered extends Base<'message.delivered'> {
+  id: string;
+  to: string[];
+}
 
 /** The bridge's server acknowledged a message for the recipients at one other org (runtime/bridge/). */
 export interface MessageForwarded extends Base<'message.forwarded'> {
@@ -97,9 +110,19 @@ export interface MessageRejected extends Base<'message.rejected'> {
  * oldest (`message`, `age`); renewed when the count has doubled. (Logs older than issue 12 hold
  * one per message, without `priority` and `count`.)
  */
-export interface AlertSent extends Base<'alert.sent'> { id: string; message: string; agent: string; age: number; priority?: Priority; count?: number }
+export interface AlertSent extends Base<'alert.sent'> {
+  id: string;
+  message: string;
+  agent: string;
+  age: number;
+  priority?: Priority;
+  count?: number;
+}
 /** The agent's stuck mail of that priority is gone: a new backlog is alerted afresh. */
-export interface AlertCleared extends Base<'alert.cleared'> { agent: string; priority: Priority }
+export interface AlertCleared extends Base<'alert.cleared'> {
+  agent: string;
+  priority: Priority;
+}
 
 export interface Usage {
   input_tokens: number;
@@ -118,8 +141,20 @@ export interface HandlerQueued extends Base<'handler.queued'> {
   not_before?: string;
   note?: string;
 }
-export interface HandlerStarted extends Base<'handler.started'> { id: string; agent: string; attempt: number; lane: string | null }
-export interface HandlerSucceeded extends Base<'handler.succeeded'> { id: string; agent: string; attempt: number; duration_ms: number; usage?: Usage; /** What the handler wrote to stderr, if anything (its last lines). */ stderr?: string }
+export interface HandlerStarted extends Base<'handler.started'> {
+  id: string;
+  agent: string;
+  attempt: number;
+  lane: string | null;
+}
+export interface HandlerSucceeded extends Base<'handler.succeeded'> {
+  id: string;
+  agent: string;
+  attempt: number;
+  duration_ms: number;
+  usage?: Usage /** What the handler wrote to stderr, if anything (its last lines). */;
+  stderr?: string;
+}
 export interface HandlerFailed extends Base<'handler.failed'> {
   id: string;
   agent: string;
@@ -140,16 +175,41 @@ export interface HandlerFailed extends Base<'handler.failed'> {
   bounce?: string;
   usage?: Usage;
 }
-export interface HandlerCancelled extends Base<'handler.cancelled'> { id: string; agent: string; reason: string }
+export interface HandlerCancelled extends Base<'handler.cancelled'> {
+  id: string;
+  agent: string;
+  reason: string;
+}
 
 export type HandlerEvent = HandlerQueued | HandlerStarted | HandlerSucceeded | HandlerFailed | HandlerCancelled;
 
 /** The daemon runs on a new version of mailroom.yaml. */
-export interface ConfigChanged extends Base<'config.changed'> { version: number; author: string; summary: string; sha256: string }
+export interface ConfigChanged extends Base<'config.changed'> {
+  version: number;
+  author: string;
+  summary: string;
+  sha256: string;
+}
 /** An edit of mailroom.yaml that is not valid: not applied; the daemon keeps the last good version. */
-export interface ConfigRefused extends Base<'config.refused'> { sha256: string; problems: string[]; running: number }
+export interface ConfigRefused extends Base<'config.refused'> {
+  sha256: string;
+  problems: string[];
+  running: number;
+}
 
-export type BusEvent = ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageForwarded | MessageRejected | AlertSent | AlertCleared | HandlerEvent;
+export type BusEvent =
+  | ConfigChanged
+  | ConfigRefused
+  | DaemonStarted
+  | DaemonStopped
+  | LogRepaired
+  | MessageAccepted
+  | MessageDelivered
+  | MessageForwarded
+  | MessageRejected
+  | AlertSent
+  | AlertCleared
+  | HandlerEvent;
 
 /** An event before the log gives it its sequence number. */
 export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;

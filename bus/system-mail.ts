@@ -29,9 +29,28 @@ export interface SystemMail {
 /** Compose one message from mailroom: the stamped text and its `message.accepted` fields. */
 export function systemMessage(m: SystemMail): SystemMessage {
   const thread = m.thread ?? m.id;
-  const draft = { to: [m.to], priority: 'high' as const, subject: m.subject, kind: 'message' as const, body: `\n${m.body}\n` };
+  const draft = {
+    to: [m.to],
+    priority: 'high' as const,
+    subject: m.subject,
+    kind: 'message' as const,
+    body: `\n${m.body}\n`,
+  };
   const text = stampMessage(draft, { id: m.id, from: MAILROOM, to: [m.to], sent: m.time, thread, hops: 0 });
-  return { time: m.time, type: 'message.accepted', id: m.id, from: MAILROOM, to: [m.to], priority: 'high', subject: m.subject, kind: 'message', thread, hops: 0, source: 'daemon', text };
+  return {
+    time: m.time,
+    type: 'message.accepted',
+    id: m.id,
+    from: MAILROOM,
+    to: [m.to],
+    priority: 'high',
+    subject: m.subject,
+    kind: 'message',
+    thread,
+    hops: 0,
+    source: 'daemon',
+    text,
+  };
 }
 
 /** The bounce of a rejected file, to its sender. `place`: where it came in, e.g. `workspaces/a/outbox/`. */
@@ -79,7 +98,14 @@ export function handlerBounceMail(h: HandlerBounce): SystemMessage {
     '',
     `The message is kept at \`${h.kept}\`, with the reason beside it. To try again, fix the cause and move it back: \`mv ${h.kept} workspaces/${h.agent}/inbox/\`.`,
   ].join('\n');
-  return systemMessage({ id: handlerBounceId(h.id, h.agent), to, subject: `Bounced: ${h.agent} could not handle ${h.id}`, body, time: h.time, thread: h.id });
+  return systemMessage({
+    id: handlerBounceId(h.id, h.agent),
+    to,
+    subject: `Bounced: ${h.agent} could not handle ${h.id}`,
+    body,
+    time: h.time,
+    thread: h.id,
+  });
 }
 
 export interface UnreadMail {
@@ -100,21 +126,40 @@ export interface UnreadMail {
 export function unreadAlertMail(u: UnreadMail): SystemMessage {
   const age = formatDuration(u.ageMs);
   const limit = `stuck_after.${u.priority} (${formatDuration(u.limitMs)})`;
-  const what = u.count === 1 ? `\`workspaces/${u.agent}/inbox/${u.name}\` (priority ${u.priority}) unread for ${age}, longer than ${limit}.` : `${u.count} messages of priority ${u.priority} unread longer than ${limit}; the oldest, \`workspaces/${u.agent}/inbox/${u.name}\`, for ${age}.`;
+  const what =
+    u.count === 1
+      ? `\`workspaces/${u.agent}/inbox/${u.name}\` (priority ${u.priority}) unread for ${age}, longer than ${limit}.`
+      : `${u.count} messages of priority ${u.priority} unread longer than ${limit}; the oldest, \`workspaces/${u.agent}/inbox/${u.name}\`, for ${age}.`;
   const body = [
     `**${u.agent}** has had ${what}`,
     '',
     `See it with \`mailroom show ${u.id}\`. If ${u.agent} is external, check whatever reads its inbox; once handled, the agent moves the file to \`done/\`.`,
     'You are alerted again only if this backlog doubles, and afresh once it is read.',
   ].join('\n');
-  const subject = u.count === 1 ? `Unread for ${age}: ${u.agent} has not read ${u.id}` : `Unread for ${age}: ${u.agent} has not read ${u.count} ${u.priority} messages, oldest ${u.id}`;
-  return systemMessage({ id: derivedId('alert', u.agent, u.priority, u.id, String(u.count)), to: OPERATOR, subject, body, time: u.time, thread: u.id });
+  const subject =
+    u.count === 1
+      ? `Unread for ${age}: ${u.agent} has not read ${u.id}`
+      : `Unread for ${age}: ${u.agent} has not read ${u.count} ${u.priority} messages, oldest ${u.id}`;
+  return systemMessage({
+    id: derivedId('alert', u.agent, u.priority, u.id, String(u.count)),
+    to: OPERATOR,
+    subject,
+    body,
+    time: u.time,
+    thread: u.id,
+  });
 }
 
 /**
  * An alert to the operator about mailroom itself. `kind` and `parts` derive its id (with the log
  * position in `parts`, so the same situation arising again later is said again).
  */
-export function operatorAlert(kind: string, parts: string[], subject: string, body: string, time: string): SystemMessage {
+export function operatorAlert(
+  kind: string,
+  parts: string[],
+  subject: string,
+  body: string,
+  time: string,
+): SystemMessage {
   return systemMessage({ id: derivedId(kind, ...parts), to: OPERATOR, subject, body, time });
 }

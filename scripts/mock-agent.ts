@@ -75,16 +75,26 @@ async function main(): Promise<number> {
     const task = has('task');
     if (task) {
       const [to, ...words] = task.arg.split(/\s+/);
-      send(`task-${id}`, { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` }, `Created by ${agent} while handling ${id}.`);
+      send(
+        `task-${id}`,
+        { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` },
+        `Created by ${agent} while handling ${id}.`,
+      );
     }
     if (!has('silent') && fm.from !== 'mailroom') {
       if (fm.kind === 'task' && fm.task) {
         send(`done-${id}`, { task: fm.task, status: 'done' }, `${agent} did ${fm.task}.`);
       } else if (fm.reply_to === undefined && fm.task === undefined) {
-        send(`reply-${id}`, { to: fm.from, reply_to: id, subject: `Re: ${fm.subject ?? id}` }, `${agent} received ${id}.`);
+        send(
+          `reply-${id}`,
+          { to: fm.from, reply_to: id, subject: `Re: ${fm.subject ?? id}` },
+          `${agent} received ${id}.`,
+        );
       }
     }
-    process.stdout.write(JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: 0.0001 } }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: 0.0001 } }) + '\n',
+    );
     return 0;
   } finally {
     stamp('stop', id);

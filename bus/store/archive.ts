@@ -49,10 +49,15 @@ export async function archiveSegment(eventsDir: string, segment: string): Promis
     fs.renameSync(tmp, final);
     fsyncDir(dir);
   }
-  const [a, b] = await Promise.all([digest(fs.createReadStream(live)), digest(fs.createReadStream(final).pipe(createGunzip()))]);
+  const [a, b] = await Promise.all([
+    digest(fs.createReadStream(live)),
+    digest(fs.createReadStream(final).pipe(createGunzip())),
+  ]);
   if (a.sha !== b.sha || a.bytes !== b.bytes) {
     fs.rmSync(final, { force: true });
-    throw new Error(`bus/archive/${archivedName(segment)} does not hold what bus/events/${segment} holds (${b.bytes} vs ${a.bytes} bytes); removed it, the live segment stays. Run \`mailroom compact\` again`);
+    throw new Error(
+      `bus/archive/${archivedName(segment)} does not hold what bus/events/${segment} holds (${b.bytes} vs ${a.bytes} bytes); removed it, the live segment stays. Run \`mailroom compact\` again`,
+    );
   }
   const gz = fs.statSync(final).size;
   fs.unlinkSync(live);

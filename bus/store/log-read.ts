@@ -50,7 +50,8 @@ export function allSegments(eventsDir: string): SegmentRef[] {
   } catch {
     /* no archive yet */
   }
-  for (const a of archived) byName.set(a.slice(0, -3), { name: a.slice(0, -3), file: path.join(archiveDir(eventsDir), a), archived: true });
+  for (const a of archived)
+    byName.set(a.slice(0, -3), { name: a.slice(0, -3), file: path.join(archiveDir(eventsDir), a), archived: true });
   for (const l of live) byName.set(l, { name: l, file: path.join(eventsDir, l), archived: false });
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -72,7 +73,9 @@ export interface ReadResult {
 }
 
 async function* chunks(ref: SegmentRef, offset: number): AsyncGenerator<Buffer> {
-  const stream = ref.archived ? fs.createReadStream(ref.file).pipe(createGunzip()) : fs.createReadStream(ref.file, { start: offset, highWaterMark: 1 << 20 });
+  const stream = ref.archived
+    ? fs.createReadStream(ref.file).pipe(createGunzip())
+    : fs.createReadStream(ref.file, { start: offset, highWaterMark: 1 << 20 });
   let skip = ref.archived ? offset : 0;
   for await (const c of stream as AsyncIterable<Buffer>) {
     if (skip >= c.length) {
@@ -84,14 +87,22 @@ async function* chunks(ref: SegmentRef, offset: number): AsyncGenerator<Buffer> 
   }
 }
 
-const damaged = (file: string, at: number) => new LogCorrupt(`${file}: byte ${at} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``);
+const damaged = (file: string, at: number) =>
+  new LogCorrupt(
+    `${file}: byte ${at} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``,
+  );
 
 /**
  * Stream one segment's lines from `offset`. Returns `good`, the end of its last whole, valid
  * line, and `size`, the end of the bytes read: they differ only in the last segment, by a torn
  * tail (an unterminated line, or a last line that is not an event).
  */
-async function readSegment(ref: SegmentRef, offset: number, last: boolean, o: ReadOptions): Promise<{ good: number; size: number }> {
+async function readSegment(
+  ref: SegmentRef,
+  offset: number,
+  last: boolean,
+  o: ReadOptions,
+): Promise<{ good: number; size: number }> {
   let carry: Buffer = Buffer.alloc(0);
   let pos = offset;
   let bad = null as { at: number; bytes: number } | null;
@@ -128,7 +139,8 @@ async function readSegment(ref: SegmentRef, offset: number, last: boolean, o: Re
     if (!bad) pos += lastNl + 1;
   }
   if (bad && (!last || carry.length)) throw damaged(ref.file, bad.at);
-  if (carry.length && !last) throw new LogCorrupt(`${ref.file}: the last line is not terminated (a torn write); start the daemon to repair it`);
+  if (carry.length && !last)
+    throw new LogCorrupt(`${ref.file}: the last line is not terminated (a torn write); start the daemon to repair it`);
   const good = bad ? bad.at : pos;
   return { good, size: good + (bad ? bad.bytes : 0) + carry.length };
 }
@@ -143,14 +155,22 @@ export async function readEvents(eventsDir: string, o: ReadOptions): Promise<Rea
     const offset = o.from && ref.name === o.from.segment ? o.from.offset : 0;
     const last = ref.name === lastLive;
     const { good, size } = await readSegment(ref, offset, last, o);
-    if (last) result = { end: { segment: ref.name, offset: good }, torn: size > good ? { segment: ref.name, droppedBytes: size - good } : null };
+    if (last)
+      result = {
+        end: { segment: ref.name, offset: good },
+        torn: size > good ? { segment: ref.name, droppedBytes: size - good } : null,
+      };
     if (o.done?.()) break;
   }
   return result;
 }
 
 /** The last `n` events (of those `keep` accepts; all if fewer), reading segments from the newest back. */
-export async function tailEvents(eventsDir: string, n: number, keep: (e: BusEvent) => boolean = () => true): Promise<BusEvent[]> {
+export async function tailEvents(
+  eventsDir: string,
+  n: number,
+  keep: (e: BusEvent) => boolean = () => true,
+): Promise<BusEvent[]> {
   const all = allSegments(eventsDir);
   const lastLive = all.filter((s) => !s.archived).at(-1)?.name;
   let out: BusEvent[] = [];
@@ -173,7 +193,11 @@ export async function tailEvents(eventsDir: string, n: number, keep: (e: BusEven
  * and stopping after the segment where `first` matched (the event that starts the story: later
  * ones are all in newer segments). Only lines containing the needle are JSON-parsed. In log order.
  */
-export async function eventsMentioning(eventsDir: string, needle: string, first: (e: BusEvent) => boolean): Promise<BusEvent[]> {
+export async function eventsMentioning(
+  eventsDir: string,
+  needle: string,
+  first: (e: BusEvent) => boolean,
+): Promise<BusEvent[]> {
   const all = allSegments(eventsDir);
   const lastLive = all.filter((s) => !s.archived).at(-1)?.name;
   const out: BusEvent[] = [];

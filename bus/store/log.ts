@@ -79,7 +79,11 @@ export class EventLog {
    * Open for appending after the log was streamed (log-read.ts readEvents): cut the torn tail it
    * found (reported in `repair`), continue at `nextSeq` in `segment` (the last one).
    */
-  openAfterRead(read: { end: { segment: string; offset: number } | null; torn: { segment: string; droppedBytes: number } | null }, nextSeq: number, segment: string): void {
+  openAfterRead(
+    read: { end: { segment: string; offset: number } | null; torn: { segment: string; droppedBytes: number } | null },
+    nextSeq: number,
+    segment: string,
+  ): void {
     fs.mkdirSync(this.dir, { recursive: true });
     if (read.torn && read.end) {
       fs.truncateSync(path.join(this.dir, read.end.segment), read.end.offset);
@@ -150,7 +154,10 @@ export class EventLog {
       this.cutTo = this.size;
       const cut = this.tryCutBack();
       const code = (err as NodeJS.ErrnoException).code;
-      throw new LogWriteFailed(`could not write ${events.length} event(s) (${bytes.length} bytes) to bus/events/${this.segment}: ${(err as Error).message}; ${cut}`, code);
+      throw new LogWriteFailed(
+        `could not write ${events.length} event(s) (${bytes.length} bytes) to bus/events/${this.segment}: ${(err as Error).message}; ${cut}`,
+        code,
+      );
     }
     this.size += bytes.length;
     return events;

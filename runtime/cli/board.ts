@@ -10,8 +10,12 @@ creator, priority, created, updated, ... } ] }, ordered by task number. Done and
 tasks older than board_done_after are in board/archive/<YYYY-MM>.md; --all shows them too.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  const { values } = parse(
+    argv,
+    { root: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' } },
+    usage,
+  );
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const { config } = loadConfigOrLastGood(layout);
   const state = await loadState(layout, config.threadTtl);

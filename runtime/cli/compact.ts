@@ -13,10 +13,13 @@ those segments) and after a crash at any point (run it again).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const header = newestHeader(layout.snapshots);
-  if (!header) throw new Problem('no snapshot in .mailroom/snapshots/ yet, so no segment can be archived: the daemon writes one every snapshot_every events and at a clean stop (stop it once, then run `mailroom compact` again)');
+  if (!header)
+    throw new Problem(
+      'no snapshot in .mailroom/snapshots/ yet, so no segment can be archived: the daemon writes one every snapshot_every events and at a clean stop (stop it once, then run `mailroom compact` again)',
+    );
   removeArchiveDebris(layout.events);
   const old = segments(layout.events).filter((s) => s < header.position.segment);
   let bytes = 0;
@@ -27,6 +30,10 @@ export async function run(argv: string[]): Promise<number> {
     gz += r.gz;
   }
   const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
-  print(old.length ? `archived ${old.length} segment(s) older than snapshot seq ${header.seq} into bus/archive/ (${mb(bytes)} -> ${mb(gz)})` : `nothing to archive: every segment holds events after snapshot seq ${header.seq}`);
+  print(
+    old.length
+      ? `archived ${old.length} segment(s) older than snapshot seq ${header.seq} into bus/archive/ (${mb(bytes)} -> ${mb(gz)})`
+      : `nothing to archive: every segment holds events after snapshot seq ${header.seq}`,
+  );
   return EXIT.ok;
 }

@@ -12,11 +12,18 @@ Archived segments (bus/archive/, after \`mailroom compact\`) are read too. The l
 memory does not grow with its length; --tail N reads only the newest segments.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, tail: { type: 'string' }, type: { type: 'string' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  const { values } = parse(
+    argv,
+    { root: { type: 'string' }, json: { type: 'boolean' }, tail: { type: 'string' }, type: { type: 'string' } },
+    usage,
+  );
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const type = values.type as string | undefined;
-  const line = (e: BusEvent) => (values.json ? escapeJson(JSON.stringify(e)) : escapeLine(`${String(e.seq).padStart(6)} ${e.time} ${describeEvent(e)}`));
+  const line = (e: BusEvent) =>
+    values.json
+      ? escapeJson(JSON.stringify(e))
+      : escapeLine(`${String(e.seq).padStart(6)} ${e.time} ${describeEvent(e)}`);
   if (values.tail !== undefined) {
     const n = Number(values.tail);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--tail takes a whole number, got ${values.tail}`);

@@ -21,7 +21,10 @@ import type { Logger } from '../logger.js';
 
 /** Does this event change what the board shows (tasks, or the costs of a run)? */
 export function changesBoard(e: BusEvent): boolean {
-  return (e.type === 'message.accepted' && e.task !== undefined) || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
+  return (
+    (e.type === 'message.accepted' && e.task !== undefined) ||
+    ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined)
+  );
 }
 
 /** A board with fewer tasks than this is rendered at once, every time. */
@@ -53,7 +56,8 @@ export class BoardWriter {
   render(board: Board, agents: string[], doneAfter = Infinity): void {
     this.last = { board, agents, doneAfter };
     if (!this.dirty || this.timer) return;
-    const wait = board.tasks.length < IMMEDIATE_TASKS ? 0 : this.renderedAt + Math.max(RENDER_GAP_MS, 10 * this.cost) - Date.now();
+    const wait =
+      board.tasks.length < IMMEDIATE_TASKS ? 0 : this.renderedAt + Math.max(RENDER_GAP_MS, 10 * this.cost) - Date.now();
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -82,7 +86,9 @@ export class BoardWriter {
       this.renderedAt = Date.now();
     } catch (err) {
       this.dirty = true;
-      this.logger.warn(`could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`);
+      this.logger.warn(
+        `could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`,
+      );
     }
   }
 
@@ -107,7 +113,9 @@ export class BoardWriter {
       fs.renameSync(tmp, this.layout.brief(agent));
     } catch (err) {
       unlinkQuiet(tmp);
-      this.logger.warn(`could not write workspaces/${agent}/BRIEF.md for ${agent} (${(err as Error).message}); it is written again when the board changes`);
+      this.logger.warn(
+        `could not write workspaces/${agent}/BRIEF.md for ${agent} (${(err as Error).message}); it is written again when the board changes`,
+      );
     }
   }
 }

@@ -13,7 +13,7 @@ import { parseInboxName, selfCheckNames } from '../../bus/names.js';
 import type { BusEvent } from '../../bus/events.js';
 import { Layout } from '../../workspaces/layout.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
-import { Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
@@ -73,8 +73,20 @@ export class Daemon {
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
     this.board = new BoardWriter(this.layout, this.logger);
-    this.logPause = new LogPause({ layout: this.layout, logger: this.logger, clock: this.clock, journal: () => this.journal, send: (m) => this.parts.send(m) });
-    this.guard = new MailboxGuard({ layout: this.layout, logger: this.logger, now, lastSeq: () => this.state.lastSeq, send: (m) => this.parts.send(m) });
+    this.logPause = new LogPause({
+      layout: this.layout,
+      logger: this.logger,
+      clock: this.clock,
+      journal: () => this.journal,
+      send: (m) => this.parts.send(m),
+    });
+    this.guard = new MailboxGuard({
+      layout: this.layout,
+      logger: this.logger,
+      now,
+      lastSeq: () => this.state.lastSeq,
+      send: (m) => this.parts.send(m),
+    });
     this.runner = new Runner({
       layout: this.layout,
       config: () => this.config,
@@ -87,10 +99,14 @@ export class Daemon {
     });
   }
 
-  get state(): BusState { return this.journal.state; }
+  get state(): BusState {
+    return this.journal.state;
+  }
 
   /** Resolves when the daemon has stopped. */
-  get done(): Promise<void> { return this.stopped; }
+  get done(): Promise<void> {
+    return this.stopped;
+  }
 
   /** Start-up: lock, config, checks, replay, recovery, watchers, first scan. Throws on a refusal. */
   async start(): Promise<void> {
@@ -100,15 +116,26 @@ export class Daemon {
     const problems = selfCheckNames(this.clock().toISOString());
     if (problems.length) throw new Error(`file-name self-check failed:\n  - ${problems.join('\n  - ')}`);
     this.release = await acquireDaemonLock(this.layout, (err) => {
-      this.logger.warn(`the daemon lock was compromised (${err.message}); stopping so that two daemons never write one log`);
+      this.logger.warn(
+        `the daemon lock was compromised (${err.message}); stopping so that two daemons never write one log`,
+      );
       void this.stop('lock compromised', 1);
     });
     try {
       ensureWorkspaces(this.layout, this.logger, this.config);
       refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
-      const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
+      const hooks = {
+        staged: (e: BusEvent) => changesBoard(e) && this.board.touch(),
+        committed: () => this.render(),
+        failed: (err: Error) => this.logPause.failed(err),
+      };
       const { snapshotEvery, segmentBytes, threadTtl } = this.config;
-      this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), { snapshots: this.layout.snapshots, snapshotEvery, segmentBytes, threadTtl });
+      this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), {
+        snapshots: this.layout.snapshots,
+        snapshotEvery,
+        segmentBytes,
+        threadTtl,
+      });
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);
       this.syncfs.start();
@@ -116,7 +143,14 @@ export class Daemon {
       this.parts.configReload.start(configText, this.config);
       for (const note of unjailedHandlers(this.config)) this.logger.warn(note);
       const agents = Object.keys(this.config.agents);
-      for (const p of recover({ layout: this.layout, state: this.state, agents, logger: this.logger, redeliver: () => this.parts.delivery.redeliver(false) })) this.candidates.add(p);
+      for (const p of recover({
+        layout: this.layout,
+        state: this.state,
+        agents,
+        logger: this.logger,
+        redeliver: () => this.parts.delivery.redeliver(false),
+      }))
+        this.candidates.add(p);
       this.runner.recover(); // no runs start before the runner has recovered (it kills orphans first)
       this.render();
       await this.watch();
@@ -164,7 +198,9 @@ export class Daemon {
       if (how === 'created') this.quiet.track(file);
       else if (how === 'written') this.quiet.written(file);
     } catch (err) {
-      this.logger.warn(`after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`);
+      this.logger.warn(
+        `after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`,
+      );
     }
     this.candidates.add(file);
     this.schedule();
@@ -190,7 +226,14 @@ export class Daemon {
 
   private async watch(): Promise<void> {
     const onBadDir = (dir: string) => void this.guard.isBad(dir);
-    this.wakeups = await startWakeups({ layout: this.layout, logger: this.logger, config: () => this.config, onPath: (p, how) => this.hint(p, how), onBadDir, scan: () => void this.scan() });
+    this.wakeups = await startWakeups({
+      layout: this.layout,
+      logger: this.logger,
+      config: () => this.config,
+      onPath: (p, how) => this.hint(p, how),
+      onBadDir,
+      scan: () => void this.scan(),
+    });
   }
 
   // --- a config edit taken while running ----------------------------------------------
@@ -233,7 +276,10 @@ export class Daemon {
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
-      const entries = await this.wakeups.scan((dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox', this.config.scanInterval);
+      const entries = await this.wakeups.scan(
+        (dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox',
+        this.config.scanInterval,
+      );
       for (const e of entries) this.candidates.add(e);
       await this.parts.unread.maybe();
       this.schedule();
@@ -257,7 +303,9 @@ export class Daemon {
           // A failed log write paused taking mail (said by LogPause); the batch's files wait where they are.
           if (err instanceof LogWriteFailed || err instanceof LogPaused) continue;
           // An I/O failure outside any one file (permissions): say so loudly, keep going.
-          this.logger.warn(`batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`);
+          this.logger.warn(
+            `batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`,
+          );
         }
         await new Promise<void>((r) => setImmediate(r));
       }

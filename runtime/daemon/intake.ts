@@ -111,7 +111,9 @@ export class Intake {
         try {
           items.push(...this.consider(p, writers, open));
         } catch (err) {
-          this.deps.logger.warn(`could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`);
+          this.deps.logger.warn(
+            `could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`,
+          );
         }
       }
       return this.decideTaken(items, sweep !== null);
@@ -133,7 +135,9 @@ export class Intake {
       try {
         return this.decide(item, check);
       } catch (err) {
-        this.deps.logger.warn(`could not decide about ${this.deps.layout.rel(item.file)}: ${(err as Error).message}; it stays there (a spool file until the next start)`);
+        this.deps.logger.warn(
+          `could not decide about ${this.deps.layout.rel(item.file)}: ${(err as Error).message}; it stays there (a spool file until the next start)`,
+        );
         return [];
       }
     });
@@ -142,10 +146,18 @@ export class Intake {
   private decide(t: Taken, check: WriterSweep | null): Decision[] {
     if (t.before.isFile()) {
       const after = fs.lstatSync(t.ref, { throwIfNoEntry: false });
-      const read = t.read instanceof Rejection ? null : { ...lookOf(t.read.st), bytes: t.read.bytes.length, limit: t.limit };
-      const changed = takeChanged({ before: lookOf(t.before), read, after: after ? lookOf(after) : null, writer: check?.open.has(t.file) ?? false });
+      const read =
+        t.read instanceof Rejection ? null : { ...lookOf(t.read.st), bytes: t.read.bytes.length, limit: t.limit };
+      const changed = takeChanged({
+        before: lookOf(t.before),
+        read,
+        after: after ? lookOf(after) : null,
+        writer: check?.open.has(t.file) ?? false,
+      });
       if (changed) {
-        this.deps.logger.info(`${t.origin.name} from ${t.origin.place} changed while it was taken (${changed}); it waits in ${this.deps.layout.rel(t.file)} until it is unchanged for settle`);
+        this.deps.logger.info(
+          `${t.origin.name} from ${t.origin.place} changed while it was taken (${changed}); it waits in ${this.deps.layout.rel(t.file)} until it is unchanged for settle`,
+        );
         this.settling.changed(t.file, after);
         return [];
       }
@@ -182,7 +194,12 @@ export class Intake {
     }
     if (path.dirname(p) === this.deps.layout.spool) {
       const s = parseSpoolName(path.basename(p));
-      if (s) return this.considerSpool(p, { id: s.id, sender: s.sender, source: 'outbox', name: s.origin, place: `workspaces/${s.sender}/outbox/` }, writers);
+      if (s)
+        return this.considerSpool(
+          p,
+          { id: s.id, sender: s.sender, source: 'outbox', name: s.origin, place: `workspaces/${s.sender}/outbox/` },
+          writers,
+        );
     }
     return [];
   }
@@ -207,7 +224,10 @@ export class Intake {
     } catch (err) {
       if (rejection) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw new Error(`${this.deps.layout.rel(p)} is on another filesystem than bus/spool; keep the whole org on one filesystem`);
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV')
+        throw new Error(
+          `${this.deps.layout.rel(p)} is on another filesystem than bus/spool; keep the whole org on one filesystem`,
+        );
       throw err;
     }
     if (rejection) return [this.reject(spooled, origin, rejection)];
@@ -237,7 +257,12 @@ export class Intake {
     }
     const limit = this.deps.config().maxMessageBytes;
     const read = readEntry(spooled, limit, st);
-    const incoming = (bytes: Buffer): Incoming => ({ bytes, sender: origin.sender, source: 'outbox', origin: origin.name });
+    const incoming = (bytes: Buffer): Incoming => ({
+      bytes,
+      sender: origin.sender,
+      source: 'outbox',
+      origin: origin.name,
+    });
     return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }
 
@@ -250,7 +275,14 @@ export class Intake {
       return [];
     }
     this.deps.quiet.forget(p); // a person's drop always gets the /proc sweep (they are rare; editors write in place)
-    const o: Origin = { id: newId(), sender: OPERATOR, source: 'inbox', name, place: `workspaces/${agent}/inbox/ (dropped by a person)`, ino: st.ino };
+    const o: Origin = {
+      id: newId(),
+      sender: OPERATOR,
+      source: 'inbox',
+      name,
+      place: `workspaces/${agent}/inbox/ (dropped by a person)`,
+      ino: st.ino,
+    };
     if (st.isFile()) {
       const r = this.settling.ready(p, st, writers, false);
       if (r === 'wait') return [];
@@ -258,7 +290,14 @@ export class Intake {
     }
     const limit = this.deps.config().maxMessageBytes;
     const read = readEntry(ref, limit, st);
-    const incoming = (bytes: Buffer): Incoming => ({ bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino });
+    const incoming = (bytes: Buffer): Incoming => ({
+      bytes,
+      sender: OPERATOR,
+      source: 'inbox',
+      inboxOwner: agent,
+      origin: name,
+      originIno: st.ino,
+    });
     return [{ file: p, ref, origin: o, before: st, read, limit, incoming }];
   }
 
@@ -267,8 +306,14 @@ export class Intake {
     const { config, journal, layout, clock } = this.deps;
     const { state } = journal;
     try {
-      const fields = decide(input, { config: config(), board: state.board, threads: threadLookup(state, clock().getTime()), maxHops: MAX_HOPS }, origin.id, clock().toISOString());
-      if (fields.attachments?.length) keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
+      const fields = decide(
+        input,
+        { config: config(), board: state.board, threads: threadLookup(state, clock().getTime()), maxHops: MAX_HOPS },
+        origin.id,
+        clock().toISOString(),
+      );
+      if (fields.attachments?.length)
+        keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
       return [{ kind: 'deliver', event, dropped: input.source === 'inbox' ? file : undefined }];
     } catch (err) {

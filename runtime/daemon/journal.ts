@@ -74,24 +74,44 @@ export class Journal implements JournalPort {
    * no snapshot), open the log for appending (cutting a torn last line), and record the start:
    * `log.repaired` if a line was cut, then `daemon.started`, staged (the caller commits).
    */
-  static async open(dir: string, logger: Logger, hooks: JournalHooks, time: string, opts: JournalOptions): Promise<Journal> {
+  static async open(
+    dir: string,
+    logger: Logger,
+    hooks: JournalHooks,
+    time: string,
+    opts: JournalOptions,
+  ): Promise<Journal> {
     const folded = await loadFolded(opts.snapshots, dir, opts.threadTtl, (t) => logger.warn(t));
     const log = new EventLog(dir, opts.segmentBytes);
     const segs = allSegments(dir);
     const last = segs.at(-1);
-    const segment = folded.read.end?.segment ?? (last ? `${String(Number(last.name.slice(0, 6)) + 1).padStart(6, '0')}.jsonl` : '000001.jsonl');
+    const segment =
+      folded.read.end?.segment ??
+      (last ? `${String(Number(last.name.slice(0, 6)) + 1).padStart(6, '0')}.jsonl` : '000001.jsonl');
     log.openAfterRead(folded.read, folded.state.lastSeq + 1, segment);
-    logger.info(folded.from ? `folded snapshot seq ${folded.from.seq} and ${folded.replayed} event(s) after it` : `replayed the whole log (${folded.replayed} events; no snapshot yet)`);
+    logger.info(
+      folded.from
+        ? `folded snapshot seq ${folded.from.seq} and ${folded.replayed} event(s) after it`
+        : `replayed the whole log (${folded.replayed} events; no snapshot yet)`,
+    );
     const journal = new Journal(log, folded.state, logger, hooks, opts);
     journal.snapshotSeq = folded.from?.seq ?? 0;
     const r = log.repair;
-    if (r) journal.stage({ time, type: 'log.repaired', segment: r.segment, droppedBytes: r.droppedBytes, note: `cut a torn last line of ${r.droppedBytes} bytes (a write interrupted by a crash)` });
+    if (r)
+      journal.stage({
+        time,
+        type: 'log.repaired',
+        segment: r.segment,
+        droppedBytes: r.droppedBytes,
+        note: `cut a torn last line of ${r.droppedBytes} bytes (a write interrupted by a crash)`,
+      });
     journal.stage({ time, type: 'daemon.started', pid: process.pid, version: VERSION });
     return journal;
   }
 
   stage(e: NewEvent): BusEvent {
-    if (this.fault) throw new LogPaused(`the event log cannot be written (${this.fault.message}); nothing is decided until it can`);
+    if (this.fault)
+      throw new LogPaused(`the event log cannot be written (${this.fault.message}); nothing is decided until it can`);
     const event = this.log.stage(e);
     applyToState(this.state, event);
     this.pending.push(event);
@@ -140,7 +160,9 @@ export class Journal implements JournalPort {
       this.snapshotSeq = this.state.lastSeq;
     } catch (err) {
       this.snapshotSeq = this.state.lastSeq; // tried again after another snapshot_every events
-      this.logger.warn(`could not write a snapshot to .mailroom/snapshots/ (${(err as Error).message}); start-up replays more of the log until one is written`);
+      this.logger.warn(
+        `could not write a snapshot to .mailroom/snapshots/ (${(err as Error).message}); start-up replays more of the log until one is written`,
+      );
     }
   }
 

@@ -22,7 +22,12 @@ export interface SettleDeps {
   again: (p: string) => void;
 }
 
-export const lookOf = (st: fs.Stats): Look => ({ ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+export const lookOf = (st: fs.Stats): Look => ({
+  ino: st.ino,
+  size: st.size,
+  mtimeMs: st.mtimeMs,
+  ctimeMs: st.ctimeMs,
+});
 
 export class Settling {
   private readonly waiting = new Map<string, Waiting>();
@@ -58,7 +63,11 @@ export class Settling {
       }
     }
     const sweep = writers();
-    const seen = { ...lookOf(st), openForWriting: sweep.open.has(p), procCanTell: sweep.complete || st.uid === process.getuid?.() };
+    const seen = {
+      ...lookOf(st),
+      openForWriting: sweep.open.has(p),
+      procCanTell: sweep.complete || st.uid === process.getuid?.(),
+    };
     const { settle, writeGrace } = this.deps.config();
     const r = readiness(this.waiting.get(p), seen, this.deps.clock().getTime(), { settle, writeGrace });
     if (r.waiting) this.waiting.set(p, r.waiting);

@@ -11,7 +11,14 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { allSegments, readEvents, type ReadResult } from '../../bus/store/log-read.js';
 import { parseLines } from '../../bus/store/log-lines.js';
-import { parseSnapshot, snapshotHeader, snapshotText, SnapshotCorrupt, type LogPosition, type SnapshotHeader } from '../state/snapshot.js';
+import {
+  parseSnapshot,
+  snapshotHeader,
+  snapshotText,
+  SnapshotCorrupt,
+  type LogPosition,
+  type SnapshotHeader,
+} from '../state/snapshot.js';
 import { applyToState, emptyState, type BusState } from '../state/state.js';
 
 const NAME_RE = /^(\d{12})\.snap$/;
@@ -24,7 +31,11 @@ export function snapshotName(seq: number): string {
 /** The snapshot files, newest first. */
 export function listSnapshots(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((n) => NAME_RE.test(n)).sort().reverse();
+    return fs
+      .readdirSync(dir)
+      .filter((n) => NAME_RE.test(n))
+      .sort()
+      .reverse();
   } catch {
     return [];
   }
@@ -50,7 +61,8 @@ export function writeSnapshot(dir: string, state: BusState, position: LogPositio
     fs.closeSync(dfd);
   }
   for (const old of listSnapshots(dir).slice(KEEP)) fs.rmSync(path.join(dir, old), { force: true });
-  for (const n of fs.readdirSync(dir)) if (n.startsWith('.') && n.endsWith('.tmp')) fs.rmSync(path.join(dir, n), { force: true });
+  for (const n of fs.readdirSync(dir))
+    if (n.startsWith('.') && n.endsWith('.tmp')) fs.rmSync(path.join(dir, n), { force: true });
   return name;
 }
 
@@ -86,7 +98,10 @@ async function replayFrom(eventsDir: string, state: BusState, from: SnapshotHead
   const read = await readEvents(eventsDir, {
     from: from?.position ?? null,
     onEvent: (e) => {
-      if (replayed === 0 && from && e.seq !== from.seq + 1) throw new NotFollowing(`the log at ${from.position.segment}:${from.position.offset} holds seq ${e.seq}, not ${from.seq + 1}`);
+      if (replayed === 0 && from && e.seq !== from.seq + 1)
+        throw new NotFollowing(
+          `the log at ${from.position.segment}:${from.position.offset} holds seq ${e.seq}, not ${from.seq + 1}`,
+        );
       replayed++;
       applyToState(state, e);
     },
@@ -98,18 +113,28 @@ async function replayFrom(eventsDir: string, state: BusState, from: SnapshotHead
  * The folded state: the newest usable snapshot plus the events after it, or a full replay.
  * `threadTtl` is the fold's setting (a snapshot keeps its own until the caller changes it).
  */
-export async function loadFolded(snapshotsDir: string, eventsDir: string, threadTtl: number, warn: (text: string) => void): Promise<Folded> {
+export async function loadFolded(
+  snapshotsDir: string,
+  eventsDir: string,
+  threadTtl: number,
+  warn: (text: string) => void,
+): Promise<Folded> {
   for (const name of listSnapshots(snapshotsDir)) {
     const file = path.join(snapshotsDir, name);
     try {
       const { header, state } = parseSnapshot(fs.readFileSync(file, 'utf8'));
       const seg = fs.statSync(path.join(eventsDir, header.position.segment), { throwIfNoEntry: false });
-      if (!seg || seg.size < header.position.offset) throw new SnapshotCorrupt(`the log position it records (${header.position.segment} at byte ${header.position.offset}) is not in bus/events/`);
+      if (!seg || seg.size < header.position.offset)
+        throw new SnapshotCorrupt(
+          `the log position it records (${header.position.segment} at byte ${header.position.offset}) is not in bus/events/`,
+        );
       state.threadTtl = threadTtl;
       return await replayFrom(eventsDir, state, header);
     } catch (err) {
       if (!(err instanceof SnapshotCorrupt || err instanceof NotFollowing || err instanceof SyntaxError)) throw err;
-      warn(`skipped snapshot .mailroom/snapshots/${name}: ${err.message}; using an older one or replaying the whole log (nothing is lost: the log is the record)`);
+      warn(
+        `skipped snapshot .mailroom/snapshots/${name}: ${err.message}; using an older one or replaying the whole log (nothing is lost: the log is the record)`,
+      );
     }
   }
   return replayFrom(eventsDir, emptyState(threadTtl), null);
@@ -121,7 +146,8 @@ function bytesFrom(file: string, archived: boolean, offset: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    if (size < offset) throw new NotFollowing(`${file} is shorter (${size} bytes) than the snapshot's position (${offset})`);
+    if (size < offset)
+      throw new NotFollowing(`${file} is shorter (${size} bytes) than the snapshot's position (${offset})`);
     const buf = Buffer.alloc(size - offset);
     let got = 0;
     while (got < buf.length) {
@@ -142,9 +168,16 @@ function replaySync(eventsDir: string, state: BusState, from: SnapshotHeader | n
   for (const ref of all) {
     if (from && ref.name < from.position.segment) continue;
     const offset = from && ref.name === from.position.segment ? from.position.offset : 0;
-    const { events } = parseLines(bytesFrom(ref.file, ref.archived, offset).toString('utf8'), ref.file, ref.name === lastLive);
+    const { events } = parseLines(
+      bytesFrom(ref.file, ref.archived, offset).toString('utf8'),
+      ref.file,
+      ref.name === lastLive,
+    );
     for (const e of events) {
-      if (first && from && e.seq !== from.seq + 1) throw new NotFollowing(`the log at ${from.position.segment}:${from.position.offset} holds seq ${e.seq}, not ${from.seq + 1}`);
+      if (first && from && e.seq !== from.seq + 1)
+        throw new NotFollowing(
+          `the log at ${from.position.segment}:${from.position.offset} holds seq ${e.seq}, not ${from.seq + 1}`,
+        );
       first = false;
       applyToState(state, e);
     }

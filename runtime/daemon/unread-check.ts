@@ -60,7 +60,11 @@ export class UnreadCheck {
     }
     if (this.deps.stopping()) return;
     const decisions: Decision[] = [];
-    for (const d of unreadAlerts(backlogs(inboxes, this.deps.config().stuckAfter, clock().getTime()), journal.state.alerts, alertKey)) {
+    for (const d of unreadAlerts(
+      backlogs(inboxes, this.deps.config().stuckAfter, clock().getTime()),
+      journal.state.alerts,
+      alertKey,
+    )) {
       const time = clock().toISOString();
       if (d.kind === 'clear') {
         journal.stage({ time, type: 'alert.cleared', agent: d.agent, priority: d.priority });
@@ -68,7 +72,16 @@ export class UnreadCheck {
       }
       const b = d.backlog;
       const event = journal.stage(unreadAlertMail({ ...b, time })) as MessageAccepted;
-      journal.stage({ time, type: 'alert.sent', id: event.id, message: b.id, agent: b.agent, age: b.ageMs, priority: b.priority, count: b.count });
+      journal.stage({
+        time,
+        type: 'alert.sent',
+        id: event.id,
+        message: b.id,
+        agent: b.agent,
+        age: b.ageMs,
+        priority: b.priority,
+        count: b.count,
+      });
       decisions.push({ kind: 'deliver', event });
     }
     journal.commit();
@@ -91,16 +104,25 @@ export class UnreadCheck {
     }
     if (kept.length === 0) return;
     const inInbox = new Set<string>();
-    for (const [, list] of inboxes) for (const n of list) {
-      const p = parseInboxName(n);
-      if (p) inInbox.add(p.id);
-    }
-    const gone = expiredAttachments(kept, inInbox, this.deps.journal.state.undelivered, this.deps.config().attachmentTtl, this.deps.clock().getTime());
+    for (const [, list] of inboxes)
+      for (const n of list) {
+        const p = parseInboxName(n);
+        if (p) inInbox.add(p.id);
+      }
+    const gone = expiredAttachments(
+      kept,
+      inInbox,
+      this.deps.journal.state.undelivered,
+      this.deps.config().attachmentTtl,
+      this.deps.clock().getTime(),
+    );
     for (const id of gone) {
       try {
         fs.rmSync(path.join(dir, id), { recursive: true, force: true });
       } catch (err) {
-        this.deps.warn(`could not remove bus/attachments/${id}/ (${(err as Error).message}); tried again at the next check`);
+        this.deps.warn(
+          `could not remove bus/attachments/${id}/ (${(err as Error).message}); tried again at the next check`,
+        );
       }
     }
   }

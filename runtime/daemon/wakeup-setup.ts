@@ -18,7 +18,10 @@ export function watchedDirs(layout: Layout, config: OrgConfig): string[] {
 
 /** Create what is missing of every agent's workspace; a workspace that cannot be made whole is said, not fatal. */
 export function ensureWorkspaces(layout: Layout, logger: Logger, config: OrgConfig): void {
-  const problem = (agent: string, err: Error) => logger.warn(`workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`);
+  const problem = (agent: string, err: Error) =>
+    logger.warn(
+      `workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`,
+    );
   for (const a of ensureOrgDirs(layout, Object.keys(config.agents), problem)) logger.info(`created workspace for ${a}`);
 }
 
@@ -43,7 +46,9 @@ export async function startWakeups(d: WakeupDeps): Promise<Wakeups> {
     onBadDir: d.onBadDir,
     onNote: (note) => logger.warn(note),
     onError: (err) => {
-      logger.warn(`watcher error: ${err.message}${wakeups.scanOnly ? `; falling back to scans every ${formatDuration(d.config().scanInterval)}: ${wakeups.scanOnly}` : ''}`);
+      logger.warn(
+        `watcher error: ${err.message}${wakeups.scanOnly ? `; falling back to scans every ${formatDuration(d.config().scanInterval)}: ${wakeups.scanOnly}` : ''}`,
+      );
       d.scan();
     },
   });

@@ -44,7 +44,8 @@ export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
   const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes);
   if (draft.claimedFrom !== undefined && draft.claimedFrom !== input.sender) {
-    const where = input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
+    const where =
+      input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
     throw new Rejection(
       `from: says ${JSON.stringify(draft.claimedFrom)} but the file was in ${where}; a message cannot claim to be from someone else`,
       `Leave from: out (mailroom stamps it), or send from ${draft.claimedFrom}'s own outbox.`,
@@ -64,13 +65,19 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
   } else if (draft.task && !draft.to) {
     to = []; // filled in from the task below
   } else if (!draft.to) {
-    throw new Rejection('to: is missing, so the message has no recipient', 'Add `to: <agent>` (an agent, a group, a list, or "*").');
+    throw new Rejection(
+      'to: is missing, so the message has no recipient',
+      'Add `to: <agent>` (an agent, a group, a list, or "*").',
+    );
   } else {
     to = route(draft.to, input.sender, ctx.config);
   }
 
   if (draft.attachments?.length && input.source !== 'outbox') {
-    throw new Rejection('attachments: are sent from an outbox, where the files can be found in the sender\'s workspace', `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`);
+    throw new Rejection(
+      "attachments: are sent from an outbox, where the files can be found in the sender's workspace",
+      `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`,
+    );
   }
   let thread = id;
   let hops = 0;
@@ -114,7 +121,7 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     priority: draft.priority,
     ...(draft.subject !== undefined ? { subject: draft.subject } : {}),
     kind: draft.kind,
-    ...(taskId ?? draft.task ? { task: taskId ?? draft.task } : {}),
+    ...((taskId ?? draft.task) ? { task: taskId ?? draft.task } : {}),
     ...(draft.status ? { status: draft.status } : {}),
     ...(owner ? { owner } : {}),
     ...(draft.due ? { due: draft.due } : {}),

@@ -10,6 +10,12 @@ export interface Kept {
   keptAt: number;
 }
 
-export function expiredAttachments(kept: readonly Kept[], inInbox: ReadonlySet<string>, undelivered: ReadonlySet<string> | { has(id: string): boolean }, ttlMs: number, now: number): string[] {
+export function expiredAttachments(
+  kept: readonly Kept[],
+  inInbox: ReadonlySet<string>,
+  undelivered: ReadonlySet<string> | { has(id: string): boolean },
+  ttlMs: number,
+  now: number,
+): string[] {
   return kept.filter((k) => now - k.keptAt > ttlMs && !inInbox.has(k.id) && !undelivered.has(k.id)).map((k) => k.id);
 }

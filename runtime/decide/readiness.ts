@@ -59,7 +59,8 @@ export type Readiness =
   | { verdict: 'wait'; waiting: Waiting }
   | { verdict: 'reject'; waiting: null; rejection: Rejection };
 
-const sameLook = (a: Look, b: Look) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+const sameLook = (a: Look, b: Look) =>
+  a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
 export function readiness(prev: Waiting | undefined, seen: Observed, now: number, limits: Limits): Readiness {
   const look: Look = { ino: seen.ino, size: seen.size, mtimeMs: seen.mtimeMs, ctimeMs: seen.ctimeMs };
@@ -71,13 +72,16 @@ export function readiness(prev: Waiting | undefined, seen: Observed, now: number
   const window = seen.procCanTell ? limits.settle : Math.max(limits.settle, STABILITY_MS);
   if (!seen.openForWriting && now - stableSince >= window) return { verdict: 'ready', waiting: null };
   const waited = now - since;
-  if (waited > limits.writeGrace) return { verdict: 'reject', waiting: null, rejection: tooLong(seen.openForWriting, waited, limits) };
+  if (waited > limits.writeGrace)
+    return { verdict: 'reject', waiting: null, rejection: tooLong(seen.openForWriting, waited, limits) };
   return { verdict: 'wait', waiting: { ...look, since, stableSince } };
 }
 
 function tooLong(open: boolean, waited: number, limits: Limits): Rejection {
   const grace = `write_grace is ${formatDuration(limits.writeGrace)}`;
-  const what = open ? `was still open for writing after ${formatDuration(waited)} (${grace})` : `was still changing after ${formatDuration(waited)} (${grace}; it is taken once unchanged for settle, ${formatDuration(limits.settle)})`;
+  const what = open
+    ? `was still open for writing after ${formatDuration(waited)} (${grace})`
+    : `was still changing after ${formatDuration(waited)} (${grace}; it is taken once unchanged for settle, ${formatDuration(limits.settle)})`;
   return new Rejection(
     `the file ${what}`,
     'Write the file elsewhere and move it into the outbox when it is complete (mv is atomic), or close the program that holds it open or keeps writing it.',
@@ -105,8 +109,15 @@ export function takeChanged(t: TakeCheck): string | null {
   if (after.size !== before.size) return `its size went from ${before.size} to ${after.size} bytes`;
   if (after.mtimeMs !== before.mtimeMs) return 'it was written to';
   if (read) {
-    if (read.ino !== after.ino || read.size !== after.size || read.mtimeMs !== after.mtimeMs || read.ctimeMs !== after.ctimeMs) return 'it changed while it was read';
-    if (read.bytes !== Math.min(read.size, read.limit + 1)) return `${read.bytes} of its ${read.size} bytes could be read`;
+    if (
+      read.ino !== after.ino ||
+      read.size !== after.size ||
+      read.mtimeMs !== after.mtimeMs ||
+      read.ctimeMs !== after.ctimeMs
+    )
+      return 'it changed while it was read';
+    if (read.bytes !== Math.min(read.size, read.limit + 1))
+      return `${read.bytes} of its ${read.size} bytes could be read`;
   }
   return null;
 }

@@ -66,7 +66,12 @@ export function sweepTicks(scanIntervalMs: number, sweepMs = SWEEP_MS): number {
 }
 
 /** The slice of `total` items that starts at `cursor`, so that `ticks` slices cover all of them; `floor` items at least. */
-export function rotation(total: number, cursor: number, ticks: number, floor = 0): { indices: number[]; cursor: number } {
+export function rotation(
+  total: number,
+  cursor: number,
+  ticks: number,
+  floor = 0,
+): { indices: number[]; cursor: number } {
   if (total === 0) return { indices: [], cursor: 0 };
   const count = Math.min(total, Math.max(floor, Math.ceil(total / Math.max(1, ticks))));
   const start = ((cursor % total) + total) % total;

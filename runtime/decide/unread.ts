@@ -39,7 +39,11 @@ export interface Backlog {
 }
 
 /** The stuck mail in each inbox, grouped by agent and priority (agents in the order given, priorities by rank). */
-export function backlogs(inboxes: ReadonlyArray<readonly [string, readonly string[]]>, stuckAfter: StuckAfter, now: number): Backlog[] {
+export function backlogs(
+  inboxes: ReadonlyArray<readonly [string, readonly string[]]>,
+  stuckAfter: StuckAfter,
+  now: number,
+): Backlog[] {
   const out: Backlog[] = [];
   for (const [agent, names] of inboxes) {
     const byPriority = new Map<Priority, Backlog>();
@@ -51,7 +55,16 @@ export function backlogs(inboxes: ReadonlyArray<readonly [string, readonly strin
       if (!isStuck(agent, parsed.priority, ageMs, stuckAfter)) continue;
       seen.add(parsed.id);
       const b = byPriority.get(parsed.priority);
-      if (!b) byPriority.set(parsed.priority, { agent, priority: parsed.priority, count: 1, name, id: parsed.id, ageMs, limitMs: stuckAfter[parsed.priority] });
+      if (!b)
+        byPriority.set(parsed.priority, {
+          agent,
+          priority: parsed.priority,
+          count: 1,
+          name,
+          id: parsed.id,
+          ageMs,
+          limitMs: stuckAfter[parsed.priority],
+        });
       else {
         b.count++;
         if (ageMs > b.ageMs) Object.assign(b, { name, id: parsed.id, ageMs });
@@ -73,7 +86,11 @@ export type UnreadDecision = { kind: 'alert'; backlog: Backlog } | { kind: 'clea
  * Alert each backlog with no standing alert, or whose count has doubled since; clear every
  * standing alert (`key` -> standing) whose backlog is gone. `key(agent, priority)` names them.
  */
-export function unreadAlerts(current: readonly Backlog[], standing: ReadonlyMap<string, Standing>, key: (agent: string, priority: Priority) => string): UnreadDecision[] {
+export function unreadAlerts(
+  current: readonly Backlog[],
+  standing: ReadonlyMap<string, Standing>,
+  key: (agent: string, priority: Priority) => string,
+): UnreadDecision[] {
   const out: UnreadDecision[] = [];
   const live = new Set<string>();
   for (const b of current) {

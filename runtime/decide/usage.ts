@@ -12,7 +12,8 @@ export const MAX_RUN_TOKENS = 100_000_000;
 /** At most this many dollars are counted for one run. */
 export const MAX_RUN_COST_USD = 10_000;
 
-const count = (v: unknown, cap: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, cap) : 0);
+const count = (v: unknown, cap: number): number =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, cap) : 0;
 const micro = (v: number): number => Math.round(v * 1e6) / 1e6;
 
 /** Add one reported `usage` object to the run's total (undefined until a first report). */

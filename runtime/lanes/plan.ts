@@ -60,10 +60,12 @@ function laneBlocker(rt: Runtime, config: OrgConfig, laneName: string, tally: Ta
   const l = rt.lanes.get(laneName);
   if (l && l.coolingUntil > now) return { kind: 'cooling', lane: laneName, until: l.coolingUntil };
   const running = tally.running.get(laneName) ?? 0;
-  if (running >= cfg.concurrency) return { kind: 'lane_full', lane: laneName, running: runningIn(rt, laneName).map((r) => r.id) };
+  if (running >= cfg.concurrency)
+    return { kind: 'lane_full', lane: laneName, running: runningIn(rt, laneName).map((r) => r.id) };
   if (cfg.perMinute !== null) {
     const recent = recentStarts(l, now);
-    if (recent.length + (tally.starts.get(laneName) ?? 0) >= cfg.perMinute) return { kind: 'rate', lane: laneName, until: (recent[0] ?? now) + 60_000 };
+    if (recent.length + (tally.starts.get(laneName) ?? 0) >= cfg.perMinute)
+      return { kind: 'rate', lane: laneName, until: (recent[0] ?? now) + 60_000 };
   }
   tally.running.set(laneName, running + 1);
   tally.starts.set(laneName, (tally.starts.get(laneName) ?? 0) + 1);
@@ -110,7 +112,8 @@ export function plan(rt: Runtime, config: OrgConfig, now: number): { start: Run[
 export function nextWake(waiting: ReadonlyArray<{ blocker: Blocker }>): number | null {
   let next: number | null = null;
   for (const { blocker } of waiting) {
-    const t = blocker.kind === 'not_before' || blocker.kind === 'cooling' || blocker.kind === 'rate' ? blocker.until : null;
+    const t =
+      blocker.kind === 'not_before' || blocker.kind === 'cooling' || blocker.kind === 'rate' ? blocker.until : null;
     if (t !== null && (next === null || t < next)) next = t;
   }
   return next;
@@ -120,7 +123,12 @@ export function nextWake(waiting: ReadonlyArray<{ blocker: Blocker }>): number |
  * Waiting runs that have waited longer than `waitWarning` and were not warned of yet (`warned`
  * holds run keys), and when the next of the others will have: the caller warns while a stall lasts.
  */
-export function overdue(waiting: readonly Waiting[], warned: ReadonlySet<string>, waitWarning: number, now: number): { warn: Waiting[]; next: number | null } {
+export function overdue(
+  waiting: readonly Waiting[],
+  warned: ReadonlySet<string>,
+  waitWarning: number,
+  now: number,
+): { warn: Waiting[]; next: number | null } {
   const warn: Waiting[] = [];
   let next: number | null = null;
   for (const w of waiting) {
@@ -139,13 +147,25 @@ export function overdue(waiting: readonly Waiting[], warned: ReadonlySet<string>
  * Queued runs that can never start: their agent was removed from mailroom.yaml or lost its
  * `command:`. They are cancelled; the message stays in the inbox.
  */
-export function cancellations(rt: Runtime, config: Pick<OrgConfig, 'agents'>, now: number): Array<Omit<HandlerCancelled, 'seq'>> {
+export function cancellations(
+  rt: Runtime,
+  config: Pick<OrgConfig, 'agents'>,
+  now: number,
+): Array<Omit<HandlerCancelled, 'seq'>> {
   const out: Array<Omit<HandlerCancelled, 'seq'>> = [];
   for (const key of rt.queued) {
     const run = rt.runs.get(key)!;
     if (config.agents[run.agent]?.command !== undefined) continue;
-    const why = Object.hasOwn(config.agents, run.agent) ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
-    out.push({ time: new Date(now).toISOString(), type: 'handler.cancelled', id: run.id, agent: run.agent, reason: `${why}; the message stays in workspaces/${run.agent}/inbox/` });
+    const why = Object.hasOwn(config.agents, run.agent)
+      ? `${run.agent} has no command: any more (an external agent now)`
+      : `${run.agent} was removed from mailroom.yaml`;
+    out.push({
+      time: new Date(now).toISOString(),
+      type: 'handler.cancelled',
+      id: run.id,
+      agent: run.agent,
+      reason: `${why}; the message stays in workspaces/${run.agent}/inbox/`,
+    });
   }
   return out;
 }

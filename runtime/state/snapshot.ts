@@ -69,16 +69,44 @@ function body(s: BusState): Body {
   const threads: ThreadRow[] = [];
   for (const [id, t] of s.threads.byId) threads.push([id, t.thread === id ? 0 : t.thread, t.hops, t.from]);
   return {
-    ...{ board: s.board, threads, active: [...s.threads.active], order: s.threads.order.items.slice(s.threads.order.head), undelivered: [...s.undelivered.values()], rejected: [...s.rejected.values()], alerts: [...s.alerts] },
-    ...{ runs: [...rt.runs.values()], queued: [...rt.queued], running: [...rt.running], lanes: [...rt.lanes], busy: [...rt.busy], lastStart: [...rt.lastStart], ended: s.ended.items.slice(s.ended.head) },
+    ...{
+      board: s.board,
+      threads,
+      active: [...s.threads.active],
+      order: s.threads.order.items.slice(s.threads.order.head),
+      undelivered: [...s.undelivered.values()],
+      rejected: [...s.rejected.values()],
+      alerts: [...s.alerts],
+    },
+    ...{
+      runs: [...rt.runs.values()],
+      queued: [...rt.queued],
+      running: [...rt.running],
+      lanes: [...rt.lanes],
+      busy: [...rt.busy],
+      lastStart: [...rt.lastStart],
+      ended: s.ended.items.slice(s.ended.head),
+    },
     forwarding: [...s.forwarding.values()].map((p) => [p.event, [...p.orgs]]),
-    ...{ configSha: s.configSha, configRefused: s.configRefused, threadTtl: s.threadTtl, lastSeq: s.lastSeq, lastTime: s.lastTime },
+    ...{
+      configSha: s.configSha,
+      configRefused: s.configRefused,
+      threadTtl: s.threadTtl,
+      lastSeq: s.lastSeq,
+      lastTime: s.lastTime,
+    },
   };
 }
 
 export function snapshotText(s: BusState, position: LogPosition): string {
   const text = JSON.stringify(body(s));
-  const header: SnapshotHeader = { format: SNAPSHOT_FORMAT, seq: s.lastSeq, time: s.lastTime, position, sha256: sha(text) };
+  const header: SnapshotHeader = {
+    format: SNAPSHOT_FORMAT,
+    seq: s.lastSeq,
+    time: s.lastTime,
+    position,
+    sha256: sha(text),
+  };
   return `${JSON.stringify(header)}\n${text}\n`;
 }
 
@@ -91,7 +119,12 @@ export function snapshotHeader(text: string): SnapshotHeader {
   } catch {
     throw new SnapshotCorrupt('the header line is not JSON (a torn write?)');
   }
-  if (h?.format !== SNAPSHOT_FORMAT || typeof h.seq !== 'number' || typeof h.position?.segment !== 'string' || typeof h.position.offset !== 'number') {
+  if (
+    h?.format !== SNAPSHOT_FORMAT ||
+    typeof h.seq !== 'number' ||
+    typeof h.position?.segment !== 'string' ||
+    typeof h.position.offset !== 'number'
+  ) {
     throw new SnapshotCorrupt(`the header is not a format-${SNAPSHOT_FORMAT} snapshot header`);
   }
   return h;
@@ -102,7 +135,8 @@ export function parseSnapshot(text: string): { header: SnapshotHeader; state: Bu
   const nl = text.indexOf('\n');
   const rest = text.slice(nl + 1);
   const json = rest.endsWith('\n') ? rest.slice(0, -1) : '';
-  if (!json || sha(json) !== header.sha256) throw new SnapshotCorrupt(`its state does not match its sha256 (torn or edited); seq ${header.seq}`);
+  if (!json || sha(json) !== header.sha256)
+    throw new SnapshotCorrupt(`its state does not match its sha256 (torn or edited); seq ${header.seq}`);
   const b = JSON.parse(json) as Body;
   const byId = new Map<string, ThreadInfo>();
   for (const [id, thread, hops, from] of b.threads) byId.set(id, { thread: thread === 0 ? id : thread, hops, from });
@@ -113,11 +147,25 @@ export function parseSnapshot(text: string): { header: SnapshotHeader; state: Bu
     rejected: new Map(b.rejected.map((e) => [e.id, e])),
     bounces: new Map(b.rejected.map((e) => [e.bounce, e.id])),
     alerts: new Map(b.alerts),
-    runtime: { runs: new Map(b.runs.map((r) => [runKey(r.agent, r.id), r])), queued: new Set(b.queued), running: new Set(b.running), lanes: new Map(b.lanes), busy: new Map(b.busy), lastStart: new Map(b.lastStart) },
+    runtime: {
+      runs: new Map(b.runs.map((r) => [runKey(r.agent, r.id), r])),
+      queued: new Set(b.queued),
+      running: new Set(b.running),
+      lanes: new Map(b.lanes),
+      busy: new Map(b.busy),
+      lastStart: new Map(b.lastStart),
+    },
     ended: { items: b.ended, head: 0 },
     forwarding: new Map((b.forwarding ?? []).map(([event, orgs]) => [event.id, { event, orgs: new Set(orgs) }])),
-    ...{ configSha: b.configSha, configRefused: b.configRefused, threadTtl: b.threadTtl, lastSeq: b.lastSeq, lastTime: b.lastTime },
+    ...{
+      configSha: b.configSha,
+      configRefused: b.configRefused,
+      threadTtl: b.threadTtl,
+      lastSeq: b.lastSeq,
+      lastTime: b.lastTime,
+    },
   };
-  if (state.lastSeq !== header.seq) throw new SnapshotCorrupt(`its state ends at seq ${state.lastSeq} but its header says ${header.seq}`);
+  if (state.lastSeq !== header.seq)
+    throw new SnapshotCorrupt(`its state ends at seq ${state.lastSeq} but its header says ${header.seq}`);
   return { header, state };
 }

@@ -8,7 +8,17 @@
 import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
-import { emptyQueue, emptyThreads, noteMessage, seconds, sweepRuns, sweepThreads, threadOf, type Ended, type Threads } from './forget.js';
+import {
+  emptyQueue,
+  emptyThreads,
+  noteMessage,
+  seconds,
+  sweepRuns,
+  sweepThreads,
+  threadOf,
+  type Ended,
+  type Threads,
+} from './forget.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, runKey, type Runtime } from './runs.js';
 import { applyForwarding, type Forwarding } from '../bridge/pending.js';
@@ -51,8 +61,21 @@ export interface BusState {
 
 export function emptyState(threadTtl = DEFAULT_THREAD_TTL_MS): BusState {
   return {
-    ...{ board: emptyBoard(), threads: emptyThreads(), undelivered: new Map(), rejected: new Map(), bounces: new Map() },
-    ...{ alerts: new Map(), runtime: emptyRuntime(), ended: emptyQueue<[string, number]>(), forwarding: new Map(), configSha: null, configRefused: null },
+    ...{
+      board: emptyBoard(),
+      threads: emptyThreads(),
+      undelivered: new Map(),
+      rejected: new Map(),
+      bounces: new Map(),
+    },
+    ...{
+      alerts: new Map(),
+      runtime: emptyRuntime(),
+      ended: emptyQueue<[string, number]>(),
+      forwarding: new Map(),
+      configSha: null,
+      configRefused: null,
+    },
     ...{ threadTtl, lastSeq: 0, lastTime: null },
   };
 }
@@ -86,7 +109,8 @@ function message(s: BusState, e: BusEvent): void {
 }
 
 function runEnded(s: BusState, e: BusEvent, t: number): void {
-  if (e.type === 'handler.succeeded' || e.type === 'handler.cancelled' || (e.type === 'handler.failed' && e.final)) s.ended.items.push([runKey(e.agent, e.id), t]);
+  if (e.type === 'handler.succeeded' || e.type === 'handler.cancelled' || (e.type === 'handler.failed' && e.final))
+    s.ended.items.push([runKey(e.agent, e.id), t]);
 }
 
 /** reply_to's view of the threads: a message of a thread idle past thread_ttl at `nowMs` is unknown. */
@@ -114,7 +138,8 @@ export function applyToState(s: BusState, e: BusEvent): BusState {
       s.configRefused = { time: e.time, problems: e.problems, running: e.running };
       break;
     case 'alert.sent':
-      if (e.priority !== undefined && e.count !== undefined) s.alerts.set(alertKey(e.agent, e.priority), { count: e.count, oldest: e.message, time: e.time });
+      if (e.priority !== undefined && e.count !== undefined)
+        s.alerts.set(alertKey(e.agent, e.priority), { count: e.count, oldest: e.message, time: e.time });
       break;
     case 'alert.cleared':
       s.alerts.delete(alertKey(e.agent, e.priority));

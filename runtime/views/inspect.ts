@@ -9,7 +9,7 @@ import { eventsMentioning } from '../../bus/store/log-read.js';
 import { parseInboxName, isIgnoredName } from '../../bus/names.js';
 import type { Priority } from '../../bus/priority.js';
 import type { BusEvent } from '../../bus/events.js';
-import { type Layout } from '../../workspaces/layout.js';
+import type { Layout } from '../../workspaces/layout.js';
 import { loadConfig, parseConfigText } from '../config/load.js';
 import { ConfigError, type OrgConfig } from '../config/schema.js';
 import { listVersions, versionText } from '../config/history.js';
@@ -81,7 +81,11 @@ export function loadConfigOrLastGood(layout: Layout): { config: OrgConfig; statu
     for (const v of listVersions(layout).reverse()) {
       const text = versionText(layout, v.version);
       try {
-        if (text !== null) return { config: parseConfigText(text, layout.config), status: { version: v.version, invalid: err.problems } };
+        if (text !== null)
+          return {
+            config: parseConfigText(text, layout.config),
+            status: { version: v.version, invalid: err.problems },
+          };
       } catch {
         /* an older one */
       }
@@ -104,16 +108,26 @@ export function unreadMail(layout: Layout, config: OrgConfig, agent: string, now
     const p = parseInboxName(name);
     if (!p) continue;
     const age = unreadAge(p.sent, now);
-    out.push({ agent, id: p.id, file: `workspaces/${agent}/inbox/${name}`, priority: p.priority, sent: p.sent, age_ms: age, stuck: isStuck(agent, p.priority, age, config.stuckAfter) });
+    out.push({
+      agent,
+      id: p.id,
+      file: `workspaces/${agent}/inbox/${name}`,
+      priority: p.priority,
+      sent: p.sent,
+      age_ms: age,
+      stuck: isStuck(agent, p.priority, age, config.stuckAfter),
+    });
   }
   return out.sort((a, b) => a.sent.localeCompare(b.sent));
 }
 
 /** Every event about message `id` (its acceptance or rejection, delivery, runs, alerts), archived segments included. */
 export function eventsAbout(layout: Layout, id: string): Promise<BusEvent[]> {
-  return eventsMentioning(layout.events, `"${id}"`, (e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.id === id).then((es) =>
-    es.filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id)),
-  );
+  return eventsMentioning(
+    layout.events,
+    `"${id}"`,
+    (e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.id === id,
+  ).then((es) => es.filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id)));
 }
 
 /** The state, with what it forgot about message `id` (a finished run, a done rejection) put back from the log. */
@@ -127,7 +141,13 @@ export function recall(state: BusState, events: BusEvent[]): BusState {
   return state;
 }
 
-export function orgStatus(layout: Layout, config: OrgConfig, state: BusState, now: number, configStatus: ConfigStatus = { version: null, invalid: null }): OrgStatus {
+export function orgStatus(
+  layout: Layout,
+  config: OrgConfig,
+  state: BusState,
+  now: number,
+  configStatus: ConfigStatus = { version: null, invalid: null },
+): OrgStatus {
   const agents: AgentStatus[] = [];
   const stuck: UnreadMail[] = [];
   const inboxes: Array<[string, string[]]> = [];
@@ -143,10 +163,12 @@ export function orgStatus(layout: Layout, config: OrgConfig, state: BusState, no
   const { lanes, waiting } = laneViews(state, config, now);
   return {
     config: configStatus,
-    handlers: Object.values(config.agents).filter((a) => a.command).map((a) => {
-      const j = jailFor(a);
-      return { agent: a.name, jailed: j.jailed, note: j.note };
-    }),
+    handlers: Object.values(config.agents)
+      .filter((a) => a.command)
+      .map((a) => {
+        const j = jailFor(a);
+        return { agent: a.name, jailed: j.jailed, note: j.note };
+      }),
     lanes,
     waiting,
     warnings: waiting.filter((w) => w.warning),
@@ -155,7 +177,10 @@ export function orgStatus(layout: Layout, config: OrgConfig, state: BusState, no
     agents,
     stuck: stuck.sort((a, b) => a.sent.localeCompare(b.sent)).slice(0, STUCK_LISTED),
     stuck_total: stuck.length,
-    backlogs: backlogs(inboxes, config.stuckAfter, now).map((b) => ({ ...b, alerted: state.alerts.has(alertKey(b.agent, b.priority)) })),
+    backlogs: backlogs(inboxes, config.stuckAfter, now).map((b) => ({
+      ...b,
+      alerted: state.alerts.has(alertKey(b.agent, b.priority)),
+    })),
     spool: list(layout.spool).length,
     deadletter: list(layout.deadletter).filter((n) => !n.endsWith('.reason.md')).length,
     events: { count: state.lastSeq, last_seq: state.lastSeq, last_time: state.lastTime },
@@ -164,6 +189,10 @@ export function orgStatus(layout: Layout, config: OrgConfig, state: BusState, no
 }
 
 /** The folded state: the newest usable snapshot and the events after it (a full replay only when there is none). */
-export async function loadState(layout: Layout, threadTtl = DEFAULT_THREAD_TTL_MS, warn: (t: string) => void = (t) => process.stderr.write(`mailroom: ${t}\n`)): Promise<BusState> {
+export async function loadState(
+  layout: Layout,
+  threadTtl = DEFAULT_THREAD_TTL_MS,
+  warn: (t: string) => void = (t) => process.stderr.write(`mailroom: ${t}\n`),
+): Promise<BusState> {
   return (await loadFolded(layout.snapshots, layout.events, threadTtl, warn)).state;
 }

@@ -65,7 +65,11 @@ async function flood(root: string, names: string[], tail: LogTail): Promise<{ ms
   return { msgsPerS: times.length / ((Math.max(...times) - first) / 1000), subjects };
 }
 
-async function steady(root: string, names: string[], tail: LogTail): Promise<{ p50: number; p99: number; subjects: string[] }> {
+async function steady(
+  root: string,
+  names: string[],
+  tail: LogTail,
+): Promise<{ p50: number; p99: number; subjects: string[] }> {
   const subjects: string[] = [];
   const dropAt: number[] = [];
   const t0 = performance.now();
@@ -77,7 +81,9 @@ async function steady(root: string, names: string[], tail: LogTail): Promise<{ p
     dropAt.push(Date.now());
   }
   await waitDelivered(tail, subjects, 60_000);
-  const lat = subjects.flatMap((s, k) => (tail.deliveredAt(s) ? [tail.deliveredAt(s)![0]! - dropAt[k]!] : [])).sort((a, b) => a - b);
+  const lat = subjects
+    .flatMap((s, k) => (tail.deliveredAt(s) ? [tail.deliveredAt(s)![0]! - dropAt[k]!] : []))
+    .sort((a, b) => a - b);
   return { p50: pct(lat, 50), p99: pct(lat, 99), subjects };
 }
 
@@ -87,7 +93,9 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
   const t0 = Date.now();
   const out = path.join(tmp, `init-${n}.out`);
   const fd = fs.openSync(out, 'w');
-  const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', names.join(',')], { stdio: ['ignore', fd, fd] }); // a file, not a pipe: init's output at 10,000 agents is long
+  const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', names.join(',')], {
+    stdio: ['ignore', fd, fd],
+  }); // a file, not a pipe: init's output at 10,000 agents is long
   fs.closeSync(fd);
   if (init.status !== 0) throw new Error(`init of ${n} agents failed: ${fs.readFileSync(out, 'utf8').slice(-2000)}`);
   const initMs = Date.now() - t0;
@@ -98,7 +106,9 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
   try {
     const pid = daemon.pid!;
     const startCpuS = cpuSeconds(pid);
-    process.stdout.write(`${n} agents: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `);
+    process.stdout.write(
+      `${n} agents: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `,
+    );
     await sleep(3_000); // the start-up sweep and first unread check are over
     const c0 = cpuSeconds(pid);
     const w0 = performance.now();
@@ -114,9 +124,24 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
     const all = [...f.subjects, ...s.subjects];
     const lost = all.filter((x) => (tail.deliveredAt(x)?.length ?? 0) !== 1).length;
     const log = fs.readFileSync(stderr, 'utf8');
-    const watches = /inotify|ENOSPC/.test(log) ? `daemon said: ${/[^\n]*(inotify|ENOSPC)[^\n]*/.exec(log)![0].slice(0, 300)}` : `all ${2 * n + 1} watched`;
+    const watches = /inotify|ENOSPC/.test(log)
+      ? `daemon said: ${/[^\n]*(inotify|ENOSPC)[^\n]*/.exec(log)![0].slice(0, 300)}`
+      : `all ${2 * n + 1} watched`;
     const hwm = vmStatus(pid);
-    return { agents: n, initMs, startMs, startCpuS, idleCpuPct, rssMb: (vm?.rssKb ?? Number.NaN) / 1024, hwmMb: (hwm?.hwmKb ?? Number.NaN) / 1024, msgsPerS: f.msgsPerS, p50: s.p50, p99: s.p99, watches, lost };
+    return {
+      agents: n,
+      initMs,
+      startMs,
+      startCpuS,
+      idleCpuPct,
+      rssMb: (vm?.rssKb ?? Number.NaN) / 1024,
+      hwmMb: (hwm?.hwmKb ?? Number.NaN) / 1024,
+      msgsPerS: f.msgsPerS,
+      p50: s.p50,
+      p99: s.p99,
+      watches,
+      lost,
+    };
   } finally {
     await stopDaemon(daemon);
     fs.rmSync(root, { recursive: true, force: true });
@@ -131,8 +156,28 @@ function table(sizes: Size[], raw: number, bareMb: number, limit: number): strin
     `mailroom agents benchmark (${m.date}); machine: ${m.nproc} cores (nproc), ${m.cpu}, node ${m.node}, load ${m.load.join(' ')}`,
     `raw limit: ${Math.round(raw)} msgs/s (bare loop); bare node peak RSS ${bareMb.toFixed(1)} MB; idle CPU of a bare loop: 0; inotify max_user_watches ${limit}`,
     '',
-    row(['agents', 'start-up (CPU)', 'idle CPU (core)', 'RSS idle', 'peak RSS', 'msgs/s', 'p50 / p99 @100/s', 'watches']),
-    ...sizes.map((s) => row([String(s.agents), `${(s.startMs / 1000).toFixed(1)} s (${s.startCpuS.toFixed(1)} s)`, `${s.idleCpuPct.toFixed(2)}%`, `${s.rssMb.toFixed(1)} MB`, `${s.hwmMb.toFixed(1)} MB`, `${Math.round(s.msgsPerS)} (${(s.msgsPerS / raw).toFixed(2)})`, `${s.p50} / ${s.p99} ms`, s.watches])),
+    row([
+      'agents',
+      'start-up (CPU)',
+      'idle CPU (core)',
+      'RSS idle',
+      'peak RSS',
+      'msgs/s',
+      'p50 / p99 @100/s',
+      'watches',
+    ]),
+    ...sizes.map((s) =>
+      row([
+        String(s.agents),
+        `${(s.startMs / 1000).toFixed(1)} s (${s.startCpuS.toFixed(1)} s)`,
+        `${s.idleCpuPct.toFixed(2)}%`,
+        `${s.rssMb.toFixed(1)} MB`,
+        `${s.hwmMb.toFixed(1)} MB`,
+        `${Math.round(s.msgsPerS)} (${(s.msgsPerS / raw).toFixed(2)})`,
+        `${s.p50} / ${s.p99} ms`,
+        s.watches,
+      ]),
+    ),
     `lost: ${sizes.reduce((a, s) => a + s.lost, 0)}`,
     '',
   ].join('\n');
@@ -141,7 +186,8 @@ function table(sizes: Size[], raw: number, bareMb: number, limit: number): strin
 /** Returns the number of messages lost (never delivered or delivered twice). */
 export async function benchAgents(tmp: string, arg: string): Promise<number> {
   const counts = arg.split(',').map(Number);
-  if (counts.some((n) => !Number.isInteger(n) || n < 2)) throw new Error(`--agents takes a number of agents (at least 2), or several with commas: got ${arg}`);
+  if (counts.some((n) => !Number.isInteger(n) || n < 2))
+    throw new Error(`--agents takes a number of agents (at least 2), or several with commas: got ${arg}`);
   process.stdout.write(`raw loop ... `);
   const raw = rawLoop(path.join(tmp, 'raw')).msgsPerS;
   process.stdout.write(`${Math.round(raw)} msgs/s\n`);
@@ -150,7 +196,10 @@ export async function benchAgents(tmp: string, arg: string): Promise<number> {
   const limit = inotifyLimit();
   const bare = bareNodeHwmKb() / 1024;
   process.stdout.write(table(sizes, raw, bare, limit));
-  fs.writeFileSync('bench-agents.json', `${JSON.stringify({ machine: machine(), raw_msgs_per_s: Math.round(raw), idle_window_s: IDLE_S, flood: FLOOD_N, inotify_max_user_watches: limit, sizes }, null, 2)}\n`);
+  fs.writeFileSync(
+    'bench-agents.json',
+    `${JSON.stringify({ machine: machine(), raw_msgs_per_s: Math.round(raw), idle_window_s: IDLE_S, flood: FLOOD_N, inotify_max_user_watches: limit, sizes }, null, 2)}\n`,
+  );
   process.stdout.write('wrote bench-agents.json\n');
   return sizes.reduce((a, s) => a + s.lost, 0);
 }

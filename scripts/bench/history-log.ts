@@ -58,7 +58,13 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
     chunkBytes = 0;
   };
   let n = 0;
-  for (const e of syntheticEvents({ rng: mulberry32(o.seed), agents: o.agents, start, stepMs: o.stepMs, textBytes: o.textBytes })) {
+  for (const e of syntheticEvents({
+    rng: mulberry32(o.seed),
+    agents: o.agents,
+    start,
+    stepMs: o.stepMs,
+    textBytes: o.textBytes,
+  })) {
     if (segSize + chunkBytes >= o.segmentBytes) {
       flush();
       fs.closeSync(fd);
@@ -75,6 +81,10 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
   }
   flush();
   fs.closeSync(fd);
-  if (o.snapshot !== false) writeSnapshot(path.join(o.root, '.mailroom', 'snapshots'), state, { segment: `${String(segNo).padStart(6, '0')}.jsonl`, offset: segSize });
+  if (o.snapshot !== false)
+    writeSnapshot(path.join(o.root, '.mailroom', 'snapshots'), state, {
+      segment: `${String(segNo).padStart(6, '0')}.jsonl`,
+      offset: segSize,
+    });
   return { lastSeq: state.lastSeq, bytes, segments: segNo };
 }

@@ -24,14 +24,18 @@ function rawRead(eventsDir: string): { ms: number; lines: number } {
   let lines = 0;
   for (const name of fs.readdirSync(eventsDir).sort()) {
     const fd = fs.openSync(path.join(eventsDir, name), 'r');
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) for (let i = buf.indexOf(10); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; )
+      for (let i = buf.indexOf(10); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
     fs.closeSync(fd);
   }
   return { ms: performance.now() - t0, lines };
 }
 
 function timed(args: string[]): { ms: number; maxRssMb: number; code: number | null } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const [secs, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   return { ms: Math.round(secs! * 1000), maxRssMb: Math.round(kb! / 1024), code: r.status };
 }
@@ -41,9 +45,21 @@ async function one(tmp: string, n: number) {
   const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', AGENTS.join(',')], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const g0 = performance.now();
-  const h = writeHistory({ root, agents: AGENTS, events: n, seed: 42, stepMs: STEP_MS, textBytes: 300, segmentBytes: 64 << 20, threadTtl: 7 * 86_400_000 });
+  const h = writeHistory({
+    root,
+    agents: AGENTS,
+    events: n,
+    seed: 42,
+    stepMs: STEP_MS,
+    textBytes: 300,
+    segmentBytes: 64 << 20,
+    threadTtl: 7 * 86_400_000,
+  });
   const genS = (performance.now() - g0) / 1000;
-  const snapMb = fs.readdirSync(path.join(root, '.mailroom', 'snapshots')).reduce((a, f) => a + fs.statSync(path.join(root, '.mailroom', 'snapshots', f)).size, 0) / 1_048_576;
+  const snapMb =
+    fs
+      .readdirSync(path.join(root, '.mailroom', 'snapshots'))
+      .reduce((a, f) => a + fs.statSync(path.join(root, '.mailroom', 'snapshots', f)).size, 0) / 1_048_576;
   spawnSync('sync');
   const raw = rawRead(path.join(root, 'bus', 'events'));
   const t0 = performance.now();
@@ -53,12 +69,28 @@ async function one(tmp: string, n: number) {
   await stopDaemon(daemon);
   const status = timed(['status', '--root', root, '--json']);
   // An old message: the first accepted id of the log (show scans back to it).
-  const first = fs.readFileSync(path.join(root, 'bus', 'events', '000001.jsonl'), { encoding: 'utf8', flag: 'r' }).slice(0, 20_000);
-  const id = /"type":"message.accepted","id":"([a-z0-9]{12})"/.exec(first)?.[1] ?? /"id":"([a-z0-9]{12})"/.exec(first)![1]!;
+  const first = fs
+    .readFileSync(path.join(root, 'bus', 'events', '000001.jsonl'), { encoding: 'utf8', flag: 'r' })
+    .slice(0, 20_000);
+  const id =
+    /"type":"message.accepted","id":"([a-z0-9]{12})"/.exec(first)?.[1] ?? /"id":"([a-z0-9]{12})"/.exec(first)![1]!;
   const show = timed(['show', id, '--root', root]);
   const tail = timed(['log', '--tail', '20', '--root', root]);
   fs.rmSync(root, { recursive: true, force: true });
-  return { events: n, log_mb: Math.round(h.bytes / 1_048_576), segments: h.segments, snapshot_mb: Math.round(snapMb * 10) / 10, generate_s: Math.round(genS), raw_read_ms: Math.round(raw.ms), start_ms: Math.round(startMs), daemon_rss_mb: vm ? Math.round(vm.rssKb / 1024) : null, daemon_hwm_mb: vm ? Math.round(vm.hwmKb / 1024) : null, status, show, log_tail: tail };
+  return {
+    events: n,
+    log_mb: Math.round(h.bytes / 1_048_576),
+    segments: h.segments,
+    snapshot_mb: Math.round(snapMb * 10) / 10,
+    generate_s: Math.round(genS),
+    raw_read_ms: Math.round(raw.ms),
+    start_ms: Math.round(startMs),
+    daemon_rss_mb: vm ? Math.round(vm.rssKb / 1024) : null,
+    daemon_hwm_mb: vm ? Math.round(vm.hwmKb / 1024) : null,
+    status,
+    show,
+    log_tail: tail,
+  };
 }
 
 export async function historyBench(): Promise<void> {
@@ -66,7 +98,9 @@ export async function historyBench(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mailroom-history-'));
   const rows = [];
   try {
-    process.stdout.write(`mailroom history benchmark: ${AGENTS.length} agents, an event every ~${STEP_MS} ms of history, thread_ttl 7d; ${JSON.stringify(machine())}\n`);
+    process.stdout.write(
+      `mailroom history benchmark: ${AGENTS.length} agents, an event every ~${STEP_MS} ms of history, thread_ttl 7d; ${JSON.stringify(machine())}\n`,
+    );
     for (const n of sizes) {
       const r = await one(tmp, n);
       rows.push(r);
@@ -75,8 +109,12 @@ export async function historyBench(): Promise<void> {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const head = '| events | log | raw read | start-up | daemon RSS (peak) | status | show (oldest) | log --tail 20 |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
-  const lines = rows.map((r) => `| ${r.events.toLocaleString('en')} | ${r.log_mb} MB | ${r.raw_read_ms} ms | ${r.start_ms} ms | ${r.daemon_rss_mb} MB (${r.daemon_hwm_mb}) | ${r.status.ms} ms, ${r.status.maxRssMb} MB | ${r.show.ms} ms, ${r.show.maxRssMb} MB | ${r.log_tail.ms} ms, ${r.log_tail.maxRssMb} MB |`);
+  const head =
+    '| events | log | raw read | start-up | daemon RSS (peak) | status | show (oldest) | log --tail 20 |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const lines = rows.map(
+    (r) =>
+      `| ${r.events.toLocaleString('en')} | ${r.log_mb} MB | ${r.raw_read_ms} ms | ${r.start_ms} ms | ${r.daemon_rss_mb} MB (${r.daemon_hwm_mb}) | ${r.status.ms} ms, ${r.status.maxRssMb} MB | ${r.show.ms} ms, ${r.show.maxRssMb} MB | ${r.log_tail.ms} ms, ${r.log_tail.maxRssMb} MB |`,
+  );
   process.stdout.write(`\n${head}\n${lines.join('\n')}\n`);
   fs.writeFileSync('bench-history.json', `${JSON.stringify({ machine: machine(), rows }, null, 2)}\n`);
 }

@@ -28,8 +28,17 @@ const AGENTS = ['maya', 'oliver', 'legal'];
 const CONFIG = 'snapshot_every: 100\nsegment_bytes: 8192\nscan_interval: 300ms\n';
 
 const logJson = (o: Org) => mailroom(['log', '--json', '--root', o.root]).stdout;
-const seqs = (o: Org) => logJson(o).trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
-const delivered = (o: Org) => logJson(o).trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string }).filter((e) => e.type === 'message.delivered').length;
+const seqs = (o: Org) =>
+  logJson(o)
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { seq: number }).seq);
+const delivered = (o: Org) =>
+  logJson(o)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; id: string })
+    .filter((e) => e.type === 'message.delivered').length;
 
 function views(o: Org, id: string): Record<string, string> {
   const read = (...p: string[]) => (fs.existsSync(o.p(...p)) ? o.read(...p) : '(missing)');
@@ -45,7 +54,10 @@ function views(o: Org, id: string): Record<string, string> {
 
 async function traffic(o: Org, from: number, n: number, tasks = false): Promise<void> {
   for (let i = from; i < from + n; i++) {
-    const fm = tasks && i % 5 === 0 ? { to: AGENTS[(i + 1) % 3], kind: 'task', subject: `task ${i}` } : { to: AGENTS[(i + 1) % 3], subject: `note ${i}` };
+    const fm =
+      tasks && i % 5 === 0
+        ? { to: AGENTS[(i + 1) % 3], kind: 'task', subject: `task ${i}` }
+        : { to: AGENTS[(i + 1) % 3], subject: `note ${i}` };
     o.drop(AGENTS[i % 3]!, `m${i}.md`, message(fm, `body ${i}\n`));
   }
 }
@@ -70,7 +82,9 @@ describe('compact', () => {
     await o.start();
     expect(await stopClean(o)).toBe(0);
     const after = views(o, first);
-    expect(after['BOARD.md']).toBe(before['BOARD.md']!.replace(/as of [^)]*\)/, after['BOARD.md']!.match(/as of [^)]*\)/)![0]));
+    expect(after['BOARD.md']).toBe(
+      before['BOARD.md']!.replace(/as of [^)]*\)/, after['BOARD.md']!.match(/as of [^)]*\)/)![0]),
+    );
     expect(JSON.parse(after['board --json --all']!).tasks).toEqual(JSON.parse(before['board --json --all']!).tasks);
     expect(seqs(o)).toEqual(Array.from({ length: seqs(o).length }, (_, i) => i + 1));
   }, 120_000);
@@ -102,22 +116,44 @@ describe('kill -9 during snapshots and compactions', () => {
     }
     await o.start();
     await traffic(o, sent, N - sent);
-    await waitFor(() => {
-      const ids = new Set(logJson(o).trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string; source?: string }).filter((e) => e.type === 'message.accepted' && e.source === 'outbox').map((e) => e.id));
-      return ids.size >= N && AGENTS.every((a) => o.ls('workspaces', a, 'outbox').length === 0) ? ids : null;
-    }, `${N} messages accepted`, 90_000);
-    await waitFor(() => (mailroom(['status', '--json', '--root', o.root]).stdout.includes('"spool": 0') ? true : null), 'the spool drained', 30_000);
+    await waitFor(
+      () => {
+        const ids = new Set(
+          logJson(o)
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { type: string; id: string; source?: string })
+            .filter((e) => e.type === 'message.accepted' && e.source === 'outbox')
+            .map((e) => e.id),
+        );
+        return ids.size >= N && AGENTS.every((a) => o.ls('workspaces', a, 'outbox').length === 0) ? ids : null;
+      },
+      `${N} messages accepted`,
+      90_000,
+    );
+    await waitFor(
+      () => (mailroom(['status', '--json', '--root', o.root]).stdout.includes('"spool": 0') ? true : null),
+      'the spool drained',
+      30_000,
+    );
     expect(await stopClean(o)).toBe(0);
     expect(mailroom(['compact', '--root', o.root]).code).toBe(0);
     expect(o.ls('bus', 'archive').length).toBeGreaterThan(0);
     // Every seq once, through the archive; every message in its recipient's inbox once.
     const s = seqs(o);
     expect(s).toEqual(Array.from({ length: s.length }, (_, i) => i + 1));
-    const inboxIds = AGENTS.flatMap((a) => o.ls('workspaces', a, 'inbox').filter((n) => n.endsWith('.md')).map((n) => n.split('-')[3]!));
+    const inboxIds = AGENTS.flatMap((a) =>
+      o
+        .ls('workspaces', a, 'inbox')
+        .filter((n) => n.endsWith('.md'))
+        .map((n) => n.split('-')[3]!),
+    );
     expect(inboxIds.length).toBe(N);
     expect(new Set(inboxIds).size).toBe(N);
     // The state from the snapshot equals the state of a full replay (no snapshot).
-    const status = () => (JSON.parse(mailroom(['status', '--json', '--root', o.root]).stdout) as { events: unknown; tasks: unknown }).events;
+    const status = () =>
+      (JSON.parse(mailroom(['status', '--json', '--root', o.root]).stdout) as { events: unknown; tasks: unknown })
+        .events;
     const board = () => mailroom(['board', '--json', '--all', '--root', o.root]).stdout;
     const [st, bd] = [status(), board()];
     fs.rmSync(o.p('.mailroom', 'snapshots'), { recursive: true });

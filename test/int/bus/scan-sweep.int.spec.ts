@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { makeOrg, message } from '../../support/org.js';
 import { waitFor } from '../../support/events.js';
 
-const delivered = (o: ReturnType<typeof makeOrg>, agent: string, slug: string) => () => o.ls('workspaces', agent, 'inbox').find((n) => n.endsWith(`-${slug}.md`));
+const delivered = (o: ReturnType<typeof makeOrg>, agent: string, slug: string) => () =>
+  o.ls('workspaces', agent, 'inbox').find((n) => n.endsWith(`-${slug}.md`));
 
 describe('the full sweep finds what no watcher reported', () => {
   it('with the watcher disabled (watch: false), files dropped in every mailbox are all found within the bound', async () => {
@@ -18,9 +19,16 @@ describe('the full sweep finds what no watcher reported', () => {
     await org.start();
     expect(org.stderr).toMatch(/watch: false: scanning every 500ms/);
     // One drop per outbox and one into an inbox: a scan that listed only a slice would leave some behind.
-    agents.forEach((a, i) => org.drop(a, `s${i}.md`, message({ to: agents[(i + 1) % agents.length]!, subject: `swept ${i}` })));
+    agents.forEach((a, i) =>
+      org.drop(a, `s${i}.md`, message({ to: agents[(i + 1) % agents.length]!, subject: `swept ${i}` })),
+    );
     org.drop('a3', 'by-hand.md', message({ subject: 'swept by hand' }), 'inbox');
-    for (let i = 0; i < agents.length; i++) await waitFor(delivered(org, agents[(i + 1) % agents.length]!, `swept-${i}`), `the drop in ${agents[i]}'s outbox`, 10_000);
+    for (let i = 0; i < agents.length; i++)
+      await waitFor(
+        delivered(org, agents[(i + 1) % agents.length]!, `swept-${i}`),
+        `the drop in ${agents[i]}'s outbox`,
+        10_000,
+      );
     await waitFor(delivered(org, 'a3', 'swept-by-hand'), 'the drop in an inbox', 10_000);
     for (const a of agents) expect(org.ls('workspaces', a, 'outbox')).toEqual([]);
   });

@@ -42,13 +42,18 @@ async function ran(cmd: string, args: string[], cwd?: string): Promise<void> {
   expect(r.code, `${cmd} failed: ${r.stderr}`).toBe(0);
 }
 
-const accepted = (o: Org, from: string, origin: string) => o.events().filter((e) => e.type === 'message.accepted' && e.from === from && e.origin === origin);
-const rejectedFrom = (o: Org, senders: string[]) => o.events().filter((e) => e.type === 'message.rejected' && senders.includes(e.from));
+const accepted = (o: Org, from: string, origin: string) =>
+  o.events().filter((e) => e.type === 'message.accepted' && e.from === from && e.origin === origin);
+const rejectedFrom = (o: Org, senders: string[]) =>
+  o.events().filter((e) => e.type === 'message.rejected' && senders.includes(e.from));
 
 /** The one delivery of `origin` from `from`: accepted once, never rejected, its inbox copy holds `body` whole. */
 async function deliveredOnce(o: Org, from: string, origin: string, body: string): Promise<void> {
   const e = await waitFor(() => accepted(o, from, origin)[0], `${origin} from ${from}`, 30_000);
-  const copy = await waitFor(() => o.ls('workspaces', 'sink', 'inbox').find((n) => n.includes(e.id)), `the inbox copy of ${origin}`);
+  const copy = await waitFor(
+    () => o.ls('workspaces', 'sink', 'inbox').find((n) => n.includes(e.id)),
+    `the inbox copy of ${origin}`,
+  );
   const text = o.read('workspaces', 'sink', 'inbox', copy);
   expect(text.endsWith(`---\n${body}`), `${origin} from ${from} arrived as:\n${text.slice(0, 400)}`).toBe(true);
   expect(accepted(o, from, origin)).toHaveLength(1);
@@ -61,8 +66,21 @@ describe('editors and programs that write a file more than once', () => {
   it('vim saving twice, within 100 ms and with a pause: the final version, once', async () => {
     const save = (dir: string, pause: number) => {
       const script = path.join(org.tmp, `vim-${pause}.vim`);
-      const lines = (subject: string, body: string[]) => `[${['---', 'to: sink', `subject: ${subject}`, '---', ...body].map((l) => `'${l}'`).join(', ')}]`;
-      fs.writeFileSync(script, [`call setline(1, ${lines('draft', ['first draft'])})`, 'write', `sleep ${pause}m`, '%delete', `call setline(1, ${lines(`vim final ${pause}`, ['the final version', 'of the message'])})`, 'write', 'qall!', ''].join('\n'));
+      const lines = (subject: string, body: string[]) =>
+        `[${['---', 'to: sink', `subject: ${subject}`, '---', ...body].map((l) => `'${l}'`).join(', ')}]`;
+      fs.writeFileSync(
+        script,
+        [
+          `call setline(1, ${lines('draft', ['first draft'])})`,
+          'write',
+          `sleep ${pause}m`,
+          '%delete',
+          `call setline(1, ${lines(`vim final ${pause}`, ['the final version', 'of the message'])})`,
+          'write',
+          'qall!',
+          '',
+        ].join('\n'),
+      );
       return ran('vim', ['-u', 'DEFAULTS', '-i', 'NONE', '-es', '-S', script, 'note.md'], dir);
     };
     await Promise.all([save(org.outbox('w0'), 50), save(org.outbox('w1'), 400)]);
@@ -75,19 +93,37 @@ describe('editors and programs that write a file more than once', () => {
     const rng = seeded('reopen');
     const delays = Array.from({ length: 200 }, () => [rng.int(1, 120)]);
     const per = delays.length / WRITERS;
-    await Promise.all(AGENTS.slice(0, WRITERS).map((a, w) => ran(process.execPath, ['-e', REOPEN_WRITER, org.outbox(a), a, JSON.stringify(delays.slice(w * per, (w + 1) * per))])));
-    for (let w = 0; w < WRITERS; w++) for (let i = 0; i < per; i++) await deliveredOnce(org, `w${w}`, `r${i}.md`, finalBody(`w${w}`, i));
+    await Promise.all(
+      AGENTS.slice(0, WRITERS).map((a, w) =>
+        ran(process.execPath, [
+          '-e',
+          REOPEN_WRITER,
+          org.outbox(a),
+          a,
+          JSON.stringify(delays.slice(w * per, (w + 1) * per)),
+        ]),
+      ),
+    );
+    for (let w = 0; w < WRITERS; w++)
+      for (let i = 0; i < per; i++) await deliveredOnce(org, `w${w}`, `r${i}.md`, finalBody(`w${w}`, i));
     expect(rejectedFrom(org, AGENTS)).toEqual([]);
   });
 
   it('dd once per 100 KB chunk with small pauses: 921 KB delivered complete', async () => {
     const rng = seeded('dd');
-    const lines = Array.from({ length: Math.floor((921 * 1024 - 100) / 53) }, (_, n) => `line ${String(n).padStart(6, '0')} ${'x'.repeat(40)}\n`); // 53 bytes each
+    const lines = Array.from(
+      { length: Math.floor((921 * 1024 - 100) / 53) },
+      (_, n) => `line ${String(n).padStart(6, '0')} ${'x'.repeat(40)}\n`,
+    ); // 53 bytes each
     const text = head('dd chunks') + lines.join('');
     const src = path.join(org.tmp, 'dd-source.md');
     fs.writeFileSync(src, text);
     const chunks = Math.ceil(text.length / 102_400);
-    const steps = Array.from({ length: chunks }, (_, i) => `dd if=${src} of=dd.md bs=100K count=1 skip=${i} seek=${i} conv=notrunc status=none && sleep 0.${String(rng.int(20, 150)).padStart(3, '0')}`);
+    const steps = Array.from(
+      { length: chunks },
+      (_, i) =>
+        `dd if=${src} of=dd.md bs=100K count=1 skip=${i} seek=${i} conv=notrunc status=none && sleep 0.${String(rng.int(20, 150)).padStart(3, '0')}`,
+    );
     await ran('bash', ['-ec', steps.join('\n')], org.outbox('w2'));
     await deliveredOnce(org, 'w2', 'dd.md', lines.join(''));
     expect(rejectedFrom(org, ['w2'])).toEqual([]);
@@ -95,9 +131,21 @@ describe('editors and programs that write a file more than once', () => {
 
   it('>> appends with 20-500 ms pauses: delivered once, complete, no bounce', async () => {
     const rng = seeded('appends');
-    const pieces = (a: string) => ['---\n', 'to: sink\n', `subject: appended by ${a}\n`, '---\n', ...Array.from({ length: 5 }, (_, i) => `appended line ${i} by ${a}\n`)];
+    const pieces = (a: string) => [
+      '---\n',
+      'to: sink\n',
+      `subject: appended by ${a}\n`,
+      '---\n',
+      ...Array.from({ length: 5 }, (_, i) => `appended line ${i} by ${a}\n`),
+    ];
     const writers = ['w3', 'w4', 'w5', 'w6'];
-    const script = (a: string) => pieces(a).map((p) => `printf '%s\\n' ${JSON.stringify(p.replace(/\n$/, ''))} >> appended.md; sleep 0.${String(rng.int(20, 500)).padStart(3, '0')}`).join('\n');
+    const script = (a: string) =>
+      pieces(a)
+        .map(
+          (p) =>
+            `printf '%s\\n' ${JSON.stringify(p.replace(/\n$/, ''))} >> appended.md; sleep 0.${String(rng.int(20, 500)).padStart(3, '0')}`,
+        )
+        .join('\n');
     await Promise.all(writers.map((a) => ran('bash', ['-ec', script(a)], org.outbox(a))));
     for (const a of writers) await deliveredOnce(org, a, 'appended.md', pieces(a).slice(4).join(''));
     expect(rejectedFrom(org, writers)).toEqual([]);
@@ -129,15 +177,25 @@ describe('settle: 0, the check after a take', () => {
     const writers = ['w0', 'w1', 'w2', 'w3'];
     const per = 15;
     const delays = () => Array.from({ length: per }, () => Array.from({ length: 6 }, () => rng.int(0, 40))); // 7 versions per file
-    await Promise.all(writers.map((a) => ran(process.execPath, ['-e', REOPEN_WRITER, quick.outbox(a), a, JSON.stringify(delays())])));
+    await Promise.all(
+      writers.map((a) => ran(process.execPath, ['-e', REOPEN_WRITER, quick.outbox(a), a, JSON.stringify(delays())])),
+    );
     for (const a of writers) {
       for (let i = 0; i < per; i++) {
         // A draft may have been taken (closed, and settle is 0) before a reopen: then it is a
         // message of its own, whole; the final version arrives once either way.
-        await waitFor(() => accepted(quick, a, `r${i}.md`).some((e) => String(e.text).endsWith(finalBody(a, i))), `the final r${i}.md from ${a}`, 30_000);
+        await waitFor(
+          () => accepted(quick, a, `r${i}.md`).some((e) => String(e.text).endsWith(finalBody(a, i))),
+          `the final r${i}.md from ${a}`,
+          30_000,
+        );
         const texts = accepted(quick, a, `r${i}.md`).map((e) => String(e.text));
         expect(texts.filter((t) => t.endsWith(finalBody(a, i)))).toHaveLength(1);
-        for (const t of texts) expect(t.endsWith(finalBody(a, i)) || /---\ndraft \d\n$/.test(t), `r${i}.md from ${a} arrived as:\n${t}`).toBe(true);
+        for (const t of texts)
+          expect(
+            t.endsWith(finalBody(a, i)) || /---\ndraft \d\n$/.test(t),
+            `r${i}.md from ${a} arrived as:\n${t}`,
+          ).toBe(true);
       }
     }
     expect(rejectedFrom(quick, writers)).toEqual([]);

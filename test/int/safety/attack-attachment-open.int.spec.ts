@@ -39,8 +39,8 @@ for i in range(300):
 os.waitpid(pid, 0)
 `;
 
-describe.skipIf(skipJail)('a jailed handler flipping an attachment\'s folder for a link', () => {
-  it('never makes the daemon open a file outside its workspace (a fifo\'s writer outside stays asleep)', async () => {
+describe.skipIf(skipJail)("a jailed handler flipping an attachment's folder for a link", () => {
+  it("never makes the daemon open a file outside its workspace (a fifo's writer outside stays asleep)", async () => {
     requireBwrap();
     const o = makeOrg(['boss', 'evil', 'victim']);
     const outside = path.join(o.tmp, 'outside');
@@ -55,18 +55,34 @@ describe.skipIf(skipJail)('a jailed handler flipping an attachment\'s folder for
       await h.close();
     });
     fs.writeFileSync(o.p('workspaces', 'evil', 'attack.py'), ATTACK);
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  victim: {}\n  evil: { command: "python3 ./attack.py ${outside}", max_attempts: 1 }\ngroups: {}\n`);
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      `agents:\n  boss: {}\n  victim: {}\n  evil: { command: "python3 ./attack.py ${outside}", max_attempts: 1 }\ngroups: {}\n`,
+    );
     try {
       await o.start();
       o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
-      await waitFor(() => o.events().find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed'), 'the attack run', 30_000);
-      await waitFor(() => o.ls('workspaces', 'evil', 'outbox').filter((n) => !n.startsWith('.')).length === 0 || null, 'every flip message taken', 30_000);
-      const taken = o.events().filter((e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.from === 'evil').length;
+      await waitFor(
+        () => o.events().find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed'),
+        'the attack run',
+        30_000,
+      );
+      await waitFor(
+        () => o.ls('workspaces', 'evil', 'outbox').filter((n) => !n.startsWith('.')).length === 0 || null,
+        'every flip message taken',
+        30_000,
+      );
+      const taken = o
+        .events()
+        .filter((e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.from === 'evil').length;
       expect(taken).toBe(300);
       expect(woken, 'the daemon opened the fifo outside the workspace').toBe(false);
       // Whatever was accepted carries the harmless file, never anything from outside.
       o.drop('boss', 'after.md', message({ to: 'victim', subject: 'after' }));
-      await waitFor(() => o.ls('workspaces', 'victim', 'inbox').some((n) => n.endsWith('-after.md')), 'boss\'s mail to victim');
+      await waitFor(
+        () => o.ls('workspaces', 'victim', 'inbox').some((n) => n.endsWith('-after.md')),
+        "boss's mail to victim",
+      );
     } finally {
       released = true;
       fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)); // let the waiting writer go

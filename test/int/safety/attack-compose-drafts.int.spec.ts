@@ -26,17 +26,25 @@ describe.skipIf(skipJail)('a jailed handler turning its drafts/ into a link', ()
     const outside = path.join(o.tmp, 'outside');
     fs.mkdirSync(outside);
     fs.writeFileSync(o.p('workspaces', 'evil', 'attack.py'), ATTACK);
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  evil: { command: "python3 ./attack.py ${outside}", max_attempts: 1 }\ngroups: {}\n`);
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      `agents:\n  boss: {}\n  evil: { command: "python3 ./attack.py ${outside}", max_attempts: 1 }\ngroups: {}\n`,
+    );
     await o.start();
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
-    const end = await waitFor(() => o.events().find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed'), 'the attack run');
+    const end = await waitFor(
+      () => o.events().find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed'),
+      'the attack run',
+    );
     expect(end.type, JSON.stringify(end)).toBe('handler.succeeded');
     expect(fs.lstatSync(o.p('workspaces', 'evil', 'drafts')).isSymbolicLink()).toBe(true);
 
     // A person composes as evil; the editor writes a body.
     const editor = path.join(o.tmp, 'editor.sh');
     fs.writeFileSync(editor, '#!/bin/sh\nprintf "typed by a person\\n" >> "$1"\n', { mode: 0o755 });
-    const r = mailroom(['compose', '--root', o.root, '--from', 'evil', '--to', 'boss', '--subject', 'hi'], { env: { EDITOR: editor } });
+    const r = mailroom(['compose', '--root', o.root, '--from', 'evil', '--to', 'boss', '--subject', 'hi'], {
+      env: { EDITOR: editor },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/drafts cannot be used for a draft: .*symbolic link/);
     expect(r.stderr).toContain('rm ');

@@ -48,17 +48,26 @@ for name, f in attacks.items():
 with open('results.json', 'w') as f: json.dump(results, f)
 `;
 
-describe.skipIf(skipJail)('a jailed handler and the kernel\'s knobs in /proc', () => {
+describe.skipIf(skipJail)("a jailed handler and the kernel's knobs in /proc", () => {
   it('cannot open /proc/sys or /proc/sysrq-trigger for writing, not even from a user namespace of its own', async () => {
     requireBwrap();
     const o = makeOrg(['boss', 'evil']);
     fs.writeFileSync(o.p('workspaces', 'evil', 'attack.py'), ATTACK);
-    fs.writeFileSync(o.p('mailroom.yaml'), 'agents:\n  boss: {}\n  evil: { command: "python3 ./attack.py", max_attempts: 1 }\ngroups: {}\n');
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      'agents:\n  boss: {}\n  evil: { command: "python3 ./attack.py", max_attempts: 1 }\ngroups: {}\n',
+    );
     await o.start();
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
-    const end = await waitFor(() => o.events().find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed'), 'the attack run');
+    const end = await waitFor(
+      () => o.events().find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed'),
+      'the attack run',
+    );
     expect(end.type, JSON.stringify(end)).toBe('handler.succeeded');
-    const results = JSON.parse(o.read('workspaces', 'evil', 'results.json')) as Record<string, { ok: boolean; detail: string }>;
+    const results = JSON.parse(o.read('workspaces', 'evil', 'results.json')) as Record<
+      string,
+      { ok: boolean; detail: string }
+    >;
     expect(Object.keys(results).length).toBeGreaterThanOrEqual(5);
     for (const [name, r] of Object.entries(results)) expect(r, name).toMatchObject({ ok: false });
     expect(results['open core_pattern']!.detail).toMatch(/Read-only file system/);

@@ -23,7 +23,10 @@ describe.skipIf(skipJail)('a jailed handler sending YAML that refers to itself',
     requireBwrap();
     const o = makeOrg(['boss', 'evil', 'victim']);
     fs.writeFileSync(o.p('workspaces', 'evil', 'attack.py'), ATTACK);
-    fs.writeFileSync(o.p('mailroom.yaml'), 'agents:\n  boss: {}\n  victim: {}\n  evil: { command: "python3 ./attack.py", max_attempts: 1 }\ngroups: {}\nscan_interval: 200ms\n');
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      'agents:\n  boss: {}\n  victim: {}\n  evil: { command: "python3 ./attack.py", max_attempts: 1 }\ngroups: {}\nscan_interval: 200ms\n',
+    );
     await o.start();
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
     const rejected = await waitFor(() => {
@@ -32,10 +35,16 @@ describe.skipIf(skipJail)('a jailed handler sending YAML that refers to itself',
     }, 'both files rejected');
     for (const r of rejected) expect(JSON.stringify(r)).toMatch(/refers to the node that holds it/);
     expect(o.ls('workspaces', 'evil', 'outbox').filter((n) => !n.startsWith('.'))).toEqual([]);
-    await waitFor(() => o.ls('workspaces', 'evil', 'inbox').filter((n) => n.includes('bounced')).length === 2 || null, 'two bounces to evil');
+    await waitFor(
+      () => o.ls('workspaces', 'evil', 'inbox').filter((n) => n.includes('bounced')).length === 2 || null,
+      'two bounces to evil',
+    );
     await sleep(600); // three scans: none of them warns about the files again
     expect(o.stderr).not.toMatch(/could not take|circular/);
     o.drop('boss', 'after.md', message({ to: 'victim', subject: 'after' }));
-    await waitFor(() => o.ls('workspaces', 'victim', 'inbox').some((n) => n.endsWith('-after.md')), 'boss\'s mail to victim');
+    await waitFor(
+      () => o.ls('workspaces', 'victim', 'inbox').some((n) => n.endsWith('-after.md')),
+      "boss's mail to victim",
+    );
   });
 });

@@ -21,7 +21,13 @@ const HOUR = 3_600_000;
 
 function history(seed: number, n: number): { events: BusEvent[] } {
   const events: BusEvent[] = [];
-  for (const e of syntheticEvents({ rng: prng(seed), agents: ['ann', 'bob', 'cfo', 'dan'], start: Date.parse('2026-01-01T00:00:00Z'), stepMs: 20_000, textBytes: 40 })) {
+  for (const e of syntheticEvents({
+    rng: prng(seed),
+    agents: ['ann', 'bob', 'cfo', 'dan'],
+    start: Date.parse('2026-01-01T00:00:00Z'),
+    stepMs: 20_000,
+    textBytes: 40,
+  })) {
     events.push(e);
     if (events.length >= n) break;
   }
@@ -39,7 +45,11 @@ describe('snapshot text: the state round-trips, value for value', () => {
       const s = foldState(history(7, n).events, HOUR);
       const text = snapshotText(s, { segment: '000002.jsonl', offset: 123 });
       const back = parseSnapshot(text);
-      expect(back.header).toMatchObject({ format: 1, seq: s.lastSeq, position: { segment: '000002.jsonl', offset: 123 } });
+      expect(back.header).toMatchObject({
+        format: 1,
+        seq: s.lastSeq,
+        position: { segment: '000002.jsonl', offset: 123 },
+      });
       expect(snapshotText(back.state, { segment: '000002.jsonl', offset: 123 })).toBe(text);
       expect(back.state.board).toEqual(s.board);
       expect([...back.state.threads.byId]).toEqual([...s.threads.byId]);
@@ -59,7 +69,8 @@ describe('a damaged snapshot is refused, never half-read', () => {
     ['another format', text.replace('"format":1', '"format":2')],
   ];
   for (const [what, bad] of cases) it(what, () => expect(() => parseSnapshot(bad)).toThrow(SnapshotCorrupt));
-  it('the header alone reads without the state', () => expect(snapshotHeader(text.slice(0, text.indexOf('\n'))).seq).toBe(500));
+  it('the header alone reads without the state', () =>
+    expect(snapshotHeader(text.slice(0, text.indexOf('\n'))).seq).toBe(500));
 });
 
 describe('fold(snapshot) + tail = fold(whole log) (property, seeded)', () => {
@@ -83,11 +94,29 @@ describe('what finished state no longer needs leaves memory', () => {
   const at = (ms: number) => new Date(T + ms).toISOString();
   let seq = 0;
   const e = (ms: number, x: Record<string, unknown>) => ({ seq: ++seq, time: at(ms), ...x }) as unknown as BusEvent;
-  const accepted = (ms: number, id: string, thread = id) => e(ms, { type: 'message.accepted', id, from: 'ann', to: ['bob'], priority: 'normal', kind: 'message', thread, hops: thread === id ? 0 : 1, source: 'outbox', text: 'x' });
+  const accepted = (ms: number, id: string, thread = id) =>
+    e(ms, {
+      type: 'message.accepted',
+      id,
+      from: 'ann',
+      to: ['bob'],
+      priority: 'normal',
+      kind: 'message',
+      thread,
+      hops: thread === id ? 0 : 1,
+      source: 'outbox',
+      text: 'x',
+    });
 
   it('a thread idle for thread_ttl is forgotten with its messages; an active one stays', () => {
     const s = emptyState(HOUR);
-    for (const ev of [accepted(0, 'old'), accepted(1000, 'live'), accepted(2 * HOUR, 'reply', 'live'), accepted(2 * HOUR + 1, 'x')]) applyToState(s, ev);
+    for (const ev of [
+      accepted(0, 'old'),
+      accepted(1000, 'live'),
+      accepted(2 * HOUR, 'reply', 'live'),
+      accepted(2 * HOUR + 1, 'x'),
+    ])
+      applyToState(s, ev);
     for (let i = 0; i < 10; i++) applyToState(s, e(2 * HOUR + 2 + i, { type: 'daemon.started', pid: 1, version: 'v' }));
     expect([...s.threads.byId.keys()].sort()).toEqual(['live', 'reply', 'x']);
     expect(s.threads.active.has('old')).toBe(false);
@@ -96,7 +125,20 @@ describe('what finished state no longer needs leaves memory', () => {
   it('a delivered message leaves undelivered; a rejection leaves once its bounce is delivered', () => {
     const s = emptyState();
     applyToState(s, accepted(0, 'm1'));
-    applyToState(s, e(1, { type: 'message.rejected', id: 'r1', from: 'ann', source: 'outbox', origin: 'a.md', reason: 'r', fix: 'f', kept: 'k', bounce: 'b1' }));
+    applyToState(
+      s,
+      e(1, {
+        type: 'message.rejected',
+        id: 'r1',
+        from: 'ann',
+        source: 'outbox',
+        origin: 'a.md',
+        reason: 'r',
+        fix: 'f',
+        kept: 'k',
+        bounce: 'b1',
+      }),
+    );
     expect(s.rejected.has('r1')).toBe(true);
     applyToState(s, e(2, { type: 'message.delivered', id: 'm1', to: ['bob'] }));
     applyToState(s, e(3, { type: 'message.delivered', id: 'b1', to: ['ann'] }));
@@ -105,7 +147,21 @@ describe('what finished state no longer needs leaves memory', () => {
 
   it('an ended run is kept an hour of event time (for recovery), then forgotten; a queued one stays', () => {
     const s = emptyState();
-    const run = (ms: number, type: string, id: string, x: Record<string, unknown> = {}) => applyToState(s, e(ms, { type, id, agent: 'bob', priority: 'normal', lane: null, file: `${id}.md`, attempt: 1, duration_ms: 1, ...x }));
+    const run = (ms: number, type: string, id: string, x: Record<string, unknown> = {}) =>
+      applyToState(
+        s,
+        e(ms, {
+          type,
+          id,
+          agent: 'bob',
+          priority: 'normal',
+          lane: null,
+          file: `${id}.md`,
+          attempt: 1,
+          duration_ms: 1,
+          ...x,
+        }),
+      );
     run(0, 'handler.queued', 'a');
     run(1, 'handler.started', 'a');
     run(2, 'handler.succeeded', 'a');
@@ -119,8 +175,23 @@ describe('what finished state no longer needs leaves memory', () => {
 
 describe('the snapshot carries every field of the state', () => {
   const T = '2026-01-01T00:00:00.000Z';
-  const remote = (seq: number, id: string, to: string[]) => ({ seq, time: T, type: 'message.accepted', id, from: 'ann', to, priority: 'normal', kind: 'message', thread: id, hops: 0, source: 'outbox', text: 'x' }) as unknown as BusEvent;
-  const forwarded = (seq: number, id: string, org: string) => ({ seq, time: T, type: 'message.forwarded', id, org, to: [`bob@${org}`] }) as unknown as BusEvent;
+  const remote = (seq: number, id: string, to: string[]) =>
+    ({
+      seq,
+      time: T,
+      type: 'message.accepted',
+      id,
+      from: 'ann',
+      to,
+      priority: 'normal',
+      kind: 'message',
+      thread: id,
+      hops: 0,
+      source: 'outbox',
+      text: 'x',
+    }) as unknown as BusEvent;
+  const forwarded = (seq: number, id: string, org: string) =>
+    ({ seq, time: T, type: 'message.forwarded', id, org, to: [`bob@${org}`] }) as unknown as BusEvent;
 
   it('the same keys as the fold itself, so a field added to BusState and forgotten here fails', () => {
     const s = foldState(history(5, 200).events);
@@ -128,7 +199,12 @@ describe('the snapshot carries every field of the state', () => {
   });
 
   it("the bridge's outgoing mail (forwarding): what is still to publish, per org, survives a snapshot", () => {
-    const events = [remote(1, 'm1', ['bob@acme', 'cfo@beta', 'dan']), remote(2, 'm2', ['bob@acme']), forwarded(3, 'm1', 'acme'), remote(4, 'm3', ['dan'])];
+    const events = [
+      remote(1, 'm1', ['bob@acme', 'cfo@beta', 'dan']),
+      remote(2, 'm2', ['bob@acme']),
+      forwarded(3, 'm1', 'acme'),
+      remote(4, 'm3', ['dan']),
+    ];
     const whole = foldState(events);
     const restored = parseSnapshot(snapshotText(foldState(events.slice(0, 3)), POS)).state;
     expect([...restored.forwarding.keys()]).toEqual(['m1', 'm2']);

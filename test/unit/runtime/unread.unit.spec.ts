@@ -5,7 +5,8 @@ import { backlogs, isStuck, unreadAlerts, unreadCheckEvery, type StuckAfter } fr
 const MIN = 60_000;
 const STUCK: StuckAfter = { critical: 5 * MIN, high: 30 * MIN, normal: 4 * 60 * MIN, low: 24 * 60 * MIN };
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
-const name = (id: string, priority: keyof StuckAfter, minutesAgo: number) => inboxName({ priority, sent: new Date(T0 - minutesAgo * MIN).toISOString(), id, subject: 'hello' });
+const name = (id: string, priority: keyof StuckAfter, minutesAgo: number) =>
+  inboxName({ priority, sent: new Date(T0 - minutesAgo * MIN).toISOString(), id, subject: 'hello' });
 
 describe('unread mail: one rule for the alerts and for status', () => {
   const stuckCases: Array<[string, string, keyof StuckAfter, number, boolean]> = [
@@ -15,11 +16,21 @@ describe('unread mail: one rule for the alerts and for status', () => {
     ['low, over a day: stuck', 'cfo', 'low', 24 * 60 * MIN + 1, true],
     ["the operator's own inbox is never stuck", 'operator', 'critical', 999 * MIN, false],
   ];
-  for (const [what, agent, priority, age, stuck] of stuckCases) it(`isStuck: ${what}`, () => expect(isStuck(agent, priority, age, STUCK)).toBe(stuck));
+  for (const [what, agent, priority, age, stuck] of stuckCases)
+    it(`isStuck: ${what}`, () => expect(isStuck(agent, priority, age, STUCK)).toBe(stuck));
 
   it('groups stuck mail by agent and priority: the count and the oldest, skipping other files and the fresh', () => {
     const inboxes: Array<[string, string[]]> = [
-      ['cfo', [name('aaaaaaaaaaaa', 'critical', 6), name('bbbbbbbbbbbb', 'critical', 1), 'notes.md', name('cccccccccccc', 'high', 31), name('ffffffffffff', 'critical', 9)]],
+      [
+        'cfo',
+        [
+          name('aaaaaaaaaaaa', 'critical', 6),
+          name('bbbbbbbbbbbb', 'critical', 1),
+          'notes.md',
+          name('cccccccccccc', 'high', 31),
+          name('ffffffffffff', 'critical', 9),
+        ],
+      ],
       ['legal', [name('aaaaaaaaaaaa', 'critical', 6), name('dddddddddddd', 'normal', 10)]],
       ['operator', [name('eeeeeeeeeeee', 'critical', 600)]],
     ];
@@ -37,7 +48,15 @@ describe('unread mail: one rule for the alerts and for status', () => {
   });
 
   const key = (agent: string, p: string) => `${agent}:${p}`;
-  const backlog = (agent: string, count: number) => ({ agent, priority: 'high' as const, count, name: 'n', id: 'aaaaaaaaaaaa', ageMs: 1, limitMs: 1 });
+  const backlog = (agent: string, count: number) => ({
+    agent,
+    priority: 'high' as const,
+    count,
+    name: 'n',
+    id: 'aaaaaaaaaaaa',
+    ageMs: 1,
+    limitMs: 1,
+  });
   const decisionCases: Array<[string, number[], Array<[string, number]>, string[]]> = [
     // what, counts of cfo's and legal's backlogs (0: none), standing alerts, decisions
     ['a new backlog is alerted', [1, 0], [], ['alert cfo 1']],
@@ -49,7 +68,9 @@ describe('unread mail: one rule for the alerts and for status', () => {
   for (const [what, [cfo, legal], standing, want] of decisionCases) {
     it(`unreadAlerts: ${what}`, () => {
       const current = [...(cfo ? [backlog('cfo', cfo)] : []), ...(legal ? [backlog('legal', legal)] : [])];
-      const got = unreadAlerts(current, new Map(standing.map(([k, count]) => [k, { count }])), key).map((d) => (d.kind === 'alert' ? `alert ${d.backlog.agent} ${d.backlog.count}` : `clear ${d.agent}:${d.priority}`));
+      const got = unreadAlerts(current, new Map(standing.map(([k, count]) => [k, { count }])), key).map((d) =>
+        d.kind === 'alert' ? `alert ${d.backlog.agent} ${d.backlog.count}` : `clear ${d.agent}:${d.priority}`,
+      );
       expect(got).toEqual(want);
     });
   }
@@ -58,7 +79,8 @@ describe('unread mail: one rule for the alerts and for status', () => {
     const standing = new Map<string, { count: number }>();
     let alerts = 0;
     for (let n = 1; n <= 50_000; n++) {
-      for (const d of unreadAlerts([backlog('cfo', n)], standing, key)) if (d.kind === 'alert') (alerts++, standing.set('cfo:high', { count: n }));
+      for (const d of unreadAlerts([backlog('cfo', n)], standing, key))
+        if (d.kind === 'alert') alerts++, standing.set('cfo:high', { count: n });
     }
     expect(alerts).toBe(16);
   });
@@ -68,5 +90,6 @@ describe('unread mail: one rule for the alerts and for status', () => {
     ['never more often than scan_interval', 5000, { ...STUCK, critical: 10_000 }, 5000],
     ['a tenth when that is between the two', 1000, { ...STUCK, critical: 100_000 }, 10_000],
   ];
-  for (const [what, scan, stuck, every] of everyCases) it(`unreadCheckEvery: ${what}`, () => expect(unreadCheckEvery(scan, stuck)).toBe(every));
+  for (const [what, scan, stuck, every] of everyCases)
+    it(`unreadCheckEvery: ${what}`, () => expect(unreadCheckEvery(scan, stuck)).toBe(every));
 });
