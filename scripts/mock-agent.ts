@@ -36,6 +36,30 @@ function send(name: string, fm: Record<string, unknown>, body: string) {
   fs.renameSync(tmp, path.join('outbox', `${name}.md`));
 }
 
+/** What the agent sends after its work: a follow-up task if asked, then a reply or the task's done. */
+function answer(id: string, fm: Record<string, unknown>, has: (verb: string) => { arg: string } | undefined): void {
+  const task = has('task');
+  if (task) {
+    const [to, ...words] = task.arg.split(/\s+/);
+    send(
+      `task-${id}`,
+      { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` },
+      `Created by ${agent} while handling ${id}.`,
+    );
+  }
+  if (!has('silent') && fm.from !== 'mailroom') {
+    if (fm.kind === 'task' && fm.task) {
+      send(`done-${id}`, { task: fm.task, status: 'done' }, `${agent} did ${fm.task}.`);
+    } else if (fm.reply_to === undefined && fm.task === undefined) {
+      send(
+        `reply-${id}`,
+        { to: fm.from, reply_to: id, subject: `Re: ${fm.subject ?? id}` },
+        `${agent} received ${id}.`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<number> {
   const text = fs.readFileSync(0, 'utf8');
   const m = /^---\n([\s\S]*?)\n---\n?([\s\S]*)$/.exec(text);
@@ -72,26 +96,7 @@ async function main(): Promise<number> {
       process.stderr.write(`mock-agent: rate-limited by the provider\nretry-after: ${tempfail.arg || '1'}\n`);
       return 75;
     }
-    const task = has('task');
-    if (task) {
-      const [to, ...words] = task.arg.split(/\s+/);
-      send(
-        `task-${id}`,
-        { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` },
-        `Created by ${agent} while handling ${id}.`,
-      );
-    }
-    if (!has('silent') && fm.from !== 'mailroom') {
-      if (fm.kind === 'task' && fm.task) {
-        send(`done-${id}`, { task: fm.task, status: 'done' }, `${agent} did ${fm.task}.`);
-      } else if (fm.reply_to === undefined && fm.task === undefined) {
-        send(
-          `reply-${id}`,
-          { to: fm.from, reply_to: id, subject: `Re: ${fm.subject ?? id}` },
-          `${agent} received ${id}.`,
-        );
-      }
-    }
+    answer(id, fm, has);
     process.stdout.write(
       JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: 0.0001 } }) + '\n',
     );

@@ -7,6 +7,30 @@ import { AGENTS, body, draft, recipientOf, senderOf } from './common.js';
 export const RAW_N = 10_000;
 export const RAW_SYNC_EVERY = 100;
 
+/** One message of the raw loop: the draft an agent drops (written now) and the stamped text the daemon copies. */
+function rawItem(dir: string, spool: string, staging: string, i: number) {
+  const from = senderOf(i);
+  const to = recipientOf(i);
+  const id = `raw${String(i).padStart(9, '0')}`;
+  const subject = `bench raw ${i}`;
+  const sent = new Date().toISOString();
+  const text = `---\nid: ${id}\nfrom: ${from}\nto: ${to}\npriority: normal\nsubject: ${subject}\nthread: ${id}\nhops: 0\nsent: ${sent}\n---\n${body(i)}`;
+  const outboxFile = path.join(dir, from, 'outbox', `m${i}.md`);
+  fs.writeFileSync(outboxFile, draft(to, subject, i));
+  return {
+    from,
+    to,
+    id,
+    subject,
+    text,
+    outboxFile,
+    spoolFile: path.join(spool, `${id}.${from}.md`),
+    stagingFile: path.join(staging, `${id}.${to}`),
+    inboxFile: path.join(dir, to, 'inbox', `3-normal-${sent.replace(/[-:]/g, '')}-${id}-bench-raw-${i}.md`),
+    sentFile: path.join(dir, from, 'sent', `3-normal-${id}.md`),
+  };
+}
+
 export function rawLoop(dir: string): { msgsPerS: number; ms: number } {
   const spool = path.join(dir, 'spool');
   const staging = path.join(dir, 'staging');
@@ -14,29 +38,7 @@ export function rawLoop(dir: string): { msgsPerS: number; ms: number } {
   fs.mkdirSync(staging, { recursive: true });
   for (const a of AGENTS)
     for (const box of ['outbox', 'inbox', 'sent']) fs.mkdirSync(path.join(dir, a, box), { recursive: true });
-  // The same kind of files: the drafts agents drop, and the stamped text the daemon copies.
-  const items = Array.from({ length: RAW_N }, (_, i) => {
-    const from = senderOf(i);
-    const to = recipientOf(i);
-    const id = `raw${String(i).padStart(9, '0')}`;
-    const subject = `bench raw ${i}`;
-    const sent = new Date().toISOString();
-    const text = `---\nid: ${id}\nfrom: ${from}\nto: ${to}\npriority: normal\nsubject: ${subject}\nthread: ${id}\nhops: 0\nsent: ${sent}\n---\n${body(i)}`;
-    const outboxFile = path.join(dir, from, 'outbox', `m${i}.md`);
-    fs.writeFileSync(outboxFile, draft(to, subject, i));
-    return {
-      from,
-      to,
-      id,
-      subject,
-      text,
-      outboxFile,
-      spoolFile: path.join(spool, `${id}.${from}.md`),
-      stagingFile: path.join(staging, `${id}.${to}`),
-      inboxFile: path.join(dir, to, 'inbox', `3-normal-${sent.replace(/[-:]/g, '')}-${id}-bench-raw-${i}.md`),
-      sentFile: path.join(dir, from, 'sent', `3-normal-${id}.md`),
-    };
-  });
+  const items = Array.from({ length: RAW_N }, (_, i) => rawItem(dir, spool, staging, i));
   spawnSync('sync', ['-f', dir]); // the set-up's writes are not the loop's
   const log = fs.openSync(path.join(dir, 'events.jsonl'), 'a', 0o600);
   const t0 = performance.now();
