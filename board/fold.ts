@@ -78,6 +78,12 @@ export function apply(board: Board, event: BusEvent): Board {
     c.cost_usd = Math.round((c.cost_usd + event.usage.cost_usd) * 1e6) / 1e6;
     return board;
   }
+  if (event.type === 'approval.refused' && event.final && event.task) {
+    const task = findTask(board, event.task);
+    if (task && !FINAL_STATUSES.includes(task.status)) Object.assign(task, { status: 'cancelled', updated: event.time });
+    board.asOf = event.time;
+    return board;
+  }
   if (event.type !== 'message.accepted') return board;
   if (event.kind === 'task' && event.task) {
     board.asOf = event.time;

@@ -14,24 +14,29 @@ import matter from 'gray-matter';
 import YAML from 'yaml';
 import { DEFAULT_PRIORITY, isPriority, priorityProblem, type Priority } from './priority.js';
 import { Rejection } from './rejection.js';
+import { GOVERNANCE_KEYS, GOVERNANCE_STAMPS, governanceFrontMatter, parseGovernanceKeys, type GovernanceFields } from './governance-keys.js';
 
-export const MESSAGE_KINDS = ['message', 'task'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
+/** approval: a decision on a held message; approval_request: mailroom asks an approver; pause/resume: the operator's circuit breaker. */
+export const MESSAGE_KINDS = ['message', 'task', 'approval', 'approval_request', 'pause', 'resume'] as const;
+/** A built-in kind, or an approval kind from `approval_required:`. */
+export type MessageKind = (typeof MESSAGE_KINDS)[number] | (string & {});
 
 /** Statuses a task update may set (a new task starts `open`). */
 export const UPDATE_STATUSES = ['in_progress', 'blocked', 'done', 'cancelled'] as const;
 export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
 
 /** Keys a sender may write. */
-export const INPUT_KEYS = ['to', 'priority', 'subject', 'kind', 'due', 'task', 'status', 'reply_to', 'attachments'] as const;
+export const INPUT_KEYS = ['to', 'priority', 'subject', 'kind', 'due', 'task', 'status', 'reply_to', 'attachments', ...GOVERNANCE_KEYS] as const;
 export const MAX_ATTACHMENTS = 20;
 /** Keys the daemon stamps; `from` is checked against the sender, the others are overwritten. */
-export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops'] as const;
+export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops', ...GOVERNANCE_STAMPS] as const;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-export interface Draft {
+export interface Draft extends GovernanceFields {
   to?: string[];
   priority: Priority;
+  /** priority: was written (not the default): on a task update it changes the task's priority. */
+  priorityGiven?: boolean;
   subject?: string;
   kind: MessageKind;
   due?: string;
@@ -183,7 +188,7 @@ function parseTo(data: Record<string, unknown>): string[] | undefined {
 }
 
 /** Parse and check a message's bytes. Throws Rejection with what is wrong and how to fix it. */
-export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
+export function parseMessage(bytes: Uint8Array, maxBytes: number, approvalKinds: readonly string[] = []): Draft {
   const text = decodeText(bytes, maxBytes);
   const split = splitFrontMatter(text);
   const data = parseYamlBlock(text, split);
@@ -198,8 +203,8 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
     throw new Rejection(priorityProblem(priorityValue, 'priority'), `Write one of the allowed values, e.g. \`priority: high\`.`);
   }
   const kind = str(data, 'kind') ?? 'message';
-  if (!(MESSAGE_KINDS as readonly string[]).includes(kind)) {
-    throw new Rejection(`kind: unknown kind ${JSON.stringify(kind)}; allowed values: ${MESSAGE_KINDS.join(', ')}`, 'Write `kind: task` for a task, or leave kind: out.');
+  if (!(MESSAGE_KINDS as readonly string[]).includes(kind) && !approvalKinds.includes(kind)) {
+    throw new Rejection(`kind: unknown kind ${JSON.stringify(kind)}; allowed values: ${[...MESSAGE_KINDS, ...approvalKinds].join(', ')}`, 'Write `kind: task` for a task, or leave kind: out.');
   }
   const task = str(data, 'task');
   if (task !== undefined && !/^T-[1-9]\d*$/.test(task)) {
@@ -239,8 +244,10 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
   }
   const claimedFrom = data.from === undefined || data.from === null ? undefined : String(data.from);
   return {
+    ...parseGovernanceKeys(data, kind),
     to: parseTo(data),
     priority: (priorityValue as Priority | undefined) ?? DEFAULT_PRIORITY,
+    ...(priorityValue !== undefined && priorityValue !== null ? { priorityGiven: true } : {}),
     subject: str(data, 'subject', 200),
     kind: kind as MessageKind,
     due,
@@ -262,6 +269,8 @@ export interface Stamp {
   hops: number;
   /** For a new task: its id, assigned in log order. */
   taskId?: string;
+  /** Keys only mailroom writes (approved_by, approval, held), after the sender's. */
+  extra?: Record<string, unknown>;
 }
 
 /** The text that is logged and delivered: stamped keys first, then what the sender wrote. */
@@ -273,13 +282,14 @@ export function stampMessage(draft: Draft, stamp: Stamp): string {
     priority: draft.priority,
   };
   if (draft.subject !== undefined) fm.subject = draft.subject;
-  if (draft.kind === 'task') fm.kind = 'task';
+  if (draft.kind !== 'message') fm.kind = draft.kind;
   const task = stamp.taskId ?? draft.task;
   if (task !== undefined) fm.task = task;
   if (draft.status !== undefined) fm.status = draft.status;
   if (draft.due !== undefined) fm.due = draft.due;
   if (draft.replyTo !== undefined) fm.reply_to = draft.replyTo;
   if (draft.attachments?.length) fm.attachments = draft.attachments.map((a) => `attachments/${stamp.id}/${attachmentName(a)}`);
+  Object.assign(fm, governanceFrontMatter(draft), stamp.extra);
   fm.thread = stamp.thread;
   fm.hops = stamp.hops;
   fm.sent = stamp.sent;

@@ -13,6 +13,7 @@ import { DURATION_RE, formatDuration } from '../../bus/time.js';
 import { RESERVED_NAMES } from '../../bus/vocabulary.js';
 import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
 import { BUILT_IN_NAMES } from './primitives.js';
+import { BUILT_IN_KINDS, GRANT_UNTIL_RE } from './governance.js';
 import { AGENT_LIST_DOCS, AGENT_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -37,6 +38,8 @@ export function ruleSchema(rule: Rule): JsonSchema {
       return { ...base, type: orNull('string'), pattern: DURATION_PATTERN, description: `${rule.doc} A duration${rule.min > 0 ? ` of at least ${formatDuration(rule.min)}` : ''}: 250ms, 30s, 5m, 4h, 1d.` };
     case 'whole':
       return { ...base, type: orNull('integer'), minimum: rule.min, ...(rule.max !== undefined ? { maximum: rule.max } : {}) };
+    case 'amount':
+      return { ...base, type: orNull('number'), minimum: 0 };
     case 'oneOf':
       return { ...base, enum: [...rule.values, null] };
     case 'boolean':
@@ -66,6 +69,12 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
   },
   secrets: { type: ['array', 'null'], items: { type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED } },
   read_only_paths: { type: ['array', 'null'], items: { type: 'string', pattern: '^/' }, default: [] },
+  may_approve: {
+    type: ['object', 'null'],
+    propertyNames: { pattern: NAME_RE.source },
+    additionalProperties: { type: ['object', 'null'], additionalProperties: false, properties: { max_amount: { type: 'number', minimum: 0 }, until: { type: 'string', pattern: GRANT_UNTIL_RE.source } } },
+  },
+  may_send_to: { type: ['array', 'null'], items: { type: 'string', anyOf: [{ pattern: NAME_RE.source }, { enum: ['*'] }] } },
 };
 
 function agentSchema(): JsonSchema {
@@ -80,6 +89,7 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
     groups: { type: ['object', 'null'], propertyNames: names('group', RESERVED_NAMES), additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: NAME_RE.source } } },
     lanes: { type: ['object', 'null'], propertyNames: names('lane', []), additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) } },
     stuck_after: { type: ['object', 'null'], additionalProperties: false, properties: stuck },
+    approval_required: { type: ['array', 'null'], items: { type: 'string', pattern: NAME_RE.source, not: { enum: [...BUILT_IN_KINDS] } } },
   };
 }
 

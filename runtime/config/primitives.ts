@@ -68,6 +68,13 @@ export function wholeNumber(p: Problems, value: unknown, rule: { min: number; ma
   return undefined;
 }
 
+/** A non-negative amount such as a budget in dollars (a decimal number). */
+export function amount(p: Problems, value: unknown, unit: string, path: string): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  p.push(`${path}: must be a number of ${unit} from 0 up (decimals allowed, e.g. 12.5), got ${show(value)}`);
+  return undefined;
+}
+
 export function duration(p: Problems, value: unknown, min: number, path: string): number | undefined {
   const ms = parseDuration(value);
   if (ms !== null && ms >= min) return ms;
@@ -101,7 +108,7 @@ export function name(p: Problems, value: string, noun: 'agent' | 'group' | 'lane
 }
 
 /** The value a rule reads: durations in ms, whole numbers, booleans, text, one of a set. */
-export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' }
+export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' | 'amount' }
   ? number
   : R extends { kind: 'boolean' }
     ? boolean
@@ -118,6 +125,8 @@ export function check<R extends Rule>(p: Problems, value: unknown, rule: R, path
       return duration(p, value, rule.min, path) as Parsed<R> | undefined;
     case 'whole':
       return wholeNumber(p, value, rule, path) as Parsed<R> | undefined;
+    case 'amount':
+      return amount(p, value, rule.unit, path) as Parsed<R> | undefined;
     case 'oneOf':
       return oneOf(p, value, rule.values, rule.noun, path) as Parsed<R> | undefined;
     case 'boolean':

@@ -9,6 +9,7 @@
  */
 import type { Priority } from '../../bus/priority.js';
 import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
+import type { AgentGovernance, OrgGovernance } from './governance.js';
 
 export { NETWORKS, SANDBOXES, type Network, type Sandbox };
 
@@ -36,6 +37,8 @@ export interface AgentConfig {
   readonly network: Network;
   /** Host paths (absolute, outside the org) shown read-only inside the jail, e.g. a tool in ~/.local. */
   readonly readOnlyPaths: readonly string[];
+  /** Grants, who it may write to, and its limits with the org-wide defaults filled in (config/governance.ts). */
+  readonly governance: AgentGovernance;
 }
 
 export interface LaneConfig {
@@ -44,6 +47,8 @@ export interface LaneConfig {
   readonly concurrency: number;
   /** At most this many starts in any 60 seconds (null: no limit). */
   readonly perMinute: number | null;
+  /** The lane's daily budget in US dollars (unset: none). */
+  readonly budgetDailyUsd?: number;
 }
 
 /**
@@ -70,6 +75,8 @@ export interface OrgConfig {
   /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
   readonly killGrace: number;
   readonly maxAttachmentBytes: number;
+  /** Approval kinds, circuit breakers, budgets (config/governance.ts). */
+  readonly governance: OrgGovernance;
 }
 
 export class ConfigError extends Error {
@@ -97,12 +104,19 @@ export const DEFAULTS = Object.freeze({
   network: 'host' as Network,
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
   lane: Object.freeze({ concurrency: 1 }),
+  max_recipients: 8,
+  max_task_depth: 3,
+  tasks_per_hour: 30,
+  messages_per_minute: 120,
+  max_open_tasks: 500,
+  max_team: 5,
 });
 
 /** What one key holds. `doc` is what an editor shows on hover. */
 export type Rule =
   | { readonly kind: 'duration'; readonly min: number; readonly default?: string; readonly doc: string }
   | { readonly kind: 'whole'; readonly min: number; readonly max?: number; readonly unit?: string; readonly default?: number; readonly doc: string }
+  | { readonly kind: 'amount'; readonly unit: string; readonly default?: number; readonly doc: string }
   | { readonly kind: 'oneOf'; readonly values: readonly string[]; readonly noun: string; readonly default?: string; readonly doc: string }
   | { readonly kind: 'boolean'; readonly default?: boolean; readonly doc: string }
   | { readonly kind: 'text'; readonly what: string; readonly nonEmpty?: boolean; readonly default?: string; readonly doc: string };
@@ -122,6 +136,14 @@ export const TOP_OPTIONS = {
   kill_grace: { kind: 'duration', min: 1, default: DEFAULTS.kill_grace, doc: "At a handler's timeout: SIGTERM, then SIGKILL this much later." },
   sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: `The default jail of every handler. ${SANDBOX_DOC}` },
   network: { kind: 'oneOf', values: NETWORKS, noun: 'network', default: DEFAULTS.network, doc: `The default network of every jailed handler. ${NETWORK_DOC}` },
+  max_recipients: { kind: 'whole', min: 1, default: DEFAULTS.max_recipients, doc: 'A message to more recipients (groups and * expanded) is held for approval.' },
+  max_task_depth: { kind: 'whole', min: 1, default: DEFAULTS.max_task_depth, doc: 'Sub-tasks of sub-tasks deeper than this are refused with a bounce naming the chain (a top-level task is depth 1).' },
+  tasks_per_hour: { kind: 'whole', min: 1, default: DEFAULTS.tasks_per_hour, doc: 'An agent that creates this many tasks within an hour is paused until `mailroom resume`.' },
+  messages_per_minute: { kind: 'whole', min: 1, default: DEFAULTS.messages_per_minute, doc: 'An agent that sends this many messages within a minute is paused until `mailroom resume`.' },
+  max_open_tasks: { kind: 'whole', min: 1, default: DEFAULTS.max_open_tasks, doc: 'With this many tasks open on the board, new tasks are refused (existing work goes on).' },
+  max_team: { kind: 'whole', min: 1, default: DEFAULTS.max_team, doc: 'A task tree that would involve more distinct agents is held for approval.' },
+  budget_daily_usd: { kind: 'amount', unit: 'US dollars', doc: "The org's daily budget: at 80% a warning, at 100% handler runs wait until 00:00 UTC or `mailroom resume`." },
+  context_warn: { kind: 'whole', min: 1, unit: 'tokens', doc: 'A run reporting more context_tokens alerts the operator and tells the agent to checkpoint and read its BRIEF.md.' },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** The sections of the file, each checked by its own validator. */
@@ -130,6 +152,7 @@ export const SECTION_DOCS = {
   groups: 'Group name -> list of agents; `to: <group>` reaches them all (never the sender).',
   lanes: 'Shared limits that handler runs queue on: { deepseek: { concurrency: 2, per_minute: 30 } }.',
   stuck_after: 'Unread mail older than this, per priority, is alerted to the operator and shown in status and doctor.',
+  approval_required: 'Kinds of message held in bus/held/ until the operator or an agent with a grant approves: [commitment, payment, signature].',
 } as const;
 
 export const TOP_KEYS: readonly string[] = [...Object.keys(SECTION_DOCS), ...Object.keys(TOP_OPTIONS)];
@@ -143,6 +166,13 @@ export const AGENT_OPTIONS = {
   retry_backoff: { kind: 'duration', min: 1, default: DEFAULTS.agent.retry_backoff, doc: 'First retry delay after a failure; doubles per failure (with jitter), capped at 10 minutes.' },
   sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: SANDBOX_DOC },
   network: { kind: 'oneOf', values: NETWORKS, noun: 'network', doc: NETWORK_DOC },
+  max_recipients: { kind: 'whole', min: 1, doc: 'This agent\'s own max_recipients (unset: the org-wide value).' },
+  max_task_depth: { kind: 'whole', min: 1, doc: 'This agent\'s own max_task_depth (unset: the org-wide value).' },
+  tasks_per_hour: { kind: 'whole', min: 1, doc: 'This agent\'s own tasks_per_hour (unset: the org-wide value).' },
+  messages_per_minute: { kind: 'whole', min: 1, doc: 'This agent\'s own messages_per_minute (unset: the org-wide value).' },
+  max_team: { kind: 'whole', min: 1, doc: 'This agent\'s own max_team for the task trees it starts (unset: the org-wide value).' },
+  budget_daily_usd: { kind: 'amount', unit: 'US dollars', doc: "The agent's daily budget: at 80% a warning, at 100% its runs wait until 00:00 UTC or `mailroom resume`." },
+  context_warn: { kind: 'whole', min: 1, unit: 'tokens', doc: 'This agent\'s own context_warn (unset: the org-wide value).' },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** An agent's settings that are references or lists, each with a validator of its own (agents.ts). */
@@ -151,6 +181,8 @@ export const AGENT_LIST_DOCS = {
   env: 'Environment variables granted to the handler: { MODEL: deepseek-v3 }. Never secrets, never variables that run code.',
   secrets: 'Names of stored secrets (mailroom secret set NAME) the handler receives as environment variables.',
   read_only_paths: 'Absolute host paths outside the org shown read-only inside the jail, e.g. [/home/me/.local/bin].',
+  may_approve: 'Approval grants by kind: { payment: { max_amount: 5000, until: 2026-12-31 } } (set with `mailroom grant`, removed with `mailroom revoke`).',
+  may_send_to: 'Who this agent may write to: agents, groups, operator, or "*" (the default: anyone).',
 } as const;
 
 export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...Object.keys(AGENT_LIST_DOCS)];
@@ -158,6 +190,7 @@ export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...
 export const LANE_OPTIONS = {
   concurrency: { kind: 'whole', min: 1, default: DEFAULTS.lane.concurrency, doc: 'At most this many runs at once.' },
   per_minute: { kind: 'whole', min: 1, doc: 'At most this many starts in any 60 seconds (unset: no limit).' },
+  budget_daily_usd: { kind: 'amount', unit: 'US dollars', doc: "The lane's daily budget: at 100% the runs in it wait until 00:00 UTC or `mailroom resume`." },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const LANE_KEYS: readonly string[] = Object.keys(LANE_OPTIONS);

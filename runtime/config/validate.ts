@@ -7,6 +7,7 @@
 import { isPriority, PRIORITIES, priorityProblem, type Priority } from '../../bus/priority.js';
 import { parseDuration } from '../../bus/time.js';
 import { validateAgents } from './agents.js';
+import { checkGovernanceRefs, validateApprovalRequired, type OrgGovernance } from './governance.js';
 import { checkKeys, duration, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
 import { ConfigError, DEFAULTS, LANE_KEYS, LANE_OPTIONS, TOP_KEYS, TOP_OPTIONS, type AgentConfig, type LaneConfig, type OrgConfig } from './schema.js';
 
@@ -46,7 +47,7 @@ export function validateLanes(p: Problems, raw: unknown): Record<string, LaneCon
     }
     checkKeys(p, settings, LANE_KEYS, where);
     const o = readOptions(p, settings, LANE_OPTIONS, where);
-    lanes[lane] = Object.freeze({ name: lane, concurrency: o.concurrency, perMinute: o.per_minute ?? null });
+    lanes[lane] = Object.freeze({ name: lane, concurrency: o.concurrency, perMinute: o.per_minute ?? null, ...(o.budget_daily_usd !== undefined ? { budgetDailyUsd: o.budget_daily_usd } : {}) });
   }
   return lanes;
 }
@@ -88,8 +89,20 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
   const p: Problems = [];
   checkKeys(p, data, TOP_KEYS, null);
   const top = readOptions(p, data, TOP_OPTIONS, null);
-  const agents = validateAgents(p, data.agents ?? {}, { sandbox: top.sandbox ?? DEFAULTS.sandbox, network: top.network, root });
+  const governance: OrgGovernance = Object.freeze({
+    approvalRequired: Object.freeze(validateApprovalRequired(p, data.approval_required)),
+    maxRecipients: top.max_recipients,
+    maxTaskDepth: top.max_task_depth,
+    tasksPerHour: top.tasks_per_hour,
+    messagesPerMinute: top.messages_per_minute,
+    maxOpenTasks: top.max_open_tasks,
+    maxTeam: top.max_team,
+    budgetDailyUsd: top.budget_daily_usd ?? null,
+    contextWarn: top.context_warn ?? null,
+  });
+  const agents = validateAgents(p, data.agents ?? {}, { sandbox: top.sandbox ?? DEFAULTS.sandbox, network: top.network, root, governance });
   const groups = validateGroups(p, data.groups ?? {}, agents);
+  checkGovernanceRefs(p, agents, groups, governance.approvalRequired);
   const lanes = validateLanes(p, data.lanes ?? {});
   checkLaneRefs(p, agents, lanes);
   const stuckAfter = validateStuckAfter(p, data.stuck_after ?? {});
@@ -107,5 +120,6 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     waitWarning: top.wait_warning,
     startupStagger: top.startup_stagger,
     killGrace: top.kill_grace,
+    governance,
   });
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 
 /** Does this event change what the board shows (tasks, or the costs of a run)? */
 export function changesBoard(e: BusEvent): boolean {
-  return (e.type === 'message.accepted' && e.task !== undefined) || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
+  return (e.type === 'message.accepted' && e.task !== undefined) || (e.type === 'approval.refused' && e.task !== undefined) || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
 }
 
 export class BoardWriter {

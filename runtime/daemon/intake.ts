@@ -21,6 +21,8 @@ import { keepAttachments } from '../../workspaces/attachments.js';
 import { mailboxOf, type Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { decide, type Incoming } from '../decide/accept.js';
+import { govern } from '../decide/govern.js';
+import { AlertingRejection } from '../decide/rules.js';
 import { readiness, type Waiting } from '../decide/readiness.js';
 import type { Logger } from '../logger.js';
 import type { JournalPort } from './journal.js';
@@ -35,7 +37,10 @@ export type Decision =
   /** Deliver an accepted message; `dropped`: the path of a person's drop, removed once delivered. */
   | { kind: 'deliver'; event: MessageAccepted; dropped?: string }
   /** Move a rejected file (`file`, wherever it is now) to the dead letter folder, then deliver its bounce. */
-  | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted };
+  | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted }
+  /** Keep an accepted message in bus/held/ (not delivered) until it is decided; or let it go from there. */
+  | { kind: 'hold'; event: MessageAccepted }
+  | { kind: 'unhold'; id: string };
 
 export interface IntakeDeps {
   layout: Layout;
@@ -94,6 +99,7 @@ export class Intake {
       if (isIgnoredName(where.name)) return [];
       if (where.agent !== OPERATOR && !Object.hasOwn(this.deps.config().agents, where.agent)) return [];
       if (this.deps.guard.isBad(path.dirname(p))) return []; // a link into the org: never taken from
+      if (where.box === 'outbox' && this.deps.journal.state.governance.paused[where.agent]) return []; // paused: left as it is
       if (where.box === 'outbox') return this.considerOutbox(p, where.agent, where.name, writers);
       if (where.box === 'inbox' && where.agent !== OPERATOR) return this.considerInbox(p, where.agent, where.name, writers);
       return [];
@@ -182,14 +188,37 @@ export class Intake {
     const { config, journal, layout, clock } = this.deps;
     const { state } = journal;
     try {
-      const fields = decide(input, { config: config(), board: state.board, threads: state.threads, maxHops: MAX_HOPS }, origin.id, clock().toISOString());
+      const fields = decide(input, { config: config(), board: state.board, threads: state.threads, maxHops: MAX_HOPS, governance: state.governance }, origin.id, clock().toISOString());
       if (fields.attachments?.length) keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
-      return [{ kind: 'deliver', event, dropped: input.source === 'inbox' ? file : undefined }];
+      return this.follow(event, input.source === 'inbox' ? file : undefined);
     } catch (err) {
       if (!(err instanceof Rejection)) throw err;
-      return [this.reject(file, origin, err)];
+      return [this.reject(file, origin, err), ...this.alertOf(err)];
     }
+  }
+
+  /** Stage what governance makes of an accepted message (decide/govern.ts); the decisions to act on. */
+  private follow(event: MessageAccepted, dropped: string | undefined): Decision[] {
+    const { journal, config } = this.deps;
+    const g = govern(event, { config: config(), board: journal.state.board, governance: journal.state.governance });
+    const out: Decision[] = [];
+    if (g.held) out.push({ kind: 'hold', event });
+    else if (g.deliver) out.push({ kind: 'deliver', event, dropped });
+    for (const e of g.events) {
+      const staged = journal.stage(e);
+      if (staged.type === 'message.accepted') out.push({ kind: 'deliver', event: staged });
+    }
+    const released = g.release ? journal.state.undelivered.get(g.release) : undefined;
+    if (released) out.push({ kind: 'deliver', event: released });
+    if (g.decided) out.push({ kind: 'unhold', id: g.decided });
+    return out;
+  }
+
+  /** A refusal that alerts the operator: the alert, staged once. */
+  private alertOf(err: Rejection): Decision[] {
+    if (!(err instanceof AlertingRejection) || this.deps.journal.state.threads.has(err.alert.id)) return [];
+    return [{ kind: 'deliver', event: this.deps.journal.stage(err.alert) as MessageAccepted }];
   }
 
   /** Stage `message.rejected` and its bounce's `message.accepted`. */

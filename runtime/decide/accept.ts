@@ -12,6 +12,8 @@ import { nextTaskId, type Board } from '../../board/fold.js';
 import { checkUpdate, defaultUpdateRecipients } from '../../board/rules.js';
 
 import type { OrgConfig } from '../config/schema.js';
+import { emptyGovernance, type GovernanceState } from '../state/governance.js';
+import { checkRules } from './rules.js';
 
 export interface Incoming {
   bytes: Uint8Array;
@@ -37,12 +39,14 @@ export interface Context {
   /** Known messages, for `reply_to:`. */
   threads: ReadonlyMap<string, ThreadInfo>;
   maxHops: number;
+  /** Held messages, pauses, the task tree (state/governance.ts). */
+  governance?: GovernanceState;
 }
 
 export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
 
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
-  const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes);
+  const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes, ctx.config.governance.approvalRequired);
   if (draft.claimedFrom !== undefined && draft.claimedFrom !== input.sender) {
     const where = input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
     throw new Rejection(
@@ -61,8 +65,8 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
       );
     }
     to = [owner];
-  } else if (draft.task && !draft.to) {
-    to = []; // filled in from the task below
+  } else if ((draft.task || draft.kind === 'approval') && !draft.to) {
+    to = []; // filled in from the task below; a decision goes to the daemon
   } else if (!draft.to) {
     throw new Rejection('to: is missing, so the message has no recipient', 'Add `to: <agent>` (an agent, a group, a list, or "*").');
   } else {
@@ -87,6 +91,10 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     }
   }
 
+  const governance = ctx.governance ?? emptyGovernance();
+  const { parent } = checkRules({ config: ctx.config, board: ctx.board, governance, now }, draft, input.sender, to);
+  if (draft.kind === 'approval') to = [];
+
   let taskId: string | undefined;
   let owner: string | undefined;
   if (draft.kind === 'task') {
@@ -99,7 +107,8 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     if (!draft.replyTo) thread = ctx.threads.get(task.message)?.thread ?? thread;
   }
 
-  const text = stampMessage(draft, { id, from: input.sender, to, sent: now, thread, hops, taskId });
+  const stamped = parent && !draft.parent ? { ...draft, parent } : draft;
+  const text = stampMessage(stamped, { id, from: input.sender, to, sent: now, thread, hops, taskId });
   const event: NewEvent & AcceptedFields = {
     time: now,
     type: 'message.accepted',
@@ -120,6 +129,22 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     ...(input.originIno !== undefined ? { originIno: input.originIno } : {}),
     text,
     ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
+    ...governanceFields(stamped),
   };
   return event;
+}
+
+/** The governance keys of a draft, as event fields. */
+function governanceFields(d: Draft): Partial<AcceptedFields> {
+  return {
+    ...(d.amount !== undefined ? { amount: d.amount } : {}),
+    ...(d.currency !== undefined ? { currency: d.currency } : {}),
+    ...(d.approves !== undefined ? { approves: d.approves } : {}),
+    ...(d.decision !== undefined ? { decision: d.decision } : {}),
+    ...(d.kind === 'approval' && d.reason !== undefined ? { reason: d.reason } : {}),
+    ...(d.kind === 'approval' && d.note !== undefined ? { note: d.note } : {}),
+    ...(d.parent !== undefined ? { parent: d.parent } : {}),
+    ...(d.budgetUsd !== undefined ? { budget_usd: d.budgetUsd } : {}),
+    ...(d.blockedBy?.length ? { blocked_by: d.blockedBy } : {}),
+  };
 }

@@ -47,7 +47,9 @@ function addUsage(total: Usage | undefined, line: string): Usage | undefined {
     if (!u || typeof u !== 'object') return total;
     const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
     const t = total ?? { input_tokens: 0, output_tokens: 0, cost_usd: 0 };
-    return { input_tokens: t.input_tokens + n(u.input_tokens), output_tokens: t.output_tokens + n(u.output_tokens), cost_usd: Math.round((t.cost_usd + n(u.cost_usd)) * 1e6) / 1e6 };
+    // context_tokens is a level, not a count: the highest reported wins.
+    const context = u.context_tokens !== undefined || t.context_tokens !== undefined ? { context_tokens: Math.max(t.context_tokens ?? 0, n(u.context_tokens)) } : {};
+    return { input_tokens: t.input_tokens + n(u.input_tokens), output_tokens: t.output_tokens + n(u.output_tokens), cost_usd: Math.round((t.cost_usd + n(u.cost_usd)) * 1e6) / 1e6, ...context };
   } catch {
     return total;
   }

@@ -7,6 +7,7 @@ import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/event
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, type Runtime } from './runs.js';
+import { applyGovernance, emptyGovernance, type GovernanceState } from './governance.js';
 
 export interface BusState {
   board: Board;
@@ -15,6 +16,8 @@ export interface BusState {
   rejected: Map<string, MessageRejected>;
   alerted: Set<string>;
   runtime: Runtime;
+  /** Held messages, pauses, rate windows, the task tree (state/governance.ts). */
+  governance: GovernanceState;
   /** The sha256 of the config the last config.changed event names. */
   configSha: string | null;
   /** The newest config.refused after the last config.changed, if any. */
@@ -24,7 +27,7 @@ export interface BusState {
 }
 
 export function emptyState(): BusState {
-  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
+  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), governance: emptyGovernance(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
 }
 
 export function alertKey(message: string, agent: string): string {
@@ -60,6 +63,7 @@ export function applyToState(s: BusState, e: BusEvent): BusState {
     default:
       break;
   }
+  applyGovernance(s.governance, e, s.undelivered);
   return s;
 }
 

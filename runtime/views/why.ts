@@ -8,6 +8,7 @@ import type { MessageAccepted } from '../../bus/events.js';
 import type { OrgConfig } from '../config/schema.js';
 import { formatDuration } from '../../bus/time.js';
 import { plan, runningIn, type Blocker } from '../lanes/plan.js';
+import { gateFor } from '../decide/gates.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
 
@@ -47,12 +48,16 @@ export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number
       return `waiting for lane ${b.lane}: it is full (${b.running.length} running: ${b.running.join(', ')})${ahead ? ` and ${ahead} waiting run(s) go first` : ' and this run is next'}`;
     case 'rate':
       return `lane ${b.lane} reached its per_minute limit; next start at ${iso(b.until)}`;
+    case 'paused':
+      return `${run.agent} is paused (${b.detail}); \`mailroom resume ${run.agent}\` lets it go on`;
+    case 'budget':
+      return `budget: ${b.scope} has spent $${b.spent} of its daily $${b.budget}; runs wait until ${iso(b.until)} (00:00 UTC) or \`mailroom resume ${run.agent}\``;
   }
 }
 
 export function laneViews(state: BusState, config: OrgConfig, now: number): { lanes: LaneView[]; waiting: WaitingView[] } {
   const rt = state.runtime;
-  const { waiting } = plan(rt, config, now);
+  const { waiting } = plan(rt, config, now, gateFor(state.governance, state.board, config, now));
   const lanes = Object.values(config.lanes).map((l) => {
     const ls = rt.lanes.get(l.name);
     return {
@@ -95,7 +100,10 @@ export function why(
   if (!accepted) return [];
   const out: string[] = [];
   const undelivered = state.undelivered.has(id);
-  const { waiting } = plan(state.runtime, config, now);
+  const { waiting } = plan(state.runtime, config, now, gateFor(state.governance, state.board, config, now));
+  const held = state.governance.held[id];
+  if (held?.status === 'held') return [`${id} (${held.kind}, from ${held.from}) is held in bus/held/ for approval: ${held.detail}; asked ${held.approvers.join(', ')}. \`mailroom approve ${id}\` or \`mailroom reject ${id} --reason ...\`.`];
+  if (held?.status === 'refused') return [`${id} (${held.kind}, from ${held.from}) was held and then rejected by ${held.decided_by} at ${held.decided}: ${held.reason}. Nothing was delivered.`];
   for (const agent of accepted.to) {
     const file = copyName(accepted);
     const head = `${id} (${accepted.priority}, from ${accepted.from}) for ${agent}:`;

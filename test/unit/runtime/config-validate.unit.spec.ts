@@ -29,6 +29,7 @@ describe('validateConfig: the sections together', () => {
     expect(c.agents.cfo).toEqual({
       name: 'cfo', description: undefined, command: 'echo hi', lane: undefined, timeout: 600_000, maxAttempts: 3, retryBackoff: 5000,
       env: {}, secrets: [], sandbox: 'auto', network: 'host', readOnlyPaths: [],
+      governance: { mayApprove: {}, maySendTo: null, maxRecipients: 8, maxTaskDepth: 3, tasksPerHour: 30, messagesPerMinute: 120, maxTeam: 5, budgetDailyUsd: null, contextWarn: null },
     });
     expect(c).toMatchObject({ maxMessageBytes: 1_048_576, maxAttachmentBytes: 64 * 1_048_576, scanInterval: 2000, writeGrace: 600_000, watch: true, waitWarning: 120_000, startupStagger: 250, killGrace: 5000 });
     expect(Object.isFrozen(c) && Object.isFrozen(c.agents) && Object.isFrozen(c.agents.cfo)).toBe(true);
