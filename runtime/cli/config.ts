@@ -39,7 +39,7 @@ function version(layout: Layout, n: string | undefined): string {
 }
 
 /** Check, refuse destructive changes without --yes, write atomically, version. */
-function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): number {
+export function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): number {
   try {
     parseConfigText(after, layout.config);
   } catch (err) {

@@ -178,7 +178,7 @@ describe('groups, lanes, stuck_after', () => {
   it.each([
     ['defaults', { l: {} }, { l: { name: 'l', concurrency: 1, perMinute: null } }, []],
     ['both limits', { l: { concurrency: 2, per_minute: 30 } }, { l: { name: 'l', concurrency: 2, perMinute: 30 } }, []],
-    ['a typo', { l: { concurency: 2 } }, { l: { name: 'l', concurrency: 1, perMinute: null } }, ['lanes.l.concurency: unknown key "concurency" (did you mean "concurrency"?); allowed keys: concurrency, per_minute']],
+    ['a typo', { l: { concurency: 2 } }, { l: { name: 'l', concurrency: 1, perMinute: null } }, ['lanes.l.concurency: unknown key "concurency" (did you mean "concurrency"?); allowed keys: concurrency, per_minute, budget_daily_usd']],
     ['not a map', { l: 2 }, {}, ['lanes.l: must be a map like { concurrency: 2, per_minute: 30 }, got 2']],
     ['a zero rate', { l: { per_minute: 0 } }, { l: { name: 'l', concurrency: 1, perMinute: null } }, ['lanes.l.per_minute: must be a whole number from 1 up, got 0']],
   ])('lanes: %s', (_what, raw, lanes, problems) => {
