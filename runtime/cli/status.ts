@@ -21,6 +21,8 @@ export function renderStatus(s: OrgStatus): string {
     lines.push(`CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${s.config.version}:`);
     for (const p of s.config.invalid) lines.push(`  - ${p}`);
   }
+  for (const p of s.governance.paused) lines.push(`PAUSED: ${p.agent} since ${p.since}: ${p.detail}; \`mailroom resume ${p.agent}\` lets it go on`);
+  if (s.governance.held.length) lines.push(`held for approval: ${s.governance.held.length} (${s.governance.held.slice(0, 5).join(', ')}${s.governance.held.length > 5 ? ', ...' : ''}); see \`mailroom audit\``);
   const unjailed = s.handlers.filter((h) => !h.jailed);
   if (unjailed.length) lines.push(`UNJAILED HANDLERS: ${unjailed.map((h) => `${h.agent} (${h.note})`).join(', ')}`);
   lines.push('');

@@ -266,7 +266,7 @@ export class Daemon {
           const decisions = this.parts.intake.take(batch);
           this.journal.commit();
           this.parts.delivery.act(decisions);
-          if (decisions.length) this.runner.pump(); // a resume or a release may let runs start
+          this.runner.pump(); // a resume or a release may let runs start
         } catch (err) {
           // An I/O failure outside any one file (disk full, permissions): say so loudly, keep going.
           this.logger.warn(`batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`);

@@ -163,7 +163,8 @@ export class Intake {
     if (state.threads.has(origin.id) || state.rejected.has(origin.id)) return []; // handled by recovery
     const read = readEntry(spooled, this.deps.config().maxMessageBytes, taken);
     if (read instanceof Rejection) return [this.reject(spooled, origin, read)];
-    return this.accept({ bytes: read.bytes, sender: origin.sender, source: 'outbox', origin: origin.name }, spooled, origin);
+    const written = taken?.mtimeMs;
+    return this.accept({ bytes: read.bytes, sender: origin.sender, source: 'outbox', origin: origin.name, ...(written !== undefined ? { written } : {}) }, spooled, origin);
   }
 
   private considerInbox(p: string, agent: string, name: string, writers: () => WriterSweep): Decision[] {

@@ -24,6 +24,8 @@ export interface Incoming {
   inboxOwner?: string;
   origin: string;
   originIno?: number;
+  /** When the file was last written (mtime, ms): which handler run wrote it (sub-tasks). */
+  written?: number;
 }
 
 export interface ThreadInfo {
@@ -92,7 +94,7 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
   }
 
   const governance = ctx.governance ?? emptyGovernance();
-  const { parent } = checkRules({ config: ctx.config, board: ctx.board, governance, now }, draft, input.sender, to);
+  const { parent } = checkRules({ config: ctx.config, board: ctx.board, governance, now }, draft, input.sender, to, input.written);
   if (draft.kind === 'approval') to = [];
 
   let taskId: string | undefined;

@@ -67,11 +67,17 @@ export function taskChain(g: GovernanceState, task: string): string[] {
   return chain;
 }
 
-/** The task a new task from `sender` serves: its `parent:`, else the task of the message its handler last ran for. */
-export function parentOf(g: GovernanceState, draft: Pick<Draft, 'parent'>, sender: string): string | undefined {
+/**
+ * The task a new task from `sender` serves: its `parent:`, else the task of the message the
+ * sender's handler was running for when the file was written (`written`: its mtime, ms), else
+ * of the run in progress now.
+ */
+export function parentOf(g: GovernanceState, draft: Pick<Draft, 'parent'>, sender: string, written?: number): string | undefined {
   if (draft.parent) return draft.parent;
-  const last = g.lastRun[sender];
-  return last ? g.messageTask[last] : undefined;
+  const spans = g.runs[sender] ?? [];
+  const fits = (r: { start: number; end?: number }) => (written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined);
+  const run = [...spans].reverse().find(fits);
+  return run ? g.messageTask[run.id] : undefined;
 }
 
 export function checkDepth(ctx: RuleContext, sender: string, parent: string | undefined): void {
@@ -118,7 +124,7 @@ export function checkApproval(g: GovernanceState, approves: string | undefined):
 }
 
 /** Every rule that refuses a parsed, routed message. Returns the parent task of a new task, if any. */
-export function checkRules(ctx: RuleContext, draft: Draft, sender: string, to: readonly string[]): { parent?: string } {
+export function checkRules(ctx: RuleContext, draft: Draft, sender: string, to: readonly string[], written?: number): { parent?: string } {
   if (draft.kind === 'approval_request' && sender !== MAILROOM) throw new Rejection('kind: approval_request is sent by mailroom only', 'To decide a held message, send `kind: approval` with approves: and decision:.');
   if ((draft.kind === 'pause' || draft.kind === 'resume') && sender !== OPERATOR) {
     throw new Rejection(`kind: ${draft.kind} is the operator's circuit breaker; an agent cannot ${draft.kind} anyone`, 'Write to the operator if an agent should be paused.');
@@ -127,7 +133,7 @@ export function checkRules(ctx: RuleContext, draft: Draft, sender: string, to: r
   if (draft.kind === 'approval') checkApproval(ctx.governance, draft.approves);
   checkPriorityChange(ctx.board, draft, sender);
   if (draft.kind !== 'task') return {};
-  const parent = parentOf(ctx.governance, draft, sender);
+  const parent = parentOf(ctx.governance, draft, sender, written);
   checkDepth(ctx, sender, parent);
   checkOpenTasks(ctx);
   return parent ? { parent } : {};

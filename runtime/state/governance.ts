@@ -44,6 +44,14 @@ export interface Pause {
   by: string;
 }
 
+export interface RunSpan {
+  id: string;
+  start: number;
+  end?: number;
+}
+
+const RUNS_KEPT = 8;
+
 export interface GovernanceState {
   held: Record<string, HeldRecord>;
   paused: Record<string, Pause>;
@@ -58,13 +66,13 @@ export interface GovernanceState {
   parent: Record<string, string>;
   /** Message id -> the task it created or updated (to find the task a handler run serves). */
   messageTask: Record<string, string>;
-  /** Agent -> the message its handler started on last. */
-  lastRun: Record<string, string>;
+  /** Agent -> its last few handler runs: the message, start and end (ms), to tell which run wrote a file. */
+  runs: Record<string, RunSpan[]>;
   configVersion: number | null;
 }
 
 export function emptyGovernance(): GovernanceState {
-  return { held: {}, paused: {}, resumed: {}, budgetResumed: {}, recentMessages: {}, recentTasks: {}, parent: {}, messageTask: {}, lastRun: {}, configVersion: null };
+  return { held: {}, paused: {}, resumed: {}, budgetResumed: {}, recentMessages: {}, recentTasks: {}, parent: {}, messageTask: {}, runs: {}, configVersion: null };
 }
 
 const MINUTE = 60_000;
@@ -134,9 +142,19 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       g.resumed[e.agent] = Date.parse(e.time);
       g.budgetResumed[e.agent] = e.time.slice(0, 10);
       break;
-    case 'handler.started':
-      g.lastRun[e.agent] = e.id;
+    case 'handler.started': {
+      const spans = (g.runs[e.agent] ??= []);
+      spans.push({ id: e.id, start: Date.parse(e.time) });
+      if (spans.length > RUNS_KEPT) spans.shift();
       break;
+    }
+    case 'handler.succeeded':
+    case 'handler.failed':
+    case 'handler.cancelled': {
+      const span = [...(g.runs[e.agent] ?? [])].reverse().find((r) => r.id === e.id && r.end === undefined);
+      if (span) span.end = Date.parse(e.time);
+      break;
+    }
     case 'config.changed':
       g.configVersion = e.version;
       break;
