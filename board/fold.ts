@@ -102,6 +102,11 @@ export function apply(board: Board, event: BusEvent): Board {
     });
     return board;
   }
+  if (event.task && event.task_priority) {
+    const task = findTask(board, event.task);
+    if (task) Object.assign(task, { priority: event.task_priority, updated: event.time });
+    board.asOf = event.time;
+  }
   if (event.task && event.status) {
     const task = findTask(board, event.task);
     if (!task) return board;

@@ -70,6 +70,8 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   parent?: string;
   budget_usd?: number;
   blocked_by?: string[];
+  /** An update that sets its task's priority (only the creator or the operator may). */
+  task_priority?: Priority;
   /** For an inbox drop: the inode of the dropped file, so recovery removes only that file. */
   originIno?: number;
   /** The full stamped text, as delivered. */

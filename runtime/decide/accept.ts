@@ -132,6 +132,7 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     text,
     ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
     ...governanceFields(stamped),
+    ...(draft.task && draft.priorityGiven ? { task_priority: draft.priority } : {}),
   };
   return event;
 }
