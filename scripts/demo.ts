@@ -21,13 +21,18 @@ function demoConfig(): string {
     '# The demo org: 11 mock agents share one API key (lane deepseek: 2 at once, 30 starts a minute);',
     '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
     'agents:',
-    ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person" }`),
+    ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person"${a === 'cfo' ? ', may_approve: { payment: { max_amount: 5000 } }' : ''} }`),
+    `  runaway: { command: ${JSON.stringify(`node ${MOCK} --spawn 2`)}, description: "answers every task with two sub-tasks" }`,
     ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m }`),
     'groups:',
     `  everyone: [${HANDLERS.join(', ')}]`,
     'lanes:',
     '  deepseek: { concurrency: 2, per_minute: 30 }',
     'stuck_after: { critical: 5m, high: 30m, normal: 4h, low: 1d }',
+    '# Governance: payments wait for approval; a runaway is stopped by depth and rate.',
+    'approval_required: [payment]',
+    'max_task_depth: 3',
+    'tasks_per_hour: 6',
     '',
   ];
   return lines.join('\n');
@@ -74,7 +79,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'mailroom.yaml'))) {
-    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS].join(',')], { stdio: 'inherit' });
+    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS, 'runaway'].join(',')], { stdio: 'inherit' });
     fs.writeFileSync(path.join(ROOT, 'mailroom.yaml'), demoConfig());
   }
   say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
@@ -146,6 +151,8 @@ async function main() {
     say('all 11 handled, never more than 2 at once; what it cost (mock usage):');
     process.stdout.write(cli(['board']).split('\n').find((l) => l.startsWith('Cost:')) + '\n');
 
+    await nightInAMinute();
+
     say('mailroom status');
     process.stdout.write(cli(['status']));
     say('the daemon keeps running: drop files into demo-org/workspaces/*/outbox/, or press Ctrl-C to stop');
@@ -154,6 +161,37 @@ async function main() {
     stop();
   }
   process.exitCode = await exit;
+}
+
+/** Governance: a night left alone, in a minute: a runaway, a task loop and an unapproved payment, all stopped and reported. */
+async function nightInAMinute(): Promise<void> {
+  if (!fs.readFileSync(path.join(ROOT, 'mailroom.yaml'), 'utf8').includes('runaway:')) {
+    say('(night in a minute skipped: this demo-org predates it; remove demo-org/ to see it)');
+    return;
+  }
+  const drop = (agent: string, name: string, text: string) => {
+    const tmp = path.join(ROOT, `workspaces/${agent}/outbox/.${name}`);
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, path.join(ROOT, `workspaces/${agent}/outbox/${name}`));
+  };
+  say('night in a minute: runaway answers every task with two sub-tasks, and dollar sends a payment');
+  const pausedBefore = eventsOf('agent.paused').length;
+  drop('operator', 'night.md', '---\nto: runaway\nkind: task\nsubject: Write one email\n---\nJust one.\n');
+  drop('dollar', 'pay.md', '---\nto: legal\nkind: payment\namount: 9000\ncurrency: USD\nsubject: Pay the vendor\n---\nWire it tonight.\n');
+  const held = await until('the payment to be held', () => eventsOf('approval.requested').at(-1));
+  drop('cfo', 'ok.md', `---\nkind: approval\napproves: ${String(held.id)}\ndecision: approve\n---\n`);
+  await until('runaway to be paused', () => eventsOf('agent.paused').length > pausedBefore, 30_000);
+  await until("cfo's decision to be refused", () => eventsOf('approval.refused').some((e) => e.id === held.id));
+  say('stopped: the runaway is paused (its outbox untouched, one alert), the payment is held (cfo is over its limit)');
+  process.stdout.write(cli(['status']).split('\n').filter((l) => /^PAUSED|^held for approval/.test(l)).join('\n') + '\n');
+  process.stdout.write(cli(['audit', '--kind', 'payment']));
+  say('the operator resumes runaway: its sub-tasks stop at max_task_depth (bounces name the chain)');
+  cli(['resume', 'runaway']);
+  await until('sub-tasks refused at depth 4', () => eventsOf('message.rejected').some((e) => /max_task_depth/.test(String(e.reason))), 30_000);
+  const refused = eventsOf('message.rejected').filter((e) => /max_task_depth/.test(String(e.reason)));
+  process.stdout.write(`${refused.length} sub-task(s) refused, e.g.: ${String(refused[0]?.reason).slice(0, 110)}...\n`);
+  say('the operator rejects the payment: dollar gets a bounce with the reason');
+  process.stdout.write(cli(['reject', String(held.id), '--reason', 'no payments without a purchase order']));
 }
 
 void main();
