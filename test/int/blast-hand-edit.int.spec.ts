@@ -40,7 +40,7 @@ const BAD: Bad[] = [
     // Also adds an agent: proof that nothing of an invalid edit is applied.
     what: 'an unknown key',
     text: GOOD.replace('legal: {}', 'legal: {}\n  newbie: {}') + 'colour: blue\n',
-    problem: 'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, watch, wait_warning, startup_stagger, kill_grace, sandbox, network',
+    problem: 'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, approval_required, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, watch, wait_warning, startup_stagger, kill_grace, sandbox, network, max_recipients, max_task_depth, tasks_per_hour, messages_per_minute, max_open_tasks, max_team, budget_daily_usd, context_warn',
     exact: true,
   },
   { what: 'a non-canonical priority', text: GOOD.replace('high: 30m', 'urgent: 30m'), problem: 'stuck_after: unknown priority "urgent"; allowed values: critical, high, normal, low', exact: true },

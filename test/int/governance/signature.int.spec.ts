@@ -33,7 +33,7 @@ describe('approvals: the signature story', () => {
     const req = await waitFor(() => ofType(o, 'approval.requested')[0], 'the commitment to be held');
     const held = req.id as string;
     expect(req).toMatchObject({ kind: 'commitment', amount: 12000, currency: 'USD', from: 'sales', to: ['client'], cause: 'kind', approvers: ['operator', 'cfo', 'ceo'] });
-    expect(fs.existsSync(o.p('bus', 'held', `${held}.md`))).toBe(true);
+    await waitFor(() => fs.existsSync(o.p('bus', 'held', `${held}.md`)), 'the held copy in bus/held/');
     await waitFor(() => inboxTexts(o, 'cfo').some((t) => t.includes('kind: approval_request') && t.includes(`held: ${held}`)), 'the request to cfo');
     await waitFor(() => inboxTexts(o, 'operator').some((t) => t.includes('kind: approval_request')), 'the request to the operator');
     await waitFor(() => inboxTexts(o, 'sales').some((t) => t.includes('Held for approval')), 'the notice to sales');
