@@ -1,7 +1,8 @@
 /**
- * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: ages are
- * measured to the newest event's time, so a rebuild from the log gives the same bytes.
- * Pure.
+ * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: the files
+ * show absolute UTC times, never ages, so a rebuild from the log gives the same bytes and a
+ * file read an hour later is still right. `mailroom board` passes `now` and shows ages to it.
+ * Pure: the clock is an argument.
  */
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
@@ -73,17 +74,32 @@ export function byUrgency(a: Task, b: Task): number {
   return comparePriority(a.priority, b.priority) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id, 'en', { numeric: true });
 }
 
-function age(board: Board, since: string): string {
-  if (!board.asOf) return '-';
-  return formatDuration(Math.max(0, Date.parse(board.asOf) - Date.parse(since)));
+/** `2026-11-24 10:15:00Z`: when, in UTC, to the second. */
+export function utcTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+/** A time as the reader sees it: absolute UTC in the files; `3m ago` with a clock. */
+function when(iso: string, now: number | undefined): string {
+  return now === undefined ? utcTime(iso) : `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago`;
+}
+
+/** Displays cut a title (the subject has no limit of its own); the full text is in the log and board.json. */
+const TITLE_MAX = 120;
+
+function displayTitle(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > TITLE_MAX ? `${one.slice(0, TITLE_MAX - 3)}...` : one;
 }
 
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return displayTitle(s).replace(/\|/g, '\\|');
 }
 
-export function renderBoardMd(board: Board): string {
+/** BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view (ages to `now`). */
+export function renderBoardMd(board: Board, now?: number): string {
   const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, '', costLine(board), ''];
+  const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
   for (const status of TASK_STATUSES) {
     const tasks = board.tasks.filter((t) => t.status === status).sort(byUrgency);
     lines.push(`## ${status} (${tasks.length})`, '');
@@ -91,9 +107,10 @@ export function renderBoardMd(board: Board): string {
       lines.push('_none_', '');
       continue;
     }
-    lines.push('| id | priority | title | owner | creator | age | updated |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`| id | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- |');
     for (const t of tasks) {
-      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age(board, t.created)} | ${age(board, t.updated)} ago |`);
+      const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
+      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
     }
     lines.push('');
   }
@@ -109,7 +126,7 @@ export function renderBrief(board: Board, agent: string): string {
   const section = (title: string, tasks: Task[]) => [
     `## ${title} (${tasks.length})`,
     '',
-    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${t.title} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, age ${age(board, t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
+    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${displayTitle(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
     '',
   ];
   return [

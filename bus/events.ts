@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'message.accepted',
   'message.delivered',
   'message.rejected',
+  'message.forwarded',
   'alert.sent',
   'handler.queued',
   'handler.started',
@@ -55,8 +56,8 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   due?: string;
   thread: string;
   hops: number;
-  /** Where it came in: an outbox (through the spool), an inbox (a person's drop), or the daemon itself. */
-  source: 'outbox' | 'inbox' | 'daemon';
+  /** Where it came in: an outbox (through the spool), an inbox (a person's drop), the daemon itself, or another org over the bridge. */
+  source: 'outbox' | 'inbox' | 'daemon' | 'bridge';
   /** The file name it had when it came in. */
   origin?: string;
   /** Governance keys as written (see bus/governance-keys.ts). */
@@ -82,10 +83,22 @@ export interface MessageAccepted extends Base<'message.accepted'> {
 
 export interface MessageDelivered extends Base<'message.delivered'> { id: string; to: string[] }
 
+/** The bridge's server acknowledged a message for the recipients at one other org (runtime/bridge/). */
+export interface MessageForwarded extends Base<'message.forwarded'> {
+  id: string;
+  /** The other org, and its recipients (`agent@org`). */
+  org: string;
+  to: string[];
+  /** Its sequence number in that org's stream. */
+  stream_seq: number;
+  /** The server had it already (a publish repeated after a crash): not stored twice. */
+  duplicate: boolean;
+}
+
 export interface MessageRejected extends Base<'message.rejected'> {
   id: string;
   from: string;
-  source: 'outbox' | 'inbox';
+  source: 'outbox' | 'inbox' | 'bridge';
   origin: string;
   originIno?: number;
   reason: string;
@@ -205,7 +218,7 @@ export interface AgentResumed extends Base<'agent.resumed'> { agent: string; by:
 
 export type GovernanceEvent = ApprovalRequested | ApprovalGranted | ApprovalRefused | AgentPaused | AgentResumed;
 
-export type BusEvent = GovernanceEvent | ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageRejected | AlertSent | HandlerEvent;
+export type BusEvent = GovernanceEvent | ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageForwarded | MessageRejected | AlertSent | HandlerEvent;
 
 /** An event before the log gives it its sequence number. */
 export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;

@@ -102,10 +102,31 @@ export function parseInboxName(name: string): ParsedName | null {
 }
 
 /**
- * Entries of watched directories that are never mail: dotfiles (our own staging, `mailroom
- * send`'s temp file, editors' `.#x` locks and `.x.swp`), backups `x~`, `*.tmp`, vim's `4913`.
+ * Entries of watched directories that are never mail: what editors, office suites, sync tools
+ * and downloaders leave beside the file being written. One list, documented in the README
+ * ("Ignored names"); the daemon's watcher, its scans and `mailroom status` all ask `isIgnoredName`.
  */
-export const IGNORE_GLOBS = ['.*', '*~', '*.tmp', '*.swp', '*.swx', '4913', '#*#'] as const;
+export const IGNORED_NAMES = [
+  ['.*', 'dotfiles: our own staging, `mailroom send` temp files, emacs `.#x` locks, vim `.x.swp`'],
+  ['*~', 'backups (emacs, vim, gedit)'],
+  ['#*#', 'emacs auto-save'],
+  ['*.swp', 'vim swap'],
+  ['*.swx', 'vim swap'],
+  ['4913', "vim's probe of a directory"],
+  ['*.tmp', 'temp files'],
+  ['*.save', "nano's save on hang-up (an unfinished draft)"],
+  ['*.save.[0-9]*', "nano's save on hang-up when name.save exists"],
+  ['*.part', 'partial downloads (Firefox, curl, rsync --partial-dir)'],
+  ['*.crdownload', 'partial downloads (Chrome)'],
+  ['.~lock.*#', 'LibreOffice locks'],
+  ['~$*', 'Microsoft Office owner files'],
+  ['.syncthing.*', 'Syncthing temp files'],
+  ['*.kate-swp', 'Kate swap'],
+  ['.DS_Store', 'macOS folder settings'],
+  ['._*', 'macOS resource forks'],
+] as const;
+
+export const IGNORE_GLOBS: readonly string[] = IGNORED_NAMES.map(([glob]) => glob);
 
 /** Compiled once: the watcher asks for every entry of every re-read directory, so compiling per call showed in profiles. */
 const IGNORE_MATCHERS = IGNORE_GLOBS.map((g) => micromatch.matcher(g, { dot: true }));
@@ -131,4 +152,55 @@ export function selfCheckNames(sampleTime: string): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * File names that are not UTF-8. A file in an outbox is taken by its raw bytes; inside the
+ * daemon its name travels as a candidate string that no real name can be (it starts with NUL),
+ * and in events, dead letters and messages to people it is shown escaped (`\xNN` per byte that
+ * is not part of a valid UTF-8 character, `\\` for a backslash).
+ */
+const RAW_MARK = '\0';
+
+/** Is `name` valid UTF-8 (so the string form of it names the same file)? */
+export function isUtf8Name(name: Uint8Array): boolean {
+  return Buffer.from(Buffer.from(name).toString('utf8')).equals(name);
+}
+
+/** A candidate name for raw bytes that are not UTF-8 (valid UTF-8 stays as it is). */
+export function rawCandidate(name: Buffer): string {
+  return isUtf8Name(name) ? name.toString('utf8') : RAW_MARK + name.toString('hex');
+}
+
+/** The raw bytes of a candidate made by rawCandidate, or null for an ordinary name. */
+export function candidateBytes(name: string): Buffer | null {
+  return name.startsWith(RAW_MARK) ? Buffer.from(name.slice(1), 'hex') : null;
+}
+
+/** A name (raw bytes) as text for events and people: valid UTF-8 characters kept, any other byte as `\xNN`. */
+export function escapeRawName(name: Buffer): string {
+  if (isUtf8Name(name)) return name.toString('utf8');
+  let out = '';
+  let i = 0;
+  while (i < name.length) {
+    const len = utf8Length(name, i);
+    if (len > 0) {
+      const ch = name.subarray(i, i + len).toString('utf8');
+      out += ch === '\\' ? '\\\\' : ch;
+      i += len;
+    } else {
+      out += `\\x${name[i]!.toString(16).padStart(2, '0')}`;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** The length of the valid UTF-8 character at `i`, or 0. */
+function utf8Length(b: Buffer, i: number): number {
+  const c = b[i]!;
+  const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (len <= 1 || i + len > b.length) return len === 1 ? 1 : 0;
+  const s = b.subarray(i, i + len);
+  return isUtf8Name(s) ? len : 0;
 }

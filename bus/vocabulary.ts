@@ -7,7 +7,9 @@
  *   workspace    workspaces/<agent>/: the agent's sandbox, holding its mailboxes
  *   mailbox      one of the folders in MAILBOX_DIRS inside a workspace
  *   inbox        where the daemon delivers an agent's mail
- *   outbox       where an agent drops mail; the daemon takes it away
+ *   outbox       where an agent drops mail; the daemon takes it away: every file that appears
+ *                there (a rename, or each save of an editor) is sent
+ *   drafts       workspaces/<agent>/drafts/: never taken; write there, then mv to outbox/
  *   message      a markdown file with YAML front matter
  *   priority     critical | high | normal | low (bus/priority.ts is the one definition)
  *   spool        bus/spool/: accepted messages whose delivery is under way
@@ -31,3 +33,5 @@ export const RESERVED_NAMES = [OPERATOR, MAILROOM, 'all', 'staging'] as const;
 /** The mailbox folders of every workspace. */
 export const MAILBOX_DIRS = ['inbox', 'outbox', 'done', 'sent'] as const;
 export type MailboxDir = (typeof MAILBOX_DIRS)[number];
+/** The folder of a workspace that the daemon never takes from (`mailroom compose` writes there). */
+export const DRAFTS_DIR = 'drafts';

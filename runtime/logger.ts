@@ -1,7 +1,9 @@
 /**
  * One line per event on stderr: human by default, JSON lines with `--log-format json`.
- * Observers never crash the loop: a failing write is swallowed.
+ * Observers never crash the loop: a failing write is swallowed. Every line is escaped
+ * (bus/escape.ts): a subject or a file name can neither drive the terminal nor forge a line.
  */
+import { escapeJson, escapeLine } from '../bus/escape.js';
 import type { BusEvent } from '../bus/events.js';
 
 export const LOG_FORMATS = ['human', 'json'] as const;
@@ -15,6 +17,8 @@ export function describeEvent(e: BusEvent): string {
     }
     case 'message.delivered':
       return `delivered ${e.id} to ${e.to.join(',')}`;
+    case 'message.forwarded':
+      return `forwarded ${e.id} to ${e.to.join(',')} (stream seq ${e.stream_seq}${e.duplicate ? ', a repeat the server already had' : ''})`;
     case 'message.rejected':
       return `rejected  ${e.id} ${e.origin} from ${e.from}: ${e.reason} (kept as ${e.kept}, bounce ${e.bounce})`;
     case 'alert.sent':
@@ -62,13 +66,13 @@ export class Logger {
     if (es.length) this.write(es.map((e) => this.line(e)).join('\n'));
   }
   private line(e: BusEvent): string {
-    return this.format === 'json' ? JSON.stringify(e) : `${e.time.slice(11, 23)} ${describeEvent(e)}`;
+    return this.format === 'json' ? escapeJson(JSON.stringify(e)) : escapeLine(`${e.time.slice(11, 23)} ${describeEvent(e)}`);
   }
   info(msg: string) {
-    this.write(this.format === 'json' ? JSON.stringify({ time: new Date().toISOString(), level: 'info', msg }) : `mailroom: ${msg}`);
+    this.write(this.format === 'json' ? escapeJson(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })) : escapeLine(`mailroom: ${msg}`));
   }
   warn(msg: string) {
-    this.write(this.format === 'json' ? JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg }) : `mailroom: warning: ${msg}`);
+    this.write(this.format === 'json' ? escapeJson(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg })) : escapeLine(`mailroom: warning: ${msg}`));
   }
   private write(line: string) {
     try {

@@ -28,6 +28,7 @@ import { LogTail } from './bench/log-tail.js';
 import { LATENCY_N, THROUGHPUT_N, exactlyOnce, latency, throughput } from './bench/phases.js';
 import { RAW_N, rawLoop } from './bench/raw.js';
 import { resultJson, resultTable } from './bench/report.js';
+import { benchBridge } from './bench/bridge.js';
 
 async function run(tmp: string): Promise<number> {
   const m = machine();
@@ -78,7 +79,8 @@ async function run(tmp: string): Promise<number> {
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mailroom-bench-'));
   try {
-    if ((await run(tmp)) > 0) process.exitCode = 1;
+    // `npm run bench -- --bridge`: the bridge alone (scripts/bench/bridge.ts).
+    if ((await (process.argv.includes('--bridge') ? benchBridge(tmp) : run(tmp))) > 0) process.exitCode = 1;
   } finally {
     if (process.env.BENCH_KEEP) process.stdout.write(`kept ${tmp}\n`);
     else fs.rmSync(tmp, { recursive: true, force: true });

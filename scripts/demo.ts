@@ -5,8 +5,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INSTALL_FIX, bwrapAvailable } from '../workspaces/jail.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '..', 'runtime', 'cli', 'main.js');
@@ -16,14 +18,31 @@ const MOCK = path.resolve(here, 'mock-agent.js');
 const HANDLERS = ['maya', 'oliver', 'echo', 'dollar', 'boost', 'scout', 'bridge', 'radar', 'clipper', 'builder', 'pulse'];
 const EXTERNAL = ['legal', 'cfo'];
 
-function demoConfig(): string {
+/**
+ * How the mock agents run: jailed, with mailroom's own files granted read-only (the jail shows
+ * nothing else of the host: mock-agent.js and the node_modules it imports must be granted), or,
+ * where bubblewrap does not work, with an explicit `sandbox: none` (the demo's mock agents are
+ * trusted; yours are not: install bubblewrap).
+ */
+function jailSetting(jailed: boolean): string {
+  if (!jailed) return 'sandbox: none';
+  const pkg = path.resolve(here, '..', '..');
+  const yaml = createRequire(import.meta.url).resolve('yaml');
+  const modules = yaml.slice(0, yaml.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules'.length);
+  const grants = [...new Set([pkg, fs.realpathSync(pkg), fs.realpathSync(modules)])];
+  return `read_only_paths: [${grants.map((g) => JSON.stringify(g)).join(', ')}]`;
+}
+
+const DEMO_HEADER = '# The demo org: 11 mock agents share one API key';
+
+function demoConfig(jailed: boolean): string {
   const lines = [
-    '# The demo org: 11 mock agents share one API key (lane deepseek: 2 at once, 30 starts a minute);',
+    `${DEMO_HEADER} (lane deepseek: 2 at once, 30 starts a minute);`,
     '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
     'agents:',
     ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person"${a === 'cfo' ? ', may_approve: { payment: { max_amount: 5000 } }' : ''} }`),
-    `  runaway: { command: ${JSON.stringify(`node ${MOCK} --spawn 2`)}, description: "answers every task with two sub-tasks" }`,
-    ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m }`),
+    `  runaway: { command: ${JSON.stringify(`node ${MOCK} --spawn 2`)}, description: "answers every task with two sub-tasks", ${jailSetting(jailed)} }`,
+    ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m, ${jailSetting(jailed)} }`),
     'groups:',
     `  everyone: [${HANDLERS.join(', ')}]`,
     'lanes:',
@@ -37,6 +56,13 @@ function demoConfig(): string {
   ];
   return lines.join('\n');
 }
+
+/** With DEEPSEEK_API_KEY or ANTHROPIC_API_KEY set, one more agent, writer, is a real model (the key stored as a secret). */
+const MODEL = process.env.DEEPSEEK_API_KEY
+  ? { secret: 'DEEPSEEK_API_KEY', config: '{ provider: openai, model: deepseek-chat, base_url: "https://api.deepseek.com/v1", secret: DEEPSEEK_API_KEY, max_tokens: 300, price: { input_per_mtok: 0.27, output_per_mtok: 1.10 } }' }
+  : process.env.ANTHROPIC_API_KEY
+    ? { secret: 'ANTHROPIC_API_KEY', config: `{ provider: anthropic, model: ${process.env.MAILROOM_DEMO_MODEL ?? 'claude-haiku-4-5'}, secret: ANTHROPIC_API_KEY, max_tokens: 300, price: { input_per_mtok: 1, output_per_mtok: 5 } }` }
+    : null;
 
 function cli(args: string[], input = ''): string {
   const r = spawnSync(process.execPath, [CLI, ...args, '--root', ROOT], { input, encoding: 'utf8' });
@@ -78,9 +104,24 @@ async function until<T>(what: string, cond: () => T | undefined | null | false, 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
-  if (!fs.existsSync(path.join(ROOT, 'mailroom.yaml'))) {
+  const jail = bwrapAvailable();
+  if (!jail.ok) {
+    say(`no handler jail here: ${jail.why}`);
+    process.stdout.write(
+      `mailroom never runs a handler unjailed unless its agent says \`sandbox: none\`. Install the jail with\n\n    sudo ${INSTALL_FIX}\n\n` +
+        'This demo runs its own mock agents (no model, no network) with an explicit `sandbox: none`.\n',
+    );
+  }
+  const configFile = path.join(ROOT, 'mailroom.yaml');
+  if (!fs.existsSync(configFile)) {
     spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS, 'runaway'].join(',')], { stdio: 'inherit' });
-    fs.writeFileSync(path.join(ROOT, 'mailroom.yaml'), demoConfig());
+    fs.writeFileSync(configFile, demoConfig(jail.ok));
+  } else if (fs.readFileSync(configFile, 'utf8').startsWith(DEMO_HEADER) && fs.readFileSync(configFile, 'utf8') !== demoConfig(jail.ok)) {
+    fs.writeFileSync(configFile, demoConfig(jail.ok)); // the demo's own config, brought up to date (jail or not)
+  }
+  if (MODEL) {
+    cli(['secret', 'set', MODEL.secret], process.env[MODEL.secret]!);
+    cli(['config', 'set', 'agents.writer', `{ model: ${MODEL.config}, timeout: 2m, max_attempts: 2 }`]);
   }
   say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
   const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -89,8 +130,16 @@ async function main() {
   const stop = () => {
     if (!exited) daemon.kill('SIGTERM');
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C, `kill`, or the terminal closing (SIGHUP): the daemon stops cleanly (it stops the mock
+  // agents it runs and releases the lock), then the demo exits with it, wherever the scenario was.
+  // A daemon that has not stopped after 15 s is killed.
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the daemon`);
+    stop();
+    setTimeout(() => daemon.kill('SIGKILL'), 15_000).unref();
+    void exit.then((code) => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => onSignal(signal));
   await until('the daemon to start', () => exited || fs.existsSync(path.join(ROOT, '.mailroom', 'daemon.pid')));
   if (exited) process.exit(await exit);
 
@@ -152,6 +201,14 @@ async function main() {
     process.stdout.write(cli(['board']).split('\n').find((l) => l.startsWith('Cost:')) + '\n');
 
     await nightInAMinute();
+    if (MODEL) {
+      say(`writer is a real model (${MODEL.secret} is set): legal asks it something`);
+      cli(['send', '--from', 'legal', '--to', 'writer', '--subject', 'A haiku'], 'Write a three-line haiku about a mailroom that never loses a letter.\n');
+      await until('writer to answer', () => eventsOf('handler.succeeded').some((e) => e.agent === 'writer') || eventsOf('handler.failed').some((e) => e.agent === 'writer' && e.final), 180_000);
+      const inbox = path.join(ROOT, 'workspaces/legal/inbox');
+      const reply = fs.readdirSync(inbox).map((n) => fs.readFileSync(path.join(inbox, n), 'utf8')).find((t) => /^from: (writer|mailroom)$/m.test(t) && t.includes('A haiku'));
+      process.stdout.write(`${reply ?? '(no reply: see `mailroom why` and the daemon log)'}\n${cli(['board']).split('\n').find((l) => l.startsWith('Cost:'))}\n`);
+    }
 
     say('mailroom status');
     process.stdout.write(cli(['status']));

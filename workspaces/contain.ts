@@ -1,9 +1,9 @@
 /**
- * Containment of the daemon's own file operations. A handler may write its own workspace, so
- * it can replace one of its mailbox folders by a symbolic link into the org (the jail hides
- * the target from the handler, not from the daemon, which runs outside the jail). The daemon
- * therefore never lists, takes from or writes into a mailbox folder that is not a real
- * directory inside a real workspace directory.
+ * Diagnosis of mailbox folders, for alerts and `doctor`. A handler may write its own workspace,
+ * so it can replace one of its mailbox folders by a symbolic link into the org (the jail hides
+ * the target from the handler, not from the daemon, which runs outside the jail). This only
+ * says so; the daemon's uses go through workspaces/hostile-fs.ts, which refuses such a folder
+ * whatever this said a moment before.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,14 +24,4 @@ function safeReadlink(p: string): string {
   } catch {
     return '?';
   }
-}
-
-export class MailboxError extends Error {
-  override name = 'MailboxError';
-}
-
-/** Throw when `dir` is a link or not a directory: never deliver, move or write through it. */
-export function assertMailbox(dir: string): void {
-  const problem = mailboxProblem(dir);
-  if (problem) throw new MailboxError(`${problem}; mailroom never reads or writes through it`);
 }

@@ -6,7 +6,13 @@
  * that runs unjailed or external, all its mailbox folders), because a handler can turn anything
  * it can write into a symbolic link, a fifo, a directory or a file between any two system calls
  * of the daemon. Trusted trees: `bus/`, `board/`, `.mailroom/`, `mailroom.yaml` (only the
- * daemon and the people write them).
+ * daemon and the people write them). A mailbox folder is opened with `Dir.open(p, p)`: the
+ * layout's paths are real (the daemon resolves the org root once), so a folder that is a link,
+ * or lies under one, is refused.
+ *
+ * Callers: intake (outbox takes, a person's drop), delivery (inbox copies, sent/ copies,
+ * attachments), recovery, the unread check, start-up's queued-name check, the scan (watch.ts),
+ * the runner (inbox -> done/, dead letters).
  *
  * The rules, from PITFALLS.md "Sandboxes":
  * - A path in a hostile tree is resolved once. A directory is opened (`O_DIRECTORY|O_NOFOLLOW`),
@@ -15,12 +21,16 @@
  *   the directory for a link after the check redirects nothing.
  * - A file is opened once (`O_NOFOLLOW|O_NONBLOCK`: a fifo never blocks the daemon), `fstat`ed,
  *   checked, and read from the descriptor.
- * - Outputs are created with `O_CREAT|O_EXCL|O_NOFOLLOW` (never through an existing entry).
+ * - Outputs are created with `O_CREAT|O_EXCL|O_NOFOLLOW` (never through an existing entry):
+ *   workspaces/hostile-write.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { candidateBytes } from '../bus/names.js';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
+const DOT = Buffer.from('.');
+const DOTDOT = Buffer.from('..');
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
 
 /** Why a hostile entry was refused; `kind` says what it was, `detail` says it for people. */
 export class Refused extends Error {
@@ -40,7 +50,7 @@ export function describeEntry(st: fs.Stats): string {
   return 'a device or special file';
 }
 
-function errCode(err: unknown): string | undefined {
+export function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
@@ -69,7 +79,7 @@ export class Dir {
         // O_DIRECTORY is checked before O_NOFOLLOW: a link to anything says ENOTDIR too.
         const st = fs.lstatSync(dir, { throwIfNoEntry: false });
         if (st?.isSymbolicLink()) throw new Refused('link', `${dir} is a symbolic link; mailroom never reads or writes through it`);
-        throw new Refused('not-a-directory', `${dir} is ${st ? describeEntry(st) : 'missing'}, not a directory`);
+        throw new Refused('not-a-directory', `${dir} is not a directory (it is ${st ? describeEntry(st) : 'gone'})`);
       }
       if (code === 'EACCES' || code === 'EPERM') throw new Refused('unreadable', `${dir} cannot be opened (${code})`);
       throw err;
@@ -98,8 +108,31 @@ export class Dir {
     return `/proc/self/fd/${this.fd}/${name}`;
   }
 
+  /** The entry named by a candidate name: a plain name, or raw bytes that are not UTF-8 (bus/names.ts rawCandidate). */
+  entry(name: string): string | Buffer {
+    const raw = candidateBytes(name);
+    return raw ? this.atRaw(raw) : this.at(name);
+  }
+
+  /** The entry `name` given by its raw bytes (a name that is not UTF-8), resolved through this descriptor. */
+  atRaw(name: Buffer): Buffer {
+    if (name.includes(0x2f) || name.includes(0) || name.equals(DOT) || name.equals(DOTDOT)) throw new Refused('outside', `${JSON.stringify(name.toString('latin1'))} is not a plain file name`);
+    return Buffer.concat([Buffer.from(`/proc/self/fd/${this.fd}/`), name]);
+  }
+
+  /** Entry names as strings (a name that is not UTF-8 comes back mangled: use listRaw where that matters). */
   list(): string[] {
     return fs.readdirSync(`/proc/self/fd/${this.fd}`);
+  }
+
+  /** Entry names by their raw bytes. */
+  listRaw(): Buffer[] {
+    return fs.readdirSync(`/proc/self/fd/${this.fd}`, { encoding: 'buffer' });
+  }
+
+  /** Entry names by their raw bytes, without blocking the event loop (a big inbox). */
+  listRawAsync(): Promise<Buffer[]> {
+    return fs.promises.readdir(`/proc/self/fd/${this.fd}`, { encoding: 'buffer' });
   }
 
   /** lstat of an entry, or null when it is gone. */
@@ -185,46 +218,25 @@ export function readAtMost(fd: number, limit: number): Buffer {
 
 /**
  * Open `rel` inside the directory `rootReal` (a real path) for reading: the descriptor's real
- * path must lie inside `rootReal`, whatever links the path crossed on the way.
+ * path must lie inside `rootReal`, whatever links the path crossed on the way. A path that
+ * leads outside already before the open is refused without opening it (so a link to a device
+ * is not even opened unless an attacker wins a race, and then only read-only and non-blocking).
  */
 export function openInside(rootReal: string, rel: string): { fd: number; real: string; stat: fs.Stats } {
-  const fd = openRegular(path.resolve(rootReal, rel));
+  const inside = (real: string) => real.startsWith(rootReal + path.sep);
+  const p = path.resolve(rootReal, rel);
+  let before: string | null = null;
+  try {
+    before = fs.realpathSync(p);
+  } catch {
+    // missing or unreadable: the open below says which
+  }
+  if (before !== null && !inside(before)) throw new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
+  const fd = openRegular(before ?? p); // the resolved path: a link inside the root is followed once, by the check
   const real = fdPath(fd);
-  if (!real.startsWith(rootReal + path.sep)) {
+  if (!inside(real)) {
     fs.closeSync(fd);
     throw new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
   }
   return { fd, real, stat: fs.fstatSync(fd) };
-}
-
-/** Create `name` in `dir` with `bytes`; never through an existing entry (EEXIST is the caller's to judge). */
-export function createExclusive(dir: Dir, name: string, bytes: Buffer | string, mode = 0o600): void {
-  const fd = fs.openSync(dir.at(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  try {
-    fs.writeFileSync(fd, bytes);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Copy at most `limit` bytes from an open descriptor into a new file `name` in `dir`; returns the bytes copied, or throws too-large. */
-export function copyFromFd(fd: number, dir: Dir, name: string, limit: number, mode = 0o600): number {
-  const out = fs.openSync(dir.at(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  let done = 0;
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, done);
-      if (n === 0) break;
-      done += n;
-      if (done > limit) throw new Refused('too-large', `over the limit of ${limit} bytes`);
-      fs.writeSync(out, buf, 0, n);
-    }
-  } catch (err) {
-    fs.closeSync(out);
-    fs.rmSync(dir.at(name), { force: true });
-    throw err;
-  }
-  fs.closeSync(out);
-  return done;
 }

@@ -2,6 +2,7 @@
  * Where everything lives under an org root. The only module that spells these paths.
  */
 import path from 'node:path';
+import { DRAFTS_DIR } from '../bus/vocabulary.js';
 
 
 export class Layout {
@@ -16,6 +17,8 @@ export class Layout {
   outbox(agent: string) { return path.join(this.workspaces, agent, 'outbox'); }
   done(agent: string) { return path.join(this.workspaces, agent, 'done'); }
   sent(agent: string) { return path.join(this.workspaces, agent, 'sent'); }
+  /** Never taken by the daemon: write there, `mv` to outbox/ to send (`mailroom compose` does). */
+  drafts(agent: string) { return path.join(this.workspaces, agent, DRAFTS_DIR); }
   brief(agent: string) { return path.join(this.workspaces, agent, 'BRIEF.md'); }
   get bus() { return path.join(this.root, 'bus'); }
   get events() { return path.join(this.bus, 'events'); }
@@ -32,6 +35,8 @@ export class Layout {
   get private() { return path.join(this.root, '.mailroom'); }
   get lockTarget() { return path.join(this.private, 'daemon'); }
   get pidFile() { return path.join(this.private, 'daemon.pid'); }
+  /** Present while the daemon has paused taking mail because the event log could not be written. */
+  get logPaused() { return path.join(this.private, 'log-paused'); }
   /** Relative to the root, for messages to people. */
   rel(p: string) { return path.relative(this.root, p) || '.'; }
 }

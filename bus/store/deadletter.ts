@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cutToBytes, derivedId } from '../names.js';
 import { stampMessage } from '../message.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import type { HandlerFailed, MessageAccepted, MessageRejected } from '../events.js';
 
 /** `<id>-<original name>`, cut so that it and its `.reason.md` fit in a file name (255 bytes). */
@@ -44,7 +45,7 @@ export function reasonText(r: Omit<MessageRejected, 'seq'>, originalPlace: strin
 }
 
 /** Move the rejected entry (file, directory, symlink, fifo: never followed) into the dead-letter folder and write its reason. */
-export function deadLetter(deadletterDir: string, from: string, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
+export function deadLetter(deadletterDir: string, from: fs.PathLike, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
   const target = path.join(deadletterDir, keptName(r.id, r.origin));
   try {
     fs.renameSync(from, target);
@@ -85,9 +86,9 @@ export function handlerFailureText({ run, failed: f }: HandlerFailure): string {
 export function keepHandlerFailure(orgRoot: string, inboxDir: string, failure: HandlerFailure): void {
   const target = path.join(orgRoot, failure.failed.kept!);
   try {
-    fs.renameSync(path.join(inboxDir, failure.run.file), target);
+    Dir.with(inboxDir, inboxDir, (inbox) => fs.renameSync(inbox.at(failure.run.file), target)); // never through a link
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof Refused)) throw err;
   }
   fs.writeFileSync(`${target}.reason.md`, handlerFailureText(failure));
 }

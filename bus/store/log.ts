@@ -3,14 +3,20 @@
  * (000001.jsonl, 000002.jsonl, ...). One writer (the daemon, which holds the org lock).
  *
  * - append(batch): one write() of whole lines, byte count checked, then one fdatasync: group
- *   commit. Nothing in a batch is acted on before append returns.
+ *   commit. Nothing in a batch is acted on before append returns. A write or fdatasync that
+ *   fails (a full disk) cuts the segment back to its last whole line and hands the batch's
+ *   sequence numbers back, then throws LogWriteFailed: no half line is ever followed by
+ *   another line, and no event of a failed batch is ever read back.
  * - open(): a torn last line (a crash mid-write) is truncated and the repair is reported, so
  *   the caller logs `log.repaired`.
  * - readLog(dir): replay for readers (CLI); tolerant of a torn tail, which it skips.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isBusEvent, type BusEvent, type NewEvent } from '../events.js';
+import type { BusEvent, NewEvent } from '../events.js';
+import { parseLines } from './log-lines.js';
+
+export { LogCorrupt } from './log-lines.js';
 
 const SEGMENT_RE = /^(\d{6})\.jsonl$/;
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -26,34 +32,15 @@ export function segments(dir: string): string[] {
   return names.filter((n) => SEGMENT_RE.test(n)).sort();
 }
 
-export class LogCorrupt extends Error {
-  override name = 'LogCorrupt';
-}
-
-function parseLines(text: string, file: string, allowTornTail: boolean): { events: BusEvent[]; goodBytes: number } {
-  const events: BusEvent[] = [];
-  let offset = 0;
-  while (offset < text.length) {
-    const nl = text.indexOf('\n', offset);
-    if (nl === -1) {
-      if (allowTornTail) break;
-      throw new LogCorrupt(`${file}: the last line is not terminated (a torn write); start the daemon to repair it`);
-    }
-    const line = text.slice(offset, nl);
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
-    if (!isBusEvent(value)) {
-      if (allowTornTail && text.indexOf('\n', nl + 1) === -1 && nl + 1 >= text.length) break;
-      throw new LogCorrupt(`${file}: byte ${offset} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``);
-    }
-    events.push(value);
-    offset = nl + 1;
+/** A commit that did not reach the disk whole; the log is as it was before it. */
+export class LogWriteFailed extends Error {
+  override name = 'LogWriteFailed';
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
   }
-  return { events, goodBytes: Buffer.byteLength(text.slice(0, offset)) };
 }
 
 /** Read every event (for readers that are not the writer). A torn tail is skipped. */
@@ -78,6 +65,8 @@ export class EventLog {
   private size = 0;
   private nextSeq = 1;
   private staged: BusEvent[] = [];
+  /** Set when a failed commit could not even be cut back: no write until the cut succeeds. */
+  private cutTo: number | null = null;
   /** Set by open() when a torn tail was cut off. */
   repair: Repair | null = null;
 
@@ -129,11 +118,36 @@ export class EventLog {
       this.openSegment(`${String(n).padStart(6, '0')}.jsonl`);
     }
     const bytes = Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join(''));
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written, bytes.length - written);
-    fs.fdatasyncSync(this.fd);
+    try {
+      this.cutBack();
+      let written = 0;
+      while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written, bytes.length - written);
+      fs.fdatasyncSync(this.fd);
+    } catch (err) {
+      this.nextSeq = events[0]!.seq; // the numbers of a batch that is not in the log are given again
+      this.cutTo = this.size;
+      const cut = this.tryCutBack();
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new LogWriteFailed(`could not write ${events.length} event(s) (${bytes.length} bytes) to bus/events/${this.segment}: ${(err as Error).message}; ${cut}`, code);
+    }
     this.size += bytes.length;
     return events;
+  }
+
+  /** Cut the segment back to the end of its last whole line, if a failed commit left more. */
+  private cutBack(): void {
+    if (this.cutTo === null) return;
+    fs.ftruncateSync(this.fd, this.cutTo);
+    this.cutTo = null;
+  }
+
+  private tryCutBack(): string {
+    try {
+      this.cutBack();
+      return 'the log was cut back to its last whole line';
+    } catch (err) {
+      return `cutting the log back to its last whole line failed too (${(err as Error).message}); nothing is written until that cut succeeds`;
+    }
   }
 
   /** stage() each, then commit(). */

@@ -11,7 +11,7 @@ function notAFile(st: fs.Stats): Rejection {
   return new Rejection(`${what} is where a message file belongs; mailroom never follows or reads through it`, 'Put a regular markdown file there (cp the content, do not link it).');
 }
 
-function openNoFollow(p: string): number | Rejection {
+function openNoFollow(p: fs.PathLike): number | Rejection {
   try {
     return fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
@@ -28,7 +28,7 @@ function openNoFollow(p: string): number | Rejection {
  * `known`: the lstat of the same entry before it was taken (a rename keeps the inode), so only a
  * regular file is ever opened; the fstat proves it is still that file. `limit`: max_message_bytes.
  */
-export function readEntry(p: string, limit: number, known?: fs.Stats): { bytes: Buffer } | Rejection {
+export function readEntry(p: fs.PathLike, limit: number, known?: fs.Stats): { bytes: Buffer } | Rejection {
   const st = known ?? fs.lstatSync(p);
   if (!st.isFile()) return notAFile(st);
   const fd = openNoFollow(p);

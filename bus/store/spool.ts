@@ -16,7 +16,7 @@ import path from 'node:path';
 import { cutToBytes, inboxName } from '../names.js';
 import type { MessageAccepted } from '../events.js';
 import type { Layout } from '../../workspaces/layout.js';
-import { assertMailbox } from '../../workspaces/contain.js';
+import { Dir } from '../../workspaces/hostile-fs.js';
 
 /**
  * `bus/spool/<id>.<sender>.<original name>`: the original name travels with the file, so a
@@ -40,11 +40,14 @@ function stagingPath(layout: Layout, id: string, recipient: string) {
   return path.join(layout.staging, `${id}.${recipient}`);
 }
 
-/** Deliver one copy. Returns true when this call created it, false when it was there already. */
+/** Deliver one copy, through the inbox's descriptor. Returns true when this call created it, false when it was there already. */
 export function deliverCopy(layout: Layout, e: MessageAccepted, recipient: string): boolean {
-  assertMailbox(layout.inbox(recipient));
+  const inbox = layout.inbox(recipient);
+  return Dir.with(inbox, inbox, (box) => linkCopy(layout, e, recipient, box.at(copyName(e))));
+}
+
+function linkCopy(layout: Layout, e: MessageAccepted, recipient: string, target: string): boolean {
   const staging = stagingPath(layout, e.id, recipient);
-  const target = path.join(layout.inbox(recipient), copyName(e));
   try {
     fs.writeFileSync(staging, e.text, { flag: 'wx' }); // the usual case: a fresh id, no staging file yet
   } catch (err) {
@@ -63,12 +66,15 @@ export function deliverCopy(layout: Layout, e: MessageAccepted, recipient: strin
   }
 }
 
-/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts). */
+/** The sender's stamped copy in sent/ (not for mailroom's own bounces and alerts, nor mail from another org). */
 export function writeSentCopy(layout: Layout, e: MessageAccepted): void {
-  if (e.source === 'daemon' || e.source === 'inbox') return;
+  if (e.source !== 'outbox') return;
   const tmp = path.join(layout.staging, `${e.id}.sent`);
-  fs.writeFileSync(tmp, e.text);
-  fs.renameSync(tmp, path.join(layout.sent(e.from), copyName(e)));
+  const sent = layout.sent(e.from);
+  Dir.with(sent, sent, (box) => {
+    fs.writeFileSync(tmp, e.text);
+    fs.renameSync(tmp, box.at(copyName(e)));
+  });
 }
 
 /** After `message.delivered` is durable: drop the staging files and the spool file. */
@@ -77,7 +83,7 @@ export function removeFinished(layout: Layout, e: Pick<MessageAccepted, 'id' | '
   if (e.source === 'outbox') unlinkQuiet(path.join(layout.spool, spoolName(e.id, e.from, e.origin ?? '')));
 }
 
-export function unlinkQuiet(p: string): void {
+export function unlinkQuiet(p: fs.PathLike): void {
   try {
     fs.unlinkSync(p);
   } catch (err) {

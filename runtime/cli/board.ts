@@ -14,6 +14,6 @@ export async function run(argv: string[]): Promise<number> {
   const layout = findRoot(values.root as string | undefined);
   const { state } = loadState(layout);
   if (values.json) printJson(boardJson(state.board));
-  else print(renderBoardMd(state.board));
+  else print(renderBoardMd(state.board, Date.now()));
   return EXIT.ok;
 }

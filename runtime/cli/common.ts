@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { escapeBlock, escapeJson } from '../../bus/escape.js';
 import { Layout } from '../../workspaces/layout.js';
 
 export const EXIT = Object.freeze({ ok: 0, problem: 1, usage: 2 });
@@ -66,10 +67,22 @@ export function findRoot(given: string | undefined): Layout {
   throw new Problem('no mailroom.yaml in this directory or any parent; pass --root <dir>, or create an org with `mailroom init <dir> --agents a,b,c`');
 }
 
+/** `1 message`, `2 messages` (`plural` for irregular words). */
+export function count(n: number, word: string, plural = `${word}s`): string {
+  return `${n} ${n === 1 ? word : plural}`;
+}
+
+/** ` --root <dir>` as the user gave it, for the commands a hint suggests (empty when it was found by looking up). */
+export function rootArg(given: unknown): string {
+  return typeof given === 'string' ? ` --root ${/^[\w./-]+$/.test(given) ? given : JSON.stringify(given)}` : '';
+}
+
+/** Print a view. Control characters other than LF and TAB are shown escaped (bus/escape.ts); a view escapes its one-line fields itself. */
 export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = escapeBlock(text);
+  process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(escapeJson(JSON.stringify(value, null, 2)) + '\n');
 }

@@ -23,6 +23,8 @@ export const WORDS: Readonly<Record<string, { sub?: string[]; options: string[] 
   why: { options: ['--root', '--json'] },
   config: { sub: ['history', 'show', 'diff', 'set', 'apply', 'rollback', 'schema'], options: ['--root', '--json', '--yes', '--replace'] },
   secret: { sub: ['set', 'list', 'rm'], options: ['--root', '--json'] },
+  compose: { options: ['--root', '--from', '--to', '--subject', '--priority', '--kind', '--draft'] },
+  try: { options: ['--root', '--file', '--from', '--subject', '--keep', '--json'] },
   serve: { options: ['--root', '--port', '--host', '--token', '--token-secret'] },
   service: { sub: ['install', 'status'], options: ['--root', '--user', '--system', '--dir'] },
   completion: { sub: ['bash', 'zsh'], options: [] },

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
-import { ConfigError, parseConfigText } from '../config/config.js';
+import { formatDuration } from '../../bus/time.js';
+import { ConfigError, parseConfigText, type OrgConfig } from '../config/config.js';
 import { diffConfigs } from '../config/diff.js';
 import { EditError, mergePatch, setValue, toJS } from '../config/edit.js';
-import { cliAuthor, listVersions, recordVersion, versionText } from '../config/history.js';
+import { cliAuthor, listVersions, recordVersion, sha256, versionText } from '../config/history.js';
 import { configJsonSchema } from '../config/json-schema.js';
-import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print, printJson, rootArg } from './common.js';
+import { followConfig, type Applied } from './config-wait.js';
 import type { Layout } from '../../workspaces/layout.js';
 
 export const usage = `mailroom config <command> [--root <dir>]
@@ -24,24 +26,28 @@ export const usage = `mailroom config <command> [--root <dir>]
 A change that removes agents, lanes or groups, takes secret grants away or empties a list is
 refused without --yes, and says exactly what would go ("removes 29 of 30 agents: ...").
 Comments and key order in mailroom.yaml survive. Every change is checked like a start-up and
-versioned in .mailroom/config-history/; a running daemon picks it up and logs config.changed.`;
+versioned in .mailroom/config-history/. set, apply and rollback return when the running daemon
+has applied the change (it logs config.changed), so a send right after it is routed by the new
+config; exit 1 with a warning if it has not within 10s (or three scan_intervals). With no daemon
+running they say so: the change takes effect at the next start.`;
 
 function current(layout: Layout): string {
   return fs.readFileSync(layout.config, 'utf8');
 }
 
-function version(layout: Layout, n: string | undefined): string {
+function version(layout: Layout, n: string | undefined, r = ''): string {
   const v = Number(n);
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`a version is a number from \`mailroom config history\`, got ${JSON.stringify(n)}`);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`a version is a number from \`mailroom config history${r}\`, got ${JSON.stringify(n)}`);
   const text = versionText(layout, v);
-  if (text === null) throw new Problem(`no config version ${v}; \`mailroom config history\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`);
+  if (text === null) throw new Problem(`no config version ${v}; \`mailroom config history${r}\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`);
   return text;
 }
 
-/** Check, refuse destructive changes without --yes, write atomically, version. */
-export function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): number {
+/** Check, refuse destructive changes without --yes, write atomically, version; then wait until it is in force. */
+export async function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): Promise<number> {
+  let next: OrgConfig;
   try {
-    parseConfigText(after, layout.config);
+    next = parseConfigText(after, layout.config);
   } catch (err) {
     if (err instanceof ConfigError) throw new Problem(`refused: the result would not be a valid config, so nothing was changed.\n${err.message}`);
     throw err;
@@ -54,6 +60,7 @@ export function commit(layout: Layout, before: string, after: string, yes: boole
   if (diff.removals.length && !yes) {
     throw new Problem(`refused: this ${how} ${diff.removals.join('; ')}.\nNothing was changed. Run it again with --yes if that is what you mean (every version stays in \`mailroom config history\`).`);
   }
+  const follow = followConfig(layout); // before the write: the daemon may apply it at once
   // The version before the edit is kept too, so a rollback can always reach it.
   recordVersion(layout, before, 'hand-edit', 'the config as found before a cli change');
   // Versioned before it is written: a running daemon that sees the new file finds it recorded
@@ -63,7 +70,33 @@ export function commit(layout: Layout, before: string, after: string, yes: boole
   print(`version ${v.version}: ${diff.summary}`);
   for (const c of diff.changes.slice(0, 40)) print(`  ${c}`);
   if (diff.changes.length > 40) print(`  ... ${diff.changes.length - 40} more`);
-  return EXIT.ok;
+  return inForce(await follow.wait(sha256(after), Math.max(APPLY_WAIT_MS, 3 * next.scanInterval)), v.version, layout);
+}
+
+/** How long a config command waits for the running daemon to apply a change (at least three scans). */
+const APPLY_WAIT_MS = 10_000;
+
+function note(text: string): void {
+  process.stderr.write(`mailroom: ${text}\n`);
+}
+
+function inForce(r: Applied, version: number, layout: Layout): number {
+  const root = layout.root;
+  switch (r.kind) {
+    // On stderr: stdout stays what changed (scripts compare it); this is how it went.
+    case 'applied':
+      note(`in force: the running daemon (pid ${r.pid}) applied version ${version}`);
+      return EXIT.ok;
+    case 'no daemon':
+      note(`no daemon is running on ${root}: version ${version} takes effect when one starts (\`mailroom start --root ${root}\`)`);
+      return EXIT.ok;
+    case 'refused':
+      throw new Problem(`the running daemon (pid ${r.pid}) refused version ${version} and keeps the previous one:\n  - ${r.problems.join('\n  - ')}`);
+    case 'daemon gone':
+      throw new Problem(`the daemon (pid ${r.pid}) stopped before it applied version ${version}; it takes effect when a daemon starts (\`mailroom start --root ${root}\`)`);
+    case 'timeout':
+      throw new Problem(`warning: version ${version} is written, but the running daemon (pid ${r.pid}) has not applied it after ${formatDuration(r.waitedMs)}, so mail may still be routed by the previous version. \`mailroom status --root ${root}\` shows the version in force; \`mailroom log --root ${root} --type config\` what the daemon did.`);
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -73,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
   if (verb === 'schema') return printJson(configJsonSchema()), EXIT.ok;
   const layout = findRoot(values.root as string | undefined);
   const yes = values.yes === true;
+  const r = rootArg(values.root);
   try {
     switch (verb) {
       case 'history': {
@@ -83,11 +117,11 @@ export async function run(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'show':
-        process.stdout.write(version(layout, args[0]));
+        process.stdout.write(version(layout, args[0], r));
         return EXIT.ok;
       case 'diff': {
         if (args.length !== 2) throw new UsageError(`config diff takes two versions\n\n${usage}`);
-        const d = diffConfigs(toJS(version(layout, args[0])), toJS(version(layout, args[1])));
+        const d = diffConfigs(toJS(version(layout, args[0], r)), toJS(version(layout, args[1], r)));
         if (values.json) return printJson(d), EXIT.ok;
         print([`${args[0]} -> ${args[1]}: ${d.summary}`, ...d.changes.map((c) => `  ${c}`)].join('\n'));
         return EXIT.ok;
@@ -95,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'set': {
         if (args.length !== 2) throw new UsageError(`config set takes a path and a value, e.g. config set agents.cfo.lane deepseek\n\n${usage}`);
         const before = current(layout);
-        return commit(layout, before, setValue(before, args[0]!, args[1]!), yes, `config set ${args[0]}`);
+        return await commit(layout, before, setValue(before, args[0]!, args[1]!), yes, `config set ${args[0]}`);
       }
       case 'apply': {
         if (args.length !== 1) throw new UsageError(`config apply takes one file\n\n${usage}`);
@@ -107,11 +141,11 @@ export async function run(argv: string[]): Promise<number> {
         }
         const before = current(layout);
         const after = values.replace ? patch : mergePatch(before, patch);
-        return commit(layout, before, after, yes, values.replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`);
+        return await commit(layout, before, after, yes, values.replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`);
       }
       case 'rollback': {
         if (args.length !== 1) throw new UsageError(`config rollback takes a version\n\n${usage}`);
-        return commit(layout, current(layout), version(layout, args[0]), yes, `rollback to version ${args[0]}`);
+        return await commit(layout, current(layout), version(layout, args[0], r), yes, `rollback to version ${args[0]}`);
       }
       default:
         throw new UsageError(`config takes history, show, diff, set, apply, rollback or schema\n\n${usage}`);

@@ -1,3 +1,4 @@
+import { escapeJson, escapeLine } from '../../bus/escape.js';
 import { describeEvent } from '../logger.js';
 import { loadEvents } from '../views/inspect.js';
 import { EXIT, UsageError, findRoot, parse, print } from './common.js';
@@ -18,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--tail takes a whole number, got ${values.tail}`);
     events = events.slice(Math.max(0, events.length - n));
   }
-  const lines = events.map((e) => (values.json ? JSON.stringify(e) : `${String(e.seq).padStart(6)} ${e.time} ${describeEvent(e)}`));
+  const lines = events.map((e) => (values.json ? escapeJson(JSON.stringify(e)) : escapeLine(`${String(e.seq).padStart(6)} ${e.time} ${describeEvent(e)}`)));
   if (lines.length) print(lines.join('\n'));
   return EXIT.ok;
 }

@@ -3,6 +3,7 @@
  * The mailroom CLI: one file per command in this folder; this file dispatches and turns
  * errors into messages and exit codes (0 ok, 1 problem found or refused, 2 usage).
  */
+import { escapeBlock } from '../../bus/escape.js';
 import { ConfigError } from '../config/config.js';
 import { AlreadyRunning } from '../daemon/lock.js';
 import { VERSION } from '../version.js';
@@ -35,6 +36,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: () => import('./governance.js').then((m) => m.audit),
   pause: () => import('./governance.js').then((m) => m.pause),
   resume: () => import('./governance.js').then((m) => m.resume),
+  compose: () => import('./compose.js'),
+  try: () => import('./try.js'),
 };
 
 export const HELP = `mailroom ${VERSION}: a file bus for an organisation of AI agents
@@ -45,6 +48,7 @@ Commands:
   init <dir> --agents a,b,c   create an org (mailroom.yaml, workspaces, bus, board)
   start                       run the daemon in the foreground (Ctrl-C stops it)
   send --to <names> ...       put a message into an outbox (prints its path)
+  compose --from <agent>      write a message in $EDITOR; checked, then sent (kept if not)
   status [--json]             agents, unread mail, spool, dead letters, daemon
   board [--json]              the task board, folded from the event log
   doctor [--json]             check everything; exit 1 when something is wrong
@@ -56,6 +60,7 @@ Commands:
   serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)
   service install|status      run the daemon as a systemd service
   completion bash|zsh         shell completion: source <(mailroom completion bash)
+  try <agent> "text"          run one message through an agent's handler; nothing is sent
 
 Governance (README "Governance"):
   approve <id> [--note t]     approve a message held in bus/held/ (it is delivered)
@@ -68,7 +73,7 @@ Governance (README "Governance"):
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)
-  -h, --help                  help for a command: mailroom <command> --help
+  -h, --help                  help for a command: mailroom help <command>, or mailroom <command> --help
 
 Environment: none required. Exit codes: 0 ok, 1 a problem found or refused, 2 usage.
 
@@ -81,6 +86,14 @@ Examples:
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length) {
+    const [topic, ...extra] = rest;
+    if (extra.length) throw new UsageError(`help takes one command, e.g. mailroom help send`);
+    const load = COMMANDS[topic!];
+    if (!load) throw new UsageError(`no command ${JSON.stringify(topic)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    process.stdout.write(`${(await load()).usage}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(HELP + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -107,13 +120,13 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`mailroom: ${err.message}\n`);
+      process.stderr.write(`mailroom: ${escapeBlock(err.message)}\n`);
       process.exitCode = EXIT.usage;
     } else if (err instanceof Problem || err instanceof ConfigError || err instanceof AlreadyRunning) {
-      process.stderr.write(`mailroom: ${err.message}\n`);
+      process.stderr.write(`mailroom: ${escapeBlock(err.message)}\n`);
       process.exitCode = EXIT.problem;
     } else {
-      process.stderr.write(`mailroom: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(`mailroom: ${escapeBlock(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
       process.exitCode = EXIT.problem;
     }
   },

@@ -1,15 +1,12 @@
 import fs from 'node:fs';
-import { OPERATOR } from '../../bus/vocabulary.js';
-import path from 'node:path';
 import YAML from 'yaml';
-import { fileTime, newId, slugOf } from '../../bus/names.js';
 import { PRIORITIES, isPriority } from '../../bus/priority.js';
-import { parseMessage } from '../../bus/message.js';
 import { Rejection } from '../../bus/rejection.js';
-import { route } from '../../bus/route.js';
-
+import { didYouMean } from '../../bus/suggest.js';
+import { OPERATOR } from '../../bus/vocabulary.js';
 import { loadConfig } from '../config/config.js';
-import { EXIT, Problem, UsageError, findRoot, parse, print } from './common.js';
+import { EXIT, UsageError, findRoot, parse, print } from './common.js';
+import { checkOutgoing, checkSender, writeToOutbox } from './outgoing.js';
 
 export const usage = `mailroom send --to <agent|group|*|a,b> [options] [--body <text> | < body.md]
 
@@ -54,11 +51,9 @@ export async function run(argv: string[]): Promise<number> {
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const from = (values.from as string | undefined) ?? OPERATOR;
-  if (from !== OPERATOR && !Object.hasOwn(config.agents, from)) {
-    throw new Problem(`--from ${from}: no such agent; agents: ${Object.keys(config.agents).join(', ')} (or ${OPERATOR})`);
-  }
+  checkSender(from, config);
   if (values.priority !== undefined && !isPriority(values.priority)) {
-    throw new UsageError(`--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}`);
+    throw new UsageError(`--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`);
   }
   if (values.to === undefined && values.task === undefined) throw new UsageError(`--to is required (or --task for a task update)\n\n${usage}`);
   let body = values.body as string | undefined;
@@ -73,20 +68,12 @@ export async function run(argv: string[]): Promise<number> {
   const text = `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body ?? ''}`;
   // The daemon's own checks, before anything is written: a wrong flag is said here, not in a bounce.
   try {
-    const draft = parseMessage(Buffer.from(text), config.maxMessageBytes);
-    if (draft.to) route(draft.to, from, config);
+    checkOutgoing(text, from, config);
   } catch (err) {
     if (err instanceof Rejection) throw new UsageError(`not sent: ${err.message}\n${err.fix}`);
     throw err;
   }
-  const outbox = layout.outbox(from);
-  if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
   const label = (values.subject as string | undefined) ?? (values.task ? `${values.task} ${values.status ?? 'note'}` : undefined);
-  const name = `${fileTime(new Date().toISOString())}-${slugOf(label)}.md`;
-  const tmp = path.join(outbox, `.send-${newId()}.md`);
-  fs.writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
-  const target = path.join(outbox, name);
-  fs.renameSync(tmp, target);
-  print(target);
+  print(writeToOutbox(layout, from, text, label));
   return EXIT.ok;
 }

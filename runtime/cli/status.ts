@@ -1,18 +1,22 @@
+import { escapeLine } from '../../bus/escape.js';
 import { formatDuration } from '../../bus/time.js';
 import { loadConfigOrLastGood, loadState, orgStatus, type OrgStatus } from '../views/inspect.js';
-import { EXIT, findRoot, parse, print, printJson } from './common.js';
+import { outgoing } from '../bridge/pending.js';
+import { probe, renderBridge } from '../bridge/view.js';
+import { EXIT, findRoot, parse, print, printJson, rootArg } from './common.js';
 
 export const usage = `mailroom status [--root <dir>] [--json]
 
 The org at a glance: is the daemon running, each agent's unread inbox and waiting outbox, the
 oldest unread message, mail unread past stuck_after, the spool, dead letters, tasks by status,
 each lane (running, queued, limit, cooling down until) and each message waiting for a handler
-run with how long it waited and how many runs are ahead of it.`;
+run with how long it waited and how many runs are ahead of it. With bridge: configured, the
+bridge: the server reachable or not, the inbound lag, and outgoing mail waiting for the bridge.`;
 
-export function renderStatus(s: OrgStatus): string {
+export function renderStatus(s: OrgStatus, r = ''): string {
   const lines: string[] = [];
   lines.push(`org ${s.root}`);
-  lines.push(`daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : 'NOT RUNNING: start it with `mailroom start`'}`);
+  lines.push(`daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : `NOT RUNNING: start it with \`mailroom start${r}\``}`);
   lines.push(`events: ${s.events.count} (last ${s.events.last_time ?? 'never'})   spool: ${s.spool}   dead letters: ${s.deadletter}`);
   const tasks = Object.entries(s.tasks).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`tasks: ${tasks || 'none'}`);
@@ -23,8 +27,10 @@ export function renderStatus(s: OrgStatus): string {
   }
   for (const p of s.governance.paused) lines.push(`PAUSED: ${p.agent} since ${p.since}: ${p.detail}; \`mailroom resume ${p.agent}\` lets it go on`);
   if (s.governance.held.length) lines.push(`held for approval: ${s.governance.held.length} (${s.governance.held.slice(0, 5).join(', ')}${s.governance.held.length > 5 ? ', ...' : ''}); see \`mailroom audit\``);
-  const unjailed = s.handlers.filter((h) => !h.jailed);
+  const unjailed = s.handlers.filter((h) => !h.jailed && !h.note.startsWith('REFUSED'));
   if (unjailed.length) lines.push(`UNJAILED HANDLERS: ${unjailed.map((h) => `${h.agent} (${h.note})`).join(', ')}`);
+  const refused = s.handlers.filter((h) => h.note.startsWith('REFUSED'));
+  if (refused.length) lines.push(`HANDLERS THAT WILL NOT RUN (no jail): ${refused.map((h) => h.agent).join(', ')}: ${refused[0]!.note.replace(/^REFUSED: /, '')}`);
   lines.push('');
   const w = Math.max(5, ...s.agents.map((a) => a.name.length));
   lines.push(`${'agent'.padEnd(w)}  inbox  outbox  oldest unread`);
@@ -50,7 +56,7 @@ export function renderStatus(s: OrgStatus): string {
     lines.push('', `STUCK: ${s.stuck.length} message(s) unread past stuck_after:`);
     for (const u of s.stuck) lines.push(`  ${u.agent}: ${u.file} (${u.priority}, unread ${formatDuration(u.age_ms)})`);
   }
-  return lines.join('\n');
+  return lines.map(escapeLine).join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -60,7 +66,9 @@ export async function run(argv: string[]): Promise<number> {
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
   const { events, state } = loadState(layout);
   const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
-  if (values.json) printJson(status);
-  else print(renderStatus(status));
+  const b = config.bridge;
+  const bridge = b ? { org: b.org, url: b.url, peers: b.peers, outgoing: outgoing(state, Date.now()), server: await probe(layout, b, 1500) } : null;
+  if (values.json) printJson({ ...status, bridge });
+  else print([renderStatus(status, rootArg(values.root)), ...(b && bridge ? ['', ...renderBridge(b, bridge.outgoing, bridge.server)] : [])].join('\n'));
   return EXIT.ok;
 }

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { escapeLine } from '../../bus/escape.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { loadConfig } from '../config/config.js';
 import { loadState } from '../views/inspect.js';
 import { runningDaemon } from '../daemon/lock.js';
 import { why } from '../views/why.js';
-import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
+import { EXIT, Problem, UsageError, findRoot, parse, rootArg, print, printJson } from './common.js';
 
 export const usage = `mailroom why <id> [--root <dir>] [--json]
 
@@ -23,8 +24,8 @@ export async function run(argv: string[]): Promise<number> {
   const { events, state } = loadState(layout);
   const accepted = events.find((e): e is MessageAccepted => e.type === 'message.accepted' && e.id === id);
   const answer = why(id, accepted, state, config, Date.now(), (agent, file) => fs.existsSync(path.join(layout.inbox(agent), file)), runningDaemon(layout) !== null);
-  if (answer.length === 0) throw new Problem(`no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log\``);
+  if (answer.length === 0) throw new Problem(`no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\``);
   if (values.json) printJson({ id, why: answer });
-  else print(answer.join('\n\n'));
+  else print(answer.map(escapeLine).join('\n\n'));
   return EXIT.ok;
 }

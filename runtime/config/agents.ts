@@ -7,6 +7,8 @@ import type { Network, Sandbox } from '../../workspaces/jail.js';
 import { agentGovernance, type OrgGovernance } from './governance.js';
 import { ENV_NAME_RE, grantProblem, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
 import { at, checkKeys, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
+import { modelCommand } from '../model/command.js';
+import { validateModel } from './model.js';
 import { AGENT_KEYS, AGENT_OPTIONS, type AgentConfig } from './schema.js';
 
 /** The org-wide settings an agent inherits. */
@@ -76,9 +78,12 @@ export function validateReadOnlyPaths(p: Problems, raw: unknown, root: string, w
       continue;
     }
     const clean = path.posix.normalize(item).replace(/(.)\/+$/, '$1');
-    if (within(clean, root) || within(root, clean)) {
+    // A folder that holds the org is fine: the jail lays an empty tmpfs over the org after the grants.
+    if (clean === '/') {
+      p.push(`${where}: "/" would show the whole host inside the jail (home folders, other orgs); grant the folders the handler needs`);
+    } else if (within(clean, root)) {
       p.push(
-        `${where}: ${show(item)} would show the org (${root}) inside the jail, and the jail exists to hide it ` +
+        `${where}: ${show(item)} is inside the org (${root}), which the jail exists to hide ` +
           `(mailroom.yaml, .mailroom/secrets, the other workspaces); grant a folder outside the org`,
       );
     } else if (!out.includes(clean)) out.push(clean);
@@ -96,16 +101,21 @@ export function validateAgent(p: Problems, agent: string, raw: unknown, org: Age
   checkKeys(p, a, AGENT_KEYS, where);
   const o = readOptions(p, a, AGENT_OPTIONS, where);
   if (a.lane !== undefined && typeof a.lane !== 'string') p.push(`${where}.lane: must be a lane name from lanes:, got ${show(a.lane)}`);
+  const model = a.model === undefined || a.model === null ? undefined : validateModel(p, a.model, `${where}.model`, o.timeout);
+  if (o.command !== undefined && a.model !== undefined && a.model !== null) p.push(`${where}: has both command: and model:; an agent has one handler, so keep one of them`);
+  const secrets = validateSecrets(p, a.secrets, `${where}.secrets`);
+  if (model?.secret && !secrets.includes(model.secret)) secrets.push(model.secret);
   return Object.freeze({
     name: agent,
     description: o.description,
-    command: o.command,
+    command: model ? modelCommand() : o.command,
+    model,
     lane: typeof a.lane === 'string' ? a.lane : undefined,
     timeout: o.timeout,
     maxAttempts: o.max_attempts,
     retryBackoff: o.retry_backoff,
     env: Object.freeze(validateEnv(p, a.env, `${where}.env`)),
-    secrets: Object.freeze(validateSecrets(p, a.secrets, `${where}.secrets`)),
+    secrets: Object.freeze(secrets),
     sandbox: o.sandbox ?? org.sandbox,
     network: o.network ?? org.network,
     readOnlyPaths: Object.freeze(validateReadOnlyPaths(p, a.read_only_paths, org.root, `${where}.read_only_paths`)),

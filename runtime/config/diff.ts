@@ -47,6 +47,14 @@ function walk(a: unknown, b: unknown, at: string, out: string[]): void {
   if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${at}: ${show(a)} -> ${show(b)}`);
 }
 
+/** The secrets an agent's entry grants: `secrets:` and a model's `secret:`. */
+function secretGrants(agent: Doc): string[] {
+  const list = Array.isArray(agent.secrets) ? (agent.secrets as unknown[]).map(String) : [];
+  const model = own(agent, 'model');
+  if (isMap(model) && typeof model.secret === 'string') list.push(model.secret);
+  return list;
+}
+
 export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
   const a = isMap(before) ? before : {};
   const b = isMap(after) ? after : {};
@@ -72,8 +80,8 @@ export function diffConfigs(before: unknown, after: unknown): ConfigDiff {
   for (const [name, cfg] of Object.entries(agentsA)) {
     const after = own(agentsB, name);
     if (!isMap(after)) continue;
-    const had = isMap(cfg) && Array.isArray(cfg.secrets) ? (cfg.secrets as unknown[]).map(String) : [];
-    const has = Array.isArray(after.secrets) ? (after.secrets as unknown[]).map(String) : [];
+    const had = isMap(cfg) ? secretGrants(cfg) : [];
+    const has = secretGrants(after);
     const lost = had.filter((s) => !has.includes(s));
     if (lost.length) {
       removals.push(`takes secret grant(s) ${lost.join(', ')} away from agent ${name}`);

@@ -12,9 +12,10 @@ import { PRIORITIES } from '../../bus/priority.js';
 import { DURATION_RE, formatDuration } from '../../bus/time.js';
 import { RESERVED_NAMES } from '../../bus/vocabulary.js';
 import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
+import { MODEL_OPTIONS, MODEL_PRICE_DOC, MODEL_REQUIRED, MODEL_SECRET_DOC, PRICE_OPTIONS } from './model.js';
 import { BUILT_IN_NAMES } from './primitives.js';
 import { BUILT_IN_KINDS, GRANT_UNTIL_RE } from './governance.js';
-import { AGENT_LIST_DOCS, AGENT_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
+import { AGENT_LIST_DOCS, AGENT_OPTIONS, BRIDGE_NATS_OPTIONS, BRIDGE_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -40,6 +41,8 @@ export function ruleSchema(rule: Rule): JsonSchema {
       return { ...base, type: orNull('integer'), minimum: rule.min, ...(rule.max !== undefined ? { maximum: rule.max } : {}) };
     case 'amount':
       return { ...base, type: orNull('number'), minimum: 0 };
+    case 'number':
+      return { ...base, type: orNull('number'), minimum: rule.min };
     case 'oneOf':
       return { ...base, enum: [...rule.values, null] };
     case 'boolean':
@@ -75,6 +78,16 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
     additionalProperties: { type: ['object', 'null'], additionalProperties: false, properties: { max_amount: { type: 'number', minimum: 0 }, until: { type: 'string', pattern: GRANT_UNTIL_RE.source } } },
   },
   may_send_to: { type: ['array', 'null'], items: { type: 'string', anyOf: [{ pattern: NAME_RE.source }, { enum: ['*'] }] } },
+  model: {
+    type: 'object',
+    additionalProperties: false,
+    required: [...MODEL_REQUIRED],
+    properties: {
+      ...options(MODEL_OPTIONS),
+      secret: { description: MODEL_SECRET_DOC, type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED },
+      price: { description: MODEL_PRICE_DOC, type: 'object', additionalProperties: false, required: Object.keys(PRICE_OPTIONS), properties: options(PRICE_OPTIONS) },
+    },
+  },
 };
 
 function agentSchema(): JsonSchema {
@@ -86,10 +99,20 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
   const stuck = Object.fromEntries(PRIORITIES.map((p) => [p, ruleSchema({ kind: 'duration', min: 1, default: DEFAULTS.stuck_after[p], doc: `Unread ${p} mail older than this is alerted.` })]));
   return {
     agents: { type: ['object', 'null'], propertyNames: names('agent', RESERVED_NAMES), additionalProperties: agentSchema() },
-    groups: { type: ['object', 'null'], propertyNames: names('group', RESERVED_NAMES), additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: NAME_RE.source } } },
+    groups: { type: ['object', 'null'], propertyNames: names('group', RESERVED_NAMES), additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: `${NAME_RE.source.slice(0, -1)}(@${NAME_RE.source.slice(1, -1)})?$` } } },
     lanes: { type: ['object', 'null'], propertyNames: names('lane', []), additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) } },
     stuck_after: { type: ['object', 'null'], additionalProperties: false, properties: stuck },
     approval_required: { type: ['array', 'null'], items: { type: 'string', pattern: NAME_RE.source, not: { enum: [...BUILT_IN_KINDS] } } },
+    bridge: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['nats'],
+      properties: {
+        nats: { type: 'object', additionalProperties: false, required: ['org'], properties: { ...options(BRIDGE_NATS_OPTIONS), org: { ...ruleSchema(BRIDGE_NATS_OPTIONS.org), pattern: NAME_RE.source }, creds: { ...ruleSchema(BRIDGE_NATS_OPTIONS.creds), pattern: SECRET_NAME_RE.source } } },
+        peers: { type: ['array', 'null'], description: 'The orgs this org may send to (to: agent@<peer>).', items: { type: 'string', pattern: NAME_RE.source } },
+        ...options(BRIDGE_OPTIONS),
+      },
+    },
   };
 }
 

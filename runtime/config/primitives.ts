@@ -75,6 +75,12 @@ export function amount(p: Problems, value: unknown, unit: string, path: string):
   return undefined;
 }
 
+export function decimal(p: Problems, value: unknown, min: number, path: string): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
+  p.push(`${path}: must be a number from ${min} up, got ${show(value)}`);
+  return undefined;
+}
+
 export function duration(p: Problems, value: unknown, min: number, path: string): number | undefined {
   const ms = parseDuration(value);
   if (ms !== null && ms >= min) return ms;
@@ -108,7 +114,7 @@ export function name(p: Problems, value: string, noun: 'agent' | 'group' | 'lane
 }
 
 /** The value a rule reads: durations in ms, whole numbers, booleans, text, one of a set. */
-export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' | 'amount' }
+export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' | 'amount' | 'number' }
   ? number
   : R extends { kind: 'boolean' }
     ? boolean
@@ -127,6 +133,8 @@ export function check<R extends Rule>(p: Problems, value: unknown, rule: R, path
       return wholeNumber(p, value, rule, path) as Parsed<R> | undefined;
     case 'amount':
       return amount(p, value, rule.unit, path) as Parsed<R> | undefined;
+    case 'number':
+      return decimal(p, value, rule.min, path) as Parsed<R> | undefined;
     case 'oneOf':
       return oneOf(p, value, rule.values, rule.noun, path) as Parsed<R> | undefined;
     case 'boolean':

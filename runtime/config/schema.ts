@@ -39,6 +39,32 @@ export interface AgentConfig {
   readonly readOnlyPaths: readonly string[];
   /** Grants, who it may write to, and its limits with the org-wide defaults filled in (config/governance.ts). */
   readonly governance: AgentGovernance;
+  /** A model handler (model.ts): its `command` is then mailroom's own model client, runtime/model/run.ts. */
+  readonly model?: ModelConfig;
+}
+
+/** What one million tokens cost, in US dollars. */
+export interface ModelPrice {
+  readonly inputPerMtok: number;
+  readonly outputPerMtok: number;
+}
+
+/** An agent's `model:` settings, checked (runtime/config/model.ts). */
+export interface ModelConfig {
+  readonly provider: 'openai' | 'anthropic';
+  readonly model: string;
+  /** Without a trailing slash; `/chat/completions` or `/messages` is appended. */
+  readonly baseUrl: string;
+  /** The stored secret holding the API key (also in the agent's `secrets`). None: no key is sent (a local Ollama). */
+  readonly secret?: string;
+  readonly maxTokens: number;
+  /** The system prompt's file, relative to the agent's workspace (the jailed handler sees only that). */
+  readonly system?: string;
+  readonly price?: ModelPrice;
+  /** One HTTP request may take this long; always below the agent's `timeout`. */
+  readonly requestTimeout: number;
+  /** Earlier messages of the thread are kept, newest first, within about this many tokens (chars / 4). */
+  readonly historyTokens: number;
 }
 
 export interface LaneConfig {
@@ -77,6 +103,21 @@ export interface OrgConfig {
   readonly maxAttachmentBytes: number;
   /** Approval kinds, circuit breakers, budgets (config/governance.ts). */
   readonly governance: OrgGovernance;
+  /** The bridge to other orgs over NATS JetStream (runtime/bridge/); null: this org is alone. */
+  readonly bridge: BridgeConfig | null;
+}
+
+export interface BridgeConfig {
+  /** The NATS server, e.g. nats://127.0.0.1:4222. */
+  readonly url: string;
+  /** This org's name on the bridge: others write `agent@<org>`. */
+  readonly org: string;
+  /** The name of a stored secret holding a NATS credentials file (.creds); none: no credentials. */
+  readonly creds?: string;
+  /** The orgs this org may send to (`to: agent@<peer>`); mail to any other org is refused at send time. */
+  readonly peers: readonly string[];
+  /** A message taken from the stream but not acknowledged (a crash) is delivered again after this. */
+  readonly ackWait: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +151,7 @@ export const DEFAULTS = Object.freeze({
   messages_per_minute: 120,
   max_open_tasks: 500,
   max_team: 5,
+  bridge: Object.freeze({ url: 'nats://127.0.0.1:4222', ack_wait: '30s' }),
 });
 
 /** What one key holds. `doc` is what an editor shows on hover. */
@@ -117,6 +159,7 @@ export type Rule =
   | { readonly kind: 'duration'; readonly min: number; readonly default?: string; readonly doc: string }
   | { readonly kind: 'whole'; readonly min: number; readonly max?: number; readonly unit?: string; readonly default?: number; readonly doc: string }
   | { readonly kind: 'amount'; readonly unit: string; readonly default?: number; readonly doc: string }
+  | { readonly kind: 'number'; readonly min: number; readonly default?: number; readonly doc: string }
   | { readonly kind: 'oneOf'; readonly values: readonly string[]; readonly noun: string; readonly default?: string; readonly doc: string }
   | { readonly kind: 'boolean'; readonly default?: boolean; readonly doc: string }
   | { readonly kind: 'text'; readonly what: string; readonly nonEmpty?: boolean; readonly default?: string; readonly doc: string };
@@ -153,6 +196,7 @@ export const SECTION_DOCS = {
   lanes: 'Shared limits that handler runs queue on: { deepseek: { concurrency: 2, per_minute: 30 } }.',
   stuck_after: 'Unread mail older than this, per priority, is alerted to the operator and shown in status and doctor.',
   approval_required: 'Kinds of message held in bus/held/ until the operator or an agent with a grant approves: [commitment, payment, signature].',
+  bridge: 'Mail to and from other orgs over NATS JetStream: { nats: { url: nats://host:4222, org: beta, creds: NATS_CREDS }, peers: [acme] }.',
 } as const;
 
 export const TOP_KEYS: readonly string[] = [...Object.keys(SECTION_DOCS), ...Object.keys(TOP_OPTIONS)];
@@ -183,6 +227,7 @@ export const AGENT_LIST_DOCS = {
   read_only_paths: 'Absolute host paths outside the org shown read-only inside the jail, e.g. [/home/me/.local/bin].',
   may_approve: 'Approval grants by kind: { payment: { max_amount: 5000, until: 2026-12-31 } } (set with `mailroom grant`, removed with `mailroom revoke`).',
   may_send_to: 'Who this agent may write to: agents, groups, operator, or "*" (the default: anyone).',
+  model: 'A model handler instead of a command: { provider: openai | anthropic, model: deepseek-chat, secret: DEEPSEEK_API_KEY, ... }.',
 } as const;
 
 export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...Object.keys(AGENT_LIST_DOCS)];
@@ -194,3 +239,17 @@ export const LANE_OPTIONS = {
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const LANE_KEYS: readonly string[] = Object.keys(LANE_OPTIONS);
+
+/** The bridge's settings (bridge: { nats: {...}, peers: [...], ack_wait }). */
+export const BRIDGE_OPTIONS = {
+  ack_wait: { kind: 'duration', min: 1000, default: DEFAULTS.bridge.ack_wait, doc: 'A message taken from the stream but not acknowledged (the daemon was killed) is delivered again after this.' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const BRIDGE_NATS_OPTIONS = {
+  url: { kind: 'text', what: 'a NATS server URL such as nats://127.0.0.1:4222', nonEmpty: true, default: DEFAULTS.bridge.url, doc: 'The NATS server (or one of its cluster) with JetStream enabled (nats-server -js).' },
+  org: { kind: 'text', what: 'this org\'s name on the bridge (lowercase letters, digits, - and _)', nonEmpty: true, doc: 'This org\'s name on the bridge: other orgs write to its agents as agent@<org>.' },
+  creds: { kind: 'text', what: 'the name of a stored secret (mailroom secret set NAME < file.creds)', nonEmpty: true, doc: 'The name of a stored secret holding the NATS credentials file; unset: connect without credentials.' },
+} as const satisfies Readonly<Record<string, Rule>>;
+
+export const BRIDGE_KEYS: readonly string[] = ['nats', 'peers', ...Object.keys(BRIDGE_OPTIONS)];
+export const BRIDGE_NATS_KEYS: readonly string[] = Object.keys(BRIDGE_NATS_OPTIONS);

@@ -6,12 +6,23 @@
  */
 import { isPriority, PRIORITIES, priorityProblem, type Priority } from '../../bus/priority.js';
 import { parseDuration } from '../../bus/time.js';
+import { parseAddress } from '../../bus/address.js';
 import { validateAgents } from './agents.js';
 import { checkGovernanceRefs, validateApprovalRequired, type OrgGovernance } from './governance.js';
+import { validateBridge } from './bridge.js';
 import { checkKeys, duration, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
-import { ConfigError, DEFAULTS, LANE_KEYS, LANE_OPTIONS, TOP_KEYS, TOP_OPTIONS, type AgentConfig, type LaneConfig, type OrgConfig } from './schema.js';
+import { ConfigError, DEFAULTS, LANE_KEYS, LANE_OPTIONS, TOP_KEYS, TOP_OPTIONS, type AgentConfig, type BridgeConfig, type LaneConfig, type OrgConfig } from './schema.js';
 
-export function validateGroups(p: Problems, raw: unknown, agents: Readonly<Record<string, AgentConfig>>): Record<string, readonly string[]> {
+/** A group member at another org (`legal@acme`) must be at one of the bridge's peers. */
+function remoteMember(p: Problems, m: string, where: string, bridge: BridgeConfig | null): boolean {
+  const a = parseAddress(m);
+  if (!a) return false;
+  if (!bridge) p.push(`${where}: ${show(m)} is at another org, but this org has no bridge: configure bridge: (README, "Beyond one machine")`);
+  else if (!bridge.peers.includes(a.org)) p.push(`${where}: ${show(m)}: org ${show(a.org)} is not in bridge.peers (${bridge.peers.join(', ') || 'none'})`);
+  return true;
+}
+
+export function validateGroups(p: Problems, raw: unknown, agents: Readonly<Record<string, AgentConfig>>, bridge: BridgeConfig | null = null): Record<string, readonly string[]> {
   const groups: Record<string, readonly string[]> = emptyMap();
   if (!isMap(raw)) {
     p.push(`groups: must be a map from group name to a list of agents (groups: { leads: [maya, oliver] }), got ${show(raw)}`);
@@ -26,7 +37,7 @@ export function validateGroups(p: Problems, raw: unknown, agents: Readonly<Recor
       p.push(`${where}: must be a non-empty list of agent names, got ${show(members)}`);
       continue;
     }
-    for (const m of members) if (typeof m !== 'string' || !Object.hasOwn(agents, m)) p.push(`${where}: ${show(m)} is not a configured agent; agents: ${known}`);
+    for (const m of members) if (typeof m !== 'string' || (!Object.hasOwn(agents, m) && !remoteMember(p, m, where, bridge))) p.push(`${where}: ${show(m)} is not a configured agent; agents: ${known}`);
     groups[group] = Object.freeze([...new Set(members.filter((m): m is string => typeof m === 'string'))]);
   }
   return groups;
@@ -101,7 +112,8 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     contextWarn: top.context_warn ?? null,
   });
   const agents = validateAgents(p, data.agents ?? {}, { sandbox: top.sandbox ?? DEFAULTS.sandbox, network: top.network, root, governance });
-  const groups = validateGroups(p, data.groups ?? {}, agents);
+  const bridge = validateBridge(p, data.bridge);
+  const groups = validateGroups(p, data.groups ?? {}, agents, bridge);
   checkGovernanceRefs(p, agents, groups, governance.approvalRequired);
   const lanes = validateLanes(p, data.lanes ?? {});
   checkLaneRefs(p, agents, lanes);
@@ -121,5 +133,6 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     startupStagger: top.startup_stagger,
     killGrace: top.kill_grace,
     governance,
+    bridge,
   });
 }

@@ -19,15 +19,18 @@ import { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
-import { Journal } from './journal.js';
+import { LogWriteFailed } from '../../bus/store/log.js';
+import { Journal, LogPaused } from './journal.js';
+import { LogPause } from './log-pause.js';
 import { acquireDaemonLock } from './lock.js';
 import { MailboxGuard } from './mailbox-guard.js';
 import { QuietFiles } from './quiet.js';
 import { recover } from './recovery.js';
-import { checkQueuedNames, unjailedHandlers } from './startup.js';
+import { refuseNonCanonicalNames, unjailedHandlers } from './startup.js';
 import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
-import { Wakeups } from './watch.js';
+import { Wakeups, inotifyLimitProblem } from './watch.js';
+import { fairBatch } from '../decide/fair-batch.js';
 
 const BATCH_LIMIT = 256;
 const RECHECK_MS = 250;
@@ -49,6 +52,7 @@ export class Daemon {
   private readonly board: BoardWriter;
   private readonly guard: MailboxGuard;
   private readonly quiet = new QuietFiles();
+  private readonly logPause: LogPause;
   private readonly candidates = new Set<string>();
   private journal!: Journal;
   private parts!: Parts;
@@ -70,6 +74,7 @@ export class Daemon {
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
     this.board = new BoardWriter(this.layout, this.logger);
+    this.logPause = new LogPause({ layout: this.layout, logger: this.logger, clock: this.clock, journal: () => this.journal, send: (m) => this.parts.send(m) });
     this.guard = new MailboxGuard({ layout: this.layout, logger: this.logger, now, lastSeq: () => this.state.lastSeq, send: (m) => this.parts.send(m) });
     this.runner = new Runner({
       layout: this.layout,
@@ -83,14 +88,10 @@ export class Daemon {
     });
   }
 
-  get state(): BusState {
-    return this.journal.state;
-  }
+  get state(): BusState { return this.journal.state; }
 
   /** Resolves when the daemon has stopped. */
-  get done(): Promise<void> {
-    return this.stopped;
-  }
+  get done(): Promise<void> { return this.stopped; }
 
   /** Start-up: lock, config, checks, replay, recovery, watchers, first scan. Throws on a refusal. */
   async start(): Promise<void> {
@@ -105,9 +106,8 @@ export class Daemon {
     });
     try {
       this.ensureWorkspaces(this.config);
-      const queued = checkQueuedNames(this.layout, [...Object.keys(this.config.agents), OPERATOR]);
-      if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
-      const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render() };
+      refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
+      const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
       this.journal = Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString());
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);
@@ -122,11 +122,11 @@ export class Daemon {
       await this.watch();
       await this.scan();
       this.runner.pump();
+      this.parts.bridge?.start();
       this.timers.push(setInterval(() => void this.scan(), this.config.scanInterval));
     } catch (err) {
-      this.syncfs?.close();
-      this.release?.();
-      this.release = null;
+      // Stop all a failed start started (timers, watchers, runs, the syncfs helper) before the lock goes, so nothing of it writes on.
+      await this.stop(`start failed: ${(err as Error).message}`, 1).catch(() => undefined);
       throw err;
     }
   }
@@ -137,15 +137,16 @@ export class Daemon {
     this.exitCode = code;
     for (const t of this.timers) clearInterval(t);
     if (this.recheck) clearTimeout(this.recheck);
-    await this.wakeups?.close();
-    while (this.running) await new Promise<void>((r) => this.idle.push(r));
-    await this.runner.stop();
     try {
+      await this.wakeups?.close();
+      while (this.running) await new Promise<void>((r) => this.idle.push(r));
+      await this.runner.stop();
+      await this.parts?.bridge?.stop();
       await this.parts?.finishing.flush();
       this.syncfs?.close();
-      this.journal.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
-      this.journal.commit();
-      this.journal.close();
+      this.journal?.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
+      this.journal?.commit();
+      this.journal?.close();
     } finally {
       this.release?.();
       this.release = null;
@@ -156,10 +157,14 @@ export class Daemon {
   /** A path may have changed (a watcher event, or found by a scan). */
   hint(file: string, how: 'created' | 'written' | 'scan' = 'scan'): void {
     if (this.stopping) return;
-    if (file === this.layout.config) return this.parts.configReload.reload();
-    if (parseInboxName(path.basename(file)) && path.basename(path.dirname(file)) === 'inbox') return; // a delivered copy
-    if (how === 'created') this.quiet.track(file);
-    else if (how === 'written') this.quiet.written(file);
+    try {
+      if (file === this.layout.config) return this.parts.configReload.reload();
+      if (parseInboxName(path.basename(file)) && path.basename(path.dirname(file)) === 'inbox') return; // a delivered copy
+      if (how === 'created') this.quiet.track(file);
+      else if (how === 'written') this.quiet.written(file);
+    } catch (err) {
+      this.logger.warn(`after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`);
+    }
     this.candidates.add(file);
     this.schedule();
   }
@@ -188,11 +193,14 @@ export class Daemon {
       files: [this.layout.config],
       onPath: (p, how) => this.hint(p, how),
       onBadDir: (dir) => void this.guard.isBad(dir),
+      onNote: (note) => this.logger.warn(note),
       onError: (err) => {
         this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
         void this.scan();
       },
     });
+    const limit = this.config.watch ? inotifyLimitProblem(this.wakeups.dirs.length + 16) : null;
+    if (limit) this.logger.warn(limit);
     if (this.config.watch) await this.wakeups.start();
     else this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
   }
@@ -203,7 +211,8 @@ export class Daemon {
   }
 
   private ensureWorkspaces(config: OrgConfig): void {
-    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents))) this.logger.info(`created workspace for ${a}`);
+    const problem = (agent: string, err: Error) => this.logger.warn(`workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`);
+    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents), problem)) this.logger.info(`created workspace for ${a}`);
   }
 
   // --- a config edit taken while running ----------------------------------------------
@@ -239,6 +248,9 @@ export class Daemon {
   private async scan(): Promise<void> {
     if (this.stopping) return;
     try {
+      const again = this.logPause.retry(); // null: the log still cannot be written; take nothing
+      if (!again) return;
+      for (const p of again) this.candidates.add(p);
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
@@ -255,20 +267,18 @@ export class Daemon {
     if (this.running || this.stopping) return;
     this.running = true;
     try {
-      while (this.candidates.size > 0 && !this.stopping) {
-        const batch: string[] = [];
-        for (const c of this.candidates) {
-          batch.push(c);
-          this.candidates.delete(c);
-          if (batch.length >= BATCH_LIMIT) break;
-        }
+      while (this.candidates.size > 0 && !this.stopping && !this.logPause.paused) {
+        const batch = fairBatch(this.candidates, BATCH_LIMIT, (p) => path.dirname(p)); // round-robin over senders' folders
+        for (const c of batch) this.candidates.delete(c);
         try {
           const decisions = this.parts.intake.take(batch);
           this.journal.commit();
           this.parts.delivery.act(decisions);
           this.runner.pump(); // a resume or a release may let runs start
         } catch (err) {
-          // An I/O failure outside any one file (disk full, permissions): say so loudly, keep going.
+          // A failed log write paused taking mail (said by LogPause); the batch's files wait where they are.
+          if (err instanceof LogWriteFailed || err instanceof LogPaused) continue;
+          // An I/O failure outside any one file (permissions): say so loudly, keep going.
           this.logger.warn(`batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`);
         }
         await new Promise<void>((r) => setImmediate(r));

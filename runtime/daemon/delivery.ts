@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isRemote, localRecipients } from '../../bus/address.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { deadLetter } from '../../bus/store/deadletter.js';
 import { dropHeld, keepHeld } from '../../bus/store/held.js';
@@ -16,7 +17,8 @@ import { deliverCopy, removeFinished, unlinkQuiet, writeSentCopy } from '../../b
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { deliverAttachments } from '../../workspaces/attachments.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
-import type { Layout } from '../../workspaces/layout.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
+import { mailboxOf, type Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 import type { Decision } from './intake.js';
 import type { JournalPort } from './journal.js';
@@ -35,6 +37,8 @@ export interface DeliveryDeps {
   render: () => void;
   /** Folders made again (a workspace deleted while the daemon runs): watch them again. */
   rewatch: (dirs: string[]) => void;
+  /** Recipients at other orgs (`agent@org`): the bridge takes it from here (runtime/bridge/). */
+  forward?: () => void;
 }
 
 export class Delivery {
@@ -56,7 +60,7 @@ export class Delivery {
       try {
         if (d.kind === 'deadletter') {
           step = `the move of ${this.deps.layout.rel(d.file)} to bus/deadletter/`;
-          deadLetter(this.deps.layout.deadletter, d.file, d.rejected, d.place);
+          this.inMailbox(d.file, (ref) => deadLetter(this.deps.layout.deadletter, ref, d.rejected, d.place));
           step = 'the inbox copies';
         }
         delivered.push(this.deliver(event, d.kind === 'deliver' ? d.dropped : undefined));
@@ -80,15 +84,33 @@ export class Delivery {
 
   /** Copy an accepted message into every recipient's inbox; remove a person's drop; write the sent/ copy. */
   deliver(e: MessageAccepted, dropped?: string): MessageAccepted {
-    for (const r of e.to) this.copyTo(e, r);
+    for (const r of localRecipients(e.to)) this.copyTo(e, r);
+    if (e.to.some(isRemote)) this.deps.forward?.();
     if (e.source === 'inbox' && dropped) {
-      const st = fs.lstatSync(dropped, { throwIfNoEntry: false });
-      if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(dropped);
+      this.inMailbox(dropped, (ref) => {
+        const st = fs.lstatSync(ref, { throwIfNoEntry: false });
+        if (st && (e.originIno === undefined || st.ino === e.originIno)) unlinkQuiet(ref);
+      });
     }
     const sent = this.deps.layout.sent(e.from);
     if (e.source === 'outbox' && mailboxProblem(sent)) this.deps.guard.isBad(sent); // no sent copy through a link
-    else writeSentCopy(this.deps.layout, e);
+    else {
+      try {
+        writeSentCopy(this.deps.layout, e);
+      } catch (err) {
+        // The recipients have it: a sent/ copy the sender's own workspace refuses is said, never a reason to deliver again.
+        this.deps.logger.warn(`no sent/ copy of ${e.id} for ${e.from} (${(err as Error).message})`);
+      }
+    }
     return e;
+  }
+
+  /** Use `file` through its mailbox folder's descriptor when it is in one (a hostile tree), as it is otherwise (bus/). */
+  private inMailbox(file: string, use: (ref: string | Buffer) => void): void {
+    const where = mailboxOf(this.deps.layout, file);
+    if (!where) return use(file);
+    const dir = path.dirname(file);
+    Dir.with(dir, dir, (d) => use(d.entry(where.name)));
   }
 
   private copyTo(e: MessageAccepted, recipient: string): void {
@@ -101,7 +123,8 @@ export class Delivery {
       copy();
     } catch (err) {
       // A workspace deleted while the daemon runs is made again (as `start` would), then the copy is retried once.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !ensureOrgDirs(layout, [recipient]).length) throw err;
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || (err instanceof Refused && err.kind === 'missing');
+      if (!missing || !ensureOrgDirs(layout, [recipient]).length) throw err;
       this.deps.logger.warn(`workspaces/${recipient} was missing (deleted while the daemon ran); created it again to deliver ${e.id}`);
       this.deps.rewatch([layout.outbox(recipient), layout.inbox(recipient)]);
       copy();
@@ -115,7 +138,8 @@ export class Delivery {
       this.deps.runner.queueDelivered(e);
     }
     this.deps.journal.commit();
-    this.deps.finishing.add(delivered);
+    // A message still waiting for the bridge keeps its spool file; the bridge finishes it once forwarded.
+    this.deps.finishing.add(delivered.filter((e) => !this.deps.journal.state.forwarding.has(e.id)));
     if (delivered.length && pump) this.deps.runner.pump();
   }
 
@@ -172,7 +196,15 @@ export class Finishing {
     this.syncing = new Promise<void>((resolve) => {
       const done = (err: Error | null) => {
         if (err) this.logger.warn(`syncfs failed (${err.message}); the staging and spool files of ${batch.length} delivered message(s) (${batch[0]!.id}, ...) are kept until the next start`);
-        else for (const e of batch) removeFinished(this.layout, e);
+        else {
+          for (const e of batch) {
+            try {
+              removeFinished(this.layout, e);
+            } catch (err) {
+              this.logger.warn(`could not remove the staging or spool file of ${e.id} (${(err as Error).message}); the next start removes it`);
+            }
+          }
+        }
         this.syncing = null;
         resolve();
         setTimeout(() => this.schedule(), this.stopping ? 0 : SYNC_GAP_MS).unref();

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
-import { isIgnoredName, newId, parseInboxName } from '../../bus/names.js';
+import { candidateBytes, escapeRawName, isIgnoredName, newId, parseInboxName } from '../../bus/names.js';
 import { Rejection } from '../../bus/rejection.js';
 import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
 import { bounceMail } from '../../bus/system-mail.js';
@@ -18,6 +18,7 @@ import { bounceId, keptName } from '../../bus/store/deadletter.js';
 import { readEntry } from '../../bus/store/read-entry.js';
 import { parseSpoolName, spoolName } from '../../bus/store/spool.js';
 import { keepAttachments } from '../../workspaces/attachments.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import { mailboxOf, type Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { decide, type Incoming } from '../decide/accept.js';
@@ -56,6 +57,14 @@ export interface IntakeDeps {
   again: (p: string) => void;
 }
 
+/** A candidate in a mailbox folder: `p` its candidate path, `ref` the entry through the folder's descriptor, `name` as shown to people. */
+interface Entry {
+  p: string;
+  box: Dir;
+  ref: string | Buffer;
+  name: string;
+}
+
 interface Origin {
   id: string;
   sender: string;
@@ -83,26 +92,51 @@ export class Intake {
     const decisions: Decision[] = [];
     let sweep: WriterSweep | null = null;
     const writers = () => (sweep ??= sweepWriters(this.deps.layout.root + path.sep));
-    for (const p of paths) {
-      try {
-        decisions.push(...this.consider(p, writers));
-      } catch (err) {
-        this.deps.logger.warn(`could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`);
+    const dirs = new Map<string, Dir | null>(); // each mailbox folder opened once per batch
+    const open = (dir: string): Dir | null => {
+      if (!dirs.has(dir)) dirs.set(dir, this.openMailbox(dir));
+      return dirs.get(dir)!;
+    };
+    try {
+      for (const p of paths) {
+        try {
+          decisions.push(...this.consider(p, writers, open));
+        } catch (err) {
+          this.deps.logger.warn(`could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`);
+        }
       }
+    } finally {
+      for (const d of dirs.values()) d?.close();
     }
     return decisions;
   }
 
-  private consider(p: string, writers: () => WriterSweep): Decision[] {
+  /** A mailbox folder through its descriptor, or null (said once by the guard) when it is a link or not a folder. */
+  private openMailbox(dir: string): Dir | null {
+    try {
+      return Dir.open(dir, dir);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      if (err.kind !== 'missing') this.deps.guard.isBad(dir);
+      return null;
+    }
+  }
+
+  private consider(p: string, writers: () => WriterSweep, open: (dir: string) => Dir | null): Decision[] {
     const where = mailboxOf(this.deps.layout, p);
     if (where) {
-      if (isIgnoredName(where.name)) return [];
+      const raw = candidateBytes(where.name);
+      const shown = raw ? escapeRawName(raw) : where.name;
+      if (isIgnoredName(shown)) return [];
       if (where.agent !== OPERATOR && !Object.hasOwn(this.deps.config().agents, where.agent)) return [];
-      if (this.deps.guard.isBad(path.dirname(p))) return []; // a link into the org: never taken from
+      if (this.deps.guard.isBad(path.dirname(p))) return []; // a link into the org: never taken from (said once)
       if (where.box === 'outbox' && this.deps.journal.state.governance.paused[where.agent]) return []; // paused: left as it is
-      if (where.box === 'outbox') return this.considerOutbox(p, where.agent, where.name, writers);
-      if (where.box === 'inbox' && where.agent !== OPERATOR) return this.considerInbox(p, where.agent, where.name, writers);
-      return [];
+      if (where.box !== 'outbox' && (where.box !== 'inbox' || where.agent === OPERATOR)) return [];
+      const box = open(path.dirname(p)); // the check and every use go through this one descriptor
+      if (!box) return [];
+      const entry: Entry = { p, box, ref: box.entry(where.name), name: shown };
+      if (where.box === 'outbox') return this.considerOutbox(entry, where.agent, writers);
+      return this.considerInbox(entry, where.agent, writers);
     }
     if (path.dirname(p) === this.deps.layout.spool) {
       const s = parseSpoolName(path.basename(p));
@@ -130,8 +164,8 @@ export class Intake {
     return r.verdict === 'reject' ? r.rejection : r.verdict;
   }
 
-  private considerOutbox(p: string, agent: string, name: string, writers: () => WriterSweep): Decision[] {
-    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  private considerOutbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Decision[] {
+    const st = fs.lstatSync(ref, { throwIfNoEntry: false });
     if (!st) {
       this.deps.quiet.forget(p);
       return [];
@@ -146,7 +180,7 @@ export class Intake {
     this.deps.quiet.forget(p);
     const spooled = path.join(this.deps.layout.spool, spoolName(origin.id, agent, name));
     try {
-      fs.renameSync(p, spooled); // the take: atomic; a second look finds nothing
+      fs.renameSync(ref, spooled); // the take: atomic, through the outbox's descriptor; a second look finds nothing
     } catch (err) {
       if (rejection) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -167,10 +201,10 @@ export class Intake {
     return this.accept({ bytes: read.bytes, sender: origin.sender, source: 'outbox', origin: origin.name, ...(written !== undefined ? { written } : {}) }, spooled, origin);
   }
 
-  private considerInbox(p: string, agent: string, name: string, writers: () => WriterSweep): Decision[] {
+  private considerInbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Decision[] {
     if (parseInboxName(name)) return []; // a delivered copy
     if (name === 'attachments') return [];
-    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    const st = fs.lstatSync(ref, { throwIfNoEntry: false });
     this.deps.quiet.forget(p); // a person's drop always gets the /proc sweep (they are rare; editors write in place)
     if (!st) return [];
     const o: Origin = { id: newId(), sender: OPERATOR, source: 'inbox', name, place: `workspaces/${agent}/inbox/ (dropped by a person)`, ino: st.ino };
@@ -179,7 +213,7 @@ export class Intake {
       if (r === 'wait') return [];
       if (r instanceof Rejection) return [this.reject(p, o, r)];
     }
-    const read = readEntry(p, this.deps.config().maxMessageBytes);
+    const read = readEntry(ref, this.deps.config().maxMessageBytes, st);
     if (read instanceof Rejection) return [this.reject(p, o, read)];
     return this.accept({ bytes: read.bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino }, p, o);
   }

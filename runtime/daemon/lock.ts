@@ -1,6 +1,7 @@
 /**
  * One daemon per org. proper-lockfile holds `.mailroom/daemon.lock`; beside it we write the
- * pid and its start time (from /proc/<pid>/stat), because proper-lockfile stores no pid and
+ * pid (`daemon.pid`, the number alone, so `kill $(cat .mailroom/daemon.pid)` works) and its
+ * start time from /proc/<pid>/stat (`daemon.start`), because proper-lockfile stores no pid and
  * would refuse a restart right after `kill -9` until its stale timeout. On ELOCKED: if the
  * recorded process is gone (or the pid was reused by another process), break the lock once
  * and take it; if it lives, refuse and name its pid.
@@ -31,12 +32,31 @@ interface PidRecord {
   start: string | null;
 }
 
+const startFile = (layout: Layout) => `${layout.lockTarget}.start`;
+
 export function readPidRecord(layout: Layout): PidRecord | null {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(layout.pidFile, 'utf8')) as PidRecord;
+    text = fs.readFileSync(layout.pidFile, 'utf8').trim();
   } catch {
     return null;
   }
+  if (text.startsWith('{')) {
+    try {
+      return JSON.parse(text) as PidRecord; // written by an older version
+    } catch {
+      return null;
+    }
+  }
+  const pid = Number(text);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  let start: string | null = null;
+  try {
+    start = fs.readFileSync(startFile(layout), 'utf8').trim() || null;
+  } catch {
+    /* no start time recorded: the pid alone decides */
+  }
+  return { pid, start };
 }
 
 /** The pid of the live daemon of this org, or null. */
@@ -67,14 +87,15 @@ export async function acquireDaemonLock(layout: Layout, onCompromised: (err: Err
       throw again;
     }
   }
-  const record: PidRecord = { pid: process.pid, start: processStartTime(process.pid) };
-  fs.writeFileSync(layout.pidFile, JSON.stringify(record) + '\n', { mode: 0o600 });
+  fs.writeFileSync(startFile(layout), `${processStartTime(process.pid) ?? ''}\n`, { mode: 0o600 });
+  fs.writeFileSync(layout.pidFile, `${process.pid}\n`, { mode: 0o600 });
   let released = false;
   return () => {
     if (released) return;
     released = true;
     try {
       fs.rmSync(layout.pidFile, { force: true });
+      fs.rmSync(startFile(layout), { force: true });
       release().catch(() => undefined);
       // Release synchronously as well: on exit there may be no next tick.
       fs.rmSync(`${layout.lockTarget}.lock`, { recursive: true, force: true });

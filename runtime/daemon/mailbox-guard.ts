@@ -1,8 +1,11 @@
 /**
  * A mailbox folder (outbox, inbox, sent, done) that is a link or not a directory is never
  * listed, taken from or written through: a handler can replace its own mailbox folder, and a
- * link into the org would let it move the config or the secrets. Said once per folder, loudly
- * (stderr and an operator alert); checked again every time, so a repaired folder works again.
+ * link into the org would let it move the config or the secrets. Said loudly (stderr and an
+ * operator alert) once per folder and fault, not once per look: a handler flipping its folder
+ * between a link and a folder is said again only after REALERT_MS (it raised 2,491 alerts in
+ * 25 s when every repair reset the record). Checked again every time, so a repaired folder
+ * works again at once.
  */
 import { mailboxProblem } from '../../workspaces/contain.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -19,20 +22,24 @@ export interface MailboxGuardDeps {
   send: (m: SystemMessage) => void;
 }
 
+/** The same folder with the same fault is alerted at most once per hour. */
+export const REALERT_MS = 60 * 60 * 1000;
+
 export class MailboxGuard {
-  private readonly said = new Set<string>();
+  /** Folder + fault -> when it was last said (ms). */
+  private readonly said = new Map<string, number>();
 
   constructor(private readonly deps: MailboxGuardDeps) {}
 
   /** Is this folder unusable (a link, not a directory)? */
   isBad(dir: string): boolean {
     const problem = mailboxProblem(dir);
-    if (!problem) {
-      this.said.delete(dir);
-      return false;
-    }
-    if (!this.said.has(dir)) {
-      this.said.add(dir);
+    if (!problem) return false;
+    const key = `${dir}\0${problem.includes('symbolic link') ? 'link' : 'not a folder'}`; // not the link's target: a flipping link changes it
+    const now = Date.parse(this.deps.now());
+    const last = this.said.get(key);
+    if (last === undefined || now - last >= REALERT_MS) {
+      this.said.set(key, now);
       this.alert(this.deps.layout.rel(dir), problem);
     }
     return true;

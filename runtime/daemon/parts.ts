@@ -11,12 +11,13 @@ import type { OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { ConfigReload } from './config-reload.js';
 import { Delivery, Finishing, type DeliveryDeps } from './delivery.js';
-import { Intake } from './intake.js';
+import { Intake, MAX_HOPS } from './intake.js';
 import type { Journal } from './journal.js';
 import type { MailboxGuard } from './mailbox-guard.js';
 import type { QuietFiles } from './quiet.js';
 import type { SyncFs } from './syncfs.js';
 import { UnreadCheck } from './unread-check.js';
+import { Bridge } from '../bridge/bridge.js';
 
 export interface PartsHost {
   layout: Layout;
@@ -47,13 +48,22 @@ export interface Parts {
   configReload: ConfigReload;
   /** Stage, commit and deliver a message from mailroom (an operator alert). */
   send: (m: SystemMessage) => void;
+  /** Mail to and from other orgs (bridge: in mailroom.yaml), or null. */
+  bridge: Bridge | null;
 }
 
 export function wireParts(h: PartsHost): Parts {
   const { layout, logger, clock, journal, guard, quiet, config } = h;
   const now = () => clock().toISOString();
   const finishing = new Finishing(layout, h.syncfs, logger);
-  const delivery = new Delivery({ layout, journal, logger, now, guard, finishing, runner: h.runner, render: h.render, rewatch: h.rewatch });
+  let bridge: Bridge | null = null;
+  const forward = () => bridge?.forward();
+  const delivery = new Delivery({ layout, journal, logger, now, guard, finishing, runner: h.runner, render: h.render, rewatch: h.rewatch, forward });
+  const settings = config().bridge;
+  if (settings) {
+    const deliver = (d: Parameters<Delivery['act']>[0]) => delivery.act(d);
+    bridge = new Bridge(settings, { config, layout, journal, logger, now, maxHops: MAX_HOPS, deliver, finished: (e) => finishing.add([e]) });
+  }
   const send = (m: SystemMessage) => {
     const event = journal.stage(m) as MessageAccepted;
     journal.commit();
@@ -66,5 +76,6 @@ export function wireParts(h: PartsHost): Parts {
     unread: new UnreadCheck({ layout, journal, clock, config, stopping: h.stopping, deliver: (d) => delivery.act(d) }),
     configReload: new ConfigReload({ layout, journal, logger, clock, send, adopt: h.adopt, applied: h.applied }),
     send,
+    bridge,
   };
 }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { deadLetter } from '../../bus/store/deadletter.js';
 import { parseSpoolName, spoolName, unlinkQuiet } from '../../bus/store/spool.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 import type { BusState } from '../state/state.js';
@@ -31,20 +32,40 @@ export function recover(d: RecoveryDeps): string[] {
   return removeDebris(d);
 }
 
-function moveRejected({ layout, state, agents }: RecoveryDeps): void {
+function moveRejected({ layout, state, agents, logger }: RecoveryDeps): void {
   const exists = (p: string) => fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
   for (const r of state.rejected.values()) {
     if (r.source !== 'outbox') continue;
     const spooled = path.join(layout.spool, spoolName(r.id, r.from, r.origin));
     if (exists(spooled)) deadLetter(layout.deadletter, spooled, r, `workspaces/${r.from}/outbox/`);
   }
-  for (const r of state.rejected.values()) {
-    if (r.source !== 'inbox' || r.originIno === undefined) continue;
-    // A person's drop rejected in place: move it if that very file is still there.
-    for (const agent of agents) {
-      const p = path.join(layout.inbox(agent), r.origin);
-      if (exists(p)?.ino === r.originIno) deadLetter(layout.deadletter, p, r, `workspaces/${agent}/inbox/`);
+  const drops = [...state.rejected.values()].filter((r) => r.source === 'inbox' && r.originIno !== undefined);
+  if (drops.length === 0) return;
+  for (const agent of agents) {
+    // A person's drop rejected in place: move it if that very file is still there, through the inbox's descriptor.
+    const inbox = layout.inbox(agent);
+    const box = openMailbox(inbox, logger);
+    if (!box) continue;
+    try {
+      for (const r of drops) {
+        if (r.origin.includes('/') || r.origin === '.' || r.origin === '..') continue; // never a plain name: nothing of it in an inbox
+        const ref = box.at(r.origin);
+        if (exists(ref)?.ino === r.originIno) deadLetter(layout.deadletter, ref, r, `workspaces/${agent}/inbox/`);
+      }
+    } finally {
+      box.close();
     }
+  }
+}
+
+/** An inbox through its descriptor, or null (said) when it is a link or not a folder. */
+function openMailbox(dir: string, logger: Logger): Dir | null {
+  try {
+    return Dir.open(dir, dir);
+  } catch (err) {
+    if (!(err instanceof Refused)) throw err;
+    if (err.kind !== 'missing') logger.warn(`recovery skips ${dir}: ${err.message}`);
+    return null;
   }
 }
 
@@ -61,7 +82,9 @@ function removeDebris({ layout, state, logger }: RecoveryDeps): string[] {
       logger.warn(`bus/spool/${name} is not a spool file of mailroom's; it is left alone`);
       continue;
     }
-    if (state.threads.has(sp.id)) unlinkQuiet(p);
+    if (state.threads.has(sp.id)) {
+      if (!state.forwarding.has(sp.id)) unlinkQuiet(p); // else: it waits for the bridge
+    }
     else if (!state.rejected.has(sp.id)) undecided.push(p);
   }
   return undecided;

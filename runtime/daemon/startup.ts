@@ -5,12 +5,13 @@
  * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file. And the
  * handlers that run without the jail, said at start-up.
  */
-import fs from 'node:fs';
 import { allowedPriorities } from '../../bus/priority.js';
-import { parseInboxName } from '../../bus/names.js';
+import { escapeRawName, parseInboxName } from '../../bus/names.js';
+import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { jailFor } from '../../workspaces/jail.js';
 import type { OrgConfig } from '../config/config.js';
+import type { Logger } from '../logger.js';
 
 const SHAPE = /^(\d+)-([A-Za-z0-9]+)-\d{8}T/;
 
@@ -19,7 +20,8 @@ export function checkQueuedNames(layout: Layout, agents: readonly string[]): str
   for (const agent of agents) {
     let names: string[];
     try {
-      names = fs.readdirSync(layout.inbox(agent));
+      // Through the inbox's descriptor: a link planted as an inbox is never listed (nor stops the start).
+      names = Dir.with(layout.inbox(agent), layout.inbox(agent), (d) => d.listRaw().map((n) => escapeRawName(n)));
     } catch {
       continue;
     }
@@ -39,7 +41,22 @@ export function unjailedHandlers(config: OrgConfig): string[] {
   const notes: string[] = [];
   for (const a of Object.values(config.agents)) {
     const jail = a.command ? jailFor(a) : null;
-    if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
+    if (jail?.refuse) notes.push(`agent ${a.name}'s handler will not run: ${jail.refuse}`);
+    else if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
   }
   return notes;
+}
+
+/**
+ * At start-up: a queued file whose name has a non-canonical priority refuses the start (throws);
+ * any other trouble reading the inboxes (a handler's link, an unreadable folder) is a warning.
+ */
+export function refuseNonCanonicalNames(layout: Layout, agents: readonly string[], logger: Logger): void {
+  let queued: string[];
+  try {
+    queued = checkQueuedNames(layout, agents);
+  } catch (err) {
+    return logger.warn(`could not check the names of queued files (${(err as Error).message}); starting anyway`);
+  }
+  if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
 }

@@ -3,9 +3,9 @@
  * inboxes), then decide (runtime/decide/unread.ts) and stage each alert in one synchronous
  * step: the alert to the operator and its `alert.sent`, committed together, then delivered.
  */
-import fs from 'node:fs';
 import type { MessageAccepted } from '../../bus/events.js';
 import { unreadAlertMail } from '../../bus/system-mail.js';
+import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { unreadAlerts, unreadCheckEvery } from '../decide/unread.js';
@@ -40,10 +40,14 @@ export class UnreadCheck {
     const { layout, journal, clock } = this.deps;
     const inboxes: Array<[string, string[]]> = [];
     for (const agent of Object.keys(this.deps.config().agents)) {
+      let box: Dir | null = null;
       try {
-        inboxes.push([agent, await fs.promises.readdir(layout.inbox(agent))]);
+        box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link
+        inboxes.push([agent, (await box.listRawAsync()).map((n) => n.toString('utf8'))]);
       } catch {
-        /* no inbox (yet): nothing unread */
+        /* no inbox (yet), or not a real folder (the guard says so): nothing unread */
+      } finally {
+        box?.close();
       }
     }
     if (this.deps.stopping()) return;

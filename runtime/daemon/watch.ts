@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { isIgnoredName } from '../../bus/names.js';
-import { mailboxProblem } from '../../workspaces/contain.js';
+import { escapeRawName, isIgnoredName, rawCandidate } from '../../bus/names.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 
 export interface WatchOptions {
   dirs: string[];
@@ -30,16 +30,36 @@ export interface WatchOptions {
   onError: (err: Error) => void;
   /** A watched folder that is a symbolic link or not a directory: never listed. */
   onBadDir?: (dir: string, problem: string) => void;
+  /** Said once per folder until it is readable again (a handler's `chmod 000`), and when watching works again. */
+  onNote?: (note: string) => void;
 }
 
-const ENOSPC_ADVICE =
-  'out of inotify watches (ENOSPC): raise /proc/sys/fs/inotify/max_user_watches, e.g. `sysctl fs.inotify.max_user_watches=524288`';
+const RAISE = 'sysctl fs.inotify.max_user_watches=524288';
+const ENOSPC_ADVICE = `out of inotify watches (ENOSPC): raise /proc/sys/fs/inotify/max_user_watches, e.g. \`${RAISE}\` (and in /etc/sysctl.d/ to keep it); mailroom tries to watch again, backing off`;
+/** Watches lost to ENOSPC are tried again after 1 s, 2 s, 4 s, ... at most every 5 minutes. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+
+/** The user's inotify watch limit against what `need` watches require, said with the fix; null when enough (or not Linux). */
+export function inotifyLimitProblem(need: number): string | null {
+  let limit: number;
+  try {
+    limit = Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
+  } catch {
+    return null;
+  }
+  if (!Number.isFinite(limit) || limit >= need) return null;
+  return `the inotify watch limit (fs.inotify.max_user_watches) is ${limit}, and this org needs about ${need}: raise it with \`${RAISE}\` (and in /etc/sysctl.d/ to keep it); until then the daemon falls back to scans`;
+}
 
 export class Wakeups {
   private readonly dirWatchers = new Map<string, fs.FSWatcher>();
   private fileWatcher: FSWatcher | null = null;
   private started = false;
-  /** Set when watching failed for good (e.g. ENOSPC: out of inotify watches): scans only. */
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs = RETRY_FIRST_MS;
+  private readonly unreadable = new Set<string>();
+  /** Set while watching failed (ENOSPC: out of inotify watches): scans only, watches tried again with back-off. */
   scanOnly: string | null = null;
 
   constructor(private readonly opts: WatchOptions) {}
@@ -81,12 +101,30 @@ export class Wakeups {
   }
 
   private failed(err: Error): void {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC' && !this.scanOnly) {
-      this.scanOnly = ENOSPC_ADVICE;
-      for (const w of this.dirWatchers.values()) w.close();
-      this.dirWatchers.clear();
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') {
+      this.opts.onError(err);
+      return;
     }
-    this.opts.onError(err);
+    const first = !this.scanOnly;
+    this.scanOnly = ENOSPC_ADVICE;
+    for (const w of this.dirWatchers.values()) w.close();
+    this.dirWatchers.clear();
+    if (this.started && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => this.retry(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    }
+    if (first) this.opts.onError(err); // said once per loss, not once per retry
+  }
+
+  /** Watches lost to ENOSPC (a handler used up the user's watches for a while): try them all again. */
+  private retry(): void {
+    this.retryTimer = null;
+    if (!this.started) return;
+    this.scanOnly = null;
+    for (const d of this.opts.dirs) this.watchDir(d);
+    if (this.scanOnly) return; // failed again: failed() set the next try
+    this.retryMs = RETRY_FIRST_MS;
+    this.opts.onNote?.(`watching ${this.dirWatchers.size} folder(s) again (inotify watches are available again)`);
   }
 
   /**
@@ -97,19 +135,32 @@ export class Wakeups {
    */
   async scan(skip: (dir: string, name: string) => boolean = () => false): Promise<string[]> {
     const out: string[] = [];
+    // Each folder on its own: one a handler made unreadable (`chmod 000`) or replaced stops only itself.
     for (const dir of this.opts.dirs) {
-      const problem = mailboxProblem(dir);
-      if (problem) {
-        this.opts.onBadDir?.(dir, problem);
-        continue;
-      }
-      let names: string[];
+      let names: Buffer[];
+      let box: Dir | null = null;
       try {
-        names = await fs.promises.readdir(dir);
-      } catch {
-        continue; // a missing directory is created by start, or belongs to an agent just removed
+        box = Dir.open(dir, dir); // listed through its descriptor, never through a link
+        names = await box.listRawAsync();
+        this.unreadable.delete(dir);
+      } catch (err) {
+        // Missing (created by start, or an agent just removed) or unreadable: the next scan looks again.
+        if (err instanceof Refused && err.kind === 'missing') continue;
+        if (err instanceof Refused && err.kind !== 'unreadable') {
+          this.opts.onBadDir?.(dir, err.message);
+        } else if (!this.unreadable.has(dir)) {
+          this.unreadable.add(dir);
+          const code = (err as NodeJS.ErrnoException).code;
+          this.opts.onNote?.(`cannot list ${dir} (${code ?? (err as Error).message}); its mail waits until it is readable again (\`chmod 700 ${dir}\`); the rest of the org goes on`);
+        }
+        continue;
+      } finally {
+        box?.close();
       }
-      for (const name of names) if (!skip(dir, name) && !isIgnoredName(name)) out.push(path.join(dir, name));
+      for (const raw of names) {
+        const name = rawCandidate(raw); // a name that is not UTF-8 is taken by its bytes
+        if (!skip(dir, name) && !isIgnoredName(escapeRawName(raw))) out.push(path.join(dir, name));
+      }
     }
     return out;
   }
@@ -136,6 +187,8 @@ export class Wakeups {
 
   async close(): Promise<void> {
     this.started = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     for (const w of this.dirWatchers.values()) w.close();
     this.dirWatchers.clear();
     const w = this.fileWatcher;

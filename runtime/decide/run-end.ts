@@ -6,6 +6,7 @@
  *   exit 0            -> handler.succeeded; then move the message to done/
  *   exit 75           -> handler.failed (tempfail); retried after `retry-after: N` or the
  *                        default cool-down, which also cools the lane; final after MAX_TEMPFAILS
+ *   exit 78           -> handler.failed, final at once (permanent: a bad key, an unknown model)
  *   any other failure -> handler.failed; retried with back-off until max_attempts, then final
  *   final             -> handler.failed (kept, bounce) + the bounce's message.accepted; then
  *                        dead-letter the message and deliver the bounce
@@ -70,7 +71,7 @@ export function decideRunEnd({ run, result: r, limits, sender, now, random }: Ru
   const tempfail = outcome === 'tempfail';
   const failures = run.failures + (tempfail ? 0 : 1);
   const tempfails = run.tempfails + (tempfail ? 1 : 0);
-  const final = tempfail ? tempfails > MAX_TEMPFAILS : failures >= cfg.maxAttempts;
+  const final = outcome === 'permanent' || (tempfail ? tempfails > MAX_TEMPFAILS : failures >= cfg.maxAttempts);
   const failed: Omit<HandlerFailed, 'seq'> = { time, type: 'handler.failed', id, agent, attempt, duration_ms: r.durationMs, exit_code: r.exitCode, signal: r.signal, reason, stderr: r.stderrTail, tempfail, final, ...usage };
   if (!final) {
     if (tempfail) {
@@ -84,7 +85,7 @@ export function decideRunEnd({ run, result: r, limits, sender, now, random }: Ru
   }
   // Out of attempts: dead-letter the message and bounce it to its sender.
   const kept = `bus/deadletter/${keptName(id, `${agent}-${run.file}`)}`;
-  const tries = tempfail ? `${tempfails} temporary failures` : `${failures} of ${cfg.maxAttempts} attempts failed`;
+  const tries = tempfail ? `${tempfails} temporary failures` : outcome === 'permanent' ? `attempt ${failures} failed permanently` : `${failures} of ${cfg.maxAttempts} attempts failed`;
   const bounce = handlerBounceMail({ id, agent, file: run.file, sender, tries, reason, stderr: r.stderrTail, kept, time });
   failed.kept = kept;
   failed.bounce = bounce.id;

@@ -7,6 +7,8 @@ import { formatDuration } from '../../bus/time.js';
 
 /** EX_TEMPFAIL (sysexits.h): "not my fault, try later", e.g. rate-limited. */
 export const EXIT_TEMPFAIL = 75;
+/** EX_CONFIG (sysexits.h): "this can never work as asked", e.g. a bad API key or an unknown model: no more attempts. */
+export const EXIT_PERMANENT = 78;
 /** Temporary failures in a row before a message is dead-lettered all the same. */
 export const MAX_TEMPFAILS = 10;
 /** How long a lane cools down after an exit 75 without `retry-after: N` on stderr. */
@@ -22,7 +24,7 @@ export interface HandlerExit {
   spawnError?: string;
 }
 
-export type ExitOutcome = 'succeeded' | 'tempfail' | 'failed';
+export type ExitOutcome = 'succeeded' | 'tempfail' | 'failed' | 'permanent';
 
 interface ExitRow {
   when: (r: HandlerExit) => boolean;
@@ -36,6 +38,7 @@ const EXITS: readonly ExitRow[] = [
   { when: (r) => r.spawnError !== undefined, outcome: 'failed', reason: (r) => `could not start the handler: ${r.spawnError}` },
   { when: (r) => r.timedOut, outcome: 'failed', reason: (_, timeoutMs) => `timeout after ${formatDuration(timeoutMs)}` },
   { when: (r) => r.exitCode === EXIT_TEMPFAIL, outcome: 'tempfail', reason: () => `exit ${EXIT_TEMPFAIL} (temporary failure, e.g. rate-limited)` },
+  { when: (r) => r.exitCode === EXIT_PERMANENT, outcome: 'permanent', reason: () => `exit ${EXIT_PERMANENT} (permanent failure: no more attempts)` },
   { when: (r) => r.signal !== null, outcome: 'failed', reason: (r) => `killed by ${r.signal}` },
   { when: () => true, outcome: 'failed', reason: (r) => `exit ${r.exitCode}` },
 ];

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { Usage } from '../../bus/events.js';
 import type { HandlerResult } from '../decide/run-end.js';
+import { addUsageLine } from '../decide/usage.js';
 
 export interface HandlerSpec {
   /** The program and its arguments: `/bin/sh -c <command>`, or bwrap wrapping that. */
@@ -38,21 +39,6 @@ function tail(text: string): string {
   const lines = text.slice(-STDERR_TAIL_BYTES).split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines.slice(-STDERR_TAIL_LINES).join('\n');
-}
-
-function addUsage(total: Usage | undefined, line: string): Usage | undefined {
-  if (!line.startsWith('{') || !line.includes('"usage"')) return total;
-  try {
-    const u = (JSON.parse(line) as { usage?: Partial<Usage> }).usage;
-    if (!u || typeof u !== 'object') return total;
-    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-    const t = total ?? { input_tokens: 0, output_tokens: 0, cost_usd: 0 };
-    // context_tokens is a level, not a count: the highest reported wins.
-    const context = u.context_tokens !== undefined || t.context_tokens !== undefined ? { context_tokens: Math.max(t.context_tokens ?? 0, n(u.context_tokens)) } : {};
-    return { input_tokens: t.input_tokens + n(u.input_tokens), output_tokens: t.output_tokens + n(u.output_tokens), cost_usd: Math.round((t.cost_usd + n(u.cost_usd)) * 1e6) / 1e6, ...context };
-  } catch {
-    return total;
-  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -91,7 +77,7 @@ export function startHandler(spec: HandlerSpec): RunningHandler {
     const lines = (stdoutRest + d).split('\n');
     stdoutRest = lines.pop() ?? '';
     if (stdoutRest.length > 65_536) stdoutRest = '';
-    for (const line of lines) usage = addUsage(usage, line.trim());
+    for (const line of lines) usage = addUsageLine(usage, line.trim());
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr = (stderr + d).slice(-STDERR_TAIL_BYTES * 2);
@@ -106,7 +92,7 @@ export function startHandler(spec: HandlerSpec): RunningHandler {
       settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      if (stdoutRest) usage = addUsage(usage, stdoutRest.trim());
+      if (stdoutRest) usage = addUsageLine(usage, stdoutRest.trim());
       resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, durationMs: Date.now() - started, timedOut, stderrTail: tail(stderr), usage, spawnError });
     };
     child.once('error', (err) => {

@@ -12,10 +12,8 @@ import type { BusEvent, MessageAccepted, NewEvent } from '../../bus/events.js';
 import { keepHandlerFailure } from '../../bus/store/deadletter.js';
 import { copyName } from '../../bus/store/spool.js';
 import { formatDuration } from '../../bus/time.js';
-import { mailboxProblem } from '../../workspaces/contain.js';
-import { jailArgs, jailFor } from '../../workspaces/jail.js';
+import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
-import { readSecrets } from '../../workspaces/secrets.js';
 import type { OrgConfig } from '../config/config.js';
 import { decideRunEnd, type AfterRun, type HandlerResult } from '../decide/run-end.js';
 import { inboxesToList, planRecovery } from '../decide/run-recovery.js';
@@ -25,7 +23,8 @@ import type { Logger } from '../logger.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
 import type { JournalPort } from '../daemon/journal.js';
-import { handlerEnv, startHandler, type RunningHandler } from './handler.js';
+import { startHandler, type RunningHandler } from './handler.js';
+import { handlerArgv, handlerEnvFor } from './launch.js';
 import { killOrphans } from './orphans.js';
 
 /** What the runner needs from the daemon: the journal (emit = stage), and delivery for its bounces. */
@@ -39,6 +38,19 @@ export interface BusPort {
   commit: JournalPort['commit'];
   /** Deliver an accepted message (a bounce) and log its delivery. */
   deliver: (e: MessageAccepted) => void;
+}
+
+/** How soon a start or an end that could not be recorded (the log not writable) is tried again. */
+const RETRY_MS = 1000;
+
+/**
+ * The handler's scratch folder (its TMPDIR): made when missing; anything else there (a file, a
+ * fifo, a link) fails the run with the reason, never the daemon. Never opened or followed.
+ */
+function scratchDir(dir: string, rel: string): void {
+  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) fs.mkdirSync(dir, { mode: 0o700 });
+  else if (!st.isDirectory()) throw new Error(`${rel} (the handler's TMPDIR) is ${st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a fifo' : 'not a folder'}; remove it (\`rm ${rel}\`) and mailroom makes it again`);
 }
 
 export class Runner {
@@ -76,20 +88,42 @@ export class Runner {
     const inboxes = new Map<string, string[]>();
     for (const agent of inboxesToList(runtime, config)) {
       try {
-        inboxes.set(agent, fs.readdirSync(this.bus.layout.inbox(agent)));
+        const inbox = this.bus.layout.inbox(agent);
+        inboxes.set(agent, Dir.with(inbox, inbox, (d) => d.list())); // never through a link
       } catch {
         /* no inbox: nothing to queue or move there */
       }
     }
     const todo = planRecovery({ runtime, config, inboxes, now: this.bus.now().getTime() });
     for (const e of todo.queue) this.bus.emit(e);
-    for (const { agent, file } of todo.complete) this.moveToDone(agent, file);
-    for (const { run, failed } of todo.keep) keepHandlerFailure(this.bus.layout.root, this.bus.layout.inbox(run.agent), { run, failed });
+    // A workspace is the handler's: what it did there (done/<name> made a folder, ...) is said, never a refusal to start.
+    const tolerate = (what: string, act: () => void) => {
+      try {
+        act();
+      } catch (err) {
+        this.bus.logger.warn(`at start-up, ${what}: ${(err as Error).message}; left as it is`);
+      }
+    };
+    for (const { agent, file } of todo.complete) tolerate(`moving ${agent}'s ${file} to done/`, () => this.moveToDone(agent, file));
+    for (const { run, failed } of todo.keep) tolerate(`keeping ${run.agent}'s failed ${run.file} in bus/deadletter/`, () => keepHandlerFailure(this.bus.layout.root, this.bus.layout.inbox(run.agent), { run, failed }));
     this.bus.commit();
   }
 
-  /** Start what the lanes allow now; set a timer for the next time something may start. */
+  /**
+   * Start what the lanes allow now; set a timer for the next time something may start. Never
+   * throws (it runs from timers): a failure (the log cannot be written) is said and retried.
+   */
   pump(): void {
+    try {
+      this.pumpNow();
+    } catch (err) {
+      if ((err as Error).name !== 'LogPaused') this.bus.logger.warn(`could not start handler runs (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = this.stopping ? null : setTimeout(() => this.pump(), RETRY_MS);
+    }
+  }
+
+  private pumpNow(): void {
     // Nothing starts before recover() has killed what a dead daemon left running and re-queued its runs.
     if (this.stopping || !this.recovered) return;
     const now = this.bus.now().getTime();
@@ -125,22 +159,24 @@ export class Runner {
     if (wake !== null) this.timer = setTimeout(() => this.pump(), Math.max(1, wake - now + 1));
   }
 
+  /** Start a run whose handler.started is committed; any failure to start is the run's failure, with the reason. */
   private spawn(run: Run, file: string, text: string): void {
+    try {
+      this.spawnNow(run, file, text);
+    } catch (err) {
+      this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: `could not start the handler: ${(err as Error).message}` });
+    }
+  }
+
+  private spawnNow(run: Run, file: string, text: string): void {
     const cfg = this.bus.config().agents[run.agent]!;
     const workspace = this.bus.layout.workspace(run.agent);
-    const jail = jailFor(cfg);
-    const { values: secrets, missing } = readSecrets(this.bus.layout, cfg.secrets);
+    const { env, missing } = handlerEnvFor(this.bus.layout, cfg, workspace, file);
     if (missing.length) this.bus.logger.warn(`${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``);
-    if (jail.refuse) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: jail.refuse });
-    fs.mkdirSync(`${workspace}/.tmp`, { recursive: true, mode: 0o700 });
-    const handle = startHandler({
-      argv: jail.jailed ? ['bwrap', ...jailArgs(this.bus.layout.root, workspace, cfg.command!)] : ['/bin/sh', '-c', cfg.command!],
-      cwd: workspace,
-      env: { ...handlerEnv(process.env, workspace, run.agent, file, cfg.env), ...secrets },
-      stdin: text,
-      timeoutMs: cfg.timeout,
-      killGraceMs: this.bus.config().killGrace,
-    });
+    const launch = handlerArgv(this.bus.layout.root, workspace, cfg);
+    if ('refuse' in launch) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: launch.refuse });
+    scratchDir(`${workspace}/.tmp`, `workspaces/${run.agent}/.tmp`);
+    const handle = startHandler({ argv: launch.argv, cwd: workspace, env, stdin: text, timeoutMs: cfg.timeout, killGraceMs: this.bus.config().killGrace });
     const key = runKey(run.agent, run.id);
     this.running.set(key, handle);
     void handle.result.then((result) => {
@@ -154,27 +190,43 @@ export class Runner {
     this.completed.push({ run, result });
     if (this.settling) return;
     this.settling = true;
-    setImmediate(() => {
-      this.settling = false;
-      const after: Array<{ then: AfterRun; events: BusEvent[] }> = [];
-      for (const { run: r, result: res } of this.completed.splice(0)) {
+    setImmediate(() => this.settle());
+  }
+
+  private settle(): void {
+    this.settling = false;
+    const ends = this.completed.splice(0);
+    const after: Array<{ then: AfterRun; events: BusEvent[] }> = [];
+    try {
+      for (const { run: r, result: res } of ends) {
         try {
           after.push(this.decide(r, res));
         } catch (err) {
+          if ((err as Error).name === 'LogPaused') throw err; // kept and tried again below
           this.bus.logger.warn(`could not record the end of ${r.id}'s run by ${r.agent}: ${(err as Error).message}`);
         }
       }
       this.bus.commit();
-      for (const m of this.notes.splice(0)) this.bus.deliver(m);
-      for (const a of after) {
-        try {
-          this.follow(a.then, a.events);
-        } catch (err) {
-          this.bus.logger.warn(`after a handler run: ${(err as Error).message}; the next start completes it`);
-        }
+    } catch (err) {
+      // The log could not be written (nothing staged here was applied): keep the ends and try again, so no run holds its lane slot for good.
+      if ((err as Error).name !== 'LogPaused') this.bus.logger.warn(`could not record the end of ${ends.length} handler run(s) (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`);
+      this.notes = []; // staged with the ends, not applied: staged again with them
+      this.completed.unshift(...ends);
+      if (!this.settling) {
+        this.settling = true;
+        setTimeout(() => this.settle(), RETRY_MS);
       }
-      this.pump();
-    });
+      return;
+    }
+    for (const m of this.notes.splice(0)) this.bus.deliver(m);
+    for (const a of after) {
+      try {
+        this.follow(a.then, a.events);
+      } catch (err) {
+        this.bus.logger.warn(`after a handler run: ${(err as Error).message}; the next start completes it`);
+      }
+    }
+    this.pump();
   }
 
   /** Stage the events that end a run; returns what to do once they are committed. */
@@ -207,11 +259,12 @@ export class Runner {
   }
 
   private moveToDone(agent: string, file: string): void {
-    const problem = mailboxProblem(this.bus.layout.done(agent)) ?? mailboxProblem(this.bus.layout.inbox(agent));
-    if (problem) return this.bus.logger.warn(`not moving ${file} to done/: ${problem}; mailroom never moves files through it`);
+    const { layout } = this.bus;
     try {
-      fs.renameSync(path.join(this.bus.layout.inbox(agent), file), path.join(this.bus.layout.done(agent), file));
+      // Through both folders' descriptors: a folder flipped to a link meanwhile moves nothing.
+      Dir.with(layout.inbox(agent), layout.inbox(agent), (inbox) => Dir.with(layout.done(agent), layout.done(agent), (done) => fs.renameSync(inbox.at(file), done.at(file))));
     } catch (err) {
+      if (err instanceof Refused) return this.bus.logger.warn(`not moving ${file} to done/: ${err.message}`);
       // ENOENT: the handler moved it itself.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

@@ -8,6 +8,7 @@ import { apply, emptyBoard, type Board } from '../../board/fold.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, type Runtime } from './runs.js';
 import { applyGovernance, emptyGovernance, type GovernanceState } from './governance.js';
+import { applyForwarding, type Forwarding } from '../bridge/pending.js';
 
 export interface BusState {
   board: Board;
@@ -18,6 +19,8 @@ export interface BusState {
   runtime: Runtime;
   /** Held messages, pauses, rate windows, the task tree (state/governance.ts). */
   governance: GovernanceState;
+  /** Messages with recipients at other orgs not yet acknowledged by the bridge's server. */
+  forwarding: Forwarding;
   /** The sha256 of the config the last config.changed event names. */
   configSha: string | null;
   /** The newest config.refused after the last config.changed, if any. */
@@ -27,7 +30,7 @@ export interface BusState {
 }
 
 export function emptyState(): BusState {
-  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), governance: emptyGovernance(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
+  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), governance: emptyGovernance(), forwarding: new Map(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
 }
 
 export function alertKey(message: string, agent: string): string {
@@ -37,6 +40,7 @@ export function alertKey(message: string, agent: string): string {
 export function applyToState(s: BusState, e: BusEvent): BusState {
   s.board = apply(s.board, e);
   applyRuntime(s.runtime, e);
+  applyForwarding(s.forwarding, e);
   s.lastSeq = e.seq;
   s.lastTime = e.time;
   switch (e.type) {

@@ -11,6 +11,8 @@ import { plan, runningIn, type Blocker } from '../lanes/plan.js';
 import { gateFor } from '../decide/gates.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
+import { isRemote } from '../../bus/address.js';
+import { whyRemote } from '../bridge/pending.js';
 
 export interface LaneView {
   name: string;
@@ -105,6 +107,10 @@ export function why(
   if (held?.status === 'held') return [`${id} (${held.kind}, from ${held.from}) is held in bus/held/ for approval: ${held.detail}; asked ${held.approvers.join(', ')}. \`mailroom approve ${id}\` or \`mailroom reject ${id} --reason ...\`.`];
   if (held?.status === 'refused') return [`${id} (${held.kind}, from ${held.from}) was held and then rejected by ${held.decided_by} at ${held.decided}: ${held.reason}. Nothing was delivered.`];
   for (const agent of accepted.to) {
+    if (isRemote(agent)) {
+      out.push(whyRemote(id, agent, state, daemonRunning));
+      continue;
+    }
     const file = copyName(accepted);
     const head = `${id} (${accepted.priority}, from ${accepted.from}) for ${agent}:`;
     if (undelivered) {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, mailroom } from '../../helpers.js';
+import { CLI, mailroom } from '../../support/cli.js';
 
 const HAVE_ZSH = spawnSync('zsh', ['-c', 'true']).status === 0;
 if (!HAVE_ZSH) {

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, makeOrg, message, waitFor, type Org } from '../../helpers.js';
+import { CLI } from '../../support/cli.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, message, type Org } from '../../support/org.js';
 
 const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);

@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mailroom, makeOrg, message, waitFor, type Org } from '../../helpers.js';
+import { mailroom } from '../../support/cli.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, message, type Org } from '../../support/org.js';
 
 let org: Org | undefined;
 afterEach(async () => {

@@ -6,7 +6,9 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mailroom, makeOrg, message, waitFor, type Org } from '../../helpers.js';
+import { mailroom } from '../../support/cli.js';
+import { waitFor } from '../../support/events.js';
+import { makeOrg, message, type Org } from '../../support/org.js';
 
 const orgs: Org[] = [];
 afterEach(async () => {
@@ -62,7 +64,7 @@ describe('start-up refuses grants and paths that would open the jail', () => {
     const cases: Array<[string, RegExp]> = [
       ['agents:\n  maya: { command: "true", env: { LD_PRELOAD: /tmp/x.so } }\n', /agents\.maya\.env\.LD_PRELOAD: LD_PRELOAD runs code before or around a program .* so mailroom never grants it/],
       ['agents:\n  maya: { command: "true", secrets: [BASH_ENV] }\n', /agents\.maya\.secrets: BASH_ENV runs code before or around a program/],
-      [`agents:\n  maya: { command: "true", read_only_paths: [${o.root}/.mailroom] }\n`, /agents\.maya\.read_only_paths: ".*\/\.mailroom" would show the org .* inside the jail/],
+      [`agents:\n  maya: { command: "true", read_only_paths: [${o.root}/.mailroom] }\n`, /agents\.maya\.read_only_paths: ".*\/\.mailroom" is inside the org/],
       ['agents:\n  constructor: {}\n', /agents\.constructor: "constructor" is a name every JavaScript object already has/],
     ];
     for (const [config, re] of cases) {

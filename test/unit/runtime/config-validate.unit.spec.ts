@@ -125,7 +125,7 @@ describe('agents: one validator per setting', () => {
     expect(r.problems).toEqual(problems);
   });
 
-  const ORG = 'would show the org (/srv/org) inside the jail, and the jail exists to hide it (mailroom.yaml, .mailroom/secrets, the other workspaces); grant a folder outside the org';
+  const ORG = 'is inside the org (/srv/org), which the jail exists to hide (mailroom.yaml, .mailroom/secrets, the other workspaces); grant a folder outside the org';
   it.each([
     ['absolute paths, cleaned', ['/opt/tool/', '/home/me/.local/bin', '/opt//tool'], ['/opt/tool', '/home/me/.local/bin'], []],
     ['a prefix of the root that is not its parent', ['/srv/org2', '/srv/o'], ['/srv/org2', '/srv/o'], []],
@@ -135,8 +135,8 @@ describe('agents: one validator per setting', () => {
     ['the org root', ['/srv/org'], [], [`r: "/srv/org" ${ORG}`]],
     ['a folder in the org', ['/srv/org/.mailroom/secrets'], [], [`r: "/srv/org/.mailroom/secrets" ${ORG}`]],
     ['a way into the org by ..', ['/opt/../srv/org/bus'], [], [`r: "/opt/../srv/org/bus" ${ORG}`]],
-    ['a parent of the org', ['/srv'], [], [`r: "/srv" ${ORG}`]],
-    ['the whole host', ['/'], [], [`r: "/" ${ORG}`]],
+    ['a parent of the org (the jail still hides the org inside it)', ['/srv'], ['/srv'], []],
+    ['the whole host', ['/'], [], ['r: "/" would show the whole host inside the jail (home folders, other orgs); grant the folders the handler needs']],
   ])('read_only_paths: %s', (_what, raw, paths, problems) => {
     const r = run((p) => validateReadOnlyPaths(p, raw, '/srv/org', 'r'));
     expect(r.value).toEqual(paths);

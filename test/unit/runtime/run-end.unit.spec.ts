@@ -161,3 +161,16 @@ describe('decideRunEnd: an agent removed from mailroom.yaml while its handler ra
     expect(failed({ limits: undefined, result: exit({ exitCode: 75 }) }).final).toBe(false);
   });
 });
+
+describe('decideRunEnd: exit 78 (permanent)', () => {
+  it('is final on the first attempt: dead letter and bounce with the stderr, no retry_at, the lane not cooled', () => {
+    const { events, then } = end({ result: exit({ exitCode: 78, stderrTail: 'openai m: HTTP 401: bad key' }) });
+    const f = events[0] as HandlerFailed;
+    expect(f).toMatchObject({ final: true, tempfail: false, exit_code: 78, reason: 'exit 78 (permanent failure: no more attempts)', stderr: 'openai m: HTTP 401: bad key' });
+    expect(f.retry_at).toBeUndefined();
+    expect(f.lane_cooling_until).toBeUndefined();
+    expect(then.do).toBe('dead-letter');
+    expect((events[1] as MessageAccepted).text).toContain('attempt 1 failed permanently');
+    expect((events[1] as MessageAccepted).text).toContain('HTTP 401: bad key');
+  });
+});

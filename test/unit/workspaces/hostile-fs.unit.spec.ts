@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dir, Refused, copyFromFd, createExclusive, openInside, readRegular } from '../../../workspaces/hostile-fs.js';
+import { Dir, Refused, openInside, readRegular } from '../../../workspaces/hostile-fs.js';
+import { copyFromFd, createExclusive, linkOrCopy } from '../../../workspaces/hostile-write.js';
 
 let tmp: string;
 beforeEach(() => {
@@ -119,5 +120,39 @@ describe('createExclusive and copyFromFd', () => {
       expect(d.list().sort()).toEqual(['ok']);
     });
     fs.closeSync(fd);
+  });
+});
+
+describe('copyFromFd on a sparse file, and linkOrCopy', () => {
+  it('a sparse 64 MiB file is counted by the bytes read and its copy stays sparse', () => {
+    const src = path.join(tmp, 'ws', 'sparse');
+    fs.writeFileSync(src, '');
+    fs.truncateSync(src, 64 << 20);
+    const fd = fs.openSync(src, 'r');
+    Dir.with(path.join(tmp, 'ws', 'outbox'), undefined, (d) => {
+      expect(kindOf(() => copyFromFd(fd, d, 'small-limit', (64 << 20) - 1))).toBe('too-large');
+      expect(copyFromFd(fd, d, 'copy', 64 << 20, 0o444)).toBe(64 << 20);
+    });
+    fs.closeSync(fd);
+    const st = fs.statSync(path.join(tmp, 'ws', 'outbox', 'copy'));
+    expect(st.size).toBe(64 << 20);
+    expect(st.blocks * 512).toBeLessThan(1 << 20);
+    expect(st.mode & 0o777).toBe(0o444);
+  });
+
+  it('links one kept file into a folder, never through an entry planted there', () => {
+    fs.mkdirSync(path.join(tmp, 'kept'));
+    fs.writeFileSync(path.join(tmp, 'kept', 'a.pdf'), 'pdf', { mode: 0o444 });
+    fs.symlinkSync(path.join(tmp, 'secrets', 'TOKEN'), path.join(tmp, 'ws', 'outbox', 'b.pdf'));
+    fs.writeFileSync(path.join(tmp, 'kept', 'b.pdf'), 'other');
+    Dir.with(path.join(tmp, 'kept'), undefined, (from) =>
+      Dir.with(path.join(tmp, 'ws', 'outbox'), undefined, (to) => {
+        expect(linkOrCopy(from, to, 'a.pdf')).toBe(true);
+        expect(linkOrCopy(from, to, 'a.pdf')).toBe(false); // a repeat
+        expect(linkOrCopy(from, to, 'b.pdf')).toBe(false); // the planted link stays a link to nothing of ours
+      }),
+    );
+    expect(fs.statSync(path.join(tmp, 'ws', 'outbox', 'a.pdf')).ino).toBe(fs.statSync(path.join(tmp, 'kept', 'a.pdf')).ino);
+    expect(fs.readFileSync(path.join(tmp, 'secrets', 'TOKEN'), 'utf8')).toBe('SECRET-VALUE');
   });
 });

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { PRIORITIES, isPriority } from '../../bus/priority.js';
+import { Rejection } from '../../bus/rejection.js';
+import { didYouMean } from '../../bus/suggest.js';
+import { loadConfig } from '../config/config.js';
+import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
+import { checkOutgoing, checkSender, moveToOutbox, outboxName } from './outgoing.js';
+
+export const usage = `mailroom compose --from <agent> [--to <names>] [--subject s] [--priority p] [--kind task] [--root <dir>]
+mailroom compose --from <agent> --draft <file>
+
+Write a message in your editor, like \`git commit\`: a draft with a filled-in front matter is
+made in workspaces/<agent>/drafts/ (a folder the daemon never takes from) and opened in
+$EDITOR (default: vi). When the editor exits, the draft is checked with the daemon's own
+parser and routing and, if it passes, moved into the outbox: sent. Otherwise it is not sent:
+the draft stays where it is, and compose says why and where (fix it with --draft <file>, or
+\`mv\` it into the outbox yourself). A draft left unchanged or with an editor that failed is
+not sent either; an emptied draft is deleted.
+
+Options:
+  --root <dir>          the org (default: nearest ancestor holding mailroom.yaml)
+  --from <agent>        whose drafts/ and outbox (an agent, or operator)
+  --to <names>          agent, group, "*", or a comma-separated list
+  --subject <text>      (in the file: whatever follows subject: on its line)
+  --priority <p>        ${PRIORITIES.join(' | ')} (default normal)
+  --kind task           create a task on the board
+  --draft <file>        open an existing draft again instead of a new one
+
+Environment: EDITOR (a command; the draft's path is added as its last argument).
+
+Example:
+  EDITOR=nano mailroom compose --from maya --to legal --subject "Re: the contract"`;
+
+const HINT = '# Write the body below the closing ---. Save and quit to send; quit without saving to keep the draft.';
+
+function template(values: Record<string, string | boolean | undefined>): string {
+  const fm: Record<string, unknown> = { to: values.to ?? '', priority: values.priority ?? 'normal', subject: values.subject ?? '' };
+  if (values.kind !== undefined) fm.kind = values.kind;
+  // `to` and `subject` as a person would type them (the subject line is read verbatim).
+  const lines = Object.entries(fm).map(([k, v]) => (k === 'subject' || k === 'to' ? `${k}: ${String(v)}` : YAML.stringify({ [k]: v }).trimEnd()));
+  return `---\n${HINT}\n${lines.join('\n')}\n---\n\n`;
+}
+
+/** Run $EDITOR on the file, attached to this terminal. Returns a problem, or null. */
+function edit(file: string): string | null {
+  const editor = process.env.EDITOR?.trim() || 'vi';
+  const r = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: 'inherit' });
+  if (r.error) return `the editor (${editor}) could not be started: ${r.error.message}`;
+  if (r.status !== 0) return `the editor (${editor}) exited with ${r.status ?? r.signal}`;
+  return null;
+}
+
+function kept(file: string, why: string, from: string, r: string): never {
+  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const options = { root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, subject: { type: 'string' }, priority: { type: 'string' }, kind: { type: 'string' }, draft: { type: 'string' } } as const;
+  const { values } = parse(argv, options, usage);
+  if (values.help) return print(usage), EXIT.ok;
+  if (typeof values.from !== 'string') throw new UsageError(`--from is required: whose outbox the message goes out of\n\n${usage}`);
+  if (values.priority !== undefined && !isPriority(values.priority)) {
+    throw new UsageError(`--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`);
+  }
+  const layout = findRoot(values.root as string | undefined);
+  const config = loadConfig(layout.config);
+  const from = values.from;
+  const r = rootArg(values.root);
+  checkSender(from, config);
+  const drafts = layout.drafts(from);
+  fs.mkdirSync(drafts, { recursive: true, mode: 0o700 });
+  let file: string;
+  let before: string;
+  if (typeof values.draft === 'string') {
+    file = path.resolve(values.draft);
+    if (!fs.existsSync(file)) throw new Problem(`--draft ${values.draft}: no such file`);
+    if (path.dirname(file) !== drafts) throw new Problem(`--draft ${values.draft}: a draft is a file in ${layout.rel(drafts)}/ (so sending it is one rename into the outbox)`);
+    before = '';
+  } else {
+    file = path.join(drafts, outboxName(values.subject as string | undefined));
+    before = template(values);
+    fs.writeFileSync(file, before, { flag: 'wx', mode: 0o600 });
+  }
+  const failed = edit(file);
+  if (failed) kept(file, failed, from, r);
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.trim() === '') {
+    fs.rmSync(file);
+    throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
+  }
+  if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
+  let subject: string | undefined;
+  try {
+    subject = checkOutgoing(text, from, config).subject;
+  } catch (err) {
+    if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from, r);
+    throw err;
+  }
+  print(moveToOutbox(layout, from, file, subject));
+  return EXIT.ok;
+}

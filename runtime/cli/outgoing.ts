@@ -1,0 +1,61 @@
+/**
+ * What `send` and `compose` share: the daemon's own checks of an outgoing message (its parser
+ * and routing, so a mistake is said at once instead of in a bounce), and the one way a command
+ * puts a file into an outbox (a complete file appears by a rename, so it is taken at once).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseMessage, type Draft } from '../../bus/message.js';
+import { fileTime, newId, slugOf } from '../../bus/names.js';
+import { Rejection } from '../../bus/rejection.js';
+import { route } from '../../bus/route.js';
+import { OPERATOR } from '../../bus/vocabulary.js';
+import type { Layout } from '../../workspaces/layout.js';
+import type { OrgConfig } from '../config/config.js';
+import { Problem } from './common.js';
+
+/** `--from`: an agent of the org or the operator. */
+export function checkSender(from: string, config: OrgConfig): void {
+  if (from !== OPERATOR && !Object.hasOwn(config.agents, from)) {
+    throw new Problem(`--from ${from}: no such agent; agents: ${Object.keys(config.agents).join(', ')} (or ${OPERATOR})`);
+  }
+}
+
+/** The checks the daemon makes of a file in `from`'s outbox that need no log: throws a Rejection. */
+export function checkOutgoing(text: string, from: string, config: OrgConfig): Draft {
+  const draft = parseMessage(Buffer.from(text), config.maxMessageBytes);
+  if (draft.to) route(draft.to, from, config);
+  else if (!draft.task) throw new Rejection('to: is missing, so the message has no recipient', 'Add `to: <agent>` (an agent, a group, a list, or "*").');
+  if (draft.claimedFrom !== undefined && draft.claimedFrom !== from) {
+    throw new Rejection(`from: says ${JSON.stringify(draft.claimedFrom)} but the message is sent by ${from}`, 'Leave from: out (mailroom stamps it).');
+  }
+  return draft;
+}
+
+/** The name a command gives a file in an outbox: the time, then the subject's slug. */
+export function outboxName(label: string | undefined, now = new Date()): string {
+  return `${fileTime(now.toISOString())}-${slugOf(label)}.md`;
+}
+
+function outboxOf(layout: Layout, from: string): string {
+  const outbox = layout.outbox(from);
+  if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
+  return outbox;
+}
+
+/** Write `text` into `from`'s outbox as a dotfile, then rename it into place. Returns its path. */
+export function writeToOutbox(layout: Layout, from: string, text: string, label: string | undefined): string {
+  const outbox = outboxOf(layout, from);
+  const tmp = path.join(outbox, `.send-${newId()}.md`);
+  fs.writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
+  const target = path.join(outbox, outboxName(label));
+  fs.renameSync(tmp, target);
+  return target;
+}
+
+/** Move a finished draft into `from`'s outbox (one rename: never seen half-written). Returns its path. */
+export function moveToOutbox(layout: Layout, from: string, draftFile: string, label: string | undefined): string {
+  const target = path.join(outboxOf(layout, from), outboxName(label));
+  fs.renameSync(draftFile, target);
+  return target;
+}
