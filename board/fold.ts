@@ -31,6 +31,8 @@ export interface Task {
   due?: string;
   /** The message that created it. */
   message: string;
+  /** Tasks that must finish first (`blocked_by:` at creation or by an update). */
+  blockedBy?: string[];
 }
 
 /** Usage a handler reported, per agent and UTC day. */
@@ -99,8 +101,14 @@ export function apply(board: Board, event: BusEvent): Board {
       recipients: [...event.to],
       ...(event.due ? { due: event.due } : {}),
       message: event.id,
+      ...(event.blocked_by?.length ? { blockedBy: [...event.blocked_by] } : {}),
     });
     return board;
+  }
+  if (event.task && event.blocked_by) {
+    const task = findTask(board, event.task);
+    if (task) Object.assign(task, { blockedBy: [...event.blocked_by], updated: event.time });
+    board.asOf = event.time;
   }
   if (event.task && event.task_priority) {
     const task = findTask(board, event.task);

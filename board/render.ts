@@ -7,6 +7,7 @@
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
 import { FINAL_STATUSES, TASK_STATUSES, type Board, type Task } from './fold.js';
+import { boardScores, byScore } from './score.js';
 
 export interface BoardJsonTask {
   id: string;
@@ -19,6 +20,9 @@ export interface BoardJsonTask {
   updated: string;
   recipients: string[];
   due?: string;
+  /** The board's order within a status, higher first (board/score.ts). */
+  score: number;
+  blocked_by?: string[];
 }
 
 /** Total cost per agent and per day, sorted, for the board. */
@@ -47,6 +51,7 @@ export function costLine(board: Board): string {
 }
 
 export function boardJson(board: Board): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
+  const scores = boardScores(board);
   return {
     as_of: board.asOf,
     tasks: board.tasks.map((t) => ({
@@ -60,6 +65,8 @@ export function boardJson(board: Board): { as_of: string | null; tasks: BoardJso
       updated: t.updated,
       recipients: t.recipients,
       ...(t.due ? { due: t.due } : {}),
+      score: scores.get(t.id)!.score,
+      ...(t.blockedBy?.length ? { blocked_by: t.blockedBy } : {}),
     })),
     costs: board.costs,
   };
@@ -96,21 +103,24 @@ function cell(s: string): string {
   return displayTitle(s).replace(/\|/g, '\\|');
 }
 
+const SCORE_NOTE = 'Within a status, higher score first: priority (critical 400, high 300, normal 200, low 100) + 25 per unfinished task it blocks (at most 100) + 1 per hour of age (at most 48) + due (past 100, within 1 day 75, 3 days 50, 7 days 25), as of the time above.';
+
 /** BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view (ages to `now`). */
 export function renderBoardMd(board: Board, now?: number): string {
-  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, '', costLine(board), ''];
+  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, SCORE_NOTE, '', costLine(board), ''];
   const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
+  const scores = boardScores(board);
   for (const status of TASK_STATUSES) {
-    const tasks = board.tasks.filter((t) => t.status === status).sort(byUrgency);
+    const tasks = board.tasks.filter((t) => t.status === status).sort(byScore(scores));
     lines.push(`## ${status} (${tasks.length})`, '');
     if (tasks.length === 0) {
       lines.push('_none_', '');
       continue;
     }
-    lines.push(`| id | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`| id | score | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const t of tasks) {
       const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
-      lines.push(`| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
+      lines.push(`| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
     }
     lines.push('');
   }
