@@ -33,6 +33,19 @@ export interface Task {
   message: string;
   /** Tasks that must finish first (`blocked_by:` at creation or by an update). */
   blockedBy?: string[];
+  /** The thread of the message that created it. */
+  thread?: string;
+  /** The newest message of its thread (or naming it in `task:`), for BRIEF.md. */
+  last?: LastMessage;
+}
+
+export interface LastMessage {
+  id: string;
+  from: string;
+  time: string;
+  subject?: string;
+  /** The start of its body, on one line. */
+  excerpt: string;
 }
 
 /** Usage a handler reported, per agent and UTC day. */
@@ -49,10 +62,28 @@ export interface Board {
   costs: Record<string, Record<string, Cost>>;
   /** Time of the newest event that changed the board: ages are measured to it, never to the wall clock. */
   asOf: string | null;
+  /** Thread -> the task it was created for. */
+  threadTask: Record<string, string>;
 }
 
 export function emptyBoard(): Board {
-  return { tasks: [], costs: {}, asOf: null };
+  return { tasks: [], costs: {}, asOf: null, threadTask: {} };
+}
+
+const EXCERPT = 200;
+
+/** The body of a stamped text, on one line, cut. */
+export function excerptOf(text: string): string {
+  const end = text.startsWith('---') ? text.indexOf('\n---', 3) : -1;
+  const body = (end < 0 ? text : text.slice(text.indexOf('\n', end + 1) + 1)).replace(/\s+/g, ' ').trim();
+  return body.length > EXCERPT ? `${body.slice(0, EXCERPT - 3)}...` : body;
+}
+
+function noteLast(board: Board, e: Extract<BusEvent, { type: 'message.accepted' }>): void {
+  const id = e.task ?? board.threadTask[e.thread];
+  const task = id ? findTask(board, id) : undefined;
+  if (!task) return;
+  task.last = { id: e.id, from: e.from, time: e.time, ...(e.subject !== undefined ? { subject: e.subject } : {}), excerpt: excerptOf(e.text) }; // BRIEF.md only: asOf (the board's own time) stays
 }
 
 export function taskNumber(id: string): number {
@@ -87,6 +118,7 @@ export function apply(board: Board, event: BusEvent): Board {
     return board;
   }
   if (event.type !== 'message.accepted') return board;
+  noteLast(board, event);
   if (event.kind === 'task' && event.task) {
     board.asOf = event.time;
     board.tasks.push({
@@ -102,7 +134,10 @@ export function apply(board: Board, event: BusEvent): Board {
       ...(event.due ? { due: event.due } : {}),
       message: event.id,
       ...(event.blocked_by?.length ? { blockedBy: [...event.blocked_by] } : {}),
+      thread: event.thread,
+      last: { id: event.id, from: event.from, time: event.time, ...(event.subject !== undefined ? { subject: event.subject } : {}), excerpt: excerptOf(event.text) },
     });
+    board.threadTask[event.thread] ??= event.task;
     return board;
   }
   if (event.task && event.blocked_by) {

@@ -126,26 +126,3 @@ export function renderBoardMd(board: Board, now?: number): string {
   }
   return lines.join('\n');
 }
-
-/** An agent's BRIEF.md: the open tasks it owns, may claim, or created. */
-export function renderBrief(board: Board, agent: string): string {
-  const open = board.tasks.filter((t) => !FINAL_STATUSES.includes(t.status));
-  const owned = open.filter((t) => t.owner === agent).sort(byUrgency);
-  const claimable = open.filter((t) => t.owner === null && t.recipients.includes(agent)).sort(byUrgency);
-  const created = open.filter((t) => t.creator === agent && t.owner !== agent).sort(byUrgency);
-  const section = (title: string, tasks: Task[]) => [
-    `## ${title} (${tasks.length})`,
-    '',
-    ...(tasks.length ? tasks.map((t) => `- ${t.id} [${t.priority}] ${displayTitle(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`) : ['_none_']),
-    '',
-  ];
-  return [
-    `# Brief for ${agent}`,
-    '',
-    `Derived from the board (as of ${board.asOf ?? 'no events yet'}); read-only. Update a task by sending \`task: T-n\` with \`status: in_progress | blocked | done | cancelled\`.`,
-    '',
-    ...section('Your tasks', owned),
-    ...section('Tasks you may claim', claimable),
-    ...section('Tasks you created', created),
-  ].join('\n');
-}

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   show: () => import('./show.js'),
   log: () => import('./log.js'),
   why: () => import('./why.js'),
+  brief: () => import('./brief.js'),
   config: () => import('./config.js'),
   secret: () => import('./secret.js'),
   serve: () => import('./serve.js'),
@@ -55,6 +56,7 @@ Commands:
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
   why <id> [--json]           where a message is and why it has not been handled yet
+  brief <agent>               the agent's BRIEF.md: open tasks, last messages, waits, decisions
   config <command>            history, show, diff, set, apply, rollback (versioned, safe), schema
   secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
   serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)

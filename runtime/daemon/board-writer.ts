@@ -10,13 +10,14 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
-import { renderBoardJson, renderBoardMd, renderBrief } from '../../board/render.js';
+import { renderBrief, type BriefFacts } from '../../board/brief.js';
+import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 
-/** Does this event change what the board shows (tasks, or the costs of a run)? */
+/** Does this event change what the board or a brief shows (tasks, their last messages, approvals, the costs of a run)? */
 export function changesBoard(e: BusEvent): boolean {
-  return (e.type === 'message.accepted' && e.task !== undefined) || (e.type === 'approval.refused' && e.task !== undefined) || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
+  return e.type === 'message.accepted' || e.type.startsWith('approval.') || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
 }
 
 export class BoardWriter {
@@ -33,13 +34,13 @@ export class BoardWriter {
     this.dirty = true;
   }
 
-  render(board: Board, agents: string[]): void {
+  render(board: Board, agents: string[], facts: BriefFacts): void {
     if (!this.dirty) return;
     this.dirty = false;
     try {
       writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board), { fsync: false });
       writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board), { fsync: false });
-      for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent));
+      for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent, facts));
     } catch (err) {
       this.dirty = true;
       this.logger.warn(`could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`);

@@ -231,7 +231,7 @@ export class Daemon {
   }
 
   private render(): void {
-    this.board.render(this.state.board, Object.keys(this.config.agents));
+    this.board.render(this.state.board, Object.keys(this.config.agents), this.state.governance);
   }
 
   // --- the loop -----------------------------------------------------------------------

@@ -35,6 +35,8 @@ export interface HeldRecord extends Omit<ApprovalRequested, 'seq' | 'type' | 'ti
   message?: MessageAccepted;
   /** The task it creates or updates, if any. */
   task?: string;
+  /** Its thread (for the briefs of the agents of that thread). */
+  thread?: string;
 }
 
 export interface Pause {
@@ -112,7 +114,7 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       const { seq: _s, type: _t, time, ...rest } = e;
       const message = undelivered.get(e.id);
       undelivered.delete(e.id);
-      g.held[e.id] = { ...rest, requested: time, status: 'held', attempts: [], ...(message ? { message } : {}), ...(message?.task ? { task: message.task } : {}) };
+      g.held[e.id] = { ...rest, requested: time, status: 'held', attempts: [], ...(message ? { message } : {}), ...(message?.task ? { task: message.task } : {}), ...(message ? { thread: message.thread } : {}) };
       break;
     }
     case 'approval.granted': {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { BusEvent, MessageAccepted } from '../../../bus/events.js';
 import { Rejection } from '../../../bus/rejection.js';
 import { apply, emptyBoard, foldBoard, type Board } from '../../../board/fold.js';
-import { boardJson, costLine, renderBoardJson, renderBoardMd, renderBrief } from '../../../board/render.js';
+import { renderBrief } from '../../../board/brief.js';
+import { boardJson, costLine, renderBoardJson, renderBoardMd } from '../../../board/render.js';
 import { parseConfigText } from '../../../runtime/config/config.js';
 import { decide, type ThreadInfo } from '../../../runtime/decide/accept.js';
 
