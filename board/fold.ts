@@ -37,6 +37,14 @@ export interface Task {
   thread?: string;
   /** The newest message of its thread (or naming it in `task:`), for BRIEF.md. */
   last?: LastMessage;
+  /** The task it is a sub-task of. */
+  parent?: string;
+  /** `budget_usd:`: past it (the cost of runs for messages of its thread and its sub-tasks) it turns blocked. */
+  budgetUsd?: number;
+  /** What runs for its messages and its sub-tasks' messages cost, once any reported usage. */
+  costUsd?: number;
+  /** Why it is blocked, when mailroom blocked it: `budget`. */
+  blockedReason?: 'budget';
 }
 
 export interface LastMessage {
@@ -64,10 +72,12 @@ export interface Board {
   asOf: string | null;
   /** Thread -> the task it was created for. */
   threadTask: Record<string, string>;
+  /** Message -> the task of its thread (or that it names): whose budget its runs count against. */
+  messageTask: Record<string, string>;
 }
 
 export function emptyBoard(): Board {
-  return { tasks: [], costs: {}, asOf: null, threadTask: {} };
+  return { tasks: [], costs: {}, asOf: null, threadTask: {}, messageTask: {} };
 }
 
 const EXCERPT = 200;
@@ -83,6 +93,7 @@ function noteLast(board: Board, e: Extract<BusEvent, { type: 'message.accepted' 
   const id = e.task ?? board.threadTask[e.thread];
   const task = id ? findTask(board, id) : undefined;
   if (!task) return;
+  board.messageTask[e.id] = task.id;
   task.last = { id: e.id, from: e.from, time: e.time, ...(e.subject !== undefined ? { subject: e.subject } : {}), excerpt: excerptOf(e.text) }; // BRIEF.md only: asOf (the board's own time) stays
 }
 
@@ -99,6 +110,21 @@ export function nextTaskId(board: Board): string {
   return `T-${board.tasks.length + 1}`;
 }
 
+/**
+ * A run's cost counts for the task of its message and every task above it. A task whose cost
+ * goes past its budget_usd turns blocked (reason: budget): its runs wait (decide/gates.ts)
+ * until its creator or the operator sets it going again.
+ */
+function chargeTasks(board: Board, id: string | undefined, cost: number, time: string): void {
+  for (let t = id ? findTask(board, id) : undefined, n = 0; t && n < 1000; t = t.parent ? findTask(board, t.parent) : undefined, n++) {
+    if (cost <= 0) return;
+    t.costUsd = Math.round(((t.costUsd ?? 0) + cost) * 1e6) / 1e6;
+    if (t.budgetUsd !== undefined && t.costUsd > t.budgetUsd && !FINAL_STATUSES.includes(t.status) && t.status !== 'blocked') {
+      Object.assign(t, { status: 'blocked', blockedReason: 'budget', updated: time });
+    }
+  }
+}
+
 export function apply(board: Board, event: BusEvent): Board {
   if ((event.type === 'handler.succeeded' || event.type === 'handler.failed') && event.usage) {
     board.asOf = event.time;
@@ -109,6 +135,7 @@ export function apply(board: Board, event: BusEvent): Board {
     c.input_tokens += event.usage.input_tokens;
     c.output_tokens += event.usage.output_tokens;
     c.cost_usd = Math.round((c.cost_usd + event.usage.cost_usd) * 1e6) / 1e6;
+    chargeTasks(board, board.messageTask[event.id], event.usage.cost_usd, event.time);
     return board;
   }
   if (event.type === 'approval.refused' && event.final && event.task) {
@@ -135,9 +162,12 @@ export function apply(board: Board, event: BusEvent): Board {
       message: event.id,
       ...(event.blocked_by?.length ? { blockedBy: [...event.blocked_by] } : {}),
       thread: event.thread,
+      ...(event.parent ? { parent: event.parent } : {}),
+      ...(event.budget_usd !== undefined ? { budgetUsd: event.budget_usd } : {}),
       last: { id: event.id, from: event.from, time: event.time, ...(event.subject !== undefined ? { subject: event.subject } : {}), excerpt: excerptOf(event.text) },
     });
     board.threadTask[event.thread] ??= event.task;
+    board.messageTask[event.id] = event.task;
     return board;
   }
   if (event.task && event.blocked_by) {
@@ -157,6 +187,7 @@ export function apply(board: Board, event: BusEvent): Board {
     if (task.owner === null && event.status !== 'cancelled') task.owner = event.from;
     task.status = event.status;
     task.updated = event.time;
+    delete task.blockedReason;
   }
   return board;
 }

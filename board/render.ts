@@ -23,6 +23,11 @@ export interface BoardJsonTask {
   /** The board's order within a status, higher first (board/score.ts). */
   score: number;
   blocked_by?: string[];
+  /** budget_usd as written; cost_usd: what runs for its messages and its sub-tasks' cost. */
+  budget_usd?: number;
+  cost_usd?: number;
+  /** `budget`: mailroom blocked it past its budget_usd. */
+  blocked_reason?: string;
 }
 
 /** Total cost per agent and per day, sorted, for the board. */
@@ -67,6 +72,9 @@ export function boardJson(board: Board): { as_of: string | null; tasks: BoardJso
       ...(t.due ? { due: t.due } : {}),
       score: scores.get(t.id)!.score,
       ...(t.blockedBy?.length ? { blocked_by: t.blockedBy } : {}),
+      ...(t.budgetUsd !== undefined ? { budget_usd: t.budgetUsd } : {}),
+      ...(t.costUsd !== undefined ? { cost_usd: t.costUsd } : {}),
+      ...(t.blockedReason ? { blocked_reason: t.blockedReason } : {}),
     })),
     costs: board.costs,
   };
@@ -105,6 +113,12 @@ function cell(s: string): string {
 
 const SCORE_NOTE = 'Within a status, higher score first: priority (critical 400, high 300, normal 200, low 100) + 25 per unfinished task it blocks (at most 100) + 1 per hour of age (at most 48) + due (past 100, within 1 day 75, 3 days 50, 7 days 25), as of the time above.';
 
+/** ` ($0.6 of $1 budget_usd, blocked: budget)` after a title with a budget; nothing without one. */
+function budgetNote(t: Task): string {
+  if (t.budgetUsd === undefined) return '';
+  return ` ($${t.costUsd ?? 0} of $${t.budgetUsd} budget_usd${t.blockedReason ? `, blocked: ${t.blockedReason}` : ''})`;
+}
+
 /** BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view (ages to `now`). */
 export function renderBoardMd(board: Board, now?: number): string {
   const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, SCORE_NOTE, '', costLine(board), ''];
@@ -120,7 +134,7 @@ export function renderBoardMd(board: Board, now?: number): string {
     lines.push(`| id | score | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const t of tasks) {
       const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
-      lines.push(`| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
+      lines.push(`| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)}${budgetNote(t)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
     }
     lines.push('');
   }

@@ -6,11 +6,15 @@
  */
 import type { Usage } from '../../bus/events.js';
 import { budgetAlertMail, contextWarnMails, type SystemMessage } from '../../bus/system-mail.js';
-import type { Board } from '../../board/fold.js';
+import { findTask, type Board } from '../../board/fold.js';
 import type { OrgConfig } from '../config/schema.js';
 import type { GovernanceState } from '../state/governance.js';
 
-export type GovernanceBlocker = { kind: 'paused'; detail: string } | { kind: 'budget'; scope: string; spent: number; budget: number; until: number };
+export type GovernanceBlocker =
+  | { kind: 'paused'; detail: string }
+  | { kind: 'budget'; scope: string; spent: number; budget: number; until: number }
+  /** The run's message belongs to a task (or a sub-task of one) blocked past its budget_usd. */
+  | { kind: 'task_budget'; task: string; spent: number; budget: number };
 
 /** The next 00:00 UTC after `now` (ms). */
 export function nextDay(now: number): number {
@@ -39,18 +43,26 @@ export function budgetsOf(board: Board, config: OrgConfig, agent: string, day: s
 }
 
 /** What keeps `agent`'s runs waiting now, or null. */
-export function governanceBlocker(g: GovernanceState, board: Board, config: OrgConfig, agent: string, now: number): GovernanceBlocker | null {
+/** The task of message `id`, or one above it, that mailroom blocked past its budget_usd. */
+export function taskBudgetBlocker(board: Board, id: string | undefined): GovernanceBlocker | null {
+  const first = id === undefined ? undefined : board.messageTask[id];
+  for (let t = first ? findTask(board, first) : undefined, n = 0; t && n < 1000; t = t.parent ? findTask(board, t.parent) : undefined, n++) {
+    if (t.status === 'blocked' && t.blockedReason === 'budget') return { kind: 'task_budget', task: t.id, spent: t.costUsd ?? 0, budget: t.budgetUsd ?? 0 };
+  }
+  return null;
+}
+
+export function governanceBlocker(g: GovernanceState, board: Board, config: OrgConfig, agent: string, now: number, id?: string): GovernanceBlocker | null {
   const pause = g.paused[agent];
   if (pause) return { kind: 'paused', detail: pause.detail };
   const day = new Date(now).toISOString().slice(0, 10);
-  if (g.budgetResumed[agent] === day) return null;
-  const over = budgetsOf(board, config, agent, day).find((b) => b.spent >= b.budget);
-  return over ? { kind: 'budget', ...over, until: nextDay(now) } : null;
+  const over = g.budgetResumed[agent] === day ? undefined : budgetsOf(board, config, agent, day).find((b) => b.spent >= b.budget);
+  return over ? { kind: 'budget', ...over, until: nextDay(now) } : taskBudgetBlocker(board, id);
 }
 
 /** The gate plan() asks for each waiting run. */
-export function gateFor(g: GovernanceState, board: Board, config: OrgConfig, now: number): (agent: string) => GovernanceBlocker | null {
-  return (agent) => governanceBlocker(g, board, config, agent, now);
+export function gateFor(g: GovernanceState, board: Board, config: OrgConfig, now: number): (agent: string, id: string) => GovernanceBlocker | null {
+  return (agent, id) => governanceBlocker(g, board, config, agent, now, id);
 }
 
 /**

@@ -14,7 +14,7 @@ import { runKey, type LaneState, type Run, type Runtime } from '../state/runs.js
 import type { GovernanceBlocker } from '../decide/gates.js';
 
 /** Governance's word on an agent's runs (decide/gates.ts): paused, or over a budget. */
-export type Gate = (agent: string) => GovernanceBlocker | null;
+export type Gate = (agent: string, id: string) => GovernanceBlocker | null;
 
 /** Why a queued run does not start now. */
 export type Blocker =
@@ -94,7 +94,7 @@ export function plan(rt: Runtime, config: OrgConfig, now: number, gate: Gate = (
     const blocker: Blocker | null =
       run.notBefore > now
         ? { kind: 'not_before', until: run.notBefore }
-        : (gate(run.agent) ?? (busy.has(run.agent)
+        : (gate(run.agent, run.id) ?? (busy.has(run.agent)
           ? { kind: 'agent_busy', with: rt.busy.get(run.agent) ?? start.find((s) => s.agent === run.agent)?.id ?? '?' }
           : run.lane
             ? laneBlocker(rt, config, run.lane, tally, now)

@@ -54,6 +54,8 @@ export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number
       return `${run.agent} is paused (${b.detail}); \`mailroom resume ${run.agent}\` lets it go on`;
     case 'budget':
       return `budget: ${b.scope} has spent $${b.spent} of its daily $${b.budget}; runs wait until ${iso(b.until)} (00:00 UTC) or \`mailroom resume ${run.agent}\``;
+    case 'task_budget':
+      return `budget: task ${b.task} has cost $${b.spent}, past its budget_usd $${b.budget}, so it is blocked and its runs wait; its creator or the operator sets it going again with \`task: ${b.task}\` and \`status: in_progress\``;
   }
 }
 

@@ -23,7 +23,7 @@ const at = (t: string) => Date.parse(`${DAY}T${t}Z`);
 const block = (events: BusEvent[], agent: string, now = at('12:00:00')) => {
   const s = foldState(events);
   const b = governanceBlocker(s.governance, s.board, config, agent, now);
-  return b && (b.kind === 'paused' ? `paused: ${b.detail}` : `${b.scope} ${b.spent}/${b.budget} until ${new Date(b.until).toISOString()}`);
+  return b && (b.kind === 'paused' ? `paused: ${b.detail}` : b.kind === 'task_budget' ? `task ${b.task}` : `${b.scope} ${b.spent}/${b.budget} until ${new Date(b.until).toISOString()}`);
 };
 
 describe('governanceBlocker', () => {
