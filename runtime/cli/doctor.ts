@@ -13,6 +13,7 @@ import { loadConfigOrLastGood, orgStatus } from '../views/inspect.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { readSecrets } from '../../workspaces/secrets.js';
 import { foldState } from '../state/state.js';
+import { governanceFindings } from '../decide/doctor-governance.js';
 import { checkQueuedNames } from '../daemon/startup.js';
 import { freeBytes } from '../daemon/log-pause.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -142,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
         const out = outgoing(state, Date.now());
         if (out.waiting) add(p.problem === null && status.daemon.running, 'bridge', `${count(out.waiting, 'message')} waiting for the bridge (${Object.keys(out.by_org).join(', ')})${p.problem === null && status.daemon.running ? '; the daemon is sending them' : ': they go once the daemon runs and the server is reachable'}`);
       }
+      findings.push(...governanceFindings(state.governance, state.board, config, Date.now(), r));
       if (status.deadletter) add(true, 'dead letters', `${count(status.deadletter, 'rejected file')} kept in bus/deadletter/ with their reasons (\`mailroom log${r} --type message.rejected\`)`);
     }
   }

@@ -5,7 +5,7 @@
  * is lost: every file it wrote is either accepted or bounced.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mailroom } from '../../support/cli.js';
+import { doctor, mailroom } from '../../support/cli.js';
 import { waitFor } from '../../support/events.js';
 import { message, type Org } from '../../support/org.js';
 import { statusJson } from '../../support/cli.js';
@@ -36,6 +36,9 @@ describe('circuit breakers: runaway delegation', () => {
     expect(mailroom(['why', waitingId, '--root', o.root]).stdout).toMatch(/runaway is paused .*mailroom resume runaway/);
     const alerts = () => o.events().filter((e) => e.type === 'message.accepted' && e.from === 'mailroom' && e.to[0] === 'operator' && /^Paused: runaway/.test(e.subject));
     expect(alerts()).toHaveLength(1);
+    const d = doctor(o);
+    expect(d.code).toBe(1);
+    expect(d.problems).toContainEqual(expect.objectContaining({ check: 'paused', detail: expect.stringMatching(/^agent runaway is paused since .*`mailroom resume runaway --root /) }));
 
     const r = mailroom(['resume', 'runaway', '--root', o.root]);
     expect(r.code, r.stderr).toBe(0);
