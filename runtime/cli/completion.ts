@@ -33,6 +33,7 @@ export const WORDS: Readonly<Record<string, { sub?: string[]; options: string[] 
   grant: { options: ['--root', '--max-amount', '--until'] },
   revoke: { options: ['--root'] },
   audit: { options: ['--root', '--agent', '--kind', '--json'] },
+  brief: { options: ['--root'] },
   pause: { options: ['--root'] },
   resume: { options: ['--root'] },
   help: { options: [] },

@@ -24,7 +24,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   show: () => import('./show.js'),
   log: () => import('./log.js'),
   why: () => import('./why.js'),
-  brief: () => import('./brief.js'),
   config: () => import('./config.js'),
   secret: () => import('./secret.js'),
   serve: () => import('./serve.js'),
@@ -35,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   grant: () => import('./governance.js').then((m) => m.grant),
   revoke: () => import('./governance.js').then((m) => m.revoke),
   audit: () => import('./governance.js').then((m) => m.audit),
+  brief: () => import('./brief.js'),
   pause: () => import('./governance.js').then((m) => m.pause),
   resume: () => import('./governance.js').then((m) => m.resume),
   compose: () => import('./compose.js'),
@@ -56,7 +56,6 @@ Commands:
   show <id> [--json]          a message's full text and where it went
   log [--json] [--tail N]     the event log
   why <id> [--json]           where a message is and why it has not been handled yet
-  brief <agent>               the agent's BRIEF.md: open tasks, last messages, waits, decisions
   config <command>            history, show, diff, set, apply, rollback (versioned, safe), schema
   secret set|list|rm          secrets for handlers (values from stdin, never in mailroom.yaml)
   serve [--port 7077]         a read-only page: board, agents, lanes, charts (live)
@@ -70,6 +69,7 @@ Governance (README "Governance"):
   grant <agent> <kind> [--max-amount N] [--until DATE]   let an agent approve a kind
   revoke <agent> <kind>       take that grant away (both are versioned config changes)
   audit [--agent a] [--kind k] [--json]   who authorised what, from the log alone
+  brief <agent>               its BRIEF.md: open tasks, last messages, waits, decisions
   pause <agent>               leave its outbox alone and hold its runs
   resume <agent>              end a pause (also a circuit breaker's, or today's budget)
 
