@@ -16,8 +16,8 @@ import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 
 /** Does this event change what the board or a brief shows (tasks, their last messages, approvals, the costs of a run)? */
-export function changesBoard(e: BusEvent): boolean {
-  return e.type === 'message.accepted' || e.type.startsWith('approval.') || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
+export function changesBoard(e: BusEvent, board: Board): boolean {
+  return (e.type === 'message.accepted' && (e.task !== undefined || board.threadTask[e.thread] !== undefined)) || e.type.startsWith('approval.') || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
 }
 
 export class BoardWriter {

@@ -107,7 +107,7 @@ export class Daemon {
     try {
       this.ensureWorkspaces(this.config);
       refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
-      const hooks = { staged: (e: BusEvent) => changesBoard(e) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
+      const hooks = { staged: (e: BusEvent) => ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
       this.journal = Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString());
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);
