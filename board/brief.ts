@@ -52,23 +52,38 @@ function money(h: HeldFacts): string {
 function taskLines(t: Task, agent: string, board: Board, facts: BriefFacts): string[] {
   const head = `- ${t.id} [${t.priority}] ${one(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`;
   const lines = [head];
-  if (t.last) lines.push(`  - last message: ${utcTime(t.last.time)} from ${t.last.from}${t.last.subject !== undefined ? ` "${one(t.last.subject, 80)}"` : ''} (${t.last.id}): ${t.last.excerpt || '(empty)'}`);
-  const subs = Object.entries(facts.parent).filter(([, p]) => p === t.id).map(([s]) => findTask(board, s)).filter(open);
+  if (t.last)
+    lines.push(
+      `  - last message: ${utcTime(t.last.time)} from ${t.last.from}${t.last.subject !== undefined ? ` "${one(t.last.subject, 80)}"` : ''} (${t.last.id}): ${t.last.excerpt || '(empty)'}`,
+    );
+  const subs = Object.entries(facts.parent)
+    .filter(([, p]) => p === t.id)
+    .map(([s]) => findTask(board, s))
+    .filter(open);
   const blockers = (t.blockedBy ?? []).map((b) => findTask(board, b)).filter(open);
   const held = heldFor(t, facts).filter((h) => h.status === 'held');
-  const waits = [...subs.map((s) => `sub-task ${s.id} (${s.status}, ${s.owner ?? 'unclaimed'})`), ...blockers.map((b) => `${b.id} (blocked_by, ${b.status})`), ...held.map((h) => `approval of ${h.kind}${money(h)} ${h.id}`)];
+  const waits = [
+    ...subs.map((s) => `sub-task ${s.id} (${s.status}, ${s.owner ?? 'unclaimed'})`),
+    ...blockers.map((b) => `${b.id} (blocked_by, ${b.status})`),
+    ...held.map((h) => `approval of ${h.kind}${money(h)} ${h.id}`),
+  ];
   if (waits.length) lines.push(`  - waits on: ${waits.join('; ')}`);
   const waiting = board.tasks.filter((o) => open(o) && o.blockedBy?.includes(t.id));
-  if (waiting.length) lines.push(`  - waiting on it: ${waiting.map((o) => `${o.id} (${o.owner ?? 'unclaimed'})`).join(', ')}`);
+  if (waiting.length)
+    lines.push(`  - waiting on it: ${waiting.map((o) => `${o.id} (${o.owner ?? 'unclaimed'})`).join(', ')}`);
   return lines;
 }
 
 function decisions(tasks: Task[], facts: BriefFacts): string[] {
   const seen = new Set<string>();
   const out: HeldFacts[] = [];
-  for (const t of tasks) for (const h of heldFor(t, facts)) if (h.status !== 'held' && !seen.has(h.id)) seen.add(h.id), out.push(h);
+  for (const t of tasks)
+    for (const h of heldFor(t, facts)) if (h.status !== 'held' && !seen.has(h.id)) seen.add(h.id), out.push(h);
   out.sort((a, b) => (a.decided ?? '').localeCompare(b.decided ?? '') || a.id.localeCompare(b.id));
-  return out.map((h) => `- ${utcTime(h.decided ?? h.requested)} ${h.kind}${money(h)} ${h.id} from ${h.from}${h.task ? ` (${h.task})` : ''}: ${h.status === 'approved' ? 'approved' : 'rejected'} by ${h.decided_by ?? '?'}${h.reason ? `: ${one(h.reason)}` : h.note ? `: ${one(h.note)}` : ''}`);
+  return out.map(
+    (h) =>
+      `- ${utcTime(h.decided ?? h.requested)} ${h.kind}${money(h)} ${h.id} from ${h.from}${h.task ? ` (${h.task})` : ''}: ${h.status === 'approved' ? 'approved' : 'rejected'} by ${h.decided_by ?? '?'}${h.reason ? `: ${one(h.reason)}` : h.note ? `: ${one(h.note)}` : ''}`,
+  );
 }
 
 /** BRIEF.md for `agent`. */
@@ -77,7 +92,12 @@ export function renderBrief(board: Board, agent: string, facts: BriefFacts = { h
   const owned = live.filter((t) => t.owner === agent).sort(byUrgency);
   const claimable = live.filter((t) => t.owner === null && t.recipients.includes(agent)).sort(byUrgency);
   const created = live.filter((t) => t.creator === agent && t.owner !== agent).sort(byUrgency);
-  const section = (title: string, tasks: Task[]) => [`## ${title} (${tasks.length})`, '', ...(tasks.length ? tasks.flatMap((t) => taskLines(t, agent, board, facts)) : ['_none_']), ''];
+  const section = (title: string, tasks: Task[]) => [
+    `## ${title} (${tasks.length})`,
+    '',
+    ...(tasks.length ? tasks.flatMap((t) => taskLines(t, agent, board, facts)) : ['_none_']),
+    '',
+  ];
   const decided = decisions([...owned, ...claimable, ...created], facts);
   return [
     `# Brief for ${agent}`,

@@ -94,7 +94,13 @@ function noteLast(board: Board, e: Extract<BusEvent, { type: 'message.accepted' 
   const task = id ? findTask(board, id) : undefined;
   if (!task) return;
   board.messageTask[e.id] = task.id;
-  task.last = { id: e.id, from: e.from, time: e.time, ...(e.subject !== undefined ? { subject: e.subject } : {}), excerpt: excerptOf(e.text) }; // BRIEF.md only: asOf (the board's own time) stays
+  task.last = {
+    id: e.id,
+    from: e.from,
+    time: e.time,
+    ...(e.subject !== undefined ? { subject: e.subject } : {}),
+    excerpt: excerptOf(e.text),
+  }; // BRIEF.md only: asOf (the board's own time) stays
 }
 
 export function taskNumber(id: string): number {
@@ -116,10 +122,19 @@ export function nextTaskId(board: Board): string {
  * until its creator or the operator sets it going again.
  */
 function chargeTasks(board: Board, id: string | undefined, cost: number, time: string): void {
-  for (let t = id ? findTask(board, id) : undefined, n = 0; t && n < 1000; t = t.parent ? findTask(board, t.parent) : undefined, n++) {
+  for (
+    let t = id ? findTask(board, id) : undefined, n = 0;
+    t && n < 1000;
+    t = t.parent ? findTask(board, t.parent) : undefined, n++
+  ) {
     if (cost <= 0) return;
     t.costUsd = Math.round(((t.costUsd ?? 0) + cost) * 1e6) / 1e6;
-    if (t.budgetUsd !== undefined && t.costUsd > t.budgetUsd && !FINAL_STATUSES.includes(t.status) && t.status !== 'blocked') {
+    if (
+      t.budgetUsd !== undefined &&
+      t.costUsd > t.budgetUsd &&
+      !FINAL_STATUSES.includes(t.status) &&
+      t.status !== 'blocked'
+    ) {
       Object.assign(t, { status: 'blocked', blockedReason: 'budget', updated: time });
     }
   }
@@ -140,7 +155,8 @@ export function apply(board: Board, event: BusEvent): Board {
   }
   if (event.type === 'approval.refused' && event.final && event.task) {
     const task = findTask(board, event.task);
-    if (task && !FINAL_STATUSES.includes(task.status)) Object.assign(task, { status: 'cancelled', updated: event.time });
+    if (task && !FINAL_STATUSES.includes(task.status))
+      Object.assign(task, { status: 'cancelled', updated: event.time });
     board.asOf = event.time;
     return board;
   }
@@ -164,7 +180,13 @@ export function apply(board: Board, event: BusEvent): Board {
       thread: event.thread,
       ...(event.parent ? { parent: event.parent } : {}),
       ...(event.budget_usd !== undefined ? { budgetUsd: event.budget_usd } : {}),
-      last: { id: event.id, from: event.from, time: event.time, ...(event.subject !== undefined ? { subject: event.subject } : {}), excerpt: excerptOf(event.text) },
+      last: {
+        id: event.id,
+        from: event.from,
+        time: event.time,
+        ...(event.subject !== undefined ? { subject: event.subject } : {}),
+        excerpt: excerptOf(event.text),
+      },
     });
     board.threadTask[event.thread] ??= event.task;
     board.messageTask[event.id] = event.task;

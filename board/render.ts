@@ -6,7 +6,7 @@
  */
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
-import { FINAL_STATUSES, TASK_STATUSES, type Board, type Task } from './fold.js';
+import { TASK_STATUSES, type Board, type Task } from './fold.js';
 import { boardScores, byScore } from './score.js';
 
 export interface BoardJsonTask {
@@ -31,7 +31,11 @@ export interface BoardJsonTask {
 }
 
 /** Total cost per agent and per day, sorted, for the board. */
-export function costSummary(board: Board): { total_usd: number; by_day: Record<string, number>; by_agent: Record<string, number> } {
+export function costSummary(board: Board): {
+  total_usd: number;
+  by_day: Record<string, number>;
+  by_agent: Record<string, number>;
+} {
   const byDay: Record<string, number> = {};
   const byAgent: Record<string, number> = {};
   let total = 0;
@@ -51,7 +55,10 @@ export function costLine(board: Board): string {
   const days = Object.entries(s.by_day);
   if (days.length === 0) return 'Cost: no usage reported yet';
   const [lastDay, lastCost] = days.at(-1)!;
-  const agents = Object.entries(s.by_agent).sort((a, b) => b[1] - a[1]).map(([a, c]) => `${a} $${c.toFixed(4)}`).join(', ');
+  const agents = Object.entries(s.by_agent)
+    .sort((a, b) => b[1] - a[1])
+    .map(([a, c]) => `${a} $${c.toFixed(4)}`)
+    .join(', ');
   return `Cost: $${s.total_usd.toFixed(4)} in all, $${lastCost.toFixed(4)} on ${lastDay} (${agents})`;
 }
 
@@ -86,7 +93,11 @@ export function renderBoardJson(board: Board): string {
 
 /** Most urgent first, then oldest first, then by number. */
 export function byUrgency(a: Task, b: Task): number {
-  return comparePriority(a.priority, b.priority) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id, 'en', { numeric: true });
+  return (
+    comparePriority(a.priority, b.priority) ||
+    a.created.localeCompare(b.created) ||
+    a.id.localeCompare(b.id, 'en', { numeric: true })
+  );
 }
 
 /** `2026-11-24 10:15:00Z`: when, in UTC, to the second. */
@@ -111,7 +122,8 @@ function cell(s: string): string {
   return displayTitle(s).replace(/\|/g, '\\|');
 }
 
-const SCORE_NOTE = 'Within a status, higher score first: priority (critical 400, high 300, normal 200, low 100) + 25 per unfinished task it blocks (at most 100) + 1 per hour of age (at most 48) + due (past 100, within 1 day 75, 3 days 50, 7 days 25), as of the time above.';
+const SCORE_NOTE =
+  'Within a status, higher score first: priority (critical 400, high 300, normal 200, low 100) + 25 per unfinished task it blocks (at most 100) + 1 per hour of age (at most 48) + due (past 100, within 1 day 75, 3 days 50, 7 days 25), as of the time above.';
 
 /** ` ($0.6 of $1 budget_usd, blocked: budget)` after a title with a budget; nothing without one. */
 function budgetNote(t: Task): string {
@@ -121,7 +133,15 @@ function budgetNote(t: Task): string {
 
 /** BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view (ages to `now`). */
 export function renderBoardMd(board: Board, now?: number): string {
-  const lines = ['# Board', '', `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`, SCORE_NOTE, '', costLine(board), ''];
+  const lines = [
+    '# Board',
+    '',
+    `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`,
+    SCORE_NOTE,
+    '',
+    costLine(board),
+    '',
+  ];
   const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
   const scores = boardScores(board);
   for (const status of TASK_STATUSES) {
@@ -131,10 +151,15 @@ export function renderBoardMd(board: Board, now?: number): string {
       lines.push('_none_', '');
       continue;
     }
-    lines.push(`| id | score | priority | title | owner | creator | ${created} | ${updated} |`, '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      `| id | score | priority | title | owner | creator | ${created} | ${updated} |`,
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const t of tasks) {
       const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
-      lines.push(`| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)}${budgetNote(t)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`);
+      lines.push(
+        `| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)}${budgetNote(t)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`,
+      );
     }
     lines.push('');
   }

@@ -15,10 +15,17 @@ function describe(board: Board): string {
 /** Check an update (or a note, when status is undefined) from `sender` about task `id`. Returns the task. */
 export function checkUpdate(board: Board, id: string, sender: string, status: UpdateStatus | undefined): Task {
   const task = findTask(board, id);
-  if (!task) throw new Rejection(`task ${id} does not exist (${describe(board)})`, 'Name a task from `mailroom board`, or send `kind: task` to create one.');
+  if (!task)
+    throw new Rejection(
+      `task ${id} does not exist (${describe(board)})`,
+      'Name a task from `mailroom board`, or send `kind: task` to create one.',
+    );
   if (status === undefined) return task;
   if (FINAL_STATUSES.includes(task.status)) {
-    throw new Rejection(`task ${id} is already ${task.status}, so it cannot become ${status}`, 'Create a new task with `kind: task` if there is more to do.');
+    throw new Rejection(
+      `task ${id} is already ${task.status}, so it cannot become ${status}`,
+      'Create a new task with `kind: task` if there is more to do.',
+    );
   }
   if (task.blockedReason === 'budget' && sender !== task.creator && sender !== OPERATOR) {
     throw new Rejection(

@@ -13,7 +13,13 @@
 import { rankOf } from '../bus/priority.js';
 import { FINAL_STATUSES, type Board, type Task } from './fold.js';
 
-export const SCORE = Object.freeze({ priorityStep: 100, perBlocked: 25, maxBlocks: 100, maxAgeHours: 48, overdue: 100 });
+export const SCORE = Object.freeze({
+  priorityStep: 100,
+  perBlocked: 25,
+  maxBlocks: 100,
+  maxAgeHours: 48,
+  overdue: 100,
+});
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Nearness of due: (within this many ms, points), nearest first. */
@@ -67,5 +73,8 @@ export function boardScores(board: Board): Map<string, ScoreParts> {
 
 /** Higher score first, then older, then lower number. */
 export function byScore(scores: Map<string, ScoreParts>): (a: Task, b: Task) => number {
-  return (a, b) => (scores.get(b.id)?.score ?? 0) - (scores.get(a.id)?.score ?? 0) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id, 'en', { numeric: true });
+  return (a, b) =>
+    (scores.get(b.id)?.score ?? 0) - (scores.get(a.id)?.score ?? 0) ||
+    a.created.localeCompare(b.created) ||
+    a.id.localeCompare(b.id, 'en', { numeric: true });
 }

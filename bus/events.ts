@@ -36,9 +36,19 @@ interface Base<T extends EventType> {
   type: T;
 }
 
-export interface DaemonStarted extends Base<'daemon.started'> { pid: number; version: string }
-export interface DaemonStopped extends Base<'daemon.stopped'> { pid: number; reason: string }
-export interface LogRepaired extends Base<'log.repaired'> { segment: string; droppedBytes: number; note: string }
+export interface DaemonStarted extends Base<'daemon.started'> {
+  pid: number;
+  version: string;
+}
+export interface DaemonStopped extends Base<'daemon.stopped'> {
+  pid: number;
+  reason: string;
+}
+export interface LogRepaired extends Base<'log.repaired'> {
+  segment: string;
+  droppedBytes: number;
+  note: string;
+}
 
 export interface MessageAccepted extends Base<'message.accepted'> {
   id: string;
@@ -81,7 +91,10 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   attachments?: string[];
 }
 
-export interface MessageDelivered extends Base<'message.delivered'> { id: string; to: string[] }
+export interface MessageDelivered extends Base<'message.delivered'> {
+  id: string;
+  to: string[];
+}
 
 /** The bridge's server acknowledged a message for the recipients at one other org (runtime/bridge/). */
 export interface MessageForwarded extends Base<'message.forwarded'> {
@@ -109,7 +122,12 @@ export interface MessageRejected extends Base<'message.rejected'> {
   bounce: string;
 }
 
-export interface AlertSent extends Base<'alert.sent'> { id: string; message: string; agent: string; age: number }
+export interface AlertSent extends Base<'alert.sent'> {
+  id: string;
+  message: string;
+  agent: string;
+  age: number;
+}
 
 export interface Usage {
   input_tokens: number;
@@ -130,8 +148,20 @@ export interface HandlerQueued extends Base<'handler.queued'> {
   not_before?: string;
   note?: string;
 }
-export interface HandlerStarted extends Base<'handler.started'> { id: string; agent: string; attempt: number; lane: string | null }
-export interface HandlerSucceeded extends Base<'handler.succeeded'> { id: string; agent: string; attempt: number; duration_ms: number; usage?: Usage; /** What the handler wrote to stderr, if anything (its last lines). */ stderr?: string }
+export interface HandlerStarted extends Base<'handler.started'> {
+  id: string;
+  agent: string;
+  attempt: number;
+  lane: string | null;
+}
+export interface HandlerSucceeded extends Base<'handler.succeeded'> {
+  id: string;
+  agent: string;
+  attempt: number;
+  duration_ms: number;
+  usage?: Usage /** What the handler wrote to stderr, if anything (its last lines). */;
+  stderr?: string;
+}
 export interface HandlerFailed extends Base<'handler.failed'> {
   id: string;
   agent: string;
@@ -152,14 +182,27 @@ export interface HandlerFailed extends Base<'handler.failed'> {
   bounce?: string;
   usage?: Usage;
 }
-export interface HandlerCancelled extends Base<'handler.cancelled'> { id: string; agent: string; reason: string }
+export interface HandlerCancelled extends Base<'handler.cancelled'> {
+  id: string;
+  agent: string;
+  reason: string;
+}
 
 export type HandlerEvent = HandlerQueued | HandlerStarted | HandlerSucceeded | HandlerFailed | HandlerCancelled;
 
 /** The daemon runs on a new version of mailroom.yaml. */
-export interface ConfigChanged extends Base<'config.changed'> { version: number; author: string; summary: string; sha256: string }
+export interface ConfigChanged extends Base<'config.changed'> {
+  version: number;
+  author: string;
+  summary: string;
+  sha256: string;
+}
 /** An edit of mailroom.yaml that is not valid: not applied; the daemon keeps the last good version. */
-export interface ConfigRefused extends Base<'config.refused'> { sha256: string; problems: string[]; running: number }
+export interface ConfigRefused extends Base<'config.refused'> {
+  sha256: string;
+  problems: string[];
+  running: number;
+}
 
 /** Why a message is held in bus/held/: its kind needs approval, or a circuit breaker tripped. */
 export type HoldCause = 'kind' | 'max_recipients' | 'max_team';
@@ -186,9 +229,24 @@ export interface ApprovalRequested extends Base<'approval.requested'> {
 export type GrantUsed = { by: 'operator' } | { by: 'grant'; kind: string; max_amount?: number; until?: string };
 
 /** A held message was approved and is delivered, stamped approved_by: and approval:. */
-export interface ApprovalGranted extends Base<'approval.granted'> { id: string; by: string; decision: string; grant: GrantUsed; note?: string; config_version: number | null }
+export interface ApprovalGranted extends Base<'approval.granted'> {
+  id: string;
+  by: string;
+  decision: string;
+  grant: GrantUsed;
+  note?: string;
+  config_version: number | null;
+}
 
-export const REFUSALS = ['rejected', 'own_message', 'no_grant', 'revoked', 'expired', 'over_limit', 'operator_only'] as const;
+export const REFUSALS = [
+  'rejected',
+  'own_message',
+  'no_grant',
+  'revoked',
+  'expired',
+  'over_limit',
+  'operator_only',
+] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
 /**
@@ -212,13 +270,33 @@ export const PAUSE_CAUSES = ['tasks_per_hour', 'messages_per_minute', 'operator'
 export type PauseCause = (typeof PAUSE_CAUSES)[number];
 
 /** An agent is paused: its outbox is left as it is and its handler runs wait, until agent.resumed. */
-export interface AgentPaused extends Base<'agent.paused'> { agent: string; cause: PauseCause; detail: string; by: string }
+export interface AgentPaused extends Base<'agent.paused'> {
+  agent: string;
+  cause: PauseCause;
+  detail: string;
+  by: string;
+}
 /** `mailroom resume`: the pause ends, the rate windows start again, and today's budget no longer holds the agent's runs. */
-export interface AgentResumed extends Base<'agent.resumed'> { agent: string; by: string }
+export interface AgentResumed extends Base<'agent.resumed'> {
+  agent: string;
+  by: string;
+}
 
 export type GovernanceEvent = ApprovalRequested | ApprovalGranted | ApprovalRefused | AgentPaused | AgentResumed;
 
-export type BusEvent = GovernanceEvent | ConfigChanged | ConfigRefused | DaemonStarted | DaemonStopped | LogRepaired | MessageAccepted | MessageDelivered | MessageForwarded | MessageRejected | AlertSent | HandlerEvent;
+export type BusEvent =
+  | GovernanceEvent
+  | ConfigChanged
+  | ConfigRefused
+  | DaemonStarted
+  | DaemonStopped
+  | LogRepaired
+  | MessageAccepted
+  | MessageDelivered
+  | MessageForwarded
+  | MessageRejected
+  | AlertSent
+  | HandlerEvent;
 
 /** An event before the log gives it its sequence number. */
 export type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, 'seq'> : never) : never;

@@ -23,7 +23,10 @@ export const FIX_FORMAT =
 
 function throwingEngine(name: string) {
   return () => {
-    throw new Rejection(`front matter in ${name} is not accepted; mailroom reads YAML only and never evaluates code`, FIX_FORMAT);
+    throw new Rejection(
+      `front matter in ${name} is not accepted; mailroom reads YAML only and never evaluates code`,
+      FIX_FORMAT,
+    );
   };
 }
 
@@ -62,17 +65,27 @@ export function splitFrontMatter(text: string): Split {
   const first = lines[0]!.replace(/\r$/, '');
   if (first !== '---') {
     const lang = /^---\s*(\S+)\s*$/.exec(first)?.[1];
-    if (lang) throw new Rejection(`front matter in ${JSON.stringify(lang)} is not accepted; mailroom reads YAML only and never evaluates code`, FIX_FORMAT);
+    if (lang)
+      throw new Rejection(
+        `front matter in ${JSON.stringify(lang)} is not accepted; mailroom reads YAML only and never evaluates code`,
+        FIX_FORMAT,
+      );
     throw new Rejection('the file has no front matter (line 1 must be exactly `---`)', FIX_FORMAT);
   }
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
     if (CLOSING.has(line)) {
-      const frontMatter = lines.slice(1, i).map((l) => l.replace(/\r$/, '')).join('\n');
+      const frontMatter = lines
+        .slice(1, i)
+        .map((l) => l.replace(/\r$/, ''))
+        .join('\n');
       return { frontMatter, body: lines.slice(i + 1).join('\n') };
     }
     if (line.startsWith('---')) {
-      throw new Rejection(`line ${i + 1} starts with --- but is not exactly ---, so the front matter's end is ambiguous`, FIX_FORMAT);
+      throw new Rejection(
+        `line ${i + 1} starts with --- but is not exactly ---, so the front matter's end is ambiguous`,
+        FIX_FORMAT,
+      );
     }
   }
   throw new Rejection('the front matter is never closed (no later line is exactly `---`)', FIX_FORMAT);
@@ -97,7 +110,10 @@ export function verbatimSubject(frontMatter: string): string {
   return frontMatter.replace(/^subject:(.*)$/gm, (line, raw: string) => {
     const value = raw.trim();
     if (value === '' || QUOTED.test(value) || BLOCK.test(value)) return line;
-    const quoted = JSON.stringify(value).replace(YAML_UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const quoted = JSON.stringify(value).replace(
+      YAML_UNPRINTABLE,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
     return `subject: ${quoted}`;
   });
 }
@@ -112,9 +128,17 @@ export function readFrontMatter(split: Split): Record<string, unknown> {
   } catch (err) {
     if (err instanceof Rejection) throw err;
     const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Rejection(`the front matter is not valid YAML: ${detail}`, 'Fix the YAML between the two `---` lines (quote values that contain `: ` or ` #`).');
+    throw new Rejection(
+      `the front matter is not valid YAML: ${detail}`,
+      'Fix the YAML between the two `---` lines (quote values that contain `: ` or ` #`).',
+    );
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data) || Object.getPrototypeOf(data) !== Object.prototype) {
+  if (
+    data === null ||
+    typeof data !== 'object' ||
+    Array.isArray(data) ||
+    Object.getPrototypeOf(data) !== Object.prototype
+  ) {
     throw new Rejection('the front matter must be a YAML mapping of keys (to:, subject:, ...)', FIX_FORMAT);
   }
   return data as Record<string, unknown>;
@@ -125,7 +149,8 @@ const PLAIN = /^[A-Za-z0-9_](?:[A-Za-z0-9_ .,()/'-]*[A-Za-z0-9_.,()/'])?$/;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
 /** What the YAML core schema reads as null, a boolean or a number, so it must be quoted to stay text. */
 const CORE_WORDS = /^(?:true|false|null|~)$/i;
-const NUMBERISH = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const NUMBERISH =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 /** Characters JSON.stringify leaves raw but YAML does not allow raw. */
 const NOT_PRINTABLE = /[\u007f-\u009f\ud800-\udfff\ufffe\uffff]/;
 

@@ -13,7 +13,17 @@ import { Rejection } from './rejection.js';
 export const DECISIONS = ['approve', 'reject'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-export const GOVERNANCE_KEYS = ['amount', 'currency', 'approves', 'decision', 'reason', 'note', 'parent', 'budget_usd', 'blocked_by'] as const;
+export const GOVERNANCE_KEYS = [
+  'amount',
+  'currency',
+  'approves',
+  'decision',
+  'reason',
+  'note',
+  'parent',
+  'budget_usd',
+  'blocked_by',
+] as const;
 /** Keys only mailroom writes: on a released held message, and on an approval request. */
 export const GOVERNANCE_STAMPS = ['approved_by', 'approval', 'held'] as const;
 
@@ -35,16 +45,22 @@ const MESSAGE_ID = /^[0-9a-z]{12}$/;
 function text(data: Record<string, unknown>, key: string, max: number): string | undefined {
   const v = data[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' && typeof v !== 'number') throw new Rejection(`${key}: must be text, got ${JSON.stringify(v)}`, `Write ${key}: as text.`);
+  if (typeof v !== 'string' && typeof v !== 'number')
+    throw new Rejection(`${key}: must be text, got ${JSON.stringify(v)}`, `Write ${key}: as text.`);
   const s = String(v);
-  if (s.length > max) throw new Rejection(`${key}: is ${s.length} characters, over the limit of ${max}`, `Shorten ${key}:.`);
+  if (s.length > max)
+    throw new Rejection(`${key}: is ${s.length} characters, over the limit of ${max}`, `Shorten ${key}:.`);
   return s;
 }
 
 function money(data: Record<string, unknown>, key: string): number | undefined {
   const v = data[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Rejection(`${key}: must be a number from 0 up, got ${JSON.stringify(v)}`, `Write ${key}: as a plain number, e.g. \`${key}: 1200\` (the currency goes in currency:).`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new Rejection(
+      `${key}: must be a number from 0 up, got ${JSON.stringify(v)}`,
+      `Write ${key}: as a plain number, e.g. \`${key}: 1200\` (the currency goes in currency:).`,
+    );
   return v;
 }
 
@@ -52,7 +68,12 @@ function taskIds(data: Record<string, unknown>, key: string): string[] | undefin
   const v = data[key];
   if (v === undefined || v === null) return undefined;
   const list = Array.isArray(v) ? v : [v];
-  for (const t of list) if (typeof t !== 'string' || !TASK_ID.test(t)) throw new Rejection(`${key}: ${JSON.stringify(t)} is not a task id like T-12`, `Write ${key}: [T-3, T-4] with ids from the board.`);
+  for (const t of list)
+    if (typeof t !== 'string' || !TASK_ID.test(t))
+      throw new Rejection(
+        `${key}: ${JSON.stringify(t)} is not a task id like T-12`,
+        `Write ${key}: [T-3, T-4] with ids from the board.`,
+      );
   return [...new Set(list as string[])];
 }
 
@@ -65,12 +86,20 @@ export function parseGovernanceKeys(data: Record<string, unknown>, kind: string)
   if (currency !== undefined) f.currency = currency;
   const approves = text(data, 'approves', 40);
   if (approves !== undefined) {
-    if (!MESSAGE_ID.test(approves)) throw new Rejection(`approves: ${JSON.stringify(approves)} is not a message id`, 'Copy the held: id from the approval request.');
+    if (!MESSAGE_ID.test(approves))
+      throw new Rejection(
+        `approves: ${JSON.stringify(approves)} is not a message id`,
+        'Copy the held: id from the approval request.',
+      );
     f.approves = approves;
   }
   const decision = text(data, 'decision', 20);
   if (decision !== undefined) {
-    if (!(DECISIONS as readonly string[]).includes(decision)) throw new Rejection(`decision: unknown decision ${JSON.stringify(decision)}; allowed values: ${DECISIONS.join(', ')}`, 'Write `decision: approve` or `decision: reject`.');
+    if (!(DECISIONS as readonly string[]).includes(decision))
+      throw new Rejection(
+        `decision: unknown decision ${JSON.stringify(decision)}; allowed values: ${DECISIONS.join(', ')}`,
+        'Write `decision: approve` or `decision: reject`.',
+      );
     f.decision = decision as Decision;
   }
   const reason = text(data, 'reason', 1000);
@@ -79,7 +108,11 @@ export function parseGovernanceKeys(data: Record<string, unknown>, kind: string)
   if (note !== undefined) f.note = note;
   const parent = text(data, 'parent', 20);
   if (parent !== undefined) {
-    if (!TASK_ID.test(parent)) throw new Rejection(`parent: ${JSON.stringify(parent)} is not a task id like T-12`, 'Write the id of the task this one serves, e.g. `parent: T-3`.');
+    if (!TASK_ID.test(parent))
+      throw new Rejection(
+        `parent: ${JSON.stringify(parent)} is not a task id like T-12`,
+        'Write the id of the task this one serves, e.g. `parent: T-3`.',
+      );
     f.parent = parent;
   }
   const budget = money(data, 'budget_usd');
@@ -87,12 +120,21 @@ export function parseGovernanceKeys(data: Record<string, unknown>, kind: string)
   const blockedBy = taskIds(data, 'blocked_by');
   if (blockedBy) f.blockedBy = blockedBy;
   if (kind === 'approval') {
-    if (!f.approves || !f.decision) throw new Rejection('kind: approval needs approves: (the held id) and decision: (approve or reject)', 'Write `approves: <held id>` and `decision: approve` (or `decision: reject` with `reason:`).');
-    if (f.decision === 'reject' && !f.reason) throw new Rejection('decision: reject needs a reason: for the sender', 'Add `reason: <why>`.');
+    if (!f.approves || !f.decision)
+      throw new Rejection(
+        'kind: approval needs approves: (the held id) and decision: (approve or reject)',
+        'Write `approves: <held id>` and `decision: approve` (or `decision: reject` with `reason:`).',
+      );
+    if (f.decision === 'reject' && !f.reason)
+      throw new Rejection('decision: reject needs a reason: for the sender', 'Add `reason: <why>`.');
   } else if (f.approves || f.decision) {
     throw new Rejection('approves: and decision: belong on kind: approval', 'Add `kind: approval`, or remove them.');
   }
-  if ((f.parent || f.budgetUsd !== undefined) && kind !== 'task') throw new Rejection('parent: and budget_usd: belong on a new task (kind: task)', 'Add `kind: task`, or remove them.');
+  if ((f.parent || f.budgetUsd !== undefined) && kind !== 'task')
+    throw new Rejection(
+      'parent: and budget_usd: belong on a new task (kind: task)',
+      'Add `kind: task`, or remove them.',
+    );
   return f;
 }
 

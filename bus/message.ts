@@ -12,7 +12,13 @@
  */
 import { DEFAULT_PRIORITY, PRIORITIES, isPriority, priorityProblem, type Priority } from './priority.js';
 import { Rejection } from './rejection.js';
-import { GOVERNANCE_KEYS, GOVERNANCE_STAMPS, governanceFrontMatter, parseGovernanceKeys, type GovernanceFields } from './governance-keys.js';
+import {
+  GOVERNANCE_KEYS,
+  GOVERNANCE_STAMPS,
+  governanceFrontMatter,
+  parseGovernanceKeys,
+  type GovernanceFields,
+} from './governance-keys.js';
 import { FIX_FORMAT, frontMatterText, readFrontMatter, splitFrontMatter } from './front-matter.js';
 import { didYouMean } from './suggest.js';
 
@@ -26,7 +32,18 @@ export const UPDATE_STATUSES = ['in_progress', 'blocked', 'done', 'cancelled'] a
 export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
 
 /** Keys a sender may write. */
-export const INPUT_KEYS = ['to', 'priority', 'subject', 'kind', 'due', 'task', 'status', 'reply_to', 'attachments', ...GOVERNANCE_KEYS] as const;
+export const INPUT_KEYS = [
+  'to',
+  'priority',
+  'subject',
+  'kind',
+  'due',
+  'task',
+  'status',
+  'reply_to',
+  'attachments',
+  ...GOVERNANCE_KEYS,
+] as const;
 export const MAX_ATTACHMENTS = 20;
 /** Keys the daemon stamps; `from` is checked against the sender, the others are overwritten. */
 export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops', ...GOVERNANCE_STAMPS] as const;
@@ -59,7 +76,8 @@ export function decodeText(bytes: Uint8Array, maxBytes: number): string {
       'Send large content as an attachment or split it; or raise max_message_bytes in mailroom.yaml.',
     );
   }
-  if (bytes.includes(0)) throw new Rejection('the file contains NUL bytes: it looks binary, not markdown text', 'Send UTF-8 markdown text.');
+  if (bytes.includes(0))
+    throw new Rejection('the file contains NUL bytes: it looks binary, not markdown text', 'Send UTF-8 markdown text.');
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -72,17 +90,29 @@ function str(data: Record<string, unknown>, key: string, max = 500): string | un
   const v = data[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') {
-    throw new Rejection(`${key}: must be text, got ${JSON.stringify(v)} (${typeof v})`, `Write ${key}: as text; quote it if YAML reads it as a number or boolean.`);
+    throw new Rejection(
+      `${key}: must be text, got ${JSON.stringify(v)} (${typeof v})`,
+      `Write ${key}: as text; quote it if YAML reads it as a number or boolean.`,
+    );
   }
-  if (v.length > max) throw new Rejection(`${key}: is ${v.length} characters, over the limit of ${max}`, `Shorten ${key}:.`);
+  if (v.length > max)
+    throw new Rejection(`${key}: is ${v.length} characters, over the limit of ${max}`, `Shorten ${key}:.`);
   return v;
 }
 
 /** A value from a closed set, or a Rejection naming the allowed values and the near miss. */
-function oneOf<T extends string>(data: Record<string, unknown>, key: string, allowed: readonly T[], fix: string): T | undefined {
+function oneOf<T extends string>(
+  data: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  fix: string,
+): T | undefined {
   const v = str(data, key);
   if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
-  throw new Rejection(`${key}: unknown ${key} ${JSON.stringify(v)}; allowed values: ${allowed.join(', ')}${didYouMean(v, allowed)}`, fix);
+  throw new Rejection(
+    `${key}: unknown ${key} ${JSON.stringify(v)}; allowed values: ${allowed.join(', ')}${didYouMean(v, allowed)}`,
+    fix,
+  );
 }
 
 /** A name in `to:` is a name, never a path. */
@@ -99,11 +129,17 @@ function parseTo(data: Record<string, unknown>): string[] | undefined {
   const names: string[] = [];
   for (const item of list) {
     if (typeof item !== 'string' || item.trim() === '') {
-      throw new Rejection(`to: ${JSON.stringify(item)} is not an agent name`, 'Write to: as an agent, a group, a list of them (`a, b` or `[a, b]`), or "*".');
+      throw new Rejection(
+        `to: ${JSON.stringify(item)} is not an agent name`,
+        'Write to: as an agent, a group, a list of them (`a, b` or `[a, b]`), or "*".',
+      );
     }
     const name = item.trim();
     if (hasPathCharacters(name)) {
-      throw new Rejection(`to: ${JSON.stringify(name)} contains path characters; a recipient is a name, never a path`, 'Write the agent\'s name, e.g. `to: legal`.');
+      throw new Rejection(
+        `to: ${JSON.stringify(name)} contains path characters; a recipient is a name, never a path`,
+        "Write the agent's name, e.g. `to: legal`.",
+      );
     }
     names.push(name);
   }
@@ -112,9 +148,16 @@ function parseTo(data: Record<string, unknown>): string[] | undefined {
 
 function checkKeys(data: Record<string, unknown>): void {
   for (const key of Object.keys(data)) {
-    if (FORBIDDEN_KEYS.has(key)) throw new Rejection(`the key ${JSON.stringify(key)} is not allowed`, `Remove the ${key}: line; allowed keys: ${INPUT_KEYS.join(', ')}.`);
+    if (FORBIDDEN_KEYS.has(key))
+      throw new Rejection(
+        `the key ${JSON.stringify(key)} is not allowed`,
+        `Remove the ${key}: line; allowed keys: ${INPUT_KEYS.join(', ')}.`,
+      );
     if (!(INPUT_KEYS as readonly string[]).includes(key) && !(STAMPED_KEYS as readonly string[]).includes(key)) {
-      throw new Rejection(`unknown key ${JSON.stringify(key)}; allowed keys: ${INPUT_KEYS.join(', ')}${didYouMean(key, INPUT_KEYS)}`, `Remove ${key}: or correct its spelling.`);
+      throw new Rejection(
+        `unknown key ${JSON.stringify(key)}; allowed keys: ${INPUT_KEYS.join(', ')}${didYouMean(key, INPUT_KEYS)}`,
+        `Remove ${key}: or correct its spelling.`,
+      );
     }
   }
 }
@@ -123,23 +166,45 @@ function parsePriorityKey(data: Record<string, unknown>): Priority {
   const v = data.priority;
   if (v === undefined || v === null) return DEFAULT_PRIORITY;
   if (isPriority(v)) return v;
-  throw new Rejection(`${priorityProblem(v, 'priority')}${typeof v === 'string' ? didYouMean(v, PRIORITIES) : ''}`, `Write one of the allowed values, e.g. \`priority: high\`.`);
+  throw new Rejection(
+    `${priorityProblem(v, 'priority')}${typeof v === 'string' ? didYouMean(v, PRIORITIES) : ''}`,
+    `Write one of the allowed values, e.g. \`priority: high\`.`,
+  );
 }
 
 function parseAttachments(data: Record<string, unknown>): string[] | undefined {
   if (data.attachments === undefined || data.attachments === null) return undefined;
   const list = Array.isArray(data.attachments) ? data.attachments : [data.attachments];
-  if (list.length > MAX_ATTACHMENTS) throw new Rejection(`attachments: ${list.length} files, over the limit of ${MAX_ATTACHMENTS}`, 'Send fewer files, or an archive.');
+  if (list.length > MAX_ATTACHMENTS)
+    throw new Rejection(
+      `attachments: ${list.length} files, over the limit of ${MAX_ATTACHMENTS}`,
+      'Send fewer files, or an archive.',
+    );
   const seen = new Set<string>();
   const attachments: string[] = [];
   for (const item of list) {
     if (typeof item !== 'string' || item.trim() === '' || item.includes('\0')) {
-      throw new Rejection(`attachments: ${JSON.stringify(item)} is not a file path`, 'List paths relative to your workspace, e.g. `attachments: [drafts/report.md]`.');
+      throw new Rejection(
+        `attachments: ${JSON.stringify(item)} is not a file path`,
+        'List paths relative to your workspace, e.g. `attachments: [drafts/report.md]`.',
+      );
     }
-    if (item.startsWith('/')) throw new Rejection(`attachments: ${JSON.stringify(item)} is an absolute path; attachments come from your own workspace`, 'Write the path relative to your workspace, e.g. `drafts/report.md`.');
+    if (item.startsWith('/'))
+      throw new Rejection(
+        `attachments: ${JSON.stringify(item)} is an absolute path; attachments come from your own workspace`,
+        'Write the path relative to your workspace, e.g. `drafts/report.md`.',
+      );
     const base = item.split('/').filter(Boolean).at(-1)!;
-    if (base === '.' || base === '..') throw new Rejection(`attachments: ${JSON.stringify(item)} does not name a file`, 'Name a file inside your workspace.');
-    if (seen.has(base)) throw new Rejection(`attachments: two files are named ${base}`, 'Rename one, so each attachment has its own name.');
+    if (base === '.' || base === '..')
+      throw new Rejection(
+        `attachments: ${JSON.stringify(item)} does not name a file`,
+        'Name a file inside your workspace.',
+      );
+    if (seen.has(base))
+      throw new Rejection(
+        `attachments: two files are named ${base}`,
+        'Rename one, so each attachment has its own name.',
+      );
     seen.add(base);
     attachments.push(item);
   }
@@ -147,15 +212,32 @@ function parseAttachments(data: Record<string, unknown>): string[] | undefined {
 }
 
 /** The task keys: `kind: task` creates one; `task: T-n` (with an optional `status:`) updates one. */
-function parseTaskKeys(data: Record<string, unknown>, approvalKinds: readonly string[]): { kind: MessageKind; task?: string; status?: UpdateStatus } {
-  const kind = oneOf<string>(data, 'kind', [...MESSAGE_KINDS, ...approvalKinds], 'Write `kind: task` for a task, or leave kind: out.') ?? 'message';
+function parseTaskKeys(
+  data: Record<string, unknown>,
+  approvalKinds: readonly string[],
+): { kind: MessageKind; task?: string; status?: UpdateStatus } {
+  const kind =
+    oneOf<string>(
+      data,
+      'kind',
+      [...MESSAGE_KINDS, ...approvalKinds],
+      'Write `kind: task` for a task, or leave kind: out.',
+    ) ?? 'message';
   const task = str(data, 'task');
   if (task !== undefined && !/^T-[1-9]\d*$/.test(task)) {
-    throw new Rejection(`task: ${JSON.stringify(task)} is not a task id like T-12`, 'Write the id the board shows, e.g. `task: T-12`.');
+    throw new Rejection(
+      `task: ${JSON.stringify(task)} is not a task id like T-12`,
+      'Write the id the board shows, e.g. `task: T-12`.',
+    );
   }
   const status = oneOf(data, 'status', UPDATE_STATUSES, 'Write one of the allowed values.');
-  if (status !== undefined && task === undefined) throw new Rejection('status: is set but task: is missing', 'Name the task the update is for, e.g. `task: T-12`.');
-  if (kind === 'task' && task !== undefined) throw new Rejection('kind: task creates a new task, so it cannot also name task:', 'Leave out kind: to update an existing task, or task: to create a new one.');
+  if (status !== undefined && task === undefined)
+    throw new Rejection('status: is set but task: is missing', 'Name the task the update is for, e.g. `task: T-12`.');
+  if (kind === 'task' && task !== undefined)
+    throw new Rejection(
+      'kind: task creates a new task, so it cannot also name task:',
+      'Leave out kind: to update an existing task, or task: to create a new one.',
+    );
   return { kind, task, status };
 }
 
@@ -172,11 +254,17 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number, approvalKinds:
   const { kind, task, status } = parseTaskKeys(data, approvalKinds);
   const due = str(data, 'due', 40);
   if (due !== undefined && Number.isNaN(Date.parse(due))) {
-    throw new Rejection(`due: ${JSON.stringify(due)} is not a date`, 'Write a date like `due: 2026-11-27` or an ISO time.');
+    throw new Rejection(
+      `due: ${JSON.stringify(due)} is not a date`,
+      'Write a date like `due: 2026-11-27` or an ISO time.',
+    );
   }
   const replyTo = str(data, 'reply_to', 40);
   if (replyTo !== undefined && !/^[0-9a-z]{12}$/.test(replyTo)) {
-    throw new Rejection(`reply_to: ${JSON.stringify(replyTo)} is not a message id`, 'Copy the id: of the message you answer.');
+    throw new Rejection(
+      `reply_to: ${JSON.stringify(replyTo)} is not a message id`,
+      'Copy the id: of the message you answer.',
+    );
   }
   const attachments = parseAttachments(data);
   const claimedFrom = data.from === undefined || data.from === null ? undefined : String(data.from);
@@ -225,7 +313,8 @@ export function stampMessage(draft: Draft, stamp: Stamp): string {
   if (draft.status !== undefined) fm.status = draft.status;
   if (draft.due !== undefined) fm.due = draft.due;
   if (draft.replyTo !== undefined) fm.reply_to = draft.replyTo;
-  if (draft.attachments?.length) fm.attachments = draft.attachments.map((a) => `attachments/${stamp.id}/${attachmentName(a)}`);
+  if (draft.attachments?.length)
+    fm.attachments = draft.attachments.map((a) => `attachments/${stamp.id}/${attachmentName(a)}`);
   Object.assign(fm, governanceFrontMatter(draft), stamp.extra);
   fm.thread = stamp.thread;
   fm.hops = stamp.hops;

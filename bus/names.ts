@@ -23,7 +23,9 @@ export function newId(): string {
 
 /** An id derived from another (the bounce of a message, the alert about a copy), so a repeat finds the same name. */
 export function derivedId(kind: string, ...parts: string[]): string {
-  const digest = createHash('sha256').update([kind, ...parts].join('\0')).digest();
+  const digest = createHash('sha256')
+    .update([kind, ...parts].join('\0'))
+    .digest();
   let id = '';
   for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[digest[i]! % ID_ALPHABET.length];
   return id;
@@ -145,10 +147,13 @@ export function selfCheckNames(sampleTime: string): string[] {
   for (const priority of PRIORITIES) {
     for (const subject of subjects) {
       const name = inboxName({ priority, sent: sampleTime, id: derivedId('self-check', priority), subject });
-      if (!micromatch.isMatch(name, INBOX_GLOB)) problems.push(`generated name ${name} is not matched by the inbox glob ${INBOX_GLOB}`);
+      if (!micromatch.isMatch(name, INBOX_GLOB))
+        problems.push(`generated name ${name} is not matched by the inbox glob ${INBOX_GLOB}`);
       const parsed = parseInboxName(name);
-      if (!parsed || parsed.priority !== priority) problems.push(`generated name ${name} is not recognised as a ${priority} message`);
-      if (isIgnoredName(name)) problems.push(`generated name ${name} is matched by an ignore pattern (${IGNORE_GLOBS.join(' ')})`);
+      if (!parsed || parsed.priority !== priority)
+        problems.push(`generated name ${name} is not recognised as a ${priority} message`);
+      if (isIgnoredName(name))
+        problems.push(`generated name ${name} is matched by an ignore pattern (${IGNORE_GLOBS.join(' ')})`);
     }
   }
   return problems;

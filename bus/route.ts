@@ -22,13 +22,21 @@ export interface Directory {
 function remote(name: string, dir: Directory): string | null {
   if (!name.includes('@')) return null;
   const a = parseAddress(name);
-  if (!a) throw new Rejection(`to: ${JSON.stringify(name)} is not an address of the form agent@org`, 'Write the agent and its org, e.g. `to: legal@acme`.');
+  if (!a)
+    throw new Rejection(
+      `to: ${JSON.stringify(name)} is not an address of the form agent@org`,
+      'Write the agent and its org, e.g. `to: legal@acme`.',
+    );
   const bridge = dir.bridge;
   if (bridge && a.org === bridge.org) {
     if (Object.hasOwn(dir.agents, a.agent) || a.agent === OPERATOR) return a.agent;
     return null; // reported below as an unknown name of this org
   }
-  if (!bridge) throw new Rejection(`to: ${JSON.stringify(name)} is at another org, and this org has no bridge`, 'Configure `bridge:` in mailroom.yaml (see the README, "Beyond one machine"), or write to an agent of this org.');
+  if (!bridge)
+    throw new Rejection(
+      `to: ${JSON.stringify(name)} is at another org, and this org has no bridge`,
+      'Configure `bridge:` in mailroom.yaml (see the README, "Beyond one machine"), or write to an agent of this org.',
+    );
   if (!bridge.peers.includes(a.org)) {
     throw new Rejection(
       `to: ${JSON.stringify(name)}: org ${JSON.stringify(a.org)} is not one of this org's peers (${bridge.peers.join(', ') || 'none'}), so the whole message was held back`,
@@ -58,6 +66,10 @@ export function route(to: readonly string[], sender: string, dir: Directory): st
       );
     }
   }
-  if (out.size === 0) throw new Rejection(`to: ${JSON.stringify(to)} reaches nobody besides the sender`, 'Name at least one other agent.');
+  if (out.size === 0)
+    throw new Rejection(
+      `to: ${JSON.stringify(to)} reaches nobody besides the sender`,
+      'Name at least one other agent.',
+    );
   return [...out].sort();
 }

@@ -66,13 +66,23 @@ export class Logger {
     if (es.length) this.write(es.map((e) => this.line(e)).join('\n'));
   }
   private line(e: BusEvent): string {
-    return this.format === 'json' ? escapeJson(JSON.stringify(e)) : escapeLine(`${e.time.slice(11, 23)} ${describeEvent(e)}`);
+    return this.format === 'json'
+      ? escapeJson(JSON.stringify(e))
+      : escapeLine(`${e.time.slice(11, 23)} ${describeEvent(e)}`);
   }
   info(msg: string) {
-    this.write(this.format === 'json' ? escapeJson(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg })) : escapeLine(`mailroom: ${msg}`));
+    this.write(
+      this.format === 'json'
+        ? escapeJson(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg }))
+        : escapeLine(`mailroom: ${msg}`),
+    );
   }
   warn(msg: string) {
-    this.write(this.format === 'json' ? escapeJson(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg })) : escapeLine(`mailroom: warning: ${msg}`));
+    this.write(
+      this.format === 'json'
+        ? escapeJson(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg }))
+        : escapeLine(`mailroom: warning: ${msg}`),
+    );
   }
   private write(line: string) {
     try {

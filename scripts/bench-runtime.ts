@@ -48,7 +48,9 @@ async function rawSpawn(n: number, parallel: number): Promise<number> {
   const worker = async () => {
     while (next < n) {
       next++;
-      await new Promise<void>((resolve) => spawn('/bin/sh', ['-c', 'true'], { stdio: 'ignore' }).once('exit', () => resolve()));
+      await new Promise<void>((resolve) =>
+        spawn('/bin/sh', ['-c', 'true'], { stdio: 'ignore' }).once('exit', () => resolve()),
+      );
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -60,10 +62,16 @@ async function main() {
   const root = path.join(tmp, 'org');
   const agents = Array.from({ length: AGENTS }, (_, i) => `h${String(i + 1).padStart(2, '0')}`);
   spawnSync(process.execPath, [CLI, 'init', root, '--agents', agents.join(',')], { stdio: 'ignore' });
-  const lines = ['agents:', ...agents.map((a, i) => `  ${a}: { command: "true", lane: l${(i % LANES) + 1}, sandbox: ${SANDBOX} }`), 'lanes:'];
+  const lines = [
+    'agents:',
+    ...agents.map((a, i) => `  ${a}: { command: "true", lane: l${(i % LANES) + 1}, sandbox: ${SANDBOX} }`),
+    'lanes:',
+  ];
   for (let l = 1; l <= LANES; l++) lines.push(`  l${l}: { concurrency: ${Math.ceil(AGENTS / LANES)} }`);
   fs.writeFileSync(path.join(root, 'mailroom.yaml'), lines.join('\n') + '\n');
-  const daemon: ChildProcess = spawn(process.execPath, [CLI, 'start', '--root', root, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const daemon: ChildProcess = spawn(process.execPath, [CLI, 'start', '--root', root, '--log-format', 'json'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   daemon.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
   const deadline = (ms: number) => Date.now() + ms;
@@ -118,7 +126,12 @@ async function main() {
   const p50 = pct(delays, 50);
   const p99 = pct(delays, 99);
   const out = {
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', node: process.version, date: new Date().toISOString() },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? '?',
+      node: process.version,
+      date: new Date().toISOString(),
+    },
     runs: total,
     failed,
     sandbox: SANDBOX,
@@ -127,11 +140,17 @@ async function main() {
     raw_spawn_per_s_30_parallel: Math.round(rawParallel),
     scheduling_delay_ms: { p50, p99, max: Math.max(...delays) },
   };
-  console.log(`\nmailroom runtime benchmark: ${AGENTS} agents, ${LANES} lanes, ${total} runs of a trivial handler (sandbox: ${SANDBOX})`);
+  console.log(
+    `\nmailroom runtime benchmark: ${AGENTS} agents, ${LANES} lanes, ${total} runs of a trivial handler (sandbox: ${SANDBOX})`,
+  );
   console.log(`machine: ${out.machine.cpus} cores, ${out.machine.cpu}, node ${out.machine.node}\n`);
   console.log('figure                         mailroom        raw limit (spawn /bin/sh -c true)   ratio');
-  console.log(`handler runs/s                 ${String(out.runs_per_s).padEnd(15)} ${`${out.raw_spawn_per_s_30_parallel}/s 30 at a time (${out.raw_spawn_per_s_serial}/s one at a time)`.padEnd(35)} ${(runsPerSec / rawParallel).toFixed(2)}`);
-  console.log(`scheduling delay p50 / p99     ${p50} / ${p99} ms${' '.repeat(Math.max(1, 9 - `${p50} / ${p99}`.length))}target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'}`);
+  console.log(
+    `handler runs/s                 ${String(out.runs_per_s).padEnd(15)} ${`${out.raw_spawn_per_s_30_parallel}/s 30 at a time (${out.raw_spawn_per_s_serial}/s one at a time)`.padEnd(35)} ${(runsPerSec / rawParallel).toFixed(2)}`,
+  );
+  console.log(
+    `scheduling delay p50 / p99     ${p50} / ${p99} ms${' '.repeat(Math.max(1, 9 - `${p50} / ${p99}`.length))}target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'}`,
+  );
   console.log(`failed runs                    ${failed}`);
   fs.writeFileSync('bench-runtime-results.json', JSON.stringify(out, null, 2) + '\n');
   fs.rmSync(tmp, { recursive: true, force: true });

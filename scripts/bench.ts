@@ -48,13 +48,15 @@ async function run(tmp: string): Promise<number> {
     process.stdout.write(`${Math.round(raw.msgsPerS)} msgs/s\n`);
     const thr = await throughput(root, tail);
     const problems: string[] = [];
-    if (!thr.drainedAll) problems.push(`throughput: only ${thr.delivered} of ${THROUGHPUT_N} messages were delivered in time`);
+    if (!thr.drainedAll)
+      problems.push(`throughput: only ${thr.delivered} of ${THROUGHPUT_N} messages were delivered in time`);
     const afterThroughput = vmStatus(pid);
     let lat = null;
     if (thr.drainedAll) {
       await settle(root, 5_000);
       lat = await latency(root, tail);
-      if (!lat.allDelivered) problems.push(`latency: some of the ${LATENCY_N} messages were not delivered within 30 s of the last drop`);
+      if (!lat.allDelivered)
+        problems.push(`latency: some of the ${LATENCY_N} messages were not delivered within 30 s of the last drop`);
     } else problems.push('latency: skipped, the throughput phase did not drain');
     await settle(root, 5_000);
     const vm = vmStatus(pid);
@@ -65,7 +67,18 @@ async function run(tmp: string): Promise<number> {
     if (code !== 0) problems.push(`the daemon exited ${code} on SIGTERM`);
     tail.poll();
     const once = exactlyOnce(root, tail, THROUGHPUT_N + (lat ? LATENCY_N : 0));
-    const figures = { machine: m, raw, thr, lat, vm, afterThroughput, bareKb: bareNodeHwmKb(), stopMs, lost: once.lost, problems: [...problems, ...once.problems] };
+    const figures = {
+      machine: m,
+      raw,
+      thr,
+      lat,
+      vm,
+      afterThroughput,
+      bareKb: bareNodeHwmKb(),
+      stopMs,
+      lost: once.lost,
+      problems: [...problems, ...once.problems],
+    };
     const out = resultJson(figures);
     process.stdout.write(resultTable(figures, out));
     fs.writeFileSync('bench-results.json', `${JSON.stringify(out, null, 2)}\n`);

@@ -15,7 +15,19 @@ const CLI = path.resolve(here, '..', 'runtime', 'cli', 'main.js');
 const ROOT = path.resolve(process.env.MAILROOM_DEMO_ROOT ?? 'demo-org');
 const MOCK = path.resolve(here, 'mock-agent.js');
 /** The eleven agents of the field report, all sharing one API key (one lane), and two people-run agents. */
-const HANDLERS = ['maya', 'oliver', 'echo', 'dollar', 'boost', 'scout', 'bridge', 'radar', 'clipper', 'builder', 'pulse'];
+const HANDLERS = [
+  'maya',
+  'oliver',
+  'echo',
+  'dollar',
+  'boost',
+  'scout',
+  'bridge',
+  'radar',
+  'clipper',
+  'builder',
+  'pulse',
+];
 const EXTERNAL = ['legal', 'cfo'];
 
 /**
@@ -40,9 +52,15 @@ function demoConfig(jailed: boolean): string {
     `${DEMO_HEADER} (lane deepseek: 2 at once, 30 starts a minute);`,
     '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
     'agents:',
-    ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person"${a === 'cfo' ? ', may_approve: { payment: { max_amount: 5000 } }' : ''} }`),
+    ...EXTERNAL.map(
+      (a) =>
+        `  ${a}: { description: "external, read by a person"${a === 'cfo' ? ', may_approve: { payment: { max_amount: 5000 } }' : ''} }`,
+    ),
     `  runaway: { command: ${JSON.stringify(`node ${MOCK} --spawn 2`)}, description: "answers every task with two sub-tasks", ${jailSetting(jailed)} }`,
-    ...HANDLERS.map((a) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m, ${jailSetting(jailed)} }`),
+    ...HANDLERS.map(
+      (a) =>
+        `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m, ${jailSetting(jailed)} }`,
+    ),
     'groups:',
     `  everyone: [${HANDLERS.join(', ')}]`,
     'lanes:',
@@ -59,9 +77,16 @@ function demoConfig(jailed: boolean): string {
 
 /** With DEEPSEEK_API_KEY or ANTHROPIC_API_KEY set, one more agent, writer, is a real model (the key stored as a secret). */
 const MODEL = process.env.DEEPSEEK_API_KEY
-  ? { secret: 'DEEPSEEK_API_KEY', config: '{ provider: openai, model: deepseek-chat, base_url: "https://api.deepseek.com/v1", secret: DEEPSEEK_API_KEY, max_tokens: 300, price: { input_per_mtok: 0.27, output_per_mtok: 1.10 } }' }
+  ? {
+      secret: 'DEEPSEEK_API_KEY',
+      config:
+        '{ provider: openai, model: deepseek-chat, base_url: "https://api.deepseek.com/v1", secret: DEEPSEEK_API_KEY, max_tokens: 300, price: { input_per_mtok: 0.27, output_per_mtok: 1.10 } }',
+    }
   : process.env.ANTHROPIC_API_KEY
-    ? { secret: 'ANTHROPIC_API_KEY', config: `{ provider: anthropic, model: ${process.env.MAILROOM_DEMO_MODEL ?? 'claude-haiku-4-5'}, secret: ANTHROPIC_API_KEY, max_tokens: 300, price: { input_per_mtok: 1, output_per_mtok: 5 } }` }
+    ? {
+        secret: 'ANTHROPIC_API_KEY',
+        config: `{ provider: anthropic, model: ${process.env.MAILROOM_DEMO_MODEL ?? 'claude-haiku-4-5'}, secret: ANTHROPIC_API_KEY, max_tokens: 300, price: { input_per_mtok: 1, output_per_mtok: 5 } }`,
+      }
     : null;
 
 function cli(args: string[], input = ''): string {
@@ -114,9 +139,14 @@ async function main() {
   }
   const configFile = path.join(ROOT, 'mailroom.yaml');
   if (!fs.existsSync(configFile)) {
-    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS, 'runaway'].join(',')], { stdio: 'inherit' });
+    spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', [...EXTERNAL, ...HANDLERS, 'runaway'].join(',')], {
+      stdio: 'inherit',
+    });
     fs.writeFileSync(configFile, demoConfig(jail.ok));
-  } else if (fs.readFileSync(configFile, 'utf8').startsWith(DEMO_HEADER) && fs.readFileSync(configFile, 'utf8') !== demoConfig(jail.ok)) {
+  } else if (
+    fs.readFileSync(configFile, 'utf8').startsWith(DEMO_HEADER) &&
+    fs.readFileSync(configFile, 'utf8') !== demoConfig(jail.ok)
+  ) {
     fs.writeFileSync(configFile, demoConfig(jail.ok)); // the demo's own config, brought up to date (jail or not)
   }
   if (MODEL) {
@@ -153,22 +183,62 @@ async function main() {
     };
 
     say('maya writes to legal: a file dropped into her outbox');
-    fs.writeFileSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), '---\nto: legal\nsubject: Partner contract\n---\nCan you look at the partner contract this week?\n');
-    fs.renameSync(path.join(ROOT, 'workspaces/maya/outbox/.hello.md'), path.join(ROOT, 'workspaces/maya/outbox/hello.md'));
+    fs.writeFileSync(
+      path.join(ROOT, 'workspaces/maya/outbox/.hello.md'),
+      '---\nto: legal\nsubject: Partner contract\n---\nCan you look at the partner contract this week?\n',
+    );
+    fs.renameSync(
+      path.join(ROOT, 'workspaces/maya/outbox/.hello.md'),
+      path.join(ROOT, 'workspaces/maya/outbox/hello.md'),
+    );
     await settle(1);
-    process.stdout.write(`$ ls demo-org/workspaces/legal/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/legal/inbox')).join('\n')}\n`);
+    process.stdout.write(
+      `$ ls demo-org/workspaces/legal/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/legal/inbox')).join('\n')}\n`,
+    );
 
     say('someone writes priority "urgent", which is not a priority: it is dead-lettered and bounced');
-    fs.writeFileSync(path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'), '---\nto: legal\npriority: urgent\nsubject: Budget sign-off\n---\nSign this today.\n');
-    fs.renameSync(path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'), path.join(ROOT, 'workspaces/cfo/outbox/budget.md'));
+    fs.writeFileSync(
+      path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'),
+      '---\nto: legal\npriority: urgent\nsubject: Budget sign-off\n---\nSign this today.\n',
+    );
+    fs.renameSync(
+      path.join(ROOT, 'workspaces/cfo/outbox/.budget.md'),
+      path.join(ROOT, 'workspaces/cfo/outbox/budget.md'),
+    );
     await settle(1);
-    process.stdout.write(`$ ls demo-org/workspaces/cfo/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/cfo/inbox')).join('\n')}\n`);
+    process.stdout.write(
+      `$ ls demo-org/workspaces/cfo/inbox\n${fs.readdirSync(path.join(ROOT, 'workspaces/cfo/inbox')).join('\n')}\n`,
+    );
 
     say('maya creates a task for legal with `mailroom send --kind task`');
-    cli(['send', '--from', 'maya', '--to', 'legal', '--priority', 'high', '--kind', 'task', '--subject', 'Review the operator agreement'], 'Sections 4-7, liability.\n');
+    cli(
+      [
+        'send',
+        '--from',
+        'maya',
+        '--to',
+        'legal',
+        '--priority',
+        'high',
+        '--kind',
+        'task',
+        '--subject',
+        'Review the operator agreement',
+      ],
+      'Sections 4-7, liability.\n',
+    );
     await settle(1);
-    const task = String(eventsOf('message.accepted').filter((e) => e.kind === 'task').at(-1)?.task);
-    process.stdout.write(cli(['board']).split('\n').filter((l) => l.includes(task) || l.startsWith('## open')).join('\n') + '\n');
+    const task = String(
+      eventsOf('message.accepted')
+        .filter((e) => e.kind === 'task')
+        .at(-1)?.task,
+    );
+    process.stdout.write(
+      cli(['board'])
+        .split('\n')
+        .filter((l) => l.includes(task) || l.startsWith('## open'))
+        .join('\n') + '\n',
+    );
 
     say(`legal starts ${task}: an update is a message too, delivered to maya, and the board follows`);
     cli(['send', '--from', 'legal', '--task', task, '--status', 'in_progress'], 'On it.\n');
@@ -178,14 +248,25 @@ async function main() {
     cli(['send', '--from', 'oliver', '--task', task, '--status', 'in_progress']);
     await settle(1);
     say(`legal marks ${task} done`);
-    cli(['send', '--from', 'legal', '--task', task, '--status', 'done'], 'Reviewed: two liability issues, see notes.\n');
+    cli(
+      ['send', '--from', 'legal', '--task', task, '--status', 'done'],
+      'Reviewed: two liability issues, see notes.\n',
+    );
     await settle(1);
-    process.stdout.write(cli(['board']).split('\n').filter((l) => l.includes(task) || l.startsWith('## done')).join('\n') + '\n');
+    process.stdout.write(
+      cli(['board'])
+        .split('\n')
+        .filter((l) => l.includes(task) || l.startsWith('## done'))
+        .join('\n') + '\n',
+    );
 
     say('the 11-agents-one-key test: 11 messages at once, one lane of 2; watch the queue drain');
     for (const agent of HANDLERS) {
       const tmp = path.join(ROOT, `workspaces/operator/outbox/.${agent}.md`);
-      fs.writeFileSync(tmp, `---\nto: ${agent}\nsubject: Night shift for ${agent}\n---\nReal work, in the demo a 1 s nap.\nmock: sleep 1000\n`);
+      fs.writeFileSync(
+        tmp,
+        `---\nto: ${agent}\nsubject: Night shift for ${agent}\n---\nReal work, in the demo a 1 s nap.\nmock: sleep 1000\n`,
+      );
       fs.renameSync(tmp, path.join(ROOT, `workspaces/operator/outbox/${agent}.md`));
     }
     const succeeded = () => eventsOf('handler.succeeded').length;
@@ -198,16 +279,36 @@ async function main() {
     }
     await until('11 handler runs', () => succeeded() >= before + HANDLERS.length, 30_000);
     say('all 11 handled, never more than 2 at once; what it cost (mock usage):');
-    process.stdout.write(cli(['board']).split('\n').find((l) => l.startsWith('Cost:')) + '\n');
+    process.stdout.write(
+      cli(['board'])
+        .split('\n')
+        .find((l) => l.startsWith('Cost:')) + '\n',
+    );
 
     await nightInAMinute();
     if (MODEL) {
       say(`writer is a real model (${MODEL.secret} is set): legal asks it something`);
-      cli(['send', '--from', 'legal', '--to', 'writer', '--subject', 'A haiku'], 'Write a three-line haiku about a mailroom that never loses a letter.\n');
-      await until('writer to answer', () => eventsOf('handler.succeeded').some((e) => e.agent === 'writer') || eventsOf('handler.failed').some((e) => e.agent === 'writer' && e.final), 180_000);
+      cli(
+        ['send', '--from', 'legal', '--to', 'writer', '--subject', 'A haiku'],
+        'Write a three-line haiku about a mailroom that never loses a letter.\n',
+      );
+      await until(
+        'writer to answer',
+        () =>
+          eventsOf('handler.succeeded').some((e) => e.agent === 'writer') ||
+          eventsOf('handler.failed').some((e) => e.agent === 'writer' && e.final),
+        180_000,
+      );
       const inbox = path.join(ROOT, 'workspaces/legal/inbox');
-      const reply = fs.readdirSync(inbox).map((n) => fs.readFileSync(path.join(inbox, n), 'utf8')).find((t) => /^from: (writer|mailroom)$/m.test(t) && t.includes('A haiku'));
-      process.stdout.write(`${reply ?? '(no reply: see `mailroom why` and the daemon log)'}\n${cli(['board']).split('\n').find((l) => l.startsWith('Cost:'))}\n`);
+      const reply = fs
+        .readdirSync(inbox)
+        .map((n) => fs.readFileSync(path.join(inbox, n), 'utf8'))
+        .find((t) => /^from: (writer|mailroom)$/m.test(t) && t.includes('A haiku'));
+      process.stdout.write(
+        `${reply ?? '(no reply: see `mailroom why` and the daemon log)'}\n${cli(['board'])
+          .split('\n')
+          .find((l) => l.startsWith('Cost:'))}\n`,
+      );
     }
 
     say('mailroom status');
@@ -234,17 +335,30 @@ async function nightInAMinute(): Promise<void> {
   say('night in a minute: runaway answers every task with two sub-tasks, and dollar sends a payment');
   const pausedBefore = eventsOf('agent.paused').length;
   drop('operator', 'night.md', '---\nto: runaway\nkind: task\nsubject: Write one email\n---\nJust one.\n');
-  drop('dollar', 'pay.md', '---\nto: legal\nkind: payment\namount: 9000\ncurrency: USD\nsubject: Pay the vendor\n---\nWire it tonight.\n');
+  drop(
+    'dollar',
+    'pay.md',
+    '---\nto: legal\nkind: payment\namount: 9000\ncurrency: USD\nsubject: Pay the vendor\n---\nWire it tonight.\n',
+  );
   const held = await until('the payment to be held', () => eventsOf('approval.requested').at(-1));
   drop('cfo', 'ok.md', `---\nkind: approval\napproves: ${String(held.id)}\ndecision: approve\n---\n`);
   await until('runaway to be paused', () => eventsOf('agent.paused').length > pausedBefore, 30_000);
   await until("cfo's decision to be refused", () => eventsOf('approval.refused').some((e) => e.id === held.id));
   say('stopped: the runaway is paused (its outbox untouched, one alert), the payment is held (cfo is over its limit)');
-  process.stdout.write(cli(['status']).split('\n').filter((l) => /^PAUSED|^held for approval/.test(l)).join('\n') + '\n');
+  process.stdout.write(
+    cli(['status'])
+      .split('\n')
+      .filter((l) => /^PAUSED|^held for approval/.test(l))
+      .join('\n') + '\n',
+  );
   process.stdout.write(cli(['audit', '--kind', 'payment']));
   say('the operator resumes runaway: its sub-tasks stop at max_task_depth (bounces name the chain)');
   cli(['resume', 'runaway']);
-  await until('sub-tasks refused at depth 4', () => eventsOf('message.rejected').some((e) => /max_task_depth/.test(String(e.reason))), 30_000);
+  await until(
+    'sub-tasks refused at depth 4',
+    () => eventsOf('message.rejected').some((e) => /max_task_depth/.test(String(e.reason))),
+    30_000,
+  );
   const refused = eventsOf('message.rejected').filter((e) => /max_task_depth/.test(String(e.reason)));
   process.stdout.write(`${refused.length} sub-task(s) refused, e.g.: ${String(refused[0]?.reason).slice(0, 110)}...\n`);
   say('the operator rejects the payment: dollar gets a bounce with the reason');

@@ -87,20 +87,35 @@ async function main(): Promise<number> {
     const task = has('task');
     if (task) {
       const [to, ...words] = task.arg.split(/\s+/);
-      send(`task-${id}`, { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` }, `Created by ${agent} while handling ${id}.`);
+      send(
+        `task-${id}`,
+        { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` },
+        `Created by ${agent} while handling ${id}.`,
+      );
     }
     if (SPAWN > 0 && fm.kind === 'task' && fm.task) {
-      for (let i = 1; i <= SPAWN; i++) send(`sub-${id}-${i}`, { to: agent, kind: 'task', subject: `Part ${i} of ${fm.task}` }, `Split off from ${fm.task} by ${agent}.`);
+      for (let i = 1; i <= SPAWN; i++)
+        send(
+          `sub-${id}-${i}`,
+          { to: agent, kind: 'task', subject: `Part ${i} of ${fm.task}` },
+          `Split off from ${fm.task} by ${agent}.`,
+        );
     }
     if (!has('silent') && fm.from !== 'mailroom') {
       if (fm.kind === 'task' && fm.task) {
         send(`done-${id}`, { task: fm.task, status: 'done' }, `${agent} did ${fm.task}.`);
       } else if (fm.reply_to === undefined && fm.task === undefined) {
-        send(`reply-${id}`, { to: fm.from, reply_to: id, subject: `Re: ${fm.subject ?? id}` }, `${agent} received ${id}.`);
+        send(
+          `reply-${id}`,
+          { to: fm.from, reply_to: id, subject: `Re: ${fm.subject ?? id}` },
+          `${agent} received ${id}.`,
+        );
       }
     }
     const context = CONTEXT !== undefined ? { context_tokens: Number(CONTEXT) } : {};
-    process.stdout.write(JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: COST, ...context } }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: COST, ...context } }) + '\n',
+    );
     return 0;
   } finally {
     stamp('stop', id);

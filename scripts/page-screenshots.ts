@@ -50,7 +50,7 @@ async function scenario(): Promise<void> {
   send('maya', 'legal', 'Review the operator agreement, sections 4-7', ['--kind', 'task', '--priority', 'high']);
   send('maya', 'cfo', 'Approve the Q4 compute budget', ['--kind', 'task', '--priority', 'critical']);
   send('cfo', 'legal', 'Check the <vendor> contract renewal & terms', ['--kind', 'task']);
-  send('maya', 'legal', 'Archive last year\'s NDAs', ['--kind', 'task', '--priority', 'low']);
+  send('maya', 'legal', "Archive last year's NDAs", ['--kind', 'task', '--priority', 'low']);
   send('maya', 'scout', 'Survey GPU prices this week', ['--kind', 'task'], 'mock: sleep 600000');
   send('legal', 'maya', 'Which template for the reseller deal?');
   await sleep(1500);
@@ -60,7 +60,13 @@ async function scenario(): Promise<void> {
   const end = Date.now() + MINUTES * 60_000;
   for (let i = 0; Date.now() < end; i++) {
     const to = ['builder', 'radar', 'pulse'][i % 3]!;
-    send('maya', to, `Nightly check ${i + 1}`, ['--kind', i % 4 === 0 ? 'task' : 'message'], `mock: sleep ${200 + (i % 5) * 300}`);
+    send(
+      'maya',
+      to,
+      `Nightly check ${i + 1}`,
+      ['--kind', i % 4 === 0 ? 'task' : 'message'],
+      `mock: sleep ${200 + (i % 5) * 300}`,
+    );
     if (i % 7 === 3) send('oliver', 'legal', `Question ${i + 1} about the contract`);
     await sleep(2500 + (i % 3) * 1500);
   }
@@ -69,14 +75,31 @@ async function scenario(): Promise<void> {
 async function main(): Promise<void> {
   cli(['init', root, '--agents', 'maya,oliver,legal,cfo,scout,builder,radar,pulse']);
   const handler = (a: string) => `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 20m }`;
-  const yaml = ['agents:', '  maya: {}', '  oliver: {}', '  legal: {}', '  cfo: {}', ...['scout', 'builder', 'radar', 'pulse'].map(handler), 'groups: {}', 'lanes:', '  deepseek: { concurrency: 2, per_minute: 30 }', ''].join('\n');
+  const yaml = [
+    'agents:',
+    '  maya: {}',
+    '  oliver: {}',
+    '  legal: {}',
+    '  cfo: {}',
+    ...['scout', 'builder', 'radar', 'pulse'].map(handler),
+    'groups: {}',
+    'lanes:',
+    '  deepseek: { concurrency: 2, per_minute: 30 }',
+    '',
+  ].join('\n');
   fs.writeFileSync(path.join(root, 'mailroom.yaml'), yaml);
   await background(['start', '--root', root], /(watching )/);
   const url = await background(['serve', '--root', root, '--port', '0'], /serving (http:\S+) /);
   await scenario();
-  const browser = await chromium.launch({ executablePath: process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
   fs.mkdirSync(DOCS, { recursive: true });
-  for (const [name, width, height] of [['page.png', 1400, 1000], ['page-phone.png', 390, 844]] as const) {
+  for (const [name, width, height] of [
+    ['page.png', 1400, 1000],
+    ['page-phone.png', 390, 844],
+  ] as const) {
     const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: width < 500 ? 2 : 1 });
     await page.goto(url);
     await page.waitForSelector('[data-task="T-1"]');

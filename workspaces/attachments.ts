@@ -24,29 +24,54 @@ import type { Layout } from './layout.js';
 function refusal(sender: string, rel: string, err: Refused, maxBytes: number): Rejection {
   switch (err.kind) {
     case 'missing':
-      return new Rejection(`attachments: ${rel} does not exist in ${sender}'s workspace`, `Put the file at workspaces/${sender}/${rel} before sending, or correct the path.`);
+      return new Rejection(
+        `attachments: ${rel} does not exist in ${sender}'s workspace`,
+        `Put the file at workspaces/${sender}/${rel} before sending, or correct the path.`,
+      );
     case 'link':
-      return new Rejection(`attachments: ${rel} was replaced by a symbolic link while mailroom was reading it`, 'Attach the file itself, and do not change it until the message is delivered.');
+      return new Rejection(
+        `attachments: ${rel} was replaced by a symbolic link while mailroom was reading it`,
+        'Attach the file itself, and do not change it until the message is delivered.',
+      );
     case 'outside':
-      return new Rejection(`attachments: ${rel} resolves outside ${sender}'s workspace (a symlink or ..); an attachment must be the sender's own file`, `Copy the file into workspaces/${sender}/ and attach it from there.`);
+      return new Rejection(
+        `attachments: ${rel} resolves outside ${sender}'s workspace (a symlink or ..); an attachment must be the sender's own file`,
+        `Copy the file into workspaces/${sender}/ and attach it from there.`,
+      );
     case 'too-large':
-      return new Rejection(`attachments: ${rel} is over max_attachment_bytes (${maxBytes} bytes)`, 'Send a smaller file, or raise max_attachment_bytes in mailroom.yaml.');
+      return new Rejection(
+        `attachments: ${rel} is over max_attachment_bytes (${maxBytes} bytes)`,
+        'Send a smaller file, or raise max_attachment_bytes in mailroom.yaml.',
+      );
     case 'unreadable':
-      return new Rejection(`attachments: ${rel} cannot be read by the daemon (${err.message})`, 'Make it readable (chmod u+r) and send the message again.');
+      return new Rejection(
+        `attachments: ${rel} cannot be read by the daemon (${err.message})`,
+        'Make it readable (chmod u+r) and send the message again.',
+      );
     default:
-      return new Rejection(`attachments: ${rel} is not a regular file (${err.message})`, 'Attach files, not directories, links or devices.');
+      return new Rejection(
+        `attachments: ${rel} is not a regular file (${err.message})`,
+        'Attach files, not directories, links or devices.',
+      );
   }
 }
 
 /** Check and keep a message's attachments in bus/attachments/<id>/. Throws Rejection naming the file and what is wrong. */
-export function keepAttachments(layout: Layout, sender: string, id: string, paths: readonly string[], maxBytes: number): void {
+export function keepAttachments(
+  layout: Layout,
+  sender: string,
+  id: string,
+  paths: readonly string[],
+  maxBytes: number,
+): void {
   const ws = fs.realpathSync(layout.workspace(sender));
   const opened: Array<{ fd: number; rel: string; name: string }> = [];
   const kept = path.join(layout.attachments, id);
   try {
     for (const rel of paths) {
       const name = attachmentName(rel);
-      if (opened.some((o) => o.name === name)) throw new Rejection(`attachments: two attachments are named ${name}`, 'Give each attached file its own name.');
+      if (opened.some((o) => o.name === name))
+        throw new Rejection(`attachments: two attachments are named ${name}`, 'Give each attached file its own name.');
       try {
         opened.push({ fd: openInside(ws, rel).fd, rel, name });
       } catch (err) {

@@ -13,7 +13,8 @@ export function mailboxProblem(dir: string): string | null {
   for (const p of [path.dirname(dir), dir]) {
     const st = fs.lstatSync(p, { throwIfNoEntry: false });
     if (!st) return null;
-    if (!st.isDirectory()) return `${p} is ${st.isSymbolicLink() ? `a symbolic link (to ${safeReadlink(p)})` : 'not a directory'}`;
+    if (!st.isDirectory())
+      return `${p} is ${st.isSymbolicLink() ? `a symbolic link (to ${safeReadlink(p)})` : 'not a directory'}`;
   }
   return null;
 }

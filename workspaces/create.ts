@@ -5,7 +5,7 @@
  */
 import { DRAFTS_DIR, MAILBOX_DIRS, OPERATOR } from '../bus/vocabulary.js';
 import fs from 'node:fs';
-import { Layout } from './layout.js';
+import type { Layout } from './layout.js';
 
 export function ensureWorkspace(layout: Layout, agent: string): boolean {
   let created = false;
@@ -27,8 +27,20 @@ export function ensureWorkspace(layout: Layout, agent: string): boolean {
  * `onProblem`, a workspace that cannot be made (its handler planted a link loop where a mailbox
  * belongs) is said there and the others go on; without it, it throws.
  */
-export function ensureOrgDirs(layout: Layout, agents: readonly string[], onProblem?: (agent: string, err: Error) => void): string[] {
-  for (const dir of [layout.events, layout.spool, layout.staging, layout.deadletter, layout.attachments, layout.board, layout.private]) {
+export function ensureOrgDirs(
+  layout: Layout,
+  agents: readonly string[],
+  onProblem?: (agent: string, err: Error) => void,
+): string[] {
+  for (const dir of [
+    layout.events,
+    layout.spool,
+    layout.staging,
+    layout.deadletter,
+    layout.attachments,
+    layout.board,
+    layout.private,
+  ]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   fs.chmodSync(layout.private, 0o700);

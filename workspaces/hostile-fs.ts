@@ -35,7 +35,10 @@ const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
 /** Why a hostile entry was refused; `kind` says what it was, `detail` says it for people. */
 export class Refused extends Error {
   override name = 'Refused';
-  constructor(readonly kind: 'link' | 'not-a-file' | 'not-a-directory' | 'outside' | 'missing' | 'unreadable' | 'too-large', message: string) {
+  constructor(
+    readonly kind: 'link' | 'not-a-file' | 'not-a-directory' | 'outside' | 'missing' | 'unreadable' | 'too-large',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -61,7 +64,10 @@ function fdPath(fd: number): string {
 
 /** An open directory: use `at(name)` for every entry in it, never the original path again. */
 export class Dir {
-  private constructor(readonly fd: number, readonly real: string) {}
+  private constructor(
+    readonly fd: number,
+    readonly real: string,
+  ) {}
 
   /**
    * Open `dir` without following a link in its last component. With `expectReal`, the directory
@@ -74,11 +80,13 @@ export class Dir {
     } catch (err) {
       const code = errCode(err);
       if (code === 'ENOENT') throw new Refused('missing', `${dir} does not exist`);
-      if (code === 'ELOOP') throw new Refused('link', `${dir} is a symbolic link; mailroom never reads or writes through it`);
+      if (code === 'ELOOP')
+        throw new Refused('link', `${dir} is a symbolic link; mailroom never reads or writes through it`);
       if (code === 'ENOTDIR') {
         // O_DIRECTORY is checked before O_NOFOLLOW: a link to anything says ENOTDIR too.
         const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-        if (st?.isSymbolicLink()) throw new Refused('link', `${dir} is a symbolic link; mailroom never reads or writes through it`);
+        if (st?.isSymbolicLink())
+          throw new Refused('link', `${dir} is a symbolic link; mailroom never reads or writes through it`);
         throw new Refused('not-a-directory', `${dir} is not a directory (it is ${st ? describeEntry(st) : 'gone'})`);
       }
       if (code === 'EACCES' || code === 'EPERM') throw new Refused('unreadable', `${dir} cannot be opened (${code})`);
@@ -87,7 +95,10 @@ export class Dir {
     const real = fdPath(fd);
     if (expectReal !== undefined && real !== expectReal) {
       fs.closeSync(fd);
-      throw new Refused('outside', `${dir} leads to ${real}, not where it belongs (${expectReal}); mailroom never reads or writes through it`);
+      throw new Refused(
+        'outside',
+        `${dir} leads to ${real}, not where it belongs (${expectReal}); mailroom never reads or writes through it`,
+      );
     }
     return new Dir(fd, real);
   }
@@ -104,7 +115,8 @@ export class Dir {
 
   /** The path of an entry, resolved through this descriptor. */
   at(name: string): string {
-    if (name.includes('/') || name === '..' || name === '.') throw new Refused('outside', `${JSON.stringify(name)} is not a plain file name`);
+    if (name.includes('/') || name === '..' || name === '.')
+      throw new Refused('outside', `${JSON.stringify(name)} is not a plain file name`);
     return `/proc/self/fd/${this.fd}/${name}`;
   }
 
@@ -116,7 +128,8 @@ export class Dir {
 
   /** The entry `name` given by its raw bytes (a name that is not UTF-8), resolved through this descriptor. */
   atRaw(name: Buffer): Buffer {
-    if (name.includes(0x2f) || name.includes(0) || name.equals(DOT) || name.equals(DOTDOT)) throw new Refused('outside', `${JSON.stringify(name.toString('latin1'))} is not a plain file name`);
+    if (name.includes(0x2f) || name.includes(0) || name.equals(DOT) || name.equals(DOTDOT))
+      throw new Refused('outside', `${JSON.stringify(name.toString('latin1'))} is not a plain file name`);
     return Buffer.concat([Buffer.from(`/proc/self/fd/${this.fd}/`), name]);
   }
 
@@ -173,7 +186,8 @@ export function readRegular(p: string, maxBytes: number, expectIno?: number): Re
   const fd = openRegular(p);
   try {
     const stat = fs.fstatSync(fd);
-    if (expectIno !== undefined && stat.ino !== expectIno) throw new Refused('not-a-file', 'the file was replaced while mailroom was taking it');
+    if (expectIno !== undefined && stat.ino !== expectIno)
+      throw new Refused('not-a-file', 'the file was replaced while mailroom was taking it');
     const bytes = readAtMost(fd, maxBytes);
     if (bytes.length > maxBytes) throw new Refused('too-large', `the file is over the limit of ${maxBytes} bytes`);
     return { bytes, stat };
@@ -189,9 +203,11 @@ export function openRegular(p: string): number {
     fd = fs.openSync(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
     const code = errCode(err);
-    if (code === 'ELOOP') throw new Refused('link', 'a symbolic link is where a file belongs; mailroom never follows or reads through it');
+    if (code === 'ELOOP')
+      throw new Refused('link', 'a symbolic link is where a file belongs; mailroom never follows or reads through it');
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new Refused('missing', 'the file does not exist');
-    if (code === 'EACCES' || code === 'EPERM') throw new Refused('unreadable', `the file cannot be read by the daemon (${code}: permission denied)`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new Refused('unreadable', `the file cannot be read by the daemon (${code}: permission denied)`);
     throw err;
   }
   const st = fs.fstatSync(fd);
@@ -231,7 +247,8 @@ export function openInside(rootReal: string, rel: string): { fd: number; real: s
   } catch {
     // missing or unreadable: the open below says which
   }
-  if (before !== null && !inside(before)) throw new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
+  if (before !== null && !inside(before))
+    throw new Refused('outside', `${rel} resolves outside ${rootReal} (a symbolic link or ..)`);
   const fd = openRegular(before ?? p); // the resolved path: a link inside the root is followed once, by the check
   const real = fdPath(fd);
   if (!inside(real)) {

@@ -4,7 +4,7 @@
  * nothing is ever written through an entry (a link, a fifo) the handler planted.
  */
 import fs from 'node:fs';
-import { Dir, Refused, errCode, openRegular } from './hostile-fs.js';
+import { type Dir, Refused, errCode, openRegular } from './hostile-fs.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 

@@ -55,7 +55,16 @@ export interface BwrapFeatures {
   readonly tmpfsSize: boolean;
 }
 /** The machine's own secrets under /etc, masked (the daemon may run as root, and so its handlers). */
-export const ETC_MASKED = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d', '/etc/ssl/private', '/etc/security/opasswd'];
+export const ETC_MASKED = [
+  '/etc/shadow',
+  '/etc/shadow-',
+  '/etc/gshadow',
+  '/etc/gshadow-',
+  '/etc/sudoers',
+  '/etc/sudoers.d',
+  '/etc/ssl/private',
+  '/etc/security/opasswd',
+];
 /** Read-only mailboxes of the handler's own workspace; `outbox` is bound writable. */
 export const READ_ONLY_BOXES = ['inbox', 'done', 'sent'] as const;
 
@@ -103,27 +112,63 @@ export interface JailPlace {
 }
 
 /** The bwrap arguments that run `command` jailed, or why it cannot be jailed safely. Pure. */
-export function jailPlan(host: HostView, place: JailPlace, settings: JailSettings, command: string, bwrap: BwrapFeatures = { tmpfsSize: true }): { args: string[] } | { refuse: string } {
+export function jailPlan(
+  host: HostView,
+  place: JailPlace,
+  settings: JailSettings,
+  command: string,
+  bwrap: BwrapFeatures = { tmpfsSize: true },
+): { args: string[] } | { refuse: string } {
   const root = host.realpath(place.root);
   const ws = host.realpath(place.workspace);
   if (!root || !ws) return { refuse: `${place.workspace} does not exist; \`mailroom start\` creates it` };
   // The mailboxes are bound by path: a link among them would show its target inside the jail.
   for (const box of [...READ_ONLY_BOXES, 'outbox']) {
     const k = host.kind(`${ws}/${box}`);
-    if (k !== 'dir') return { refuse: `${ws}/${box} is ${k === null ? 'missing' : k === 'link' ? 'a symbolic link' : 'not a directory'}; the jail binds only real mailbox folders (\`rm ${ws}/${box} && mkdir -m 700 ${ws}/${box}\`, mail in it aside)` };
+    if (k !== 'dir')
+      return {
+        refuse: `${ws}/${box} is ${k === null ? 'missing' : k === 'link' ? 'a symbolic link' : 'not a directory'}; the jail binds only real mailbox folders (\`rm ${ws}/${box} && mkdir -m 700 ${ws}/${box}\`, mail in it aside)`,
+      };
   }
   const grants: string[] = [];
   for (const p of settings.readOnlyPaths ?? []) {
     if (!path.isAbsolute(p)) return { refuse: `read_only_paths: ${JSON.stringify(p)} is not an absolute path` };
-    if (host.realpath(p) === null) return { refuse: `read_only_paths: ${p} does not exist on this machine; create it or remove it from the agent's read_only_paths` };
+    if (host.realpath(p) === null)
+      return {
+        refuse: `read_only_paths: ${p} does not exist on this machine; create it or remove it from the agent's read_only_paths`,
+      };
     grants.push(p);
   }
-  return { args: [...namespaceArgs(settings), ...systemArgs(host, bwrap), ...grantArgs(grants), ...devArgs(bwrap), ...maskArgs(host), ...orgArgs(host, root, ws), '--chdir', ws, '/bin/sh', '-c', command] };
+  return {
+    args: [
+      ...namespaceArgs(settings),
+      ...systemArgs(host, bwrap),
+      ...grantArgs(grants),
+      ...devArgs(bwrap),
+      ...maskArgs(host),
+      ...orgArgs(host, root, ws),
+      '--chdir',
+      ws,
+      '/bin/sh',
+      '-c',
+      command,
+    ],
+  };
 }
 
 function namespaceArgs(settings: JailSettings): string[] {
   const net = settings.network === 'none' ? ['--unshare-net'] : [];
-  return ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', ...net, '--cap-drop', 'ALL'];
+  return [
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...net,
+    '--cap-drop',
+    'ALL',
+  ];
 }
 
 /** The system read-only (merged-/usr links as links); fresh /tmp, /run, /var/tmp; DNS kept working under systemd-resolved. */
@@ -134,17 +179,21 @@ function systemArgs(host: HostView, bwrap: BwrapFeatures): string[] {
     if (k === 'dir') args.push('--ro-bind', dir, dir);
     else if (k === 'link') args.push('--symlink', host.readlink(dir), dir); // merged /usr: /bin -> usr/bin
   }
-  for (const dir of FRESH_DIRS) args.push(...(bwrap.tmpfsSize ? ['--size', String(FRESH_DIR_BYTES)] : []), '--tmpfs', dir);
+  for (const dir of FRESH_DIRS)
+    args.push(...(bwrap.tmpfsSize ? ['--size', String(FRESH_DIR_BYTES)] : []), '--tmpfs', dir);
   // systemd-resolved: /etc/resolv.conf is a link into /run, which is fresh here.
   const resolv = host.kind('/etc/resolv.conf') === 'link' ? host.realpath('/etc/resolv.conf') : null;
-  if (resolv && resolv.startsWith('/run/')) args.push('--ro-bind', resolv, resolv);
+  if (resolv?.startsWith('/run/')) args.push('--ro-bind', resolv, resolv);
   return args;
 }
 
 /** The machine's own secrets under /etc: a file shows as an empty device, a directory as an empty read-only tmpfs. */
 function maskArgs(host: HostView): string[] {
   const args: string[] = [];
-  const keys = host.list('/etc/ssh').filter((n) => /^ssh_host_.*_key$/.test(n)).map((n) => `/etc/ssh/${n}`);
+  const keys = host
+    .list('/etc/ssh')
+    .filter((n) => /^ssh_host_.*_key$/.test(n))
+    .map((n) => `/etc/ssh/${n}`);
   for (const p of [...ETC_MASKED, ...keys]) {
     const k = host.kind(p);
     if (k === 'dir') args.push('--tmpfs', p, '--remount-ro', p);
@@ -190,15 +239,37 @@ const REPROBE_MS = 10_000;
 export function bwrapAvailable(): { ok: boolean; why: string; features: BwrapFeatures } {
   if (probed && (probed.ok || Date.now() - probed.at < REPROBE_MS)) return probed;
   const run = (features: BwrapFeatures) => {
-    const args = [...namespaceArgs({ sandbox: 'bwrap' }), ...systemArgs(hostView(), features), '--dev', '/dev', '--proc', '/proc', '/bin/sh', '-c', 'true'];
+    const args = [
+      ...namespaceArgs({ sandbox: 'bwrap' }),
+      ...systemArgs(hostView(), features),
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '/bin/sh',
+      '-c',
+      'true',
+    ];
     return spawnSync('bwrap', args, { encoding: 'utf8', timeout: 10_000 });
   };
   let features: BwrapFeatures = { tmpfsSize: true };
   let r = run(features);
   if (r.status !== 0 && /--size/.test(r.stderr ?? '')) r = run((features = { tmpfsSize: false })); // an older bwrap
   const at = Date.now();
-  if (r.error) probed = { ok: false, why: `bwrap is not installed (${(r.error as NodeJS.ErrnoException).code} on PATH)`, at, features };
-  else if (r.status !== 0) probed = { ok: false, why: `bwrap cannot make the jail here: ${(r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.status}`}`, at, features };
+  if (r.error)
+    probed = {
+      ok: false,
+      why: `bwrap is not installed (${(r.error as NodeJS.ErrnoException).code} on PATH)`,
+      at,
+      features,
+    };
+  else if (r.status !== 0)
+    probed = {
+      ok: false,
+      why: `bwrap cannot make the jail here: ${(r.stderr.trim().split('\n')[0] ?? '') || `exit ${r.status}`}`,
+      at,
+      features,
+    };
   else probed = { ok: true, why: 'bwrap works', at, features };
   return probed;
 }
@@ -221,7 +292,11 @@ export function jailFor(cfg: JailSettings): JailDecision {
 }
 
 /** The program to start for one run: bwrap around `/bin/sh -c command`, `/bin/sh -c command` alone (sandbox: none), or a refusal. */
-export function handlerArgv(cfg: JailSettings, place: JailPlace, command: string): { argv: string[] } | { refuse: string } {
+export function handlerArgv(
+  cfg: JailSettings,
+  place: JailPlace,
+  command: string,
+): { argv: string[] } | { refuse: string } {
   const jail = jailFor(cfg);
   if (jail.refuse) return { refuse: jail.refuse };
   if (!jail.jailed) return { argv: ['/bin/sh', '-c', command] };

@@ -4,41 +4,88 @@
 import path from 'node:path';
 import { DRAFTS_DIR } from '../bus/vocabulary.js';
 
-
 export class Layout {
   readonly root: string;
   constructor(root: string) {
     this.root = path.resolve(root);
   }
-  get config() { return path.join(this.root, 'mailroom.yaml'); }
-  get workspaces() { return path.join(this.root, 'workspaces'); }
-  workspace(agent: string) { return path.join(this.workspaces, agent); }
-  inbox(agent: string) { return path.join(this.workspaces, agent, 'inbox'); }
-  outbox(agent: string) { return path.join(this.workspaces, agent, 'outbox'); }
-  done(agent: string) { return path.join(this.workspaces, agent, 'done'); }
-  sent(agent: string) { return path.join(this.workspaces, agent, 'sent'); }
+  get config() {
+    return path.join(this.root, 'mailroom.yaml');
+  }
+  get workspaces() {
+    return path.join(this.root, 'workspaces');
+  }
+  workspace(agent: string) {
+    return path.join(this.workspaces, agent);
+  }
+  inbox(agent: string) {
+    return path.join(this.workspaces, agent, 'inbox');
+  }
+  outbox(agent: string) {
+    return path.join(this.workspaces, agent, 'outbox');
+  }
+  done(agent: string) {
+    return path.join(this.workspaces, agent, 'done');
+  }
+  sent(agent: string) {
+    return path.join(this.workspaces, agent, 'sent');
+  }
   /** Never taken by the daemon: write there, `mv` to outbox/ to send (`mailroom compose` does). */
-  drafts(agent: string) { return path.join(this.workspaces, agent, DRAFTS_DIR); }
-  brief(agent: string) { return path.join(this.workspaces, agent, 'BRIEF.md'); }
-  get bus() { return path.join(this.root, 'bus'); }
-  get events() { return path.join(this.bus, 'events'); }
-  get spool() { return path.join(this.bus, 'spool'); }
+  drafts(agent: string) {
+    return path.join(this.workspaces, agent, DRAFTS_DIR);
+  }
+  brief(agent: string) {
+    return path.join(this.workspaces, agent, 'BRIEF.md');
+  }
+  get bus() {
+    return path.join(this.root, 'bus');
+  }
+  get events() {
+    return path.join(this.bus, 'events');
+  }
+  get spool() {
+    return path.join(this.bus, 'spool');
+  }
   /** Delivery temp files: hard-linked to inbox copies until `message.delivered` is logged. */
-  get staging() { return path.join(this.bus, 'staging'); }
-  get deadletter() { return path.join(this.bus, 'deadletter'); }
+  get staging() {
+    return path.join(this.bus, 'staging');
+  }
+  get deadletter() {
+    return path.join(this.bus, 'deadletter');
+  }
   /** Attachments of accepted messages, by message id (the log holds the text, this the files). */
-  get attachments() { return path.join(this.bus, 'attachments'); }
-  inboxAttachments(agent: string, id: string) { return path.join(this.inbox(agent), 'attachments', id); }
-  get board() { return path.join(this.root, 'board'); }
-  get boardMd() { return path.join(this.board, 'BOARD.md'); }
-  get boardJson() { return path.join(this.board, 'board.json'); }
-  get private() { return path.join(this.root, '.mailroom'); }
-  get lockTarget() { return path.join(this.private, 'daemon'); }
-  get pidFile() { return path.join(this.private, 'daemon.pid'); }
+  get attachments() {
+    return path.join(this.bus, 'attachments');
+  }
+  inboxAttachments(agent: string, id: string) {
+    return path.join(this.inbox(agent), 'attachments', id);
+  }
+  get board() {
+    return path.join(this.root, 'board');
+  }
+  get boardMd() {
+    return path.join(this.board, 'BOARD.md');
+  }
+  get boardJson() {
+    return path.join(this.board, 'board.json');
+  }
+  get private() {
+    return path.join(this.root, '.mailroom');
+  }
+  get lockTarget() {
+    return path.join(this.private, 'daemon');
+  }
+  get pidFile() {
+    return path.join(this.private, 'daemon.pid');
+  }
   /** Present while the daemon has paused taking mail because the event log could not be written. */
-  get logPaused() { return path.join(this.private, 'log-paused'); }
+  get logPaused() {
+    return path.join(this.private, 'log-paused');
+  }
   /** Relative to the root, for messages to people. */
-  rel(p: string) { return path.relative(this.root, p) || '.'; }
+  rel(p: string) {
+    return path.relative(this.root, p) || '.';
+  }
 }
 
 /** Which mailbox a path is in: { agent, box } or null. */

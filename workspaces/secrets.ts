@@ -16,14 +16,20 @@ export function secretsDir(layout: Layout): string {
 
 export function listSecrets(layout: Layout): string[] {
   try {
-    return fs.readdirSync(secretsDir(layout)).filter((n) => SECRET_NAME_RE.test(n)).sort();
+    return fs
+      .readdirSync(secretsDir(layout))
+      .filter((n) => SECRET_NAME_RE.test(n))
+      .sort();
   } catch {
     return [];
   }
 }
 
 export function setSecret(layout: Layout, name: string, value: string): void {
-  if (!SECRET_NAME_RE.test(name)) throw new Error(`secret name ${JSON.stringify(name)}: use capital letters, digits and _ (an environment variable name), e.g. ANTHROPIC_API_KEY`);
+  if (!SECRET_NAME_RE.test(name))
+    throw new Error(
+      `secret name ${JSON.stringify(name)}: use capital letters, digits and _ (an environment variable name), e.g. ANTHROPIC_API_KEY`,
+    );
   const dir = secretsDir(layout);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(layout.private, 0o700);
@@ -35,7 +41,10 @@ export function setSecret(layout: Layout, name: string, value: string): void {
 
 /** False when there is no such secret; throws for a name that is not one (never a path). */
 export function removeSecret(layout: Layout, name: string): boolean {
-  if (!SECRET_NAME_RE.test(name)) throw new Error(`secret name ${JSON.stringify(name)}: use capital letters, digits and _ (an environment variable name), e.g. ANTHROPIC_API_KEY`);
+  if (!SECRET_NAME_RE.test(name))
+    throw new Error(
+      `secret name ${JSON.stringify(name)}: use capital letters, digits and _ (an environment variable name), e.g. ANTHROPIC_API_KEY`,
+    );
   try {
     fs.unlinkSync(path.join(secretsDir(layout), name));
     return true;
@@ -45,7 +54,10 @@ export function removeSecret(layout: Layout, name: string): boolean {
 }
 
 /** The values of the named secrets that exist; missing names are returned separately. */
-export function readSecrets(layout: Layout, names: readonly string[]): { values: Record<string, string>; missing: string[] } {
+export function readSecrets(
+  layout: Layout,
+  names: readonly string[],
+): { values: Record<string, string>; missing: string[] } {
   const values: Record<string, string> = {};
   const missing: string[] = [];
   for (const name of names) {

@@ -8,9 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cutToBytes, derivedId } from '../names.js';
-import { stampMessage } from '../message.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
-import type { HandlerFailed, MessageAccepted, MessageRejected } from '../events.js';
+import type { HandlerFailed, MessageRejected } from '../events.js';
 
 /** `<id>-<original name>`, cut so that it and its `.reason.md` fit in a file name (255 bytes). */
 export function keptName(id: string, origin: string): string {
@@ -45,7 +44,12 @@ export function reasonText(r: Omit<MessageRejected, 'seq'>, originalPlace: strin
 }
 
 /** Move the rejected entry (file, directory, symlink, fifo: never followed) into the dead-letter folder and write its reason. */
-export function deadLetter(deadletterDir: string, from: fs.PathLike, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
+export function deadLetter(
+  deadletterDir: string,
+  from: fs.PathLike,
+  r: Omit<MessageRejected, 'seq'>,
+  originalPlace: string,
+): void {
   const target = path.join(deadletterDir, keptName(r.id, r.origin));
   try {
     fs.renameSync(from, target);

@@ -36,7 +36,9 @@ export function parseLines(text: string, file: string, allowTornTail: boolean): 
     }
     if (!isBusEvent(value)) {
       if (allowTornTail && nl + 1 >= text.length) break;
-      throw new LogCorrupt(`${file}: byte ${offset} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``);
+      throw new LogCorrupt(
+        `${file}: byte ${offset} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``,
+      );
     }
     events.push(value);
     offset = nl + 1;

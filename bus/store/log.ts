@@ -128,7 +128,10 @@ export class EventLog {
       this.cutTo = this.size;
       const cut = this.tryCutBack();
       const code = (err as NodeJS.ErrnoException).code;
-      throw new LogWriteFailed(`could not write ${events.length} event(s) (${bytes.length} bytes) to bus/events/${this.segment}: ${(err as Error).message}; ${cut}`, code);
+      throw new LogWriteFailed(
+        `could not write ${events.length} event(s) (${bytes.length} bytes) to bus/events/${this.segment}: ${(err as Error).message}; ${cut}`,
+        code,
+      );
     }
     this.size += bytes.length;
     return events;

@@ -7,8 +7,19 @@ import fs from 'node:fs';
 import { Rejection } from '../rejection.js';
 
 function notAFile(st: fs.Stats): Rejection {
-  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe (fifo)' : st.isSocket() ? 'a socket' : 'a device or special file';
-  return new Rejection(`${what} is where a message file belongs; mailroom never follows or reads through it`, 'Put a regular markdown file there (cp the content, do not link it).');
+  const what = st.isSymbolicLink()
+    ? 'a symbolic link'
+    : st.isDirectory()
+      ? 'a directory'
+      : st.isFIFO()
+        ? 'a named pipe (fifo)'
+        : st.isSocket()
+          ? 'a socket'
+          : 'a device or special file';
+  return new Rejection(
+    `${what} is where a message file belongs; mailroom never follows or reads through it`,
+    'Put a regular markdown file there (cp the content, do not link it).',
+  );
 }
 
 function openNoFollow(p: fs.PathLike): number | Rejection {
@@ -18,7 +29,10 @@ function openNoFollow(p: fs.PathLike): number | Rejection {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return notAFile(fs.lstatSync(p)); // swapped for a link meanwhile
     if (code === 'EACCES' || code === 'EPERM') {
-      return new Rejection(`the file cannot be read by the daemon (${code}: permission denied)`, 'Make it readable (chmod u+r) and move it back into the outbox.');
+      return new Rejection(
+        `the file cannot be read by the daemon (${code}: permission denied)`,
+        'Make it readable (chmod u+r) and move it back into the outbox.',
+      );
     }
     throw err;
   }
@@ -37,7 +51,10 @@ export function readEntry(p: fs.PathLike, limit: number, known?: fs.Stats): { by
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile(opened);
     if (opened.ino !== st.ino) {
-      return new Rejection('the file was replaced while mailroom was taking it', 'Write the file elsewhere and move it into the outbox when it is complete (mv is atomic).');
+      return new Rejection(
+        'the file was replaced while mailroom was taking it',
+        'Write the file elsewhere and move it into the outbox when it is complete (mv is atomic).',
+      );
     }
     const size = opened.size;
     const buf = Buffer.alloc(Math.min(size, limit + 1));
@@ -48,7 +65,10 @@ export function readEntry(p: fs.PathLike, limit: number, known?: fs.Stats): { by
       got += n;
     }
     if (size > limit) {
-      return new Rejection(`the file is ${size} bytes, over the limit of ${limit} bytes (max_message_bytes)`, 'Split it, or raise max_message_bytes in mailroom.yaml.');
+      return new Rejection(
+        `the file is ${size} bytes, over the limit of ${limit} bytes (max_message_bytes)`,
+        'Split it, or raise max_message_bytes in mailroom.yaml.',
+      );
     }
     return { bytes: buf.subarray(0, got) };
   } finally {

@@ -78,7 +78,10 @@ export function writeSentCopy(layout: Layout, e: MessageAccepted): void {
 }
 
 /** After `message.delivered` is durable: drop the staging files and the spool file. */
-export function removeFinished(layout: Layout, e: Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source' | 'origin'>): void {
+export function removeFinished(
+  layout: Layout,
+  e: Pick<MessageAccepted, 'id' | 'to' | 'from' | 'source' | 'origin'>,
+): void {
   for (const r of e.to) unlinkQuiet(stagingPath(layout, e.id, r));
   if (e.source === 'outbox') unlinkQuiet(path.join(layout.spool, spoolName(e.id, e.from, e.origin ?? '')));
 }

@@ -32,7 +32,10 @@ export interface BridgeDeps {
 export function bridgeCreds(layout: Layout, c: BridgeConfig): string | null {
   if (!c.creds) return null;
   const { values, missing } = readSecrets(layout, [c.creds]);
-  if (missing.length) throw new Error(`bridge.nats.creds names the secret ${c.creds}, which is not set: \`mailroom secret set ${c.creds} < user.creds\``);
+  if (missing.length)
+    throw new Error(
+      `bridge.nats.creds names the secret ${c.creds}, which is not set: \`mailroom secret set ${c.creds} < user.creds\``,
+    );
   return values[c.creds]!;
 }
 
@@ -48,7 +51,17 @@ export class Bridge {
     const { journal, logger, now, layout } = d;
     this.link = new Link({ config: settings, creds: bridgeCreds(layout, settings), logger });
     this.forwarder = new Forwarder({ link: this.link, journal, own: settings.org, now, logger, finished: d.finished });
-    this.receiver = new Receiver({ link: this.link, journal, layout, logger, config: d.config, org: settings.org, now, maxHops: d.maxHops, deliver: d.deliver });
+    this.receiver = new Receiver({
+      link: this.link,
+      journal,
+      layout,
+      logger,
+      config: d.config,
+      org: settings.org,
+      now,
+      maxHops: d.maxHops,
+      deliver: d.deliver,
+    });
     this.link.onReady(() => {
       this.forwarder.wake();
       this.receiver.wake();

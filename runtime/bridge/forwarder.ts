@@ -84,7 +84,12 @@ export class Forwarder {
     if (todo.length === 0) return false;
     const js = link.js!;
     const results = await Promise.allSettled(
-      todo.map(({ e, org }) => js.publish(subjectOf(org), encodeWire(toWire(e, org, own, journal.state.board)), { msgID: e.id, timeout: 5000 })),
+      todo.map(({ e, org }) =>
+        js.publish(subjectOf(org), encodeWire(toWire(e, org, own, journal.state.board)), {
+          msgID: e.id,
+          timeout: 5000,
+        }),
+      ),
     );
     if (this.stopped) return false; // the journal may be closing; the next start publishes again (de-duplicated)
     const done: MessageAccepted[] = [];
@@ -97,13 +102,22 @@ export class Forwarder {
       }
       if (!journal.state.forwarding.get(e.id)?.orgs.has(org)) return;
       const to = e.to.filter((t) => t.endsWith(`@${org}`));
-      journal.stage({ time: this.d.now(), type: 'message.forwarded', id: e.id, org, to, stream_seq: r.value.seq, duplicate: r.value.duplicate });
+      journal.stage({
+        time: this.d.now(),
+        type: 'message.forwarded',
+        id: e.id,
+        org,
+        to,
+        stream_seq: r.value.seq,
+        duplicate: r.value.duplicate,
+      });
       if (!journal.state.forwarding.has(e.id)) done.push(e);
     });
     journal.commit();
     for (const e of done) this.d.finished(e);
     if (failed) {
-      if (failed !== this.problem) this.d.logger.warn(`bridge: could not publish to ${failed}; the message waits in the spool and is tried again`);
+      if (failed !== this.problem)
+        this.d.logger.warn(`bridge: could not publish to ${failed}; the message waits in the spool and is tried again`);
       this.problem = failed;
       return 'retry';
     }

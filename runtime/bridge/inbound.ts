@@ -61,7 +61,11 @@ export function decideInbound(w: Wire, ctx: InboundContext, now: string): Inboun
       kept: `bus/deadletter/${keptName(w.id, origin)}`,
       bounce: mayBounce ? bounceId(w.id) : '',
     };
-    return { kind: 'reject', rejected, bounce: mayBounce ? bounceMail(rejected, `org ${sender.org}, over the bridge`) : null };
+    return {
+      kind: 'reject',
+      rejected,
+      bounce: mayBounce ? bounceMail(rejected, `org ${sender.org}, over the bridge`) : null,
+    };
   }
 }
 
@@ -69,10 +73,16 @@ function accept(w: Wire, ctx: InboundContext, now: string): AcceptedFields {
   const draft = parseMessage(new TextEncoder().encode(withoutTaskNumber(w.text)), ctx.config.maxMessageBytes);
   const org = parseAddress(w.from)!.org;
   // Only this org's agents and groups; a group's members at other orgs are not reached from here.
-  const to = route(w.to, w.from, { agents: ctx.config.agents, groups: ctx.config.groups, bridge: null }).filter((r) => !isRemote(r));
-  if (to.length === 0) throw new Rejection(`to: ${JSON.stringify(w.to)} reaches no agent of this org`, 'Name an agent of this org.');
+  const to = route(w.to, w.from, { agents: ctx.config.agents, groups: ctx.config.groups, bridge: null }).filter(
+    (r) => !isRemote(r),
+  );
+  if (to.length === 0)
+    throw new Rejection(`to: ${JSON.stringify(w.to)} reaches no agent of this org`, 'Name an agent of this org.');
   if (w.hops > ctx.maxHops) {
-    throw new Rejection(`this reply would be hop ${w.hops} of thread ${w.thread}, over the limit of ${ctx.maxHops}: agents of two orgs are probably answering each other in a loop`, 'Start a new message without reply_to: if the conversation really must go on.');
+    throw new Rejection(
+      `this reply would be hop ${w.hops} of thread ${w.thread}, over the limit of ${ctx.maxHops}: agents of two orgs are probably answering each other in a loop`,
+      'Start a new message without reply_to: if the conversation really must go on.',
+    );
   }
   let taskId: string | undefined;
   let task: string | undefined;
@@ -82,7 +92,11 @@ function accept(w: Wire, ctx: InboundContext, now: string): AcceptedFields {
     if (w.owner && to.length === 1 && to[0] === w.owner) owner = w.owner;
   } else if (draft.task) {
     const found = w.task_ref ? ctx.board.tasks.find((t) => t.message === w.task_ref) : undefined;
-    if (!found) throw new Rejection(`task ${draft.task} of org ${org} is not on this org's board (it was not sent here)`, `Send the update only to those the task was sent to, or send a plain message.`);
+    if (!found)
+      throw new Rejection(
+        `task ${draft.task} of org ${org} is not on this org's board (it was not sent here)`,
+        `Send the update only to those the task was sent to, or send a plain message.`,
+      );
     task = checkUpdate(ctx.board, found.id, w.from, draft.status).id;
   }
   const { attachments: _dropped, ...kept } = draft;
@@ -96,7 +110,7 @@ function accept(w: Wire, ctx: InboundContext, now: string): AcceptedFields {
     priority: draft.priority,
     ...(draft.subject !== undefined ? { subject: draft.subject } : {}),
     kind: draft.kind,
-    ...(taskId ?? task ? { task: taskId ?? task } : {}),
+    ...((taskId ?? task) ? { task: taskId ?? task } : {}),
     ...(draft.status ? { status: draft.status } : {}),
     ...(owner ? { owner } : {}),
     ...(draft.due ? { due: draft.due } : {}),

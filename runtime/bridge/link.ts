@@ -7,7 +7,15 @@
  * the receiver (re)starts its consumer. `problem` says in words why it is not ready.
  */
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { BridgeConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { DURABLE, streamOf, subjectOf } from './wire.js';
@@ -32,19 +40,37 @@ export async function ensureStream(jsm: JetStreamManager, c: Pick<BridgeConfig, 
   try {
     await jsm.streams.info(stream);
   } catch {
-    await jsm.streams.add({ name: stream, subjects: [subjectOf(c.org)], retention: RetentionPolicy.Workqueue, storage: StorageType.File, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    await jsm.streams.add({
+      name: stream,
+      subjects: [subjectOf(c.org)],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    });
   }
   try {
     const ci = await jsm.consumers.info(stream, DURABLE);
-    if (ci.config.ack_wait !== nanos(c.ackWait)) await jsm.consumers.update(stream, DURABLE, { ack_wait: nanos(c.ackWait) });
+    if (ci.config.ack_wait !== nanos(c.ackWait))
+      await jsm.consumers.update(stream, DURABLE, { ack_wait: nanos(c.ackWait) });
   } catch {
-    await jsm.consumers.add(stream, { durable_name: DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: nanos(c.ackWait), filter_subject: subjectOf(c.org), max_ack_pending: 4096 });
+    await jsm.consumers.add(stream, {
+      durable_name: DURABLE,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(c.ackWait),
+      filter_subject: subjectOf(c.org),
+      max_ack_pending: 4096,
+    });
   }
 }
 
 /** Connection options for the bridge's config (credentials from the stored secret, if any). */
 export function connectOptions(config: BridgeConfig, creds: string | null, name: string) {
-  return { servers: config.url, name, timeout: 2000, ...(creds ? { authenticator: credsAuthenticator(new TextEncoder().encode(creds)) } : {}) };
+  return {
+    servers: config.url,
+    name,
+    timeout: 2000,
+    ...(creds ? { authenticator: credsAuthenticator(new TextEncoder().encode(creds)) } : {}),
+  };
 }
 
 export class Link {
@@ -77,7 +103,11 @@ export class Link {
     const { config, creds, logger } = this.o;
     while (!this.stopped) {
       try {
-        const nc = await connect({ ...connectOptions(config, creds, `mailroom ${config.org}`), maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+        const nc = await connect({
+          ...connectOptions(config, creds, `mailroom ${config.org}`),
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+        });
         if (this.stopped) return void (await nc.close());
         this.nc = nc;
         this.js = jetstream(nc);
@@ -102,7 +132,8 @@ export class Link {
 
   private down(problem: string): void {
     this.ready = false;
-    if (problem !== this.problem) this.o.logger.warn(`bridge: ${problem}; outgoing mail waits in the spool, local mail is unaffected`);
+    if (problem !== this.problem)
+      this.o.logger.warn(`bridge: ${problem}; outgoing mail waits in the spool, local mail is unaffected`);
     this.problem = problem;
   }
 

@@ -52,7 +52,7 @@ export function outgoing(state: BusState, now: number): Outgoing {
 export function whyRemote(id: string, recipient: string, state: BusState, daemonRunning: boolean): string {
   const org = parseAddress(recipient)?.org ?? '?';
   if (state.forwarding.get(id)?.orgs.has(org)) {
-    return `${id} for ${recipient}: waiting for the bridge: the NATS server has not acknowledged it for org ${org} yet${daemonRunning ? ' (the daemon publishes it as soon as the server and that org\'s stream are there; `mailroom doctor` checks the connection)' : '; no daemon is running: start it and it will publish'}. It waits in bus/spool/.`;
+    return `${id} for ${recipient}: waiting for the bridge: the NATS server has not acknowledged it for org ${org} yet${daemonRunning ? " (the daemon publishes it as soon as the server and that org's stream are there; `mailroom doctor` checks the connection)" : '; no daemon is running: start it and it will publish'}. It waits in bus/spool/.`;
   }
   return `${id} for ${recipient}: forwarded over the bridge to org ${org}; \`mailroom why ${id}\` there says what became of it.`;
 }

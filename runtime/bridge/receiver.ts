@@ -88,12 +88,18 @@ export class Receiver {
       for (const m of batch) {
         const w = decodeWire(m.data);
         if (typeof w === 'string') {
-          this.d.logger.warn(`bridge: message ${m.seq} of ${streamOf(this.d.org)} is not mailroom's (${w}); it is dropped from the stream`);
+          this.d.logger.warn(
+            `bridge: message ${m.seq} of ${streamOf(this.d.org)} is not mailroom's (${w}); it is dropped from the stream`,
+          );
           m.term(w);
           continue;
         }
         const seen = (id: string) => journal.state.threads.has(id) || journal.state.rejected.has(id);
-        const d = decideInbound(w, { config: this.d.config(), board: journal.state.board, seen, maxHops: this.d.maxHops }, this.d.now());
+        const d = decideInbound(
+          w,
+          { config: this.d.config(), board: journal.state.board, seen, maxHops: this.d.maxHops },
+          this.d.now(),
+        );
         if (d.kind === 'accept') decisions.push({ kind: 'deliver', event: journal.stage(d.fields) as MessageAccepted });
         else if (d.kind === 'reject') {
           journal.stage(d.rejected);
@@ -107,7 +113,9 @@ export class Receiver {
       for (const m of acks) m.ack();
     } catch (err) {
       // Not acknowledged: the server delivers them again after ack_wait, and the log recognises what was taken.
-      this.d.logger.warn(`bridge: a batch of ${batch.length} incoming message(s) failed (${(err as Error).message}); they come again after ack_wait`);
+      this.d.logger.warn(
+        `bridge: a batch of ${batch.length} incoming message(s) failed (${(err as Error).message}); they come again after ack_wait`,
+      );
     } finally {
       this.flushing = false;
     }
@@ -118,7 +126,17 @@ export class Receiver {
   private keep(w: Wire, r: Omit<MessageRejected, 'seq'>): void {
     const target = path.join(this.d.layout.deadletter, keptName(r.id, r.origin));
     fs.writeFileSync(target, w.text);
-    const reason = [`# Rejected: a message from ${w.from}, over the bridge`, '', `- what: ${r.reason}`, `- fix: ${r.fix}`, `- from: ${w.from}`, `- rejected at: ${r.time}`, `- id: ${r.id}`, `- bounce: ${r.bounce || '(none: it was itself from mailroom)'}`, ''];
+    const reason = [
+      `# Rejected: a message from ${w.from}, over the bridge`,
+      '',
+      `- what: ${r.reason}`,
+      `- fix: ${r.fix}`,
+      `- from: ${w.from}`,
+      `- rejected at: ${r.time}`,
+      `- id: ${r.id}`,
+      `- bounce: ${r.bounce || '(none: it was itself from mailroom)'}`,
+      '',
+    ];
     fs.writeFileSync(`${target}.reason.md`, reason.join('\n'));
   }
 }

@@ -82,7 +82,8 @@ export function decodeWire(bytes: Uint8Array): Wire | string {
   if (!isText(w.id) || !/^[0-9a-z]{12}$/.test(w.id)) return 'no message id';
   if (!isText(w.from) || !parseAddress(w.from)) return 'from: is not agent@org';
   if (!Array.isArray(w.to) || w.to.length === 0 || !w.to.every(isText)) return 'to: is not a list of names';
-  if (!isText(w.thread) || !isText(w.sent) || !isText(w.text) || typeof w.hops !== 'number') return 'thread, hops, sent or text missing';
+  if (!isText(w.thread) || !isText(w.sent) || !isText(w.text) || typeof w.hops !== 'number')
+    return 'thread, hops, sent or text missing';
   if (w.owner !== undefined && !isText(w.owner)) return 'owner: is not a name';
   if (w.task_ref !== undefined && !isText(w.task_ref)) return 'task_ref: is not a message id';
   return w as unknown as Wire;

@@ -13,7 +13,7 @@ hour of age (at most 48) + nearness of due: (past 100, a day 75, three days 50, 
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const { state } = loadState(layout);
   if (values.json) printJson(boardJson(state.board));

@@ -13,12 +13,13 @@ its threads. An agent reads it to find its place after its context is compacted.
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' } }, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   if (positionals.length !== 1) throw new UsageError(`brief takes one agent\n\n${usage}`);
   const agent = positionals[0]!;
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
-  if (!Object.hasOwn(config.agents, agent)) throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
+  if (!Object.hasOwn(config.agents, agent))
+    throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
   const { state } = loadState(layout);
   process.stdout.write(renderBrief(state.board, agent, state.governance));
   return EXIT.ok;

@@ -22,7 +22,6 @@ export class Problem extends Error {
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-
 export interface Parsed {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
@@ -32,7 +31,12 @@ export interface Parsed {
 export function parse(argv: string[], options: Options, usage: string, takesPositionals = false): Parsed {
   let r: ReturnType<typeof parseArgs>;
   try {
-    r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    r = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // node's own wording for an unknown option is long and about positionals; say it plainly.
@@ -41,19 +45,25 @@ export function parse(argv: string[], options: Options, usage: string, takesPosi
   }
   if (!takesPositionals && r.positionals.length && !r.values.help) {
     const word = r.positionals[0]!;
-    const hint = options.root && fs.existsSync(path.join(word, 'mailroom.yaml')) ? `; to name the org, write --root ${word}` : options.body ? '; the message body goes in --body "..." or on standard input' : '';
+    const hint =
+      options.root && fs.existsSync(path.join(word, 'mailroom.yaml'))
+        ? `; to name the org, write --root ${word}`
+        : options.body
+          ? '; the message body goes in --body "..." or on standard input'
+          : '';
     throw new UsageError(`unexpected argument ${JSON.stringify(word)}${hint}\n\n${usage}`);
   }
   return { values: r.values as Parsed['values'], positionals: r.positionals };
 }
-
 
 /** --root, or the nearest ancestor of the working directory holding mailroom.yaml. */
 export function findRoot(given: string | undefined): Layout {
   if (given !== undefined) {
     const layout = new Layout(given);
     if (!fs.existsSync(layout.config)) {
-      throw new Problem(`${layout.config} does not exist; create an org with \`mailroom init ${given} --agents a,b,c\``);
+      throw new Problem(
+        `${layout.config} does not exist; create an org with \`mailroom init ${given} --agents a,b,c\``,
+      );
     }
     return layout;
   }
@@ -64,7 +74,9 @@ export function findRoot(given: string | undefined): Layout {
     if (up === dir) break;
     dir = up;
   }
-  throw new Problem('no mailroom.yaml in this directory or any parent; pass --root <dir>, or create an org with `mailroom init <dir> --agents a,b,c`');
+  throw new Problem(
+    'no mailroom.yaml in this directory or any parent; pass --root <dir>, or create an org with `mailroom init <dir> --agents a,b,c`',
+  );
 }
 
 /** `1 message`, `2 messages` (`plural` for irregular words). */

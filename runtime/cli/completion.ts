@@ -14,14 +14,31 @@ directories after --root, and the priorities after --priority.
 export const WORDS: Readonly<Record<string, { sub?: string[]; options: string[] }>> = {
   init: { options: ['--agents'] },
   start: { options: ['--root', '--log-format'] },
-  send: { options: ['--root', '--from', '--to', '--subject', '--priority', '--kind', '--body', '--task', '--status', '--due', '--reply-to'] },
+  send: {
+    options: [
+      '--root',
+      '--from',
+      '--to',
+      '--subject',
+      '--priority',
+      '--kind',
+      '--body',
+      '--task',
+      '--status',
+      '--due',
+      '--reply-to',
+    ],
+  },
   status: { options: ['--root', '--json'] },
   board: { options: ['--root', '--json'] },
   doctor: { options: ['--root', '--json'] },
   show: { options: ['--root', '--json'] },
   log: { options: ['--root', '--json', '--tail', '--type'] },
   why: { options: ['--root', '--json'] },
-  config: { sub: ['history', 'show', 'diff', 'set', 'apply', 'rollback', 'schema'], options: ['--root', '--json', '--yes', '--replace'] },
+  config: {
+    sub: ['history', 'show', 'diff', 'set', 'apply', 'rollback', 'schema'],
+    options: ['--root', '--json', '--yes', '--replace'],
+  },
   secret: { sub: ['set', 'list', 'rm'], options: ['--root', '--json'] },
   compose: { options: ['--root', '--from', '--to', '--subject', '--priority', '--kind', '--draft'] },
   try: { options: ['--root', '--file', '--from', '--subject', '--keep', '--json'] },
@@ -104,9 +121,10 @@ fi
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {}, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const [shell, ...extra] = positionals;
-  if (extra.length || (shell !== 'bash' && shell !== 'zsh')) throw new UsageError(`completion takes bash or zsh\n\n${usage}`);
+  if (extra.length || (shell !== 'bash' && shell !== 'zsh'))
+    throw new UsageError(`completion takes bash or zsh\n\n${usage}`);
   process.stdout.write(shell === 'bash' ? bashScript() : zshScript());
   return EXIT.ok;
 }

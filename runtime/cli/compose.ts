@@ -37,10 +37,16 @@ Example:
 const HINT = '# Write the body below the closing ---. Save and quit to send; quit without saving to keep the draft.';
 
 function template(values: Record<string, string | boolean | undefined>): string {
-  const fm: Record<string, unknown> = { to: values.to ?? '', priority: values.priority ?? 'normal', subject: values.subject ?? '' };
+  const fm: Record<string, unknown> = {
+    to: values.to ?? '',
+    priority: values.priority ?? 'normal',
+    subject: values.subject ?? '',
+  };
   if (values.kind !== undefined) fm.kind = values.kind;
   // `to` and `subject` as a person would type them (the subject line is read verbatim).
-  const lines = Object.entries(fm).map(([k, v]) => (k === 'subject' || k === 'to' ? `${k}: ${String(v)}` : YAML.stringify({ [k]: v }).trimEnd()));
+  const lines = Object.entries(fm).map(([k, v]) =>
+    k === 'subject' || k === 'to' ? `${k}: ${String(v)}` : YAML.stringify({ [k]: v }).trimEnd(),
+  );
   return `---\n${HINT}\n${lines.join('\n')}\n---\n\n`;
 }
 
@@ -54,16 +60,29 @@ function edit(file: string): string | null {
 }
 
 function kept(file: string, why: string, from: string, r: string): never {
-  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`);
+  throw new Problem(
+    `not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`,
+  );
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const options = { root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, subject: { type: 'string' }, priority: { type: 'string' }, kind: { type: 'string' }, draft: { type: 'string' } } as const;
+  const options = {
+    root: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    subject: { type: 'string' },
+    priority: { type: 'string' },
+    kind: { type: 'string' },
+    draft: { type: 'string' },
+  } as const;
   const { values } = parse(argv, options, usage);
-  if (values.help) return print(usage), EXIT.ok;
-  if (typeof values.from !== 'string') throw new UsageError(`--from is required: whose outbox the message goes out of\n\n${usage}`);
+  if (values.help) return (print(usage), EXIT.ok);
+  if (typeof values.from !== 'string')
+    throw new UsageError(`--from is required: whose outbox the message goes out of\n\n${usage}`);
   if (values.priority !== undefined && !isPriority(values.priority)) {
-    throw new UsageError(`--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`);
+    throw new UsageError(
+      `--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`,
+    );
   }
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
@@ -77,7 +96,10 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof values.draft === 'string') {
     file = path.resolve(values.draft);
     if (!fs.existsSync(file)) throw new Problem(`--draft ${values.draft}: no such file`);
-    if (path.dirname(file) !== drafts) throw new Problem(`--draft ${values.draft}: a draft is a file in ${layout.rel(drafts)}/ (so sending it is one rename into the outbox)`);
+    if (path.dirname(file) !== drafts)
+      throw new Problem(
+        `--draft ${values.draft}: a draft is a file in ${layout.rel(drafts)}/ (so sending it is one rename into the outbox)`,
+      );
     before = '';
   } else {
     file = path.join(drafts, outboxName(values.subject as string | undefined));

@@ -37,19 +37,30 @@ function current(layout: Layout): string {
 
 function version(layout: Layout, n: string | undefined, r = ''): string {
   const v = Number(n);
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`a version is a number from \`mailroom config history${r}\`, got ${JSON.stringify(n)}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new UsageError(`a version is a number from \`mailroom config history${r}\`, got ${JSON.stringify(n)}`);
   const text = versionText(layout, v);
-  if (text === null) throw new Problem(`no config version ${v}; \`mailroom config history${r}\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`);
+  if (text === null)
+    throw new Problem(
+      `no config version ${v}; \`mailroom config history${r}\` lists them (1 to ${listVersions(layout).at(-1)?.version ?? 0})`,
+    );
   return text;
 }
 
 /** Check, refuse destructive changes without --yes, write atomically, version; then wait until it is in force. */
-export async function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): Promise<number> {
+export async function commit(
+  layout: Layout,
+  before: string,
+  after: string,
+  yes: boolean,
+  how: string,
+): Promise<number> {
   let next: OrgConfig;
   try {
     next = parseConfigText(after, layout.config);
   } catch (err) {
-    if (err instanceof ConfigError) throw new Problem(`refused: the result would not be a valid config, so nothing was changed.\n${err.message}`);
+    if (err instanceof ConfigError)
+      throw new Problem(`refused: the result would not be a valid config, so nothing was changed.\n${err.message}`);
     throw err;
   }
   const diff = diffConfigs(toJS(before), toJS(after));
@@ -58,7 +69,9 @@ export async function commit(layout: Layout, before: string, after: string, yes:
     return EXIT.ok;
   }
   if (diff.removals.length && !yes) {
-    throw new Problem(`refused: this ${how} ${diff.removals.join('; ')}.\nNothing was changed. Run it again with --yes if that is what you mean (every version stays in \`mailroom config history\`).`);
+    throw new Problem(
+      `refused: this ${how} ${diff.removals.join('; ')}.\nNothing was changed. Run it again with --yes if that is what you mean (every version stays in \`mailroom config history\`).`,
+    );
   }
   const follow = followConfig(layout); // before the write: the daemon may apply it at once
   // The version before the edit is kept too, so a rollback can always reach it.
@@ -88,22 +101,35 @@ function inForce(r: Applied, version: number, layout: Layout): number {
       note(`in force: the running daemon (pid ${r.pid}) applied version ${version}`);
       return EXIT.ok;
     case 'no daemon':
-      note(`no daemon is running on ${root}: version ${version} takes effect when one starts (\`mailroom start --root ${root}\`)`);
+      note(
+        `no daemon is running on ${root}: version ${version} takes effect when one starts (\`mailroom start --root ${root}\`)`,
+      );
       return EXIT.ok;
     case 'refused':
-      throw new Problem(`the running daemon (pid ${r.pid}) refused version ${version} and keeps the previous one:\n  - ${r.problems.join('\n  - ')}`);
+      throw new Problem(
+        `the running daemon (pid ${r.pid}) refused version ${version} and keeps the previous one:\n  - ${r.problems.join('\n  - ')}`,
+      );
     case 'daemon gone':
-      throw new Problem(`the daemon (pid ${r.pid}) stopped before it applied version ${version}; it takes effect when a daemon starts (\`mailroom start --root ${root}\`)`);
+      throw new Problem(
+        `the daemon (pid ${r.pid}) stopped before it applied version ${version}; it takes effect when a daemon starts (\`mailroom start --root ${root}\`)`,
+      );
     case 'timeout':
-      throw new Problem(`warning: version ${version} is written, but the running daemon (pid ${r.pid}) has not applied it after ${formatDuration(r.waitedMs)}, so mail may still be routed by the previous version. \`mailroom status --root ${root}\` shows the version in force; \`mailroom log --root ${root} --type config\` what the daemon did.`);
+      throw new Problem(
+        `warning: version ${version} is written, but the running daemon (pid ${r.pid}) has not applied it after ${formatDuration(r.waitedMs)}, so mail may still be routed by the previous version. \`mailroom status --root ${root}\` shows the version in force; \`mailroom log --root ${root} --type config\` what the daemon did.`,
+      );
   }
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, replace: { type: 'boolean' } }, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  const { values, positionals } = parse(
+    argv,
+    { root: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' }, replace: { type: 'boolean' } },
+    usage,
+    true,
+  );
+  if (values.help) return (print(usage), EXIT.ok);
   const [verb, ...args] = positionals;
-  if (verb === 'schema') return printJson(configJsonSchema()), EXIT.ok;
+  if (verb === 'schema') return (printJson(configJsonSchema()), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const yes = values.yes === true;
   const r = rootArg(values.root);
@@ -111,9 +137,14 @@ export async function run(argv: string[]): Promise<number> {
     switch (verb) {
       case 'history': {
         const versions = listVersions(layout);
-        if (values.json) return printJson({ versions }), EXIT.ok;
-        if (!versions.length) return print('no versions recorded yet (the daemon records the config at its first start)'), EXIT.ok;
-        print(versions.map((v) => `${String(v.version).padStart(4)}  ${v.time}  ${v.author.padEnd(14)}  ${v.summary}`).join('\n'));
+        if (values.json) return (printJson({ versions }), EXIT.ok);
+        if (!versions.length)
+          return (print('no versions recorded yet (the daemon records the config at its first start)'), EXIT.ok);
+        print(
+          versions
+            .map((v) => `${String(v.version).padStart(4)}  ${v.time}  ${v.author.padEnd(14)}  ${v.summary}`)
+            .join('\n'),
+        );
         return EXIT.ok;
       }
       case 'show':
@@ -122,12 +153,15 @@ export async function run(argv: string[]): Promise<number> {
       case 'diff': {
         if (args.length !== 2) throw new UsageError(`config diff takes two versions\n\n${usage}`);
         const d = diffConfigs(toJS(version(layout, args[0], r)), toJS(version(layout, args[1], r)));
-        if (values.json) return printJson(d), EXIT.ok;
+        if (values.json) return (printJson(d), EXIT.ok);
         print([`${args[0]} -> ${args[1]}: ${d.summary}`, ...d.changes.map((c) => `  ${c}`)].join('\n'));
         return EXIT.ok;
       }
       case 'set': {
-        if (args.length !== 2) throw new UsageError(`config set takes a path and a value, e.g. config set agents.cfo.lane deepseek\n\n${usage}`);
+        if (args.length !== 2)
+          throw new UsageError(
+            `config set takes a path and a value, e.g. config set agents.cfo.lane deepseek\n\n${usage}`,
+          );
         const before = current(layout);
         return await commit(layout, before, setValue(before, args[0]!, args[1]!), yes, `config set ${args[0]}`);
       }
@@ -141,11 +175,23 @@ export async function run(argv: string[]): Promise<number> {
         }
         const before = current(layout);
         const after = values.replace ? patch : mergePatch(before, patch);
-        return await commit(layout, before, after, yes, values.replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`);
+        return await commit(
+          layout,
+          before,
+          after,
+          yes,
+          values.replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`,
+        );
       }
       case 'rollback': {
         if (args.length !== 1) throw new UsageError(`config rollback takes a version\n\n${usage}`);
-        return await commit(layout, current(layout), version(layout, args[0], r), yes, `rollback to version ${args[0]}`);
+        return await commit(
+          layout,
+          current(layout),
+          version(layout, args[0], r),
+          yes,
+          `rollback to version ${args[0]}`,
+        );
       }
       default:
         throw new UsageError(`config takes history, show, diff, set, apply, rollback or schema\n\n${usage}`);

@@ -46,16 +46,28 @@ function logWriteFindings(layout: Layout): Finding[] {
   const paused = fs.existsSync(layout.logPaused) ? fs.readFileSync(layout.logPaused, 'utf8') : undefined;
   if (paused !== undefined) {
     const [since, ...why] = paused.split('\n');
-    out.push({ ok: false, check: 'log writes', detail: `the daemon PAUSED taking mail at ${since}: ${why.join(' ').trim()}. Free space on the org's filesystem; it resumes by itself at its next scan (nothing accepted is lost)` });
+    out.push({
+      ok: false,
+      check: 'log writes',
+      detail: `the daemon PAUSED taking mail at ${since}: ${why.join(' ').trim()}. Free space on the org's filesystem; it resumes by itself at its next scan (nothing accepted is lost)`,
+    });
   }
   const free = freeBytes(layout.events);
-  if (free !== null) out.push({ ok: free >= LOW_SPACE_BYTES, check: 'disk space', detail: free >= LOW_SPACE_BYTES ? `${Math.floor(free / 1048576)} MiB free for bus/events/` : `only ${free} bytes free on the filesystem of bus/events/: when the log cannot be written the daemon pauses taking mail; free space (\`df -h ${layout.root}\`)` });
+  if (free !== null)
+    out.push({
+      ok: free >= LOW_SPACE_BYTES,
+      check: 'disk space',
+      detail:
+        free >= LOW_SPACE_BYTES
+          ? `${Math.floor(free / 1048576)} MiB free for bus/events/`
+          : `only ${free} bytes free on the filesystem of bus/events/: when the log cannot be written the daemon pauses taking mail; free space (\`df -h ${layout.root}\`)`,
+    });
   return out;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const r = rootArg(values.root);
   const findings: Finding[] = [];
@@ -65,8 +77,18 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const loaded = loadConfigOrLastGood(layout);
     config = loaded.config;
-    if (loaded.status.invalid) add(false, 'config', `mailroom.yaml is not valid (${loaded.status.invalid.join('; ')}); a running daemon keeps version ${loaded.status.version}. Fix the file or \`mailroom config rollback ${loaded.status.version}${r}\``);
-    else add(true, 'config', `${count(Object.keys(config.agents).length, 'agent')}, ${count(Object.keys(config.groups).length, 'group')}, ${count(Object.keys(config.lanes).length, 'lane')} (version ${loaded.status.version ?? 'not recorded yet'})`);
+    if (loaded.status.invalid)
+      add(
+        false,
+        'config',
+        `mailroom.yaml is not valid (${loaded.status.invalid.join('; ')}); a running daemon keeps version ${loaded.status.version}. Fix the file or \`mailroom config rollback ${loaded.status.version}${r}\``,
+      );
+    else
+      add(
+        true,
+        'config',
+        `${count(Object.keys(config.agents).length, 'agent')}, ${count(Object.keys(config.groups).length, 'group')}, ${count(Object.keys(config.lanes).length, 'lane')} (version ${loaded.status.version ?? 'not recorded yet'})`,
+      );
   } catch (err) {
     add(false, 'config', err instanceof ConfigError ? err.message : String(err));
   }
@@ -77,34 +99,64 @@ export async function run(argv: string[]): Promise<number> {
       if (j.refuse) add(false, 'sandbox', `agent ${a.name}'s handler will not run: ${j.refuse}`);
       else if (!j.jailed) add(true, 'sandbox', `agent ${a.name}'s handler runs ${j.note}`);
       const { missing } = readSecrets(layout, a.secrets);
-      if (missing.length) add(false, 'secrets', `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]}${r} < file\``);
+      if (missing.length)
+        add(
+          false,
+          'secrets',
+          `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]}${r} < file\``,
+        );
     }
     for (const agent of [...Object.keys(config.agents), OPERATOR]) {
       try {
         const mode = fs.statSync(layout.workspace(agent)).mode & 0o777;
-        if (mode & 0o077) add(false, 'permissions', `workspaces/${agent} is ${mode.toString(8)}, readable by others; \`chmod 700 workspaces/${agent}\` (the daemon does it at start)`);
+        if (mode & 0o077)
+          add(
+            false,
+            'permissions',
+            `workspaces/${agent} is ${mode.toString(8)}, readable by others; \`chmod 700 workspaces/${agent}\` (the daemon does it at start)`,
+          );
       } catch {
         add(false, 'workspaces', `workspaces/${agent} is missing; \`mailroom start${r}\` creates it`);
       }
       for (const box of ['inbox', 'outbox', 'done', 'sent']) {
         const problem = mailboxProblem(path.join(layout.workspace(agent), box));
-        if (problem) add(false, 'mailboxes', `${problem}; mailroom never reads or writes through it: \`rm workspaces/${agent}/${box} && mkdir -m 700 workspaces/${agent}/${box}\``);
+        if (problem)
+          add(
+            false,
+            'mailboxes',
+            `${problem}; mailroom never reads or writes through it: \`rm workspaces/${agent}/${box} && mkdir -m 700 workspaces/${agent}/${box}\``,
+          );
       }
     }
     for (const dir of [layout.private, path.join(layout.private, 'secrets')]) {
       const st = fs.statSync(dir, { throwIfNoEntry: false });
-      if (st && st.mode & 0o077) add(false, 'permissions', `${layout.rel(dir)} is ${(st.mode & 0o777).toString(8)}, open to others; \`chmod 700 ${layout.rel(dir)}\` (the daemon does it at start)`);
+      if (st && st.mode & 0o077)
+        add(
+          false,
+          'permissions',
+          `${layout.rel(dir)} is ${(st.mode & 0o777).toString(8)}, open to others; \`chmod 700 ${layout.rel(dir)}\` (the daemon does it at start)`,
+        );
     }
   }
   const names = selfCheckNames(new Date().toISOString());
-  add(names.length === 0, 'file names', names.length ? names.join('; ') : 'every generated inbox name matches the daemon\'s own patterns');
+  add(
+    names.length === 0,
+    'file names',
+    names.length ? names.join('; ') : "every generated inbox name matches the daemon's own patterns",
+  );
 
   let events = null;
   try {
     events = readLog(layout.events);
     const last = segments(layout.events).at(-1);
     const torn = last ? endsTorn(fs.readFileSync(`${layout.events}/${last}`, 'utf8')) : false;
-    add(!torn, 'event log', torn ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start${r}\` repairs it and logs the repair` : count(events.length, 'event'));
+    add(
+      !torn,
+      'event log',
+      torn
+        ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start${r}\` repairs it and logs the repair`
+        : count(events.length, 'event'),
+    );
   } catch (err) {
     add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
   }
@@ -116,10 +168,22 @@ export async function run(argv: string[]): Promise<number> {
     const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
     const same = have[0] === want[0] && have[1] === want[1];
     const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
-    add(same || missing, 'board', same || missing ? `matches a rebuild from the log (${count(state.board.tasks.length, 'task')})` : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again');
+    add(
+      same || missing,
+      'board',
+      same || missing
+        ? `matches a rebuild from the log (${count(state.board.tasks.length, 'task')})`
+        : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again',
+    );
     if (config) {
       const status = orgStatus(layout, config, events, state, Date.now());
-      add(status.daemon.running, 'daemon', status.daemon.running ? `running, pid ${status.daemon.pid}` : `no daemon is running on this org: nothing is delivered until \`mailroom start${r}\` runs`);
+      add(
+        status.daemon.running,
+        'daemon',
+        status.daemon.running
+          ? `running, pid ${status.daemon.pid}`
+          : `no daemon is running on this org: nothing is delivered until \`mailroom start${r}\` runs`,
+      );
       add(
         status.stuck.length === 0,
         'unread mail',
@@ -127,24 +191,54 @@ export async function run(argv: string[]): Promise<number> {
           ? `${status.stuck.length} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
           : 'nothing unread past stuck_after',
       );
-      add(status.daemon.running || status.spool === 0, 'spool', status.spool === 0 ? 'empty' : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``);
+      add(
+        status.daemon.running || status.spool === 0,
+        'spool',
+        status.spool === 0
+          ? 'empty'
+          : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``,
+      );
       const queued = checkQueuedNames(layout, [...Object.keys(config.agents), OPERATOR]);
-      add(queued.length === 0, 'queued names', queued.length ? queued.join('; ') : 'every queued file name is canonical');
+      add(
+        queued.length === 0,
+        'queued names',
+        queued.length ? queued.join('; ') : 'every queued file name is canonical',
+      );
       const need = Object.keys(config.agents).length * 2 + 16;
       try {
         const limit = Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
-        add(limit >= need, 'inotify', limit >= need ? `max_user_watches ${limit} (needs about ${need})` : `max_user_watches is ${limit}, the daemon needs about ${need}: raise it with \`sysctl fs.inotify.max_user_watches=524288\` (without it the daemon falls back to scans only)`);
+        add(
+          limit >= need,
+          'inotify',
+          limit >= need
+            ? `max_user_watches ${limit} (needs about ${need})`
+            : `max_user_watches is ${limit}, the daemon needs about ${need}: raise it with \`sysctl fs.inotify.max_user_watches=524288\` (without it the daemon falls back to scans only)`,
+        );
       } catch {
         /* not Linux: nothing to say */
       }
       if (config.bridge) {
         const p = await probe(layout, config.bridge);
-        add(p.problem === null, 'bridge', p.problem ?? `connected to ${config.bridge.url}; stream ${config.bridge.org} there, inbound lag ${p.lag}`);
+        add(
+          p.problem === null,
+          'bridge',
+          p.problem ?? `connected to ${config.bridge.url}; stream ${config.bridge.org} there, inbound lag ${p.lag}`,
+        );
         const out = outgoing(state, Date.now());
-        if (out.waiting) add(p.problem === null && status.daemon.running, 'bridge', `${count(out.waiting, 'message')} waiting for the bridge (${Object.keys(out.by_org).join(', ')})${p.problem === null && status.daemon.running ? '; the daemon is sending them' : ': they go once the daemon runs and the server is reachable'}`);
+        if (out.waiting)
+          add(
+            p.problem === null && status.daemon.running,
+            'bridge',
+            `${count(out.waiting, 'message')} waiting for the bridge (${Object.keys(out.by_org).join(', ')})${p.problem === null && status.daemon.running ? '; the daemon is sending them' : ': they go once the daemon runs and the server is reachable'}`,
+          );
       }
       findings.push(...governanceFindings(state.governance, state.board, config, Date.now(), r));
-      if (status.deadletter) add(true, 'dead letters', `${count(status.deadletter, 'rejected file')} kept in bus/deadletter/ with their reasons (\`mailroom log${r} --type message.rejected\`)`);
+      if (status.deadletter)
+        add(
+          true,
+          'dead letters',
+          `${count(status.deadletter, 'rejected file')} kept in bus/deadletter/ with their reasons (\`mailroom log${r} --type message.rejected\`)`,
+        );
     }
   }
 

@@ -29,7 +29,8 @@ interface Command {
 /** Write an operator message into workspaces/operator/outbox/ (a dotfile, then a rename); returns its path. */
 function drop(layout: Layout, fm: Record<string, unknown>, label: string, body = ''): string {
   const outbox = layout.outbox(OPERATOR);
-  if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
+  if (!fs.existsSync(outbox))
+    throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
   const tmp = path.join(outbox, `.send-${newId()}.md`);
   fs.writeFileSync(tmp, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body}`, { flag: 'wx', mode: 0o600 });
   const target = path.join(outbox, `${fileTime(new Date().toISOString())}-${slugOf(label)}.md`);
@@ -64,21 +65,29 @@ function decision(verb: 'approve' | 'reject'): Command {
   return {
     usage,
     async run(argv) {
-      const { values, positionals } = parse(argv, { root: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' } }, usage, true);
-      if (values.help) return print(usage), EXIT.ok;
+      const { values, positionals } = parse(
+        argv,
+        { root: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' } },
+        usage,
+        true,
+      );
+      if (values.help) return (print(usage), EXIT.ok);
       const id = positionals[0];
       if (!id || positionals.length > 1) throw new UsageError(`${verb} takes one held id\n\n${usage}`);
-      if (verb === 'reject' && !values.reason) throw new UsageError(`reject needs --reason: the sender is told why\n\n${usage}`);
+      if (verb === 'reject' && !values.reason)
+        throw new UsageError(`reject needs --reason: the sender is told why\n\n${usage}`);
       const layout = findRoot(values.root as string | undefined);
       heldOrFail(layout, id);
       const fm: Record<string, unknown> = { kind: 'approval', approves: id, decision: verb };
       if (values.reason) fm.reason = values.reason;
       if (values.note) fm.note = values.note;
       print(drop(layout, fm, `${verb} ${id}`));
-      print(await outcome(layout, () => {
-        const h = loadState(layout).state.governance.held[id];
-        return h && h.status !== 'held' ? `${id} ${h.status} by ${h.decided_by}` : null;
-      }));
+      print(
+        await outcome(layout, () => {
+          const h = loadState(layout).state.governance.held[id];
+          return h && h.status !== 'held' ? `${id} ${h.status} by ${h.decided_by}` : null;
+        }),
+      );
       return EXIT.ok;
     },
   };
@@ -93,19 +102,24 @@ function pauseCommand(verb: 'pause' | 'resume'): Command {
     usage,
     async run(argv) {
       const { values, positionals } = parse(argv, { root: { type: 'string' } }, usage, true);
-      if (values.help) return print(usage), EXIT.ok;
+      if (values.help) return (print(usage), EXIT.ok);
       const agent = positionals[0];
       if (!agent || positionals.length > 1) throw new UsageError(`${verb} takes one agent\n\n${usage}`);
       const layout = findRoot(values.root as string | undefined);
       const config = loadConfig(layout.config);
-      if (!Object.hasOwn(config.agents, agent)) throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
+      if (!Object.hasOwn(config.agents, agent))
+        throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
       const before = loadState(layout).state.lastSeq;
       print(drop(layout, { to: agent, kind: verb, subject: `${verb} ${agent}` }, `${verb} ${agent}`));
-      print(await outcome(layout, () => {
-        const { events } = loadState(layout);
-        const e = events.find((x) => x.seq > before && (x.type === 'agent.paused' || x.type === 'agent.resumed') && x.agent === agent);
-        return e ? `${agent} ${e.type === 'agent.paused' ? 'paused' : 'resumed'}` : null;
-      }));
+      print(
+        await outcome(layout, () => {
+          const { events } = loadState(layout);
+          const e = events.find(
+            (x) => x.seq > before && (x.type === 'agent.paused' || x.type === 'agent.resumed') && x.agent === agent,
+          );
+          return e ? `${agent} ${e.type === 'agent.paused' ? 'paused' : 'resumed'}` : null;
+        }),
+      );
       return EXIT.ok;
     },
   };
@@ -119,27 +133,43 @@ function grantCommand(verb: 'grant' | 'revoke'): Command {
   return {
     usage,
     async run(argv) {
-      const { values, positionals } = parse(argv, { root: { type: 'string' }, 'max-amount': { type: 'string' }, until: { type: 'string' } }, usage, true);
-      if (values.help) return print(usage), EXIT.ok;
+      const { values, positionals } = parse(
+        argv,
+        { root: { type: 'string' }, 'max-amount': { type: 'string' }, until: { type: 'string' } },
+        usage,
+        true,
+      );
+      if (values.help) return (print(usage), EXIT.ok);
       const [agent, kind] = positionals;
-      if (!agent || !kind || positionals.length > 2) throw new UsageError(`${verb} takes an agent and a kind\n\n${usage}`);
+      if (!agent || !kind || positionals.length > 2)
+        throw new UsageError(`${verb} takes an agent and a kind\n\n${usage}`);
       const grant: Record<string, unknown> = {};
       if (values['max-amount'] !== undefined) {
         const n = Number(values['max-amount']);
-        if (!Number.isFinite(n) || n < 0) throw new UsageError(`--max-amount must be a number from 0 up, got ${JSON.stringify(values['max-amount'])}`);
+        if (!Number.isFinite(n) || n < 0)
+          throw new UsageError(`--max-amount must be a number from 0 up, got ${JSON.stringify(values['max-amount'])}`);
         grant.max_amount = n;
       }
       if (values.until !== undefined) {
-        if (!GRANT_UNTIL_RE.test(String(values.until))) throw new UsageError(`--until must be a date like 2026-12-31, got ${JSON.stringify(values.until)}`);
+        if (!GRANT_UNTIL_RE.test(String(values.until)))
+          throw new UsageError(`--until must be a date like 2026-12-31, got ${JSON.stringify(values.until)}`);
         grant.until = values.until;
       }
       const layout = findRoot(values.root as string | undefined);
       const config = loadConfig(layout.config);
-      if (!Object.hasOwn(config.agents, agent)) throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
-      if (verb === 'revoke' && !config.agents[agent]!.governance.mayApprove[kind]) throw new Problem(`${agent} has no grant for ${kind}; nothing to revoke`);
+      if (!Object.hasOwn(config.agents, agent))
+        throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
+      if (verb === 'revoke' && !config.agents[agent]!.governance.mayApprove[kind])
+        throw new Problem(`${agent} has no grant for ${kind}; nothing to revoke`);
       const before = fs.readFileSync(layout.config, 'utf8');
       const value = verb === 'grant' ? JSON.stringify(grant) : 'null';
-      return commit(layout, before, setValue(before, `agents.${agent}.may_approve.${kind}`, value), true, `${verb} ${agent} ${kind}`);
+      return commit(
+        layout,
+        before,
+        setValue(before, `agents.${agent}.may_approve.${kind}`, value),
+        true,
+        `${verb} ${agent} ${kind}`,
+      );
     },
   };
 }
@@ -154,10 +184,17 @@ which grant, when, and every decision refused on a rule (revoked, expired, over 
 const audit: Command = {
   usage: auditUsage,
   async run(argv) {
-    const { values } = parse(argv, { root: { type: 'string' }, agent: { type: 'string' }, kind: { type: 'string' }, json: { type: 'boolean' } }, auditUsage);
-    if (values.help) return print(auditUsage), EXIT.ok;
+    const { values } = parse(
+      argv,
+      { root: { type: 'string' }, agent: { type: 'string' }, kind: { type: 'string' }, json: { type: 'boolean' } },
+      auditUsage,
+    );
+    if (values.help) return (print(auditUsage), EXIT.ok);
     const layout = findRoot(values.root as string | undefined);
-    const rows = auditRows(loadState(layout).state.governance, { agent: values.agent as string | undefined, kind: values.kind as string | undefined });
+    const rows = auditRows(loadState(layout).state.governance, {
+      agent: values.agent as string | undefined,
+      kind: values.kind as string | undefined,
+    });
     if (values.json) printJson({ held: rows });
     else print(renderAudit(rows));
     return EXIT.ok;

@@ -16,7 +16,6 @@ so editors complete and check it.
 Refuses to touch a directory that already holds a mailroom.yaml, to make an org inside
 another org (it names that org's root), and an agent named twice.`;
 
-
 /** The nearest ancestor of `dir` (itself included) that holds a mailroom.yaml, or null. */
 function enclosingOrg(dir: string): string | null {
   for (let d = dir; ; d = path.dirname(d)) {
@@ -27,17 +26,24 @@ function enclosingOrg(dir: string): string | null {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { agents: { type: 'string' } }, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   if (positionals.length !== 1) throw new UsageError(`init takes one directory\n\n${usage}`);
-  const agents = String(values.agents ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const agents = String(values.agents ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (agents.length === 0) throw new UsageError(`--agents is required, e.g. --agents maya,oliver,legal\n\n${usage}`);
   const twice = agents.filter((a, i) => agents.indexOf(a) !== i);
-  if (twice.length) throw new UsageError(`--agents names ${[...new Set(twice)].join(', ')} twice; each agent is named once`);
+  if (twice.length)
+    throw new UsageError(`--agents names ${[...new Set(twice)].join(', ')} twice; each agent is named once`);
   const layout = new Layout(positionals[0]!);
-  if (fs.existsSync(layout.config)) throw new Problem(`${layout.config} already exists; mailroom init never overwrites an org`);
+  if (fs.existsSync(layout.config))
+    throw new Problem(`${layout.config} already exists; mailroom init never overwrites an org`);
   const outer = enclosingOrg(path.dirname(layout.root));
   if (outer) {
-    throw new Problem(`${layout.root} is inside the org ${outer} (its mailroom.yaml is ${path.join(outer, 'mailroom.yaml')}); an org is never made inside another. Add agents to that org with \`mailroom config set agents.<name> {} --root ${outer}\`, or choose a directory outside it.`);
+    throw new Problem(
+      `${layout.root} is inside the org ${outer} (its mailroom.yaml is ${path.join(outer, 'mailroom.yaml')}); an org is never made inside another. Add agents to that org with \`mailroom config set agents.<name> {} --root ${outer}\`, or choose a directory outside it.`,
+    );
   }
   const text = SCHEMA_LINE + initialConfigText(agents);
   parseConfigText(text, layout.config); // the same checks as start-up: bad names are refused here

@@ -92,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     const [topic, ...extra] = rest;
     if (extra.length) throw new UsageError(`help takes one command, e.g. mailroom help send`);
     const load = COMMANDS[topic!];
-    if (!load) throw new UsageError(`no command ${JSON.stringify(topic)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!load)
+      throw new UsageError(`no command ${JSON.stringify(topic)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
     process.stdout.write(`${(await load()).usage}\n`);
     return EXIT.ok;
   }
@@ -105,7 +106,10 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const load = COMMANDS[name];
-  if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (mailroom --help)`);
+  if (!load)
+    throw new UsageError(
+      `unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (mailroom --help)`,
+    );
   const command = await load();
   return command.run(rest);
 }
@@ -128,7 +132,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`mailroom: ${escapeBlock(err.message)}\n`);
       process.exitCode = EXIT.problem;
     } else {
-      process.stderr.write(`mailroom: ${escapeBlock(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+      process.stderr.write(
+        `mailroom: ${escapeBlock(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`,
+      );
       process.exitCode = EXIT.problem;
     }
   },

@@ -17,7 +17,9 @@ import { Problem } from './common.js';
 /** `--from`: an agent of the org or the operator. */
 export function checkSender(from: string, config: OrgConfig): void {
   if (from !== OPERATOR && !Object.hasOwn(config.agents, from)) {
-    throw new Problem(`--from ${from}: no such agent; agents: ${Object.keys(config.agents).join(', ')} (or ${OPERATOR})`);
+    throw new Problem(
+      `--from ${from}: no such agent; agents: ${Object.keys(config.agents).join(', ')} (or ${OPERATOR})`,
+    );
   }
 }
 
@@ -25,9 +27,16 @@ export function checkSender(from: string, config: OrgConfig): void {
 export function checkOutgoing(text: string, from: string, config: OrgConfig): Draft {
   const draft = parseMessage(Buffer.from(text), config.maxMessageBytes);
   if (draft.to) route(draft.to, from, config);
-  else if (!draft.task) throw new Rejection('to: is missing, so the message has no recipient', 'Add `to: <agent>` (an agent, a group, a list, or "*").');
+  else if (!draft.task)
+    throw new Rejection(
+      'to: is missing, so the message has no recipient',
+      'Add `to: <agent>` (an agent, a group, a list, or "*").',
+    );
   if (draft.claimedFrom !== undefined && draft.claimedFrom !== from) {
-    throw new Rejection(`from: says ${JSON.stringify(draft.claimedFrom)} but the message is sent by ${from}`, 'Leave from: out (mailroom stamps it).');
+    throw new Rejection(
+      `from: says ${JSON.stringify(draft.claimedFrom)} but the message is sent by ${from}`,
+      'Leave from: out (mailroom stamps it).',
+    );
   }
   return draft;
 }
@@ -39,7 +48,8 @@ export function outboxName(label: string | undefined, now = new Date()): string 
 
 function outboxOf(layout: Layout, from: string): string {
   const outbox = layout.outbox(from);
-  if (!fs.existsSync(outbox)) throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
+  if (!fs.existsSync(outbox))
+    throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
   return outbox;
 }
 

@@ -17,16 +17,22 @@ see in ps):
 
 /** set and rm take a name, never a path. */
 function checkName(name: string): void {
-  if (!SECRET_NAME_RE.test(name)) throw new UsageError(`secret name ${JSON.stringify(name)}: use capital letters, digits and _, e.g. ANTHROPIC_API_KEY`);
+  if (!SECRET_NAME_RE.test(name))
+    throw new UsageError(
+      `secret name ${JSON.stringify(name)}: use capital letters, digits and _, e.g. ANTHROPIC_API_KEY`,
+    );
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const [verb, name, ...extra] = positionals;
   const layout = findRoot(values.root as string | undefined);
   if (verb === 'set') {
-    if (!name || extra.length) throw new UsageError(`secret set takes one NAME and reads the value from standard input; never put a secret on the command line\n\n${usage}`);
+    if (!name || extra.length)
+      throw new UsageError(
+        `secret set takes one NAME and reads the value from standard input; never put a secret on the command line\n\n${usage}`,
+      );
     checkName(name);
     if (process.stdin.isTTY) process.stderr.write(`value for ${name} (end with Ctrl-D): `);
     const value = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
@@ -46,12 +52,20 @@ export async function run(argv: string[]): Promise<number> {
     const config = loadConfig(layout.config);
     const stored = listSecrets(layout);
     const granted = new Map<string, string[]>();
-    for (const a of Object.values(config.agents)) for (const s of a.secrets) granted.set(s, [...(granted.get(s) ?? []), a.name]);
+    for (const a of Object.values(config.agents))
+      for (const s of a.secrets) granted.set(s, [...(granted.get(s) ?? []), a.name]);
     const names = [...new Set([...stored, ...granted.keys()])].sort();
     const rows = names.map((n) => ({ name: n, stored: stored.includes(n), held_by: granted.get(n) ?? [] }));
-    if (values.json) return printJson({ secrets: rows }), EXIT.ok;
-    if (!rows.length) return print('no secrets; store one with `mailroom secret set NAME < file`'), EXIT.ok;
-    print(rows.map((r) => `${r.name.padEnd(28)} ${r.stored ? 'stored ' : 'MISSING'}  held by: ${r.held_by.join(', ') || '(nobody)'}`).join('\n'));
+    if (values.json) return (printJson({ secrets: rows }), EXIT.ok);
+    if (!rows.length) return (print('no secrets; store one with `mailroom secret set NAME < file`'), EXIT.ok);
+    print(
+      rows
+        .map(
+          (r) =>
+            `${r.name.padEnd(28)} ${r.stored ? 'stored ' : 'MISSING'}  held by: ${r.held_by.join(', ') || '(nobody)'}`,
+        )
+        .join('\n'),
+    );
     return EXIT.ok;
   }
   throw new UsageError(`secret takes set, list or rm\n\n${usage}`);

@@ -47,23 +47,30 @@ export async function run(argv: string[]): Promise<number> {
     },
     usage,
   );
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const from = (values.from as string | undefined) ?? OPERATOR;
   checkSender(from, config);
   if (values.priority !== undefined && !isPriority(values.priority)) {
-    throw new UsageError(`--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`);
+    throw new UsageError(
+      `--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`,
+    );
   }
-  if (values.to === undefined && values.task === undefined) throw new UsageError(`--to is required (or --task for a task update)\n\n${usage}`);
+  if (values.to === undefined && values.task === undefined)
+    throw new UsageError(`--to is required (or --task for a task update)\n\n${usage}`);
   let body = values.body as string | undefined;
   if (body === undefined && !process.stdin.isTTY) body = fs.readFileSync(0, 'utf8');
   const fm: Record<string, unknown> = {};
   if (values.to !== undefined) {
-    const to = String(values.to).split(',').map((s) => s.trim()).filter(Boolean);
+    const to = String(values.to)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     fm.to = to.length === 1 ? to[0] : to;
   }
-  for (const key of ['priority', 'subject', 'kind', 'task', 'status', 'due'] as const) if (values[key] !== undefined) fm[key] = values[key];
+  for (const key of ['priority', 'subject', 'kind', 'task', 'status', 'due'] as const)
+    if (values[key] !== undefined) fm[key] = values[key];
   if (values['reply-to'] !== undefined) fm.reply_to = values['reply-to'];
   const text = `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body ?? ''}`;
   // The daemon's own checks, before anything is written: a wrong flag is said here, not in a bounce.
@@ -73,7 +80,8 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof Rejection) throw new UsageError(`not sent: ${err.message}\n${err.fix}`);
     throw err;
   }
-  const label = (values.subject as string | undefined) ?? (values.task ? `${values.task} ${values.status ?? 'note'}` : undefined);
+  const label =
+    (values.subject as string | undefined) ?? (values.task ? `${values.task} ${values.status ?? 'note'}` : undefined);
   print(writeToOutbox(layout, from, text, label));
   return EXIT.ok;
 }

@@ -44,7 +44,10 @@ function unitDir(scope: Scope, given: string | undefined): string {
 function ownerOf(root: string): string {
   const uid = fs.statSync(root).uid;
   try {
-    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    const line = fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid));
     if (line) return line.split(':')[0]!;
   } catch {
     /* no passwd file: the number does */
@@ -60,7 +63,13 @@ function cliPath(): string {
 function install(layout: Layout, scope: Scope, dir: string): number {
   const name = unitName(layout.root);
   const file = path.join(dir, `${name}.service`);
-  const text = unitText({ scope, root: layout.root, node: process.execPath, cli: cliPath(), ...(scope === 'system' ? { user: ownerOf(layout.root) } : {}) });
+  const text = unitText({
+    scope,
+    root: layout.root,
+    node: process.execPath,
+    cli: cliPath(),
+    ...(scope === 'system' ? { user: ownerOf(layout.root) } : {}),
+  });
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${name}.service.${process.pid}`);
   fs.writeFileSync(tmp, text, { mode: 0o644 });
@@ -70,7 +79,10 @@ function install(layout: Layout, scope: Scope, dir: string): number {
 }
 
 function systemctlSays(scope: Scope, name: string): string {
-  const r = spawnSync('systemctl', [...(scope === 'user' ? ['--user'] : []), 'is-active', `${name}.service`], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('systemctl', [...(scope === 'user' ? ['--user'] : []), 'is-active', `${name}.service`], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
   if (r.error) return `cannot ask systemctl (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
   return (r.stdout.trim() || r.stderr.trim() || `exit ${r.status}`).split('\n')[0]!;
 }
@@ -79,7 +91,7 @@ function status(layout: Layout, scope: Scope, dir: string): number {
   const name = unitName(layout.root);
   const file = path.join(dir, `${name}.service`);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-  const forThisOrg = text !== null && text.includes(`"--root" ${quoteArg(layout.root)}`);
+  const forThisOrg = text?.includes(`"--root" ${quoteArg(layout.root)}`);
   const pid = runningDaemon(layout);
   print(
     [
@@ -92,8 +104,13 @@ function status(layout: Layout, scope: Scope, dir: string): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { root: { type: 'string' }, user: { type: 'boolean' }, system: { type: 'boolean' }, dir: { type: 'string' } }, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  const { values, positionals } = parse(
+    argv,
+    { root: { type: 'string' }, user: { type: 'boolean' }, system: { type: 'boolean' }, dir: { type: 'string' } },
+    usage,
+    true,
+  );
+  if (values.help) return (print(usage), EXIT.ok);
   const [verb, ...extra] = positionals;
   if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}\n\n${usage}`);
   if (verb !== 'install' && verb !== 'status') throw new UsageError(`service takes install or status\n\n${usage}`);

@@ -18,16 +18,19 @@ const EXIT_GRACE_MS = 2000;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, 'log-format': { type: 'string' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const format = (values['log-format'] ?? 'human') as string;
-  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--log-format: allowed values: ${LOG_FORMATS.join(', ')}; got ${format}`);
+  if (!(LOG_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--log-format: allowed values: ${LOG_FORMATS.join(', ')}; got ${format}`);
   const layout = findRoot(values.root as string | undefined);
   process.umask(0o077);
   const logger = new Logger(format as LogFormat);
   const daemon = new Daemon({ root: layout.root, logger });
   // Nothing may outlive an error it did not expect in a half-known state: log it, exit 1, let systemd restart.
   const fatal = (what: string) => (err: unknown) => {
-    logger.warn(`${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; exiting (1) so that the service manager restarts mailroom`);
+    logger.warn(
+      `${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}; exiting (1) so that the service manager restarts mailroom`,
+    );
     process.exit(EXIT.problem);
   };
   process.on('uncaughtException', fatal('unexpected error'));
@@ -49,7 +52,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new Problem(`the daemon did not start: ${err instanceof Error ? err.message : String(err)}`);
   }
   started = true;
-  logger.info(`watching ${layout.root} (${count(Object.keys(daemon.config.agents).length, 'agent')}); stop with Ctrl-C`);
+  logger.info(
+    `watching ${layout.root} (${count(Object.keys(daemon.config.agents).length, 'agent')}); stop with Ctrl-C`,
+  );
   if (pending) stop(pending);
   await daemon.done;
   return daemon.exitCode;

@@ -16,21 +16,36 @@ bridge: the server reachable or not, the inbound lag, and outgoing mail waiting 
 export function renderStatus(s: OrgStatus, r = ''): string {
   const lines: string[] = [];
   lines.push(`org ${s.root}`);
-  lines.push(`daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : `NOT RUNNING: start it with \`mailroom start${r}\``}`);
-  lines.push(`events: ${s.events.count} (last ${s.events.last_time ?? 'never'})   spool: ${s.spool}   dead letters: ${s.deadletter}`);
-  const tasks = Object.entries(s.tasks).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(
+    `daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid})` : `NOT RUNNING: start it with \`mailroom start${r}\``}`,
+  );
+  lines.push(
+    `events: ${s.events.count} (last ${s.events.last_time ?? 'never'})   spool: ${s.spool}   dead letters: ${s.deadletter}`,
+  );
+  const tasks = Object.entries(s.tasks)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   lines.push(`tasks: ${tasks || 'none'}`);
   lines.push(`config: version ${s.config.version ?? '(none recorded)'}`);
   if (s.config.invalid) {
-    lines.push(`CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${s.config.version}:`);
+    lines.push(
+      `CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${s.config.version}:`,
+    );
     for (const p of s.config.invalid) lines.push(`  - ${p}`);
   }
-  for (const p of s.governance.paused) lines.push(`PAUSED: ${p.agent} since ${p.since}: ${p.detail}; \`mailroom resume ${p.agent}\` lets it go on`);
-  if (s.governance.held.length) lines.push(`held for approval: ${s.governance.held.length} (${s.governance.held.slice(0, 5).join(', ')}${s.governance.held.length > 5 ? ', ...' : ''}); see \`mailroom audit\``);
+  for (const p of s.governance.paused)
+    lines.push(`PAUSED: ${p.agent} since ${p.since}: ${p.detail}; \`mailroom resume ${p.agent}\` lets it go on`);
+  if (s.governance.held.length)
+    lines.push(
+      `held for approval: ${s.governance.held.length} (${s.governance.held.slice(0, 5).join(', ')}${s.governance.held.length > 5 ? ', ...' : ''}); see \`mailroom audit\``,
+    );
   const unjailed = s.handlers.filter((h) => !h.jailed && !h.note.startsWith('REFUSED'));
   if (unjailed.length) lines.push(`UNJAILED HANDLERS: ${unjailed.map((h) => `${h.agent} (${h.note})`).join(', ')}`);
   const refused = s.handlers.filter((h) => h.note.startsWith('REFUSED'));
-  if (refused.length) lines.push(`HANDLERS THAT WILL NOT RUN (no jail): ${refused.map((h) => h.agent).join(', ')}: ${refused[0]!.note.replace(/^REFUSED: /, '')}`);
+  if (refused.length)
+    lines.push(
+      `HANDLERS THAT WILL NOT RUN (no jail): ${refused.map((h) => h.agent).join(', ')}: ${refused[0]!.note.replace(/^REFUSED: /, '')}`,
+    );
   lines.push('');
   const w = Math.max(5, ...s.agents.map((a) => a.name.length));
   lines.push(`${'agent'.padEnd(w)}  inbox  outbox  oldest unread`);
@@ -42,13 +57,17 @@ export function renderStatus(s: OrgStatus, r = ''): string {
     lines.push('', 'lane          running  queued  limit                 cooling down until');
     for (const l of s.lanes) {
       const limit = `${l.concurrency} at once${l.per_minute !== null ? `, ${l.per_minute}/min` : ''}`;
-      lines.push(`${l.name.padEnd(12)}  ${String(l.running.length).padStart(7)}  ${String(l.queued).padStart(6)}  ${limit.padEnd(20)}  ${l.cooling_until ?? '-'}`);
+      lines.push(
+        `${l.name.padEnd(12)}  ${String(l.running.length).padStart(7)}  ${String(l.queued).padStart(6)}  ${limit.padEnd(20)}  ${l.cooling_until ?? '-'}`,
+      );
     }
   }
   if (s.waiting.length) {
     lines.push('', `waiting for a handler run (${s.waiting.length}):`);
     for (const w of s.waiting.slice(0, 50)) {
-      lines.push(`  ${w.warning ? 'WARNING ' : ''}${w.id} ${w.agent} [${w.priority}] waited ${formatDuration(w.waited_ms)}, queue ahead ${w.queue_ahead}: ${w.why}`);
+      lines.push(
+        `  ${w.warning ? 'WARNING ' : ''}${w.id} ${w.agent} [${w.priority}] waited ${formatDuration(w.waited_ms)}, queue ahead ${w.queue_ahead}: ${w.why}`,
+      );
     }
     if (s.waiting.length > 50) lines.push(`  ... and ${s.waiting.length - 50} more (--json lists all)`);
   }
@@ -61,14 +80,28 @@ export function renderStatus(s: OrgStatus, r = ''): string {
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
   const { events, state } = loadState(layout);
   const status = orgStatus(layout, config, events, state, Date.now(), configStatus);
   const b = config.bridge;
-  const bridge = b ? { org: b.org, url: b.url, peers: b.peers, outgoing: outgoing(state, Date.now()), server: await probe(layout, b, 1500) } : null;
+  const bridge = b
+    ? {
+        org: b.org,
+        url: b.url,
+        peers: b.peers,
+        outgoing: outgoing(state, Date.now()),
+        server: await probe(layout, b, 1500),
+      }
+    : null;
   if (values.json) printJson({ ...status, bridge });
-  else print([renderStatus(status, rootArg(values.root)), ...(b && bridge ? ['', ...renderBridge(b, bridge.outgoing, bridge.server)] : [])].join('\n'));
+  else
+    print(
+      [
+        renderStatus(status, rootArg(values.root)),
+        ...(b && bridge ? ['', ...renderBridge(b, bridge.outgoing, bridge.server)] : []),
+      ].join('\n'),
+    );
   return EXIT.ok;
 }

@@ -43,7 +43,8 @@ function printable(s: string): string {
 
 function scratchWorkspace(workspace: string, cfg: AgentConfig): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-try-')), cfg.name);
-  for (const sub of ['inbox', 'outbox', 'done', 'sent', '.tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
+  for (const sub of ['inbox', 'outbox', 'done', 'sent', '.tmp'])
+    fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
   const copies = ['BRIEF.md', ...(cfg.model?.system ? [cfg.model.system] : [])];
   for (const rel of copies) {
     const from = path.join(workspace, rel);
@@ -57,15 +58,33 @@ function scratchWorkspace(workspace: string, cfg: AgentConfig): string {
 
 function report(agent: string, result: HandlerResult, timeout: number, outbox: string, json: boolean): number {
   const { outcome, reason } = readExit(result, timeout);
-  const sent = fs.readdirSync(outbox).filter((n) => !n.startsWith('.')).sort().map((file) => ({ file, text: fs.readFileSync(path.join(outbox, file), 'utf8') }));
+  const sent = fs
+    .readdirSync(outbox)
+    .filter((n) => !n.startsWith('.'))
+    .sort()
+    .map((file) => ({ file, text: fs.readFileSync(path.join(outbox, file), 'utf8') }));
   if (json) {
-    printJson({ agent, outcome, reason, exit_code: result.exitCode, duration_ms: result.durationMs, sent, usage: result.usage ?? null, stderr: result.stderrTail });
+    printJson({
+      agent,
+      outcome,
+      reason,
+      exit_code: result.exitCode,
+      duration_ms: result.durationMs,
+      sent,
+      usage: result.usage ?? null,
+      stderr: result.stderrTail,
+    });
   } else {
     const lines = [`${agent}: ${outcome} (${reason}) in ${formatDuration(result.durationMs)}`];
     for (const s of sent) lines.push('', `--- would send outbox/${printable(s.file)} ---`, printable(s.text).trimEnd());
     if (!sent.length) lines.push('', 'it would send nothing');
     const u = result.usage;
-    lines.push('', u ? `usage: ${u.input_tokens} input tokens, ${u.output_tokens} output tokens, cost $${u.cost_usd}` : 'usage: none reported');
+    lines.push(
+      '',
+      u
+        ? `usage: ${u.input_tokens} input tokens, ${u.output_tokens} output tokens, cost $${u.cost_usd}`
+        : 'usage: none reported',
+    );
     if (result.stderrTail) lines.push('', 'stderr:', printable(result.stderrTail));
     print(lines.join('\n'));
   }
@@ -73,21 +92,38 @@ function report(agent: string, result: HandlerResult, timeout: number, outbox: s
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const opts = { root: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, subject: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+  const opts = {
+    root: { type: 'string' },
+    file: { type: 'string' },
+    from: { type: 'string' },
+    subject: { type: 'string' },
+    keep: { type: 'boolean' },
+    json: { type: 'boolean' },
+  } as const;
   const { values, positionals } = parse(argv, opts, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   const [agent, text, ...extra] = positionals;
-  if (!agent || extra.length || (text !== undefined && values.file !== undefined)) throw new UsageError(`try takes an agent and the text (or --file)\n\n${usage}`);
+  if (!agent || extra.length || (text !== undefined && values.file !== undefined))
+    throw new UsageError(`try takes an agent and the text (or --file)\n\n${usage}`);
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const cfg = Object.hasOwn(config.agents, agent) ? config.agents[agent]! : undefined;
-  if (!cfg) throw new Problem(`no agent named ${JSON.stringify(agent)}; agents: ${Object.keys(config.agents).join(', ')}`);
-  if (!cfg.command) throw new Problem(`${agent} is an external agent (no command: or model:): nothing of mailroom's runs it, so there is nothing to try`);
+  if (!cfg)
+    throw new Problem(`no agent named ${JSON.stringify(agent)}; agents: ${Object.keys(config.agents).join(', ')}`);
+  if (!cfg.command)
+    throw new Problem(
+      `${agent} is an external agent (no command: or model:): nothing of mailroom's runs it, so there is nothing to try`,
+    );
   let body = text ?? (values.file !== undefined ? fs.readFileSync(values.file as string, 'utf8') : undefined);
   if (body === undefined && !process.stdin.isTTY) body = fs.readFileSync(0, 'utf8');
   if (!body?.trim()) throw new UsageError(`no message: give the text, --file, or standard input\n\n${usage}`);
   const from = (values.from as string | undefined) ?? OPERATOR;
-  const draft = parseMessage(Buffer.from(`---\nto: ${agent}\nsubject: ${JSON.stringify((values.subject as string | undefined) ?? 'Try')}\n---\n${body}`), config.maxMessageBytes);
+  const draft = parseMessage(
+    Buffer.from(
+      `---\nto: ${agent}\nsubject: ${JSON.stringify((values.subject as string | undefined) ?? 'Try')}\n---\n${body}`,
+    ),
+    config.maxMessageBytes,
+  );
   const id = newId();
   const sent = new Date().toISOString();
   const stamped = stampMessage(draft, { id, from, to: [agent], sent, thread: id, hops: 0 });
@@ -98,8 +134,18 @@ export async function run(argv: string[]): Promise<number> {
     const launch = handlerArgv(layout.root, scratch, cfg);
     if ('refuse' in launch) throw new Problem(`${agent}'s handler may not run here: ${launch.refuse}`);
     const { env, missing } = handlerEnvFor(layout, cfg, scratch, file);
-    if (missing.length) process.stderr.write(`mailroom: ${agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\`\n`);
-    const result = await startHandler({ argv: launch.argv, cwd: scratch, env, stdin: stamped, timeoutMs: cfg.timeout, killGraceMs: config.killGrace }).result;
+    if (missing.length)
+      process.stderr.write(
+        `mailroom: ${agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\`\n`,
+      );
+    const result = await startHandler({
+      argv: launch.argv,
+      cwd: scratch,
+      env,
+      stdin: stamped,
+      timeoutMs: cfg.timeout,
+      killGraceMs: config.killGrace,
+    }).result;
     return report(agent, result, cfg.timeout, path.join(scratch, 'outbox'), values.json === true);
   } finally {
     if (values.keep) process.stderr.write(`mailroom: the scratch workspace is kept at ${scratch}\n`);

@@ -16,15 +16,26 @@ attempt 2 of 3 failed with ..., no handler (an external agent), or handled.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage, true);
-  if (values.help) return print(usage), EXIT.ok;
+  if (values.help) return (print(usage), EXIT.ok);
   if (positionals.length !== 1) throw new UsageError(`why takes one message id\n\n${usage}`);
   const id = positionals[0]!;
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const { events, state } = loadState(layout);
   const accepted = events.find((e): e is MessageAccepted => e.type === 'message.accepted' && e.id === id);
-  const answer = why(id, accepted, state, config, Date.now(), (agent, file) => fs.existsSync(path.join(layout.inbox(agent), file)), runningDaemon(layout) !== null);
-  if (answer.length === 0) throw new Problem(`no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\``);
+  const answer = why(
+    id,
+    accepted,
+    state,
+    config,
+    Date.now(),
+    (agent, file) => fs.existsSync(path.join(layout.inbox(agent), file)),
+    runningDaemon(layout) !== null,
+  );
+  if (answer.length === 0)
+    throw new Problem(
+      `no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\``,
+    );
   if (values.json) printJson({ id, why: answer });
   else print(answer.map(escapeLine).join('\n\n'));
   return EXIT.ok;

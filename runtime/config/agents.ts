@@ -30,12 +30,16 @@ export function validateEnv(p: Problems, raw: unknown, where: string): Record<st
   for (const [k, v] of Object.entries(raw)) {
     const key = at(where, k);
     const refused = grantProblem(k);
-    if (!ENV_NAME_RE.test(k)) p.push(`${key}: not a valid environment variable name (letters, digits and _, not starting with a digit)`);
+    if (!ENV_NAME_RE.test(k))
+      p.push(`${key}: not a valid environment variable name (letters, digits and _, not starting with a digit)`);
     else if (refused) p.push(`${key}: ${refused}`);
     else if (SECRET_LIKE.test(k.toUpperCase())) {
       const n = k.toUpperCase();
-      p.push(`${key}: looks like a secret, and secrets never go in mailroom.yaml; store it with \`mailroom secret set ${n}\` and grant it with secrets: [${n}]`);
-    } else if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') p.push(`${key}: must be text, got ${show(v)}`);
+      p.push(
+        `${key}: looks like a secret, and secrets never go in mailroom.yaml; store it with \`mailroom secret set ${n}\` and grant it with secrets: [${n}]`,
+      );
+    } else if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      p.push(`${key}: must be text, got ${show(v)}`);
     else if (String(v).includes('\0')) p.push(`${key}: must be text without NUL characters`);
     else env[k] = String(v);
   }
@@ -51,7 +55,8 @@ export function validateSecrets(p: Problems, raw: unknown, where: string): strin
   const out: string[] = [];
   for (const s of raw) {
     const refused = typeof s === 'string' ? grantProblem(s) : undefined;
-    if (typeof s !== 'string' || !SECRET_NAME_RE.test(s)) p.push(`${where}: ${show(s)} is not a secret name (capital letters, digits, _)`);
+    if (typeof s !== 'string' || !SECRET_NAME_RE.test(s))
+      p.push(`${where}: ${show(s)} is not a secret name (capital letters, digits, _)`);
     else if (refused) p.push(`${where}: ${refused}`);
     else if (!out.includes(s)) out.push(s);
   }
@@ -74,13 +79,17 @@ export function validateReadOnlyPaths(p: Problems, raw: unknown, root: string, w
   for (const item of raw) {
     if (typeof item !== 'string' || !path.posix.isAbsolute(item)) {
       const hint = typeof item === 'string' && item.startsWith('~') ? ' (~ is not expanded: write the whole path)' : '';
-      p.push(`${where}: ${show(item)} is not an absolute path${hint}; the jail shows host paths by their full name, e.g. /home/me/.local/bin`);
+      p.push(
+        `${where}: ${show(item)} is not an absolute path${hint}; the jail shows host paths by their full name, e.g. /home/me/.local/bin`,
+      );
       continue;
     }
     const clean = path.posix.normalize(item).replace(/(.)\/+$/, '$1');
     // A folder that holds the org is fine: the jail lays an empty tmpfs over the org after the grants.
     if (clean === '/') {
-      p.push(`${where}: "/" would show the whole host inside the jail (home folders, other orgs); grant the folders the handler needs`);
+      p.push(
+        `${where}: "/" would show the whole host inside the jail (home folders, other orgs); grant the folders the handler needs`,
+      );
     } else if (within(clean, root)) {
       p.push(
         `${where}: ${show(item)} is inside the org (${root}), which the jail exists to hide ` +
@@ -100,9 +109,12 @@ export function validateAgent(p: Problems, agent: string, raw: unknown, org: Age
   }
   checkKeys(p, a, AGENT_KEYS, where);
   const o = readOptions(p, a, AGENT_OPTIONS, where);
-  if (a.lane !== undefined && typeof a.lane !== 'string') p.push(`${where}.lane: must be a lane name from lanes:, got ${show(a.lane)}`);
-  const model = a.model === undefined || a.model === null ? undefined : validateModel(p, a.model, `${where}.model`, o.timeout);
-  if (o.command !== undefined && a.model !== undefined && a.model !== null) p.push(`${where}: has both command: and model:; an agent has one handler, so keep one of them`);
+  if (a.lane !== undefined && typeof a.lane !== 'string')
+    p.push(`${where}.lane: must be a lane name from lanes:, got ${show(a.lane)}`);
+  const model =
+    a.model === undefined || a.model === null ? undefined : validateModel(p, a.model, `${where}.model`, o.timeout);
+  if (o.command !== undefined && a.model !== undefined && a.model !== null)
+    p.push(`${where}: has both command: and model:; an agent has one handler, so keep one of them`);
   const secrets = validateSecrets(p, a.secrets, `${where}.secrets`);
   if (model?.secret && !secrets.includes(model.secret)) secrets.push(model.secret);
   return Object.freeze({
@@ -125,8 +137,10 @@ export function validateAgent(p: Problems, agent: string, raw: unknown, org: Age
 
 export function validateAgents(p: Problems, raw: unknown, org: AgentDefaults): Record<string, AgentConfig> {
   const agents: Record<string, AgentConfig> = emptyMap();
-  if (Array.isArray(raw)) p.push('agents: must be a map keyed by agent name (agents: { legal: {}, cfo: {} }), not a list');
-  else if (!isMap(raw)) p.push(`agents: must be a map keyed by agent name (agents: { legal: {}, cfo: {} }), got ${show(raw)}`);
+  if (Array.isArray(raw))
+    p.push('agents: must be a map keyed by agent name (agents: { legal: {}, cfo: {} }), not a list');
+  else if (!isMap(raw))
+    p.push(`agents: must be a map keyed by agent name (agents: { legal: {}, cfo: {} }), got ${show(raw)}`);
   else {
     for (const [agent, settings] of Object.entries(raw)) {
       name(p, agent, 'agent', `agents.${agent}`);

@@ -4,6 +4,17 @@
  * (parse, load, init text) and json-schema.ts. New code imports those files; delete this one
  * once nothing imports it (`grep -rn "config/config.js"`).
  */
-export { ConfigError, DEFAULTS, NAME_RE, SANDBOXES, NETWORKS, type AgentConfig, type LaneConfig, type OrgConfig, type Sandbox, type Network } from './schema.js';
+export {
+  ConfigError,
+  DEFAULTS,
+  NAME_RE,
+  SANDBOXES,
+  NETWORKS,
+  type AgentConfig,
+  type LaneConfig,
+  type OrgConfig,
+  type Sandbox,
+  type Network,
+} from './schema.js';
 export { validateConfig } from './validate.js';
 export { initialConfigText, loadConfig, parseConfigText } from './load.js';

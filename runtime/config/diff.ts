@@ -41,7 +41,8 @@ function list(names: string[], max = 12): string {
 
 function walk(a: unknown, b: unknown, at: string, out: string[]): void {
   if (isMap(a) && isMap(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(own(a, k), own(b, k), at ? `${at}.${k}` : k, out);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+      walk(own(a, k), own(b, k), at ? `${at}.${k}` : k, out);
     return;
   }
   if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${at}: ${show(a)} -> ${show(b)}`);

@@ -36,7 +36,9 @@ export function setValue(text: string, path: string, valueYaml: string): string 
   try {
     value = YAML.parse(valueYaml, { schema: 'core' });
   } catch (err) {
-    throw new EditError(`the value ${JSON.stringify(valueYaml)} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new EditError(
+      `the value ${JSON.stringify(valueYaml)} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   if (value === null) doc.deleteIn(keys);
   else doc.setIn(keys, doc.createNode(value, { flow: Array.isArray(value) || isMap(value) }));
@@ -59,7 +61,10 @@ export function mergePatch(text: string, patchText: string): string {
       for (const [k, v] of Object.entries(value)) apply([...at, k], v);
       return;
     }
-    doc.setIn(at, doc.createNode(value, { flow: Array.isArray(value) || (isMap(value) && Object.keys(value).length <= 3) }));
+    doc.setIn(
+      at,
+      doc.createNode(value, { flow: Array.isArray(value) || (isMap(value) && Object.keys(value).length <= 3) }),
+    );
   };
   for (const [k, v] of Object.entries(patch)) apply([k], v);
   return doc.toString({ lineWidth: 0 });

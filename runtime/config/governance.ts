@@ -55,8 +55,12 @@ export function validateApprovalRequired(p: Problems, raw: unknown): string[] {
   }
   const out: string[] = [];
   for (const k of raw) {
-    if (typeof k !== 'string' || !NAME_RE.test(k)) p.push(`approval_required: ${show(k)} is not a kind name (lowercase letters, digits, - and _)`);
-    else if (BUILT_IN_KINDS.includes(k)) p.push(`approval_required: ${show(k)} is a kind mailroom itself uses (${BUILT_IN_KINDS.join(', ')}); name your own, e.g. payment`);
+    if (typeof k !== 'string' || !NAME_RE.test(k))
+      p.push(`approval_required: ${show(k)} is not a kind name (lowercase letters, digits, - and _)`);
+    else if (BUILT_IN_KINDS.includes(k))
+      p.push(
+        `approval_required: ${show(k)} is a kind mailroom itself uses (${BUILT_IN_KINDS.join(', ')}); name your own, e.g. payment`,
+      );
     else if (!out.includes(k)) out.push(k);
   }
   return out;
@@ -68,21 +72,35 @@ function validateGrant(p: Problems, raw: unknown, where: string): Grant | undefi
     p.push(`${where}: must be a map like { max_amount: 5000, until: 2026-12-31 } (or {}), got ${show(g)}`);
     return undefined;
   }
-  for (const key of Object.keys(g)) if (key !== 'max_amount' && key !== 'until') p.push(`${at(where, key)}: unknown key ${show(key)}; allowed keys: max_amount, until`);
-  const maxAmount = g.max_amount === undefined || g.max_amount === null ? undefined : amount(p, g.max_amount, 'the currency of the message', at(where, 'max_amount'));
+  for (const key of Object.keys(g))
+    if (key !== 'max_amount' && key !== 'until')
+      p.push(`${at(where, key)}: unknown key ${show(key)}; allowed keys: max_amount, until`);
+  const maxAmount =
+    g.max_amount === undefined || g.max_amount === null
+      ? undefined
+      : amount(p, g.max_amount, 'the currency of the message', at(where, 'max_amount'));
   let until: string | undefined;
   if (g.until !== undefined && g.until !== null) {
-    if (typeof g.until === 'string' && GRANT_UNTIL_RE.test(g.until) && !Number.isNaN(Date.parse(g.until))) until = g.until;
-    else p.push(`${at(where, 'until')}: ${show(g.until)} is not a date; write YYYY-MM-DD (valid through that day, UTC) or an ISO time`);
+    if (typeof g.until === 'string' && GRANT_UNTIL_RE.test(g.until) && !Number.isNaN(Date.parse(g.until)))
+      until = g.until;
+    else
+      p.push(
+        `${at(where, 'until')}: ${show(g.until)} is not a date; write YYYY-MM-DD (valid through that day, UTC) or an ISO time`,
+      );
   }
-  return Object.freeze({ ...(maxAmount !== undefined ? { maxAmount } : {}), ...(until !== undefined ? { until } : {}) });
+  return Object.freeze({
+    ...(maxAmount !== undefined ? { maxAmount } : {}),
+    ...(until !== undefined ? { until } : {}),
+  });
 }
 
 export function validateMayApprove(p: Problems, raw: unknown, where: string): Record<string, Grant> {
   const out: Record<string, Grant> = emptyMap();
   if (raw === undefined || raw === null) return out;
   if (!isMap(raw)) {
-    p.push(`${where}: must be a map from kind to grant, e.g. { payment: { max_amount: 5000, until: 2026-12-31 } }, got ${show(raw)}`);
+    p.push(
+      `${where}: must be a map from kind to grant, e.g. { payment: { max_amount: 5000, until: 2026-12-31 } }, got ${show(raw)}`,
+    );
     return out;
   }
   for (const [kind, grant] of Object.entries(raw)) {
@@ -97,7 +115,8 @@ export function validateMaySendTo(p: Problems, raw: unknown, where: string): str
   const list = Array.isArray(raw) ? raw : [raw];
   const out: string[] = [];
   for (const n of list) {
-    if (typeof n !== 'string' || (n !== '*' && !NAME_RE.test(n))) p.push(`${where}: ${show(n)} is not an agent, group, operator or "*"`);
+    if (typeof n !== 'string' || (n !== '*' && !NAME_RE.test(n)))
+      p.push(`${where}: ${show(n)} is not an agent, group, operator or "*"`);
     else if (!out.includes(n)) out.push(n);
   }
   return out.includes('*') ? null : out;
@@ -112,18 +131,39 @@ export function checkGovernanceRefs(
 ): void {
   for (const [name, a] of Object.entries(agents)) {
     for (const kind of Object.keys(a.governance.mayApprove)) {
-      if (!kinds.includes(kind)) p.push(`agents.${name}.may_approve.${kind}: ${show(kind)} is not in approval_required (${kinds.join(', ') || 'empty'}); add it there first`);
+      if (!kinds.includes(kind))
+        p.push(
+          `agents.${name}.may_approve.${kind}: ${show(kind)} is not in approval_required (${kinds.join(', ') || 'empty'}); add it there first`,
+        );
     }
     for (const n of a.governance.maySendTo ?? []) {
-      if (n !== OPERATOR && !Object.hasOwn(agents, n) && !Object.hasOwn(groups, n)) p.push(`agents.${name}.may_send_to: ${show(n)} is not an agent, a group or ${OPERATOR}`);
+      if (n !== OPERATOR && !Object.hasOwn(agents, n) && !Object.hasOwn(groups, n))
+        p.push(`agents.${name}.may_send_to: ${show(n)} is not an agent, a group or ${OPERATOR}`);
     }
   }
 }
 
-type Limits = Partial<Record<'max_recipients' | 'max_task_depth' | 'tasks_per_hour' | 'messages_per_minute' | 'max_team' | 'budget_daily_usd' | 'context_warn', number | undefined>>;
+type Limits = Partial<
+  Record<
+    | 'max_recipients'
+    | 'max_task_depth'
+    | 'tasks_per_hour'
+    | 'messages_per_minute'
+    | 'max_team'
+    | 'budget_daily_usd'
+    | 'context_warn',
+    number | undefined
+  >
+>;
 
 /** An agent's governance: its own values, else the org's. */
-export function agentGovernance(p: Problems, raw: Record<string, unknown>, own: Limits, org: OrgGovernance, where: string): AgentGovernance {
+export function agentGovernance(
+  p: Problems,
+  raw: Record<string, unknown>,
+  own: Limits,
+  org: OrgGovernance,
+  where: string,
+): AgentGovernance {
   return Object.freeze({
     mayApprove: Object.freeze(validateMayApprove(p, raw.may_approve, `${where}.may_approve`)),
     maySendTo: validateMaySendTo(p, raw.may_send_to, `${where}.may_send_to`),

@@ -12,7 +12,15 @@ export { SECRET_NAME_RE };
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Set by the runtime itself; a grant may not override them. */
-export const RESERVED_ENV: readonly string[] = ['PATH', 'HOME', 'TMPDIR', 'MAILROOM_MESSAGE', 'MAILROOM_AGENT', 'MAILROOM_ROOT', 'MAILROOM_MODEL'];
+export const RESERVED_ENV: readonly string[] = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'MAILROOM_MESSAGE',
+  'MAILROOM_AGENT',
+  'MAILROOM_ROOT',
+  'MAILROOM_MODEL',
+];
 
 /** An `env:` grant whose name says it is a secret belongs in `mailroom secret set` instead (matched on the name in capitals). */
 export const SECRET_LIKE = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/;

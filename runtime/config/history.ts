@@ -64,7 +64,13 @@ export function versionText(layout: Layout, version: number): string | null {
 }
 
 /** Record `text` as the newest version unless it already is. Returns the version it is. */
-export function recordVersion(layout: Layout, text: string, author: string, summary: string, now = new Date()): ConfigVersion {
+export function recordVersion(
+  layout: Layout,
+  text: string,
+  author: string,
+  summary: string,
+  now = new Date(),
+): ConfigVersion {
   const dir = historyDir(layout);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const release = lockfile.lockSync(dir, { realpath: false, stale: 10_000 });
@@ -73,7 +79,13 @@ export function recordVersion(layout: Layout, text: string, author: string, summ
     const sha = sha256(text);
     const latest = versions.at(-1);
     if (latest && latest.sha256 === sha) return latest;
-    const entry: ConfigVersion = { version: (latest?.version ?? 0) + 1, time: now.toISOString(), author, summary, sha256: sha };
+    const entry: ConfigVersion = {
+      version: (latest?.version ?? 0) + 1,
+      time: now.toISOString(),
+      author,
+      summary,
+      sha256: sha,
+    };
     fs.writeFileSync(path.join(dir, `${String(entry.version).padStart(6, '0')}.yaml`), text, { mode: 0o600 });
     fs.appendFileSync(path.join(dir, 'index.jsonl'), JSON.stringify(entry) + '\n', { mode: 0o600 });
     return entry;

@@ -15,7 +15,18 @@ import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } fro
 import { MODEL_OPTIONS, MODEL_PRICE_DOC, MODEL_REQUIRED, MODEL_SECRET_DOC, PRICE_OPTIONS } from './model.js';
 import { BUILT_IN_NAMES } from './primitives.js';
 import { BUILT_IN_KINDS, GRANT_UNTIL_RE } from './governance.js';
-import { AGENT_LIST_DOCS, AGENT_OPTIONS, BRIDGE_NATS_OPTIONS, BRIDGE_OPTIONS, DEFAULTS, LANE_OPTIONS, NAME_RE, SECTION_DOCS, TOP_OPTIONS, type Rule } from './schema.js';
+import {
+  AGENT_LIST_DOCS,
+  AGENT_OPTIONS,
+  BRIDGE_NATS_OPTIONS,
+  BRIDGE_OPTIONS,
+  DEFAULTS,
+  LANE_OPTIONS,
+  NAME_RE,
+  SECTION_DOCS,
+  TOP_OPTIONS,
+  type Rule,
+} from './schema.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -36,9 +47,19 @@ export function ruleSchema(rule: Rule): JsonSchema {
   const base = { description: rule.doc, ...(rule.default !== undefined ? { default: rule.default } : {}) };
   switch (rule.kind) {
     case 'duration':
-      return { ...base, type: orNull('string'), pattern: DURATION_PATTERN, description: `${rule.doc} A duration${rule.min > 0 ? ` of at least ${formatDuration(rule.min)}` : ''}: 250ms, 30s, 5m, 4h, 1d.` };
+      return {
+        ...base,
+        type: orNull('string'),
+        pattern: DURATION_PATTERN,
+        description: `${rule.doc} A duration${rule.min > 0 ? ` of at least ${formatDuration(rule.min)}` : ''}: 250ms, 30s, 5m, 4h, 1d.`,
+      };
     case 'whole':
-      return { ...base, type: orNull('integer'), minimum: rule.min, ...(rule.max !== undefined ? { maximum: rule.max } : {}) };
+      return {
+        ...base,
+        type: orNull('integer'),
+        minimum: rule.min,
+        ...(rule.max !== undefined ? { maximum: rule.max } : {}),
+      };
     case 'amount':
       return { ...base, type: orNull('number'), minimum: 0 };
     case 'number':
@@ -57,7 +78,11 @@ function options(table: Readonly<Record<string, Rule>>): Record<string, JsonSche
 }
 
 function names(noun: string, reserved: readonly string[]): JsonSchema {
-  return { pattern: NAME_RE.source, not: { enum: [...reserved, ...BUILT_IN_NAMES] }, description: `A${/^[aeiou]/.test(noun) ? 'n' : ''} ${noun} name: lowercase letters, digits, - and _, starting with a letter (at most 40).` };
+  return {
+    pattern: NAME_RE.source,
+    not: { enum: [...reserved, ...BUILT_IN_NAMES] },
+    description: `A${/^[aeiou]/.test(noun) ? 'n' : ''} ${noun} name: lowercase letters, digits, - and _, starting with a letter (at most 40).`,
+  };
 }
 
 const GRANT_REFUSED: JsonSchema = { anyOf: [{ enum: RESERVED_ENV }, { pattern: RUNS_CODE_PATTERN }] };
@@ -67,7 +92,10 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
   lane: { type: 'string', pattern: NAME_RE.source },
   env: {
     type: ['object', 'null'],
-    propertyNames: { pattern: ENV_NAME_RE.source, not: { anyOf: [...(GRANT_REFUSED.anyOf as JsonSchema[]), { pattern: caseless(SECRET_LIKE.source) }] } },
+    propertyNames: {
+      pattern: ENV_NAME_RE.source,
+      not: { anyOf: [...(GRANT_REFUSED.anyOf as JsonSchema[]), { pattern: caseless(SECRET_LIKE.source) }] },
+    },
     additionalProperties: { type: ['string', 'number', 'boolean'] },
   },
   secrets: { type: ['array', 'null'], items: { type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED } },
@@ -75,9 +103,19 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
   may_approve: {
     type: ['object', 'null'],
     propertyNames: { pattern: NAME_RE.source },
-    additionalProperties: { type: ['object', 'null'], additionalProperties: false, properties: { max_amount: { type: 'number', minimum: 0 }, until: { type: 'string', pattern: GRANT_UNTIL_RE.source } } },
+    additionalProperties: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        max_amount: { type: 'number', minimum: 0 },
+        until: { type: 'string', pattern: GRANT_UNTIL_RE.source },
+      },
+    },
   },
-  may_send_to: { type: ['array', 'null'], items: { type: 'string', anyOf: [{ pattern: NAME_RE.source }, { enum: ['*'] }] } },
+  may_send_to: {
+    type: ['array', 'null'],
+    items: { type: 'string', anyOf: [{ pattern: NAME_RE.source }, { enum: ['*'] }] },
+  },
   model: {
     type: 'object',
     additionalProperties: false,
@@ -85,31 +123,84 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
     properties: {
       ...options(MODEL_OPTIONS),
       secret: { description: MODEL_SECRET_DOC, type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED },
-      price: { description: MODEL_PRICE_DOC, type: 'object', additionalProperties: false, required: Object.keys(PRICE_OPTIONS), properties: options(PRICE_OPTIONS) },
+      price: {
+        description: MODEL_PRICE_DOC,
+        type: 'object',
+        additionalProperties: false,
+        required: Object.keys(PRICE_OPTIONS),
+        properties: options(PRICE_OPTIONS),
+      },
     },
   },
 };
 
 function agentSchema(): JsonSchema {
-  const lists = Object.fromEntries(Object.entries(AGENT_LISTS).map(([k, s]) => [k, { description: AGENT_LIST_DOCS[k as keyof typeof AGENT_LIST_DOCS], ...s }]));
+  const lists = Object.fromEntries(
+    Object.entries(AGENT_LISTS).map(([k, s]) => [
+      k,
+      { description: AGENT_LIST_DOCS[k as keyof typeof AGENT_LIST_DOCS], ...s },
+    ]),
+  );
   return { type: ['object', 'null'], additionalProperties: false, properties: { ...options(AGENT_OPTIONS), ...lists } };
 }
 
 function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
-  const stuck = Object.fromEntries(PRIORITIES.map((p) => [p, ruleSchema({ kind: 'duration', min: 1, default: DEFAULTS.stuck_after[p], doc: `Unread ${p} mail older than this is alerted.` })]));
+  const stuck = Object.fromEntries(
+    PRIORITIES.map((p) => [
+      p,
+      ruleSchema({
+        kind: 'duration',
+        min: 1,
+        default: DEFAULTS.stuck_after[p],
+        doc: `Unread ${p} mail older than this is alerted.`,
+      }),
+    ]),
+  );
   return {
-    agents: { type: ['object', 'null'], propertyNames: names('agent', RESERVED_NAMES), additionalProperties: agentSchema() },
-    groups: { type: ['object', 'null'], propertyNames: names('group', RESERVED_NAMES), additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: `${NAME_RE.source.slice(0, -1)}(@${NAME_RE.source.slice(1, -1)})?$` } } },
-    lanes: { type: ['object', 'null'], propertyNames: names('lane', []), additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) } },
+    agents: {
+      type: ['object', 'null'],
+      propertyNames: names('agent', RESERVED_NAMES),
+      additionalProperties: agentSchema(),
+    },
+    groups: {
+      type: ['object', 'null'],
+      propertyNames: names('group', RESERVED_NAMES),
+      additionalProperties: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', pattern: `${NAME_RE.source.slice(0, -1)}(@${NAME_RE.source.slice(1, -1)})?$` },
+      },
+    },
+    lanes: {
+      type: ['object', 'null'],
+      propertyNames: names('lane', []),
+      additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) },
+    },
     stuck_after: { type: ['object', 'null'], additionalProperties: false, properties: stuck },
-    approval_required: { type: ['array', 'null'], items: { type: 'string', pattern: NAME_RE.source, not: { enum: [...BUILT_IN_KINDS] } } },
+    approval_required: {
+      type: ['array', 'null'],
+      items: { type: 'string', pattern: NAME_RE.source, not: { enum: [...BUILT_IN_KINDS] } },
+    },
     bridge: {
       type: ['object', 'null'],
       additionalProperties: false,
       required: ['nats'],
       properties: {
-        nats: { type: 'object', additionalProperties: false, required: ['org'], properties: { ...options(BRIDGE_NATS_OPTIONS), org: { ...ruleSchema(BRIDGE_NATS_OPTIONS.org), pattern: NAME_RE.source }, creds: { ...ruleSchema(BRIDGE_NATS_OPTIONS.creds), pattern: SECRET_NAME_RE.source } } },
-        peers: { type: ['array', 'null'], description: 'The orgs this org may send to (to: agent@<peer>).', items: { type: 'string', pattern: NAME_RE.source } },
+        nats: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['org'],
+          properties: {
+            ...options(BRIDGE_NATS_OPTIONS),
+            org: { ...ruleSchema(BRIDGE_NATS_OPTIONS.org), pattern: NAME_RE.source },
+            creds: { ...ruleSchema(BRIDGE_NATS_OPTIONS.creds), pattern: SECRET_NAME_RE.source },
+          },
+        },
+        peers: {
+          type: ['array', 'null'],
+          description: 'The orgs this org may send to (to: agent@<peer>).',
+          items: { type: 'string', pattern: NAME_RE.source },
+        },
         ...options(BRIDGE_OPTIONS),
       },
     },
@@ -118,7 +209,10 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
 
 /** The JSON Schema of mailroom.yaml. */
 export function configJsonSchema(): JsonSchema {
-  const described = Object.entries(sections()).map(([k, s]) => [k, { description: SECTION_DOCS[k as keyof typeof SECTION_DOCS], ...s }]);
+  const described = Object.entries(sections()).map(([k, s]) => [
+    k,
+    { description: SECTION_DOCS[k as keyof typeof SECTION_DOCS], ...s },
+  ]);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'mailroom.yaml',

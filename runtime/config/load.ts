@@ -18,9 +18,12 @@ export function parseConfigText(text: string, file: string): OrgConfig {
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   // An empty file is what an editor leaves for a moment while it saves in place: never "no agents".
-  if (doc === null || doc === undefined) throw new ConfigError(file, ['the file is empty; an org needs at least `agents:` (a map keyed by agent name)']);
+  if (doc === null || doc === undefined)
+    throw new ConfigError(file, ['the file is empty; an org needs at least `agents:` (a map keyed by agent name)']);
   if (typeof doc === 'object' && !Array.isArray(doc) && !Object.hasOwn(doc, 'agents')) {
-    throw new ConfigError(file, ['agents: is missing; an org is a map of agents keyed by name (agents: { legal: {}, cfo: {} })']);
+    throw new ConfigError(file, [
+      'agents: is missing; an org is a map of agents keyed by name (agents: { legal: {}, cfo: {} })',
+    ]);
   }
   return validateConfig(doc, file, path.dirname(path.resolve(file)));
 }
@@ -31,7 +34,11 @@ export function loadConfig(file: string): OrgConfig {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [code === 'ENOENT' ? 'no such file; create an org with `mailroom init <dir> --agents a,b,c`' : `cannot read: ${(err as Error).message}`]);
+    throw new ConfigError(file, [
+      code === 'ENOENT'
+        ? 'no such file; create an org with `mailroom init <dir> --agents a,b,c`'
+        : `cannot read: ${(err as Error).message}`,
+    ]);
   }
   return parseConfigText(text, file);
 }

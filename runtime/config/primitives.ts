@@ -34,7 +34,8 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;
@@ -47,7 +48,12 @@ export function didYouMean(word: string, allowed: readonly string[]): string {
 }
 
 /** `agents.cfo.comand: unknown key "comand" ...`; at the top level, where the path would only repeat the key, without it. */
-export function checkKeys(p: Problems, map: Record<string, unknown>, allowed: readonly string[], path: string | null): void {
+export function checkKeys(
+  p: Problems,
+  map: Record<string, unknown>,
+  allowed: readonly string[],
+  path: string | null,
+): void {
   for (const key of Object.keys(map)) {
     if (allowed.includes(key)) continue;
     const where = path === null ? '' : `${at(path, key)}: `;
@@ -55,16 +61,30 @@ export function checkKeys(p: Problems, map: Record<string, unknown>, allowed: re
   }
 }
 
-export function oneOf<T extends string>(p: Problems, value: unknown, values: readonly T[], noun: string, path: string): T | undefined {
+export function oneOf<T extends string>(
+  p: Problems,
+  value: unknown,
+  values: readonly T[],
+  noun: string,
+  path: string,
+): T | undefined {
   if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
   p.push(`${path}: unknown ${noun} ${show(value)}; allowed values: ${values.join(', ')}`);
   return undefined;
 }
 
-export function wholeNumber(p: Problems, value: unknown, rule: { min: number; max?: number; unit?: string }, path: string): number | undefined {
+export function wholeNumber(
+  p: Problems,
+  value: unknown,
+  rule: { min: number; max?: number; unit?: string },
+  path: string,
+): number | undefined {
   const { min, max, unit } = rule;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return value;
-  p.push(`${path}: must be a whole number${unit ? ` of ${unit}` : ''} from ${min} ${max === undefined ? 'up' : `to ${max}`}, got ${show(value)}`);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && (max === undefined || value <= max))
+    return value;
+  p.push(
+    `${path}: must be a whole number${unit ? ` of ${unit}` : ''} from ${min} ${max === undefined ? 'up' : `to ${max}`}, got ${show(value)}`,
+  );
   return undefined;
 }
 
@@ -85,7 +105,9 @@ export function duration(p: Problems, value: unknown, min: number, path: string)
   const ms = parseDuration(value);
   if (ms !== null && ms >= min) return ms;
   const atLeast = min > 0 ? ` of at least ${formatDuration(min)}` : '';
-  p.push(`${path}: ${show(value)} is not a duration${atLeast}; write a number and a unit (ms, s, m, h, d), e.g. 250ms, 30s, 5m, 4h, 1d`);
+  p.push(
+    `${path}: ${show(value)} is not a duration${atLeast}; write a number and a unit (ms, s, m, h, d), e.g. 250ms, 30s, 5m, 4h, 1d`,
+  );
   return undefined;
 }
 
@@ -95,7 +117,12 @@ export function boolean(p: Problems, value: unknown, path: string): boolean | un
   return undefined;
 }
 
-export function text(p: Problems, value: unknown, rule: { what: string; nonEmpty?: boolean }, path: string): string | undefined {
+export function text(
+  p: Problems,
+  value: unknown,
+  rule: { what: string; nonEmpty?: boolean },
+  path: string,
+): string | undefined {
   if (typeof value === 'string' && !(rule.nonEmpty && value.trim() === '')) return value;
   p.push(`${path}: must be ${rule.what}, got ${show(value)}`);
   return undefined;
@@ -107,9 +134,16 @@ export const BUILT_IN_NAMES: readonly string[] = [...Object.getOwnPropertyNames(
 /** Checks an agent, group or lane name. True when it may be used. */
 export function name(p: Problems, value: string, noun: 'agent' | 'group' | 'lane', path: string): boolean {
   const before = p.length;
-  if (!NAME_RE.test(value)) p.push(`${path}: a${noun === 'agent' ? 'n' : ''} ${noun} name is lowercase letters, digits, - and _, starting with a letter (at most 40)`);
-  else if (BUILT_IN_NAMES.includes(value)) p.push(`${path}: ${show(value)} is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name`);
-  if (noun !== 'lane' && (RESERVED_NAMES as readonly string[]).includes(value)) p.push(`${path}: ${show(value)} is reserved (${RESERVED_NAMES.join(', ')}); choose another name`);
+  if (!NAME_RE.test(value))
+    p.push(
+      `${path}: a${noun === 'agent' ? 'n' : ''} ${noun} name is lowercase letters, digits, - and _, starting with a letter (at most 40)`,
+    );
+  else if (BUILT_IN_NAMES.includes(value))
+    p.push(
+      `${path}: ${show(value)} is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name`,
+    );
+  if (noun !== 'lane' && (RESERVED_NAMES as readonly string[]).includes(value))
+    p.push(`${path}: ${show(value)} is reserved (${RESERVED_NAMES.join(', ')}); choose another name`);
   return p.length === before;
 }
 
@@ -122,7 +156,9 @@ export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' | 'a
       ? V
       : string;
 
-export type Options<T extends Readonly<Record<string, Rule>>> = { -readonly [K in keyof T]: Parsed<T[K]> | (T[K] extends { default: unknown } ? never : undefined) };
+export type Options<T extends Readonly<Record<string, Rule>>> = {
+  -readonly [K in keyof T]: Parsed<T[K]> | (T[K] extends { default: unknown } ? never : undefined);
+};
 
 /** Check one value against its rule. */
 export function check<R extends Rule>(p: Problems, value: unknown, rule: R, path: string): Parsed<R> | undefined {
@@ -148,7 +184,12 @@ export function check<R extends Rule>(p: Problems, value: unknown, rule: R, path
  * Read every key of a table from a map. An absent key takes the rule's default, if it has one;
  * so does `key:` with no value (null), except for text, where an empty `command:` is a mistake.
  */
-export function readOptions<T extends Readonly<Record<string, Rule>>>(p: Problems, map: Record<string, unknown>, table: T, path: string | null): Options<T> {
+export function readOptions<T extends Readonly<Record<string, Rule>>>(
+  p: Problems,
+  map: Record<string, unknown>,
+  table: T,
+  path: string | null,
+): Options<T> {
   const out: Record<string, unknown> = {};
   for (const [key, rule] of Object.entries(table)) {
     const raw = map[key];

@@ -126,7 +126,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+    super(
+      `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`,
+    );
   }
 }
 
@@ -157,36 +159,148 @@ export const DEFAULTS = Object.freeze({
 /** What one key holds. `doc` is what an editor shows on hover. */
 export type Rule =
   | { readonly kind: 'duration'; readonly min: number; readonly default?: string; readonly doc: string }
-  | { readonly kind: 'whole'; readonly min: number; readonly max?: number; readonly unit?: string; readonly default?: number; readonly doc: string }
+  | {
+      readonly kind: 'whole';
+      readonly min: number;
+      readonly max?: number;
+      readonly unit?: string;
+      readonly default?: number;
+      readonly doc: string;
+    }
   | { readonly kind: 'amount'; readonly unit: string; readonly default?: number; readonly doc: string }
   | { readonly kind: 'number'; readonly min: number; readonly default?: number; readonly doc: string }
-  | { readonly kind: 'oneOf'; readonly values: readonly string[]; readonly noun: string; readonly default?: string; readonly doc: string }
+  | {
+      readonly kind: 'oneOf';
+      readonly values: readonly string[];
+      readonly noun: string;
+      readonly default?: string;
+      readonly doc: string;
+    }
   | { readonly kind: 'boolean'; readonly default?: boolean; readonly doc: string }
-  | { readonly kind: 'text'; readonly what: string; readonly nonEmpty?: boolean; readonly default?: string; readonly doc: string };
+  | {
+      readonly kind: 'text';
+      readonly what: string;
+      readonly nonEmpty?: boolean;
+      readonly default?: string;
+      readonly doc: string;
+    };
 
-const SANDBOX_DOC = 'bwrap: always jailed (a run fails if bwrap cannot run); none: never jailed. Unset: jailed when bwrap works here.';
-const NETWORK_DOC = 'host: a jailed handler shares the host network (model APIs need it); none: it gets no network at all.';
+const SANDBOX_DOC =
+  'bwrap: always jailed (a run fails if bwrap cannot run); none: never jailed. Unset: jailed when bwrap works here.';
+const NETWORK_DOC =
+  'host: a jailed handler shares the host network (model APIs need it); none: it gets no network at all.';
 
 /** The org-wide settings with one value each (the sections are below). */
 export const TOP_OPTIONS = {
-  max_message_bytes: { kind: 'whole', min: 64, unit: 'bytes', default: DEFAULTS.max_message_bytes, doc: 'The largest message file taken, in bytes.' },
-  max_attachment_bytes: { kind: 'whole', min: 1, unit: 'bytes', default: DEFAULTS.max_attachment_bytes, doc: 'The largest attachment, in bytes (real, dense bytes).' },
-  scan_interval: { kind: 'duration', min: 100, default: DEFAULTS.scan_interval, doc: 'The reconciliation scan, and the unread-mail check, run this often.' },
-  write_grace: { kind: 'duration', min: 1000, default: DEFAULTS.write_grace, doc: 'A file held open for writing longer than this is dead-lettered.' },
-  watch: { kind: 'boolean', default: DEFAULTS.watch, doc: 'false: no file watchers, scans only (network filesystems, few inotify watches).' },
-  wait_warning: { kind: 'duration', min: 1, default: DEFAULTS.wait_warning, doc: 'A handler run waiting longer than this is a warning.' },
-  startup_stagger: { kind: 'duration', min: 0, default: DEFAULTS.startup_stagger, doc: 'After a restart, queued runs start this far apart.' },
-  kill_grace: { kind: 'duration', min: 1, default: DEFAULTS.kill_grace, doc: "At a handler's timeout: SIGTERM, then SIGKILL this much later." },
-  sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: `The default jail of every handler. ${SANDBOX_DOC}` },
-  network: { kind: 'oneOf', values: NETWORKS, noun: 'network', default: DEFAULTS.network, doc: `The default network of every jailed handler. ${NETWORK_DOC}` },
-  max_recipients: { kind: 'whole', min: 1, default: DEFAULTS.max_recipients, doc: 'A message to more recipients (groups and * expanded) is held for approval.' },
-  max_task_depth: { kind: 'whole', min: 1, default: DEFAULTS.max_task_depth, doc: 'Sub-tasks of sub-tasks deeper than this are refused with a bounce naming the chain (a top-level task is depth 1).' },
-  tasks_per_hour: { kind: 'whole', min: 1, default: DEFAULTS.tasks_per_hour, doc: 'An agent that creates this many tasks within an hour is paused until `mailroom resume`.' },
-  messages_per_minute: { kind: 'whole', min: 1, default: DEFAULTS.messages_per_minute, doc: 'An agent that sends this many messages within a minute is paused until `mailroom resume`.' },
-  max_open_tasks: { kind: 'whole', min: 1, default: DEFAULTS.max_open_tasks, doc: 'With this many tasks open on the board, new tasks are refused (existing work goes on).' },
-  max_team: { kind: 'whole', min: 1, default: DEFAULTS.max_team, doc: 'A task tree that would involve more distinct agents is held for approval.' },
-  budget_daily_usd: { kind: 'amount', unit: 'US dollars', doc: "The org's daily budget: at 80% a warning, at 100% handler runs wait until 00:00 UTC or `mailroom resume`." },
-  context_warn: { kind: 'whole', min: 1, unit: 'tokens', doc: 'A run reporting more context_tokens alerts the operator and tells the agent to checkpoint and read its BRIEF.md.' },
+  max_message_bytes: {
+    kind: 'whole',
+    min: 64,
+    unit: 'bytes',
+    default: DEFAULTS.max_message_bytes,
+    doc: 'The largest message file taken, in bytes.',
+  },
+  max_attachment_bytes: {
+    kind: 'whole',
+    min: 1,
+    unit: 'bytes',
+    default: DEFAULTS.max_attachment_bytes,
+    doc: 'The largest attachment, in bytes (real, dense bytes).',
+  },
+  scan_interval: {
+    kind: 'duration',
+    min: 100,
+    default: DEFAULTS.scan_interval,
+    doc: 'The reconciliation scan, and the unread-mail check, run this often.',
+  },
+  write_grace: {
+    kind: 'duration',
+    min: 1000,
+    default: DEFAULTS.write_grace,
+    doc: 'A file held open for writing longer than this is dead-lettered.',
+  },
+  watch: {
+    kind: 'boolean',
+    default: DEFAULTS.watch,
+    doc: 'false: no file watchers, scans only (network filesystems, few inotify watches).',
+  },
+  wait_warning: {
+    kind: 'duration',
+    min: 1,
+    default: DEFAULTS.wait_warning,
+    doc: 'A handler run waiting longer than this is a warning.',
+  },
+  startup_stagger: {
+    kind: 'duration',
+    min: 0,
+    default: DEFAULTS.startup_stagger,
+    doc: 'After a restart, queued runs start this far apart.',
+  },
+  kill_grace: {
+    kind: 'duration',
+    min: 1,
+    default: DEFAULTS.kill_grace,
+    doc: "At a handler's timeout: SIGTERM, then SIGKILL this much later.",
+  },
+  sandbox: {
+    kind: 'oneOf',
+    values: SANDBOXES,
+    noun: 'sandbox',
+    doc: `The default jail of every handler. ${SANDBOX_DOC}`,
+  },
+  network: {
+    kind: 'oneOf',
+    values: NETWORKS,
+    noun: 'network',
+    default: DEFAULTS.network,
+    doc: `The default network of every jailed handler. ${NETWORK_DOC}`,
+  },
+  max_recipients: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_recipients,
+    doc: 'A message to more recipients (groups and * expanded) is held for approval.',
+  },
+  max_task_depth: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_task_depth,
+    doc: 'Sub-tasks of sub-tasks deeper than this are refused with a bounce naming the chain (a top-level task is depth 1).',
+  },
+  tasks_per_hour: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.tasks_per_hour,
+    doc: 'An agent that creates this many tasks within an hour is paused until `mailroom resume`.',
+  },
+  messages_per_minute: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.messages_per_minute,
+    doc: 'An agent that sends this many messages within a minute is paused until `mailroom resume`.',
+  },
+  max_open_tasks: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_open_tasks,
+    doc: 'With this many tasks open on the board, new tasks are refused (existing work goes on).',
+  },
+  max_team: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_team,
+    doc: 'A task tree that would involve more distinct agents is held for approval.',
+  },
+  budget_daily_usd: {
+    kind: 'amount',
+    unit: 'US dollars',
+    doc: "The org's daily budget: at 80% a warning, at 100% handler runs wait until 00:00 UTC or `mailroom resume`.",
+  },
+  context_warn: {
+    kind: 'whole',
+    min: 1,
+    unit: 'tokens',
+    doc: 'A run reporting more context_tokens alerts the operator and tells the agent to checkpoint and read its BRIEF.md.',
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** The sections of the file, each checked by its own validator. */
@@ -195,8 +309,10 @@ export const SECTION_DOCS = {
   groups: 'Group name -> list of agents; `to: <group>` reaches them all (never the sender).',
   lanes: 'Shared limits that handler runs queue on: { deepseek: { concurrency: 2, per_minute: 30 } }.',
   stuck_after: 'Unread mail older than this, per priority, is alerted to the operator and shown in status and doctor.',
-  approval_required: 'Kinds of message held in bus/held/ until the operator or an agent with a grant approves: [commitment, payment, signature].',
-  bridge: 'Mail to and from other orgs over NATS JetStream: { nats: { url: nats://host:4222, org: beta, creds: NATS_CREDS }, peers: [acme] }.',
+  approval_required:
+    'Kinds of message held in bus/held/ until the operator or an agent with a grant approves: [commitment, payment, signature].',
+  bridge:
+    'Mail to and from other orgs over NATS JetStream: { nats: { url: nats://host:4222, org: beta, creds: NATS_CREDS }, peers: [acme] }.',
 } as const;
 
 export const TOP_KEYS: readonly string[] = [...Object.keys(SECTION_DOCS), ...Object.keys(TOP_OPTIONS)];
@@ -204,19 +320,57 @@ export const TOP_KEYS: readonly string[] = [...Object.keys(SECTION_DOCS), ...Obj
 /** An agent's settings with one value each. `sandbox` and `network` default to the org-wide value. */
 export const AGENT_OPTIONS = {
   description: { kind: 'text', what: 'text', doc: 'What the agent does, for people.' },
-  command: { kind: 'text', what: 'a shell command (text)', nonEmpty: true, doc: 'The handler: run by /bin/sh -c once per message delivered. None: an external agent.' },
-  timeout: { kind: 'duration', min: 10, default: DEFAULTS.agent.timeout, doc: "A run longer than this is stopped (SIGTERM, then SIGKILL after kill_grace) and fails." },
-  max_attempts: { kind: 'whole', min: 1, max: 100, default: DEFAULTS.agent.max_attempts, doc: 'Runs of one message before it is dead-lettered and its sender gets a bounce.' },
-  retry_backoff: { kind: 'duration', min: 1, default: DEFAULTS.agent.retry_backoff, doc: 'First retry delay after a failure; doubles per failure (with jitter), capped at 10 minutes.' },
+  command: {
+    kind: 'text',
+    what: 'a shell command (text)',
+    nonEmpty: true,
+    doc: 'The handler: run by /bin/sh -c once per message delivered. None: an external agent.',
+  },
+  timeout: {
+    kind: 'duration',
+    min: 10,
+    default: DEFAULTS.agent.timeout,
+    doc: 'A run longer than this is stopped (SIGTERM, then SIGKILL after kill_grace) and fails.',
+  },
+  max_attempts: {
+    kind: 'whole',
+    min: 1,
+    max: 100,
+    default: DEFAULTS.agent.max_attempts,
+    doc: 'Runs of one message before it is dead-lettered and its sender gets a bounce.',
+  },
+  retry_backoff: {
+    kind: 'duration',
+    min: 1,
+    default: DEFAULTS.agent.retry_backoff,
+    doc: 'First retry delay after a failure; doubles per failure (with jitter), capped at 10 minutes.',
+  },
   sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: SANDBOX_DOC },
   network: { kind: 'oneOf', values: NETWORKS, noun: 'network', doc: NETWORK_DOC },
-  max_recipients: { kind: 'whole', min: 1, doc: 'This agent\'s own max_recipients (unset: the org-wide value).' },
-  max_task_depth: { kind: 'whole', min: 1, doc: 'This agent\'s own max_task_depth (unset: the org-wide value).' },
-  tasks_per_hour: { kind: 'whole', min: 1, doc: 'This agent\'s own tasks_per_hour (unset: the org-wide value).' },
-  messages_per_minute: { kind: 'whole', min: 1, doc: 'This agent\'s own messages_per_minute (unset: the org-wide value).' },
-  max_team: { kind: 'whole', min: 1, doc: 'This agent\'s own max_team for the task trees it starts (unset: the org-wide value).' },
-  budget_daily_usd: { kind: 'amount', unit: 'US dollars', doc: "The agent's daily budget: at 80% a warning, at 100% its runs wait until 00:00 UTC or `mailroom resume`." },
-  context_warn: { kind: 'whole', min: 1, unit: 'tokens', doc: 'This agent\'s own context_warn (unset: the org-wide value).' },
+  max_recipients: { kind: 'whole', min: 1, doc: "This agent's own max_recipients (unset: the org-wide value)." },
+  max_task_depth: { kind: 'whole', min: 1, doc: "This agent's own max_task_depth (unset: the org-wide value)." },
+  tasks_per_hour: { kind: 'whole', min: 1, doc: "This agent's own tasks_per_hour (unset: the org-wide value)." },
+  messages_per_minute: {
+    kind: 'whole',
+    min: 1,
+    doc: "This agent's own messages_per_minute (unset: the org-wide value).",
+  },
+  max_team: {
+    kind: 'whole',
+    min: 1,
+    doc: "This agent's own max_team for the task trees it starts (unset: the org-wide value).",
+  },
+  budget_daily_usd: {
+    kind: 'amount',
+    unit: 'US dollars',
+    doc: "The agent's daily budget: at 80% a warning, at 100% its runs wait until 00:00 UTC or `mailroom resume`.",
+  },
+  context_warn: {
+    kind: 'whole',
+    min: 1,
+    unit: 'tokens',
+    doc: "This agent's own context_warn (unset: the org-wide value).",
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** An agent's settings that are references or lists, each with a validator of its own (agents.ts). */
@@ -225,9 +379,11 @@ export const AGENT_LIST_DOCS = {
   env: 'Environment variables granted to the handler: { MODEL: deepseek-v3 }. Never secrets, never variables that run code.',
   secrets: 'Names of stored secrets (mailroom secret set NAME) the handler receives as environment variables.',
   read_only_paths: 'Absolute host paths outside the org shown read-only inside the jail, e.g. [/home/me/.local/bin].',
-  may_approve: 'Approval grants by kind: { payment: { max_amount: 5000, until: 2026-12-31 } } (set with `mailroom grant`, removed with `mailroom revoke`).',
+  may_approve:
+    'Approval grants by kind: { payment: { max_amount: 5000, until: 2026-12-31 } } (set with `mailroom grant`, removed with `mailroom revoke`).',
   may_send_to: 'Who this agent may write to: agents, groups, operator, or "*" (the default: anyone).',
-  model: 'A model handler instead of a command: { provider: openai | anthropic, model: deepseek-chat, secret: DEEPSEEK_API_KEY, ... }.',
+  model:
+    'A model handler instead of a command: { provider: openai | anthropic, model: deepseek-chat, secret: DEEPSEEK_API_KEY, ... }.',
 } as const;
 
 export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...Object.keys(AGENT_LIST_DOCS)];
@@ -235,20 +391,45 @@ export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...
 export const LANE_OPTIONS = {
   concurrency: { kind: 'whole', min: 1, default: DEFAULTS.lane.concurrency, doc: 'At most this many runs at once.' },
   per_minute: { kind: 'whole', min: 1, doc: 'At most this many starts in any 60 seconds (unset: no limit).' },
-  budget_daily_usd: { kind: 'amount', unit: 'US dollars', doc: "The lane's daily budget: at 100% the runs in it wait until 00:00 UTC or `mailroom resume`." },
+  budget_daily_usd: {
+    kind: 'amount',
+    unit: 'US dollars',
+    doc: "The lane's daily budget: at 100% the runs in it wait until 00:00 UTC or `mailroom resume`.",
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const LANE_KEYS: readonly string[] = Object.keys(LANE_OPTIONS);
 
 /** The bridge's settings (bridge: { nats: {...}, peers: [...], ack_wait }). */
 export const BRIDGE_OPTIONS = {
-  ack_wait: { kind: 'duration', min: 1000, default: DEFAULTS.bridge.ack_wait, doc: 'A message taken from the stream but not acknowledged (the daemon was killed) is delivered again after this.' },
+  ack_wait: {
+    kind: 'duration',
+    min: 1000,
+    default: DEFAULTS.bridge.ack_wait,
+    doc: 'A message taken from the stream but not acknowledged (the daemon was killed) is delivered again after this.',
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const BRIDGE_NATS_OPTIONS = {
-  url: { kind: 'text', what: 'a NATS server URL such as nats://127.0.0.1:4222', nonEmpty: true, default: DEFAULTS.bridge.url, doc: 'The NATS server (or one of its cluster) with JetStream enabled (nats-server -js).' },
-  org: { kind: 'text', what: 'this org\'s name on the bridge (lowercase letters, digits, - and _)', nonEmpty: true, doc: 'This org\'s name on the bridge: other orgs write to its agents as agent@<org>.' },
-  creds: { kind: 'text', what: 'the name of a stored secret (mailroom secret set NAME < file.creds)', nonEmpty: true, doc: 'The name of a stored secret holding the NATS credentials file; unset: connect without credentials.' },
+  url: {
+    kind: 'text',
+    what: 'a NATS server URL such as nats://127.0.0.1:4222',
+    nonEmpty: true,
+    default: DEFAULTS.bridge.url,
+    doc: 'The NATS server (or one of its cluster) with JetStream enabled (nats-server -js).',
+  },
+  org: {
+    kind: 'text',
+    what: "this org's name on the bridge (lowercase letters, digits, - and _)",
+    nonEmpty: true,
+    doc: "This org's name on the bridge: other orgs write to its agents as agent@<org>.",
+  },
+  creds: {
+    kind: 'text',
+    what: 'the name of a stored secret (mailroom secret set NAME < file.creds)',
+    nonEmpty: true,
+    doc: 'The name of a stored secret holding the NATS credentials file; unset: connect without credentials.',
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const BRIDGE_KEYS: readonly string[] = ['nats', 'peers', ...Object.keys(BRIDGE_OPTIONS)];

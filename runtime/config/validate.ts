@@ -11,21 +11,43 @@ import { validateAgents } from './agents.js';
 import { checkGovernanceRefs, validateApprovalRequired, type OrgGovernance } from './governance.js';
 import { validateBridge } from './bridge.js';
 import { checkKeys, duration, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
-import { ConfigError, DEFAULTS, LANE_KEYS, LANE_OPTIONS, TOP_KEYS, TOP_OPTIONS, type AgentConfig, type BridgeConfig, type LaneConfig, type OrgConfig } from './schema.js';
+import {
+  ConfigError,
+  DEFAULTS,
+  LANE_KEYS,
+  LANE_OPTIONS,
+  TOP_KEYS,
+  TOP_OPTIONS,
+  type AgentConfig,
+  type BridgeConfig,
+  type LaneConfig,
+  type OrgConfig,
+} from './schema.js';
 
 /** A group member at another org (`legal@acme`) must be at one of the bridge's peers. */
 function remoteMember(p: Problems, m: string, where: string, bridge: BridgeConfig | null): boolean {
   const a = parseAddress(m);
   if (!a) return false;
-  if (!bridge) p.push(`${where}: ${show(m)} is at another org, but this org has no bridge: configure bridge: (README, "Beyond one machine")`);
-  else if (!bridge.peers.includes(a.org)) p.push(`${where}: ${show(m)}: org ${show(a.org)} is not in bridge.peers (${bridge.peers.join(', ') || 'none'})`);
+  if (!bridge)
+    p.push(
+      `${where}: ${show(m)} is at another org, but this org has no bridge: configure bridge: (README, "Beyond one machine")`,
+    );
+  else if (!bridge.peers.includes(a.org))
+    p.push(`${where}: ${show(m)}: org ${show(a.org)} is not in bridge.peers (${bridge.peers.join(', ') || 'none'})`);
   return true;
 }
 
-export function validateGroups(p: Problems, raw: unknown, agents: Readonly<Record<string, AgentConfig>>, bridge: BridgeConfig | null = null): Record<string, readonly string[]> {
+export function validateGroups(
+  p: Problems,
+  raw: unknown,
+  agents: Readonly<Record<string, AgentConfig>>,
+  bridge: BridgeConfig | null = null,
+): Record<string, readonly string[]> {
   const groups: Record<string, readonly string[]> = emptyMap();
   if (!isMap(raw)) {
-    p.push(`groups: must be a map from group name to a list of agents (groups: { leads: [maya, oliver] }), got ${show(raw)}`);
+    p.push(
+      `groups: must be a map from group name to a list of agents (groups: { leads: [maya, oliver] }), got ${show(raw)}`,
+    );
     return groups;
   }
   const known = Object.keys(agents).join(', ') || '(none)';
@@ -37,7 +59,9 @@ export function validateGroups(p: Problems, raw: unknown, agents: Readonly<Recor
       p.push(`${where}: must be a non-empty list of agent names, got ${show(members)}`);
       continue;
     }
-    for (const m of members) if (typeof m !== 'string' || (!Object.hasOwn(agents, m) && !remoteMember(p, m, where, bridge))) p.push(`${where}: ${show(m)} is not a configured agent; agents: ${known}`);
+    for (const m of members)
+      if (typeof m !== 'string' || (!Object.hasOwn(agents, m) && !remoteMember(p, m, where, bridge)))
+        p.push(`${where}: ${show(m)} is not a configured agent; agents: ${known}`);
     groups[group] = Object.freeze([...new Set(members.filter((m): m is string => typeof m === 'string'))]);
   }
   return groups;
@@ -58,25 +82,40 @@ export function validateLanes(p: Problems, raw: unknown): Record<string, LaneCon
     }
     checkKeys(p, settings, LANE_KEYS, where);
     const o = readOptions(p, settings, LANE_OPTIONS, where);
-    lanes[lane] = Object.freeze({ name: lane, concurrency: o.concurrency, perMinute: o.per_minute ?? null, ...(o.budget_daily_usd !== undefined ? { budgetDailyUsd: o.budget_daily_usd } : {}) });
+    lanes[lane] = Object.freeze({
+      name: lane,
+      concurrency: o.concurrency,
+      perMinute: o.per_minute ?? null,
+      ...(o.budget_daily_usd !== undefined ? { budgetDailyUsd: o.budget_daily_usd } : {}),
+    });
   }
   return lanes;
 }
 
 /** An agent's `lane:` names a lane, and only an agent with a handler runs in one. */
-export function checkLaneRefs(p: Problems, agents: Readonly<Record<string, AgentConfig>>, lanes: Readonly<Record<string, LaneConfig>>): void {
+export function checkLaneRefs(
+  p: Problems,
+  agents: Readonly<Record<string, AgentConfig>>,
+  lanes: Readonly<Record<string, LaneConfig>>,
+): void {
   const names = Object.keys(lanes);
   for (const a of Object.values(agents)) {
     if (a.lane === undefined) continue;
     const where = `agents.${a.name}.lane`;
-    if (!Object.hasOwn(lanes, a.lane)) p.push(`${where}: ${show(a.lane)} is not a lane; lanes: ${names.join(', ') || `(none: add lanes: { ${a.lane}: { concurrency: 2 } })`}`);
+    if (!Object.hasOwn(lanes, a.lane))
+      p.push(
+        `${where}: ${show(a.lane)} is not a lane; lanes: ${names.join(', ') || `(none: add lanes: { ${a.lane}: { concurrency: 2 } })`}`,
+      );
     if (a.command === undefined) p.push(`${where}: only an agent with a command: runs in a lane`);
   }
 }
 
 export function validateStuckAfter(p: Problems, raw: unknown): Record<Priority, number> {
   const out = {} as Record<Priority, number>;
-  if (!isMap(raw)) p.push(`stuck_after: must be a map from priority (${PRIORITIES.join(', ')}) to a duration such as 30m, got ${show(raw)}`);
+  if (!isMap(raw))
+    p.push(
+      `stuck_after: must be a map from priority (${PRIORITIES.join(', ')}) to a duration such as 30m, got ${show(raw)}`,
+    );
   else {
     for (const [key, value] of Object.entries(raw)) {
       if (!isPriority(key)) p.push(priorityProblem(key, 'stuck_after'));
@@ -111,7 +150,12 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     budgetDailyUsd: top.budget_daily_usd ?? null,
     contextWarn: top.context_warn ?? null,
   });
-  const agents = validateAgents(p, data.agents ?? {}, { sandbox: top.sandbox ?? DEFAULTS.sandbox, network: top.network, root, governance });
+  const agents = validateAgents(p, data.agents ?? {}, {
+    sandbox: top.sandbox ?? DEFAULTS.sandbox,
+    network: top.network,
+    root,
+    governance,
+  });
   const bridge = validateBridge(p, data.bridge);
   const groups = validateGroups(p, data.groups ?? {}, agents, bridge);
   checkGovernanceRefs(p, agents, groups, governance.approvalRequired);

@@ -17,7 +17,11 @@ import type { Logger } from '../logger.js';
 
 /** Does this event change what the board or a brief shows (tasks, their last messages, approvals, the costs of a run)? */
 export function changesBoard(e: BusEvent, board: Board): boolean {
-  return (e.type === 'message.accepted' && (e.task !== undefined || board.threadTask[e.thread] !== undefined)) || e.type.startsWith('approval.') || ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined);
+  return (
+    (e.type === 'message.accepted' && (e.task !== undefined || board.threadTask[e.thread] !== undefined)) ||
+    e.type.startsWith('approval.') ||
+    ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined)
+  );
 }
 
 export class BoardWriter {
@@ -43,7 +47,9 @@ export class BoardWriter {
       for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent, facts));
     } catch (err) {
       this.dirty = true;
-      this.logger.warn(`could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`);
+      this.logger.warn(
+        `could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`,
+      );
     }
   }
 
@@ -56,7 +62,9 @@ export class BoardWriter {
       fs.renameSync(tmp, this.layout.brief(agent));
     } catch (err) {
       unlinkQuiet(tmp);
-      this.logger.warn(`could not write workspaces/${agent}/BRIEF.md for ${agent} (${(err as Error).message}); it is written again when the board changes`);
+      this.logger.warn(
+        `could not write workspaces/${agent}/BRIEF.md for ${agent} (${(err as Error).message}); it is written again when the board changes`,
+      );
     }
   }
 }

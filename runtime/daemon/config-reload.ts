@@ -60,7 +60,11 @@ export class ConfigReload {
     this.seen = seen;
     const text = this.read();
     if (text === null) return;
-    const change = configChange(parse(text, layout.config), { running: this.running, refusedSha: this.refusedSha, latest: null });
+    const change = configChange(parse(text, layout.config), {
+      running: this.running,
+      refusedSha: this.refusedSha,
+      latest: null,
+    });
     if (change.kind === 'unchanged') {
       this.refusedSha = change.refusedSha;
       return;
@@ -87,7 +91,9 @@ export class ConfigReload {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       if (this.unreadable !== code) {
         const running = this.runningVersion();
-        this.deps.logger.warn(`mailroom.yaml cannot be read (${code}); still running version ${running}. Put it back, e.g. \`mailroom config show ${running} > mailroom.yaml\``);
+        this.deps.logger.warn(
+          `mailroom.yaml cannot be read (${code}); still running version ${running}. Put it back, e.g. \`mailroom config show ${running} > mailroom.yaml\``,
+        );
       }
       this.unreadable = code;
       return null;
@@ -101,17 +107,39 @@ export class ConfigReload {
   private refuse(sha: string, problems: string[]): void {
     const { journal, logger, clock } = this.deps;
     const running = this.runningVersion();
-    logger.warn(`mailroom.yaml was edited, but the edit is not valid, so it is NOT applied; still running version ${running}:\n  - ${problems.join('\n  - ')}`);
+    logger.warn(
+      `mailroom.yaml was edited, but the edit is not valid, so it is NOT applied; still running version ${running}:\n  - ${problems.join('\n  - ')}`,
+    );
     journal.stage({ time: clock().toISOString(), type: 'config.refused', sha256: sha, problems, running });
-    const body = [`An edit of mailroom.yaml is not valid, so the daemon did not apply it and keeps running on version ${running}:`, '', ...problems.map((p) => `- ${p}`), '', `Fix the file (the next valid edit is taken at once), or go back with \`mailroom config rollback ${running}\`.`].join('\n');
-    this.deps.send(operatorAlert('config-refused', [sha, String(journal.state.lastSeq)], `mailroom.yaml edit refused: still running version ${running}`, body, clock().toISOString()));
+    const body = [
+      `An edit of mailroom.yaml is not valid, so the daemon did not apply it and keeps running on version ${running}:`,
+      '',
+      ...problems.map((p) => `- ${p}`),
+      '',
+      `Fix the file (the next valid edit is taken at once), or go back with \`mailroom config rollback ${running}\`.`,
+    ].join('\n');
+    this.deps.send(
+      operatorAlert(
+        'config-refused',
+        [sha, String(journal.state.lastSeq)],
+        `mailroom.yaml edit refused: still running version ${running}`,
+        body,
+        clock().toISOString(),
+      ),
+    );
   }
 
   /** Version the config if it is new; log config.changed; say what a hand edit removed. */
   private record(seen: ConfigSeen): void {
     const { layout, journal, clock } = this.deps;
     const latest = listVersions(layout).at(-1);
-    const known = latest ? { version: latest.version, sha256: latest.sha256, text: latest.sha256 === seen.sha ? null : versionText(layout, latest.version) } : null;
+    const known = latest
+      ? {
+          version: latest.version,
+          sha256: latest.sha256,
+          text: latest.sha256 === seen.sha ? null : versionText(layout, latest.version),
+        }
+      : null;
     const change = configChange(seen, { running: null, refusedSha: null, latest: known });
     if (change.kind !== 'apply') return;
     let entry = latest;
@@ -122,7 +150,14 @@ export class ConfigReload {
       if (recordedAsOwn(entry, plan, AUTHOR)) removals = plan.removals;
     }
     if (journal.state.configSha !== seen.sha) {
-      journal.stage({ time: clock().toISOString(), type: 'config.changed', version: entry!.version, author: entry!.author, summary: entry!.summary, sha256: seen.sha });
+      journal.stage({
+        time: clock().toISOString(),
+        type: 'config.changed',
+        version: entry!.version,
+        author: entry!.author,
+        summary: entry!.summary,
+        sha256: seen.sha,
+      });
       journal.commit();
     }
     if (removals.length && plan?.previous != null) this.sayRemovals(seen, removals, plan.previous);
@@ -130,11 +165,21 @@ export class ConfigReload {
 
   private sayRemovals(seen: ConfigSeen, removals: string[], previous: number): void {
     const { journal, logger, clock } = this.deps;
-    logger.warn(`mailroom.yaml was edited by hand and the edit ${removals.join('; ')}; \`mailroom config rollback ${previous}\` restores version ${previous}`);
+    logger.warn(
+      `mailroom.yaml was edited by hand and the edit ${removals.join('; ')}; \`mailroom config rollback ${previous}\` restores version ${previous}`,
+    );
     const first = removals[0]!;
     const subject = `mailroom.yaml hand edit removed things: ${first.length > 100 ? `${first.slice(0, 97)}...` : first}`;
-    const body = ['A hand edit of mailroom.yaml was valid, so the daemon now runs on it, and it:', '', ...removals.map((r) => `- ${r}`), '', `If that was not meant, \`mailroom config rollback ${previous}\` restores the version before it (every version is kept in .mailroom/config-history/).`].join('\n');
-    this.deps.send(operatorAlert('config-removed', [seen.sha, String(journal.state.lastSeq)], subject, body, clock().toISOString()));
+    const body = [
+      'A hand edit of mailroom.yaml was valid, so the daemon now runs on it, and it:',
+      '',
+      ...removals.map((r) => `- ${r}`),
+      '',
+      `If that was not meant, \`mailroom config rollback ${previous}\` restores the version before it (every version is kept in .mailroom/config-history/).`,
+    ].join('\n');
+    this.deps.send(
+      operatorAlert('config-removed', [seen.sha, String(journal.state.lastSeq)], subject, body, clock().toISOString()),
+    );
   }
 }
 

@@ -15,7 +15,7 @@ import { formatDuration } from '../../bus/time.js';
 import { Layout } from '../../workspaces/layout.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
-import { Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
@@ -74,8 +74,20 @@ export class Daemon {
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
     this.board = new BoardWriter(this.layout, this.logger);
-    this.logPause = new LogPause({ layout: this.layout, logger: this.logger, clock: this.clock, journal: () => this.journal, send: (m) => this.parts.send(m) });
-    this.guard = new MailboxGuard({ layout: this.layout, logger: this.logger, now, lastSeq: () => this.state.lastSeq, send: (m) => this.parts.send(m) });
+    this.logPause = new LogPause({
+      layout: this.layout,
+      logger: this.logger,
+      clock: this.clock,
+      journal: () => this.journal,
+      send: (m) => this.parts.send(m),
+    });
+    this.guard = new MailboxGuard({
+      layout: this.layout,
+      logger: this.logger,
+      now,
+      lastSeq: () => this.state.lastSeq,
+      send: (m) => this.parts.send(m),
+    });
     this.runner = new Runner({
       layout: this.layout,
       config: () => this.config,
@@ -88,10 +100,14 @@ export class Daemon {
     });
   }
 
-  get state(): BusState { return this.journal.state; }
+  get state(): BusState {
+    return this.journal.state;
+  }
 
   /** Resolves when the daemon has stopped. */
-  get done(): Promise<void> { return this.stopped; }
+  get done(): Promise<void> {
+    return this.stopped;
+  }
 
   /** Start-up: lock, config, checks, replay, recovery, watchers, first scan. Throws on a refusal. */
   async start(): Promise<void> {
@@ -101,13 +117,21 @@ export class Daemon {
     const problems = selfCheckNames(this.clock().toISOString());
     if (problems.length) throw new Error(`file-name self-check failed:\n  - ${problems.join('\n  - ')}`);
     this.release = await acquireDaemonLock(this.layout, (err) => {
-      this.logger.warn(`the daemon lock was compromised (${err.message}); stopping so that two daemons never write one log`);
+      this.logger.warn(
+        `the daemon lock was compromised (${err.message}); stopping so that two daemons never write one log`,
+      );
       void this.stop('lock compromised', 1);
     });
     try {
       this.ensureWorkspaces(this.config);
       refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
-      const hooks = { staged: (e: BusEvent) => ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) && this.board.touch(), committed: () => this.render(), failed: (err: Error) => this.logPause.failed(err) };
+      const hooks = {
+        staged: (e: BusEvent) =>
+          ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) &&
+          this.board.touch(),
+        committed: () => this.render(),
+        failed: (err: Error) => this.logPause.failed(err),
+      };
       this.journal = Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString());
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);
@@ -116,7 +140,14 @@ export class Daemon {
       this.parts.configReload.start(configText, this.config);
       for (const note of unjailedHandlers(this.config)) this.logger.warn(note);
       const agents = Object.keys(this.config.agents);
-      for (const p of recover({ layout: this.layout, state: this.state, agents, logger: this.logger, redeliver: () => this.parts.delivery.redeliver(false) })) this.candidates.add(p);
+      for (const p of recover({
+        layout: this.layout,
+        state: this.state,
+        agents,
+        logger: this.logger,
+        redeliver: () => this.parts.delivery.redeliver(false),
+      }))
+        this.candidates.add(p);
       this.runner.recover(); // no runs start before the runner has recovered (it kills orphans first)
       this.render();
       await this.watch();
@@ -163,7 +194,9 @@ export class Daemon {
       if (how === 'created') this.quiet.track(file);
       else if (how === 'written') this.quiet.written(file);
     } catch (err) {
-      this.logger.warn(`after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`);
+      this.logger.warn(
+        `after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`,
+      );
     }
     this.candidates.add(file);
     this.schedule();
@@ -195,14 +228,17 @@ export class Daemon {
       onBadDir: (dir) => void this.guard.isBad(dir),
       onNote: (note) => this.logger.warn(note),
       onError: (err) => {
-        this.logger.warn(`watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`);
+        this.logger.warn(
+          `watcher error: ${err.message}${this.wakeups.scanOnly ? `; falling back to scans every ${formatDuration(this.config.scanInterval)}: ${this.wakeups.scanOnly}` : ''}`,
+        );
         void this.scan();
       },
     });
     const limit = this.config.watch ? inotifyLimitProblem(this.wakeups.dirs.length + 16) : null;
     if (limit) this.logger.warn(limit);
     if (this.config.watch) await this.wakeups.start();
-    else this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
+    else
+      this.logger.info(`watch: false: scanning every ${formatDuration(this.config.scanInterval)} instead of watching`);
   }
 
   private watchedDirs(): string[] {
@@ -211,8 +247,12 @@ export class Daemon {
   }
 
   private ensureWorkspaces(config: OrgConfig): void {
-    const problem = (agent: string, err: Error) => this.logger.warn(`workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`);
-    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents), problem)) this.logger.info(`created workspace for ${a}`);
+    const problem = (agent: string, err: Error) =>
+      this.logger.warn(
+        `workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`,
+      );
+    for (const a of ensureOrgDirs(this.layout, Object.keys(config.agents), problem))
+      this.logger.info(`created workspace for ${a}`);
   }
 
   // --- a config edit taken while running ----------------------------------------------
@@ -254,7 +294,9 @@ export class Daemon {
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
-      const entries = await this.wakeups.scan((dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox');
+      const entries = await this.wakeups.scan(
+        (dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox',
+      );
       for (const e of entries) this.candidates.add(e);
       await this.parts.unread.maybe();
       this.schedule();
@@ -279,7 +321,9 @@ export class Daemon {
           // A failed log write paused taking mail (said by LogPause); the batch's files wait where they are.
           if (err instanceof LogWriteFailed || err instanceof LogPaused) continue;
           // An I/O failure outside any one file (permissions): say so loudly, keep going.
-          this.logger.warn(`batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`);
+          this.logger.warn(
+            `batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`,
+          );
         }
         await new Promise<void>((r) => setImmediate(r));
       }

@@ -65,7 +65,9 @@ export class Delivery {
         }
         delivered.push(this.deliver(event, d.kind === 'deliver' ? d.dropped : undefined));
       } catch (err) {
-        this.deps.logger.warn(`delivery step failed (${(err as Error).message}): ${step} of message ${event.id} from ${event.from} to ${event.to.join(', ')}; it is retried at the next scan`);
+        this.deps.logger.warn(
+          `delivery step failed (${(err as Error).message}): ${step} of message ${event.id} from ${event.from} to ${event.to.join(', ')}; it is retried at the next scan`,
+        );
       }
     }
     this.deps.render(); // before the finishing below: the board of this batch is on disk first
@@ -78,7 +80,9 @@ export class Delivery {
       if (d.kind === 'hold') keepHeld(this.deps.layout.bus, d.event);
       else dropHeld(this.deps.layout.bus, d.id);
     } catch (err) {
-      this.deps.logger.warn(`could not ${d.kind === 'hold' ? 'write' : 'remove'} bus/held/${d.kind === 'hold' ? d.event.id : d.id}.md: ${(err as Error).message}; the log keeps the decision`);
+      this.deps.logger.warn(
+        `could not ${d.kind === 'hold' ? 'write' : 'remove'} bus/held/${d.kind === 'hold' ? d.event.id : d.id}.md: ${(err as Error).message}; the log keeps the decision`,
+      );
     }
   }
 
@@ -93,7 +97,8 @@ export class Delivery {
       });
     }
     const sent = this.deps.layout.sent(e.from);
-    if (e.source === 'outbox' && mailboxProblem(sent)) this.deps.guard.isBad(sent); // no sent copy through a link
+    if (e.source === 'outbox' && mailboxProblem(sent))
+      this.deps.guard.isBad(sent); // no sent copy through a link
     else {
       try {
         writeSentCopy(this.deps.layout, e);
@@ -123,9 +128,12 @@ export class Delivery {
       copy();
     } catch (err) {
       // A workspace deleted while the daemon runs is made again (as `start` would), then the copy is retried once.
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || (err instanceof Refused && err.kind === 'missing');
+      const missing =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' || (err instanceof Refused && err.kind === 'missing');
       if (!missing || !ensureOrgDirs(layout, [recipient]).length) throw err;
-      this.deps.logger.warn(`workspaces/${recipient} was missing (deleted while the daemon ran); created it again to deliver ${e.id}`);
+      this.deps.logger.warn(
+        `workspaces/${recipient} was missing (deleted while the daemon ran); created it again to deliver ${e.id}`,
+      );
       this.deps.rewatch([layout.outbox(recipient), layout.inbox(recipient)]);
       copy();
     }
@@ -153,12 +161,16 @@ export class Delivery {
     if (state.undelivered.size === 0) return 0;
     const delivered: MessageAccepted[] = [];
     for (const e of [...state.undelivered.values()]) {
-      const dropped = e.source === 'inbox' && e.origin ? path.join(this.deps.layout.inbox(e.to[0]!), e.origin) : undefined;
+      const dropped =
+        e.source === 'inbox' && e.origin ? path.join(this.deps.layout.inbox(e.to[0]!), e.origin) : undefined;
       try {
         delivered.push(this.deliver(e, dropped));
         this.undeliverable.delete(e.id);
       } catch (err) {
-        if (!this.undeliverable.has(e.id)) this.deps.logger.warn(`could not deliver ${e.id} from ${e.from} to ${e.to.join(', ')} (${(err as Error).message}); it is retried at every scan`);
+        if (!this.undeliverable.has(e.id))
+          this.deps.logger.warn(
+            `could not deliver ${e.id} from ${e.from} to ${e.to.join(', ')} (${(err as Error).message}); it is retried at every scan`,
+          );
         this.undeliverable.add(e.id);
       }
     }
@@ -195,13 +207,18 @@ export class Finishing {
     this.queue = [];
     this.syncing = new Promise<void>((resolve) => {
       const done = (err: Error | null) => {
-        if (err) this.logger.warn(`syncfs failed (${err.message}); the staging and spool files of ${batch.length} delivered message(s) (${batch[0]!.id}, ...) are kept until the next start`);
+        if (err)
+          this.logger.warn(
+            `syncfs failed (${err.message}); the staging and spool files of ${batch.length} delivered message(s) (${batch[0]!.id}, ...) are kept until the next start`,
+          );
         else {
           for (const e of batch) {
             try {
               removeFinished(this.layout, e);
             } catch (err) {
-              this.logger.warn(`could not remove the staging or spool file of ${e.id} (${(err as Error).message}); the next start removes it`);
+              this.logger.warn(
+                `could not remove the staging or spool file of ${e.id} (${(err as Error).message}); the next start removes it`,
+              );
             }
           }
         }

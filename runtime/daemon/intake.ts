@@ -102,7 +102,9 @@ export class Intake {
         try {
           decisions.push(...this.consider(p, writers, open));
         } catch (err) {
-          this.deps.logger.warn(`could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`);
+          this.deps.logger.warn(
+            `could not take ${this.deps.layout.rel(p)}: ${(err as Error).message}; it stays there and is retried at the next scan`,
+          );
         }
       }
     } finally {
@@ -140,7 +142,14 @@ export class Intake {
     }
     if (path.dirname(p) === this.deps.layout.spool) {
       const s = parseSpoolName(path.basename(p));
-      if (s) return this.considerSpool(p, { id: s.id, sender: s.sender, source: 'outbox', name: s.origin, place: `workspaces/${s.sender}/outbox/` });
+      if (s)
+        return this.considerSpool(p, {
+          id: s.id,
+          sender: s.sender,
+          source: 'outbox',
+          name: s.origin,
+          place: `workspaces/${s.sender}/outbox/`,
+        });
     }
     return [];
   }
@@ -157,7 +166,12 @@ export class Intake {
       }
     }
     const sweep = writers();
-    const seen = { size: st.size, mtimeMs: st.mtimeMs, openForWriting: sweep.open.has(p), procCanTell: sweep.complete || st.uid === process.getuid?.() };
+    const seen = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      openForWriting: sweep.open.has(p),
+      procCanTell: sweep.complete || st.uid === process.getuid?.(),
+    };
     const r = readiness(this.waiting.get(p), seen, this.deps.clock().getTime(), this.deps.config().writeGrace);
     if (r.waiting) this.waiting.set(p, r.waiting);
     else this.waiting.delete(p);
@@ -184,7 +198,10 @@ export class Intake {
     } catch (err) {
       if (rejection) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw new Error(`${this.deps.layout.rel(p)} is on another filesystem than bus/spool; keep the whole org on one filesystem`);
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV')
+        throw new Error(
+          `${this.deps.layout.rel(p)} is on another filesystem than bus/spool; keep the whole org on one filesystem`,
+        );
       throw err;
     }
     if (rejection) return [this.reject(spooled, origin, rejection)];
@@ -198,7 +215,17 @@ export class Intake {
     const read = readEntry(spooled, this.deps.config().maxMessageBytes, taken);
     if (read instanceof Rejection) return [this.reject(spooled, origin, read)];
     const written = taken?.mtimeMs;
-    return this.accept({ bytes: read.bytes, sender: origin.sender, source: 'outbox', origin: origin.name, ...(written !== undefined ? { written } : {}) }, spooled, origin);
+    return this.accept(
+      {
+        bytes: read.bytes,
+        sender: origin.sender,
+        source: 'outbox',
+        origin: origin.name,
+        ...(written !== undefined ? { written } : {}),
+      },
+      spooled,
+      origin,
+    );
   }
 
   private considerInbox({ p, ref, name }: Entry, agent: string, writers: () => WriterSweep): Decision[] {
@@ -207,7 +234,14 @@ export class Intake {
     const st = fs.lstatSync(ref, { throwIfNoEntry: false });
     this.deps.quiet.forget(p); // a person's drop always gets the /proc sweep (they are rare; editors write in place)
     if (!st) return [];
-    const o: Origin = { id: newId(), sender: OPERATOR, source: 'inbox', name, place: `workspaces/${agent}/inbox/ (dropped by a person)`, ino: st.ino };
+    const o: Origin = {
+      id: newId(),
+      sender: OPERATOR,
+      source: 'inbox',
+      name,
+      place: `workspaces/${agent}/inbox/ (dropped by a person)`,
+      ino: st.ino,
+    };
     if (st.isFile()) {
       const r = this.ready(p, st, writers);
       if (r === 'wait') return [];
@@ -215,7 +249,11 @@ export class Intake {
     }
     const read = readEntry(ref, this.deps.config().maxMessageBytes, st);
     if (read instanceof Rejection) return [this.reject(p, o, read)];
-    return this.accept({ bytes: read.bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino }, p, o);
+    return this.accept(
+      { bytes: read.bytes, sender: OPERATOR, source: 'inbox', inboxOwner: agent, origin: name, originIno: st.ino },
+      p,
+      o,
+    );
   }
 
   /** Stage `message.accepted` (attachments kept first), or a rejection. `file`: where the message is now. */
@@ -223,8 +261,20 @@ export class Intake {
     const { config, journal, layout, clock } = this.deps;
     const { state } = journal;
     try {
-      const fields = decide(input, { config: config(), board: state.board, threads: state.threads, maxHops: MAX_HOPS, governance: state.governance }, origin.id, clock().toISOString());
-      if (fields.attachments?.length) keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
+      const fields = decide(
+        input,
+        {
+          config: config(),
+          board: state.board,
+          threads: state.threads,
+          maxHops: MAX_HOPS,
+          governance: state.governance,
+        },
+        origin.id,
+        clock().toISOString(),
+      );
+      if (fields.attachments?.length)
+        keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
       return this.follow(event, input.source === 'inbox' ? file : undefined);
     } catch (err) {

@@ -64,13 +64,21 @@ export class Journal implements JournalPort {
     const log = new EventLog(dir);
     const journal = new Journal(log, foldState(log.open()), logger, hooks);
     const r = log.repair;
-    if (r) journal.stage({ time, type: 'log.repaired', segment: r.segment, droppedBytes: r.droppedBytes, note: `cut a torn last line of ${r.droppedBytes} bytes (a write interrupted by a crash)` });
+    if (r)
+      journal.stage({
+        time,
+        type: 'log.repaired',
+        segment: r.segment,
+        droppedBytes: r.droppedBytes,
+        note: `cut a torn last line of ${r.droppedBytes} bytes (a write interrupted by a crash)`,
+      });
     journal.stage({ time, type: 'daemon.started', pid: process.pid, version: VERSION });
     return journal;
   }
 
   stage(e: NewEvent): BusEvent {
-    if (this.fault) throw new LogPaused(`the event log cannot be written (${this.fault.message}); nothing is decided until it can`);
+    if (this.fault)
+      throw new LogPaused(`the event log cannot be written (${this.fault.message}); nothing is decided until it can`);
     const event = this.log.stage(e);
     applyToState(this.state, event);
     this.pending.push(event);

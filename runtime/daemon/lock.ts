@@ -12,8 +12,13 @@ import type { Layout } from '../../workspaces/layout.js';
 
 export class AlreadyRunning extends Error {
   override name = 'AlreadyRunning';
-  constructor(readonly pid: number, root: string) {
-    super(`another mailroom daemon (pid ${pid}) is already running on ${root}; stop it first (kill ${pid}) or use another --root`);
+  constructor(
+    readonly pid: number,
+    root: string,
+  ) {
+    super(
+      `another mailroom daemon (pid ${pid}) is already running on ${root}; stop it first (kill ${pid}) or use another --root`,
+    );
   }
 }
 
@@ -83,7 +88,8 @@ export async function acquireDaemonLock(layout: Layout, onCompromised: (err: Err
     try {
       release = await lockfile.lock(layout.lockTarget, options);
     } catch (again) {
-      if ((again as NodeJS.ErrnoException).code === 'ELOCKED') throw new AlreadyRunning(readPidRecord(layout)?.pid ?? -1, layout.root);
+      if ((again as NodeJS.ErrnoException).code === 'ELOCKED')
+        throw new AlreadyRunning(readPidRecord(layout)?.pid ?? -1, layout.root);
       throw again;
     }
   }

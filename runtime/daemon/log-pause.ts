@@ -52,7 +52,9 @@ export class LogPause {
     this.since = this.deps.clock().toISOString();
     this.reason = err.message;
     const { layout } = this.deps;
-    this.deps.logger.warn(`${err.message}. Nothing of that batch was applied; taking new mail is PAUSED until the log can be written again (free space on the filesystem of ${layout.root}); mailroom tries again at every scan, and nothing accepted is lost`);
+    this.deps.logger.warn(
+      `${err.message}. Nothing of that batch was applied; taking new mail is PAUSED until the log can be written again (free space on the filesystem of ${layout.root}); mailroom tries again at every scan, and nothing accepted is lost`,
+    );
     try {
       fs.writeFileSync(layout.logPaused, `${this.since}\n${err.message}\n`, { mode: 0o600 });
     } catch {
@@ -84,10 +86,13 @@ export class LogPause {
   private undecided(journal: Journal): string[] {
     const { spool } = this.deps.layout;
     const { threads, rejected } = journal.state;
-    return fs.readdirSync(spool).filter((name) => {
-      const s = parseSpoolName(name);
-      return s !== null && !threads.has(s.id) && !rejected.has(s.id);
-    }).map((name) => path.join(spool, name));
+    return fs
+      .readdirSync(spool)
+      .filter((name) => {
+        const s = parseSpoolName(name);
+        return s !== null && !threads.has(s.id) && !rejected.has(s.id);
+      })
+      .map((name) => path.join(spool, name));
   }
 
   private alert(): SystemMessage {
@@ -103,6 +108,12 @@ export class LogPause {
       '',
       'If the filesystem is nearly full, free space there (`df -h` on the org) before it fills again.',
     ].join('\n');
-    return operatorAlert('log-paused', [this.since!], 'The event log could not be written: mail was paused', body, this.deps.clock().toISOString());
+    return operatorAlert(
+      'log-paused',
+      [this.since!],
+      'The event log could not be written: mail was paused',
+      body,
+      this.deps.clock().toISOString(),
+    );
   }
 }

@@ -46,7 +46,9 @@ export class MailboxGuard {
   }
 
   private alert(rel: string, problem: string): void {
-    this.deps.logger.warn(`${rel} is not a real folder (${problem}); mailroom neither takes from nor delivers through it until it is one again`);
+    this.deps.logger.warn(
+      `${rel} is not a real folder (${problem}); mailroom neither takes from nor delivers through it until it is one again`,
+    );
     const body = [
       `${problem}.`,
       '',
@@ -58,6 +60,14 @@ export class MailboxGuard {
       '',
       'Mail for it waits in the log and is delivered at the next scan after that.',
     ].join('\n');
-    this.deps.send(operatorAlert('bad-mailbox', [rel, String(this.deps.lastSeq())], `${rel} is not a real folder`, body, this.deps.now()));
+    this.deps.send(
+      operatorAlert(
+        'bad-mailbox',
+        [rel, String(this.deps.lastSeq())],
+        `${rel} is not a real folder`,
+        body,
+        this.deps.now(),
+      ),
+    );
   }
 }

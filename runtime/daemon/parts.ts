@@ -58,11 +58,31 @@ export function wireParts(h: PartsHost): Parts {
   const finishing = new Finishing(layout, h.syncfs, logger);
   let bridge: Bridge | null = null;
   const forward = () => bridge?.forward();
-  const delivery = new Delivery({ layout, journal, logger, now, guard, finishing, runner: h.runner, render: h.render, rewatch: h.rewatch, forward });
+  const delivery = new Delivery({
+    layout,
+    journal,
+    logger,
+    now,
+    guard,
+    finishing,
+    runner: h.runner,
+    render: h.render,
+    rewatch: h.rewatch,
+    forward,
+  });
   const settings = config().bridge;
   if (settings) {
     const deliver = (d: Parameters<Delivery['act']>[0]) => delivery.act(d);
-    bridge = new Bridge(settings, { config, layout, journal, logger, now, maxHops: MAX_HOPS, deliver, finished: (e) => finishing.add([e]) });
+    bridge = new Bridge(settings, {
+      config,
+      layout,
+      journal,
+      logger,
+      now,
+      maxHops: MAX_HOPS,
+      deliver,
+      finished: (e) => finishing.add([e]),
+    });
   }
   const send = (m: SystemMessage) => {
     const event = journal.stage(m) as MessageAccepted;

@@ -84,8 +84,7 @@ function removeDebris({ layout, state, logger }: RecoveryDeps): string[] {
     }
     if (state.threads.has(sp.id)) {
       if (!state.forwarding.has(sp.id)) unlinkQuiet(p); // else: it waits for the bridge
-    }
-    else if (!state.rejected.has(sp.id)) undecided.push(p);
+    } else if (!state.rejected.has(sp.id)) undecided.push(p);
   }
   return undecided;
 }

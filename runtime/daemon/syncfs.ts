@@ -24,7 +24,9 @@ export class SyncFs {
     this.child = child;
     child.stdin.on('error', () => {}); // a dead helper is reported by 'exit'
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      this.waiting.shift()?.(line === 'ok' ? null : new Error(`sync -f ${this.root} failed (its message is on stderr above)`));
+      this.waiting.shift()?.(
+        line === 'ok' ? null : new Error(`sync -f ${this.root} failed (its message is on stderr above)`),
+      );
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null;

@@ -51,7 +51,12 @@ export class UnreadCheck {
       }
     }
     if (this.deps.stopping()) return;
-    const stuck = unreadAlerts(inboxes, this.deps.config().stuckAfter, (id, agent) => journal.state.alerted.has(alertKey(id, agent)), clock().getTime());
+    const stuck = unreadAlerts(
+      inboxes,
+      this.deps.config().stuckAfter,
+      (id, agent) => journal.state.alerted.has(alertKey(id, agent)),
+      clock().getTime(),
+    );
     const decisions: Decision[] = [];
     for (const s of stuck) {
       const time = clock().toISOString();

@@ -70,7 +70,13 @@ export class Wakeups {
     const files = this.opts.files ?? [];
     if (files.length === 0) return;
     // awaitWriteFinish: an editor's save arrives as one change, not as the half-written file in between.
-    const w = chokidarWatch(files, { ignoreInitial: true, persistent: true, followSymlinks: false, atomic: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 } });
+    const w = chokidarWatch(files, {
+      ignoreInitial: true,
+      persistent: true,
+      followSymlinks: false,
+      atomic: true,
+      awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 },
+    });
     this.fileWatcher = w;
     const hint = (p: string) => this.opts.onPath(path.resolve(p), 'written');
     w.on('add', hint).on('change', hint);
@@ -83,7 +89,8 @@ export class Wakeups {
     let w: fs.FSWatcher;
     try {
       w = fs.watch(dir, { persistent: true }, (type, name) => {
-        if (name === null || name === undefined) return this.opts.onError(new Error(`an event in ${dir} without a name; scanning`));
+        if (name === null || name === undefined)
+          return this.opts.onError(new Error(`an event in ${dir} without a name; scanning`));
         const base = String(name);
         if (!isIgnoredName(base)) this.opts.onPath(path.join(dir, base), type === 'rename' ? 'created' : 'written');
       });
@@ -151,7 +158,9 @@ export class Wakeups {
         } else if (!this.unreadable.has(dir)) {
           this.unreadable.add(dir);
           const code = (err as NodeJS.ErrnoException).code;
-          this.opts.onNote?.(`cannot list ${dir} (${code ?? (err as Error).message}); its mail waits until it is readable again (\`chmod 700 ${dir}\`); the rest of the org goes on`);
+          this.opts.onNote?.(
+            `cannot list ${dir} (${code ?? (err as Error).message}); its mail waits until it is readable again (\`chmod 700 ${dir}\`); the rest of the org goes on`,
+          );
         }
         continue;
       } finally {

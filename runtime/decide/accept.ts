@@ -50,7 +50,8 @@ export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
   const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes, ctx.config.governance.approvalRequired);
   if (draft.claimedFrom !== undefined && draft.claimedFrom !== input.sender) {
-    const where = input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
+    const where =
+      input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
     throw new Rejection(
       `from: says ${JSON.stringify(draft.claimedFrom)} but the file was in ${where}; a message cannot claim to be from someone else`,
       `Leave from: out (mailroom stamps it), or send from ${draft.claimedFrom}'s own outbox.`,
@@ -70,19 +71,29 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
   } else if ((draft.task || draft.kind === 'approval') && !draft.to) {
     to = []; // filled in from the task below; a decision goes to the daemon
   } else if (!draft.to) {
-    throw new Rejection('to: is missing, so the message has no recipient', 'Add `to: <agent>` (an agent, a group, a list, or "*").');
+    throw new Rejection(
+      'to: is missing, so the message has no recipient',
+      'Add `to: <agent>` (an agent, a group, a list, or "*").',
+    );
   } else {
     to = route(draft.to, input.sender, ctx.config);
   }
 
   if (draft.attachments?.length && input.source !== 'outbox') {
-    throw new Rejection('attachments: are sent from an outbox, where the files can be found in the sender\'s workspace', `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`);
+    throw new Rejection(
+      "attachments: are sent from an outbox, where the files can be found in the sender's workspace",
+      `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`,
+    );
   }
   let thread = id;
   let hops = 0;
   if (draft.replyTo) {
     const parent = ctx.threads.get(draft.replyTo);
-    if (!parent) throw new Rejection(`reply_to: ${draft.replyTo} names no message this org has seen`, 'Copy the id: of the message you answer, or leave reply_to: out.');
+    if (!parent)
+      throw new Rejection(
+        `reply_to: ${draft.replyTo} names no message this org has seen`,
+        'Copy the id: of the message you answer, or leave reply_to: out.',
+      );
     thread = parent.thread;
     hops = parent.hops + 1;
     if (hops > ctx.maxHops) {
@@ -94,7 +105,13 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
   }
 
   const governance = ctx.governance ?? emptyGovernance();
-  const { parent } = checkRules({ config: ctx.config, board: ctx.board, governance, now }, draft, input.sender, to, input.written);
+  const { parent } = checkRules(
+    { config: ctx.config, board: ctx.board, governance, now },
+    draft,
+    input.sender,
+    to,
+    input.written,
+  );
   if (draft.kind === 'approval') to = [];
 
   let taskId: string | undefined;
@@ -120,7 +137,7 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     priority: draft.priority,
     ...(draft.subject !== undefined ? { subject: draft.subject } : {}),
     kind: draft.kind,
-    ...(taskId ?? draft.task ? { task: taskId ?? draft.task } : {}),
+    ...((taskId ?? draft.task) ? { task: taskId ?? draft.task } : {}),
     ...(draft.status ? { status: draft.status } : {}),
     ...(owner ? { owner } : {}),
     ...(draft.due ? { due: draft.due } : {}),

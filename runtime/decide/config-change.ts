@@ -51,7 +51,8 @@ export function configChange(seen: ConfigSeen, known: ConfigKnown): ConfigChange
 
 function versionRecord(seen: ConfigSeen, latest: ConfigKnown['latest']): VersionRecord | null {
   if (latest && latest.sha256 === seen.sha) return null;
-  if (!latest || latest.text === null) return { summary: 'the config as first seen by the daemon', removals: [], previous: latest?.version ?? null };
+  if (!latest || latest.text === null)
+    return { summary: 'the config as first seen by the daemon', removals: [], previous: latest?.version ?? null };
   const diff = diffConfigs(toJS(latest.text), toJS(seen.text));
   return { summary: diff.summary, removals: diff.removals, previous: latest.version };
 }
@@ -61,6 +62,10 @@ function versionRecord(seen: ConfigSeen, latest: ConfigKnown['latest']): Version
  * writer (a `mailroom config` command) recorded the text meanwhile, its removals are theirs to
  * have said, not a hand edit's.
  */
-export function recordedAsOwn(recorded: { version: number; author: string }, record: VersionRecord, author: string): boolean {
+export function recordedAsOwn(
+  recorded: { version: number; author: string },
+  record: VersionRecord,
+  author: string,
+): boolean {
   return recorded.author === author && recorded.version === (record.previous ?? 0) + 1;
 }

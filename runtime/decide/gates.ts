@@ -29,16 +29,29 @@ export function spentOn(board: Board, agents: readonly string[], day: string): n
 }
 
 /** Every budget that covers `agent`: its own, its lane's, the org's, with what was spent today. */
-export function budgetsOf(board: Board, config: OrgConfig, agent: string, day: string): Array<{ scope: string; spent: number; budget: number }> {
+export function budgetsOf(
+  board: Board,
+  config: OrgConfig,
+  agent: string,
+  day: string,
+): Array<{ scope: string; spent: number; budget: number }> {
   const out: Array<{ scope: string; spent: number; budget: number }> = [];
   const a = config.agents[agent];
-  if (a?.governance.budgetDailyUsd != null) out.push({ scope: `agent ${agent}`, spent: spentOn(board, [agent], day), budget: a.governance.budgetDailyUsd });
+  if (a?.governance.budgetDailyUsd != null)
+    out.push({ scope: `agent ${agent}`, spent: spentOn(board, [agent], day), budget: a.governance.budgetDailyUsd });
   const lane = a?.lane ? config.lanes[a.lane] : undefined;
   if (lane?.budgetDailyUsd != null) {
-    const members = Object.values(config.agents).filter((x) => x.lane === lane.name).map((x) => x.name);
+    const members = Object.values(config.agents)
+      .filter((x) => x.lane === lane.name)
+      .map((x) => x.name);
     out.push({ scope: `lane ${lane.name}`, spent: spentOn(board, members, day), budget: lane.budgetDailyUsd });
   }
-  if (config.governance.budgetDailyUsd !== null) out.push({ scope: 'org', spent: spentOn(board, Object.keys(board.costs), day), budget: config.governance.budgetDailyUsd });
+  if (config.governance.budgetDailyUsd !== null)
+    out.push({
+      scope: 'org',
+      spent: spentOn(board, Object.keys(board.costs), day),
+      budget: config.governance.budgetDailyUsd,
+    });
   return out;
 }
 
@@ -46,22 +59,40 @@ export function budgetsOf(board: Board, config: OrgConfig, agent: string, day: s
 /** The task of message `id`, or one above it, that mailroom blocked past its budget_usd. */
 export function taskBudgetBlocker(board: Board, id: string | undefined): GovernanceBlocker | null {
   const first = id === undefined ? undefined : board.messageTask[id];
-  for (let t = first ? findTask(board, first) : undefined, n = 0; t && n < 1000; t = t.parent ? findTask(board, t.parent) : undefined, n++) {
-    if (t.status === 'blocked' && t.blockedReason === 'budget') return { kind: 'task_budget', task: t.id, spent: t.costUsd ?? 0, budget: t.budgetUsd ?? 0 };
+  for (
+    let t = first ? findTask(board, first) : undefined, n = 0;
+    t && n < 1000;
+    t = t.parent ? findTask(board, t.parent) : undefined, n++
+  ) {
+    if (t.status === 'blocked' && t.blockedReason === 'budget')
+      return { kind: 'task_budget', task: t.id, spent: t.costUsd ?? 0, budget: t.budgetUsd ?? 0 };
   }
   return null;
 }
 
-export function governanceBlocker(g: GovernanceState, board: Board, config: OrgConfig, agent: string, now: number, id?: string): GovernanceBlocker | null {
+export function governanceBlocker(
+  g: GovernanceState,
+  board: Board,
+  config: OrgConfig,
+  agent: string,
+  now: number,
+  id?: string,
+): GovernanceBlocker | null {
   const pause = g.paused[agent];
   if (pause) return { kind: 'paused', detail: pause.detail };
   const day = new Date(now).toISOString().slice(0, 10);
-  const over = g.budgetResumed[agent] === day ? undefined : budgetsOf(board, config, agent, day).find((b) => b.spent >= b.budget);
+  const over =
+    g.budgetResumed[agent] === day ? undefined : budgetsOf(board, config, agent, day).find((b) => b.spent >= b.budget);
   return over ? { kind: 'budget', ...over, until: nextDay(now) } : taskBudgetBlocker(board, id);
 }
 
 /** The gate plan() asks for each waiting run. */
-export function gateFor(g: GovernanceState, board: Board, config: OrgConfig, now: number): (agent: string, id: string) => GovernanceBlocker | null {
+export function gateFor(
+  g: GovernanceState,
+  board: Board,
+  config: OrgConfig,
+  now: number,
+): (agent: string, id: string) => GovernanceBlocker | null {
   return (agent, id) => governanceBlocker(g, board, config, agent, now, id);
 }
 
@@ -89,7 +120,8 @@ export function afterUsage(
   }
   const limit = config.agents[run.agent]?.governance.contextWarn;
   if (limit != null && usage.context_tokens !== undefined && usage.context_tokens > limit) {
-    for (const m of contextWarnMails(run.agent, run.id, run.attempt, usage.context_tokens, limit, time)) if (!sent(m.id)) out.push(m);
+    for (const m of contextWarnMails(run.agent, run.id, run.attempt, usage.context_tokens, limit, time))
+      if (!sent(m.id)) out.push(m);
   }
   return out;
 }

@@ -48,7 +48,8 @@ export function readiness(prev: Waiting | undefined, seen: Observed, now: number
   } else if (!seen.procCanTell) {
     const unchanged = prev !== undefined && prev.size === seen.size && prev.mtimeMs === seen.mtimeMs;
     const stableSince = unchanged ? prev.stableSince : now;
-    if (now - stableSince < STABILITY_MS) next = { since: prev?.since ?? now, size: seen.size, mtimeMs: seen.mtimeMs, stableSince };
+    if (now - stableSince < STABILITY_MS)
+      next = { since: prev?.since ?? now, size: seen.size, mtimeMs: seen.mtimeMs, stableSince };
   }
   if (next === null) return { verdict: 'ready', waiting: null };
   const waited = now - next.since;

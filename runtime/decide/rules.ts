@@ -72,17 +72,27 @@ export function taskChain(g: GovernanceState, task: string): string[] {
  * sender's handler was running for when the file was written (`written`: its mtime, ms), else
  * of the run in progress now.
  */
-export function parentOf(g: GovernanceState, draft: Pick<Draft, 'parent'>, sender: string, written?: number): string | undefined {
+export function parentOf(
+  g: GovernanceState,
+  draft: Pick<Draft, 'parent'>,
+  sender: string,
+  written?: number,
+): string | undefined {
   if (draft.parent) return draft.parent;
   const spans = g.runs[sender] ?? [];
-  const fits = (r: { start: number; end?: number }) => (written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined);
+  const fits = (r: { start: number; end?: number }) =>
+    written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined;
   const run = [...spans].reverse().find(fits);
   return run ? g.messageTask[run.id] : undefined;
 }
 
 export function checkDepth(ctx: RuleContext, sender: string, parent: string | undefined): void {
   if (!parent) return;
-  if (!findTask(ctx.board, parent)) throw new Rejection(`parent: ${parent} is not a task on the board`, 'Name a task from `mailroom board`, or leave parent: out.');
+  if (!findTask(ctx.board, parent))
+    throw new Rejection(
+      `parent: ${parent} is not a task on the board`,
+      'Name a task from `mailroom board`, or leave parent: out.',
+    );
   const chain = taskChain(ctx.governance, parent);
   const limit = ctx.config.agents[sender]?.governance.maxTaskDepth ?? ctx.config.governance.maxTaskDepth;
   if (chain.length + 1 <= limit) return;
@@ -103,10 +113,18 @@ export function checkOpenTasks(ctx: RuleContext): void {
     `The board has ${open} open tasks, at max_open_tasks (${limit}), so new tasks are refused with a bounce; existing work goes on.\n\nSee \`mailroom board\`; cancel what is not needed, or raise max_open_tasks in mailroom.yaml.`,
     ctx.now,
   );
-  throw new AlertingRejection(`the board has ${open} open tasks, at max_open_tasks (${limit}); no new task is taken until some finish`, 'Finish or cancel open tasks first, or send a plain message instead; the operator has been told.', alert);
+  throw new AlertingRejection(
+    `the board has ${open} open tasks, at max_open_tasks (${limit}); no new task is taken until some finish`,
+    'Finish or cancel open tasks first, or send a plain message instead; the operator has been told.',
+    alert,
+  );
 }
 
-export function checkPriorityChange(board: Board, draft: Pick<Draft, 'task' | 'priority' | 'priorityGiven'>, sender: string): void {
+export function checkPriorityChange(
+  board: Board,
+  draft: Pick<Draft, 'task' | 'priority' | 'priorityGiven'>,
+  sender: string,
+): void {
   if (!draft.task || !draft.priorityGiven) return;
   const task = findTask(board, draft.task);
   if (!task || task.priority === draft.priority || sender === task.creator || sender === OPERATOR) return;
@@ -119,15 +137,36 @@ export function checkPriorityChange(board: Board, draft: Pick<Draft, 'task' | 'p
 export function checkApproval(g: GovernanceState, approves: string | undefined): void {
   const h = approves ? g.held[approves] : undefined;
   if (!approves) return;
-  if (!h) throw new Rejection(`approves: ${approves} names no held message`, 'Copy the held: id from the approval request (`mailroom audit` lists them).');
-  if (h.status !== 'held') throw new Rejection(`${approves} was already ${h.status} by ${h.decided_by} at ${h.decided}`, 'Nothing more to decide; see `mailroom audit`.');
+  if (!h)
+    throw new Rejection(
+      `approves: ${approves} names no held message`,
+      'Copy the held: id from the approval request (`mailroom audit` lists them).',
+    );
+  if (h.status !== 'held')
+    throw new Rejection(
+      `${approves} was already ${h.status} by ${h.decided_by} at ${h.decided}`,
+      'Nothing more to decide; see `mailroom audit`.',
+    );
 }
 
 /** Every rule that refuses a parsed, routed message. Returns the parent task of a new task, if any. */
-export function checkRules(ctx: RuleContext, draft: Draft, sender: string, to: readonly string[], written?: number): { parent?: string } {
-  if (draft.kind === 'approval_request' && sender !== MAILROOM) throw new Rejection('kind: approval_request is sent by mailroom only', 'To decide a held message, send `kind: approval` with approves: and decision:.');
+export function checkRules(
+  ctx: RuleContext,
+  draft: Draft,
+  sender: string,
+  to: readonly string[],
+  written?: number,
+): { parent?: string } {
+  if (draft.kind === 'approval_request' && sender !== MAILROOM)
+    throw new Rejection(
+      'kind: approval_request is sent by mailroom only',
+      'To decide a held message, send `kind: approval` with approves: and decision:.',
+    );
   if ((draft.kind === 'pause' || draft.kind === 'resume') && sender !== OPERATOR) {
-    throw new Rejection(`kind: ${draft.kind} is the operator's circuit breaker; an agent cannot ${draft.kind} anyone`, 'Write to the operator if an agent should be paused.');
+    throw new Rejection(
+      `kind: ${draft.kind} is the operator's circuit breaker; an agent cannot ${draft.kind} anyone`,
+      'Write to the operator if an agent should be paused.',
+    );
   }
   if (draft.to) checkMaySendTo(ctx.config, sender, to);
   if (draft.kind === 'approval') checkApproval(ctx.governance, draft.approves);

@@ -12,7 +12,7 @@
  *                        dead-letter the message and deliver the bounce
  * An agent removed from the config while its handler ran has one attempt: a failure is final.
  */
-import type { HandlerFailed, MessageAccepted, NewEvent, Usage } from '../../bus/events.js';
+import type { HandlerFailed, NewEvent, Usage } from '../../bus/events.js';
 import { handlerBounceMail } from '../../bus/system-mail.js';
 import { keptName } from '../../bus/store/deadletter.js';
 import { DEFAULT_COOLDOWN_MS, MAX_TEMPFAILS, backoff, readExit, retryAfter, type HandlerExit } from '../lanes/retry.js';
@@ -66,13 +66,30 @@ export function decideRunEnd({ run, result: r, limits, sender, now, random }: Ru
   const usage = r.usage ? { usage: r.usage } : {};
   if (outcome === 'succeeded') {
     const stderr = r.stderrTail ? { stderr: r.stderrTail } : {};
-    return { events: [{ time, type: 'handler.succeeded', id, agent, attempt, duration_ms: r.durationMs, ...usage, ...stderr }], then: { do: 'move-to-done', agent, file: run.file } };
+    return {
+      events: [{ time, type: 'handler.succeeded', id, agent, attempt, duration_ms: r.durationMs, ...usage, ...stderr }],
+      then: { do: 'move-to-done', agent, file: run.file },
+    };
   }
   const tempfail = outcome === 'tempfail';
   const failures = run.failures + (tempfail ? 0 : 1);
   const tempfails = run.tempfails + (tempfail ? 1 : 0);
   const final = outcome === 'permanent' || (tempfail ? tempfails > MAX_TEMPFAILS : failures >= cfg.maxAttempts);
-  const failed: Omit<HandlerFailed, 'seq'> = { time, type: 'handler.failed', id, agent, attempt, duration_ms: r.durationMs, exit_code: r.exitCode, signal: r.signal, reason, stderr: r.stderrTail, tempfail, final, ...usage };
+  const failed: Omit<HandlerFailed, 'seq'> = {
+    time,
+    type: 'handler.failed',
+    id,
+    agent,
+    attempt,
+    duration_ms: r.durationMs,
+    exit_code: r.exitCode,
+    signal: r.signal,
+    reason,
+    stderr: r.stderrTail,
+    tempfail,
+    final,
+    ...usage,
+  };
   if (!final) {
     if (tempfail) {
       const until = new Date(now + (retryAfter(r.stderrTail) ?? DEFAULT_COOLDOWN_MS)).toISOString();
@@ -85,9 +102,26 @@ export function decideRunEnd({ run, result: r, limits, sender, now, random }: Ru
   }
   // Out of attempts: dead-letter the message and bounce it to its sender.
   const kept = `bus/deadletter/${keptName(id, `${agent}-${run.file}`)}`;
-  const tries = tempfail ? `${tempfails} temporary failures` : outcome === 'permanent' ? `attempt ${failures} failed permanently` : `${failures} of ${cfg.maxAttempts} attempts failed`;
-  const bounce = handlerBounceMail({ id, agent, file: run.file, sender, tries, reason, stderr: r.stderrTail, kept, time });
+  const tries = tempfail
+    ? `${tempfails} temporary failures`
+    : outcome === 'permanent'
+      ? `attempt ${failures} failed permanently`
+      : `${failures} of ${cfg.maxAttempts} attempts failed`;
+  const bounce = handlerBounceMail({
+    id,
+    agent,
+    file: run.file,
+    sender,
+    tries,
+    reason,
+    stderr: r.stderrTail,
+    kept,
+    time,
+  });
   failed.kept = kept;
   failed.bounce = bounce.id;
-  return { events: [failed, bounce], then: { do: 'dead-letter', run: { id, agent, file: run.file }, failed, bounce: bounce.id } };
+  return {
+    events: [failed, bounce],
+    then: { do: 'dead-letter', run: { id, agent, file: run.file }, failed, bounce: bounce.id },
+  };
 }

@@ -52,12 +52,28 @@ export function planRecovery({ runtime, config, inboxes, now }: RecoveryInput): 
   const requeue = (run: { id: string; agent: string; priority: Priority; file: string }, note: string) => {
     const notBefore = new Date(now + out.queue.length * config.startupStagger).toISOString();
     const lane = config.agents[run.agent]!.lane ?? null;
-    out.queue.push({ time, type: 'handler.queued', id: run.id, agent: run.agent, priority: run.priority, lane, file: run.file, not_before: notBefore, note });
+    out.queue.push({
+      time,
+      type: 'handler.queued',
+      id: run.id,
+      agent: run.agent,
+      priority: run.priority,
+      lane,
+      file: run.file,
+      not_before: notBefore,
+      note,
+    });
     queued.add(runKey(run.agent, run.id));
   };
-  const pending = [...runtime.runs.values()].filter((r) => (r.status === 'queued' || r.status === 'running') && isHandler(config, r.agent));
+  const pending = [...runtime.runs.values()].filter(
+    (r) => (r.status === 'queued' || r.status === 'running') && isHandler(config, r.agent),
+  );
   pending.sort((a, b) => a.queuedAt - b.queuedAt);
-  for (const run of pending) requeue(run, run.status === 'running' ? 'was running when the daemon stopped; run again' : 'queued again after a restart');
+  for (const run of pending)
+    requeue(
+      run,
+      run.status === 'running' ? 'was running when the daemon stopped; run again' : 'queued again after a restart',
+    );
   const listed = new Map([...inboxes].map(([agent, names]) => [agent, new Set(names)]));
   for (const run of runtime.runs.values()) {
     if (!needsFile(run) || !listed.get(run.agent)?.has(run.file)) continue;

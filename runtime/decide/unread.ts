@@ -34,7 +34,12 @@ export interface Stuck {
  * The stuck messages not yet alerted (each message once per agent), in the order listed. `inboxes`: each agent with the names
  * in its inbox; `alerted(id, agent)`: whether that alert was sent already.
  */
-export function unreadAlerts(inboxes: ReadonlyArray<readonly [string, readonly string[]]>, stuckAfter: StuckAfter, alerted: (id: string, agent: string) => boolean, now: number): Stuck[] {
+export function unreadAlerts(
+  inboxes: ReadonlyArray<readonly [string, readonly string[]]>,
+  stuckAfter: StuckAfter,
+  alerted: (id: string, agent: string) => boolean,
+  now: number,
+): Stuck[] {
   const out: Stuck[] = [];
   const said = new Set<string>();
   for (const [agent, names] of inboxes) {

@@ -12,7 +12,8 @@ export const MAX_RUN_TOKENS = 100_000_000;
 /** At most this many dollars are counted for one run. */
 export const MAX_RUN_COST_USD = 10_000;
 
-const count = (v: unknown, cap: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, cap) : 0);
+const count = (v: unknown, cap: number): number =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, cap) : 0;
 const micro = (v: number): number => Math.round(v * 1e6) / 1e6;
 
 /** Add one reported `usage` object to the run's total (undefined until a first report). */
@@ -21,7 +22,10 @@ export function addUsage(total: Usage | undefined, reported: unknown): Usage | u
   const u = reported as Partial<Record<keyof Usage, unknown>>;
   const t = total ?? { input_tokens: 0, output_tokens: 0, cost_usd: 0 };
   // context_tokens is a level, not a count: the highest reported wins.
-  const context = u.context_tokens !== undefined || t.context_tokens !== undefined ? { context_tokens: Math.max(t.context_tokens ?? 0, Math.round(count(u.context_tokens, MAX_RUN_TOKENS))) } : {};
+  const context =
+    u.context_tokens !== undefined || t.context_tokens !== undefined
+      ? { context_tokens: Math.max(t.context_tokens ?? 0, Math.round(count(u.context_tokens, MAX_RUN_TOKENS))) }
+      : {};
   return {
     input_tokens: Math.min(t.input_tokens + Math.round(count(u.input_tokens, MAX_RUN_TOKENS)), MAX_RUN_TOKENS),
     output_tokens: Math.min(t.output_tokens + Math.round(count(u.output_tokens, MAX_RUN_TOKENS)), MAX_RUN_TOKENS),

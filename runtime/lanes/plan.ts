@@ -65,10 +65,12 @@ function laneBlocker(rt: Runtime, config: OrgConfig, laneName: string, tally: Ta
   const l = rt.lanes.get(laneName);
   if (l && l.coolingUntil > now) return { kind: 'cooling', lane: laneName, until: l.coolingUntil };
   const running = tally.running.get(laneName) ?? 0;
-  if (running >= cfg.concurrency) return { kind: 'lane_full', lane: laneName, running: runningIn(rt, laneName).map((r) => r.id) };
+  if (running >= cfg.concurrency)
+    return { kind: 'lane_full', lane: laneName, running: runningIn(rt, laneName).map((r) => r.id) };
   if (cfg.perMinute !== null) {
     const recent = recentStarts(l, now);
-    if (recent.length + (tally.starts.get(laneName) ?? 0) >= cfg.perMinute) return { kind: 'rate', lane: laneName, until: (recent[0] ?? now) + 60_000 };
+    if (recent.length + (tally.starts.get(laneName) ?? 0) >= cfg.perMinute)
+      return { kind: 'rate', lane: laneName, until: (recent[0] ?? now) + 60_000 };
   }
   tally.running.set(laneName, running + 1);
   tally.starts.set(laneName, (tally.starts.get(laneName) ?? 0) + 1);
@@ -76,7 +78,12 @@ function laneBlocker(rt: Runtime, config: OrgConfig, laneName: string, tally: Ta
 }
 
 /** What to start now, in order, and why each other waiting run waits. */
-export function plan(rt: Runtime, config: OrgConfig, now: number, gate: Gate = () => null): { start: Run[]; waiting: Waiting[] } {
+export function plan(
+  rt: Runtime,
+  config: OrgConfig,
+  now: number,
+  gate: Gate = () => null,
+): { start: Run[]; waiting: Waiting[] } {
   const start: Run[] = [];
   const waiting: Waiting[] = [];
   const busy = new Set(rt.busy.keys());
@@ -94,11 +101,15 @@ export function plan(rt: Runtime, config: OrgConfig, now: number, gate: Gate = (
     const blocker: Blocker | null =
       run.notBefore > now
         ? { kind: 'not_before', until: run.notBefore }
-        : (gate(run.agent, run.id) ?? (busy.has(run.agent)
-          ? { kind: 'agent_busy', with: rt.busy.get(run.agent) ?? start.find((s) => s.agent === run.agent)?.id ?? '?' }
-          : run.lane
-            ? laneBlocker(rt, config, run.lane, tally, now)
-            : null));
+        : (gate(run.agent, run.id) ??
+          (busy.has(run.agent)
+            ? {
+                kind: 'agent_busy',
+                with: rt.busy.get(run.agent) ?? start.find((s) => s.agent === run.agent)?.id ?? '?',
+              }
+            : run.lane
+              ? laneBlocker(rt, config, run.lane, tally, now)
+              : null));
     if (blocker) {
       const ahead = run.lane ? (laneAhead.get(run.lane) ?? 0) : 0;
       waiting.push({ run, blocker, ahead });
@@ -115,7 +126,13 @@ export function plan(rt: Runtime, config: OrgConfig, now: number, gate: Gate = (
 export function nextWake(waiting: ReadonlyArray<{ blocker: Blocker }>): number | null {
   let next: number | null = null;
   for (const { blocker } of waiting) {
-    const t = blocker.kind === 'not_before' || blocker.kind === 'cooling' || blocker.kind === 'rate' || blocker.kind === 'budget' ? blocker.until : null;
+    const t =
+      blocker.kind === 'not_before' ||
+      blocker.kind === 'cooling' ||
+      blocker.kind === 'rate' ||
+      blocker.kind === 'budget'
+        ? blocker.until
+        : null;
     if (t !== null && (next === null || t < next)) next = t;
   }
   return next;
@@ -125,7 +142,12 @@ export function nextWake(waiting: ReadonlyArray<{ blocker: Blocker }>): number |
  * Waiting runs that have waited longer than `waitWarning` and were not warned of yet (`warned`
  * holds run keys), and when the next of the others will have: the caller warns while a stall lasts.
  */
-export function overdue(waiting: readonly Waiting[], warned: ReadonlySet<string>, waitWarning: number, now: number): { warn: Waiting[]; next: number | null } {
+export function overdue(
+  waiting: readonly Waiting[],
+  warned: ReadonlySet<string>,
+  waitWarning: number,
+  now: number,
+): { warn: Waiting[]; next: number | null } {
   const warn: Waiting[] = [];
   let next: number | null = null;
   for (const w of waiting) {
@@ -144,13 +166,25 @@ export function overdue(waiting: readonly Waiting[], warned: ReadonlySet<string>
  * Queued runs that can never start: their agent was removed from mailroom.yaml or lost its
  * `command:`. They are cancelled; the message stays in the inbox.
  */
-export function cancellations(rt: Runtime, config: Pick<OrgConfig, 'agents'>, now: number): Array<Omit<HandlerCancelled, 'seq'>> {
+export function cancellations(
+  rt: Runtime,
+  config: Pick<OrgConfig, 'agents'>,
+  now: number,
+): Array<Omit<HandlerCancelled, 'seq'>> {
   const out: Array<Omit<HandlerCancelled, 'seq'>> = [];
   for (const key of rt.queued) {
     const run = rt.runs.get(key)!;
     if (config.agents[run.agent]?.command !== undefined) continue;
-    const why = Object.hasOwn(config.agents, run.agent) ? `${run.agent} has no command: any more (an external agent now)` : `${run.agent} was removed from mailroom.yaml`;
-    out.push({ time: new Date(now).toISOString(), type: 'handler.cancelled', id: run.id, agent: run.agent, reason: `${why}; the message stays in workspaces/${run.agent}/inbox/` });
+    const why = Object.hasOwn(config.agents, run.agent)
+      ? `${run.agent} has no command: any more (an external agent now)`
+      : `${run.agent} was removed from mailroom.yaml`;
+    out.push({
+      time: new Date(now).toISOString(),
+      type: 'handler.cancelled',
+      id: run.id,
+      agent: run.agent,
+      reason: `${why}; the message stays in workspaces/${run.agent}/inbox/`,
+    });
   }
   return out;
 }

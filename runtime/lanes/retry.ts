@@ -35,10 +35,26 @@ interface ExitRow {
 /** The exit-code table: the first row that matches wins. */
 const EXITS: readonly ExitRow[] = [
   { when: (r) => r.exitCode === 0 && !r.timedOut, outcome: 'succeeded', reason: () => 'exit 0' },
-  { when: (r) => r.spawnError !== undefined, outcome: 'failed', reason: (r) => `could not start the handler: ${r.spawnError}` },
-  { when: (r) => r.timedOut, outcome: 'failed', reason: (_, timeoutMs) => `timeout after ${formatDuration(timeoutMs)}` },
-  { when: (r) => r.exitCode === EXIT_TEMPFAIL, outcome: 'tempfail', reason: () => `exit ${EXIT_TEMPFAIL} (temporary failure, e.g. rate-limited)` },
-  { when: (r) => r.exitCode === EXIT_PERMANENT, outcome: 'permanent', reason: () => `exit ${EXIT_PERMANENT} (permanent failure: no more attempts)` },
+  {
+    when: (r) => r.spawnError !== undefined,
+    outcome: 'failed',
+    reason: (r) => `could not start the handler: ${r.spawnError}`,
+  },
+  {
+    when: (r) => r.timedOut,
+    outcome: 'failed',
+    reason: (_, timeoutMs) => `timeout after ${formatDuration(timeoutMs)}`,
+  },
+  {
+    when: (r) => r.exitCode === EXIT_TEMPFAIL,
+    outcome: 'tempfail',
+    reason: () => `exit ${EXIT_TEMPFAIL} (temporary failure, e.g. rate-limited)`,
+  },
+  {
+    when: (r) => r.exitCode === EXIT_PERMANENT,
+    outcome: 'permanent',
+    reason: () => `exit ${EXIT_PERMANENT} (permanent failure: no more attempts)`,
+  },
   { when: (r) => r.signal !== null, outcome: 'failed', reason: (r) => `killed by ${r.signal}` },
   { when: () => true, outcome: 'failed', reason: (r) => `exit ${r.exitCode}` },
 ];

@@ -44,6 +44,10 @@ export function modelReadOnlyPaths(): string[] {
       return null;
     }
   };
-  const paths = [real(PACKAGE_DIR), real(path.join(PACKAGE_DIR, 'node_modules')), real(path.dirname(path.dirname(process.execPath)))];
+  const paths = [
+    real(PACKAGE_DIR),
+    real(path.join(PACKAGE_DIR, 'node_modules')),
+    real(path.dirname(path.dirname(process.execPath))),
+  ];
   return [...new Set(paths.filter((p): p is string => p !== null))];
 }

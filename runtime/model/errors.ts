@@ -35,7 +35,8 @@ export function goDurationMs(s: string): number | null {
 
 /** How long the provider asks us to wait, in ms, from its headers (names in lower case); null when it does not say. */
 export function waitFromHeaders(h: Readonly<Record<string, string>>, now: number): number | null {
-  if (h['retry-after-ms'] !== undefined && Number.isFinite(Number(h['retry-after-ms']))) return Number(h['retry-after-ms']);
+  if (h['retry-after-ms'] !== undefined && Number.isFinite(Number(h['retry-after-ms'])))
+    return Number(h['retry-after-ms']);
   const ra = h['retry-after'];
   if (ra !== undefined) {
     if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra) * 1000;
@@ -71,7 +72,12 @@ export function providerText(body: string): string {
 }
 
 /** What an HTTP status other than 2xx means for the run. */
-export function classifyStatus(status: number, headers: Readonly<Record<string, string>>, body: string, now: number): HttpFailure {
+export function classifyStatus(
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  now: number,
+): HttpFailure {
   const message = `HTTP ${status}: ${providerText(body)}`;
   if (TEMPORARY.has(status)) {
     const ms = waitFromHeaders(headers, now);
@@ -79,5 +85,8 @@ export function classifyStatus(status: number, headers: Readonly<Record<string, 
     return { exitCode: EXIT_TEMPFAIL, ...(retryAfter !== undefined ? { retryAfter } : {}), message };
   }
   if (status >= 500 || RETRIED.has(status)) return { exitCode: EXIT_FAILED, message };
-  return { exitCode: EXIT_PERMANENT, message: `${message} (a request the provider refuses; trying again would not help: check the model name, the key and base_url)` };
+  return {
+    exitCode: EXIT_PERMANENT,
+    message: `${message} (a request the provider refuses; trying again would not help: check the model name, the key and base_url)`,
+  };
 }

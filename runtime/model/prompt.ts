@@ -55,7 +55,10 @@ export function instructions(agent: string): string {
 }
 
 function render(m: ThreadMessage, agent: string): string {
-  if (m.from === agent) return m.to?.length ? `(to ${m.to.join(', ')}${m.subject ? `, subject: ${m.subject}` : ''})\n${m.body.trim()}` : m.body.trim();
+  if (m.from === agent)
+    return m.to?.length
+      ? `(to ${m.to.join(', ')}${m.subject ? `, subject: ${m.subject}` : ''})\n${m.body.trim()}`
+      : m.body.trim();
   return `From: ${m.from}\nSent: ${m.sent}${m.subject ? `\nSubject: ${m.subject}` : ''}\n\n${m.body.trim()}`;
 }
 
@@ -63,7 +66,8 @@ function join(turns: Turn[]): Turn[] {
   const out: Turn[] = [];
   for (const t of turns) {
     const last = out.at(-1);
-    if (last && last.role === t.role) out[out.length - 1] = { role: t.role, content: `${last.content}\n\n---\n\n${t.content}` };
+    if (last && last.role === t.role)
+      out[out.length - 1] = { role: t.role, content: `${last.content}\n\n---\n\n${t.content}` };
     else out.push(t);
   }
   if (out[0]?.role === 'assistant') out.unshift({ role: 'user', content: '(earlier in this thread)' });
@@ -71,7 +75,13 @@ function join(turns: Turn[]): Turn[] {
 }
 
 export function assemblePrompt(i: PromptInput): AssembledPrompt {
-  const system = [instructions(i.agent), i.systemFile?.trim(), i.brief?.trim() ? `# Your brief (BRIEF.md)\n\n${i.brief.trim()}` : undefined].filter(Boolean).join('\n\n');
+  const system = [
+    instructions(i.agent),
+    i.systemFile?.trim(),
+    i.brief?.trim() ? `# Your brief (BRIEF.md)\n\n${i.brief.trim()}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   const kept: Turn[] = [];
   let budget = i.historyTokens;
   for (let n = i.thread.length - 1; n >= 0; n--) {
@@ -82,7 +92,9 @@ export function assemblePrompt(i: PromptInput): AssembledPrompt {
     kept.unshift({ role: m.from === i.agent ? 'assistant' : 'user', content });
   }
   const omitted = i.thread.length - kept.length;
-  const note: Turn[] = omitted ? [{ role: 'user', content: `(${omitted} earlier message${omitted === 1 ? '' : 's'} of this thread left out)` }] : [];
+  const note: Turn[] = omitted
+    ? [{ role: 'user', content: `(${omitted} earlier message${omitted === 1 ? '' : 's'} of this thread left out)` }]
+    : [];
   const turns = join([...note, ...kept, { role: 'user', content: render(i.message, i.agent) }]);
   return { system, turns, kept: kept.length, omitted };
 }

@@ -56,10 +56,23 @@ export function buildRequest(m: RequestSettings, prompt: Prompt, key: string | u
   const json = { 'content-type': 'application/json' };
   if (m.provider === 'anthropic') {
     const body = { model: m.model, max_tokens: m.maxTokens, system: prompt.system, messages: prompt.turns };
-    return { url: `${m.baseUrl}/messages`, headers: { ...json, 'anthropic-version': ANTHROPIC_VERSION, ...(key ? { 'x-api-key': key } : {}) }, body: JSON.stringify(body) };
+    return {
+      url: `${m.baseUrl}/messages`,
+      headers: { ...json, 'anthropic-version': ANTHROPIC_VERSION, ...(key ? { 'x-api-key': key } : {}) },
+      body: JSON.stringify(body),
+    };
   }
-  const body = { model: m.model, max_tokens: m.maxTokens, stream: false, messages: [{ role: 'system', content: prompt.system }, ...prompt.turns] };
-  return { url: `${m.baseUrl}/chat/completions`, headers: { ...json, ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) };
+  const body = {
+    model: m.model,
+    max_tokens: m.maxTokens,
+    stream: false,
+    messages: [{ role: 'system', content: prompt.system }, ...prompt.turns],
+  };
+  return {
+    url: `${m.baseUrl}/chat/completions`,
+    headers: { ...json, ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  };
 }
 
 function count(v: unknown, what: string): number {
@@ -77,14 +90,29 @@ function readOpenai(j: Record<string, unknown>): Answer {
   const text = isObject(message) ? message.content : undefined;
   if (typeof text !== 'string') throw new MalformedAnswer('choices[0].message.content is not text');
   const u = isObject(j.usage) ? j.usage : {};
-  return { text, usage: { input_tokens: count(u.prompt_tokens, 'usage.prompt_tokens'), output_tokens: count(u.completion_tokens, 'usage.completion_tokens') } };
+  return {
+    text,
+    usage: {
+      input_tokens: count(u.prompt_tokens, 'usage.prompt_tokens'),
+      output_tokens: count(u.completion_tokens, 'usage.completion_tokens'),
+    },
+  };
 }
 
 function readAnthropic(j: Record<string, unknown>): Answer {
   if (!Array.isArray(j.content)) throw new MalformedAnswer('content is not a list of blocks');
-  const text = j.content.filter((b): b is { type: 'text'; text: string } => isObject(b) && b.type === 'text' && typeof b.text === 'string').map((b) => b.text).join('');
+  const text = j.content
+    .filter((b): b is { type: 'text'; text: string } => isObject(b) && b.type === 'text' && typeof b.text === 'string')
+    .map((b) => b.text)
+    .join('');
   const u = isObject(j.usage) ? j.usage : {};
-  return { text, usage: { input_tokens: count(u.input_tokens, 'usage.input_tokens'), output_tokens: count(u.output_tokens, 'usage.output_tokens') } };
+  return {
+    text,
+    usage: {
+      input_tokens: count(u.input_tokens, 'usage.input_tokens'),
+      output_tokens: count(u.output_tokens, 'usage.output_tokens'),
+    },
+  };
 }
 
 /** The answer in a 2xx response body; MalformedAnswer when it is not one. */

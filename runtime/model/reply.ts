@@ -29,7 +29,11 @@ export function replyText(answer: string, incoming: Incoming): string | null {
     if (close > 0 && !hasKey('reply_to') && !hasKey('task')) lines.splice(1, 0, `reply_to: ${incoming.id}`);
     return ensureNewline(lines.join('\n'));
   }
-  const subject = incoming.subject ? (/^re:/i.test(incoming.subject) ? incoming.subject : `Re: ${incoming.subject}`) : `Re: ${incoming.id}`;
+  const subject = incoming.subject
+    ? /^re:/i.test(incoming.subject)
+      ? incoming.subject
+      : `Re: ${incoming.subject}`
+    : `Re: ${incoming.id}`;
   return `---\n${frontMatterText({ to: incoming.from, reply_to: incoming.id, subject })}---\n${ensureNewline(text)}`;
 }
 

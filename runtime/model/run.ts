@@ -37,7 +37,10 @@ function readOptional(file: string, what: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && what === 'BRIEF.md') return undefined;
-    throw new Exit(EXIT_PERMANENT, `cannot read ${what} (${file}): ${(err as Error).message}; the file must be inside the agent's workspace`);
+    throw new Exit(
+      EXIT_PERMANENT,
+      `cannot read ${what} (${file}): ${(err as Error).message}; the file must be inside the agent's workspace`,
+    );
   }
 }
 
@@ -49,14 +52,28 @@ function writeOutbox(name: string, text: string): string {
   return path.join('outbox', name);
 }
 
-async function ask(m: ModelConfig, body: { url: string; headers: Record<string, string>; body: string }): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+async function ask(
+  m: ModelConfig,
+  body: { url: string; headers: Record<string, string>; body: string },
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
   try {
-    const res = await fetch(body.url, { method: 'POST', headers: body.headers, body: body.body, signal: AbortSignal.timeout(m.requestTimeout), redirect: 'error' });
+    const res = await fetch(body.url, {
+      method: 'POST',
+      headers: body.headers,
+      body: body.body,
+      signal: AbortSignal.timeout(m.requestTimeout),
+      redirect: 'error',
+    });
     const text = await res.text();
-    return { status: res.status, headers: Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v])), text };
+    return {
+      status: res.status,
+      headers: Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v])),
+      text,
+    };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new Exit(EXIT_FAILED, `no answer from ${body.url} within request_timeout ${m.requestTimeout} ms`);
+    if (e.name === 'TimeoutError' || e.name === 'AbortError')
+      throw new Exit(EXIT_FAILED, `no answer from ${body.url} within request_timeout ${m.requestTimeout} ms`);
     throw new Exit(EXIT_FAILED, `could not reach ${body.url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
   }
 }
@@ -64,17 +81,31 @@ async function ask(m: ModelConfig, body: { url: string; headers: Record<string, 
 async function main(): Promise<number> {
   const agent = process.env.MAILROOM_AGENT ?? 'agent';
   const raw = process.env.MAILROOM_MODEL;
-  if (!raw) throw new Exit(EXIT_PERMANENT, 'MAILROOM_MODEL is not set: this program is run by mailroom for an agent with model: in mailroom.yaml');
+  if (!raw)
+    throw new Exit(
+      EXIT_PERMANENT,
+      'MAILROOM_MODEL is not set: this program is run by mailroom for an agent with model: in mailroom.yaml',
+    );
   const m = JSON.parse(raw) as ModelConfig;
   const text = fs.readFileSync(0, 'utf8');
   const message = threadEntry(text);
-  if (!message) throw new Exit(EXIT_PERMANENT, 'the message on stdin has no stamped front matter (id, from, thread); mailroom hands over delivered messages only');
+  if (!message)
+    throw new Exit(
+      EXIT_PERMANENT,
+      'the message on stdin has no stamped front matter (id, from, thread); mailroom hands over delivered messages only',
+    );
   if (message.from === MAILROOM) {
-    process.stderr.write(`model: ${message.id} is from mailroom (a bounce or an alert); kept in done/ for people, not sent to the model\n`);
+    process.stderr.write(
+      `model: ${message.id} is from mailroom (a bounce or an alert); kept in done/ for people, not sent to the model\n`,
+    );
     return 0;
   }
   const key = m.secret ? process.env[m.secret] : undefined;
-  if (m.secret && !key) throw new Exit(EXIT_PERMANENT, `the API key secret ${m.secret} is not set; run \`mailroom secret set ${m.secret} < key.txt\``);
+  if (m.secret && !key)
+    throw new Exit(
+      EXIT_PERMANENT,
+      `the API key secret ${m.secret} is not set; run \`mailroom secret set ${m.secret} < key.txt\``,
+    );
   const prompt = assemblePrompt({
     agent,
     systemFile: m.system ? readOptional(m.system, `the system file ${m.system}`) : undefined,
@@ -83,17 +114,27 @@ async function main(): Promise<number> {
     message,
     historyTokens: m.historyTokens,
   });
-  if (prompt.omitted) process.stderr.write(`model: ${prompt.omitted} earlier message(s) of thread ${message.thread} left out (history_tokens ${m.historyTokens})\n`);
-  const res = await ask(m, buildRequest(m, prompt, key) as { url: string; headers: Record<string, string>; body: string });
+  if (prompt.omitted)
+    process.stderr.write(
+      `model: ${prompt.omitted} earlier message(s) of thread ${message.thread} left out (history_tokens ${m.historyTokens})\n`,
+    );
+  const res = await ask(
+    m,
+    buildRequest(m, prompt, key) as { url: string; headers: Record<string, string>; body: string },
+  );
   if (res.status < 200 || res.status > 299) {
     const f = classifyStatus(res.status, res.headers, res.text, Date.now());
-    throw new Exit(f.exitCode, `${m.provider} ${m.model}: ${f.message}${f.retryAfter !== undefined ? `\nretry-after: ${f.retryAfter}` : ''}`);
+    throw new Exit(
+      f.exitCode,
+      `${m.provider} ${m.model}: ${f.message}${f.retryAfter !== undefined ? `\nretry-after: ${f.retryAfter}` : ''}`,
+    );
   }
   let answer;
   try {
     answer = readAnswer(m.provider, res.text);
   } catch (err) {
-    if (err instanceof MalformedAnswer) throw new Exit(EXIT_FAILED, `${m.provider} ${m.model}: a malformed answer (HTTP ${res.status}): ${err.message}`);
+    if (err instanceof MalformedAnswer)
+      throw new Exit(EXIT_FAILED, `${m.provider} ${m.model}: a malformed answer (HTTP ${res.status}): ${err.message}`);
     throw err;
   }
   process.stdout.write(`${JSON.stringify({ usage: { ...answer.usage, cost_usd: costOf(answer.usage, m.price) } })}\n`);

@@ -43,7 +43,15 @@ export function threadEntry(text: string): (ThreadMessage & { thread: string }) 
   }
   const to = Array.isArray(fm.to) ? fm.to.map(String) : typeof fm.to === 'string' ? [fm.to] : undefined;
   const sent = fm.sent instanceof Date ? fm.sent.toISOString() : String(fm.sent ?? '');
-  return { id: fm.id, thread: fm.thread, from: fm.from, to, sent, subject: typeof fm.subject === 'string' ? fm.subject : undefined, body };
+  return {
+    id: fm.id,
+    thread: fm.thread,
+    from: fm.from,
+    to,
+    sent,
+    subject: typeof fm.subject === 'string' ? fm.subject : undefined,
+    body,
+  };
 }
 
 /** The thread's messages in `workspace` other than `exclude`, oldest first. */

@@ -23,7 +23,13 @@ const STDERR_TAIL_BYTES = 4096;
 const STDERR_TAIL_LINES = 20;
 
 /** The environment a handler sees: an allow-list, never the daemon's own. */
-export function handlerEnv(base: NodeJS.ProcessEnv, workspace: string, agent: string, message: string, grants: Readonly<Record<string, string>>): Record<string, string> {
+export function handlerEnv(
+  base: NodeJS.ProcessEnv,
+  workspace: string,
+  agent: string,
+  message: string,
+  grants: Readonly<Record<string, string>>,
+): Record<string, string> {
   const env: Record<string, string> = {
     PATH: base.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: workspace,
@@ -58,7 +64,12 @@ export interface RunningHandler {
 
 export function startHandler(spec: HandlerSpec): RunningHandler {
   const started = Date.now();
-  const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdoutRest = '';
   let usage: Usage | undefined;
@@ -93,7 +104,15 @@ export function startHandler(spec: HandlerSpec): RunningHandler {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       if (stdoutRest) usage = addUsageLine(usage, stdoutRest.trim());
-      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, durationMs: Date.now() - started, timedOut, stderrTail: tail(stderr), usage, spawnError });
+      resolve({
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        durationMs: Date.now() - started,
+        timedOut,
+        stderrTail: tail(stderr),
+        usage,
+        spawnError,
+      });
     };
     child.once('error', (err) => {
       if (child.pid === undefined) settle(err.message);

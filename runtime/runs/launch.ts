@@ -11,14 +11,23 @@ import { modelEnv, modelReadOnlyPaths } from '../model/command.js';
 import { handlerEnv } from './handler.js';
 
 /** The argv of a run in `workspace`, or why it may not run (no working bwrap, or a jail that cannot be built). */
-export function handlerArgv(root: string, workspace: string, cfg: AgentConfig): { argv: string[] } | { refuse: string } {
+export function handlerArgv(
+  root: string,
+  workspace: string,
+  cfg: AgentConfig,
+): { argv: string[] } | { refuse: string } {
   // A model agent's command is node running this package: the jail, which hides the host, shows it read-only.
   const settings = cfg.model ? { ...cfg, readOnlyPaths: [...cfg.readOnlyPaths, ...modelReadOnlyPaths()] } : cfg;
   return jailedArgv(settings, { root, workspace }, cfg.command!);
 }
 
 /** The environment of a run; `missing` names granted secrets that are not stored. */
-export function handlerEnvFor(layout: Layout, cfg: AgentConfig, workspace: string, message: string): { env: Record<string, string>; missing: string[] } {
+export function handlerEnvFor(
+  layout: Layout,
+  cfg: AgentConfig,
+  workspace: string,
+  message: string,
+): { env: Record<string, string>; missing: string[] } {
   const { values, missing } = readSecrets(layout, cfg.secrets);
   const model = cfg.model ? modelEnv(cfg.model) : {};
   return { env: { ...handlerEnv(process.env, workspace, cfg.name, message, cfg.env), ...model, ...values }, missing };

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BusEvent, MessageAccepted, NewEvent } from '../../bus/events.js';
+import type { BusEvent, MessageAccepted } from '../../bus/events.js';
 import { keepHandlerFailure } from '../../bus/store/deadletter.js';
 import { copyName } from '../../bus/store/spool.js';
 import { formatDuration } from '../../bus/time.js';
@@ -50,7 +50,10 @@ const RETRY_MS = 1000;
 function scratchDir(dir: string, rel: string): void {
   const st = fs.lstatSync(dir, { throwIfNoEntry: false });
   if (!st) fs.mkdirSync(dir, { mode: 0o700 });
-  else if (!st.isDirectory()) throw new Error(`${rel} (the handler's TMPDIR) is ${st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a fifo' : 'not a folder'}; remove it (\`rm ${rel}\`) and mailroom makes it again`);
+  else if (!st.isDirectory())
+    throw new Error(
+      `${rel} (the handler's TMPDIR) is ${st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a fifo' : 'not a folder'}; remove it (\`rm ${rel}\`) and mailroom makes it again`,
+    );
 }
 
 export class Runner {
@@ -75,7 +78,15 @@ export class Runner {
     for (const agent of e.to) {
       if (!this.isHandler(agent)) continue;
       const cfg = this.bus.config().agents[agent]!;
-      this.bus.emit({ time: this.bus.now().toISOString(), type: 'handler.queued', id: e.id, agent, priority: e.priority, lane: cfg.lane ?? null, file: copyName(e) });
+      this.bus.emit({
+        time: this.bus.now().toISOString(),
+        type: 'handler.queued',
+        id: e.id,
+        agent,
+        priority: e.priority,
+        lane: cfg.lane ?? null,
+        file: copyName(e),
+      });
     }
   }
 
@@ -89,7 +100,10 @@ export class Runner {
     for (const agent of inboxesToList(runtime, config)) {
       try {
         const inbox = this.bus.layout.inbox(agent);
-        inboxes.set(agent, Dir.with(inbox, inbox, (d) => d.list())); // never through a link
+        inboxes.set(
+          agent,
+          Dir.with(inbox, inbox, (d) => d.list()),
+        ); // never through a link
       } catch {
         /* no inbox: nothing to queue or move there */
       }
@@ -104,8 +118,12 @@ export class Runner {
         this.bus.logger.warn(`at start-up, ${what}: ${(err as Error).message}; left as it is`);
       }
     };
-    for (const { agent, file } of todo.complete) tolerate(`moving ${agent}'s ${file} to done/`, () => this.moveToDone(agent, file));
-    for (const { run, failed } of todo.keep) tolerate(`keeping ${run.agent}'s failed ${run.file} in bus/deadletter/`, () => keepHandlerFailure(this.bus.layout.root, this.bus.layout.inbox(run.agent), { run, failed }));
+    for (const { agent, file } of todo.complete)
+      tolerate(`moving ${agent}'s ${file} to done/`, () => this.moveToDone(agent, file));
+    for (const { run, failed } of todo.keep)
+      tolerate(`keeping ${run.agent}'s failed ${run.file} in bus/deadletter/`, () =>
+        keepHandlerFailure(this.bus.layout.root, this.bus.layout.inbox(run.agent), { run, failed }),
+      );
     this.bus.commit();
   }
 
@@ -117,7 +135,10 @@ export class Runner {
     try {
       this.pumpNow();
     } catch (err) {
-      if ((err as Error).name !== 'LogPaused') this.bus.logger.warn(`could not start handler runs (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`);
+      if ((err as Error).name !== 'LogPaused')
+        this.bus.logger.warn(
+          `could not start handler runs (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`,
+        );
       if (this.timer) clearTimeout(this.timer);
       this.timer = this.stopping ? null : setTimeout(() => this.pump(), RETRY_MS);
     }
@@ -138,10 +159,23 @@ export class Runner {
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch {
-        this.bus.emit({ time: this.bus.now().toISOString(), type: 'handler.cancelled', id: run.id, agent: run.agent, reason: `the message left ${run.agent}'s inbox before its run (moved to done/ or deleted)` });
+        this.bus.emit({
+          time: this.bus.now().toISOString(),
+          type: 'handler.cancelled',
+          id: run.id,
+          agent: run.agent,
+          reason: `the message left ${run.agent}'s inbox before its run (moved to done/ or deleted)`,
+        });
         continue;
       }
-      this.bus.emit({ time: this.bus.now().toISOString(), type: 'handler.started', id: run.id, agent: run.agent, attempt: run.attempt + 1, lane: run.lane });
+      this.bus.emit({
+        time: this.bus.now().toISOString(),
+        type: 'handler.started',
+        id: run.id,
+        agent: run.agent,
+        attempt: run.attempt + 1,
+        lane: run.lane,
+      });
       starts.push({ run, file, text });
     }
     this.bus.commit();
@@ -149,7 +183,9 @@ export class Runner {
     const { warn, next } = overdue(waiting, this.warned, config.waitWarning, now);
     for (const w of warn) {
       this.warned.add(runKey(w.run.agent, w.run.id));
-      this.bus.logger.warn(`${w.run.id} for ${w.run.agent} has waited ${formatDuration(now - w.run.queuedAt)} (over wait_warning ${formatDuration(config.waitWarning)}); \`mailroom why ${w.run.id}\` says why`);
+      this.bus.logger.warn(
+        `${w.run.id} for ${w.run.agent} has waited ${formatDuration(now - w.run.queuedAt)} (over wait_warning ${formatDuration(config.waitWarning)}); \`mailroom why ${w.run.id}\` says why`,
+      );
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -164,7 +200,14 @@ export class Runner {
     try {
       this.spawnNow(run, file, text);
     } catch (err) {
-      this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: `could not start the handler: ${(err as Error).message}` });
+      this.ended(run, {
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        timedOut: false,
+        stderrTail: '',
+        spawnError: `could not start the handler: ${(err as Error).message}`,
+      });
     }
   }
 
@@ -172,11 +215,29 @@ export class Runner {
     const cfg = this.bus.config().agents[run.agent]!;
     const workspace = this.bus.layout.workspace(run.agent);
     const { env, missing } = handlerEnvFor(this.bus.layout, cfg, workspace, file);
-    if (missing.length) this.bus.logger.warn(`${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``);
+    if (missing.length)
+      this.bus.logger.warn(
+        `${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``,
+      );
     const launch = handlerArgv(this.bus.layout.root, workspace, cfg);
-    if ('refuse' in launch) return this.ended(run, { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError: launch.refuse });
+    if ('refuse' in launch)
+      return this.ended(run, {
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        timedOut: false,
+        stderrTail: '',
+        spawnError: launch.refuse,
+      });
     scratchDir(`${workspace}/.tmp`, `workspaces/${run.agent}/.tmp`);
-    const handle = startHandler({ argv: launch.argv, cwd: workspace, env, stdin: text, timeoutMs: cfg.timeout, killGraceMs: this.bus.config().killGrace });
+    const handle = startHandler({
+      argv: launch.argv,
+      cwd: workspace,
+      env,
+      stdin: text,
+      timeoutMs: cfg.timeout,
+      killGraceMs: this.bus.config().killGrace,
+    });
     const key = runKey(run.agent, run.id);
     this.running.set(key, handle);
     void handle.result.then((result) => {
@@ -209,7 +270,10 @@ export class Runner {
       this.bus.commit();
     } catch (err) {
       // The log could not be written (nothing staged here was applied): keep the ends and try again, so no run holds its lane slot for good.
-      if ((err as Error).name !== 'LogPaused') this.bus.logger.warn(`could not record the end of ${ends.length} handler run(s) (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`);
+      if ((err as Error).name !== 'LogPaused')
+        this.bus.logger.warn(
+          `could not record the end of ${ends.length} handler run(s) (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`,
+        );
       this.notes = []; // staged with the ends, not applied: staged again with them
       this.completed.unshift(...ends);
       if (!this.settling) {
@@ -243,9 +307,17 @@ export class Runner {
     });
     const staged = events.map((e) => this.bus.emit(e));
     const ended = staged.find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed');
-    const usage = ended && (ended.type === 'handler.succeeded' || ended.type === 'handler.failed') ? ended.usage : undefined;
+    const usage =
+      ended && (ended.type === 'handler.succeeded' || ended.type === 'handler.failed') ? ended.usage : undefined;
     const s = this.bus.state();
-    const mail = afterUsage(s.board, this.bus.config(), { agent: run.agent, id: run.id, attempt: attempt + 1 }, usage, this.bus.now().toISOString(), (id) => s.threads.has(id));
+    const mail = afterUsage(
+      s.board,
+      this.bus.config(),
+      { agent: run.agent, id: run.id, attempt: attempt + 1 },
+      usage,
+      this.bus.now().toISOString(),
+      (id) => s.threads.has(id),
+    );
     for (const m of mail) this.notes.push(this.bus.emit(m) as MessageAccepted);
     return { then, events: staged };
   }
@@ -262,7 +334,9 @@ export class Runner {
     const { layout } = this.bus;
     try {
       // Through both folders' descriptors: a folder flipped to a link meanwhile moves nothing.
-      Dir.with(layout.inbox(agent), layout.inbox(agent), (inbox) => Dir.with(layout.done(agent), layout.done(agent), (done) => fs.renameSync(inbox.at(file), done.at(file))));
+      Dir.with(layout.inbox(agent), layout.inbox(agent), (inbox) =>
+        Dir.with(layout.done(agent), layout.done(agent), (done) => fs.renameSync(inbox.at(file), done.at(file))),
+      );
     } catch (err) {
       if (err instanceof Refused) return this.bus.logger.warn(`not moving ${file} to done/: ${err.message}`);
       // ENOENT: the handler moved it itself.

@@ -20,7 +20,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export function pageDir(): string {
   const candidates = [path.join(here, 'page'), path.resolve(here, '..', '..', '..', 'runtime', 'serve', 'page')];
   const found = candidates.find((d) => fs.existsSync(path.join(d, 'index.html')));
-  if (!found) throw new Error(`the page's files are missing (looked in ${candidates.join(' and ')}); reinstall mailroom`);
+  if (!found)
+    throw new Error(`the page's files are missing (looked in ${candidates.join(' and ')}); reinstall mailroom`);
   return found;
 }
 
@@ -36,10 +37,17 @@ export function loadAssets(): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const name of fs.readdirSync(dir)) {
     const type = TYPES[path.extname(name)];
-    if (type) assets.set(name === 'index.html' ? '/' : `/${name}`, { type, body: fs.readFileSync(path.join(dir, name)) });
+    if (type)
+      assets.set(name === 'index.html' ? '/' : `/${name}`, { type, body: fs.readFileSync(path.join(dir, name)) });
   }
   const require = createRequire(import.meta.url);
-  assets.set('/vendor/uplot.js', { type: TYPES['.js']!, body: fs.readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')) });
-  assets.set('/vendor/uplot.css', { type: TYPES['.css']!, body: fs.readFileSync(require.resolve('uplot/dist/uPlot.min.css')) });
+  assets.set('/vendor/uplot.js', {
+    type: TYPES['.js']!,
+    body: fs.readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')),
+  });
+  assets.set('/vendor/uplot.css', {
+    type: TYPES['.css']!,
+    body: fs.readFileSync(require.resolve('uplot/dist/uPlot.min.css')),
+  });
   return assets;
 }

@@ -47,7 +47,12 @@ const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 export function authorize(req: RequestFacts, token: string | null): Verdict {
   const url = new URL(req.url, 'http://page.invalid');
   if (token === null) {
-    if (!LOOPBACK_HOST.test(req.host ?? '')) return { kind: 'refuse', status: 403, why: `Host ${JSON.stringify(req.host ?? '')} is not this machine's loopback address` };
+    if (!LOOPBACK_HOST.test(req.host ?? ''))
+      return {
+        kind: 'refuse',
+        status: 403,
+        why: `Host ${JSON.stringify(req.host ?? '')} is not this machine's loopback address`,
+      };
     return { kind: 'allow' };
   }
   const bearer = /^Bearer\s+(.+)$/i.exec(req.authorization ?? '')?.[1]?.trim();
@@ -58,7 +63,15 @@ export function authorize(req: RequestFacts, token: string | null): Verdict {
   if (fromQuery !== null && same(fromQuery, token)) {
     url.searchParams.delete('token');
     const location = url.pathname + (url.searchParams.size ? `?${url.searchParams}` : '');
-    return { kind: 'set-cookie', cookie: `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, location };
+    return {
+      kind: 'set-cookie',
+      cookie: `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      location,
+    };
   }
-  return { kind: 'refuse', status: 401, why: 'a token is required: send Authorization: Bearer <token>, or open the page once with ?token=<token>' };
+  return {
+    kind: 'refuse',
+    status: 401,
+    why: 'a token is required: send Authorization: Bearer <token>, or open the page once with ?token=<token>',
+  };
 }

@@ -89,11 +89,22 @@ function byScoreThenUrgency(a: Task, b: Task): number {
 export function columns(tasks: readonly Task[]): PageModel['columns'] {
   return TASK_STATUSES.map((status) => {
     const final = FINAL_STATUSES.includes(status);
-    const all = tasks.filter((t) => t.status === status).sort(final ? (a, b) => b.updated.localeCompare(a.updated) || byUrgency(a, b) : byScoreThenUrgency);
+    const all = tasks
+      .filter((t) => t.status === status)
+      .sort(final ? (a, b) => b.updated.localeCompare(a.updated) || byUrgency(a, b) : byScoreThenUrgency);
     const shown = all.slice(0, final ? COLUMN_CAP.final : COLUMN_CAP.open);
     return {
       status,
-      tasks: shown.map((t) => ({ id: t.id, title: t.title, owner: t.owner, creator: t.creator, priority: t.priority, created: t.created, updated: t.updated, score: scoreOf(t) })),
+      tasks: shown.map((t) => ({
+        id: t.id,
+        title: t.title,
+        owner: t.owner,
+        creator: t.creator,
+        priority: t.priority,
+        created: t.created,
+        updated: t.updated,
+        score: scoreOf(t),
+      })),
       more: all.length - shown.length,
     };
   });
@@ -118,14 +129,39 @@ function agents(status: OrgStatus, config: OrgConfig): PageAgent[] {
 
 export function alerts(status: OrgStatus, events: readonly BusEvent[]): Alert[] {
   const out: Alert[] = [];
-  if (!status.daemon.running) out.push({ level: 'error', text: 'The daemon is not running: nothing is delivered until `mailroom start`.' });
-  if (status.config.invalid) out.push({ level: 'error', text: `mailroom.yaml is not valid; the daemon keeps version ${status.config.version}: ${status.config.invalid.join('; ')}` });
-  for (const h of status.handlers.filter((x) => !x.jailed)) out.push({ level: 'warn', text: `${h.agent} runs unjailed: ${h.note}` });
-  for (const u of status.stuck) out.push({ level: 'warn', text: `${u.agent}: ${u.id} (${u.priority}) unread for ${formatDuration(u.age_ms)}`, time: u.sent });
-  for (const w of status.warnings) out.push({ level: 'warn', text: `${w.agent}: ${w.id} waited ${formatDuration(w.waited_ms)} for a handler run: ${w.why}` });
-  if (status.deadletter) out.push({ level: 'info', text: `${status.deadletter} file(s) in bus/deadletter/, each beside its reason` });
-  const sent = events.filter((e) => e.type === 'alert.sent').slice(-10).reverse();
-  for (const e of sent) if (e.type === 'alert.sent') out.push({ level: 'info', text: `alerted ${OPERATOR}: ${e.message} unread by ${e.agent} for ${formatDuration(e.age)}`, time: e.time });
+  if (!status.daemon.running)
+    out.push({ level: 'error', text: 'The daemon is not running: nothing is delivered until `mailroom start`.' });
+  if (status.config.invalid)
+    out.push({
+      level: 'error',
+      text: `mailroom.yaml is not valid; the daemon keeps version ${status.config.version}: ${status.config.invalid.join('; ')}`,
+    });
+  for (const h of status.handlers.filter((x) => !x.jailed))
+    out.push({ level: 'warn', text: `${h.agent} runs unjailed: ${h.note}` });
+  for (const u of status.stuck)
+    out.push({
+      level: 'warn',
+      text: `${u.agent}: ${u.id} (${u.priority}) unread for ${formatDuration(u.age_ms)}`,
+      time: u.sent,
+    });
+  for (const w of status.warnings)
+    out.push({
+      level: 'warn',
+      text: `${w.agent}: ${w.id} waited ${formatDuration(w.waited_ms)} for a handler run: ${w.why}`,
+    });
+  if (status.deadletter)
+    out.push({ level: 'info', text: `${status.deadletter} file(s) in bus/deadletter/, each beside its reason` });
+  const sent = events
+    .filter((e) => e.type === 'alert.sent')
+    .slice(-10)
+    .reverse();
+  for (const e of sent)
+    if (e.type === 'alert.sent')
+      out.push({
+        level: 'info',
+        text: `alerted ${OPERATOR}: ${e.message} unread by ${e.agent} for ${formatDuration(e.age)}`,
+        time: e.time,
+      });
   return out;
 }
 
@@ -134,13 +170,21 @@ export function pageModel(input: ModelInput): PageModel {
   return {
     org: status.root,
     daemon: status.daemon,
-    counts: { events: status.events.count, spool: status.spool, deadletter: status.deadletter, last_event: status.events.last_time },
+    counts: {
+      events: status.events.count,
+      spool: status.spool,
+      deadletter: status.deadletter,
+      last_event: status.events.last_time,
+    },
     columns: columns(state.board.tasks),
     agents: agents(status, config),
     lanes: status.lanes,
     held: held.length ? held : null,
     alerts: alerts(status, events),
-    events: events.slice(-RECENT_EVENTS).reverse().map((e) => ({ seq: e.seq, time: e.time, type: e.type, text: describeEvent(e).replace(/\s+/g, ' ') })),
+    events: events
+      .slice(-RECENT_EVENTS)
+      .reverse()
+      .map((e) => ({ seq: e.seq, time: e.time, type: e.type, text: describeEvent(e).replace(/\s+/g, ' ') })),
     charts: chartSeries(events, state.board, now),
   };
 }

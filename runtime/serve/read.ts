@@ -16,7 +16,10 @@ export function heldDir(layout: Layout): string {
 
 function held(layout: Layout): string[] {
   try {
-    return fs.readdirSync(heldDir(layout)).filter((n) => !isIgnoredName(n)).sort();
+    return fs
+      .readdirSync(heldDir(layout))
+      .filter((n) => !isIgnoredName(n))
+      .sort();
   } catch {
     return [];
   }

@@ -35,7 +35,8 @@ export interface PageServer {
 }
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -75,7 +76,13 @@ class Snapshot {
   }
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, ...extra });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
@@ -83,16 +90,45 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** Authorise, then route; `clients` collects the open event streams. */
-function handler(token: string | null, assets: Map<string, Asset>, snapshot: Snapshot, clients: Set<http.ServerResponse>): Handler {
+function handler(
+  token: string | null,
+  assets: Map<string, Asset>,
+  snapshot: Snapshot,
+  clients: Set<http.ServerResponse>,
+): Handler {
   return (req, res) => {
-    const verdict = authorize({ url: req.url ?? '/', authorization: req.headers.authorization, cookie: req.headers.cookie, host: req.headers.host }, token);
-    if (verdict.kind === 'refuse') return send(res, verdict.status, 'text/plain; charset=utf-8', `${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.why}\n`, verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="mailroom"' } : {});
-    if (verdict.kind === 'set-cookie') return send(res, 303, 'text/plain; charset=utf-8', '', { 'Set-Cookie': verdict.cookie, Location: verdict.location });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'This page is read-only: GET only.\n', { Allow: 'GET, HEAD' });
+    const verdict = authorize(
+      {
+        url: req.url ?? '/',
+        authorization: req.headers.authorization,
+        cookie: req.headers.cookie,
+        host: req.headers.host,
+      },
+      token,
+    );
+    if (verdict.kind === 'refuse')
+      return send(
+        res,
+        verdict.status,
+        'text/plain; charset=utf-8',
+        `${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.why}\n`,
+        verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="mailroom"' } : {},
+      );
+    if (verdict.kind === 'set-cookie')
+      return send(res, 303, 'text/plain; charset=utf-8', '', {
+        'Set-Cookie': verdict.cookie,
+        Location: verdict.location,
+      });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'text/plain; charset=utf-8', 'This page is read-only: GET only.\n', { Allow: 'GET, HEAD' });
     const pathname = new URL(req.url ?? '/', 'http://page.invalid').pathname;
     if (pathname === '/api/model') return send(res, 200, 'application/json; charset=utf-8', snapshot.text);
     if (pathname === '/events') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'X-Accel-Buffering': 'no',
+      });
       res.write(`retry: 2000\n\nevent: model\ndata: ${snapshot.text}\n\n`);
       clients.add(res);
       req.on('close', () => clients.delete(res));
@@ -111,7 +147,12 @@ export async function startPageServer(o: ServeOptions): Promise<PageServer> {
   const broadcast = () => {
     for (const c of clients) c.write(`event: model\ndata: ${snapshot.text}\n\n`);
   };
-  const changes = new Changes(o.layout, () => snapshot.agents, () => snapshot.refresh() && broadcast(), { pollMs: o.pollMs ?? 2000, minGapMs: o.minGapMs ?? 100 });
+  const changes = new Changes(
+    o.layout,
+    () => snapshot.agents,
+    () => snapshot.refresh() && broadcast(),
+    { pollMs: o.pollMs ?? 2000, minGapMs: o.minGapMs ?? 100 },
+  );
   const ping = setInterval(() => {
     for (const c of clients) c.write(': ping\n\n');
   }, 15_000);

@@ -24,7 +24,12 @@ export function unitName(root: string): string {
 
 /** One word of ExecStart=, quoted the way systemd reads it ($, % and \ escaped). */
 export function quoteArg(arg: string): string {
-  const escaped = arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%').replace(/\$/g, '$$$$').replace(/\n/g, '\\n');
+  const escaped = arg
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/%/g, '%%')
+    .replace(/\$/g, '$$$$')
+    .replace(/\n/g, '\\n');
   return `"${escaped}"`;
 }
 

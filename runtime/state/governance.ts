@@ -74,7 +74,18 @@ export interface GovernanceState {
 }
 
 export function emptyGovernance(): GovernanceState {
-  return { held: {}, paused: {}, resumed: {}, budgetResumed: {}, recentMessages: {}, recentTasks: {}, parent: {}, messageTask: {}, runs: {}, configVersion: null };
+  return {
+    held: {},
+    paused: {},
+    resumed: {},
+    budgetResumed: {},
+    recentMessages: {},
+    recentTasks: {},
+    parent: {},
+    messageTask: {},
+    runs: {},
+    configVersion: null,
+  };
 }
 
 const MINUTE = 60_000;
@@ -114,13 +125,28 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       const { seq: _s, type: _t, time, ...rest } = e;
       const message = undelivered.get(e.id);
       undelivered.delete(e.id);
-      g.held[e.id] = { ...rest, requested: time, status: 'held', attempts: [], ...(message ? { message } : {}), ...(message?.task ? { task: message.task } : {}), ...(message ? { thread: message.thread } : {}) };
+      g.held[e.id] = {
+        ...rest,
+        requested: time,
+        status: 'held',
+        attempts: [],
+        ...(message ? { message } : {}),
+        ...(message?.task ? { task: message.task } : {}),
+        ...(message ? { thread: message.thread } : {}),
+      };
       break;
     }
     case 'approval.granted': {
       const h = g.held[e.id];
       if (!h) break;
-      Object.assign(h, { status: 'approved', decided_by: e.by, decision: e.decision, decided: e.time, grant: e.grant, ...(e.note ? { note: e.note } : {}) });
+      Object.assign(h, {
+        status: 'approved',
+        decided_by: e.by,
+        decision: e.decision,
+        decided: e.time,
+        grant: e.grant,
+        ...(e.note ? { note: e.note } : {}),
+      });
       if (h.message) undelivered.set(e.id, released(h.message, e.by, e.decision));
       delete h.message;
       break;
@@ -132,7 +158,13 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
         h.attempts.push({ by: e.by, decision: e.decision, time: e.time, rule: e.rule, reason: e.reason });
         break;
       }
-      Object.assign(h, { status: 'refused', decided_by: e.by, decision: e.decision, decided: e.time, reason: e.reason });
+      Object.assign(h, {
+        status: 'refused',
+        decided_by: e.by,
+        decision: e.decision,
+        decided: e.time,
+        reason: e.reason,
+      });
       delete h.message;
       break;
     }

@@ -11,7 +11,14 @@
  *   handler.cancelled -> finished (the message left the inbox before its run; `cancelled` says why)
  * Lanes: the start times of the last minute, and a cool-down after an exit 75.
  */
-import type { BusEvent, HandlerCancelled, HandlerFailed, HandlerQueued, HandlerStarted, HandlerSucceeded } from '../../bus/events.js';
+import type {
+  BusEvent,
+  HandlerCancelled,
+  HandlerFailed,
+  HandlerQueued,
+  HandlerStarted,
+  HandlerSucceeded,
+} from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'dead';
@@ -58,7 +65,14 @@ export function runKey(agent: string, id: string): string {
 }
 
 export function emptyRuntime(): Runtime {
-  return { runs: new Map(), queued: new Set(), running: new Set(), lanes: new Map(), busy: new Map(), lastStart: new Map() };
+  return {
+    runs: new Map(),
+    queued: new Set(),
+    running: new Set(),
+    lanes: new Map(),
+    busy: new Map(),
+    lastStart: new Map(),
+  };
 }
 
 function lane(rt: Runtime, name: string): LaneState {
@@ -132,7 +146,8 @@ function failed(rt: Runtime, e: HandlerFailed): void {
   run.lastFailure = e;
   setStatus(rt, key, run, e.final ? 'dead' : 'queued');
   run.notBefore = e.retry_at ? Date.parse(e.retry_at) : 0;
-  if (e.lane_cooling_until && run.lane) lane(rt, run.lane).coolingUntil = Math.max(lane(rt, run.lane).coolingUntil, Date.parse(e.lane_cooling_until));
+  if (e.lane_cooling_until && run.lane)
+    lane(rt, run.lane).coolingUntil = Math.max(lane(rt, run.lane).coolingUntil, Date.parse(e.lane_cooling_until));
 }
 
 /** One fold step: the runtime after event `e` (updated in place and returned). */

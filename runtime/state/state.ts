@@ -30,7 +30,20 @@ export interface BusState {
 }
 
 export function emptyState(): BusState {
-  return { board: emptyBoard(), threads: new Map(), undelivered: new Map(), rejected: new Map(), alerted: new Set(), runtime: emptyRuntime(), governance: emptyGovernance(), forwarding: new Map(), configSha: null, configRefused: null, lastSeq: 0, lastTime: null };
+  return {
+    board: emptyBoard(),
+    threads: new Map(),
+    undelivered: new Map(),
+    rejected: new Map(),
+    alerted: new Set(),
+    runtime: emptyRuntime(),
+    governance: emptyGovernance(),
+    forwarding: new Map(),
+    configSha: null,
+    configRefused: null,
+    lastSeq: 0,
+    lastTime: null,
+  };
 }
 
 export function alertKey(message: string, agent: string): string {

@@ -8,7 +8,7 @@ import { readLog } from '../../bus/store/log.js';
 import { parseInboxName, isIgnoredName } from '../../bus/names.js';
 import type { Priority } from '../../bus/priority.js';
 import type { BusEvent } from '../../bus/events.js';
-import { type Layout } from '../../workspaces/layout.js';
+import type { Layout } from '../../workspaces/layout.js';
 import { loadConfig, parseConfigText } from '../config/load.js';
 import { ConfigError, type OrgConfig } from '../config/schema.js';
 import { listVersions, versionText } from '../config/history.js';
@@ -73,7 +73,11 @@ export function loadConfigOrLastGood(layout: Layout): { config: OrgConfig; statu
     for (const v of listVersions(layout).reverse()) {
       const text = versionText(layout, v.version);
       try {
-        if (text !== null) return { config: parseConfigText(text, layout.config), status: { version: v.version, invalid: err.problems } };
+        if (text !== null)
+          return {
+            config: parseConfigText(text, layout.config),
+            status: { version: v.version, invalid: err.problems },
+          };
       } catch {
         /* an older one */
       }
@@ -96,7 +100,15 @@ export function unreadMail(layout: Layout, config: OrgConfig, agent: string, now
     const p = parseInboxName(name);
     if (!p) continue;
     const age = unreadAge(p.sent, now);
-    out.push({ agent, id: p.id, file: `workspaces/${agent}/inbox/${name}`, priority: p.priority, sent: p.sent, age_ms: age, stuck: isStuck(agent, p.priority, age, config.stuckAfter) });
+    out.push({
+      agent,
+      id: p.id,
+      file: `workspaces/${agent}/inbox/${name}`,
+      priority: p.priority,
+      sent: p.sent,
+      age_ms: age,
+      stuck: isStuck(agent, p.priority, age, config.stuckAfter),
+    });
   }
   return out.sort((a, b) => a.sent.localeCompare(b.sent));
 }
@@ -105,7 +117,14 @@ export function loadEvents(layout: Layout): BusEvent[] {
   return readLog(layout.events);
 }
 
-export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[], state: BusState, now: number, configStatus: ConfigStatus = { version: null, invalid: null }): OrgStatus {
+export function orgStatus(
+  layout: Layout,
+  config: OrgConfig,
+  events: BusEvent[],
+  state: BusState,
+  now: number,
+  configStatus: ConfigStatus = { version: null, invalid: null },
+): OrgStatus {
   const agents: AgentStatus[] = [];
   const stuck: UnreadMail[] = [];
   for (const name of [...Object.keys(config.agents), OPERATOR]) {
@@ -119,10 +138,12 @@ export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[],
   const { lanes, waiting } = laneViews(state, config, now);
   return {
     config: configStatus,
-    handlers: Object.values(config.agents).filter((a) => a.command).map((a) => {
-      const j = jailFor(a);
-      return { agent: a.name, jailed: j.jailed, note: j.note };
-    }),
+    handlers: Object.values(config.agents)
+      .filter((a) => a.command)
+      .map((a) => {
+        const j = jailFor(a);
+        return { agent: a.name, jailed: j.jailed, note: j.note };
+      }),
     lanes,
     waiting,
     warnings: waiting.filter((w) => w.warning),
@@ -135,8 +156,15 @@ export function orgStatus(layout: Layout, config: OrgConfig, events: BusEvent[],
     events: { count: events.length, last_seq: state.lastSeq, last_time: state.lastTime },
     tasks,
     governance: {
-      paused: Object.entries(state.governance.paused).map(([agent, p]) => ({ agent, cause: p.cause, detail: p.detail, since: p.since })),
-      held: Object.values(state.governance.held).filter((h) => h.status === 'held').map((h) => h.id),
+      paused: Object.entries(state.governance.paused).map(([agent, p]) => ({
+        agent,
+        cause: p.cause,
+        detail: p.detail,
+        since: p.since,
+      })),
+      held: Object.values(state.governance.held)
+        .filter((h) => h.status === 'held')
+        .map((h) => h.id),
     },
   };
 }

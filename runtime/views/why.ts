@@ -41,7 +41,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number): string {
   switch (b.kind) {
     case 'not_before':
-      return run.lastError ? `attempt ${run.attempt} failed with ${run.lastError}; next attempt at ${iso(b.until)} (in ${formatDuration(b.until - now)})` : `starting gradually after a restart: eligible at ${iso(b.until)}`;
+      return run.lastError
+        ? `attempt ${run.attempt} failed with ${run.lastError}; next attempt at ${iso(b.until)} (in ${formatDuration(b.until - now)})`
+        : `starting gradually after a restart: eligible at ${iso(b.until)}`;
     case 'agent_busy':
       return `${run.agent} is busy with message ${b.with.split('/').pop()} (one run at a time per agent)`;
     case 'cooling':
@@ -59,7 +61,11 @@ export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number
   }
 }
 
-export function laneViews(state: BusState, config: OrgConfig, now: number): { lanes: LaneView[]; waiting: WaitingView[] } {
+export function laneViews(
+  state: BusState,
+  config: OrgConfig,
+  now: number,
+): { lanes: LaneView[]; waiting: WaitingView[] } {
   const rt = state.runtime;
   const { waiting } = plan(rt, config, now, gateFor(state.governance, state.board, config, now));
   const lanes = Object.values(config.lanes).map((l) => {
@@ -100,14 +106,23 @@ export function why(
   daemonRunning: boolean,
 ): string[] {
   const rejected = state.rejected.get(id);
-  if (rejected) return [`${id} was rejected at ${rejected.time}: ${rejected.reason}. It is kept at ${rejected.kept}; ${rejected.from} got bounce ${rejected.bounce}. Fix: ${rejected.fix}`];
+  if (rejected)
+    return [
+      `${id} was rejected at ${rejected.time}: ${rejected.reason}. It is kept at ${rejected.kept}; ${rejected.from} got bounce ${rejected.bounce}. Fix: ${rejected.fix}`,
+    ];
   if (!accepted) return [];
   const out: string[] = [];
   const undelivered = state.undelivered.has(id);
   const { waiting } = plan(state.runtime, config, now, gateFor(state.governance, state.board, config, now));
   const held = state.governance.held[id];
-  if (held?.status === 'held') return [`${id} (${held.kind}, from ${held.from}) is held in bus/held/ for approval: ${held.detail}; asked ${held.approvers.join(', ')}. \`mailroom approve ${id}\` or \`mailroom reject ${id} --reason ...\`.`];
-  if (held?.status === 'refused') return [`${id} (${held.kind}, from ${held.from}) was held and then rejected by ${held.decided_by} at ${held.decided}: ${held.reason}. Nothing was delivered.`];
+  if (held?.status === 'held')
+    return [
+      `${id} (${held.kind}, from ${held.from}) is held in bus/held/ for approval: ${held.detail}; asked ${held.approvers.join(', ')}. \`mailroom approve ${id}\` or \`mailroom reject ${id} --reason ...\`.`,
+    ];
+  if (held?.status === 'refused')
+    return [
+      `${id} (${held.kind}, from ${held.from}) was held and then rejected by ${held.decided_by} at ${held.decided}: ${held.reason}. Nothing was delivered.`,
+    ];
   for (const agent of accepted.to) {
     if (isRemote(agent)) {
       out.push(whyRemote(id, agent, state, daemonRunning));
@@ -116,13 +131,17 @@ export function why(
     const file = copyName(accepted);
     const head = `${id} (${accepted.priority}, from ${accepted.from}) for ${agent}:`;
     if (undelivered) {
-      out.push(`${head} accepted at ${accepted.time} but not delivered yet${daemonRunning ? '; delivery is under way' : '; no daemon is running: start it and it will deliver'}.`);
+      out.push(
+        `${head} accepted at ${accepted.time} but not delivered yet${daemonRunning ? '; delivery is under way' : '; no daemon is running: start it and it will deliver'}.`,
+      );
       continue;
     }
     const cfg = config.agents[agent];
     const run = state.runtime.runs.get(runKey(agent, id));
     if (!cfg?.command) {
-      const who = cfg ? `${agent} is an external agent (no command: in mailroom.yaml)` : `${agent} is no longer in mailroom.yaml`;
+      const who = cfg
+        ? `${agent} is an external agent (no command: in mailroom.yaml)`
+        : `${agent} is no longer in mailroom.yaml`;
       const cancelled = run?.cancelled ? ` Its handler run was not started: ${run.cancelled}.` : '';
       out.push(
         inInbox(agent, file)
@@ -136,13 +155,22 @@ export function why(
       continue;
     }
     if (run.status === 'finished' && run.cancelled) out.push(`${head} not run: ${run.cancelled}.`);
-    else if (run.status === 'finished') out.push(`${head} handled: the handler finished (attempt ${run.attempt}); the message is in done/.`);
-    else if (run.status === 'dead') out.push(`${head} gave up after attempt ${run.attempt}: ${run.lastError}. Dead-lettered as ${run.lastFailure?.kept ?? 'bus/deadletter/'}, and its sender got a bounce.`);
-    else if (run.status === 'running') out.push(`${head} running now (attempt ${run.attempt}, started ${formatDuration(now - (run.startedAt ?? now))} ago${run.lane ? ` in lane ${run.lane}` : ''}${daemonRunning ? '' : '; the daemon is not running, so it will run again at the next start'}).`);
+    else if (run.status === 'finished')
+      out.push(`${head} handled: the handler finished (attempt ${run.attempt}); the message is in done/.`);
+    else if (run.status === 'dead')
+      out.push(
+        `${head} gave up after attempt ${run.attempt}: ${run.lastError}. Dead-lettered as ${run.lastFailure?.kept ?? 'bus/deadletter/'}, and its sender got a bounce.`,
+      );
+    else if (run.status === 'running')
+      out.push(
+        `${head} running now (attempt ${run.attempt}, started ${formatDuration(now - (run.startedAt ?? now))} ago${run.lane ? ` in lane ${run.lane}` : ''}${daemonRunning ? '' : '; the daemon is not running, so it will run again at the next start'}).`,
+      );
     else {
       const w = waiting.find((x) => x.run.id === run.id && x.run.agent === run.agent);
       const reason = w ? describeBlocker(w.blocker, run, w.ahead, now) : 'queued';
-      out.push(`${head} queued for ${formatDuration(now - run.queuedAt)}: ${reason}.${run.lastError && !reason.includes('failed') ? ` The last attempt failed with ${run.lastError}.` : ''}${daemonRunning ? '' : ' No daemon is running: nothing starts until `mailroom start`.'}`);
+      out.push(
+        `${head} queued for ${formatDuration(now - run.queuedAt)}: ${reason}.${run.lastError && !reason.includes('failed') ? ` The last attempt failed with ${run.lastError}.` : ''}${daemonRunning ? '' : ' No daemon is running: nothing starts until `mailroom start`.'}`,
+      );
     }
   }
   return out;

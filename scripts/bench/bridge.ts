@@ -39,8 +39,17 @@ const stats = (xs: number[]) => {
 async function raw(url: string) {
   const nc = await connect({ servers: url });
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: 'bench_raw', subjects: ['bench.raw'], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
-  await jsm.consumers.add('bench_raw', { durable_name: 'bench', ack_policy: AckPolicy.Explicit, filter_subject: 'bench.raw' });
+  await jsm.streams.add({
+    name: 'bench_raw',
+    subjects: ['bench.raw'],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+  });
+  await jsm.consumers.add('bench_raw', {
+    durable_name: 'bench',
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: 'bench.raw',
+  });
   const js = jetstream(nc);
   const consumer = await js.consumers.get('bench_raw', 'bench');
   const sentAt = new Map<string, number>();
@@ -58,7 +67,11 @@ async function raw(url: string) {
   })();
   const t0 = Date.now();
   for (let i = 0; i < N; i += 256) {
-    await Promise.all(Array.from({ length: Math.min(256, N - i) }, (_, k) => js.publish('bench.raw', `{"n":${i + k}}`, { msgID: `t${i + k}` })));
+    await Promise.all(
+      Array.from({ length: Math.min(256, N - i) }, (_, k) =>
+        js.publish('bench.raw', `{"n":${i + k}}`, { msgID: `t${i + k}` }),
+      ),
+    );
   }
   while (got < N) await sleep(5);
   const msgsPerS = N / ((Date.now() - t0) / 1000);
@@ -76,14 +89,20 @@ function org(tmp: string, name: string, agents: string, url: string, peer: strin
   const root = path.join(tmp, name);
   const r = spawnSync(process.execPath, [CLI, 'init', root, '--agents', agents], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
-  fs.appendFileSync(path.join(root, 'mailroom.yaml'), `bridge:\n  nats: { url: ${url}, org: ${name} }\n  peers: [${peer}]\n`);
+  fs.appendFileSync(
+    path.join(root, 'mailroom.yaml'),
+    `bridge:\n  nats: { url: ${url}, org: ${name} }\n  peers: [${peer}]\n`,
+  );
   return root;
 }
 
 async function bridge(tmp: string, url: string) {
   const acme = org(tmp, 'acme', 'legal,ceo', url, 'beta');
   const beta = org(tmp, 'beta', 'maya,oliver', url, 'acme');
-  const daemons = [await startDaemon(acme, path.join(tmp, 'acme.stderr')), await startDaemon(beta, path.join(tmp, 'beta.stderr'))];
+  const daemons = [
+    await startDaemon(acme, path.join(tmp, 'acme.stderr')),
+    await startDaemon(beta, path.join(tmp, 'beta.stderr')),
+  ];
   const tail = new LogTail(path.join(acme, 'bus', 'events'));
   try {
     const msg = (s: string) => `---\nto: legal@acme\nsubject: ${s}\n---\nHello across.\n`;
@@ -112,11 +131,15 @@ async function bridge(tmp: string, url: string) {
 export async function benchBridge(tmp: string): Promise<number> {
   const port = await freePort();
   const bin = spawnSync('nats-server', ['--version']).status === 0 ? 'nats-server' : '/usr/sbin/nats-server';
-  const server = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', path.join(tmp, 'nats')], { stdio: 'ignore' });
+  const server = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', path.join(tmp, 'nats')], {
+    stdio: 'ignore',
+  });
   const url = `nats://127.0.0.1:${port}`;
   try {
     await sleep(500);
-    process.stdout.write(`mailroom bridge benchmark: ${N} messages, then ${LAT_N} at ${RATE} msgs/s; nats-server on ${url}\n`);
+    process.stdout.write(
+      `mailroom bridge benchmark: ${N} messages, then ${LAT_N} at ${RATE} msgs/s; nats-server on ${url}\n`,
+    );
     const r = await raw(url);
     const b = await bridge(tmp, url);
     const ms = (x: number) => `${Math.round(x)} ms`;
@@ -130,7 +153,10 @@ export async function benchBridge(tmp: string): Promise<number> {
         '',
       ].join('\n'),
     );
-    fs.writeFileSync('bench-bridge-results.json', `${JSON.stringify({ n: N, rate: RATE, raw: r, bridge: b }, null, 2)}\n`);
+    fs.writeFileSync(
+      'bench-bridge-results.json',
+      `${JSON.stringify({ n: N, rate: RATE, raw: r, bridge: b }, null, 2)}\n`,
+    );
     return b.lost + b.twice;
   } finally {
     server.kill('SIGTERM');

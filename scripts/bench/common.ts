@@ -12,7 +12,10 @@ export const POLL_MS = 50;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const WORDS = 'the quarterly numbers are in and the draft needs a second pair of eyes before friday please check the totals the tone and the appendix then send it back with your notes'.split(' ');
+const WORDS =
+  'the quarterly numbers are in and the draft needs a second pair of eyes before friday please check the totals the tone and the appendix then send it back with your notes'.split(
+    ' ',
+  );
 
 /** A ~300-byte body, different for each message. */
 export function body(i: number): string {
@@ -45,7 +48,6 @@ export function drop(root: string, from: string, name: string, text: string): vo
 
 // --- the event log, read incrementally ------------------------------------------------
 
-
 export function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -63,7 +65,11 @@ export function vmStatus(pid: number): { hwmKb: number; rssKb: number } | null {
 
 /** Peak RSS of a bare `node` process that does nothing: the floor any Node daemon stands on. */
 export function bareNodeHwmKb(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(/VmHWM:\\s+(\\d+)/.exec(require("fs").readFileSync("/proc/self/status","utf8"))[1])'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['-e', 'process.stdout.write(/VmHWM:\\s+(\\d+)/.exec(require("fs").readFileSync("/proc/self/status","utf8"))[1])'],
+    { encoding: 'utf8' },
+  );
   return Number(r.stdout) || NaN;
 }
 
@@ -75,22 +81,30 @@ export function machine() {
     /* not Linux */
   }
   const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim();
-  return { nproc: Number(nproc) || os.availableParallelism(), cpu, node: process.version, load: os.loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() };
+  return {
+    nproc: Number(nproc) || os.availableParallelism(),
+    cpu,
+    node: process.version,
+    load: os.loadavg().map((l) => Number(l.toFixed(2))),
+    date: new Date().toISOString(),
+  };
 }
 
 // --- the raw limit --------------------------------------------------------------------
 
-
 export async function startDaemon(root: string, stderrFile: string): Promise<ChildProcess> {
   const errFd = fs.openSync(stderrFile, 'a');
   const extra = (process.env.BENCH_DAEMON_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, CLI, 'start', '--root', root], { stdio: ['ignore', 'ignore', errFd] });
+  const child = spawn(process.execPath, [...extra, CLI, 'start', '--root', root], {
+    stdio: ['ignore', 'ignore', errFd],
+  });
   fs.closeSync(errFd);
   const until = Date.now() + 20_000;
   for (;;) {
     const err = fs.readFileSync(stderrFile, 'utf8');
     if (err.includes('watching ')) return child;
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > until) throw new Error(`the daemon did not start:\n${err.slice(-4000)}`);
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > until)
+      throw new Error(`the daemon did not start:\n${err.slice(-4000)}`);
     await sleep(50);
   }
 }
@@ -105,12 +119,9 @@ export async function stopDaemon(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
-
-
 /** Wait (at most ms) until the daemon has finished: no spool or staging files left. */
 export async function settle(root: string, ms: number): Promise<void> {
   const until = Date.now() + ms;
   const empty = (d: string) => fs.readdirSync(path.join(root, 'bus', d)).length === 0;
   while (Date.now() < until && !(empty('spool') && empty('staging'))) await sleep(POLL_MS);
 }
-

@@ -28,7 +28,10 @@ export class LogTail {
   poll(): void {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir).filter((n) => /^\d{6}\.jsonl$/.test(n)).sort();
+      names = fs
+        .readdirSync(this.dir)
+        .filter((n) => /^\d{6}\.jsonl$/.test(n))
+        .sort();
     } catch {
       return;
     }
@@ -84,7 +87,7 @@ export class LogTail {
   deliveredAt(subject: string): number[] | undefined {
     const id = this.bySubject.get(subject);
     const s = id ? this.byId.get(id) : undefined;
-    return s && s.delivered.length ? s.delivered : undefined;
+    return s?.delivered.length ? s.delivered : undefined;
   }
 }
 

@@ -36,7 +36,14 @@ export async function throughput(root: string, tail: LogTail): Promise<Throughpu
   const lastDelivered = times.length ? Math.max(...times) : Number.NaN;
   const msgsPerS = times.length / ((lastDelivered - first) / 1000);
   process.stdout.write(`${times.length} delivered, ${Math.round(msgsPerS)} msgs/s\n`);
-  return { delivered: times.length, drainedAll, dropMs: last - first, drainMs: lastDelivered - first, seenMs: seen - first, msgsPerS };
+  return {
+    delivered: times.length,
+    drainedAll,
+    dropMs: last - first,
+    drainMs: lastDelivered - first,
+    seenMs: seen - first,
+    msgsPerS,
+  };
 }
 
 export interface Latency {
@@ -94,7 +101,9 @@ export async function latency(root: string, tail: LogTail): Promise<Latency> {
     accepted_to_delivered: split((s) => (tail.deliveredAt(s)?.[0] ?? Number.NaN) - (tail.acceptedAt(s) ?? Number.NaN)),
     allDelivered,
   };
-  process.stdout.write(`sent in ${sendSeconds.toFixed(1)} s; p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms\n`);
+  process.stdout.write(
+    `sent in ${sendSeconds.toFixed(1)} s; p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms\n`,
+  );
   return result;
 }
 
@@ -111,7 +120,10 @@ export function exactlyOnce(root: string, tail: LogTail, expected: number): { lo
   const lost = Math.max(0, undelivered) + twice + tail.rejected.length + Math.abs(inboxFiles - expected);
   if (undelivered > 0) problems.push(`${undelivered} message(s) never delivered`);
   if (twice > 0) problems.push(`${twice} message(s) delivered more than once`);
-  if (tail.rejected.length) problems.push(`${tail.rejected.length} message(s) rejected, e.g. ${JSON.stringify(tail.rejected[0]).slice(0, 300)}`);
+  if (tail.rejected.length)
+    problems.push(
+      `${tail.rejected.length} message(s) rejected, e.g. ${JSON.stringify(tail.rejected[0]).slice(0, 300)}`,
+    );
   if (inboxFiles !== expected) problems.push(`${inboxFiles} copies in the inboxes, expected ${expected}`);
   if (leftInOutboxes) problems.push(`${leftInOutboxes} file(s) left in outboxes`);
   return { lost, problems };

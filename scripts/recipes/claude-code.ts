@@ -13,7 +13,12 @@ interface ClaudeResult {
   is_error?: boolean;
   subtype?: string;
   total_cost_usd?: number;
-  usage?: { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number; cache_read_input_tokens?: number };
+  usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_creation_input_tokens?: number;
+    cache_read_input_tokens?: number;
+  };
 }
 
 const m = readIncoming();
@@ -28,7 +33,12 @@ if (m) {
   }
   const u = r.usage ?? {};
   const n = (v: number | undefined) => (typeof v === 'number' && v >= 0 ? v : 0);
-  printUsage(n(u.input_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens), n(u.output_tokens), n(r.total_cost_usd));
-  if (r.is_error || typeof r.result !== 'string') fail(`claude reported an error (${r.subtype ?? 'no result'}): ${String(r.result ?? '').slice(0, 500)}`);
+  printUsage(
+    n(u.input_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens),
+    n(u.output_tokens),
+    n(r.total_cost_usd),
+  );
+  if (r.is_error || typeof r.result !== 'string')
+    fail(`claude reported an error (${r.subtype ?? 'no result'}): ${String(r.result ?? '').slice(0, 500)}`);
   reply(m, r.result);
 }

@@ -17,13 +17,20 @@ if (m) {
   let input = 0;
   let output = 0;
   for (const line of out.split('\n')) {
-    let e: { type?: string; item?: { type?: string; text?: string }; usage?: { input_tokens?: number; output_tokens?: number }; error?: { message?: string }; message?: string };
+    let e: {
+      type?: string;
+      item?: { type?: string; text?: string };
+      usage?: { input_tokens?: number; output_tokens?: number };
+      error?: { message?: string };
+      message?: string;
+    };
     try {
       e = JSON.parse(line);
     } catch {
       continue;
     }
-    if (e.type === 'item.completed' && e.item?.type === 'agent_message' && typeof e.item.text === 'string') answer = e.item.text;
+    if (e.type === 'item.completed' && e.item?.type === 'agent_message' && typeof e.item.text === 'string')
+      answer = e.item.text;
     if (e.type === 'turn.completed') {
       input += e.usage?.input_tokens ?? 0;
       output += e.usage?.output_tokens ?? 0;

@@ -34,8 +34,12 @@ export function promptFor(m: Incoming): string {
 /** Run `cmd args` with `input` on stdin, in the working directory (the workspace). Exits 1 when it cannot start or fails. */
 export function runCli(cmd: string, args: string[], input: string): string {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) fail(`${cmd} could not start: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (is it on the PATH the handler gets?)`);
-  if (r.status !== 0) fail(`${cmd} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-10).join('\n')}`);
+  if (r.error)
+    fail(
+      `${cmd} could not start: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message} (is it on the PATH the handler gets?)`,
+    );
+  if (r.status !== 0)
+    fail(`${cmd} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-10).join('\n')}`);
   return r.stdout;
 }
 
@@ -54,5 +58,7 @@ export function reply(m: Incoming, answer: string): void {
 }
 
 export function printUsage(input: number, output: number, costUsd: number): void {
-  process.stdout.write(`${JSON.stringify({ usage: { input_tokens: input, output_tokens: output, cost_usd: costUsd } })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ usage: { input_tokens: input, output_tokens: output, cost_usd: costUsd } })}\n`,
+  );
 }

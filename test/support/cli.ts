@@ -27,7 +27,10 @@ export interface RunResult {
 }
 
 /** Run the CLI to completion. */
-export function mailroom(args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+export function mailroom(
+  args: string[],
+  opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): RunResult {
   const r = spawnSync(process.execPath, [requireCli(), ...args], {
     input: opts.input ?? '',
     cwd: opts.cwd,
@@ -52,11 +55,17 @@ export function statusJson(o: Org): any {
 }
 
 /** `mailroom doctor --json`: the exit code and the findings that are not ok. */
-export function doctor(o: Org): { code: number | null; problems: Array<{ check: string; detail: string }>; raw: string } {
+export function doctor(o: Org): {
+  code: number | null;
+  problems: Array<{ check: string; detail: string }>;
+  raw: string;
+} {
   const r = mailroom(['doctor', '--root', o.root, '--json']);
   let problems: Array<{ check: string; detail: string }> = [];
   try {
-    problems = (JSON.parse(r.stdout) as { findings: Array<{ ok: boolean; check: string; detail: string }> }).findings.filter((f) => !f.ok);
+    problems = (
+      JSON.parse(r.stdout) as { findings: Array<{ ok: boolean; check: string; detail: string }> }
+    ).findings.filter((f) => !f.ok);
   } catch {
     problems = [{ check: '(unparsable doctor output)', detail: r.stdout + r.stderr }];
   }
@@ -64,7 +73,8 @@ export function doctor(o: Org): { code: number | null; problems: Array<{ check: 
 }
 
 export const cfg = (o: Org, ...args: string[]): RunResult => mailroom(['config', ...args, '--root', o.root]);
-export const secretSet = (o: Org, name: string, value: string): RunResult => mailroom(['secret', 'set', name, '--root', o.root], { input: value });
+export const secretSet = (o: Org, name: string, value: string): RunResult =>
+  mailroom(['secret', 'set', name, '--root', o.root], { input: value });
 
 /** The author `config set/apply/rollback` records (runtime/config/history.ts cliAuthor). */
 export function cliAuthor(): string {
@@ -72,11 +82,14 @@ export function cliAuthor(): string {
 }
 
 /** `config history --json`: every version of mailroom.yaml. */
-export function versions(o: Org): Array<{ version: number; time: string; author: string; summary: string; sha256: string }> {
+export function versions(
+  o: Org,
+): Array<{ version: number; time: string; author: string; summary: string; sha256: string }> {
   const r = cfg(o, 'history', '--json');
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout).versions;
 }
 
 /** The agent names of a mailroom.yaml text. */
-export const agentNames = (text: string): string[] => Object.keys((YAML.parse(text) as { agents?: object }).agents ?? {});
+export const agentNames = (text: string): string[] =>
+  Object.keys((YAML.parse(text) as { agents?: object }).agents ?? {});

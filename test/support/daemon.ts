@@ -20,7 +20,10 @@ export interface StartOptions {
 /** Spawn `mailroom start` and return at once; the org records the child, its stderr and its exit. */
 export function spawnDaemon(org: Org, opts: StartOptions = {}): ChildProcess {
   const env = opts.env ? { PATH: process.env.PATH, ...opts.env } : process.env;
-  const child = spawn(process.execPath, [requireCli(), 'start', '--root', org.root, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [requireCli(), 'start', '--root', org.root, ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   org.daemon = child;
   org.stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (org.stderr += d));
@@ -68,7 +71,15 @@ export async function stopClean(org: Org, ms = 10_000): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const pid = org.daemon?.pid;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the daemon (pid ${pid}) did not exit within ${ms} ms of SIGTERM; its stderr ends:\n${org.stderr.slice(-600)}`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `the daemon (pid ${pid}) did not exit within ${ms} ms of SIGTERM; its stderr ends:\n${org.stderr.slice(-600)}`,
+          ),
+        ),
+      ms,
+    );
   });
   try {
     return await Promise.race([stopDaemon(org), timeout]);

@@ -16,7 +16,10 @@ export async function waitFor<T>(cond: () => T | Promise<T>, what: string, ms = 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -48,7 +51,10 @@ export function readEvents(o: Org): Array<Record<string, any>> {
 export function strictEvents(o: Org): Event[] {
   const dir = o.p('bus', 'events');
   const out: Event[] = [];
-  for (const seg of fs.readdirSync(dir).filter((n) => /^\d{6}\.jsonl$/.test(n)).sort()) {
+  for (const seg of fs
+    .readdirSync(dir)
+    .filter((n) => /^\d{6}\.jsonl$/.test(n))
+    .sort()) {
     const text = fs.readFileSync(path.join(dir, seg), 'utf8');
     if (text.length && !text.endsWith('\n')) throw new Error(`bus/events/${seg} ends with a torn line`);
     for (const line of text.split('\n')) {
@@ -62,7 +68,8 @@ export function strictEvents(o: Org): Event[] {
 /** seq numbers are 1, 2, 3, ... with no gap and no repeat. Returns a description of the first problem, or null. */
 export function seqProblem(events: Event[]): string | null {
   for (let i = 0; i < events.length; i++) {
-    if (events[i]!.seq !== i + 1) return `event #${i + 1} has seq ${events[i]!.seq} (previous ${events[i - 1]?.seq}): ${JSON.stringify(events[i]).slice(0, 200)}`;
+    if (events[i]!.seq !== i + 1)
+      return `event #${i + 1} has seq ${events[i]!.seq} (previous ${events[i - 1]?.seq}): ${JSON.stringify(events[i]).slice(0, 200)}`;
   }
   return null;
 }
@@ -73,6 +80,13 @@ export function eventsOf(o: Org, type: string, agent?: string): Array<Record<str
 }
 
 /** Wait for the n-th (0-based) event of `type` matching `pred`. */
-export async function waitEvent(o: Org, type: string, pred: (e: Record<string, any>) => boolean = () => true, what = type, ms = 15_000, nth = 0): Promise<Record<string, any>> {
+export async function waitEvent(
+  o: Org,
+  type: string,
+  pred: (e: Record<string, any>) => boolean = () => true,
+  what = type,
+  ms = 15_000,
+  nth = 0,
+): Promise<Record<string, any>> {
   return waitFor(() => eventsOf(o, type).filter(pred)[nth], what, ms);
 }

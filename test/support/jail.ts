@@ -15,5 +15,8 @@ if (skipJail) console.warn(`SKIPPING the jail tests: ${jail.why}`);
 /** bwrap must work on this machine; say so plainly when it does not. */
 export function requireBwrap(): void {
   if (skipJail) return;
-  expect(jail.ok, `bubblewrap must work for the jail tests: ${jail.why} (MAILROOM_ALLOW_NO_JAIL=1 reports them as skipped instead)`).toBe(true);
+  expect(
+    jail.ok,
+    `bubblewrap must work for the jail tests: ${jail.why} (MAILROOM_ALLOW_NO_JAIL=1 reports them as skipped instead)`,
+  ).toBe(true);
 }

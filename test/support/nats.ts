@@ -12,11 +12,13 @@ import path from 'node:path';
 import { waitFor } from './events.js';
 
 /** nats-server from PATH, or where Debian's package puts it (/usr/sbin is not on every PATH). */
-export const NATS_SERVER = spawnSync('nats-server', ['--version']).status === 0 ? 'nats-server' : '/usr/sbin/nats-server';
+export const NATS_SERVER =
+  spawnSync('nats-server', ['--version']).status === 0 ? 'nats-server' : '/usr/sbin/nats-server';
 
 /** The bridge tests need it: fail loudly, never skip quietly (`.ci/run` installs it). */
 export function requireNatsServer(): void {
-  if (spawnSync(NATS_SERVER, ['--version']).status !== 0) throw new Error('nats-server is not installed: `apt-get install nats-server` (Debian) to run the bridge tests');
+  if (spawnSync(NATS_SERVER, ['--version']).status !== 0)
+    throw new Error('nats-server is not installed: `apt-get install nats-server` (Debian) to run the bridge tests');
 }
 
 export async function freePort(): Promise<number> {
@@ -53,7 +55,9 @@ export class NatsServer {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.store], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.store], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.proc.stderr!.setEncoding('utf8').on('data', (d: string) => (this.log = (this.log + d).slice(-4000)));
     await waitFor(async () => (await accepts(this.port)) || this.proc?.exitCode !== null, 'nats-server to listen');
     if (this.proc.exitCode !== null) throw new Error(`nats-server exited ${this.proc.exitCode}: ${this.log}`);

@@ -119,7 +119,10 @@ export class Org {
   /** Non-dot entries of a directory. */
   ls(...parts: string[]): string[] {
     try {
-      return fs.readdirSync(this.p(...parts)).filter((n) => !n.startsWith('.')).sort();
+      return fs
+        .readdirSync(this.p(...parts))
+        .filter((n) => !n.startsWith('.'))
+        .sort();
     } catch {
       return [];
     }

@@ -31,7 +31,8 @@ export function readStamps(...files: string[]): Stamp[] {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       const [what, agent, id, t] = line.split(' ');
-      if ((what !== 'start' && what !== 'stop') || !agent || !id || !Number.isFinite(Number(t))) throw new Error(`bad stamp line in ${file}: ${JSON.stringify(line)}`);
+      if ((what !== 'start' && what !== 'stop') || !agent || !id || !Number.isFinite(Number(t)))
+        throw new Error(`bad stamp line in ${file}: ${JSON.stringify(line)}`);
       out.push({ what, agent, id, t: Number(t) });
     }
   }

@@ -15,8 +15,12 @@ async function cleanUp(orgs: Org[]): Promise<void> {
     if (procs.length) leaks.push({ org: o, procs });
   }
   if (leaks.length) {
-    const list = leaks.flatMap(({ org, procs }) => procs.map((p) => `  pid ${p.pid} in ${org.tmp}: ${p.cmd.slice(0, 200)}`));
-    throw new Error(`the test left ${list.length} process(es) running in its org (killed now); stop the daemon or end what it started before the test ends:\n${list.join('\n')}`);
+    const list = leaks.flatMap(({ org, procs }) =>
+      procs.map((p) => `  pid ${p.pid} in ${org.tmp}: ${p.cmd.slice(0, 200)}`),
+    );
+    throw new Error(
+      `the test left ${list.length} process(es) running in its org (killed now); stop the daemon or end what it started before the test ends:\n${list.join('\n')}`,
+    );
   }
 }
 

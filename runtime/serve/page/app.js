@@ -3,7 +3,13 @@
 // only as textContent, never as HTML.
 'use strict';
 (() => {
-  const STATUS_NAMES = { open: 'open', in_progress: 'in progress', blocked: 'blocked', done: 'done', cancelled: 'cancelled' };
+  const STATUS_NAMES = {
+    open: 'open',
+    in_progress: 'in progress',
+    blocked: 'blocked',
+    done: 'done',
+    cancelled: 'cancelled',
+  };
   let model = null;
   /** server clock minus this clock, so ages are measured to the server's time */
   let skew = 0;
@@ -41,12 +47,15 @@
     const d = $('daemon');
     d.textContent = m.daemon.running ? `daemon running (pid ${m.daemon.pid})` : 'daemon NOT running';
     d.className = `pill ${m.daemon.running ? 'ok' : 'bad'}`;
-    $('counts').textContent = `${m.counts.events} events, last ${age(m.counts.last_event)} ago · spool ${m.counts.spool} · dead letters ${m.counts.deadletter}`;
+    $('counts').textContent =
+      `${m.counts.events} events, last ${age(m.counts.last_event)} ago · spool ${m.counts.spool} · dead letters ${m.counts.deadletter}`;
   }
 
   function renderAlerts(m) {
     $('alerts-section').hidden = m.alerts.length === 0;
-    $('alerts').replaceChildren(...m.alerts.map((a) => el('li', { class: a.level }, a.time ? `${age(a.time)} ago: ` : '', a.text)));
+    $('alerts').replaceChildren(
+      ...m.alerts.map((a) => el('li', { class: a.level }, a.time ? `${age(a.time)} ago: ` : '', a.text)),
+    );
   }
 
   function card(t) {
@@ -71,7 +80,12 @@
       el(
         'div',
         { class: 'column', 'data-status': c.status },
-        el('h3', {}, STATUS_NAMES[c.status] || c.status, el('span', { class: 'n' }, String(c.tasks.length + (c.more || 0)))),
+        el(
+          'h3',
+          {},
+          STATUS_NAMES[c.status] || c.status,
+          el('span', { class: 'n' }, String(c.tasks.length + (c.more || 0))),
+        ),
         ...(c.tasks.length ? c.tasks.map(card) : [el('div', { class: 'empty' }, 'none')]),
         c.more ? el('div', { class: 'empty' }, `and ${c.more} more (mailroom board)`) : null,
       ),
@@ -81,17 +95,39 @@
 
   function renderTables(m) {
     const agentRows = m.agents.map((a) => {
-      const jail = a.jailed === null ? el('span', { class: 'muted' }, a.note) : el('span', { class: a.jailed ? 'jailed' : 'unjailed', title: a.note }, a.jailed ? 'jailed' : 'UNJAILED');
+      const jail =
+        a.jailed === null
+          ? el('span', { class: 'muted' }, a.note)
+          : el('span', { class: a.jailed ? 'jailed' : 'unjailed', title: a.note }, a.jailed ? 'jailed' : 'UNJAILED');
       const oldest = a.oldest_unread ? `${age(a.oldest_unread)} (${a.oldest_priority})` : '-';
-      return el('tr', { 'data-agent': a.name }, el('td', {}, a.name), el('td', { class: 'num inbox' }, String(a.inbox)), el('td', { class: 'num outbox' }, String(a.outbox)), el('td', { class: 'oldest' }, oldest), el('td', {}, a.lane || '-'), el('td', {}, jail));
+      return el(
+        'tr',
+        { 'data-agent': a.name },
+        el('td', {}, a.name),
+        el('td', { class: 'num inbox' }, String(a.inbox)),
+        el('td', { class: 'num outbox' }, String(a.outbox)),
+        el('td', { class: 'oldest' }, oldest),
+        el('td', {}, a.lane || '-'),
+        el('td', {}, jail),
+      );
     });
     $('agents').tBodies[0].replaceChildren(...agentRows);
     const laneRows = m.lanes.map((l) => {
       const limit = `${l.concurrency} at once${l.per_minute !== null ? `, ${l.per_minute}/min` : ''}`;
       const cooling = l.cooling_until ? `until ${l.cooling_until.slice(11, 19)}` : '-';
-      return el('tr', { 'data-lane': l.name }, el('td', {}, l.name), el('td', { class: 'num', title: l.running.join(', ') }, String(l.running.length)), el('td', { class: 'num' }, String(l.queued)), el('td', {}, limit), el('td', {}, cooling));
+      return el(
+        'tr',
+        { 'data-lane': l.name },
+        el('td', {}, l.name),
+        el('td', { class: 'num', title: l.running.join(', ') }, String(l.running.length)),
+        el('td', { class: 'num' }, String(l.queued)),
+        el('td', {}, limit),
+        el('td', {}, cooling),
+      );
     });
-    $('lanes').tBodies[0].replaceChildren(...(laneRows.length ? laneRows : [el('tr', {}, el('td', { class: 'empty' }, 'no lanes configured'))]));
+    $('lanes').tBodies[0].replaceChildren(
+      ...(laneRows.length ? laneRows : [el('tr', {}, el('td', { class: 'empty' }, 'no lanes configured'))]),
+    );
   }
 
   function renderHeld(m) {
@@ -100,7 +136,9 @@
   }
 
   function renderEvents(m) {
-    $('events').replaceChildren(...m.events.map((e) => el('li', { 'data-seq': e.seq }, el('span', { class: 't' }, e.time.slice(11, 19)), e.text)));
+    $('events').replaceChildren(
+      ...m.events.map((e) => el('li', { 'data-seq': e.seq }, el('span', { class: 't' }, e.time.slice(11, 19)), e.text)),
+    );
   }
 
   function cssVar(name) {
@@ -126,7 +164,15 @@
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
       axes: [axis, { ...axis, size: 56 }],
-      series: [{}, ...series.map((s) => ({ spanGaps: false, width: 2, ...s, ...(bars && typeof uPlot !== 'undefined' ? { paths: uPlot.paths.bars({ size: [0.8, 40] }) } : {}) }))],
+      series: [
+        {},
+        ...series.map((s) => ({
+          spanGaps: false,
+          width: 2,
+          ...s,
+          ...(bars && typeof uPlot !== 'undefined' ? { paths: uPlot.paths.bars({ size: [0.8, 40] }) } : {}),
+        })),
+      ],
     };
     charts[id] = new uPlot(opts, data, target);
   }
@@ -135,12 +181,30 @@
     if (typeof uPlot === 'undefined') return;
     const c = m.charts;
     const accent = cssVar('--accent');
-    chart('chart-messages', [c.minutes, c.messages], [{ label: 'messages', stroke: accent, fill: `${accent}55` }], false);
+    chart(
+      'chart-messages',
+      [c.minutes, c.messages],
+      [{ label: 'messages', stroke: accent, fill: `${accent}55` }],
+      false,
+    );
     chart('chart-queue', [c.minutes, c.queue], [{ label: 'queued runs', stroke: cssVar('--high') }], false);
-    chart('chart-latency', [c.minutes, c.latency_p50, c.latency_max], [{ label: 'median', stroke: accent }, { label: 'slowest', stroke: cssVar('--critical'), dash: [4, 4] }], false);
+    chart(
+      'chart-latency',
+      [c.minutes, c.latency_p50, c.latency_max],
+      [
+        { label: 'median', stroke: accent },
+        { label: 'slowest', stroke: cssVar('--critical'), dash: [4, 4] },
+      ],
+      false,
+    );
     // a day of nothing on either side, so that one day is a bar, not the whole axis
     const days = c.days.length ? [c.days[0] - 86400, ...c.days, c.days[c.days.length - 1] + 86400] : [];
-    chart('chart-cost', [days, days.length ? [null, ...c.cost, null] : []], [{ label: 'USD', stroke: cssVar('--ok'), fill: `${cssVar('--ok')}55` }], true);
+    chart(
+      'chart-cost',
+      [days, days.length ? [null, ...c.cost, null] : []],
+      [{ label: 'USD', stroke: cssVar('--ok'), fill: `${cssVar('--ok')}55` }],
+      true,
+    );
   }
 
   function render() {

@@ -69,7 +69,10 @@ describe('the bridge between two orgs', () => {
     beta.drop('maya', 'nobody.md', message({ to: 'nobody@acme', subject: 'Anyone there' }));
     const rejected = await waitEvent(acme, 'message.rejected');
     expect(rejected).toMatchObject({ from: 'maya@beta', source: 'bridge' });
-    await waitFor(() => readMail(beta, 'maya').some((m) => fm(m.text, 'from') === 'mailroom@acme'), 'the bounce in maya@beta');
+    await waitFor(
+      () => readMail(beta, 'maya').some((m) => fm(m.text, 'from') === 'mailroom@acme'),
+      'the bounce in maya@beta',
+    );
     const bounce = readMail(beta, 'maya').find((m) => fm(m.text, 'from') === 'mailroom@acme')!;
     expect(bounce.text).toContain('nobody');
     expect(acme.ls('bus', 'deadletter').length).toBe(2);
@@ -99,7 +102,11 @@ describe('the bridge between two orgs', () => {
     await waitFor(() => readMail(acme, 'legal').length === 1, 'the message after the server came back', 30_000);
     await waitFor(() => beta.ls('bus', 'spool').length === 0, 'the spool emptied');
     await waitFor(() => statusJson(beta).bridge?.server?.connected === true, 'status: connected');
-    expect(statusJson(beta).bridge).toMatchObject({ org: 'beta', outgoing: { waiting: 0 }, server: { stream: true, lag: 0 } });
+    expect(statusJson(beta).bridge).toMatchObject({
+      org: 'beta',
+      outgoing: { waiting: 0 },
+      server: { stream: true, lag: 0 },
+    });
     expect(doctor(beta).problems).toEqual([]);
     await beta.stop();
     await acme.stop();

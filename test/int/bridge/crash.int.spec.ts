@@ -48,7 +48,11 @@ describe('the bridge under crashes', () => {
       }
     }
     const all = (prefix: string) => Array.from({ length: N }, (_, i) => `${prefix}-${i}`).sort();
-    await waitFor(() => subjects(acme, 'legal').length >= N && subjects(beta, 'oliver').length >= N, 'every message across', 60_000);
+    await waitFor(
+      () => subjects(acme, 'legal').length >= N && subjects(beta, 'oliver').length >= N,
+      'every message across',
+      60_000,
+    );
     await sleep(2500); // longer than ack_wait: a repeat, if any, would have arrived
     expect(subjects(acme, 'legal').sort()).toEqual(all('from-beta'));
     expect(subjects(beta, 'oliver').sort()).toEqual(all('from-acme'));
@@ -57,7 +61,10 @@ describe('the bridge under crashes', () => {
       expect(new Set(ids).size).toBe(ids.length);
       expect(eventsOf(o, 'message.rejected')).toEqual([]);
     }
-    await waitFor(() => beta.ls('bus', 'spool').length === 0 && acme.ls('bus', 'spool').length === 0, 'both spools empty');
+    await waitFor(
+      () => beta.ls('bus', 'spool').length === 0 && acme.ls('bus', 'spool').length === 0,
+      'both spools empty',
+    );
     await beta.stop();
     await acme.stop();
   });

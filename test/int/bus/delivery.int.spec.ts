@@ -15,16 +15,22 @@ function configure(o: Org, extra: string): void {
   fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  maya: {}\n  oliver: {}\n  legal: {}\ngroups: {}\n${extra}`);
 }
 
-const delivered = (o: Org, agent: string, slug: string) => () => o.ls('workspaces', agent, 'inbox').find((n) => n.endsWith(`-${slug}.md`));
+const delivered = (o: Org, agent: string, slug: string) => () =>
+  o.ls('workspaces', agent, 'inbox').find((n) => n.endsWith(`-${slug}.md`));
 
 describe('drop a file, it arrives', () => {
   it('delivers from an outbox to the inbox with a canonical name, and copies it to sent/', async () => {
     const org = makeOrg();
     await org.start();
     org.drop('maya', 'review.md', message({ to: 'legal', priority: 'high', subject: 'Review the agreement' }));
-    const [name] = await waitFor(() => (org.ls('workspaces', 'legal', 'inbox').length ? org.ls('workspaces', 'legal', 'inbox') : null), 'delivery to legal');
+    const [name] = await waitFor(
+      () => (org.ls('workspaces', 'legal', 'inbox').length ? org.ls('workspaces', 'legal', 'inbox') : null),
+      'delivery to legal',
+    );
     expect(name).toMatch(/^1-high-\d{8}T\d{6}\.\d{3}Z-[0-9a-z]{12}-review-the-agreement\.md$/);
-    expect(org.read('workspaces', 'legal', 'inbox', name!)).toMatch(/^---\nid: [0-9a-z]{12}\nfrom: maya\nto: legal\npriority: high\n/);
+    expect(org.read('workspaces', 'legal', 'inbox', name!)).toMatch(
+      /^---\nid: [0-9a-z]{12}\nfrom: maya\nto: legal\npriority: high\n/,
+    );
     await waitFor(() => org.ls('workspaces', 'maya', 'sent').includes(name!), 'the sent copy');
     expect(org.ls('workspaces', 'maya', 'outbox')).toEqual([]);
     expect(await org.stop()).toBe(0);
@@ -50,7 +56,10 @@ describe('a file a person drops into an inbox', () => {
     org = makeOrg();
     await org.start();
     org.drop('legal', 'misplaced.md', message({ to: 'maya', subject: 'wrong box' }), 'inbox');
-    const e = await waitFor(() => org.events().find((x) => x.type === 'message.rejected' && x.origin === 'misplaced.md'), 'the rejection');
+    const e = await waitFor(
+      () => org.events().find((x) => x.type === 'message.rejected' && x.origin === 'misplaced.md'),
+      'the rejection',
+    );
     expect(e.reason).toMatch(/dropped into legal's inbox but its to: names maya/);
     await waitFor(() => org.ls('bus', 'deadletter').includes(`${e.id}-misplaced.md`), 'the dead letter');
     expect(org.ls('workspaces', 'maya', 'inbox')).toEqual([]);
@@ -86,7 +95,11 @@ describe('unread mail past stuck_after', () => {
     org.drop('maya', 'unread.md', message({ to: 'legal', subject: 'please read me' }));
     const name = await waitFor(delivered(org, 'legal', 'please-read-me'), 'delivery');
     const id = name.split('-')[3]!;
-    const alert = await waitFor(() => org.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('unread-for')), 'the alert in the operator inbox', 10_000);
+    const alert = await waitFor(
+      () => org.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('unread-for')),
+      'the alert in the operator inbox',
+      10_000,
+    );
     const text = org.read('workspaces', 'operator', 'inbox', alert);
     expect(text).toContain(`legal has not read ${id}`);
     expect(text).toContain(`workspaces/legal/inbox/${name}`);
@@ -106,10 +119,17 @@ describe('unread mail past stuck_after', () => {
     org.drop('oliver', 'second.md', message({ to: 'maya', subject: 'second unread' }));
     const second = await waitFor(delivered(org, 'maya', 'second-unread'), 'the second delivery');
     const secondId = second.split('-')[3]!;
-    await waitFor(() => org.events().find((e) => e.type === 'alert.sent' && e.message === secondId), 'the alert about the second message', 10_000);
+    await waitFor(
+      () => org.events().find((e) => e.type === 'alert.sent' && e.message === secondId),
+      'the alert about the second message',
+      10_000,
+    );
     expect(org.events().filter((e) => e.type === 'alert.sent' && e.message === id)).toHaveLength(1);
     // The alert's copy lands just after its event is committed: wait for it, then count exactly.
-    await waitFor(() => org.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('unread-for')).length >= 2, 'the second alert delivered');
+    await waitFor(
+      () => org.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('unread-for')).length >= 2,
+      'the second alert delivered',
+    );
     expect(org.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('unread-for'))).toHaveLength(2);
 
     // Read (moved to done/): the problem goes away.
@@ -144,10 +164,15 @@ describe('a delivery that fails', () => {
     fs.rmSync(inbox, { recursive: true });
     fs.writeFileSync(inbox, 'not a directory'); // nothing can be delivered into it
     org.drop('maya', 'blocked.md', message({ to: 'legal', subject: 'blocked for a while' }));
-    await waitFor(() => /delivery step failed \(.*legal\/inbox is not a directory/.test(org.stderr), 'the failed delivery');
+    await waitFor(
+      () => /delivery step failed \(.*legal\/inbox is not a directory/.test(org.stderr),
+      'the failed delivery',
+    );
     const accepted = org.events().find((e) => e.type === 'message.accepted' && e.origin === 'blocked.md');
     expect(org.events().some((e) => e.type === 'message.delivered' && e.id === accepted!.id)).toBe(false);
-    expect(JSON.parse(mailroom(['show', accepted!.id, '--root', org.root, '--json']).stdout)).toMatchObject({ id: accepted!.id }); // in the log meanwhile
+    expect(JSON.parse(mailroom(['show', accepted!.id, '--root', org.root, '--json']).stdout)).toMatchObject({
+      id: accepted!.id,
+    }); // in the log meanwhile
     fs.rmSync(inbox);
     fs.mkdirSync(inbox, { mode: 0o700 });
     await waitFor(delivered(org, 'legal', 'blocked-for-a-while'), 'delivery at a later scan');

@@ -98,8 +98,16 @@ describe('one daemon per org', () => {
     const o = (org = makeOrg());
     for (let round = 0; round < 3; round++) {
       await o.start();
-      for (let i = 0; i < 60; i++) o.drop(i % 2 ? 'maya' : 'oliver', `burst-${round}-${i}.md`, message({ to: 'legal', subject: `burst ${round} ${i}` }, `burst-${round}-${i}\n`));
-      await waitFor(() => readMail(o, 'legal').filter((m) => m.text.includes(`burst-${round}-`)).length === 60, `burst ${round} delivered`);
+      for (let i = 0; i < 60; i++)
+        o.drop(
+          i % 2 ? 'maya' : 'oliver',
+          `burst-${round}-${i}.md`,
+          message({ to: 'legal', subject: `burst ${round} ${i}` }, `burst-${round}-${i}\n`),
+        );
+      await waitFor(
+        () => readMail(o, 'legal').filter((m) => m.text.includes(`burst-${round}-`)).length === 60,
+        `burst ${round} delivered`,
+      );
       // Stop while the watcher is still digesting the files that left the outboxes.
       expect(await stopClean(o, 10_000)).toBe(0);
       expect(fs.existsSync(lockDir(o))).toBe(false);

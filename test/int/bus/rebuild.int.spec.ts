@@ -20,7 +20,9 @@ const AGENTS = ['maya', 'oliver', 'legal', 'kim'] as const;
 async function settle(o: Org, n: number): Promise<Event[]> {
   return waitFor(() => {
     const ev = o.events() as Event[];
-    const decided = ev.filter((e) => (e.type === 'message.accepted' && e.source === 'outbox') || e.type === 'message.rejected').length;
+    const decided = ev.filter(
+      (e) => (e.type === 'message.accepted' && e.source === 'outbox') || e.type === 'message.rejected',
+    ).length;
     const delivered = new Set(ev.filter((e) => e.type === 'message.delivered').map((e) => e.id));
     const pending = ev.filter((e) => e.type === 'message.accepted' && !delivered.has(e.id));
     return decided >= n && pending.length === 0 ? ev : null;
@@ -50,12 +52,23 @@ describe('rebuild the board from the log', () => {
     // 1. Tasks: owned, to a group, to two agents; different priorities; one with a due date.
     send('maya', 'contract.md', { to: 'oliver', kind: 'task', priority: 'high', subject: 'Draft the contract | v2' });
     send('maya', 'pricing.md', { to: 'crew', kind: 'task', subject: 'Review pricing' });
-    send('maya', 'bank.md', { to: 'oliver', kind: 'task', priority: 'critical', subject: 'Call the bank', due: '2026-12-01' });
+    send('maya', 'bank.md', {
+      to: 'oliver',
+      kind: 'task',
+      priority: 'critical',
+      subject: 'Call the bank',
+      due: '2026-12-01',
+    });
     send('oliver', 'audit.md', { to: ['legal', 'kim'], kind: 'task', priority: 'low', subject: 'Audit the books' });
     send('maya', 'slides.md', { to: 'kim', kind: 'task', subject: 'Make the slides' });
     send('legal', 'idle.md', { to: 'crew', kind: 'task', subject: 'Nobody will touch this' });
     await settle(o, sent);
-    const ids = new Map((JSON.parse(o.read('board', 'board.json')) as { tasks: Array<{ id: string; title: string }> }).tasks.map((t) => [t.title, t.id]));
+    const ids = new Map(
+      (JSON.parse(o.read('board', 'board.json')) as { tasks: Array<{ id: string; title: string }> }).tasks.map((t) => [
+        t.title,
+        t.id,
+      ]),
+    );
     expect(ids.size).toBe(6);
     const id = (title: string) => ids.get(title)!;
 
@@ -80,7 +93,12 @@ describe('rebuild the board from the log', () => {
     const before = await settle(o, sent);
 
     // The workload did what it says.
-    expect(before.filter((e) => e.type === 'message.rejected').map((e) => e.origin).sort()).toEqual(['steal.md', 'typo.md']);
+    expect(
+      before
+        .filter((e) => e.type === 'message.rejected')
+        .map((e) => e.origin)
+        .sort(),
+    ).toEqual(['steal.md', 'typo.md']);
     expect(readMail(o, 'maya').some((m) => fm(m.text, 'from') === 'mailroom' && m.text.includes('typo.md'))).toBe(true);
     expect(readMail(o, 'kim').some((m) => fm(m.text, 'from') === 'mailroom' && m.text.includes('steal.md'))).toBe(true);
     const want = {
@@ -91,8 +109,14 @@ describe('rebuild the board from the log', () => {
       'Make the slides': { status: 'in_progress', owner: 'kim' },
       'Nobody will touch this': { status: 'open', owner: null },
     };
-    const boardBefore = JSON.parse(o.read('board', 'board.json')) as { tasks: Array<{ title: string; status: string; owner: string | null }> };
-    for (const t of boardBefore.tasks) expect({ title: t.title, status: t.status, owner: t.owner }).toEqual({ title: t.title, ...want[t.title as keyof typeof want] });
+    const boardBefore = JSON.parse(o.read('board', 'board.json')) as {
+      tasks: Array<{ title: string; status: string; owner: string | null }>;
+    };
+    for (const t of boardBefore.tasks)
+      expect({ title: t.title, status: t.status, owner: t.owner }).toEqual({
+        title: t.title,
+        ...want[t.title as keyof typeof want],
+      });
 
     // Stop; keep the rendered bytes; delete them; start again.
     expect(await stopClean(o)).toBe(0);
@@ -100,7 +124,10 @@ describe('rebuild the board from the log', () => {
     expect(rendered['board/BOARD.md']!.toString()).toContain('Draft the contract \\| v2');
     for (const f of Object.keys(rendered)) fs.rmSync(o.p(f));
     await o.start();
-    await waitFor(() => Object.keys(rendered).every((f) => fs.existsSync(o.p(f))), 'the board and briefs rendered again');
+    await waitFor(
+      () => Object.keys(rendered).every((f) => fs.existsSync(o.p(f))),
+      'the board and briefs rendered again',
+    );
     const again = boardFiles(o);
     for (const f of Object.keys(rendered)) expect(again[f]!.toString('utf8'), f).toBe(rendered[f]!.toString('utf8'));
 
@@ -112,7 +139,9 @@ describe('rebuild the board from the log', () => {
     expect(fromCli.tasks).toEqual(fromFile.tasks);
     expect(fromFile.tasks.map((t) => t.id)).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5', 'T-6']);
     for (const t of fromFile.tasks) {
-      expect(Object.keys(t)).toEqual(expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']));
+      expect(Object.keys(t)).toEqual(
+        expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']),
+      );
       expect(t.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(t.updated).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }

@@ -21,7 +21,8 @@ const IGNORED = ['.#draft.md', 'draft.md~', '.draft.md.swp', 'draft.tmp', '.hidd
 beforeAll(async () => {
   org = makeOrg(['maya', 'oliver', 'legal'], 'scan_interval: 300ms\n');
   // Present before the start-up scan, so both the scan and the watcher had their chance.
-  for (const n of IGNORED) fs.writeFileSync(path.join(org.outbox('maya'), n), message({ to: 'legal', subject: `ignored ${n}` }));
+  for (const n of IGNORED)
+    fs.writeFileSync(path.join(org.outbox('maya'), n), message({ to: 'legal', subject: `ignored ${n}` }));
   await org.start();
 });
 
@@ -35,7 +36,10 @@ function alive(): void {
 
 /** Wait for the rejection of `name` from `sender`, then check everything a rejection promises. */
 async function expectRejected(sender: string, name: string, reason: RegExp): Promise<Record<string, any>> {
-  const e = await waitFor(() => org.events().find((x) => x.type === 'message.rejected' && x.origin === name && x.from === sender), `the rejection of ${name}`);
+  const e = await waitFor(
+    () => org.events().find((x) => x.type === 'message.rejected' && x.origin === name && x.from === sender),
+    `the rejection of ${name}`,
+  );
   expect(e.reason).toMatch(reason);
   expect(e.fix.length).toBeGreaterThan(10);
   const kept = `${e.id}-${name.replace(/^\.+/, '_')}`;
@@ -45,7 +49,10 @@ async function expectRejected(sender: string, name: string, reason: RegExp): Pro
   const why = org.read('bus', 'deadletter', `${kept}.reason.md`);
   expect(why).toContain(`- what: ${e.reason}`);
   expect(why).toContain(`- fix: ${e.fix}`);
-  const bounce = await waitFor(() => org.ls('workspaces', sender, 'inbox').find((n) => n.includes(e.bounce)), `the bounce to ${sender}`);
+  const bounce = await waitFor(
+    () => org.ls('workspaces', sender, 'inbox').find((n) => n.includes(e.bounce)),
+    `the bounce to ${sender}`,
+  );
   const text = org.read('workspaces', sender, 'inbox', bounce);
   expect(text).toMatch(/^---\nid: [0-9a-z]{12}\nfrom: mailroom\n/);
   expect(text).toContain(`Bounced: ${name}`);
@@ -61,13 +68,33 @@ describe('bad input is kept, explained and bounced; the daemon goes on', () => {
     ['invalid YAML', 'yaml.md', '---\nto: [legal\nsubject: x\n---\nbody\n', /not valid YAML/],
     ['an empty file', 'empty.md', '', /empty/],
     ['binary content', 'binary.md', Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0x00, 0x01, 0x02, 0xff]), /NUL bytes|binary/],
-    ['non-UTF-8 text', 'latin1.md', Buffer.concat([Buffer.from('---\nto: legal\n---\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]), /not valid UTF-8/],
-    ['more than 1 MiB', 'huge.md', `---\nto: legal\n---\n${'x'.repeat(1_048_576)}`, /over the limit of 1048576 bytes \(max_message_bytes\)/],
-    ['priority urgent', 'urgent.md', message({ to: 'legal', priority: 'urgent' }), /unknown priority "urgent"; allowed values: critical, high, normal, low/],
+    [
+      'non-UTF-8 text',
+      'latin1.md',
+      Buffer.concat([Buffer.from('---\nto: legal\n---\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]),
+      /not valid UTF-8/,
+    ],
+    [
+      'more than 1 MiB',
+      'huge.md',
+      `---\nto: legal\n---\n${'x'.repeat(1_048_576)}`,
+      /over the limit of 1048576 bytes \(max_message_bytes\)/,
+    ],
+    [
+      'priority urgent',
+      'urgent.md',
+      message({ to: 'legal', priority: 'urgent' }),
+      /unknown priority "urgent"; allowed values: critical, high, normal, low/,
+    ],
     ['priority P1', 'p1.md', message({ to: 'legal', priority: 'P1' }), /unknown priority "P1"/],
     ['an unknown recipient', 'stranger.md', message({ to: 'lawyer' }), /"lawyer" is not an agent or group/],
     ['a path in to:', 'path.md', message({ to: '../legal' }), /path characters/],
-    ['---js front matter', 'js.md', `---js\n{ to: (require('fs').writeFileSync(${JSON.stringify(path.join(outside, 'pwned'))}, 'x'), 'legal') }\n---\nbody\n`, /never evaluates code/],
+    [
+      '---js front matter',
+      'js.md',
+      `---js\n{ to: (require('fs').writeFileSync(${JSON.stringify(path.join(outside, 'pwned'))}, 'x'), 'legal') }\n---\nbody\n`,
+      /never evaluates code/,
+    ],
   ])('%s', async (_what, name, content, reason) => {
     org.drop('maya', name, content);
     await expectRejected('maya', name, reason);
@@ -86,8 +113,12 @@ describe('bad input is kept, explained and bounced; the daemon goes on', () => {
     const e = await expectRejected('maya', 'link.md', /symbolic link.*never follows/);
     expect(fs.lstatSync(org.p(e.kept)).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(target, 'utf8')).toContain('LEAKED-SECRET'); // the target is untouched
-    for (const a of ['legal', 'oliver']) for (const n of org.ls('workspaces', a, 'inbox')) expect(org.read('workspaces', a, 'inbox', n)).not.toContain('LEAKED-SECRET');
-    expect(org.events().some((x) => x.type === 'message.accepted' && String(x.text).includes('LEAKED-SECRET'))).toBe(false);
+    for (const a of ['legal', 'oliver'])
+      for (const n of org.ls('workspaces', a, 'inbox'))
+        expect(org.read('workspaces', a, 'inbox', n)).not.toContain('LEAKED-SECRET');
+    expect(org.events().some((x) => x.type === 'message.accepted' && String(x.text).includes('LEAKED-SECRET'))).toBe(
+      false,
+    );
   });
 
   it('a directory is kept whole', async () => {
@@ -105,7 +136,10 @@ describe('bad input is kept, explained and bounced; the daemon goes on', () => {
     const e = await expectRejected('oliver', 'pipe.md', /named pipe \(fifo\)/);
     expect(fs.lstatSync(org.p(e.kept)).isFIFO()).toBe(true);
     org.drop('oliver', 'after-fifo.md', message({ to: 'legal', subject: 'after the fifo' }));
-    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-after-the-fifo.md')), 'the message after the fifo');
+    await waitFor(
+      () => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-after-the-fifo.md')),
+      'the message after the fifo',
+    );
   });
 
   it('a forged from: is refused', async () => {
@@ -119,13 +153,19 @@ describe('awkward file names', () => {
     const long = 'ü'.repeat(126);
     fs.writeFileSync(path.join(org.outbox('oliver'), '.long.tmp'), message({ to: 'legal', priority: 'P1' }));
     fs.renameSync(path.join(org.outbox('oliver'), '.long.tmp'), path.join(org.outbox('oliver'), long));
-    const e = await waitFor(() => org.events().find((x) => x.type === 'message.rejected' && x.origin === long), 'the rejection of the long name');
+    const e = await waitFor(
+      () => org.events().find((x) => x.type === 'message.rejected' && x.origin === long),
+      'the rejection of the long name',
+    );
     await waitFor(() => fs.existsSync(org.p(`${e.kept}.reason.md`)), 'the kept file and its reason');
     expect(fs.existsSync(org.p(e.kept))).toBe(true);
     expect(org.stderr).not.toMatch(/ENAMETOOLONG/);
     await waitFor(() => org.ls('workspaces', 'oliver', 'inbox').some((n) => n.includes(e.bounce)), 'the bounce');
     org.drop('oliver', 'new\nline.md', message({ to: 'legal', subject: 'newline name' }));
-    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-newline-name.md')), 'the newline-named message');
+    await waitFor(
+      () => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-newline-name.md')),
+      'the newline-named message',
+    );
     alive();
   });
 });
@@ -136,7 +176,9 @@ describe('what is not mail', () => {
     await waitFor(() => org.ls('workspaces', 'legal', 'inbox').some((n) => n.endsWith('-sentinel.md')), 'the sentinel');
     const all = fs.readdirSync(org.outbox('maya'));
     for (const n of IGNORED) expect(all).toContain(n);
-    const mentioned = org.events().filter((e) => IGNORED.some((n) => e.origin === n || String(e.text ?? '').includes(`ignored ${n}`)));
+    const mentioned = org
+      .events()
+      .filter((e) => IGNORED.some((n) => e.origin === n || String(e.text ?? '').includes(`ignored ${n}`)));
     expect(mentioned).toEqual([]);
   });
 });
@@ -159,7 +201,10 @@ describe('a file still being written', () => {
     const exited = new Promise((r) => child.once('exit', r));
     await exited;
     expect(out).toContain('done');
-    const name = await waitFor(() => org.ls('workspaces', 'legal', 'inbox').find((n) => n.endsWith('-slow-writer.md')), 'the slow message');
+    const name = await waitFor(
+      () => org.ls('workspaces', 'legal', 'inbox').find((n) => n.endsWith('-slow-writer.md')),
+      'the slow message',
+    );
     expect(org.read('workspaces', 'legal', 'inbox', name)).toContain('first half\nsecond half, written 1.5 s later\n');
     const accepted = org.events().filter((e) => e.type === 'message.accepted' && e.origin === 'slow.md');
     expect(accepted).toHaveLength(1);
@@ -176,8 +221,12 @@ describe('a file the daemon may not read', () => {
   it.skipIf(!canDrop)('is rejected as unreadable, kept and bounced, not retried forever', async () => {
     const own = makeOrg(['maya', 'legal']);
     // As root, drop the capabilities that bypass file permissions, so mode 000 means what it says.
-    const argv = asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI] : [process.execPath, CLI];
-    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--root', own.root], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = asRoot
+      ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI]
+      : [process.execPath, CLI];
+    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--root', own.root], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise((r) => child.once('exit', r));
@@ -187,7 +236,10 @@ describe('a file the daemon may not read', () => {
       fs.writeFileSync(tmp, message({ to: 'legal', subject: 'locked' }));
       fs.chmodSync(tmp, 0o000);
       fs.renameSync(tmp, path.join(own.outbox('maya'), 'locked.md'));
-      const e = await waitFor(() => own.events().find((x) => x.type === 'message.rejected' && x.origin === 'locked.md'), 'the rejection');
+      const e = await waitFor(
+        () => own.events().find((x) => x.type === 'message.rejected' && x.origin === 'locked.md'),
+        'the rejection',
+      );
       expect(e.reason).toMatch(/cannot be read by the daemon \(EACCES: permission denied\)/);
       expect(e.fix).toMatch(/chmod u\+r/);
       await waitFor(() => own.ls('workspaces', 'maya', 'inbox').length === 1, 'the bounce');

@@ -15,7 +15,10 @@ import { readMail } from '../../support/mail.js';
 let org: Org | undefined;
 
 function lastSegment(o: Org): string {
-  const segs = fs.readdirSync(o.p('bus', 'events')).filter((n) => /^\d{6}\.jsonl$/.test(n)).sort();
+  const segs = fs
+    .readdirSync(o.p('bus', 'events'))
+    .filter((n) => /^\d{6}\.jsonl$/.test(n))
+    .sort();
   return path.join(o.p('bus', 'events'), segs.at(-1)!);
 }
 
@@ -62,7 +65,10 @@ describe('a torn last line in the event log', () => {
     // start repairs it.
     await o.start();
     const afterStart = fs.readFileSync(seg);
-    expect(afterStart.subarray(0, bytes.length).equals(bytes), 'the good part of the segment is kept byte for byte').toBe(true);
+    expect(
+      afterStart.subarray(0, bytes.length).equals(bytes),
+      'the good part of the segment is kept byte for byte',
+    ).toBe(true);
     expect(afterStart.subarray(bytes.length).includes(torn), 'the torn bytes are gone').toBe(false);
     const repaired = strictEvents(o).filter((e) => e.type === 'log.repaired');
     expect(repaired).toHaveLength(1);
@@ -85,7 +91,8 @@ describe('a torn last line in the event log', () => {
     expect(all.filter((e) => e.type === 'log.repaired')).toHaveLength(1);
     const accepted = all.filter((e) => e.type === 'message.accepted' && e.seq > lastSeq);
     expect(accepted.map((e) => e.subject ?? null)).toEqual(expect.arrayContaining(['After the repair']));
-    for (const e of accepted) expect(all.some((x) => x.type === 'message.delivered' && x.id === e.id && x.seq > e.seq)).toBe(true);
+    for (const e of accepted)
+      expect(all.some((x) => x.type === 'message.delivered' && x.id === e.id && x.seq > e.seq)).toBe(true);
 
     // A second start finds nothing to repair.
     await o.start();

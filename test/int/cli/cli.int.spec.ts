@@ -28,9 +28,16 @@ describe('init', () => {
     expect(Object.keys(cfg.stuck_after).sort()).toEqual(['critical', 'high', 'low', 'normal']);
     expect(cfg.agents).not.toHaveProperty('operator'); // the people's mailbox is not an agent
     for (const a of ['maya', 'oliver', 'legal', 'operator']) {
-      expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual(['done', 'drafts', 'inbox', 'outbox', 'sent']);
+      expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual([
+        'done',
+        'drafts',
+        'inbox',
+        'outbox',
+        'sent',
+      ]);
     }
-    for (const d of ['bus/events', 'bus/spool', 'bus/deadletter', 'board']) expect(fs.statSync(path.join(root, d)).isDirectory(), d).toBe(true);
+    for (const d of ['bus/events', 'bus/spool', 'bus/deadletter', 'board'])
+      expect(fs.statSync(path.join(root, d)).isDirectory(), d).toBe(true);
     // What init wrote is what start accepts: doctor's config check passes on it.
     const doctor = JSON.parse(mailroom(['doctor', '--root', root, '--json']).stdout);
     expect(doctor.findings.find((f: { check: string }) => f.check === 'config')).toMatchObject({ ok: true });
@@ -68,7 +75,22 @@ describe('a running org (daemon started with --log-format json)', () => {
     const watcher = fs.watch(org.outbox('maya'), (type, name) => seen.push([type, String(name)]));
     let r;
     try {
-      r = mailroom(['send', '--root', org.root, '--from', 'maya', '--to', 'legal', '--priority', 'high', '--subject', 'Review the NDA'], { input: 'Sections 4-7, please.\n' });
+      r = mailroom(
+        [
+          'send',
+          '--root',
+          org.root,
+          '--from',
+          'maya',
+          '--to',
+          'legal',
+          '--priority',
+          'high',
+          '--subject',
+          'Review the NDA',
+        ],
+        { input: 'Sections 4-7, please.\n' },
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toBe('');
       const file = r.stdout.trim();
@@ -76,28 +98,52 @@ describe('a running org (daemon started with --log-format json)', () => {
       expect(path.dirname(file)).toBe(org.outbox('maya'));
       expect(path.basename(file)).toMatch(/^\d{8}T\d{6}\.\d{3}Z-review-the-nda\.md$/);
       await waitFor(() => seen.some(([, n]) => n === path.basename(file)), 'the watcher to see the new name');
-      expect(seen.filter(([t, n]) => n === path.basename(file) && t === 'change'), 'the final name was written to in place').toEqual([]);
+      expect(
+        seen.filter(([t, n]) => n === path.basename(file) && t === 'change'),
+        'the final name was written to in place',
+      ).toEqual([]);
       expect(seen.some(([, n]) => n.startsWith('.send-'))).toBe(true);
     } finally {
       watcher.close();
     }
     const base = path.basename(r.stdout.trim());
-    const name = await waitFor(() => org.ls('workspaces', 'legal', 'inbox').find((n) => n.endsWith('-review-the-nda.md')), 'delivery to legal');
+    const name = await waitFor(
+      () => org.ls('workspaces', 'legal', 'inbox').find((n) => n.endsWith('-review-the-nda.md')),
+      'delivery to legal',
+    );
     expect(name).toMatch(/^1-high-/);
     const text = org.read('workspaces', 'legal', 'inbox', name);
     expect(text).toMatch(/^---\nid: [0-9a-z]{12}\nfrom: maya\nto: legal\npriority: high\nsubject: Review the NDA\n/);
     expect(text.endsWith('---\nSections 4-7, please.\n')).toBe(true);
-    expect(org.events().find((e) => e.type === 'message.accepted' && e.origin === base)).toMatchObject({ from: 'maya', to: ['legal'] });
+    expect(org.events().find((e) => e.type === 'message.accepted' && e.origin === base)).toMatchObject({
+      from: 'maya',
+      to: ['legal'],
+    });
     expect(fs.readdirSync(org.outbox('maya'))).toEqual([]); // taken, and no temp file left behind
   });
 
   it('send with --body, to a list, from the operator by default', async () => {
-    const r = mailroom(['send', '--root', org.root, '--to', 'maya,oliver', '--subject', 'From the people', '--body', 'Hello both.']);
+    const r = mailroom([
+      'send',
+      '--root',
+      org.root,
+      '--to',
+      'maya,oliver',
+      '--subject',
+      'From the people',
+      '--body',
+      'Hello both.',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(path.dirname(r.stdout.trim())).toBe(org.outbox('operator'));
     for (const a of ['maya', 'oliver']) {
-      const n = await waitFor(() => org.ls('workspaces', a, 'inbox').find((x) => x.endsWith('-from-the-people.md')), `delivery to ${a}`);
-      expect(org.read('workspaces', a, 'inbox', n)).toMatch(/\nfrom: operator\nto:\n {2}- maya\n {2}- oliver\n[\s\S]*---\nHello both\.$/);
+      const n = await waitFor(
+        () => org.ls('workspaces', a, 'inbox').find((x) => x.endsWith('-from-the-people.md')),
+        `delivery to ${a}`,
+      );
+      expect(org.read('workspaces', a, 'inbox', n)).toMatch(
+        /\nfrom: operator\nto:\n {2}- maya\n {2}- oliver\n[\s\S]*---\nHello both\.$/,
+      );
     }
   });
 
@@ -105,15 +151,37 @@ describe('a running org (daemon started with --log-format json)', () => {
     // Eleven tasks at once, so T-10 and T-11 must sort after T-9 (by number, not as text).
     for (let i = 1; i <= 11; i++) {
       const to = i === 2 ? ['legal', 'oliver'] : 'legal';
-      org.drop('maya', `task-${i}.md`, message({ to, kind: 'task', subject: `Task number ${i}`, priority: i === 3 ? 'critical' : 'normal' }));
+      org.drop(
+        'maya',
+        `task-${i}.md`,
+        message({ to, kind: 'task', subject: `Task number ${i}`, priority: i === 3 ? 'critical' : 'normal' }),
+      );
     }
-    await waitFor(() => org.events().filter((e) => e.type === 'message.accepted' && e.kind === 'task').length === 11, 'eleven tasks accepted');
+    await waitFor(
+      () => org.events().filter((e) => e.type === 'message.accepted' && e.kind === 'task').length === 11,
+      'eleven tasks accepted',
+    );
     const listEvent = org.events().find((e) => e.type === 'message.accepted' && e.subject === 'Task number 2')!;
     const listId: string = listEvent.task;
     // legal claims the task sent to two agents (no --to: it goes to the creator).
-    const claim = mailroom(['send', '--root', org.root, '--from', 'legal', '--task', listId, '--status', 'in_progress', '--body', 'Mine.']);
+    const claim = mailroom([
+      'send',
+      '--root',
+      org.root,
+      '--from',
+      'legal',
+      '--task',
+      listId,
+      '--status',
+      'in_progress',
+      '--body',
+      'Mine.',
+    ]);
     expect(claim.code, claim.stderr).toBe(0);
-    await waitFor(() => org.events().some((e) => e.type === 'message.accepted' && e.task === listId && e.status === 'in_progress'), 'the claim');
+    await waitFor(
+      () => org.events().some((e) => e.type === 'message.accepted' && e.task === listId && e.status === 'in_progress'),
+      'the claim',
+    );
 
     const r = mailroom(['board', '--root', org.root, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -121,21 +189,31 @@ describe('a running org (daemon started with --log-format json)', () => {
     expect(Array.isArray(board.tasks)).toBe(true);
     expect(board.tasks.map((t: { id: string }) => t.id)).toEqual(Array.from({ length: 11 }, (_, i) => `T-${i + 1}`));
     for (const t of board.tasks) {
-      expect(Object.keys(t)).toEqual(expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']));
+      expect(Object.keys(t)).toEqual(
+        expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']),
+      );
       expect(t.created, t.id).toMatch(ISO_UTC);
       expect(t.updated, t.id).toMatch(ISO_UTC);
       expect(t.creator).toBe('maya');
     }
     // T-n in log order: the subject of each task names the file it came from, so titles match numbers as accepted.
     const byId = Object.fromEntries(board.tasks.map((t: { id: string }) => [t.id, t]));
-    for (const e of org.events().filter((x) => x.type === 'message.accepted' && x.kind === 'task')) expect(byId[e.task].title).toBe(e.subject);
+    for (const e of org.events().filter((x) => x.type === 'message.accepted' && x.kind === 'task'))
+      expect(byId[e.task].title).toBe(e.subject);
     expect(board.tasks.find((t: { title: string }) => t.title === 'Task number 3').priority).toBe('critical');
     const listTask = byId[listId];
-    expect(listTask).toMatchObject({ title: 'Task number 2', status: 'in_progress', owner: 'legal', creator: 'maya', priority: 'normal' });
+    expect(listTask).toMatchObject({
+      title: 'Task number 2',
+      status: 'in_progress',
+      owner: 'legal',
+      creator: 'maya',
+      priority: 'normal',
+    });
     expect(listTask.created).toBe(listEvent.time);
     expect(Date.parse(listTask.updated)).toBeGreaterThan(Date.parse(listTask.created));
     // Sent to one agent by name: owned by it from the start.
-    for (const t of board.tasks.filter((x: { id: string }) => x.id !== listId)) expect(t).toMatchObject({ status: 'open', owner: 'legal' });
+    for (const t of board.tasks.filter((x: { id: string }) => x.id !== listId))
+      expect(t).toMatchObject({ status: 'open', owner: 'legal' });
     // The CLI prints the same fold the daemon rendered into board/board.json.
     await waitFor(() => org.read('board', 'board.json') === r.stdout, 'board/board.json to equal `board --json`');
     expect(mailroom(['board', '--root', org.root]).stdout).toContain('Task number 11');
@@ -143,8 +221,14 @@ describe('a running org (daemon started with --log-format json)', () => {
 
   it('status --json and log --json parse as JSON; --tail and --type filter', async () => {
     org.drop('oliver', 'bad.md', message({ to: 'legal', priority: 'P1' }));
-    const rejected = await waitFor(() => org.events().find((e) => e.type === 'message.rejected' && e.origin === 'bad.md'), 'the rejection');
-    await waitFor(() => org.events().some((e) => e.type === 'message.delivered' && e.id === rejected.bounce), 'the bounce delivered');
+    const rejected = await waitFor(
+      () => org.events().find((e) => e.type === 'message.rejected' && e.origin === 'bad.md'),
+      'the rejection',
+    );
+    await waitFor(
+      () => org.events().some((e) => e.type === 'message.delivered' && e.id === rejected.bounce),
+      'the bounce delivered',
+    );
 
     const s = mailroom(['status', '--root', org.root, '--json']);
     expect(s.code, s.stderr).toBe(0);
@@ -165,12 +249,20 @@ describe('a running org (daemon started with --log-format json)', () => {
     // Exactly as stored in bus/events/.
     expect(log).toEqual(org.events());
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
-    expect(new Set(log.map((e) => e.type))).toEqual(new Set(['daemon.started', 'config.changed', 'message.accepted', 'message.delivered', 'message.rejected']));
+    expect(new Set(log.map((e) => e.type))).toEqual(
+      new Set(['daemon.started', 'config.changed', 'message.accepted', 'message.delivered', 'message.rejected']),
+    );
     for (const e of log) expect(e.time).toMatch(ISO_UTC);
 
-    const tail = mailroom(['log', '--root', org.root, '--json', '--tail', '3']).stdout.trimEnd().split('\n').map((x) => JSON.parse(x));
+    const tail = mailroom(['log', '--root', org.root, '--json', '--tail', '3'])
+      .stdout.trimEnd()
+      .split('\n')
+      .map((x) => JSON.parse(x));
     expect(tail.map((e) => e.seq)).toEqual(log.slice(-3).map((e) => e.seq));
-    const only = mailroom(['log', '--root', org.root, '--json', '--type', 'message.rejected']).stdout.trimEnd().split('\n').map((x) => JSON.parse(x));
+    const only = mailroom(['log', '--root', org.root, '--json', '--type', 'message.rejected'])
+      .stdout.trimEnd()
+      .split('\n')
+      .map((x) => JSON.parse(x));
     expect(only).toEqual([rejected]);
     const human = mailroom(['log', '--root', org.root, '--type', 'message.rejected']);
     expect(human.stdout).toMatch(/rejected\s+[0-9a-z]{12} bad\.md from oliver: priority: unknown priority "P1"/);
@@ -178,7 +270,10 @@ describe('a running org (daemon started with --log-format json)', () => {
 
   it('show <id> works after the inbox copy (and the sent copy) was deleted; an unknown id is exit 1', async () => {
     org.drop('maya', 'keep.md', message({ to: 'oliver', subject: 'Keep this text' }, 'The body that must survive.\n'));
-    const name = await waitFor(() => org.ls('workspaces', 'oliver', 'inbox').find((n) => n.endsWith('-keep-this-text.md')), 'delivery');
+    const name = await waitFor(
+      () => org.ls('workspaces', 'oliver', 'inbox').find((n) => n.endsWith('-keep-this-text.md')),
+      'delivery',
+    );
     const id = name.split('-')[3]!;
     await waitFor(() => org.ls('workspaces', 'maya', 'sent').includes(name), 'the sent copy');
     fs.unlinkSync(org.p('workspaces', 'oliver', 'inbox', name));
@@ -240,16 +335,25 @@ describe('--log-format json, whatever the agents write', () => {
     const o = makeOrg(['maya', 'legal']);
     await o.start(['--log-format', 'json']);
     o.drop('maya', 'tag.md', message({ to: 'legal', subject: '!shout hello' }));
-    await waitFor(() => o.events().some((e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.origin === 'tag.md'), 'a decision about tag.md');
+    await waitFor(
+      () =>
+        o
+          .events()
+          .some((e) => (e.type === 'message.accepted' || e.type === 'message.rejected') && e.origin === 'tag.md'),
+      'a decision about tag.md',
+    );
     expect(await o.stop()).toBe(0);
-    const bad = o.stderr.trimEnd().split('\n').filter((l) => {
-      try {
-        JSON.parse(l);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const bad = o.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => {
+        try {
+          JSON.parse(l);
+          return false;
+        } catch {
+          return true;
+        }
+      });
     expect(bad).toEqual([]);
   });
 });
@@ -260,7 +364,10 @@ describe('the daemon log in human form', () => {
     await org.start(['--log-format', 'json']);
     org.drop('maya', 'j.md', message({ to: 'legal', subject: 'json log' }));
     await waitFor(() => org.stderr.includes('"message.delivered"'), 'a JSON delivered line');
-    const lines = org.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = org.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.find((l) => l.type === 'message.accepted')).toMatchObject({ from: 'maya', to: ['legal'] });
     expect(await org.stop()).toBe(0);
     await org.start();

@@ -9,7 +9,9 @@ import { CLI, mailroom } from '../../support/cli.js';
 const HAVE_ZSH = spawnSync('zsh', ['-c', 'true']).status === 0;
 if (!HAVE_ZSH) {
   if (process.env.CI) throw new Error('zsh is missing and CI is set: .ci/run installs it (apt-get install -y zsh)');
-  process.stderr.write('\n*** completion.int.spec: zsh is missing: the ZSH TESTS ARE SKIPPED (apt-get install -y zsh) ***\n\n');
+  process.stderr.write(
+    '\n*** completion.int.spec: zsh is missing: the ZSH TESTS ARE SKIPPED (apt-get install -y zsh) ***\n\n',
+  );
 }
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-completion-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -31,7 +33,11 @@ describe('bash completion', () => {
     expect(r.code).toBe(0);
     const check = spawnSync('bash', ['-n'], { input: r.stdout, encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
-    const sourced = spawnSync('bash', ['-c', `source <("${process.execPath}" "${CLI}" completion bash) && complete -p mailroom`], { encoding: 'utf8' });
+    const sourced = spawnSync(
+      'bash',
+      ['-c', `source <("${process.execPath}" "${CLI}" completion bash) && complete -p mailroom`],
+      { encoding: 'utf8' },
+    );
     expect(sourced.stderr).toBe('');
     expect(sourced.stdout).toContain('-F _mailroom mailroom');
   });
@@ -62,13 +68,24 @@ describe.skipIf(!HAVE_ZSH)('zsh completion', () => {
     const check = spawnSync('zsh', ['-n'], { input: r.stdout, encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
     const env = { ...process.env, ZDOTDIR: tmp, HOME: tmp };
-    const sourced = spawnSync('zsh', ['-c', `autoload -Uz compinit && compinit -u -D && source <("${process.execPath}" "${CLI}" completion zsh) && print -r -- $_comps[mailroom]`], { encoding: 'utf8', env });
+    const sourced = spawnSync(
+      'zsh',
+      [
+        '-c',
+        `autoload -Uz compinit && compinit -u -D && source <("${process.execPath}" "${CLI}" completion zsh) && print -r -- $_comps[mailroom]`,
+      ],
+      { encoding: 'utf8', env },
+    );
     expect(sourced.stderr).toBe('');
     expect(sourced.stdout.trim()).toBe('_mailroom');
     const dir = path.join(tmp, 'zfunc');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, '_mailroom'), r.stdout);
-    const autoloaded = spawnSync('zsh', ['-c', `fpath=(${dir} $fpath); autoload -Uz compinit && compinit -u -D && print -r -- $_comps[mailroom]`], { encoding: 'utf8', env });
+    const autoloaded = spawnSync(
+      'zsh',
+      ['-c', `fpath=(${dir} $fpath); autoload -Uz compinit && compinit -u -D && print -r -- $_comps[mailroom]`],
+      { encoding: 'utf8', env },
+    );
     expect(autoloaded.stderr).toBe('');
     expect(autoloaded.stdout.trim()).toBe('_mailroom');
   });

@@ -28,7 +28,8 @@ function editor(o: Org, name: string, body: string): string {
 }
 
 const drafts = (o: Org, agent: string) => o.ls('workspaces', agent, 'drafts');
-const compose = (o: Org, args: string[], env: NodeJS.ProcessEnv, input = '') => mailroom(['compose', '--root', o.root, ...args], { env, input });
+const compose = (o: Org, args: string[], env: NodeJS.ProcessEnv, input = '') =>
+  mailroom(['compose', '--root', o.root, ...args], { env, input });
 
 function hasCommand(cmd: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => fs.existsSync(path.join(d, cmd)));
@@ -38,7 +39,11 @@ describe('mailroom compose', () => {
   it('opens $EDITOR on a filled-in draft, checks it on exit, and sends it by a rename; the daemon delivers it', async () => {
     const o = (org = makeOrg());
     expect(drafts(o, 'maya')).toEqual([]);
-    const ed = editor(o, 'ed.sh', `sed -i 's/^subject: $/subject: Re: the contract/' "$1"\nprintf 'Sections 4-7 look fine.\\n' >> "$1"`);
+    const ed = editor(
+      o,
+      'ed.sh',
+      `sed -i 's/^subject: $/subject: Re: the contract/' "$1"\nprintf 'Sections 4-7 look fine.\\n' >> "$1"`,
+    );
     const r = compose(o, ['--from', 'maya', '--to', 'legal', '--priority', 'high'], { EDITOR: ed });
     expect(r.code, r.stderr).toBe(0);
     const sent = r.stdout.trim();
@@ -135,14 +140,20 @@ function descendants(pid: number, comm: string): number[] {
 }
 
 describe('what is never taken', () => {
-  it('drafts/ is never taken, and nano\'s hang-up save in an outbox is ignored (a real nano under a pty, sent SIGHUP)', async () => {
+  it("drafts/ is never taken, and nano's hang-up save in an outbox is ignored (a real nano under a pty, sent SIGHUP)", async () => {
     const o = (org = makeOrg());
     await o.start();
-    fs.writeFileSync(o.p('workspaces', 'maya', 'drafts', 'plan.md'), message({ to: 'legal', subject: 'not yet' }, 'half a thought'));
+    fs.writeFileSync(
+      o.p('workspaces', 'maya', 'drafts', 'plan.md'),
+      message({ to: 'legal', subject: 'not yet' }, 'half a thought'),
+    );
     const saveName = 'review.md.save';
     if (hasCommand('nano') && hasCommand('script')) {
       // nano typing into outbox/review.md, then the terminal goes away: nano writes review.md.save.
-      const pty = spawn('script', ['-qfc', 'nano --ignorercfiles review.md', '/dev/null'], { cwd: o.outbox('maya'), stdio: ['pipe', 'pipe', 'ignore'] });
+      const pty = spawn('script', ['-qfc', 'nano --ignorercfiles review.md', '/dev/null'], {
+        cwd: o.outbox('maya'),
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
       let screen = '';
       pty.stdout!.setEncoding('utf8').on('data', (d: string) => (screen += d));
       try {

@@ -28,14 +28,37 @@ describe('config changes are in force when the command returns', () => {
       // `mailroom send` (which checks against the file) on odd rounds, a plain drop on even ones:
       // either way only the daemon's own config decides, and it must already be the new one.
       if (i % 2) {
-        const send = mailroom(['send', '--root', o.root, '--from', 'maya', '--to', `g${i}`, '--subject', `round ${i}`, '--body', 'hi']);
+        const send = mailroom([
+          'send',
+          '--root',
+          o.root,
+          '--from',
+          'maya',
+          '--to',
+          `g${i}`,
+          '--subject',
+          `round ${i}`,
+          '--body',
+          'hi',
+        ]);
         expect(send.code, send.stderr).toBe(0);
       } else {
         o.drop('maya', `to-g${i}.md`, `---\nto: g${i}\nsubject: round ${i}\n---\nhi\n`);
       }
     }
-    await waitFor(() => o.events().filter((e) => e.type === 'message.accepted' && e.from === 'maya').length + o.events().filter((e) => e.type === 'message.rejected').length >= 20, '20 decisions');
-    expect(o.events().filter((e) => e.type === 'message.rejected').map((e) => e.reason)).toEqual([]);
+    await waitFor(
+      () =>
+        o.events().filter((e) => e.type === 'message.accepted' && e.from === 'maya').length +
+          o.events().filter((e) => e.type === 'message.rejected').length >=
+        20,
+      '20 decisions',
+    );
+    expect(
+      o
+        .events()
+        .filter((e) => e.type === 'message.rejected')
+        .map((e) => e.reason),
+    ).toEqual([]);
     const accepted = o.events().filter((e) => e.type === 'message.accepted' && e.from === 'maya');
     expect(accepted).toHaveLength(20);
     for (const e of accepted) expect(e.to).toEqual(['legal', 'oliver']);

@@ -25,7 +25,11 @@ afterEach(async () => {
   await org?.cleanup();
 });
 
-const inboxTexts = (o: Org, agent: string) => o.ls('workspaces', agent, 'inbox').filter((n) => n.endsWith('.md')).map((n) => o.read('workspaces', agent, 'inbox', n));
+const inboxTexts = (o: Org, agent: string) =>
+  o
+    .ls('workspaces', agent, 'inbox')
+    .filter((n) => n.endsWith('.md'))
+    .map((n) => o.read('workspaces', agent, 'inbox', n));
 const ofType = (o: Org, type: string) => o.events().filter((e) => e.type === type);
 
 describe('approvals: the signature story', () => {
@@ -33,17 +37,39 @@ describe('approvals: the signature story', () => {
     org = orgFromYaml(YAML_TEXT);
     const o = org;
     await o.start();
-    o.drop('sales', 'deal.md', message({ to: 'client', kind: 'commitment', amount: 12000, currency: 'USD', subject: 'Annual contract' }, 'We commit to deliver.\n'));
+    o.drop(
+      'sales',
+      'deal.md',
+      message(
+        { to: 'client', kind: 'commitment', amount: 12000, currency: 'USD', subject: 'Annual contract' },
+        'We commit to deliver.\n',
+      ),
+    );
     const req = await waitFor(() => ofType(o, 'approval.requested')[0], 'the commitment to be held');
     const held = req.id as string;
-    expect(req).toMatchObject({ kind: 'commitment', amount: 12000, currency: 'USD', from: 'sales', to: ['client'], cause: 'kind', approvers: ['operator', 'cfo', 'ceo'] });
+    expect(req).toMatchObject({
+      kind: 'commitment',
+      amount: 12000,
+      currency: 'USD',
+      from: 'sales',
+      to: ['client'],
+      cause: 'kind',
+      approvers: ['operator', 'cfo', 'ceo'],
+    });
     await waitFor(() => fs.existsSync(o.p('bus', 'held', `${held}.md`)), 'the held copy in bus/held/');
-    await waitFor(() => inboxTexts(o, 'cfo').some((t) => t.includes('kind: approval_request') && t.includes(`held: ${held}`)), 'the request to cfo');
-    await waitFor(() => inboxTexts(o, 'operator').some((t) => t.includes('kind: approval_request')), 'the request to the operator');
+    await waitFor(
+      () => inboxTexts(o, 'cfo').some((t) => t.includes('kind: approval_request') && t.includes(`held: ${held}`)),
+      'the request to cfo',
+    );
+    await waitFor(
+      () => inboxTexts(o, 'operator').some((t) => t.includes('kind: approval_request')),
+      'the request to the operator',
+    );
     await waitFor(() => inboxTexts(o, 'sales').some((t) => t.includes('Held for approval')), 'the notice to sales');
     expect(inboxTexts(o, 'client')).toEqual([]);
 
-    const decide = (agent: string, n: number) => o.drop(agent, `decide-${n}.md`, message({ kind: 'approval', approves: held, decision: 'approve' }, ''));
+    const decide = (agent: string, n: number) =>
+      o.drop(agent, `decide-${n}.md`, message({ kind: 'approval', approves: held, decision: 'approve' }, ''));
     const refusals = () => ofType(o, 'approval.refused').map((e) => `${e.by}:${e.rule}`);
     decide('cfo', 1);
     await waitFor(() => refusals().includes('cfo:over_limit'), 'cfo over its limit');
@@ -58,15 +84,32 @@ describe('approvals: the signature story', () => {
     await waitFor(() => refusals().includes('ceo:revoked'), 'ceo revoked');
     decide('sales', 4);
     await waitFor(() => refusals().includes('sales:own_message'), 'sales on its own message');
-    await waitFor(() => inboxTexts(o, 'cfo').some((t) => t.includes('over cfo\'s limit of 5000')), 'the bounce to cfo saying which');
+    await waitFor(
+      () => inboxTexts(o, 'cfo').some((t) => t.includes("over cfo's limit of 5000")),
+      'the bounce to cfo saying which',
+    );
     expect(inboxTexts(o, 'client')).toEqual([]);
 
-    const g = mailroom(['grant', 'cfo', 'commitment', '--max-amount', '20000', '--until', '2099-12-31', '--root', o.root]);
+    const g = mailroom([
+      'grant',
+      'cfo',
+      'commitment',
+      '--max-amount',
+      '20000',
+      '--until',
+      '2099-12-31',
+      '--root',
+      o.root,
+    ]);
     expect(g.code, g.stderr).toBe(0);
     await waitFor(() => versions() > before + 1, 'the new grant to be in force');
     decide('cfo', 5);
     const granted = await waitFor(() => ofType(o, 'approval.granted')[0], 'the approval');
-    expect(granted).toMatchObject({ id: held, by: 'cfo', grant: { by: 'grant', kind: 'commitment', max_amount: 20000, until: '2099-12-31' } });
+    expect(granted).toMatchObject({
+      id: held,
+      by: 'cfo',
+      grant: { by: 'grant', kind: 'commitment', max_amount: 20000, until: '2099-12-31' },
+    });
     const delivered = await waitFor(() => inboxTexts(o, 'client')[0], 'delivery to client');
     expect(delivered).toContain('approved_by: cfo');
     expect(delivered).toContain(`approval: ${granted.decision}`);
@@ -79,11 +122,17 @@ describe('approvals: the signature story', () => {
     const r = mailroom(['reject', second, '--reason', 'not in the plan', '--root', o.root]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${second} refused by operator`);
-    await waitFor(() => inboxTexts(o, 'sales').some((t) => t.includes('not in the plan') && t.includes('Bounced')), 'the bounce to sales');
+    await waitFor(
+      () => inboxTexts(o, 'sales').some((t) => t.includes('not in the plan') && t.includes('Bounced')),
+      'the bounce to sales',
+    );
     expect(mailroom(['approve', second, '--root', o.root]).code).toBe(1); // decided already
 
     const audit = JSON.parse(mailroom(['audit', '--json', '--root', o.root]).stdout).held;
-    expect(audit.map((h: any) => [h.id, h.status, h.decided_by])).toEqual([[held, 'approved', 'cfo'], [second, 'refused', 'operator']]);
+    expect(audit.map((h: any) => [h.id, h.status, h.decided_by])).toEqual([
+      [held, 'approved', 'cfo'],
+      [second, 'refused', 'operator'],
+    ]);
     expect(audit[0].attempts.map((a: any) => a.rule)).toEqual(['over_limit', 'expired', 'revoked', 'own_message']);
     expect(audit[0].config_version).toBe(first);
     expect(audit[1].config_version).toBeGreaterThan(first);

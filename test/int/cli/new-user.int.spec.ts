@@ -80,26 +80,34 @@ describe('the demo', () => {
   it.each(['SIGTERM', 'SIGHUP'] as const)('stops its daemon (and so the mock agents) on %s', async (signal) => {
     const o = (org = makeOrg(['maya'])); // for its temp dir
     const root = path.join(o.tmp, 'demo-org');
-    const demo = spawn(process.execPath, [path.join(REPO, 'dist', 'scripts', 'demo.js')], { env: { ...process.env, MAILROOM_DEMO_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const demo = spawn(process.execPath, [path.join(REPO, 'dist', 'scripts', 'demo.js')], {
+      env: { ...process.env, MAILROOM_DEMO_ROOT: root },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     demo.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     demo.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
     try {
-      const pid = Number(await waitFor(() => fs.readFileSync(path.join(root, '.mailroom', 'daemon.pid'), 'utf8'), 'the demo daemon'));
+      const pid = Number(
+        await waitFor(() => fs.readFileSync(path.join(root, '.mailroom', 'daemon.pid'), 'utf8'), 'the demo daemon'),
+      );
       await waitFor(() => out.includes('maya writes to legal'), 'the scenario to begin');
       demo.kill(signal);
       expect(await exited).toBe(0);
       expect(fs.existsSync(`/proc/${pid}`), `daemon ${pid} still running`).toBe(false);
       expect(fs.existsSync(path.join(root, '.mailroom', 'daemon.pid'))).toBe(false);
       expect(fs.existsSync(path.join(root, '.mailroom', 'daemon.lock'))).toBe(false);
-      const handlers = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-        try {
-          return fs.readlinkSync(`/proc/${p}/cwd`).startsWith(root);
-        } catch {
-          return false;
-        }
-      });
+      const handlers = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readlinkSync(`/proc/${p}/cwd`).startsWith(root);
+          } catch {
+            return false;
+          }
+        });
       expect(handlers, 'processes left running in the demo org').toEqual([]);
     } finally {
       if (demo.exitCode === null) demo.kill('SIGKILL');
@@ -138,13 +146,15 @@ describe('reading', () => {
 
     const md = fs.readFileSync(o.p('board', 'BOARD.md'), 'utf8');
     expect(md).toContain('| created (UTC) | updated (UTC) |');
-    expect(md).toMatch(/\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \|/);
+    expect(md).toMatch(
+      /\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \|/,
+    );
     const view = mailroom(['board', '--root', o.root]).stdout;
     expect(view).toMatch(/\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d+(ms|s) \| \d+(ms|s) ago \|/);
     expect(await stopClean(o)).toBe(0);
   });
 
-  it('help <command> prints that command\'s help; an unknown one is a usage error', () => {
+  it("help <command> prints that command's help; an unknown one is a usage error", () => {
     for (const c of ['send', 'compose', 'show', 'config']) {
       const r = mailroom(['help', c]);
       expect(r.code, c).toBe(0);

@@ -14,8 +14,11 @@ import { makeOrg, message, type Org } from '../../support/org.js';
 const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing and CI is set: .ci/run installs it (apt-get install -y chromium)`);
-  process.stderr.write(`\n*** serve.int.spec: ${CHROMIUM} is missing: the BROWSER TESTS ARE SKIPPED (apt-get install -y chromium) ***\n\n`);
+  if (process.env.CI)
+    throw new Error(`${CHROMIUM} is missing and CI is set: .ci/run installs it (apt-get install -y chromium)`);
+  process.stderr.write(
+    `\n*** serve.int.spec: ${CHROMIUM} is missing: the BROWSER TESTS ARE SKIPPED (apt-get install -y chromium) ***\n\n`,
+  );
 }
 const TOKEN = 'a-token-long-enough-0123456789';
 
@@ -30,7 +33,9 @@ let org: Org | undefined;
 let browser: Browser | undefined;
 
 async function serve(root: string, args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--root', root, '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--root', root, '--port', '0', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   children.push(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -59,7 +64,11 @@ beforeAll(async () => {
 afterAll(async () => browser?.close());
 
 async function cardStatus(page: Page, task: string): Promise<string | null> {
-  return page.evaluate((id) => document.querySelector(`[data-task="${id}"]`)?.closest('[data-status]')?.getAttribute('data-status') ?? null, task);
+  return page.evaluate(
+    (id) =>
+      document.querySelector(`[data-task="${id}"]`)?.closest('[data-status]')?.getAttribute('data-status') ?? null,
+    task,
+  );
 }
 
 async function inboxDepth(page: Page, agent: string): Promise<string | null> {
@@ -77,7 +86,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in a browser', () => {
 
     const subject = 'Review <b>sections</b> 4-7 & "liability" <script>alert(1)</script>';
     const dropped = Date.now();
-    org.drop('maya', 'task.md', message({ to: 'legal', kind: 'task', priority: 'high', subject: JSON.stringify(subject) }));
+    org.drop(
+      'maya',
+      'task.md',
+      message({ to: 'legal', kind: 'task', priority: 'high', subject: JSON.stringify(subject) }),
+    );
     await waitFor(async () => (await cardStatus(page, 'T-1')) === 'open', 'T-1 in the open column', 1000);
     process.stderr.write(`serve.int.spec: dropped file -> task on the page in ${Date.now() - dropped} ms\n`);
     // Hostile text is shown as text: no element was made from it.
@@ -89,7 +102,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in a browser', () => {
     org.drop('legal', 'claim.md', message({ task: 'T-1', status: 'in_progress' }));
     await waitFor(async () => (await cardStatus(page, 'T-1')) === 'in_progress', 'T-1 to move to in progress');
     // legal reads its mail: the depth follows the folder.
-    for (const f of org.ls('workspaces', 'legal', 'inbox')) fs.renameSync(path.join(org.inbox('legal'), f), path.join(org.p('workspaces', 'legal', 'done'), f));
+    for (const f of org.ls('workspaces', 'legal', 'inbox'))
+      fs.renameSync(path.join(org.inbox('legal'), f), path.join(org.p('workspaces', 'legal', 'done'), f));
     await waitFor(async () => (await inboxDepth(page, 'legal')) === '0', "legal's inbox depth back to 0");
     org.drop('legal', 'done.md', message({ task: 'T-1', status: 'done' }));
     await waitFor(async () => (await cardStatus(page, 'T-1')) === 'done', 'T-1 to move to done');
@@ -104,12 +118,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in a browser', () => {
     for (const p of ['', 'api/model', 'events', 'app.js', 'vendor/uplot.js', 'no/such/path', '?token=wrong']) {
       const r = await fetch(served.url + p, { redirect: 'manual' });
       expect(r.status, p).toBe(401);
-      const wrong = await fetch(served.url + p, { headers: { Authorization: 'Bearer wrong-token-0123456789' }, redirect: 'manual' });
+      const wrong = await fetch(served.url + p, {
+        headers: { Authorization: 'Bearer wrong-token-0123456789' },
+        redirect: 'manual',
+      });
       expect(wrong.status, p).toBe(401);
     }
     const ok = await fetch(`${served.url}api/model`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { model: { agents: Array<{ name: string }> } }).model.agents.map((a) => a.name)).toEqual(['maya', 'legal', 'operator']);
+    expect(
+      ((await ok.json()) as { model: { agents: Array<{ name: string }> } }).model.agents.map((a) => a.name),
+    ).toEqual(['maya', 'legal', 'operator']);
 
     const context = await browser!.newContext();
     const page = await context.newPage();
@@ -126,20 +145,33 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in a browser', () => {
 describe('serve refuses what it must', () => {
   it('will not listen beyond loopback without a token', () => {
     org = makeOrg(['maya']);
-    const r = spawnSync(process.execPath, [CLI, 'serve', '--root', org.root, '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--root', org.root, '--host', '0.0.0.0', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--host 0\.0\.0\.0 .*--token <value> or --token-secret NAME/);
-    const short = spawnSync(process.execPath, [CLI, 'serve', '--root', org.root, '--host', '0.0.0.0', '--token', 'short'], { encoding: 'utf8', timeout: 20_000 });
+    const short = spawnSync(
+      process.execPath,
+      [CLI, 'serve', '--root', org.root, '--host', '0.0.0.0', '--token', 'short'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     expect(short.status).toBe(2);
     expect(short.stderr).toMatch(/at least 16 characters/);
-    const missing = spawnSync(process.execPath, [CLI, 'serve', '--root', org.root, '--token-secret', 'PAGE_TOKEN'], { encoding: 'utf8', timeout: 20_000 });
+    const missing = spawnSync(process.execPath, [CLI, 'serve', '--root', org.root, '--token-secret', 'PAGE_TOKEN'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/no secret PAGE_TOKEN .*mailroom secret set/);
   });
 
   it('takes its token from a stored secret', async () => {
     org = makeOrg(['maya']);
-    const set = spawnSync(process.execPath, [CLI, 'secret', 'set', '--root', org.root, 'PAGE_TOKEN'], { input: `${TOKEN}\n`, encoding: 'utf8' });
+    const set = spawnSync(process.execPath, [CLI, 'secret', 'set', '--root', org.root, 'PAGE_TOKEN'], {
+      input: `${TOKEN}\n`,
+      encoding: 'utf8',
+    });
     expect(set.status, set.stderr).toBe(0);
     const served = await serve(org.root, ['--host', '127.0.0.2', '--token-secret', 'PAGE_TOKEN']);
     expect((await fetch(`${served.url}api/model`)).status).toBe(401);

@@ -16,7 +16,9 @@ afterEach(async () => {
 /** ExecStart= split the way systemd reads it (double quotes, \\ escapes). */
 function execArgv(unit: string): string[] {
   const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!;
-  return [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
+  return [...exec.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) =>
+    m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!,
+  );
 }
 
 describe('mailroom service', () => {

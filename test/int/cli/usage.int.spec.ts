@@ -19,7 +19,9 @@ describe('--root defaults to the nearest ancestor holding mailroom.yaml', () => 
     expect(s.code, s.stderr).toBe(0);
     expect(JSON.parse(s.stdout).root).toBe(o.root);
 
-    const send = mailroom(['send', '--from', 'maya', '--to', 'legal', '--subject', 'from inside', '--body', 'hi'], { cwd: o.p('workspaces', 'maya') });
+    const send = mailroom(['send', '--from', 'maya', '--to', 'legal', '--subject', 'from inside', '--body', 'hi'], {
+      cwd: o.p('workspaces', 'maya'),
+    });
     expect(send.code, send.stderr).toBe(0);
     expect(path.dirname(send.stdout.trim())).toBe(o.outbox('maya'));
     expect(fs.existsSync(send.stdout.trim())).toBe(true);
@@ -76,15 +78,31 @@ describe('exit codes: 0 ok, 1 a problem found, 2 usage', () => {
   });
 
   it.each([
-    ['an unknown command', ['bogus'], /^mailroom: unknown command "bogus"; commands: init, start, send, status, board, doctor, show, log, why, config, secret/],
-    ['an unknown flag', ['status', '--bogus'], /^mailroom: unknown option --bogus\n[\s\S]*mailroom status \[--root <dir>\] \[--json\]/],
+    [
+      'an unknown command',
+      ['bogus'],
+      /^mailroom: unknown command "bogus"; commands: init, start, send, status, board, doctor, show, log, why, config, secret/,
+    ],
+    [
+      'an unknown flag',
+      ['status', '--bogus'],
+      /^mailroom: unknown option --bogus\n[\s\S]*mailroom status \[--root <dir>\] \[--json\]/,
+    ],
     ['a flag without its value', ['status', '--root'], /^mailroom: .*--root.*argument missing[\s\S]*mailroom status/],
     ['show without an id', ['show'], /^mailroom: show takes one message id\n[\s\S]*mailroom show <id>/],
     ['init without a directory', ['init', '--agents', 'a'], /^mailroom: init takes one directory/],
     ['init without --agents', ['init', '/nonexistent/never-created'], /^mailroom: --agents is required/],
-    ['send without --to', ['send', '--from', 'maya', '--body', 'x'], /^mailroom: --to is required \(or --task for a task update\)/],
+    [
+      'send without --to',
+      ['send', '--from', 'maya', '--body', 'x'],
+      /^mailroom: --to is required \(or --task for a task update\)/,
+    ],
     ['log --tail that is not a number', ['log', '--tail', 'ten'], /^mailroom: --tail takes a whole number, got ten/],
-    ['start with an unknown log format', ['start', '--log-format', 'xml'], /^mailroom: --log-format: allowed values: human, json; got xml/],
+    [
+      'start with an unknown log format',
+      ['start', '--log-format', 'xml'],
+      /^mailroom: --log-format: allowed values: human, json; got xml/,
+    ],
   ])('2 for %s, with a helpful message on stderr', (_what, args, re) => {
     const o = usageOrg;
     const r = mailroom(args, { cwd: o.root });
@@ -100,7 +118,10 @@ describe('exit codes: 0 ok, 1 a problem found, 2 usage', () => {
   it('2 for a send that the daemon would bounce, before anything is written', () => {
     const o = usageOrg;
     for (const [flags, re] of [
-      [['--to', 'legal', '--priority', 'urgent'], /unknown priority "urgent"; allowed values: critical, high, normal, low/],
+      [
+        ['--to', 'legal', '--priority', 'urgent'],
+        /unknown priority "urgent"; allowed values: critical, high, normal, low/,
+      ],
       [['--to', '../legal'], /path characters/],
       [['--to', 'legal', '--kind', 'tsk'], /not sent: kind: unknown kind "tsk"; allowed values: message, task/],
       [['--task', 'T-1', '--status', 'finished'], /status: unknown status "finished"/],
@@ -134,7 +155,8 @@ describe('--help', () => {
       const r = mailroom([flag]);
       expect(r.code, flag).toBe(0);
       expect(r.stderr).toBe('');
-      for (const c of ['init', 'start', 'send', 'status', 'board', 'doctor', 'show', 'log', 'why', 'config', 'secret']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+      for (const c of ['init', 'start', 'send', 'status', 'board', 'doctor', 'show', 'log', 'why', 'config', 'secret'])
+        expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
       expect(r.stdout).toMatch(/--root <dir>/);
       expect(r.stdout).toMatch(/Exit codes: 0 ok, 1 a problem found or refused, 2 usage/);
     }
@@ -146,7 +168,8 @@ describe('--help', () => {
     expect(send.code).toBe(0);
     expect(send.stdout).toMatch(/^mailroom send --to/);
     expect(send.stdout).toMatch(PRIORITY_LINE);
-    for (const f of ['--root', '--from', '--to', '--subject', '--priority', '--kind', '--task', '--due', '--reply-to']) expect(send.stdout).toContain(f);
+    for (const f of ['--root', '--from', '--to', '--subject', '--priority', '--kind', '--task', '--due', '--reply-to'])
+      expect(send.stdout).toContain(f);
     expect(fs.readdirSync(o.outbox('operator'))).toEqual([]);
     const start = mailroom(['start', '--help', '--root', o.root]);
     expect(start.code).toBe(0);
@@ -195,17 +218,45 @@ describe('start-up', () => {
 describe('send without a daemon', () => {
   it('with no daemon running writes exactly the message text into the outbox; the daemon started later delivers it as a task', async () => {
     const org = makeOrg();
-    const r = mailroom(['send', '--root', org.root, '--from', 'maya', '--to', 'legal', '--priority', 'high', '--kind', 'task', '--subject', 'Review the NDA'], { input: 'Sections 4-7.\n' });
+    const r = mailroom(
+      [
+        'send',
+        '--root',
+        org.root,
+        '--from',
+        'maya',
+        '--to',
+        'legal',
+        '--priority',
+        'high',
+        '--kind',
+        'task',
+        '--subject',
+        'Review the NDA',
+      ],
+      { input: 'Sections 4-7.\n' },
+    );
     expect(r.code, r.stderr).toBe(0);
     const file = r.stdout.trim();
     expect(path.dirname(file)).toBe(org.outbox('maya'));
-    expect(fs.readFileSync(file, 'utf8')).toBe('---\nto: legal\npriority: high\nsubject: Review the NDA\nkind: task\n---\nSections 4-7.\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe(
+      '---\nto: legal\npriority: high\nsubject: Review the NDA\nkind: task\n---\nSections 4-7.\n',
+    );
     expect(fs.readdirSync(org.outbox('maya'))).toEqual([path.basename(file)]); // no temp file left
     await org.start();
     await waitFor(() => org.ls('workspaces', 'legal', 'inbox').length === 1, 'delivery');
     const board = JSON.parse(mailroom(['board', '--root', org.root, '--json']).stdout);
     expect(board.tasks).toHaveLength(1);
-    expect(Object.keys(board.tasks[0])).toEqual(expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']));
-    expect(board.tasks[0]).toMatchObject({ id: 'T-1', title: 'Review the NDA', status: 'open', owner: 'legal', creator: 'maya', priority: 'high' });
+    expect(Object.keys(board.tasks[0])).toEqual(
+      expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']),
+    );
+    expect(board.tasks[0]).toMatchObject({
+      id: 'T-1',
+      title: 'Review the NDA',
+      status: 'open',
+      owner: 'legal',
+      creator: 'maya',
+      priority: 'high',
+    });
   });
 });

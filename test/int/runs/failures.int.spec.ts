@@ -21,7 +21,10 @@ function configure(o: Org, yaml: string): void {
 describe('timeouts', () => {
   it('kill the hanging handler and its grandchild; the run fails with "timeout after 1s"', async () => {
     org = makeOrg(['x']);
-    configure(org, 'kill_grace: 300ms\nagents:\n  hanger: { command: $MOCK, timeout: 1s, max_attempts: 1 }\n  boss: {}\n');
+    configure(
+      org,
+      'kill_grace: 300ms\nagents:\n  hanger: { command: $MOCK, timeout: 1s, max_attempts: 1 }\n  boss: {}\n',
+    );
     await org.start();
     org.drop('boss', 'h.md', message({ to: 'hanger', subject: 'hang please' }, 'mock: hang\n'));
     const pids = await waitFor(() => {
@@ -29,7 +32,11 @@ describe('timeouts', () => {
       return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split(' ').map(Number) : null;
     }, 'the handler and its grandchild to start');
     expect(pids.every(alive)).toBe(true);
-    const failed = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'hanger'), 'the timeout', 10_000);
+    const failed = await waitFor(
+      () => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'hanger'),
+      'the timeout',
+      10_000,
+    );
     expect(failed.reason).toBe('timeout after 1s');
     expect(failed.final).toBe(true);
     await waitFor(() => pids.every((p) => !alive(p)), 'the handler and the grandchild to be gone', 5_000);
@@ -42,15 +49,30 @@ describe('timeouts', () => {
 describe('exit 75 (rate-limited)', () => {
   it('cools the whole lane for retry-after seconds, then retries', async () => {
     org = makeOrg(['x']);
-    configure(org, 'agents:\n  first: { command: $MOCK, lane: api }\n  second: { command: $MOCK, lane: api }\n  boss: {}\nlanes:\n  api: { concurrency: 1 }\n');
+    configure(
+      org,
+      'agents:\n  first: { command: $MOCK, lane: api }\n  second: { command: $MOCK, lane: api }\n  boss: {}\nlanes:\n  api: { concurrency: 1 }\n',
+    );
     await org.start();
     // Both in one drop: first (critical) runs, second waits for the lane.
-    fs.writeFileSync(path.join(org.outbox('boss'), '.a'), message({ to: 'first', priority: 'critical', subject: 'limited' }, 'mock: sleep 300\nmock: tempfail-once 3\nmock: silent\n'));
-    fs.writeFileSync(path.join(org.outbox('boss'), '.b'), message({ to: 'second', subject: 'waits for the lane' }, 'mock: silent\n'));
+    fs.writeFileSync(
+      path.join(org.outbox('boss'), '.a'),
+      message(
+        { to: 'first', priority: 'critical', subject: 'limited' },
+        'mock: sleep 300\nmock: tempfail-once 3\nmock: silent\n',
+      ),
+    );
+    fs.writeFileSync(
+      path.join(org.outbox('boss'), '.b'),
+      message({ to: 'second', subject: 'waits for the lane' }, 'mock: silent\n'),
+    );
     fs.renameSync(path.join(org.outbox('boss'), '.a'), path.join(org.outbox('boss'), 'a.md'));
     fs.renameSync(path.join(org.outbox('boss'), '.b'), path.join(org.outbox('boss'), 'b.md'));
 
-    const failed = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'first'), 'the exit 75');
+    const failed = await waitFor(
+      () => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'first'),
+      'the exit 75',
+    );
     expect(failed).toMatchObject({ exit_code: 75, tempfail: true, final: false });
     expect(failed.stderr).toContain('retry-after: 3');
     const until = Date.parse(failed.lane_cooling_until);
@@ -59,7 +81,11 @@ describe('exit 75 (rate-limited)', () => {
     const s = JSON.parse(mailroom(['status', '--root', org.root, '--json']).stdout);
     expect(s.lanes.find((l: any) => l.name === 'api').cooling_until).toBe(failed.lane_cooling_until);
     expect(JSON.stringify(s.waiting)).toMatch(/cooling down until/);
-    await waitFor(() => org.ls('workspaces', 'first', 'done').length === 1 && org.ls('workspaces', 'second', 'done').length === 1, 'both handled', 15_000);
+    await waitFor(
+      () => org.ls('workspaces', 'first', 'done').length === 1 && org.ls('workspaces', 'second', 'done').length === 1,
+      'both handled',
+      15_000,
+    );
     const starts = org.events().filter((e) => e.type === 'handler.started');
     const afterFailure = starts.filter((e) => e.seq > failed.seq);
     expect(afterFailure.length).toBe(2); // second's run and first's retry
@@ -74,10 +100,22 @@ describe('max attempts', () => {
     configure(org, 'agents:\n  broken: { command: $MOCK, max_attempts: 2, retry_backoff: 100ms }\n  boss: {}\n');
     await org.start();
     org.drop('boss', 'f.md', message({ to: 'broken', subject: 'will fail' }, 'mock: fail\n'));
-    const final = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.final), 'the final failure', 10_000);
-    expect(org.events().filter((e) => e.type === 'handler.failed' && e.agent === 'broken').map((e) => e.attempt)).toEqual([1, 2]);
+    const final = await waitFor(
+      () => org.events().find((e) => e.type === 'handler.failed' && e.final),
+      'the final failure',
+      10_000,
+    );
+    expect(
+      org
+        .events()
+        .filter((e) => e.type === 'handler.failed' && e.agent === 'broken')
+        .map((e) => e.attempt),
+    ).toEqual([1, 2]);
     expect(final.reason).toBe('exit 1');
-    const reason = await waitFor(() => org.ls('bus', 'deadletter').find((n) => n.endsWith('.reason.md')), 'the reason file');
+    const reason = await waitFor(
+      () => org.ls('bus', 'deadletter').find((n) => n.endsWith('.reason.md')),
+      'the reason file',
+    );
     const text = org.read('bus', 'deadletter', reason);
     expect(text).toContain('failing on purpose (attempt 2)');
     expect(text).toMatch(/2 attempts|attempt 2/);
@@ -95,27 +133,43 @@ describe('an agent removed while its runs wait', () => {
     org = makeOrg(['x']);
     // The run holds until the test says so (a gate file), so the removal lands while it runs, however slow the machine.
     const gate = path.join(org.tmp, 'go');
-    configure(org, `agents:\n  boss: {}\n  slow: { command: "while [ ! -e ${gate} ]; do sleep 0.05; done; exit 3", max_attempts: 3 }\n`);
+    configure(
+      org,
+      `agents:\n  boss: {}\n  slow: { command: "while [ ! -e ${gate} ]; do sleep 0.05; done; exit 3", max_attempts: 3 }\n`,
+    );
     await org.start();
     for (const i of [1, 2, 3]) org.drop('boss', `m${i}.md`, message({ to: 'slow', subject: `job ${i}` }));
     await waitFor(() => org.events().some((e) => e.type === 'handler.started' && e.agent === 'slow'), 'the first run');
-    await waitFor(() => org.events().filter((e) => e.type === 'handler.queued' && e.agent === 'slow').length === 3, 'three queued runs');
+    await waitFor(
+      () => org.events().filter((e) => e.type === 'handler.queued' && e.agent === 'slow').length === 3,
+      'three queued runs',
+    );
     const r = mailroom(['config', 'set', 'agents.slow', 'null', '--yes', '--root', org.root]);
     expect(r.code, r.stderr).toBe(0);
     const cancelled = await waitFor(() => {
       const c = org.events().filter((e) => e.type === 'handler.cancelled' && e.agent === 'slow');
       return c.length === 2 ? c : null;
     }, 'the waiting runs to be cancelled');
-    expect(cancelled[0]!.reason).toMatch(/slow was removed from mailroom\.yaml; the message stays in workspaces\/slow\/inbox\//);
+    expect(cancelled[0]!.reason).toMatch(
+      /slow was removed from mailroom\.yaml; the message stays in workspaces\/slow\/inbox\//,
+    );
     fs.writeFileSync(gate, '');
-    const final = await waitFor(() => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'slow'), 'the running one to end');
+    const final = await waitFor(
+      () => org.events().find((e) => e.type === 'handler.failed' && e.agent === 'slow'),
+      'the running one to end',
+    );
     expect(final.final).toBe(true);
     await waitFor(() => org.ls('workspaces', 'boss', 'inbox').length === 1, 'its bounce');
     expect(org.ls('workspaces', 'slow', 'inbox')).toHaveLength(2);
     expect(org.daemon?.exitCode).toBeNull();
     org.drop('boss', 'after.md', message({ to: 'operator', subject: 'still alive' }));
-    await waitFor(() => org.ls('workspaces', 'operator', 'inbox').some((n) => n.endsWith('-still-alive.md')), 'delivery afterwards');
-    expect(mailroom(['why', cancelled[0]!.id, '--root', org.root]).stdout).toMatch(/slow is no longer in mailroom\.yaml[\s\S]*not started: slow was removed from mailroom\.yaml/);
+    await waitFor(
+      () => org.ls('workspaces', 'operator', 'inbox').some((n) => n.endsWith('-still-alive.md')),
+      'delivery afterwards',
+    );
+    expect(mailroom(['why', cancelled[0]!.id, '--root', org.root]).stdout).toMatch(
+      /slow is no longer in mailroom\.yaml[\s\S]*not started: slow was removed from mailroom\.yaml/,
+    );
     // A restart does not take the cancelled (never handled) mail for handled.
     expect(await org.stop()).toBe(0);
     await org.start();

@@ -19,7 +19,11 @@ describe('task budget_usd', () => {
     org = orgFromYaml(`sandbox: none\nagents:\n  boss: {}\n  worker: { command: "node ${MOCK_JS} --cost 0.6" }\n`);
     const o = org;
     await o.start();
-    o.drop('boss', 't.md', message({ to: 'worker', kind: 'task', subject: 'Big job', budget_usd: 1 }, 'mock: silent\n'));
+    o.drop(
+      'boss',
+      't.md',
+      message({ to: 'worker', kind: 'task', subject: 'Big job', budget_usd: 1 }, 'mock: silent\n'),
+    );
     const task = await waitFor(() => o.events().find((e) => e.type === 'message.accepted' && e.task === 'T-1'), 'T-1');
     const ran = () => o.events().filter((e) => e.type === 'handler.succeeded' && e.agent === 'worker').length;
     await waitFor(() => ran() === 1, 'the first run');
@@ -29,7 +33,10 @@ describe('task budget_usd', () => {
     await waitFor(() => board().status === 'blocked', 'T-1 blocked');
     expect(board()).toMatchObject({ budget_usd: 1, cost_usd: 1.2, blocked_reason: 'budget' });
     o.drop('boss', 'again.md', message({ to: 'worker', reply_to: task.id, subject: 'Again' }));
-    const waiting = await waitFor(() => statusJson(o).waiting.find((w: any) => w.agent === 'worker'), 'the third run to wait');
+    const waiting = await waitFor(
+      () => statusJson(o).waiting.find((w: any) => w.agent === 'worker'),
+      'the third run to wait',
+    );
     expect(waiting.why).toMatch(/^budget: task T-1 has cost \$1\.2, past its budget_usd \$1/);
     expect(ran()).toBe(2);
     o.drop('boss', 'go.md', message({ task: 'T-1', status: 'in_progress' }));

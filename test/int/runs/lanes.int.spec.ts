@@ -19,18 +19,24 @@ function orgWith(agents: Record<string, string>, extra = ''): { org: Org; stampF
   const o = makeOrg(['placeholder']);
   const stampFile = path.join(o.tmp, 'stamps.txt');
   const lines = Object.entries(agents).map(([name, settings]) => `  ${name}: { ${settings} }`);
-  fs.writeFileSync(o.p('mailroom.yaml'), `sandbox: none\nagents:\n${lines.join('\n')}\n${extra}`.replaceAll('$MOCK', MOCK).replaceAll('$STAMPS', stampFile));
+  fs.writeFileSync(
+    o.p('mailroom.yaml'),
+    `sandbox: none\nagents:\n${lines.join('\n')}\n${extra}`.replaceAll('$MOCK', MOCK).replaceAll('$STAMPS', stampFile),
+  );
   return { org: o, stampFile };
 }
 
 describe('eleven agents, one API key', () => {
   it('handles all 11 with never more than 2 running, the queue visible while it drains', async () => {
     const names = Array.from({ length: 11 }, (_, i) => `agent${i + 1}`);
-    const agents = Object.fromEntries(names.map((n) => [n, 'command: $MOCK, lane: deepseek, env: { MOCK_STAMPS: $STAMPS }']));
+    const agents = Object.fromEntries(
+      names.map((n) => [n, 'command: $MOCK, lane: deepseek, env: { MOCK_STAMPS: $STAMPS }']),
+    );
     const made = orgWith({ ...agents, boss: '' }, 'lanes:\n  deepseek: { concurrency: 2 }\n');
     org = made.org;
     await org.start();
-    for (const n of names) org.drop('boss', `to-${n}.md`, message({ to: n, subject: `job for ${n}` }, 'mock: sleep 300\nmock: silent\n'));
+    for (const n of names)
+      org.drop('boss', `to-${n}.md`, message({ to: n, subject: `job for ${n}` }, 'mock: sleep 300\nmock: silent\n'));
 
     // While it drains: the lane is full and runs wait with a queue ahead of them.
     const seen = await waitFor(() => {
@@ -70,7 +76,13 @@ describe('environment and usage', () => {
     org.drop('boss', 'e.md', message({ to: 'reader', subject: 'env check' }, 'stdin body\n'));
     await waitFor(() => org.ls('workspaces', 'reader', 'done').length === 1, 'the run');
     const ws = org.p('workspaces', 'reader');
-    const env = Object.fromEntries(org.read('workspaces', 'reader', 'seen-env.txt').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      org
+        .read('workspaces', 'reader', 'seen-env.txt')
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(env.HOME).toBe(ws);
     expect(env.MAILROOM_AGENT).toBe('reader');
     expect(env.MAILROOM_MESSAGE).toMatch(new RegExp(`^${ws}/inbox/\\d-normal-.*-env-check\\.md$`));
@@ -79,25 +91,46 @@ describe('environment and usage', () => {
     expect(env.TMPDIR).toBe(`${ws}/.tmp`);
     expect(env).not.toHaveProperty('LEAKY_VARIABLE');
     expect(env).not.toHaveProperty('MAILROOM_ROOT');
-    const allowed = new Set(['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'MAILROOM_MESSAGE', 'MAILROOM_AGENT', 'GREETING', 'PWD', 'SHLVL', '_', 'OLDPWD']);
+    const allowed = new Set([
+      'PATH',
+      'HOME',
+      'LANG',
+      'TZ',
+      'TMPDIR',
+      'MAILROOM_MESSAGE',
+      'MAILROOM_AGENT',
+      'GREETING',
+      'PWD',
+      'SHLVL',
+      '_',
+      'OLDPWD',
+    ]);
     expect(Object.keys(env).filter((k) => !allowed.has(k))).toEqual([]);
     expect(org.read('workspaces', 'reader', 'seen-cwd.txt').trim()).toBe(ws);
-    expect(org.read('workspaces', 'reader', 'seen-stdin.txt')).toMatch(/^---\nid: [0-9a-z]{12}\nfrom: boss\nto: reader\n[\s\S]*---\nstdin body\n$/);
+    expect(org.read('workspaces', 'reader', 'seen-stdin.txt')).toMatch(
+      /^---\nid: [0-9a-z]{12}\nfrom: boss\nto: reader\n[\s\S]*---\nstdin body\n$/,
+    );
   });
 
   it('usage printed by handlers adds up on the board, per agent and day', async () => {
     const made = orgWith({ cfo: 'command: $MOCK', legal: 'command: $MOCK', boss: '' });
     org = made.org;
     await org.start();
-    for (const [i, a] of ['cfo', 'cfo', 'legal'].entries()) org.drop('boss', `u${i}.md`, message({ to: a, subject: `usage ${i}` }, 'mock: silent\n'));
-    await waitFor(() => org.ls('workspaces', 'cfo', 'done').length === 2 && org.ls('workspaces', 'legal', 'done').length === 1, 'three runs');
+    for (const [i, a] of ['cfo', 'cfo', 'legal'].entries())
+      org.drop('boss', `u${i}.md`, message({ to: a, subject: `usage ${i}` }, 'mock: silent\n'));
+    await waitFor(
+      () => org.ls('workspaces', 'cfo', 'done').length === 2 && org.ls('workspaces', 'legal', 'done').length === 1,
+      'three runs',
+    );
     await waitFor(() => JSON.parse(org.read('board', 'board.json')).costs.cfo, 'costs in board.json');
     const board = JSON.parse(org.read('board', 'board.json'));
     const day = Object.keys(board.costs.cfo)[0]!;
     expect(day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(board.costs.cfo[day]).toMatchObject({ runs: 2, output_tokens: 84, cost_usd: 0.0002 });
     expect(board.costs.legal[day]).toMatchObject({ runs: 1, output_tokens: 42 });
-    const line = mailroom(['board', '--root', org.root]).stdout.split('\n').find((l) => l.startsWith('Cost'));
+    const line = mailroom(['board', '--root', org.root])
+      .stdout.split('\n')
+      .find((l) => l.startsWith('Cost'));
     expect(line).toMatch(/0\.0003/);
     const succeeded = org.events().find((e) => e.type === 'handler.succeeded' && e.agent === 'legal');
     expect(succeeded?.usage).toEqual({ input_tokens: expect.any(Number), output_tokens: 42, cost_usd: 0.0001 });
@@ -107,7 +140,13 @@ describe('environment and usage', () => {
 describe('why', () => {
   it('answers for an external agent, a run waiting for its lane, and a failed attempt', async () => {
     const made = orgWith(
-      { external: '', busy: 'command: $MOCK, lane: one', waiter: 'command: $MOCK, lane: one', flaky: 'command: $MOCK, max_attempts: 3, retry_backoff: 30s', boss: '' },
+      {
+        external: '',
+        busy: 'command: $MOCK, lane: one',
+        waiter: 'command: $MOCK, lane: one',
+        flaky: 'command: $MOCK, max_attempts: 3, retry_backoff: 30s',
+        boss: '',
+      },
       'lanes:\n  one: { concurrency: 1 }\nwait_warning: 500ms\n',
     );
     org = made.org;
@@ -115,14 +154,24 @@ describe('why', () => {
     org.drop('boss', 'x.md', message({ to: 'external', subject: 'for a person' }));
     // busy holds the lane past the end of the test (its run ends with the org), so the wait below
     // lasts however slow the machine is.
-    org.drop('boss', 'b.md', message({ to: 'busy', subject: 'long job', priority: 'high' }, 'mock: sleep 60000\nmock: silent\n'));
+    org.drop(
+      'boss',
+      'b.md',
+      message({ to: 'busy', subject: 'long job', priority: 'high' }, 'mock: sleep 60000\nmock: silent\n'),
+    );
     const ext = await waitFor(() => org.ls('workspaces', 'external', 'inbox')[0], 'delivery to external');
-    await waitFor(() => org.events().some((e) => e.type === 'handler.started' && e.agent === 'busy'), 'the long job to start');
+    await waitFor(
+      () => org.events().some((e) => e.type === 'handler.started' && e.agent === 'busy'),
+      'the long job to start',
+    );
     org.drop('boss', 'w.md', message({ to: 'waiter', subject: 'waits' }, 'mock: silent\n'));
     org.drop('boss', 'f.md', message({ to: 'flaky', subject: 'fails once' }, 'mock: fail-times 1\nmock: silent\n'));
     const w = await waitFor(() => org.ls('workspaces', 'waiter', 'inbox')[0], 'delivery to waiter');
     const f = await waitFor(() => org.ls('workspaces', 'flaky', 'inbox')[0], 'delivery to flaky');
-    await waitFor(() => org.events().some((e) => e.type === 'handler.failed' && e.agent === 'flaky'), 'the first attempt to fail');
+    await waitFor(
+      () => org.events().some((e) => e.type === 'handler.failed' && e.agent === 'flaky'),
+      'the first attempt to fail',
+    );
 
     const whyExt = mailroom(['why', idOf(ext), '--root', org.root]);
     expect(whyExt.code).toBe(0);

@@ -17,7 +17,8 @@ import { Provider } from './model-provider.js';
 const provider = new Provider();
 let org: Org;
 
-const model = (p: 'openai' | 'anthropic', name: string, extra = '') => `{ model: { provider: ${p}, model: ${name}, base_url: "$URL", secret: TEST_API_KEY, request_timeout: 1s${extra} }, timeout: 5s, retry_backoff: 100ms`;
+const model = (p: 'openai' | 'anthropic', name: string, extra = '') =>
+  `{ model: { provider: ${p}, model: ${name}, base_url: "$URL", secret: TEST_API_KEY, request_timeout: 1s${extra} }, timeout: 5s, retry_backoff: 100ms`;
 
 beforeAll(async () => {
   const url = await provider.start();
@@ -49,13 +50,16 @@ afterAll(async () => {
 });
 
 const ev = (type: string, agent: string) => org.events().filter((e) => e.type === type && e.agent === agent);
-const inboxOf = (agent: string) => org.ls('workspaces', agent, 'inbox').map((n) => org.read('workspaces', agent, 'inbox', n));
+const inboxOf = (agent: string) =>
+  org.ls('workspaces', agent, 'inbox').map((n) => org.read('workspaces', agent, 'inbox', n));
 
 describe('a model handler', () => {
-  it('answers the sender in the thread, with the key, the system file, usage and cost on the board; the thread is the next prompt\'s history', async () => {
+  it("answers the sender in the thread, with the key, the system file, usage and cost on the board; the thread is the next prompt's history", async () => {
     org.drop('boss', 'q.md', message({ to: 'scribe', subject: 'Minutes' }, 'Please take the minutes.\n'));
     const reply = await waitFor(() => inboxOf('boss').find((t) => t.includes('from: scribe')), "scribe's reply");
-    const first = org.events().find((e) => e.type === 'message.accepted' && e.from === 'boss' && e.to.includes('scribe'))!;
+    const first = org
+      .events()
+      .find((e) => e.type === 'message.accepted' && e.from === 'boss' && e.to.includes('scribe'))!;
     expect(reply).toContain(`reply_to: ${first.id}`);
     expect(reply).toContain(`thread: ${first.id}`);
     expect(reply).toContain('subject: "Re: Minutes"');
@@ -72,7 +76,10 @@ describe('a model handler', () => {
     // boss answers the reply: the second prompt carries the first exchange, the agent's own part as the assistant's.
     const replyId = /^id: (\S+)$/m.exec(reply)![1]!;
     org.drop('boss', 'q2.md', message({ to: 'scribe', reply_to: replyId, subject: 'More' }, 'And the actions?\n'));
-    await waitFor(() => provider.of('plain').length >= 2 && ev('handler.succeeded', 'scribe').length === 2, 'the second run');
+    await waitFor(
+      () => provider.of('plain').length >= 2 && ev('handler.succeeded', 'scribe').length === 2,
+      'the second run',
+    );
     const roles = provider.of('plain')[1]!.body.messages.map((m) => m.role);
     expect(roles).toEqual(['system', 'user', 'assistant', 'user']);
     expect(provider.of('plain')[1]!.body.messages[2]!.content).toContain('Noted (1)');
@@ -80,22 +87,36 @@ describe('a model handler', () => {
 
   it('an answer with front matter creates a task (Anthropic API)', async () => {
     org.drop('boss', 'p.md', message({ to: 'planner', subject: 'Plan it' }, 'Who drafts?\n'));
-    const task = await waitFor(() => inboxOf('legal').find((t) => t.includes('from: planner')), "planner's task for legal");
+    const task = await waitFor(
+      () => inboxOf('legal').find((t) => t.includes('from: planner')),
+      "planner's task for legal",
+    );
     expect(task).toContain('kind: task');
     const req = provider.of('task')[0]!;
     expect(req.path).toBe('/v1/messages');
     expect(req.headers['x-api-key']).toBe('sk-test-123');
     expect(req.headers['anthropic-version']).toBe('2023-06-01');
     const board = JSON.parse(mailroom(['board', '--json', '--root', org.root]).stdout);
-    expect(board.tasks).toContainEqual(expect.objectContaining({ title: 'Draft the reply', creator: 'planner', status: 'open' }));
+    expect(board.tasks).toContainEqual(
+      expect.objectContaining({ title: 'Draft the reply', creator: 'planner', status: 'open' }),
+    );
   });
 
   it('an answer with invalid front matter is dead-lettered and bounced to the agent, which does not send the bounce to the model', async () => {
     org.drop('boss', 's.md', message({ to: 'sloppy', subject: 'Try' }, 'Go.\n'));
-    await waitFor(() => org.events().find((e) => e.type === 'message.rejected' && e.from === 'sloppy'), 'the rejection');
-    await waitFor(() => org.ls('workspaces', 'sloppy', 'done').length === 2, 'the message and its bounce both in done/');
+    await waitFor(
+      () => org.events().find((e) => e.type === 'message.rejected' && e.from === 'sloppy'),
+      'the rejection',
+    );
+    await waitFor(
+      () => org.ls('workspaces', 'sloppy', 'done').length === 2,
+      'the message and its bounce both in done/',
+    );
     expect(provider.of('badfm')).toHaveLength(1);
-    const kept = org.ls('bus', 'deadletter').filter((n) => !n.endsWith('.reason.md')).map((n) => org.read('bus', 'deadletter', n));
+    const kept = org
+      .ls('bus', 'deadletter')
+      .filter((n) => !n.endsWith('.reason.md'))
+      .map((n) => org.read('bus', 'deadletter', n));
     expect(kept.some((t) => t.includes('priority: urgent'))).toBe(true);
   });
 
@@ -112,14 +133,21 @@ describe('a model handler', () => {
     expect(Date.parse(other.time)).toBeGreaterThanOrEqual(Date.parse(failed.lane_cooling_until));
   });
 
-  it('500s back off, then dead-letter the message with the provider\'s words and bounce it', async () => {
+  it("500s back off, then dead-letter the message with the provider's words and bounce it", async () => {
     org.drop('boss', 'b.md', message({ to: 'broken', subject: 'Will fail' }, 'Hello.\n'));
     const final = await waitFor(() => ev('handler.failed', 'broken').find((e) => e.final), 'the final failure', 10_000);
     expect(ev('handler.failed', 'broken').map((e) => e.attempt)).toEqual([1, 2]);
     expect(final.stderr).toContain('HTTP 500: api_error: upstream exploded');
-    const reason = org.ls('bus', 'deadletter').filter((n) => n.endsWith('.reason.md')).map((n) => org.read('bus', 'deadletter', n)).find((t) => t.includes('broken'));
+    const reason = org
+      .ls('bus', 'deadletter')
+      .filter((n) => n.endsWith('.reason.md'))
+      .map((n) => org.read('bus', 'deadletter', n))
+      .find((t) => t.includes('broken'));
     expect(reason).toContain('upstream exploded');
-    await waitFor(() => inboxOf('boss').some((t) => t.includes('from: mailroom') && t.includes('upstream exploded')), 'the bounce to boss');
+    await waitFor(
+      () => inboxOf('boss').some((t) => t.includes('from: mailroom') && t.includes('upstream exploded')),
+      'the bounce to boss',
+    );
   });
 
   it('an answer slower than request_timeout is a failed attempt; the next one succeeds', async () => {
@@ -137,7 +165,7 @@ describe('a model handler', () => {
     await waitFor(() => ev('handler.succeeded', 'garbled')[0], 'the retry', 10_000);
   });
 
-  it('a refused key fails fast: one attempt, exit 78, the provider\'s words in the bounce', async () => {
+  it("a refused key fails fast: one attempt, exit 78, the provider's words in the bounce", async () => {
     org.drop('boss', 'r.md', message({ to: 'refused', subject: 'Key?' }, 'Hello.\n'));
     const final = await waitFor(() => ev('handler.failed', 'refused').find((e) => e.final), 'the permanent failure');
     expect(final).toMatchObject({ attempt: 1, exit_code: 78 });
@@ -150,10 +178,18 @@ describe('a model handler', () => {
     expect(sent.length).toBe(10);
     for (const e of sent) {
       const agent = e.to[0];
-      const ended = org.events().some((x) => x.id === e.id && x.agent === agent && (x.type === 'handler.succeeded' || (x.type === 'handler.failed' && x.final)));
+      const ended = org
+        .events()
+        .some(
+          (x) =>
+            x.id === e.id &&
+            x.agent === agent &&
+            (x.type === 'handler.succeeded' || (x.type === 'handler.failed' && x.final)),
+        );
       expect(ended, `${e.id} to ${agent}`).toBe(true);
     }
-    for (const a of ['scribe', 'planner', 'sloppy', 'limited', 'other', 'broken', 'slow', 'garbled', 'refused']) expect(org.ls('workspaces', a, 'inbox'), a).toEqual([]);
+    for (const a of ['scribe', 'planner', 'sloppy', 'limited', 'other', 'broken', 'slow', 'garbled', 'refused'])
+      expect(org.ls('workspaces', a, 'inbox'), a).toEqual([]);
   });
 });
 
@@ -163,12 +199,22 @@ const skipJail = !jail.ok && process.env.MAILROOM_ALLOW_NO_JAIL === '1';
 
 describe.skipIf(skipJail)('a jailed model handler', () => {
   it('runs in the jail (sandbox: bwrap) and answers, with the key from its secret', async () => {
-    const jailed = orgFromYaml(`sandbox: bwrap\nagents:\n  boss: {}\n  scribe: { model: { provider: openai, model: jailed, base_url: "${provider.url}", secret: TEST_API_KEY }, timeout: 20s }\n`);
+    const jailed = orgFromYaml(
+      `sandbox: bwrap\nagents:\n  boss: {}\n  scribe: { model: { provider: openai, model: jailed, base_url: "${provider.url}", secret: TEST_API_KEY }, timeout: 20s }\n`,
+    );
     try {
       expect(mailroom(['secret', 'set', 'TEST_API_KEY', '--root', jailed.root], { input: 'sk-jailed' }).code).toBe(0);
       await jailed.start();
       jailed.drop('boss', 'j.md', message({ to: 'scribe', subject: 'Jailed' }, 'From inside.\n'));
-      const reply = await waitFor(() => jailed.ls('workspaces', 'boss', 'inbox').map((n) => jailed.read('workspaces', 'boss', 'inbox', n)).find((t) => t.includes('from: scribe')), 'the jailed reply', 20_000);
+      const reply = await waitFor(
+        () =>
+          jailed
+            .ls('workspaces', 'boss', 'inbox')
+            .map((n) => jailed.read('workspaces', 'boss', 'inbox', n))
+            .find((t) => t.includes('from: scribe')),
+        'the jailed reply',
+        20_000,
+      );
       expect(reply).toContain('From inside.');
       expect(provider.of('jailed')[0]!.headers.authorization).toBe('Bearer sk-jailed');
     } finally {

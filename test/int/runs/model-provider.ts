@@ -32,12 +32,30 @@ interface Reply {
 
 function answer(anthropic: boolean, text: string): Reply {
   const body = anthropic
-    ? { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: { input_tokens: 1000, output_tokens: 200 } }
-    : { id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 1000, completion_tokens: 200, total_tokens: 1200 } };
+    ? {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'text', text }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 1000, output_tokens: 200 },
+      }
+    : {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1000, completion_tokens: 200, total_tokens: 1200 },
+      };
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-function error(anthropic: boolean, status: number, type: string, message: string, headers: Record<string, string> = {}): Reply {
+function error(
+  anthropic: boolean,
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
   const body = anthropic ? { type: 'error', error: { type, message } } : { error: { message, type, code: null } };
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
@@ -56,17 +74,24 @@ export class Provider {
     const plain = answer(anthropic, `Noted (${n}): ${last.trim().split('\n').at(-1)!.slice(0, 40)}`);
     switch (r.body.model) {
       case 'task':
-        return answer(anthropic, '---\nto: legal\nkind: task\nsubject: Draft the reply\n---\nPlease draft the reply to maya.');
+        return answer(
+          anthropic,
+          '---\nto: legal\nkind: task\nsubject: Draft the reply\n---\nPlease draft the reply to maya.',
+        );
       case 'badfm':
         return answer(anthropic, '---\nto: legal\npriority: urgent\n---\nThis priority does not exist.');
       case 'limited':
-        return n === 1 ? error(anthropic, 429, 'rate_limit_error', 'Rate limit reached', { 'retry-after': '1' }) : plain;
+        return n === 1
+          ? error(anthropic, 429, 'rate_limit_error', 'Rate limit reached', { 'retry-after': '1' })
+          : plain;
       case 'broken':
         return error(anthropic, 500, 'api_error', 'upstream exploded');
       case 'slow':
         return n === 1 ? { ...plain, delayMs: 3000 } : plain;
       case 'garbled':
-        return n === 1 ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"choices": [{"message": ' } : plain;
+        return n === 1
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"choices": [{"message": ' }
+          : plain;
       case 'refused':
         return error(anthropic, 401, 'authentication_error', 'Incorrect API key provided');
       default:

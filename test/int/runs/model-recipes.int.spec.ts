@@ -36,7 +36,8 @@ function standIns(dir: string): void {
     codex: `${record('codex')}\ncat <<'EOF'\n${codex}\nEOF\n`,
     openclaw: `${record('openclaw')}\necho "OpenClaw will handle it."\n`,
   };
-  for (const [name, text] of Object.entries(scripts)) fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${text}`, { mode: 0o755 });
+  for (const [name, text] of Object.entries(scripts))
+    fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${text}`, { mode: 0o755 });
 }
 
 beforeAll(async () => {
@@ -65,7 +66,10 @@ afterAll(async () => {
 });
 
 /** The CLI without blocking this process (spawnSync would stall the stand-in provider, which runs here). */
-function mailroomAsync(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function mailroomAsync(
+  args: string[],
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -77,7 +81,8 @@ function mailroomAsync(args: string[], input: string): Promise<{ code: number | 
   });
 }
 
-const inboxOf = (agent: string) => org.ls('workspaces', agent, 'inbox').map((n) => org.read('workspaces', agent, 'inbox', n));
+const inboxOf = (agent: string) =>
+  org.ls('workspaces', agent, 'inbox').map((n) => org.read('workspaces', agent, 'inbox', n));
 const succeeded = (agent: string) => org.events().find((e) => e.type === 'handler.succeeded' && e.agent === agent);
 
 describe('recipes', () => {
@@ -90,15 +95,28 @@ describe('recipes', () => {
     expect(fs.realpathSync(cwd!)).toBe(fs.realpathSync(org.p('workspaces', 'coder')));
     expect(args).toBe('-p --output-format json');
     expect(fs.readFileSync(path.join(bin, 'claude.stdin'), 'utf8')).toContain('Please review src/.');
-    expect((await waitFor(() => succeeded('coder'), 'handler.succeeded')).usage).toEqual({ input_tokens: 115, output_tokens: 20, cost_usd: 0.0123 });
+    expect((await waitFor(() => succeeded('coder'), 'handler.succeeded')).usage).toEqual({
+      input_tokens: 115,
+      output_tokens: 20,
+      cost_usd: 0.0123,
+    });
   });
 
   it('Codex: codex exec --json, the prompt on stdin; an answer with front matter becomes a task', async () => {
     org.drop('boss', 'x.md', message({ to: 'codexer', subject: 'Build' }, 'Is the build green?\n'));
-    await waitFor(() => inboxOf('legal').find((t) => t.includes('from: codexer') && t.includes('kind: task')), "codexer's task for legal");
-    expect(fs.readFileSync(path.join(bin, 'codex.args'), 'utf8').split('\n')[1]).toBe('exec --json --skip-git-repo-check -');
+    await waitFor(
+      () => inboxOf('legal').find((t) => t.includes('from: codexer') && t.includes('kind: task')),
+      "codexer's task for legal",
+    );
+    expect(fs.readFileSync(path.join(bin, 'codex.args'), 'utf8').split('\n')[1]).toBe(
+      'exec --json --skip-git-repo-check -',
+    );
     expect(fs.readFileSync(path.join(bin, 'codex.stdin'), 'utf8')).toContain('Is the build green?');
-    expect((await waitFor(() => succeeded('codexer'), 'handler.succeeded')).usage).toEqual({ input_tokens: 120, output_tokens: 45, cost_usd: 0 });
+    expect((await waitFor(() => succeeded('codexer'), 'handler.succeeded')).usage).toEqual({
+      input_tokens: 120,
+      output_tokens: 45,
+      cost_usd: 0,
+    });
   });
 
   it('the twenty-line Python agent answers through an OpenAI-compatible API, with its secret', async () => {
@@ -106,15 +124,24 @@ describe('recipes', () => {
     const reply = await waitFor(() => inboxOf('boss').find((t) => t.includes('from: py')), "py's reply");
     expect(reply).toContain('Noted (1): Hello from boss.');
     expect(provider.of('plain')[0]!.headers.authorization).toBe('Bearer sk-py');
-    expect((await waitFor(() => succeeded('py'), 'handler.succeeded')).usage).toMatchObject({ input_tokens: 1000, output_tokens: 200 });
+    expect((await waitFor(() => succeeded('py'), 'handler.succeeded')).usage).toMatchObject({
+      input_tokens: 1000,
+      output_tokens: 200,
+    });
   });
 
   it('OpenClaw: an external agent whose inbox the bridge reads; the answer goes back in the thread, the message to done/', async () => {
     org.drop('boss', 'o.md', message({ to: 'claw', subject: 'Ping' }, 'Can you take this?\n'));
     await waitFor(() => org.ls('workspaces', 'claw', 'inbox').length === 1, 'delivery to claw');
-    const r = (await import('node:child_process')).spawnSync(path.join(REPO, 'scripts', 'recipes', 'openclaw-bridge.sh'), [org.p('workspaces', 'claw'), 'main', '--once'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const r = (await import('node:child_process')).spawnSync(
+      path.join(REPO, 'scripts', 'recipes', 'openclaw-bridge.sh'),
+      [org.p('workspaces', 'claw'), 'main', '--once'],
+      { env: { ...process.env, ...env }, encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(bin, 'openclaw.args'), 'utf8')).toMatch(/^agent --agent main --message-file .*\/inbox\/.*\.md$/m);
+    expect(fs.readFileSync(path.join(bin, 'openclaw.args'), 'utf8')).toMatch(
+      /^agent --agent main --message-file .*\/inbox\/.*\.md$/m,
+    );
     const reply = await waitFor(() => inboxOf('boss').find((t) => t.includes('from: claw')), "claw's reply");
     expect(reply).toContain('OpenClaw will handle it.');
     expect(org.ls('workspaces', 'claw', 'inbox')).toEqual([]);
@@ -133,7 +160,12 @@ describe('mailroom try', () => {
     expect(r.stdout).toContain('usage: 115 input tokens, 20 output tokens, cost $0.0123');
     expect(fs.readFileSync(path.join(bin, 'claude.stdin'), 'utf8')).toContain('Check the tests.');
     // The handler ran in a scratch copy outside the org: its reply is neither in coder's outbox nor taken from it.
-    expect(org.events().slice(before).filter((e) => e.type === 'message.accepted')).toEqual([]);
+    expect(
+      org
+        .events()
+        .slice(before)
+        .filter((e) => e.type === 'message.accepted'),
+    ).toEqual([]);
     expect(org.ls('workspaces', 'coder', 'outbox')).toEqual([]);
   });
 
@@ -141,8 +173,14 @@ describe('mailroom try', () => {
     const r = await mailroomAsync(['try', 'scribe', '--json', '--root', org.root], 'Summarise.\n');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ agent: 'scribe', outcome: 'succeeded', usage: { input_tokens: 1000, output_tokens: 200, cost_usd: 0.0014 } });
-    expect(j.sent[0].text).toMatch(/^---\nto: operator\nreply_to: \w{12}\nsubject: "Re: Try"\n---\nNoted \(\d+\): Summarise\.\n$/);
+    expect(j).toMatchObject({
+      agent: 'scribe',
+      outcome: 'succeeded',
+      usage: { input_tokens: 1000, output_tokens: 200, cost_usd: 0.0014 },
+    });
+    expect(j.sent[0].text).toMatch(
+      /^---\nto: operator\nreply_to: \w{12}\nsubject: "Re: Try"\n---\nNoted \(\d+\): Summarise\.\n$/,
+    );
     const ext = mailroom(['try', 'claw', 'hi', '--root', org.root]);
     expect(ext.code).toBe(1);
     expect(ext.stderr).toContain('claw is an external agent');

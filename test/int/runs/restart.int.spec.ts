@@ -23,17 +23,36 @@ describe('kill -9 of the daemon mid-run', () => {
   it('the in-flight run runs again after the restart (its orphan killed first); finished runs never run twice; a queued run runs once', async () => {
     const h = (lane = '') => `{ command: $MOCK, ${lane}env: { MOCK_STAMPS: $TMP/stamps.txt } }`;
     org = orgFromYaml(
-      ['sandbox: none', 'agents:', '  boss: {}', '  ext: {}', `  quick1: ${h()}`, `  quick2: ${h()}`, `  slow: ${h('lane: one, ')}`, `  later: ${h('lane: one, ')}`, 'lanes:', '  one: { concurrency: 1 }', ''].join('\n'),
+      [
+        'sandbox: none',
+        'agents:',
+        '  boss: {}',
+        '  ext: {}',
+        `  quick1: ${h()}`,
+        `  quick2: ${h()}`,
+        `  slow: ${h('lane: one, ')}`,
+        `  later: ${h('lane: one, ')}`,
+        'lanes:',
+        '  one: { concurrency: 1 }',
+        '',
+      ].join('\n'),
     );
     const o = org;
     const stampFile = path.join(o.tmp, 'stamps.txt');
     await o.start();
     o.drop('boss', 'q1.md', message({ to: 'quick1', subject: 'quick one' }, 'mock: silent\n'));
     o.drop('boss', 'q2.md', message({ to: 'quick2', subject: 'quick two' }, 'mock: silent\n'));
-    await waitFor(() => o.ls('workspaces', 'quick1', 'done').length === 1 && o.ls('workspaces', 'quick2', 'done').length === 1, 'the quick runs finished');
+    await waitFor(
+      () => o.ls('workspaces', 'quick1', 'done').length === 1 && o.ls('workspaces', 'quick2', 'done').length === 1,
+      'the quick runs finished',
+    );
     await waitFor(() => eventsOf(o, 'handler.succeeded').length === 2, 'their handler.succeeded');
 
-    o.drop('boss', 's.md', message({ to: 'slow', subject: 'slow one', priority: 'high' }, 'mock: sleep 4000\nmock: silent\n'));
+    o.drop(
+      'boss',
+      's.md',
+      message({ to: 'slow', subject: 'slow one', priority: 'high' }, 'mock: sleep 4000\nmock: silent\n'),
+    );
     await waitFor(() => startsOf(readStamps(stampFile), 'slow').length === 1, 'the slow run to start');
     o.drop('boss', 'l.md', message({ to: 'later', subject: 'queued behind slow' }, 'mock: silent\n'));
     await waitFor(() => eventsOf(o, 'handler.queued', 'later').length === 1, 'the later run queued behind it');
@@ -47,13 +66,21 @@ describe('kill -9 of the daemon mid-run', () => {
     // ... and the restart kills it before running the message again.
     await waitFor(() => orphans.every((p) => !alive(p.pid)), 'the orphaned handler killed at the restart', 5_000);
 
-    await waitFor(() => o.ls('workspaces', 'slow', 'done').length === 1 && o.ls('workspaces', 'later', 'done').length === 1, 'slow and later handled after the restart', 20_000);
+    await waitFor(
+      () => o.ls('workspaces', 'slow', 'done').length === 1 && o.ls('workspaces', 'later', 'done').length === 1,
+      'slow and later handled after the restart',
+      20_000,
+    );
     const ss = readStamps(stampFile);
     // The in-flight run ran again (at least once); its first run never finished (killed, no stop stamp before the second start).
     const slowStarts = startsOf(ss, 'slow');
     expect(slowStarts.length).toBeGreaterThanOrEqual(2);
     expect(ss.filter((s) => s.what === 'stop' && s.agent === 'slow' && s.t < slowStarts[1]!.t)).toEqual([]);
-    expect(eventsOf(o, 'handler.queued', 'slow').some((e) => e.note === 'was running when the daemon stopped; run again' && e.not_before)).toBe(true);
+    expect(
+      eventsOf(o, 'handler.queued', 'slow').some(
+        (e) => e.note === 'was running when the daemon stopped; run again' && e.not_before,
+      ),
+    ).toBe(true);
     // Finished before the kill: never run again. Queued at the kill: run exactly once.
     expect(startsOf(ss, 'quick1')).toHaveLength(1);
     expect(startsOf(ss, 'quick2')).toHaveLength(1);
@@ -71,9 +98,14 @@ describe('kill -9 of the daemon mid-run', () => {
     expect(await o.stop()).toBe(0);
     await o.start();
     o.drop('boss', 'marker.md', message({ to: 'ext', subject: 'marker' }));
-    await waitFor(() => o.ls('workspaces', 'ext', 'inbox').length === 1, 'a delivery after the restart (the daemon is past its recovery)');
+    await waitFor(
+      () => o.ls('workspaces', 'ext', 'inbox').length === 1,
+      'a delivery after the restart (the daemon is past its recovery)',
+    );
     expect(eventsOf(o, 'handler.started')).toHaveLength(startedBefore);
-    expect(readStamps(stampFile).filter((s) => s.what === 'start')).toHaveLength(ss.filter((s) => s.what === 'start').length);
+    expect(readStamps(stampFile).filter((s) => s.what === 'start')).toHaveLength(
+      ss.filter((s) => s.what === 'start').length,
+    );
   });
 });
 
@@ -81,20 +113,40 @@ describe('start-up stagger', () => {
   /** Five agents in a lane of one, one running and four queued, then the daemon stops; the lane is widened while it is down. */
   async function queueFiveAndStop(o: Org, stampFile: string): Promise<void> {
     await o.start();
-    o.drop('boss', 's1.md', message({ to: 's1', subject: 'first', priority: 'high' }, 'mock: sleep 1500\nmock: silent\n'));
+    o.drop(
+      'boss',
+      's1.md',
+      message({ to: 's1', subject: 'first', priority: 'high' }, 'mock: sleep 1500\nmock: silent\n'),
+    );
     await waitFor(() => startsOf(readStamps(stampFile), 's1').length === 1, 's1 running');
-    for (const a of ['s2', 's3', 's4', 's5']) o.drop('boss', `${a}.md`, message({ to: a, subject: `for ${a}` }, 'mock: silent\n'));
+    for (const a of ['s2', 's3', 's4', 's5'])
+      o.drop('boss', `${a}.md`, message({ to: a, subject: `for ${a}` }, 'mock: silent\n'));
     await waitFor(() => eventsOf(o, 'handler.queued').length === 5, 'four more runs queued behind s1');
     expect(eventsOf(o, 'handler.started')).toHaveLength(1);
   }
 
   function staggerYaml(): string {
-    const agents = ['s1', 's2', 's3', 's4', 's5'].map((a) => `  ${a}: { command: $MOCK, lane: one, retry_backoff: 100ms, env: { MOCK_STAMPS: $TMP/stamps.txt } }`);
-    return ['sandbox: none', 'startup_stagger: 400ms', 'agents:', '  boss: {}', '  ext: {}', ...agents, 'lanes:', '  one: { concurrency: 1 }', ''].join('\n');
+    const agents = ['s1', 's2', 's3', 's4', 's5'].map(
+      (a) => `  ${a}: { command: $MOCK, lane: one, retry_backoff: 100ms, env: { MOCK_STAMPS: $TMP/stamps.txt } }`,
+    );
+    return [
+      'sandbox: none',
+      'startup_stagger: 400ms',
+      'agents:',
+      '  boss: {}',
+      '  ext: {}',
+      ...agents,
+      'lanes:',
+      '  one: { concurrency: 1 }',
+      '',
+    ].join('\n');
   }
 
   function widenLane(o: Org): void {
-    fs.writeFileSync(o.p('mailroom.yaml'), o.read('mailroom.yaml').replace('one: { concurrency: 1 }', 'one: { concurrency: 5 }'));
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      o.read('mailroom.yaml').replace('one: { concurrency: 1 }', 'one: { concurrency: 5 }'),
+    );
   }
 
   /** The runs queued at the restart start 400 ms apart, although the lane now has room for all five at once. */
@@ -108,7 +160,9 @@ describe('start-up stagger', () => {
     expect(started.map((e) => e.agent).sort()).toEqual(['s1', 's2', 's3', 's4', 's5']);
     for (const e of started) {
       const q = requeued.find((r) => r.agent === e.agent)!;
-      expect(Date.parse(e.time), `${e.agent} started before its not_before`).toBeGreaterThanOrEqual(Date.parse(q.not_before));
+      expect(Date.parse(e.time), `${e.agent} started before its not_before`).toBeGreaterThanOrEqual(
+        Date.parse(q.not_before),
+      );
     }
     // ... and each handler really ran once after the restart (its own stamp). How far apart the
     // processes came up is the machine's timing, not the daemon's: the spacing is proven from the log.
@@ -126,7 +180,11 @@ describe('start-up stagger', () => {
     const restartSeq = o.events().at(-1)!.seq;
     const restartedAt = Date.now();
     await o.start();
-    await waitFor(() => ['s1', 's2', 's3', 's4', 's5'].every((a) => o.ls('workspaces', a, 'done').length === 1), 'all five handled', 20_000);
+    await waitFor(
+      () => ['s1', 's2', 's3', 's4', 's5'].every((a) => o.ls('workspaces', a, 'done').length === 1),
+      'all five handled',
+      20_000,
+    );
     expectStaggered(o, stampFile, restartSeq, restartedAt);
     expect(eventsOf(o, 'handler.failed')).toEqual([]);
     expect(eventsOf(o, 'handler.succeeded')).toHaveLength(5);
@@ -149,7 +207,10 @@ describe('start-up stagger', () => {
     fs.rmSync(inbox, { recursive: true });
     fs.writeFileSync(inbox, 'not a folder\n');
     o.drop('boss', 'x.md', message({ to: 'ext', subject: 'delivery fails for now' }));
-    const accepted = await waitFor(() => o.events().find((e) => e.type === 'message.accepted' && e.to.includes('ext')), 'the message for ext accepted');
+    const accepted = await waitFor(
+      () => o.events().find((e) => e.type === 'message.accepted' && e.to.includes('ext')),
+      'the message for ext accepted',
+    );
     expect(o.events().some((e) => e.type === 'message.delivered' && e.id === accepted.id)).toBe(false);
     expect(await o.stop()).toBe(0);
     fs.rmSync(inbox);
@@ -159,7 +220,11 @@ describe('start-up stagger', () => {
     const restartedAt = Date.now();
     await o.start();
     await waitFor(() => o.ls('workspaces', 'ext', 'inbox').length === 1, 'the delayed delivery');
-    await waitFor(() => ['s1', 's2', 's3', 's4', 's5'].every((a) => o.ls('workspaces', a, 'done').length === 1), 'all five handled', 20_000);
+    await waitFor(
+      () => ['s1', 's2', 's3', 's4', 's5'].every((a) => o.ls('workspaces', a, 'done').length === 1),
+      'all five handled',
+      20_000,
+    );
     // No run was started before recovery and killed by it as an orphan of the old daemon.
     expect(eventsOf(o, 'handler.failed').map((e) => `${e.agent}: ${e.reason}`)).toEqual([]);
     expectStaggered(o, stampFile, restartSeq, restartedAt);
@@ -172,11 +237,17 @@ describe('start-up stagger', () => {
     const stampFile = path.join(o.tmp, 'stamps.txt');
     await o.start();
     for (const n of four) o.drop('boss', `${n}.md`, message({ to: n, subject: `for ${n}` }, 'mock: silent\n'));
-    await waitFor(() => four.every((n) => o.ls('workspaces', n, 'inbox').length === 1), 'delivery to four external agents');
+    await waitFor(
+      () => four.every((n) => o.ls('workspaces', n, 'inbox').length === 1),
+      'delivery to four external agents',
+    );
     expect(await o.stop()).toBe(0);
     // Now they become handler agents: their mail is found in the inbox with no run.
     const cfg = o.read('mailroom.yaml');
-    fs.writeFileSync(o.p('mailroom.yaml'), `startup_stagger: 400ms\n${four.reduce((t, n) => t.replace(`  ${n}: {  }`, `  ${n}: { command: ${MOCK}, env: { MOCK_STAMPS: ${stampFile} } }`), cfg)}`);
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      `startup_stagger: 400ms\n${four.reduce((t, n) => t.replace(`  ${n}: {  }`, `  ${n}: { command: ${MOCK}, env: { MOCK_STAMPS: ${stampFile} } }`), cfg)}`,
+    );
     await o.start();
     await waitFor(() => four.every((n) => o.ls('workspaces', n, 'done').length === 1), 'all four handled');
     expect(readStamps(stampFile).filter((s) => s.what === 'start')).toHaveLength(4);
@@ -187,7 +258,9 @@ describe('start-up stagger', () => {
     expect(notBefore.slice(1).map((t, k) => t - notBefore[k]!)).toEqual([400, 400, 400]);
     for (const e of eventsOf(o, 'handler.started')) {
       const q = queued.find((x) => x.agent === e.agent)!;
-      expect(Date.parse(e.time), `${e.agent} started before its not_before`).toBeGreaterThanOrEqual(Date.parse(q.not_before));
+      expect(Date.parse(e.time), `${e.agent} started before its not_before`).toBeGreaterThanOrEqual(
+        Date.parse(q.not_before),
+      );
     }
   });
 });

@@ -17,7 +17,7 @@ function withAttachments(to: string, subject: string, attachments: string[]): st
 }
 
 describe('attachments', () => {
-  it('are copied to every recipient\'s inbox/attachments/<id>/; escapes are bounced and nothing is copied', async () => {
+  it("are copied to every recipient's inbox/attachments/<id>/; escapes are bounced and nothing is copied", async () => {
     const o = org(['maya', 'legal', 'oliver']);
     const ws = o.p('workspaces', 'maya');
     fs.mkdirSync(path.join(ws, 'files'));
@@ -33,8 +33,17 @@ describe('attachments', () => {
     await o.start();
 
     // The good one: to two agents, two files.
-    o.drop('maya', 'good.md', withAttachments('[legal, oliver]', 'quarterly numbers', ['files/report.txt', 'data/q3.csv']));
-    const ok = await waitEvent(o, 'message.delivered', (e) => e.to.includes('legal') && e.to.includes('oliver'), 'delivery of the good message');
+    o.drop(
+      'maya',
+      'good.md',
+      withAttachments('[legal, oliver]', 'quarterly numbers', ['files/report.txt', 'data/q3.csv']),
+    );
+    const ok = await waitEvent(
+      o,
+      'message.delivered',
+      (e) => e.to.includes('legal') && e.to.includes('oliver'),
+      'delivery of the good message',
+    );
     const id = ok.id as string;
     for (const r of ['legal', 'oliver']) {
       const name = await waitFor(() => inboxFile(o, r, 'quarterly-numbers'), `the copy for ${r}`);
@@ -45,7 +54,9 @@ describe('attachments', () => {
       const text = o.read('workspaces', r, 'inbox', name);
       expect(text).toContain(`attachments:\n  - attachments/${id}/report.txt\n  - attachments/${id}/q3.csv\n`);
       // A copy, not a link: the sender's later change does not reach it.
-      expect(fs.statSync(o.p('workspaces', r, 'inbox', 'attachments', id, 'report.txt')).ino).not.toBe(fs.statSync(path.join(ws, 'files', 'report.txt')).ino);
+      expect(fs.statSync(o.p('workspaces', r, 'inbox', 'attachments', id, 'report.txt')).ino).not.toBe(
+        fs.statSync(path.join(ws, 'files', 'report.txt')).ino,
+      );
     }
     expect(fs.readdirSync(o.p('bus', 'attachments', id)).sort()).toEqual(['q3.csv', 'report.txt']);
     fs.writeFileSync(path.join(ws, 'files', 'report.txt'), 'changed afterwards\n');
@@ -54,13 +65,37 @@ describe('attachments', () => {
     // The escapes. Each but the last names an existing file, so the refusal is about where it is.
     const escapes: Array<{ file: string; attachments: string[]; reason: string }> = [
       { file: 'dotdot.md', attachments: ['../../x'], reason: "attachments: ../../x resolves outside maya's workspace" },
-      { file: 'sibling.md', attachments: ['../legal/notes.txt'], reason: "attachments: ../legal/notes.txt resolves outside maya's workspace" },
-      { file: 'absolute.md', attachments: [path.join(o.tmp, 'outside.txt')], reason: `attachments: ${JSON.stringify(path.join(o.tmp, 'outside.txt'))} is an absolute path` },
-      { file: 'symlink.md', attachments: ['files/link.txt'], reason: "attachments: files/link.txt resolves outside maya's workspace" },
-      { file: 'dirlink.md', attachments: ['legal-link/notes.txt'], reason: "attachments: legal-link/notes.txt resolves outside maya's workspace" },
+      {
+        file: 'sibling.md',
+        attachments: ['../legal/notes.txt'],
+        reason: "attachments: ../legal/notes.txt resolves outside maya's workspace",
+      },
+      {
+        file: 'absolute.md',
+        attachments: [path.join(o.tmp, 'outside.txt')],
+        reason: `attachments: ${JSON.stringify(path.join(o.tmp, 'outside.txt'))} is an absolute path`,
+      },
+      {
+        file: 'symlink.md',
+        attachments: ['files/link.txt'],
+        reason: "attachments: files/link.txt resolves outside maya's workspace",
+      },
+      {
+        file: 'dirlink.md',
+        attachments: ['legal-link/notes.txt'],
+        reason: "attachments: legal-link/notes.txt resolves outside maya's workspace",
+      },
       // One bad path spoils the whole message: the good file in it is not copied either.
-      { file: 'mixed.md', attachments: ['data/q3.csv', 'files/link.txt'], reason: "attachments: files/link.txt resolves outside maya's workspace" },
-      { file: 'missing.md', attachments: ['files/nope.txt'], reason: "attachments: files/nope.txt does not exist in maya's workspace" },
+      {
+        file: 'mixed.md',
+        attachments: ['data/q3.csv', 'files/link.txt'],
+        reason: "attachments: files/link.txt resolves outside maya's workspace",
+      },
+      {
+        file: 'missing.md',
+        attachments: ['files/nope.txt'],
+        reason: "attachments: files/nope.txt does not exist in maya's workspace",
+      },
     ];
     for (const e of escapes) o.drop('maya', e.file, withAttachments('legal', `escape ${e.file}`, e.attachments));
     const rejected = [];
@@ -73,7 +108,10 @@ describe('attachments', () => {
     for (const [i, r] of rejected.entries()) {
       const e = escapes[i]!;
       // The bounce: in maya's inbox, from mailroom, high, naming the file and the problem.
-      const bounce = await waitFor(() => o.ls('workspaces', 'maya', 'inbox').find((n) => n.includes(`-${r.bounce}-`)), `the bounce for ${e.file}`);
+      const bounce = await waitFor(
+        () => o.ls('workspaces', 'maya', 'inbox').find((n) => n.includes(`-${r.bounce}-`)),
+        `the bounce for ${e.file}`,
+      );
       const text = o.read('workspaces', 'maya', 'inbox', bounce);
       expect(fm(text, 'from')).toBe('mailroom');
       expect(fm(text, 'priority')).toBe('high');
@@ -84,7 +122,8 @@ describe('attachments', () => {
       expect(fs.existsSync(o.p(`${r.kept}.reason.md`))).toBe(true);
       // Nothing of it was copied: not into bus/attachments, not into any inbox.
       expect(fs.existsSync(o.p('bus', 'attachments', r.id))).toBe(false);
-      for (const a of ['legal', 'oliver', 'maya']) expect(fs.existsSync(o.p('workspaces', a, 'inbox', 'attachments', r.id)), `${a} ${e.file}`).toBe(false);
+      for (const a of ['legal', 'oliver', 'maya'])
+        expect(fs.existsSync(o.p('workspaces', a, 'inbox', 'attachments', r.id)), `${a} ${e.file}`).toBe(false);
     }
     expect(fs.readdirSync(o.p('bus', 'attachments'))).toEqual([id]);
     expect(fs.readdirSync(o.p('workspaces', 'legal', 'inbox', 'attachments'))).toEqual([id]);

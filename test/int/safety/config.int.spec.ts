@@ -51,17 +51,28 @@ describe('the array-replacement story', () => {
     const v2 = await waitEvent(o, 'config.changed', (e) => e.version === 2, 'config.changed version 2');
     expect(v2.author).toBe(cliAuthor());
     expect(v2.summary).toMatch(new RegExp(`^config apply --replace ${esc(one)}: ${esc(GONE)}`));
-    await waitFor(() => statusJson(o).agents.map((a: any) => a.name).join() === 'a01,operator', 'status to show one agent');
+    await waitFor(
+      () =>
+        statusJson(o)
+          .agents.map((a: any) => a.name)
+          .join() === 'a01,operator',
+      'status to show one agent',
+    );
     expect(o.stderr).not.toMatch(/edited by hand/); // a cli change is not mistaken for a hand edit
     expect(o.ls('workspaces', 'operator', 'inbox').filter((n) => n.includes('hand-edit'))).toEqual([]); // nor alerted as one
 
     // history, show, diff.
     const h = versions(o);
-    expect(h.map((v) => [v.version, v.author])).toEqual([[1, 'init'], [2, cliAuthor()]]);
+    expect(h.map((v) => [v.version, v.author])).toEqual([
+      [1, 'init'],
+      [2, cliAuthor()],
+    ]);
     expect(h[0]!.summary).toBe(`mailroom init --agents ${THIRTY.join(',')}`);
     expect(h[1]!.summary).toBe(v2.summary);
     const text = cfg(o, 'history').stdout.split('\n');
-    expect(text[1]).toMatch(new RegExp(`^   2  \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  ${esc(cliAuthor().padEnd(14))}  config apply --replace `));
+    expect(text[1]).toMatch(
+      new RegExp(`^   2  \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  ${esc(cliAuthor().padEnd(14))}  config apply --replace `),
+    );
     expect(cfg(o, 'show', '1').stdout).toBe(original);
     expect(cfg(o, 'show', '2').stdout).toBe('agents:\n  a01: {}\n');
     const diff = cfg(o, 'diff', '1', '2');
@@ -99,7 +110,12 @@ describe('the array-replacement story', () => {
     const hist = new Map(versions(o).map((v) => [v.version, v]));
     const changed = eventsOf(o, 'config.changed');
     expect(changed.map((e) => e.version)).toEqual([1, 2, 3]);
-    for (const e of changed) expect({ author: e.author, summary: e.summary, sha256: e.sha256 }).toEqual({ author: hist.get(e.version)!.author, summary: hist.get(e.version)!.summary, sha256: hist.get(e.version)!.sha256 });
+    for (const e of changed)
+      expect({ author: e.author, summary: e.summary, sha256: e.sha256 }).toEqual({
+        author: hist.get(e.version)!.author,
+        summary: hist.get(e.version)!.summary,
+        sha256: hist.get(e.version)!.sha256,
+      });
     expect(eventsOf(o, 'config.refused')).toEqual([]);
   });
 });
@@ -128,7 +144,12 @@ function commented(): string {
 }
 
 /** Whitespace-insensitive form (the YAML writer may respace flow collections and inline comments). */
-const norm = (t: string) => t.replace(/\[\s*/g, '[').replace(/\s*\]/g, ']').replace(/[ \t]+/g, ' ').replace(/ $/gm, '');
+const norm = (t: string) =>
+  t
+    .replace(/\[\s*/g, '[')
+    .replace(/\s*\]/g, ']')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ $/gm, '');
 
 describe('merge edits', () => {
   it('an apply that names one agent changes only that agent; set changes one value; comments and key order survive; destructive merges are refused', () => {
@@ -139,7 +160,9 @@ describe('merge edits', () => {
     const patch = tmpFile(o, 'a07.yaml', 'agents:\n  a07: { description: the seventh }\n');
     const r = cfg(o, 'apply', patch);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('version 3: changes agents.a07.description: (none) -> "the seventh"\n  agents.a07.description: (none) -> "the seventh"\n');
+    expect(r.stdout).toBe(
+      'version 3: changes agents.a07.description: (none) -> "the seventh"\n  agents.a07.description: (none) -> "the seventh"\n',
+    );
     const after = o.read('mailroom.yaml');
     const was = YAML.parse(before);
     const now = YAML.parse(after);
@@ -152,8 +175,24 @@ describe('merge edits', () => {
     expect(cfg(o, 'set', 'lanes.shared.concurrency', '3').code).toBe(0);
     expect(cfg(o, 'set', 'stuck_after.high', '10m').code).toBe(0);
     const final = o.read('mailroom.yaml');
-    expect(norm(final)).toBe(norm(before.replace('  a07: {}', '  a07: { description: the seventh }').replace('concurrency: 2', 'concurrency: 3').replace('high: 30m', 'high: 10m')));
-    for (const c of ['# Org of thirty. Keep this header.', '# tuned by hand', '# the lead keeps the bank token', '# inline on a01', '# groups come after agents', '# the leads', '# one API key']) expect(final).toContain(c);
+    expect(norm(final)).toBe(
+      norm(
+        before
+          .replace('  a07: {}', '  a07: { description: the seventh }')
+          .replace('concurrency: 2', 'concurrency: 3')
+          .replace('high: 30m', 'high: 10m'),
+      ),
+    );
+    for (const c of [
+      '# Org of thirty. Keep this header.',
+      '# tuned by hand',
+      '# the lead keeps the bank token',
+      '# inline on a01',
+      '# groups come after agents',
+      '# the leads',
+      '# one API key',
+    ])
+      expect(final).toContain(c);
     expect(keyOrder(final)).toEqual(keyOrder(before));
 
     // Removing an agent, or taking a secret grant away, by a merge: refused without --yes, file untouched.
@@ -166,7 +205,9 @@ describe('merge edits', () => {
     const invalid = cfg(o, 'set', 'stuck_after.urgent', '5m', '--yes');
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('refused: the result would not be a valid config, so nothing was changed.');
-    expect(invalid.stderr).toContain('stuck_after: unknown priority "urgent"; allowed values: critical, high, normal, low');
+    expect(invalid.stderr).toContain(
+      'stuck_after: unknown priority "urgent"; allowed values: critical, high, normal, low',
+    );
     expect(o.read('mailroom.yaml')).toBe(final);
 
     // History: the hand-written file was kept before the first cli change, then one version per change.
@@ -210,11 +251,17 @@ describe('a valid hand edit that removes things', () => {
     const o = makeOrg(THIRTY);
     await o.start();
     const text = o.read('mailroom.yaml');
-    fs.writeFileSync(o.p('mailroom.yaml'), text.replace(/\n  a(0[2-9]|[12][0-9]|30): \{\}/g, ''));
-    const changed = await waitFor(() => o.events().find((e) => e.type === 'config.changed' && e.version === 2), 'the hand edit');
+    fs.writeFileSync(o.p('mailroom.yaml'), text.replace(/\n {2}a(0[2-9]|[12][0-9]|30): \{\}/g, ''));
+    const changed = await waitFor(
+      () => o.events().find((e) => e.type === 'config.changed' && e.version === 2),
+      'the hand edit',
+    );
     expect(changed).toMatchObject({ author: 'hand-edit' });
     expect(changed.summary).toMatch(/removes 29 of 30 agents/);
-    const alert = await waitFor(() => o.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('hand-edit-removed')), 'the alert');
+    const alert = await waitFor(
+      () => o.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('hand-edit-removed')),
+      'the alert',
+    );
     const body = o.read('workspaces', 'operator', 'inbox', alert);
     expect(body).toMatch(/removes 29 of 30 agents: a02/);
     expect(body).toContain('mailroom config rollback 1');
@@ -227,8 +274,13 @@ describe('a valid hand edit that removes things', () => {
     const o = makeOrg(['maya', 'legal', 'cfo']);
     fs.writeFileSync(o.p('mailroom.yaml'), o.read('mailroom.yaml').replace('\n  cfo: {}', ''));
     await o.start();
-    const alert = await waitFor(() => o.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('hand-edit-removed')), 'the alert');
-    expect(o.read('workspaces', 'operator', 'inbox', alert)).toMatch(/removes 1 of 3 agents: cfo[\s\S]*mailroom config rollback 1/);
+    const alert = await waitFor(
+      () => o.ls('workspaces', 'operator', 'inbox').find((n) => n.includes('hand-edit-removed')),
+      'the alert',
+    );
+    expect(o.read('workspaces', 'operator', 'inbox', alert)).toMatch(
+      /removes 1 of 3 agents: cfo[\s\S]*mailroom config rollback 1/,
+    );
     o.drop('maya', 'after.md', message({ to: 'legal', subject: 'after the edit' }));
     await waitFor(() => o.ls('workspaces', 'legal', 'inbox').length === 1, 'delivery after the start');
     expect(await o.stop()).toBe(0);

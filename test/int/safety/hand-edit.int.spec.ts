@@ -36,16 +36,32 @@ interface Bad {
 }
 
 const BAD: Bad[] = [
-  { what: 'bad YAML', text: GOOD.replace('legal: {}', 'legal: { description: [unclosed'), problem: 'not valid YAML: ', exact: false },
+  {
+    what: 'bad YAML',
+    text: GOOD.replace('legal: {}', 'legal: { description: [unclosed'),
+    problem: 'not valid YAML: ',
+    exact: false,
+  },
   {
     // Also adds an agent: proof that nothing of an invalid edit is applied.
     what: 'an unknown key',
     text: GOOD.replace('legal: {}', 'legal: {}\n  newbie: {}') + 'colour: blue\n',
-    problem: 'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, approval_required, bridge, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, watch, wait_warning, startup_stagger, kill_grace, sandbox, network, max_recipients, max_task_depth, tasks_per_hour, messages_per_minute, max_open_tasks, max_team, budget_daily_usd, context_warn',
+    problem:
+      'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, approval_required, bridge, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, watch, wait_warning, startup_stagger, kill_grace, sandbox, network, max_recipients, max_task_depth, tasks_per_hour, messages_per_minute, max_open_tasks, max_team, budget_daily_usd, context_warn',
     exact: true,
   },
-  { what: 'a non-canonical priority', text: GOOD.replace('high: 30m', 'urgent: 30m'), problem: 'stuck_after: unknown priority "urgent"; allowed values: critical, high, normal, low', exact: true },
-  { what: 'a lane that does not exist', text: GOOD.replace('legal: {}', 'legal: { command: "true", lane: nowhere }'), problem: 'agents.legal.lane: "nowhere" is not a lane; lanes: fast', exact: true },
+  {
+    what: 'a non-canonical priority',
+    text: GOOD.replace('high: 30m', 'urgent: 30m'),
+    problem: 'stuck_after: unknown priority "urgent"; allowed values: critical, high, normal, low',
+    exact: true,
+  },
+  {
+    what: 'a lane that does not exist',
+    text: GOOD.replace('legal: {}', 'legal: { command: "true", lane: nowhere }'),
+    problem: 'agents.legal.lane: "nowhere" is not a lane; lanes: fast',
+    exact: true,
+  },
 ];
 
 const has = (problems: string[], b: Bad) => problems.some((p) => (b.exact ? p === b.problem : p.startsWith(b.problem)));
@@ -71,21 +87,32 @@ describe('hand edits while the daemon runs', () => {
 
       // stderr
       await waitFor(() => o.stderr.includes(`  - ${problem}`), `${b.what} on stderr`);
-      expect(o.stderr).toContain(`mailroom: warning: mailroom.yaml was edited, but the edit is not valid, so it is NOT applied; still running version ${running}:`);
+      expect(o.stderr).toContain(
+        `mailroom: warning: mailroom.yaml was edited, but the edit is not valid, so it is NOT applied; still running version ${running}:`,
+      );
       // status (text and --json) and doctor
       const st = status(o).stdout.split('\n');
       expect(st, b.what).toContain(`config: version ${running}`);
-      expect(st, b.what).toContain(`CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${running}:`);
+      expect(st, b.what).toContain(
+        `CONFIG EDIT REFUSED: mailroom.yaml is not valid, so the daemon keeps running on version ${running}:`,
+      );
       expect(st, b.what).toContain(`  - ${problem}`);
       expect(statusJson(o).config).toEqual({ version: running, invalid: e.problems });
       const doc = mailroom(['doctor', '--root', o.root]);
       expect(doc.code).toBe(1);
-      expect(doc.stdout).toContain(`PROBLEM config: mailroom.yaml is not valid (${(e.problems as string[]).join('; ')}); a running daemon keeps version ${running}.`);
+      expect(doc.stdout).toContain(
+        `PROBLEM config: mailroom.yaml is not valid (${(e.problems as string[]).join('; ')}); a running daemon keeps version ${running}.`,
+      );
       // an alert in the operator's inbox
-      const alert = await waitFor(() => {
-        const names = o.ls('workspaces', 'operator', 'inbox').filter((n) => n.endsWith('-mailroom-yaml-edit-refused-still-running.md')); // the slug is cut at 40 characters
-        return names.length === i + 1 ? names : null;
-      }, `alert ${i + 1} in the operator's inbox`);
+      const alert = await waitFor(
+        () => {
+          const names = o
+            .ls('workspaces', 'operator', 'inbox')
+            .filter((n) => n.endsWith('-mailroom-yaml-edit-refused-still-running.md')); // the slug is cut at 40 characters
+          return names.length === i + 1 ? names : null;
+        },
+        `alert ${i + 1} in the operator's inbox`,
+      );
       const bodies = alert.map((n) => o.read('workspaces', 'operator', 'inbox', n));
       const mine = bodies.find((t) => t.includes(`- ${problem}`));
       expect(mine, `the alert for ${b.what}`).toBeDefined();
@@ -104,7 +131,12 @@ describe('hand edits while the daemon runs', () => {
     // The unknown-key edit also added "newbie": it was not applied, so mail to newbie bounces.
     expect(fs.existsSync(o.p('workspaces', 'newbie'))).toBe(false);
     o.drop('maya', 'to-newbie.md', message({ to: 'newbie', subject: 'too early' }));
-    const rej = await waitEvent(o, 'message.rejected', (e) => e.origin === 'to-newbie.md', 'the bounce of mail to newbie');
+    const rej = await waitEvent(
+      o,
+      'message.rejected',
+      (e) => e.origin === 'to-newbie.md',
+      'the bounce of mail to newbie',
+    );
     expect(rej.reason).toMatch(/newbie/);
     expect(eventsOf(o, 'config.changed').filter((e) => e.version > running)).toEqual([]);
 
@@ -112,10 +144,17 @@ describe('hand edits while the daemon runs', () => {
     fs.writeFileSync(o.p('mailroom.yaml'), GOOD.replace('legal: {}', 'legal: {}\n  newbie: {}'));
     const changed = await waitEvent(o, 'config.changed', (e) => e.version === running + 1, 'the valid edit');
     expect(changed).toMatchObject({ author: 'hand-edit', summary: 'adds agents newbie' });
-    expect(versions(o).at(-1)).toMatchObject({ version: running + 1, author: 'hand-edit', summary: 'adds agents newbie' });
-    await waitFor(() => o.stderr.includes(`config    version ${running + 1} by hand-edit: adds agents newbie`), 'the change on stderr');
+    expect(versions(o).at(-1)).toMatchObject({
+      version: running + 1,
+      author: 'hand-edit',
+      summary: 'adds agents newbie',
+    });
+    await waitFor(
+      () => o.stderr.includes(`config    version ${running + 1} by hand-edit: adds agents newbie`),
+      'the change on stderr',
+    );
     expect(agentNames(o.read('mailroom.yaml'))).toEqual(['maya', 'legal', 'newbie']);
-    await waitFor(() => fs.existsSync(o.p('workspaces', 'newbie', 'inbox')), 'newbie\'s workspace');
+    await waitFor(() => fs.existsSync(o.p('workspaces', 'newbie', 'inbox')), "newbie's workspace");
     expect(mode(o.p('workspaces', 'newbie'))).toBe(0o700);
     o.drop('maya', 'welcome.md', message({ to: 'newbie', subject: 'welcome' }));
     await waitFor(() => inboxFile(o, 'newbie', 'welcome'), 'delivery to newbie');
@@ -157,7 +196,10 @@ describe('hand edits while the daemon runs', () => {
     await delivered(o, 'after-empty');
 
     fs.unlinkSync(o.p('mailroom.yaml'));
-    await waitFor(() => /mailroom\.yaml cannot be read \(ENOENT\); still running version 1/.test(o.stderr), 'the warning about the missing file');
+    await waitFor(
+      () => /mailroom\.yaml cannot be read \(ENOENT\); still running version 1/.test(o.stderr),
+      'the warning about the missing file',
+    );
     await delivered(o, 'while-missing');
     expect(eventsOf(o, 'config.changed')).toHaveLength(1);
     expect(o.daemon?.exitCode).toBeNull();

@@ -27,7 +27,8 @@ const SECRET = 'victims-token-6f1d2a';
 /** The state of what must never change: the config and everything under .mailroom/ (names and bytes). */
 function guarded(root: string): string {
   const out = [`mailroom.yaml=${fs.readFileSync(path.join(root, 'mailroom.yaml'), 'utf8')}`];
-  for (const f of allFiles(path.join(root, '.mailroom'))) if (!f.file.includes(`${path.sep}config${path.sep}`)) out.push(`${path.relative(root, f.file)}=${f.text}`);
+  for (const f of allFiles(path.join(root, '.mailroom')))
+    if (!f.file.includes(`${path.sep}config${path.sep}`)) out.push(`${path.relative(root, f.file)}=${f.text}`);
   return out.sort().join('\n');
 }
 
@@ -79,7 +80,10 @@ describe.skipIf(skipJail)('hostile handler: attachments and outbox takes', () =>
     requireBwrap();
     const o = org(['evil', 'mule', 'good', 'boss']);
     const root = fs.realpathSync(o.root);
-    fs.writeFileSync(o.p('mailroom.yaml'), 'agents:\n  evil: { command: "node attack.js" }\n  mule: {}\n  good: {}\n  boss: { secrets: [OTHER_TOKEN] }\n');
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      'agents:\n  evil: { command: "node attack.js" }\n  mule: {}\n  good: {}\n  boss: { secrets: [OTHER_TOKEN] }\n',
+    );
     expect(secretSet(o, 'OTHER_TOKEN', SECRET).code).toBe(0);
     await o.start();
     const before = guarded(root);
@@ -89,7 +93,11 @@ describe.skipIf(skipJail)('hostile handler: attachments and outbox takes', () =>
 
     // Alive and delivering: another agent's mail arrives within a deadline.
     o.drop('good', 'after.md', '---\nto: boss\nsubject: after the attack\n---\nstill here\n');
-    await waitFor(() => o.ls('workspaces', 'boss', 'inbox').find((n) => n.endsWith('-after-the-attack.md')), 'good -> boss after the attack', 15_000);
+    await waitFor(
+      () => o.ls('workspaces', 'boss', 'inbox').find((n) => n.endsWith('-after-the-attack.md')),
+      'good -> boss after the attack',
+      15_000,
+    );
     expect(o.daemon!.exitCode).toBeNull();
 
     // Nothing of the org moved or changed.
@@ -97,7 +105,9 @@ describe.skipIf(skipJail)('hostile handler: attachments and outbox takes', () =>
     expect(fs.readFileSync(o.p('.mailroom', 'secrets', 'OTHER_TOKEN'), 'utf8')).toBe(SECRET);
     // The secret is nowhere a handler or agent can read (workspaces), nor among kept attachments.
     for (const dir of [o.p('workspaces'), o.p('bus', 'attachments')]) {
-      const leaks = allFiles(dir).filter((f) => f.text.includes(SECRET)).map((f) => f.file);
+      const leaks = allFiles(dir)
+        .filter((f) => f.text.includes(SECRET))
+        .map((f) => f.file);
       expect(leaks).toEqual([]);
     }
     // The attack was really performed: messages with attachments were taken, and some were refused.

@@ -58,20 +58,28 @@ describe('fail closed: no working bwrap', () => {
 
     o.drop('boss', 'one.md', message({ to: 'boxed', subject: 'for boxed' }));
     o.drop('boss', 'two.md', message({ to: 'free', subject: 'for free' }));
-    const failed = await waitFor(() => o!.events().find((e) => e.type === 'handler.failed' && e.agent === 'boxed'), 'boxed\'s refused run');
+    const failed = await waitFor(
+      () => o!.events().find((e) => e.type === 'handler.failed' && e.agent === 'boxed'),
+      "boxed's refused run",
+    );
     expect(failed.reason).toMatch(/^could not start the handler: sandbox is not set, but bwrap is not installed/);
     expect(failed.reason).toMatch(fix);
     expect(failed.final).toBe(true);
     // It never ran, unjailed or otherwise; the explicit sandbox: none did.
-    await waitFor(() => o!.events().find((e) => e.type === 'handler.succeeded' && e.agent === 'free'), 'free\'s run');
+    await waitFor(() => o!.events().find((e) => e.type === 'handler.succeeded' && e.agent === 'free'), "free's run");
     expect(fs.existsSync(o.p('workspaces', 'free', 'ran.txt'))).toBe(true);
     expect(fs.existsSync(o.p('workspaces', 'boxed', 'ran.txt'))).toBe(false);
     // boss is told, with the fix.
-    const bounce = await waitFor(() => o!.ls('workspaces', 'boss', 'inbox').find((n) => n.includes('bounced')), 'the bounce to boss');
+    const bounce = await waitFor(
+      () => o!.ls('workspaces', 'boss', 'inbox').find((n) => n.includes('bounced')),
+      'the bounce to boss',
+    );
     expect(o.read('workspaces', 'boss', 'inbox', bounce)).toMatch(fix);
 
     const status = mailroom(['status', '--root', o.root], { env });
-    expect(status.stdout).toMatch(/HANDLERS THAT WILL NOT RUN \(no jail\): boxed: sandbox is not set, but bwrap is not installed/);
+    expect(status.stdout).toMatch(
+      /HANDLERS THAT WILL NOT RUN \(no jail\): boxed: sandbox is not set, but bwrap is not installed/,
+    );
     expect(status.stdout).toMatch(/UNJAILED HANDLERS: free \(UNJAILED \(sandbox: none\)\)/);
     const doctor = mailroom(['doctor', '--root', o.root], { env });
     expect(doctor.code).toBe(1);

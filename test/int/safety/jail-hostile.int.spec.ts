@@ -75,7 +75,11 @@ interface Outcome {
  * Run `attacks` (see jail-attack.ts) as the handler of each agent in `handlers` (agent -> extra
  * config), one message each, and return each agent's results once its run has ended.
  */
-async function attack(o: Org, handlers: Record<string, string>, attacks: string[]): Promise<Record<string, Record<string, Outcome>>> {
+async function attack(
+  o: Org,
+  handlers: Record<string, string>,
+  attacks: string[],
+): Promise<Record<string, Record<string, Outcome>>> {
   const lines = ['agents:', '  boss: {}', '  victim: {}'];
   for (const [agent, extra] of Object.entries(handlers)) {
     fs.writeFileSync(o.p('workspaces', agent, 'attack.py'), ATTACK_PY);
@@ -84,10 +88,15 @@ async function attack(o: Org, handlers: Record<string, string>, attacks: string[
   }
   fs.writeFileSync(o.p('mailroom.yaml'), `${lines.join('\n')}\ngroups: {}\n`);
   await o.start();
-  for (const agent of Object.keys(handlers)) o.drop('boss', `go-${agent}.md`, message({ to: agent, subject: `go ${agent}` }));
+  for (const agent of Object.keys(handlers))
+    o.drop('boss', `go-${agent}.md`, message({ to: agent, subject: `go ${agent}` }));
   const out: Record<string, Record<string, Outcome>> = {};
   for (const agent of Object.keys(handlers)) {
-    const end = await waitFor(() => o.events().find((e) => (e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.agent === agent), `${agent}'s run`);
+    const end = await waitFor(
+      () =>
+        o.events().find((e) => (e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.agent === agent),
+      `${agent}'s run`,
+    );
     expect(end.type, JSON.stringify(end)).toBe('handler.succeeded');
     out[agent] = JSON.parse(o.read('workspaces', agent, 'results.json'));
   }
@@ -111,12 +120,15 @@ function filesContaining(dir: string, needle: string): string[] {
 /** The daemon is alive and delivering: a message from boss to victim arrives. */
 async function stillDelivers(o: Org, slug: string): Promise<void> {
   o.drop('boss', `${slug}.md`, message({ to: 'victim', subject: slug }));
-  await waitFor(() => o.ls('workspaces', 'victim', 'inbox').some((n) => n.endsWith(`-${slug}.md`)), `${slug} delivered to victim`);
+  await waitFor(
+    () => o.ls('workspaces', 'victim', 'inbox').some((n) => n.endsWith(`-${slug}.md`)),
+    `${slug} delivered to victim`,
+  );
   expect(o.daemon?.exitCode).toBe(null);
 }
 
 describe.skipIf(skipJail)('a hostile jailed handler and the host', () => {
-  it('cannot read /root, /home and the like, another org\'s secrets, a socket in the host\'s /tmp, see the daemon\'s processes, or fill memory through /tmp', async () => {
+  it("cannot read /root, /home and the like, another org's secrets, a socket in the host's /tmp, see the daemon's processes, or fill memory through /tmp", async () => {
     const o = org(['boss', 'evil', 'victim']);
     const sibling = org(['x']);
     expect(mailroom(['secret', 'set', 'SIBLING_TOKEN', '--root', sibling.root], { input: CANARY }).code).toBe(0);
@@ -146,19 +158,33 @@ describe.skipIf(skipJail)('a hostile jailed handler and the host', () => {
       `write:${escaped}`,
     ];
     const { evil } = await attack(o, { evil: '' }, attacks);
-    for (const a of attacks.filter((x) => !x.startsWith('write:/tmp') && x !== 'inherited-fds')) expect(evil![a], a).toMatchObject({ ok: false });
+    for (const a of attacks.filter((x) => !x.startsWith('write:/tmp') && x !== 'inherited-fds'))
+      expect(evil![a], a).toMatchObject({ ok: false });
     // No descriptor of the daemon's own reaches the handler. (One the daemon itself inherited
     // without close-on-exec from whatever started it, as this test runner may, passes through: Node
     // cannot close it; systemd starts the daemon with none.)
-    const inherited = new Set(fs.readdirSync('/proc/self/fd').map((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }));
-    const leaked = evil!['inherited-fds']!.ok ? Object.values(JSON.parse(evil!['inherited-fds']!.detail) as Record<string, string>) : [];
+    const inherited = new Set(
+      fs.readdirSync('/proc/self/fd').map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      }),
+    );
+    const leaked = evil!['inherited-fds']!.ok
+      ? Object.values(JSON.parse(evil!['inherited-fds']!.detail) as Record<string, string>)
+      : [];
     expect(leaked.filter((t) => !(t.startsWith('pipe:') && inherited.has(t)))).toEqual([]);
     // /tmp is a fresh tmpfs: the write succeeds in the jail and never reaches the host.
     expect(evil![`write:${escaped}`]).toMatchObject({ ok: true });
     expect(fs.existsSync(escaped)).toBe(false);
 
     // The reply (which carries whatever it read) is delivered, and the canary is nowhere.
-    await waitFor(() => o.ls('workspaces', 'boss', 'inbox').some((n) => n.endsWith('-loot.md')), 'the reply with the loot');
+    await waitFor(
+      () => o.ls('workspaces', 'boss', 'inbox').some((n) => n.endsWith('-loot.md')),
+      'the reply with the loot',
+    );
     expect(filesContaining(o.root, CANARY)).toEqual([]);
     expect(o.stderr).not.toContain(CANARY);
     await stillDelivers(o, 'after-the-host-attacks');
@@ -169,7 +195,16 @@ describe.skipIf(skipJail)('a hostile jailed handler and its own mailboxes', () =
   it('cannot forge mail in its inbox, write done/, sent/ or BRIEF.md, or rename, replace or remove a mailbox folder; remounting fails too', async () => {
     const o = org(['boss', 'evil', 'victim']);
     const root = fs.realpathSync(o.root);
-    const forged = message({ id: 'forged1', from: 'operator', to: 'evil', sent: '2026-01-01T00:00:00Z', kind: 'update', task: 'T-1', status: 'cancelled', subject: 'forged' });
+    const forged = message({
+      id: 'forged1',
+      from: 'operator',
+      to: 'evil',
+      sent: '2026-01-01T00:00:00Z',
+      kind: 'update',
+      task: 'T-1',
+      status: 'cancelled',
+      subject: 'forged',
+    });
     const boxes = ['inbox', 'outbox', 'done', 'sent', 'BRIEF.md'];
     const attacks = [
       `write:inbox/20260101T000000000Z-normal-forged1-operator.md=${forged}`,
@@ -194,22 +229,32 @@ describe.skipIf(skipJail)('a hostile jailed handler and its own mailboxes', () =
     for (const a of attacks) expect(evil![a], a).toMatchObject({ ok: false });
 
     // Every mailbox is still a real folder (BRIEF.md a real file), seen from outside the jail.
-    for (const b of boxes) expect(fs.lstatSync(o.p('workspaces', 'evil', b))[b === 'BRIEF.md' ? 'isFile' : 'isDirectory'](), b).toBe(true);
+    for (const b of boxes)
+      expect(fs.lstatSync(o.p('workspaces', 'evil', b))[b === 'BRIEF.md' ? 'isFile' : 'isDirectory'](), b).toBe(true);
     // Only the daemon's deliveries are in its inbox, and no event carries a sender that did not send it.
     const inbox = o.ls('workspaces', 'evil', 'inbox').filter((n) => !before.includes(n));
-    expect(inbox.every((n) => n.endsWith('-go-evil.md')), inbox.join(', ')).toBe(true);
+    expect(
+      inbox.every((n) => n.endsWith('-go-evil.md')),
+      inbox.join(', '),
+    ).toBe(true);
     expect(o.events().filter((e) => e.type === 'message.accepted' && e.from === 'operator')).toEqual([]);
     expect(o.read('workspaces', 'evil', 'BRIEF.md')).not.toContain('I own every task');
     // Its reply went out through the outbox, from evil, and the daemon still delivers.
-    const reply = await waitFor(() => o.ls('workspaces', 'boss', 'inbox').find((n) => n.endsWith('-loot.md')), 'the reply');
+    const reply = await waitFor(
+      () => o.ls('workspaces', 'boss', 'inbox').find((n) => n.endsWith('-loot.md')),
+      'the reply',
+    );
     expect(o.read('workspaces', 'boss', 'inbox', reply)).toMatch(/^from: evil$/m);
-    await waitFor(() => o.ls('workspaces', 'evil', 'done').some((n) => n.endsWith('-go-evil.md')), 'the handled message moved to done/');
+    await waitFor(
+      () => o.ls('workspaces', 'evil', 'done').some((n) => n.endsWith('-go-evil.md')),
+      'the handled message moved to done/',
+    );
     await stillDelivers(o, 'after-the-mailbox-attacks');
   });
 });
 
 describe.skipIf(skipJail)('network: none', () => {
-  it('hides the host\'s network: /proc/net, 127.0.0.1 and abstract unix sockets, which network: host (the default) shows', async () => {
+  it("hides the host's network: /proc/net, 127.0.0.1 and abstract unix sockets, which network: host (the default) shows", async () => {
     const o = org(['boss', 'open', 'closed', 'victim']);
     const port = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -220,7 +265,12 @@ describe.skipIf(skipJail)('network: none', () => {
     await canaryServer(port);
     const abstract = `\0mailroom-canary-${process.pid}`;
     await canaryServer(abstract);
-    const hostIfaces = fs.readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter((n) => n && n !== 'lo');
+    const hostIfaces = fs
+      .readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter((n) => n && n !== 'lo');
     const attacks = ['read:/proc/net/dev', 'read:/proc/net/tcp', `tcp:${port}`, `connect:@${abstract.slice(1)}`];
     const { open, closed } = await attack(o, { open: '', closed: 'network: none' }, attacks);
     // The default shares the host's network (documented), so the same attacks reach it:
@@ -232,7 +282,9 @@ describe.skipIf(skipJail)('network: none', () => {
     const dev = closed!['read:/proc/net/dev']!.detail;
     expect(dev).toMatch(/^\s*lo:/m);
     for (const n of hostIfaces) expect(dev, `host interface ${n}`).not.toMatch(new RegExp(`^\\s*${n}:`, 'm'));
-    expect(closed!['read:/proc/net/tcp']!.detail).not.toContain(`:${port.toString(16).toUpperCase().padStart(4, '0')} `);
+    expect(closed!['read:/proc/net/tcp']!.detail).not.toContain(
+      `:${port.toString(16).toUpperCase().padStart(4, '0')} `,
+    );
     await stillDelivers(o, 'after-the-network-attacks');
   });
 });

@@ -41,10 +41,19 @@ mv outbox/.reply.tmp outbox/reply.md
 `;
 }
 
-const ATTACKS = ['write config', 'read config', 'overwrite secret', 'read secret', 'delete secret', 'list workspace', 'read workspace', 'write workspace'];
+const ATTACKS = [
+  'write config',
+  'read config',
+  'overwrite secret',
+  'read secret',
+  'delete secret',
+  'list workspace',
+  'read workspace',
+  'write workspace',
+];
 
 describe.skipIf(skipJail)('the token-overwrite story', () => {
-  it('a jailed handler cannot touch the config, another agent\'s secret or workspace; the attempts are logged; its reply is delivered; only its own secret reaches it', async () => {
+  it("a jailed handler cannot touch the config, another agent's secret or workspace; the attempts are logged; its reply is delivered; only its own secret reaches it", async () => {
     const o = org(['boss', 'evil', 'victim']);
     const root = fs.realpathSync(o.root);
     // The script sits in the test's temp dir, which holds the org too: granted read-only, it shows
@@ -63,12 +72,20 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
     const changedBefore = eventsOf(o, 'config.changed').length;
 
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
-    const run = await waitFor(() => o.events().find((e) => (e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.agent === 'evil'), 'the evil handler run');
+    const run = await waitFor(
+      () =>
+        o.events().find((e) => (e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.agent === 'evil'),
+      'the evil handler run',
+    );
     expect(run.type, JSON.stringify(run)).toBe('handler.succeeded');
 
     // Every attempt failed, and the failure is in the log: the handler's stderr is in its event.
     const lines = String(run.stderr).split('\n');
-    for (const what of ATTACKS) expect(lines.some((l) => l.startsWith(`BLOCKED ${what}:`)), `${what} in:\n${run.stderr}`).toBe(true);
+    for (const what of ATTACKS)
+      expect(
+        lines.some((l) => l.startsWith(`BLOCKED ${what}:`)),
+        `${what} in:\n${run.stderr}`,
+      ).toBe(true);
     expect(run.stderr).not.toContain('ESCAPED');
     // Its /tmp is a fresh tmpfs: the write lands there, never in the host's /tmp.
     expect(run.stderr).toContain('PRIVATE tmp');
@@ -88,7 +105,7 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
     expect(versions(o)).toHaveLength(history);
 
     // Its normal reply went out, from evil.
-    const reply = await waitFor(() => inboxFile(o, 'boss', 'normal-reply'), 'the reply in boss\'s inbox');
+    const reply = await waitFor(() => inboxFile(o, 'boss', 'normal-reply'), "the reply in boss's inbox");
     expect(o.read('workspaces', 'boss', 'inbox', reply)).toMatch(/^from: evil$/m);
 
     // The granted secret arrived as an environment variable; the other agent's did not.
@@ -102,7 +119,11 @@ describe.skipIf(skipJail)('the token-overwrite story', () => {
     await stopAndCheck(o);
     expect(eventsOf(o, 'config.changed')).toHaveLength(changedBefore);
     expect(eventsOf(o, 'config.refused')).toHaveLength(0);
-    for (const f of [...allFiles(o.p('bus')), ...allFiles(o.p('.mailroom', 'config-history')), { file: 'mailroom.yaml', text: o.read('mailroom.yaml') }]) {
+    for (const f of [
+      ...allFiles(o.p('bus')),
+      ...allFiles(o.p('.mailroom', 'config-history')),
+      { file: 'mailroom.yaml', text: o.read('mailroom.yaml') },
+    ]) {
       expect(f.text.includes(MY_VALUE) || f.text.includes(OTHER_VALUE), `a secret value in ${f.file}`).toBe(false);
     }
     expect(o.stderr).not.toContain(MY_VALUE);
@@ -118,8 +139,15 @@ describe.skipIf(skipJail)('sandbox: none', () => {
   it('is said loudly by the daemon, `status` and `doctor`, and really runs unjailed (a jailed neighbour cannot see the org)', async () => {
     const o = org(['boss', 'free', 'boxed']);
     const root = fs.realpathSync(o.root);
-    const probe = tmpFile(o, 'probe.sh', `if cat '${root}/mailroom.yaml' >/dev/null 2>&1; then echo visible > probe.txt; else echo hidden > probe.txt; fi\n`);
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  free: { command: "sh ${probe}", sandbox: none }\n  boxed: { command: "sh ${probe}", read_only_paths: [${o.tmp}] }\ngroups: {}\n`);
+    const probe = tmpFile(
+      o,
+      'probe.sh',
+      `if cat '${root}/mailroom.yaml' >/dev/null 2>&1; then echo visible > probe.txt; else echo hidden > probe.txt; fi\n`,
+    );
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      `agents:\n  boss: {}\n  free: { command: "sh ${probe}", sandbox: none }\n  boxed: { command: "sh ${probe}", read_only_paths: [${o.tmp}] }\ngroups: {}\n`,
+    );
     await o.start();
     expect(o.stderr).toContain("mailroom: warning: agent free's handler runs UNJAILED (sandbox: none)");
     expect(o.stderr).not.toMatch(/agent boxed's handler runs UNJAILED/);
@@ -135,20 +163,29 @@ describe.skipIf(skipJail)('sandbox: none', () => {
     const doctor = mailroom(['doctor', '--root', o.root]);
     expect(doctor.stdout.split('\n')).toContain("ok      sandbox: agent free's handler runs UNJAILED (sandbox: none)");
     expect(doctor.stdout).not.toMatch(/boxed's handler runs UNJAILED/);
-    const findings = JSON.parse(mailroom(['doctor', '--root', o.root, '--json']).stdout).findings as Array<{ ok: boolean; check: string; detail: string }>;
-    expect(findings.filter((f) => f.check === 'sandbox')).toEqual([{ ok: true, check: 'sandbox', detail: "agent free's handler runs UNJAILED (sandbox: none)" }]);
+    const findings = JSON.parse(mailroom(['doctor', '--root', o.root, '--json']).stdout).findings as Array<{
+      ok: boolean;
+      check: string;
+      detail: string;
+    }>;
+    expect(findings.filter((f) => f.check === 'sandbox')).toEqual([
+      { ok: true, check: 'sandbox', detail: "agent free's handler runs UNJAILED (sandbox: none)" },
+    ]);
 
     // What the words mean: the unjailed handler sees the org, the jailed one does not.
     o.drop('boss', 'one.md', message({ to: 'free', subject: 'probe one' }));
     o.drop('boss', 'two.md', message({ to: 'boxed', subject: 'probe two' }));
-    await waitEvent(o, 'handler.succeeded', (e) => e.agent === 'free', 'free\'s run');
-    await waitEvent(o, 'handler.succeeded', (e) => e.agent === 'boxed', 'boxed\'s run');
+    await waitEvent(o, 'handler.succeeded', (e) => e.agent === 'free', "free's run");
+    await waitEvent(o, 'handler.succeeded', (e) => e.agent === 'boxed', "boxed's run");
     expect(o.read('workspaces', 'free', 'probe.txt')).toBe('visible\n');
     expect(o.read('workspaces', 'boxed', 'probe.txt')).toBe('hidden\n');
   });
 
   it('org-wide sandbox: none makes every handler unjailed unless an agent says sandbox: bwrap', () => {
-    const o = org(['x', 'y', 'z'], 'sandbox: none\nagents:\n  x: { command: "true" }\n  y: { command: "true", sandbox: bwrap }\n  z: {}\n');
+    const o = org(
+      ['x', 'y', 'z'],
+      'sandbox: none\nagents:\n  x: { command: "true" }\n  y: { command: "true", sandbox: bwrap }\n  z: {}\n',
+    );
     expect(statusJson(o).handlers).toEqual([
       { agent: 'x', jailed: false, note: 'UNJAILED (sandbox: none)' },
       { agent: 'y', jailed: true, note: 'jailed (bwrap)' },
@@ -170,12 +207,23 @@ describe('an unjailed handler that swaps its own mailbox, BRIEF.md or done/ for 
    * (each marker is taken by a scan that began after the previous one was delivered). Returns
    * early when `damaged` says the org is already hurt, so the assertion that fails names the damage.
    */
-  async function swap(box: 'outbox' | 'inbox', target: (root: string) => string, damaged: (o: Org) => boolean): Promise<{ o: Org; markers: number }> {
+  async function swap(
+    box: 'outbox' | 'inbox',
+    target: (root: string) => string,
+    damaged: (o: Org) => boolean,
+  ): Promise<{ o: Org; markers: number }> {
     const o = org(['boss', 'evil', 'victim']);
     const root = fs.realpathSync(o.root);
-    const script = tmpFile(o, 'swap.sh', `rm -rf ${box} && ln -s '${target(root)}' ${box} && echo "swapped ${box}" >&2\n`);
+    const script = tmpFile(
+      o,
+      'swap.sh',
+      `rm -rf ${box} && ln -s '${target(root)}' ${box} && echo "swapped ${box}" >&2\n`,
+    );
     // watch: false: everything is found by scans, so a delivered marker proves a scan ran after the swap.
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  boss: {}\n  evil: { command: "sh ${script}", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\nwatch: false\nscan_interval: 200ms\n`);
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      `agents:\n  boss: {}\n  evil: { command: "sh ${script}", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\ngroups: {}\nwatch: false\nscan_interval: 200ms\n`,
+    );
     expect(secretSet(o, 'OTHER_TOKEN', OTHER_VALUE).code).toBe(0);
     await o.start();
     o.drop('boss', 'go.md', message({ to: 'evil', subject: 'go' }));
@@ -200,7 +248,11 @@ describe('an unjailed handler that swaps its own mailbox, BRIEF.md or done/ for 
   // entry, so .mailroom/secrets/OTHER_TOKEN ended up in bus/deadletter/: a jailed agent erased
   // another's token. Mailbox folders that are links are now never listed, taken from or written to.
   it('outbox -> .mailroom/secrets: no secret leaves the secrets folder', async () => {
-    const { o, markers } = await swap('outbox', (root) => `${root}/.mailroom/secrets`, (x) => !fs.existsSync(x.p('.mailroom', 'secrets', 'OTHER_TOKEN')));
+    const { o, markers } = await swap(
+      'outbox',
+      (root) => `${root}/.mailroom/secrets`,
+      (x) => !fs.existsSync(x.p('.mailroom', 'secrets', 'OTHER_TOKEN')),
+    );
     expect(o.ls('bus', 'deadletter').filter((n) => n.includes('OTHER_TOKEN'))).toEqual([]);
     expect(o.ls('.mailroom', 'secrets')).toEqual(['OTHER_TOKEN']);
     expect(o.read('.mailroom', 'secrets', 'OTHER_TOKEN')).toBe(OTHER_VALUE);
@@ -227,20 +279,32 @@ describe('an unjailed handler that swaps its own mailbox, BRIEF.md or done/ for 
       `rm -rf done && ln -s ${root}/board done`,
       'touch planted',
     ].join('\n');
-    fs.writeFileSync(o.p('mailroom.yaml'), `agents:\n  evil: { command: "sh ./plant.sh", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`);
+    fs.writeFileSync(
+      o.p('mailroom.yaml'),
+      `agents:\n  evil: { command: "sh ./plant.sh", sandbox: none }\n  victim: { secrets: [OTHER_TOKEN] }\n  boss: {}\n`,
+    );
     expect(secretSet(o, 'OTHER_TOKEN', 'victims-token').code).toBe(0);
     await o.start();
     fs.writeFileSync(o.p('workspaces', 'evil', 'plant.sh'), script);
     o.drop('boss', 'first.md', message({ to: 'evil', subject: 'plant' }));
-    await waitFor(() => o.events().some((e) => e.type === 'handler.succeeded' && e.agent === 'evil'), 'the planting run');
+    await waitFor(
+      () => o.events().some((e) => e.type === 'handler.succeeded' && e.agent === 'evil'),
+      'the planting run',
+    );
     expect(fs.lstatSync(o.p('workspaces', 'evil', 'BRIEF.md')).isSymbolicLink()).toBe(true);
     // A task for evil changes its brief: the daemon renders BRIEF.md again.
     o.drop('boss', 'task.md', message({ to: 'evil', kind: 'task', subject: 'a task' }));
-    await waitFor(() => fs.lstatSync(o.p('workspaces', 'evil', 'BRIEF.md')).isFile(), 'BRIEF.md replaced by a real file');
+    await waitFor(
+      () => fs.lstatSync(o.p('workspaces', 'evil', 'BRIEF.md')).isFile(),
+      'BRIEF.md replaced by a real file',
+    );
     expect(o.read('workspaces', 'evil', 'BRIEF.md')).toContain('a task');
     expect(o.read('.mailroom', 'secrets', 'OTHER_TOKEN')).toBe('victims-token');
     // done/ is a link: nothing is moved through it (the handled message stays in the inbox), and the log says why.
-    await waitFor(() => /not moving .*-plant\.md to done\/: .*evil\/done is a symbolic link/.test(o.stderr), 'the warning about done/');
+    await waitFor(
+      () => /not moving .*-plant\.md to done\/: .*evil\/done is a symbolic link/.test(o.stderr),
+      'the warning about done/',
+    );
     expect(o.ls('board').filter((n) => n.endsWith('.md') && n !== 'BOARD.md')).toEqual([]);
     expect(o.ls('workspaces', 'evil', 'inbox').some((n) => n.endsWith('-plant.md'))).toBe(true);
   });

@@ -28,13 +28,24 @@ describe('built-in names in to:', () => {
     for (const n of names) o.drop('maya', `to-${n.replace(/_/g, 'u')}.md`, message({ to: n, subject: `to ${n}` }));
     for (const n of names) {
       const origin = `to-${n.replace(/_/g, 'u')}.md`;
-      const e = await waitFor(() => o.events().find((x) => x.type === 'message.rejected' && x.origin === origin), `the rejection of ${origin}`);
-      expect(e.reason).toBe(`to: ${JSON.stringify(n)} is not an agent or group of this org, so the whole message was held back`);
-      await waitFor(() => o.ls('workspaces', 'maya', 'inbox').find((f) => f.includes(e.bounce)), `the bounce of ${origin}`);
+      const e = await waitFor(
+        () => o.events().find((x) => x.type === 'message.rejected' && x.origin === origin),
+        `the rejection of ${origin}`,
+      );
+      expect(e.reason).toBe(
+        `to: ${JSON.stringify(n)} is not an agent or group of this org, so the whole message was held back`,
+      );
+      await waitFor(
+        () => o.ls('workspaces', 'maya', 'inbox').find((f) => f.includes(e.bounce)),
+        `the bounce of ${origin}`,
+      );
     }
     expect(o.ls('bus', 'spool')).toEqual([]);
     o.drop('maya', 'after.md', message({ to: 'legal', subject: 'after' }));
-    await waitFor(() => o.ls('workspaces', 'legal', 'inbox').find((f) => f.endsWith('-after.md')), 'the next message delivered');
+    await waitFor(
+      () => o.ls('workspaces', 'legal', 'inbox').find((f) => f.endsWith('-after.md')),
+      'the next message delivered',
+    );
     expect(o.daemon?.exitCode, o.stderr).toBeNull();
   });
 
@@ -62,10 +73,22 @@ describe('start-up refuses grants and paths that would open the jail', () => {
   it('LD_PRELOAD in env:, BASH_ENV as a secret, a read-only path into the org, an agent named constructor', () => {
     const o = org();
     const cases: Array<[string, RegExp]> = [
-      ['agents:\n  maya: { command: "true", env: { LD_PRELOAD: /tmp/x.so } }\n', /agents\.maya\.env\.LD_PRELOAD: LD_PRELOAD runs code before or around a program .* so mailroom never grants it/],
-      ['agents:\n  maya: { command: "true", secrets: [BASH_ENV] }\n', /agents\.maya\.secrets: BASH_ENV runs code before or around a program/],
-      [`agents:\n  maya: { command: "true", read_only_paths: [${o.root}/.mailroom] }\n`, /agents\.maya\.read_only_paths: ".*\/\.mailroom" is inside the org/],
-      ['agents:\n  constructor: {}\n', /agents\.constructor: "constructor" is a name every JavaScript object already has/],
+      [
+        'agents:\n  maya: { command: "true", env: { LD_PRELOAD: /tmp/x.so } }\n',
+        /agents\.maya\.env\.LD_PRELOAD: LD_PRELOAD runs code before or around a program .* so mailroom never grants it/,
+      ],
+      [
+        'agents:\n  maya: { command: "true", secrets: [BASH_ENV] }\n',
+        /agents\.maya\.secrets: BASH_ENV runs code before or around a program/,
+      ],
+      [
+        `agents:\n  maya: { command: "true", read_only_paths: [${o.root}/.mailroom] }\n`,
+        /agents\.maya\.read_only_paths: ".*\/\.mailroom" is inside the org/,
+      ],
+      [
+        'agents:\n  constructor: {}\n',
+        /agents\.constructor: "constructor" is a name every JavaScript object already has/,
+      ],
     ];
     for (const [config, re] of cases) {
       fs.writeFileSync(o.p('mailroom.yaml'), config);

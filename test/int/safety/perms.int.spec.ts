@@ -15,7 +15,8 @@ describe('workspaces are private', () => {
     const o = org(['maya', 'legal']);
     for (const a of ['maya', 'legal', 'operator']) {
       expect(octal(mode(o.p('workspaces', a))), `workspaces/${a} after init`).toBe('0700');
-      for (const box of ['inbox', 'outbox', 'done', 'sent']) expect(mode(o.p('workspaces', a, box)) & 0o077, `workspaces/${a}/${box}`).toBe(0);
+      for (const box of ['inbox', 'outbox', 'done', 'sent'])
+        expect(mode(o.p('workspaces', a, box)) & 0o077, `workspaces/${a}/${box}`).toBe(0);
     }
     expect(octal(mode(o.p('.mailroom')))).toBe('0700');
 
@@ -23,7 +24,11 @@ describe('workspaces are private', () => {
     fs.chmodSync(o.p('.mailroom'), 0o755);
     const before = doctor(o);
     expect(before.code).toBe(1);
-    expect(before.problems).toContainEqual({ ok: false, check: 'permissions', detail: 'workspaces/legal is 755, readable by others; `chmod 700 workspaces/legal` (the daemon does it at start)' });
+    expect(before.problems).toContainEqual({
+      ok: false,
+      check: 'permissions',
+      detail: 'workspaces/legal is 755, readable by others; `chmod 700 workspaces/legal` (the daemon does it at start)',
+    });
 
     await o.start();
     expect(octal(mode(o.p('workspaces', 'legal')))).toBe('0700');
@@ -40,9 +45,10 @@ describe('workspaces are private', () => {
     // An agent added by a hand edit while the daemon runs gets a private workspace at once.
     fs.writeFileSync(o.p('mailroom.yaml'), o.read('mailroom.yaml').replace('legal: {}', 'legal: {}\n  newbie: {}'));
     await waitEvent(o, 'config.changed', (e) => /adds agents newbie/.test(e.summary), 'the hand edit adding newbie');
-    await waitFor(() => fs.existsSync(o.p('workspaces', 'newbie', 'inbox')), 'newbie\'s workspace');
+    await waitFor(() => fs.existsSync(o.p('workspaces', 'newbie', 'inbox')), "newbie's workspace");
     expect(octal(mode(o.p('workspaces', 'newbie')))).toBe('0700');
-    for (const box of ['inbox', 'outbox', 'done', 'sent']) expect(mode(o.p('workspaces', 'newbie', box)) & 0o077, box).toBe(0);
+    for (const box of ['inbox', 'outbox', 'done', 'sent'])
+      expect(mode(o.p('workspaces', 'newbie', box)) & 0o077, box).toBe(0);
   });
 });
 
@@ -115,7 +121,9 @@ describe('secrets', () => {
     }
     // doctor says a granted secret is missing (and how to set it), without values.
     const d = mailroom(['doctor', '--root', o.root]);
-    expect(d.stdout).toContain(`agent cfo is granted BANK_PASSWORD, not set: \`mailroom secret set BANK_PASSWORD --root ${o.root} < file\``);
+    expect(d.stdout).toContain(
+      `agent cfo is granted BANK_PASSWORD, not set: \`mailroom secret set BANK_PASSWORD --root ${o.root} < file\``,
+    );
     expect(d.stdout).not.toContain(VALUE);
 
     const rm = mailroom(['secret', 'rm', 'SPARE_KEY', '--root', o.root]);
@@ -129,6 +137,8 @@ describe('secrets', () => {
     const o = org(['cfo'], 'agents:\n  cfo: { command: "true", env: { OPENAI_API_KEY: sk-in-the-yaml } }\n');
     const r = mailroom(['start', '--root', o.root]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('agents.cfo.env.OPENAI_API_KEY: looks like a secret, and secrets never go in mailroom.yaml; store it with `mailroom secret set OPENAI_API_KEY`');
+    expect(r.stderr).toContain(
+      'agents.cfo.env.OPENAI_API_KEY: looks like a secret, and secrets never go in mailroom.yaml; store it with `mailroom secret set OPENAI_API_KEY`',
+    );
   });
 });

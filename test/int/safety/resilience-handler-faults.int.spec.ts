@@ -22,7 +22,16 @@ afterEach(async () => {
   org = undefined;
 });
 
-const delivered = (o: Org, to: string, subject: string) => o.events().some((e) => e.type === 'message.delivered' && o.events().some((a) => a.type === 'message.accepted' && a.id === e.id && a.subject === subject && a.to.includes(to)));
+const delivered = (o: Org, to: string, subject: string) =>
+  o
+    .events()
+    .some(
+      (e) =>
+        e.type === 'message.delivered' &&
+        o
+          .events()
+          .some((a) => a.type === 'message.accepted' && a.id === e.id && a.subject === subject && a.to.includes(to)),
+    );
 
 function seqsUnique(o: Org): void {
   const seqs = o.events().map((e) => e.seq as number);
@@ -32,7 +41,9 @@ function seqsUnique(o: Org): void {
 
 describe('a handler that breaks the paths the daemon uses in its workspace', () => {
   it('its TMPDIR turned into a fifo: the run fails with the reason, the lane is freed, other mail flows, restarts work', async () => {
-    org = orgFromYaml('sandbox: none\nscan_interval: 200ms\nagents:\n  bot: { command: "cat >/dev/null", lane: one, max_attempts: 1 }\n  maya: {}\n  legal: {}\nlanes:\n  one: { concurrency: 1 }\n');
+    org = orgFromYaml(
+      'sandbox: none\nscan_interval: 200ms\nagents:\n  bot: { command: "cat >/dev/null", lane: one, max_attempts: 1 }\n  maya: {}\n  legal: {}\nlanes:\n  one: { concurrency: 1 }\n',
+    );
     const o = org;
     fs.rmSync(o.p('workspaces', 'bot', '.tmp'), { recursive: true, force: true });
     fs.mkdirSync(o.p('workspaces', 'bot'), { recursive: true });
@@ -50,12 +61,17 @@ describe('a handler that breaks the paths the daemon uses in its workspace', () 
     await o.start();
     fs.rmSync(o.p('workspaces', 'bot', '.tmp'));
     o.drop('maya', 'job2.md', message({ to: 'bot', subject: 'job two' }));
-    await waitFor(() => eventsOf(o, 'handler.succeeded', 'bot').length === 1, 'the next run in the same lane (no phantom run holds it)');
+    await waitFor(
+      () => eventsOf(o, 'handler.succeeded', 'bot').length === 1,
+      'the next run in the same lane (no phantom run holds it)',
+    );
     seqsUnique(o);
   });
 
   it('a done/ name made a folder before the move: the daemon warns, keeps running and starts again', async () => {
-    org = orgFromYaml('sandbox: none\nscan_interval: 200ms\nagents:\n  bot: { command: "mkdir -p \\"done/$(basename \\"$MAILROOM_MESSAGE\\")/x\\"" }\n  maya: {}\n  legal: {}\n');
+    org = orgFromYaml(
+      'sandbox: none\nscan_interval: 200ms\nagents:\n  bot: { command: "mkdir -p \\"done/$(basename \\"$MAILROOM_MESSAGE\\")/x\\"" }\n  maya: {}\n  legal: {}\n',
+    );
     const o = org;
     await o.start();
     o.drop('maya', 'job.md', message({ to: 'bot', subject: 'trap' }));

@@ -19,7 +19,12 @@ afterEach(async () => {
 });
 
 const deliveredTo = (o: Org, to: string, subject: string) => {
-  const ids = new Set(o.events().filter((a) => a.type === 'message.accepted' && a.subject === subject && a.to.includes(to)).map((a) => a.id));
+  const ids = new Set(
+    o
+      .events()
+      .filter((a) => a.type === 'message.accepted' && a.subject === subject && a.to.includes(to))
+      .map((a) => a.id),
+  );
   return o.events().some((e) => e.type === 'message.delivered' && ids.has(e.id));
 };
 
@@ -42,7 +47,9 @@ describe('a mailbox flipping between a link and a folder', () => {
     }
     o.drop('maya', 'note.md', message({ to: 'legal', subject: 'meanwhile' }));
     await waitFor(() => deliveredTo(o, 'legal', 'meanwhile'), 'mail to legal');
-    const alerts = o.events().filter((e) => e.type === 'message.accepted' && /is not a real folder/.test(e.subject ?? ''));
+    const alerts = o
+      .events()
+      .filter((e) => e.type === 'message.accepted' && /is not a real folder/.test(e.subject ?? ''));
     expect(flips).toBeGreaterThan(20);
     expect(alerts.length, `${alerts.length} alerts for ${flips} flips`).toBeGreaterThanOrEqual(1);
     expect(alerts.length).toBeLessThanOrEqual(1);
@@ -53,14 +60,19 @@ describe('a mailbox flipping between a link and a folder', () => {
 // As root, permissions only bind once the capabilities that bypass them are dropped (setpriv).
 const asRoot = process.getuid?.() === 0;
 const canDrop = !asRoot || spawnSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', 'true']).status === 0;
-if (!canDrop) console.warn('resilience-scan: the unreadable-folder case is skipped: setpriv cannot drop CAP_DAC_OVERRIDE here');
+if (!canDrop)
+  console.warn('resilience-scan: the unreadable-folder case is skipped: setpriv cannot drop CAP_DAC_OVERRIDE here');
 
 describe('an agent folder a handler made unreadable', () => {
   it.skipIf(!canDrop)('stops only itself: the scan goes on for the rest of the org, said once', async () => {
     org = orgFromYaml('scan_interval: 100ms\nwatch: false\nagents:\n  mallory: {}\n  maya: {}\n  legal: {}\n');
     const o = org;
-    const argv = asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI] : [process.execPath, CLI];
-    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--root', o.root], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = asRoot
+      ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI]
+      : [process.execPath, CLI];
+    const child = spawn(argv[0]!, [...argv.slice(1), 'start', '--root', o.root], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     o.daemon = child;
     o.stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (o.stderr += d));
@@ -87,7 +99,10 @@ describe('control characters in a subject', () => {
     await o.start();
     const subject = 'hi\\e[2J\\rfake\\nline\\a';
     o.drop('maya', 'evil\u001b[31m.md', `---\nto: legal\nsubject: "${subject}"\n---\nbody \u001b[2J kept\n`);
-    const accepted = await waitFor(() => o.events().find((e) => e.type === 'message.accepted' && e.from === 'maya'), 'the acceptance');
+    const accepted = await waitFor(
+      () => o.events().find((e) => e.type === 'message.accepted' && e.from === 'maya'),
+      'the acceptance',
+    );
     expect(accepted.subject).toBe('hi\u001b[2J\rfake\nline\u0007');
     await waitFor(() => o.stderr.includes('maya -> legal'), 'the log line');
     for (const [what, text] of [

@@ -42,7 +42,23 @@ describe('scoreTask', () => {
 let seq = 0;
 function task(id: string, fields: Partial<MessageAccepted>, time: string): MessageAccepted {
   seq += 1;
-  return { seq, type: 'message.accepted', time, id: `m${String(seq).padStart(11, '0')}`, from: 'boss', to: ['a'], priority: 'normal', kind: 'task', task: id, subject: `Task ${id}`, thread: `t${seq}`, hops: 0, source: 'outbox', text: '', ...fields } as MessageAccepted;
+  return {
+    seq,
+    type: 'message.accepted',
+    time,
+    id: `m${String(seq).padStart(11, '0')}`,
+    from: 'boss',
+    to: ['a'],
+    priority: 'normal',
+    kind: 'task',
+    task: id,
+    subject: `Task ${id}`,
+    thread: `t${seq}`,
+    hops: 0,
+    source: 'outbox',
+    text: '',
+    ...fields,
+  } as MessageAccepted;
 }
 
 describe('the board ordered by score', () => {
@@ -52,18 +68,36 @@ describe('the board ordered by score', () => {
     task('T-3', { priority: 'normal', blocked_by: ['T-2'] }, '2026-11-30T10:00:00.000Z'),
     task('T-4', { priority: 'normal', blocked_by: ['T-2'] }, '2026-11-30T10:00:00.000Z'),
     task('T-5', { priority: 'normal', blocked_by: ['T-2'] }, '2026-11-30T10:00:00.000Z'),
-    task('T-6', { priority: 'normal', blocked_by: ['T-2'], due: '2026-11-30T09:00:00.000Z' }, '2026-11-30T12:00:00.000Z'),
+    task(
+      'T-6',
+      { priority: 'normal', blocked_by: ['T-2'], due: '2026-11-30T09:00:00.000Z' },
+      '2026-11-30T12:00:00.000Z',
+    ),
   ];
   it('puts a normal task that blocks four others above a high one, shows the score, and counts blocked_by set by an update', () => {
     const board = foldBoard(events);
     const json = boardJson(board);
-    expect(json.tasks.map((t) => [t.id, t.score])).toEqual([['T-1', 302], ['T-2', 302], ['T-3', 202], ['T-4', 202], ['T-5', 202], ['T-6', 300]]);
+    expect(json.tasks.map((t) => [t.id, t.score])).toEqual([
+      ['T-1', 302],
+      ['T-2', 302],
+      ['T-3', 202],
+      ['T-4', 202],
+      ['T-5', 202],
+      ['T-6', 300],
+    ]);
     expect(json.tasks[2]!.blocked_by).toEqual(['T-2']);
     const md = renderBoardMd(board);
-    const open = md.split('\n').filter((l) => /^\| T-/.test(l)).map((l) => l.split('|')[1]!.trim());
+    const open = md
+      .split('\n')
+      .filter((l) => /^\| T-/.test(l))
+      .map((l) => l.split('|')[1]!.trim());
     expect(open).toEqual(['T-1', 'T-2', 'T-6', 'T-3', 'T-4', 'T-5']); // T-1 and T-2 tie at 302: the lower number first
     expect(md).toContain('| T-2 | 302 | normal |');
-    const update = { ...task('T-1', {}, '2026-11-30T12:00:00.000Z'), kind: 'message', blocked_by: ['T-6'] } as MessageAccepted;
+    const update = {
+      ...task('T-1', {}, '2026-11-30T12:00:00.000Z'),
+      kind: 'message',
+      blocked_by: ['T-6'],
+    } as MessageAccepted;
     const after = boardJson(foldBoard([...events, update]));
     expect(after.tasks.find((t) => t.id === 'T-6')!.score).toBe(325);
     expect(after.tasks.find((t) => t.id === 'T-1')!.blocked_by).toEqual(['T-6']);

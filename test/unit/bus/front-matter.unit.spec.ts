@@ -38,7 +38,9 @@ describe('CRLF with each key last: no value keeps its \\r', () => {
     ['reply_to', 'k3x9p2qa7b1c', 'k3x9p2qa7b1c'],
   ];
   it.each(keys.map(([k]) => [k]))('%s last', (last) => {
-    const lines = [...keys.filter(([k]) => k !== last), ...keys.filter(([k]) => k === last)].map(([k, v]) => `${k}: ${v}`);
+    const lines = [...keys.filter(([k]) => k !== last), ...keys.filter(([k]) => k === last)].map(
+      ([k, v]) => `${k}: ${v}`,
+    );
     for (const close of ['---', '...']) {
       const data = read(crlf(`---\n${lines.join('\n')}\n${close}\nbody\n`));
       for (const [k, , want] of keys) expect(data[k], `${k} (closed by ${close})`).toBe(want);

@@ -27,12 +27,52 @@ interface Case {
 const CASES: Case[] = [
   { what: 'an empty segment', text: '', seqs: [], goodBytes: 0, strict: null, torn: false },
   { what: 'whole lines', text: GOOD, seqs: [1, 2], goodBytes: bytes(GOOD), strict: null, torn: false },
-  { what: 'half a JSON line', text: `${GOOD}{"seq":3,"time":"${T}","type":"message.acce`, seqs: [1, 2], goodBytes: bytes(GOOD), strict: /the last line is not terminated/, torn: true },
+  {
+    what: 'half a JSON line',
+    text: `${GOOD}{"seq":3,"time":"${T}","type":"message.acce`,
+    seqs: [1, 2],
+    goodBytes: bytes(GOOD),
+    strict: /the last line is not terminated/,
+    torn: true,
+  },
   // A whole event, only its newline missing: still torn (the write did not finish), so its seq must not count.
-  { what: 'a complete event without its newline', text: GOOD + ev(3), seqs: [1, 2], goodBytes: bytes(GOOD), strict: /the last line is not terminated \(a torn write\)/, torn: true },
-  { what: 'a line cut inside a UTF-8 character', text: GOOD + Buffer.concat([Buffer.from(`{"seq":3,"time":"${T}","type":"message.accepted","subject":"caf`), Buffer.from([0xc3])]).toString('utf8'), seqs: [1, 2], goodBytes: bytes(GOOD), strict: /not terminated/, torn: true },
-  { what: 'a terminated last line that is not an event', text: `${GOOD}{"seq":3}\n`, seqs: [1, 2], goodBytes: bytes(GOOD), strict: new RegExp(`byte ${bytes(GOOD)} holds a line that is not an event`), torn: false },
-  { what: 'multi-byte text before the tail (goodBytes counts bytes, not characters)', text: `${lines(JSON.stringify({ seq: 1, time: T, type: 'message.accepted', subject: 'café ☕' }))}{"se`, seqs: [1], goodBytes: bytes(lines(JSON.stringify({ seq: 1, time: T, type: 'message.accepted', subject: 'café ☕' }))), strict: /not terminated/, torn: true },
+  {
+    what: 'a complete event without its newline',
+    text: GOOD + ev(3),
+    seqs: [1, 2],
+    goodBytes: bytes(GOOD),
+    strict: /the last line is not terminated \(a torn write\)/,
+    torn: true,
+  },
+  {
+    what: 'a line cut inside a UTF-8 character',
+    text:
+      GOOD +
+      Buffer.concat([
+        Buffer.from(`{"seq":3,"time":"${T}","type":"message.accepted","subject":"caf`),
+        Buffer.from([0xc3]),
+      ]).toString('utf8'),
+    seqs: [1, 2],
+    goodBytes: bytes(GOOD),
+    strict: /not terminated/,
+    torn: true,
+  },
+  {
+    what: 'a terminated last line that is not an event',
+    text: `${GOOD}{"seq":3}\n`,
+    seqs: [1, 2],
+    goodBytes: bytes(GOOD),
+    strict: new RegExp(`byte ${bytes(GOOD)} holds a line that is not an event`),
+    torn: false,
+  },
+  {
+    what: 'multi-byte text before the tail (goodBytes counts bytes, not characters)',
+    text: `${lines(JSON.stringify({ seq: 1, time: T, type: 'message.accepted', subject: 'café ☕' }))}{"se`,
+    seqs: [1],
+    goodBytes: bytes(lines(JSON.stringify({ seq: 1, time: T, type: 'message.accepted', subject: 'café ☕' }))),
+    strict: /not terminated/,
+    torn: true,
+  },
 ];
 
 describe('parseLines: whole events and the torn tail', () => {
@@ -48,7 +88,10 @@ describe('parseLines: whole events and the torn tail', () => {
   it.each([
     ['a damaged line before the last', lines(ev(1), 'not json', ev(3))],
     ['an empty line in the middle', lines(ev(1), '', ev(3))],
-    ['a JSON line that is not an event (unknown type) before the last', lines(ev(1), JSON.stringify({ seq: 2, time: T, type: 'bogus' }), ev(3))],
+    [
+      'a JSON line that is not an event (unknown type) before the last',
+      lines(ev(1), JSON.stringify({ seq: 2, time: T, type: 'bogus' }), ev(3)),
+    ],
   ])('%s is damage even in the last segment, named by file and byte', (_what, text) => {
     const at = bytes(lines(ev(1)));
     let err: unknown;
@@ -58,6 +101,8 @@ describe('parseLines: whole events and the torn tail', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(LogCorrupt);
-    expect((err as Error).message).toBe(`bus/events/000002.jsonl: byte ${at} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``);
+    expect((err as Error).message).toBe(
+      `bus/events/000002.jsonl: byte ${at} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``,
+    );
   });
 });

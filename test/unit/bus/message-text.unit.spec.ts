@@ -17,7 +17,11 @@ function rejection(fn: () => unknown): Rejection {
 
 describe('parseMessage reads text as written', () => {
   it.each([
-    ['CRLF, priority last', '---\r\nto: legal\r\npriority: high\r\n---\r\nhi\r\n', { to: ['legal'], priority: 'high', body: 'hi\r\n' }],
+    [
+      'CRLF, priority last',
+      '---\r\nto: legal\r\npriority: high\r\n---\r\nhi\r\n',
+      { to: ['legal'], priority: 'high', body: 'hi\r\n' },
+    ],
     ['CRLF, to last', '---\r\npriority: low\r\nto: legal\r\n---\r\n', { to: ['legal'], priority: 'low' }],
     ['CRLF, subject last', '---\r\nto: legal\r\nsubject: Re: the contract\r\n---\r\n', { subject: 'Re: the contract' }],
     ['CRLF, kind last', '---\r\nto: legal\r\nkind: task\r\n---\r\n', { kind: 'task' }],
@@ -37,7 +41,17 @@ describe('parseMessage reads text as written', () => {
 
   it('a stamped reply subject reads back the same', () => {
     for (const subject of ['Re: the contract', '12345', '#tag', 'a # b', '"quoted"', "it's", 'x: y: z', ' padded ']) {
-      const text = stampMessage({ ...parse('---\nto: legal\n---\n'), subject }, { id: 'abc123def456', from: 'maya', to: ['legal'], sent: '2026-11-24T00:00:00.000Z', thread: 'abc123def456', hops: 0 });
+      const text = stampMessage(
+        { ...parse('---\nto: legal\n---\n'), subject },
+        {
+          id: 'abc123def456',
+          from: 'maya',
+          to: ['legal'],
+          sent: '2026-11-24T00:00:00.000Z',
+          thread: 'abc123def456',
+          hops: 0,
+        },
+      );
       expect(readStamped(text).subject, subject).toBe(subject);
       expect(parse(text).subject, subject).toBe(subject);
     }
@@ -48,7 +62,11 @@ describe('a near miss is still refused, with what was meant', () => {
   it.each([
     ['priority: High', '---\nto: legal\npriority: High\n---\n', /unknown priority "High".*did you mean "high"\?/],
     ['priority: hihg', '---\nto: legal\npriority: hihg\n---\n', /did you mean "high"\?/],
-    ['priority: urgent (no guess)', '---\nto: legal\npriority: urgent\n---\n', /allowed values: critical, high, normal, low$/],
+    [
+      'priority: urgent (no guess)',
+      '---\nto: legal\npriority: urgent\n---\n',
+      /allowed values: critical, high, normal, low$/,
+    ],
     ['kind: Task', '---\nto: legal\nkind: Task\n---\n', /unknown kind "Task".*did you mean "task"\?/],
     ['status: Done', '---\ntask: T-1\nstatus: Done\n---\n', /unknown status "Done".*did you mean "done"\?/],
     ['prioirty:', '---\nto: legal\nprioirty: high\n---\n', /unknown key "prioirty".*did you mean "priority"\?/],

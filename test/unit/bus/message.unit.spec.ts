@@ -21,7 +21,13 @@ function rejection(fn: () => unknown): Rejection {
 describe('parseMessage', () => {
   it('reads the keys, defaults priority to normal and kind to message', () => {
     const d = parse('---\nto: legal\nsubject: Review the NDA\n---\nPlease.\n');
-    expect(d).toMatchObject({ to: ['legal'], priority: 'normal', kind: 'message', subject: 'Review the NDA', body: 'Please.\n' });
+    expect(d).toMatchObject({
+      to: ['legal'],
+      priority: 'normal',
+      kind: 'message',
+      subject: 'Review the NDA',
+      body: 'Please.\n',
+    });
   });
 
   it('takes a list, a group name or * in to:', () => {
@@ -38,7 +44,11 @@ describe('parseMessage', () => {
     ['a JSON front matter', '---json\n{"to": "x"}\n---\n', /never evaluates code|not accepted/],
     ['a list instead of keys', '---\n- to\n---\n', /mapping/],
     ['an unknown key', '---\nto: legal\nurgency: high\n---\n', /unknown key "urgency"/],
-    ['priority urgent', '---\nto: legal\npriority: urgent\n---\n', /unknown priority "urgent".*critical, high, normal, low/],
+    [
+      'priority urgent',
+      '---\nto: legal\npriority: urgent\n---\n',
+      /unknown priority "urgent".*critical, high, normal, low/,
+    ],
     ['priority P1', '---\nto: legal\npriority: P1\n---\n', /unknown priority "P1"/],
     ['a path in to:', '---\nto: ../cfo\n---\n', /path characters/],
     ['a slash in to:', '---\nto: legal/inbox\n---\n', /path characters/],
@@ -70,24 +80,58 @@ describe('parseMessage', () => {
 describe('stampMessage', () => {
   it('puts the stamped keys in front and keeps the body byte for byte', () => {
     const draft = parse('---\nto: legal\nsubject: "Q3: numbers"\npriority: high\n---\n# Body\n\nwith --- inside\n');
-    const text = stampMessage(draft, { id: 'abc123def456', from: 'maya', to: ['legal'], sent: '2026-11-24T00:00:00.000Z', thread: 'abc123def456', hops: 0 });
+    const text = stampMessage(draft, {
+      id: 'abc123def456',
+      from: 'maya',
+      to: ['legal'],
+      sent: '2026-11-24T00:00:00.000Z',
+      thread: 'abc123def456',
+      hops: 0,
+    });
     expect(text.startsWith('---\nid: abc123def456\nfrom: maya\nto: legal\npriority: high\n')).toBe(true);
     expect(text.endsWith('---\n# Body\n\nwith --- inside\n')).toBe(true);
-    expect(readStamped(text)).toMatchObject({ id: 'abc123def456', from: 'maya', subject: 'Q3: numbers', thread: 'abc123def456', hops: 0 });
+    expect(readStamped(text)).toMatchObject({
+      id: 'abc123def456',
+      from: 'maya',
+      subject: 'Q3: numbers',
+      thread: 'abc123def456',
+      hops: 0,
+    });
     // A stamped text parses again as a message (stamped keys are allowed on input).
     expect(parse(text).subject).toBe('Q3: numbers');
   });
 
   it('names a new task and rewrites attachment paths to the inbox copy', () => {
     const draft = parse('---\nto: legal\nkind: task\nattachments: [drafts/nda.pdf]\n---\n');
-    const text = stampMessage(draft, { id: 'abc123def456', from: 'maya', to: ['legal'], sent: '2026-11-24T00:00:00.000Z', thread: 'abc123def456', hops: 0, taskId: 'T-7' });
-    expect(readStamped(text)).toMatchObject({ kind: 'task', task: 'T-7', attachments: ['attachments/abc123def456/nda.pdf'] });
+    const text = stampMessage(draft, {
+      id: 'abc123def456',
+      from: 'maya',
+      to: ['legal'],
+      sent: '2026-11-24T00:00:00.000Z',
+      thread: 'abc123def456',
+      hops: 0,
+      taskId: 'T-7',
+    });
+    expect(readStamped(text)).toMatchObject({
+      kind: 'task',
+      task: 'T-7',
+      attachments: ['attachments/abc123def456/nda.pdf'],
+    });
   });
 });
 
 describe('frontMatterText (the fast stamped front matter)', () => {
   const cases: Array<Record<string, unknown>> = [
-    { id: 'abc123def456', from: 'maya', to: 'legal', priority: 'high', subject: 'Review the NDA', thread: 'abc123def456', hops: 0, sent: '2026-11-24T00:00:00.000Z' },
+    {
+      id: 'abc123def456',
+      from: 'maya',
+      to: 'legal',
+      priority: 'high',
+      subject: 'Review the NDA',
+      thread: 'abc123def456',
+      hops: 0,
+      sent: '2026-11-24T00:00:00.000Z',
+    },
     { id: '123456789012', from: 'operator', to: ['legal', 'cfo'], subject: 'Q3: numbers # and more' },
     { id: '1e5678901234', subject: 'true' },
     { id: '0x1f2e3d4c5b6a', subject: '12.5' },
@@ -114,6 +158,7 @@ describe('frontMatterText (the fast stamped front matter)', () => {
   });
 
   it('writes the same text as the yaml package for everyday values', () => {
-    for (const fm of cases.slice(0, 5).concat(cases.slice(16))) expect(frontMatterText(fm)).toBe(YAML.stringify(fm, { lineWidth: 0 }));
+    for (const fm of cases.slice(0, 5).concat(cases.slice(16)))
+      expect(frontMatterText(fm)).toBe(YAML.stringify(fm, { lineWidth: 0 }));
   });
 });

@@ -2,7 +2,19 @@ import micromatch from 'micromatch';
 import { describe, expect, it } from 'vitest';
 import { keptName } from '../../../bus/store/deadletter.js';
 import { spoolName } from '../../../bus/store/spool.js';
-import { INBOX_GLOB, cutToBytes, derivedId, fileTime, inboxName, isId, isIgnoredName, newId, parseInboxName, selfCheckNames, slugOf } from '../../../bus/names.js';
+import {
+  INBOX_GLOB,
+  cutToBytes,
+  derivedId,
+  fileTime,
+  inboxName,
+  isId,
+  isIgnoredName,
+  newId,
+  parseInboxName,
+  selfCheckNames,
+  slugOf,
+} from '../../../bus/names.js';
 import { PRIORITIES } from '../../../bus/priority.js';
 
 describe('inbox names', () => {
@@ -21,14 +33,21 @@ describe('inbox names', () => {
   it('round-trip through the parser, for every priority', () => {
     for (const priority of PRIORITIES) {
       const name = inboxName({ priority, sent, id: 'abc123def456', subject: 'Review: Q3 numbers!' });
-      expect(name).toBe(`${PRIORITIES.indexOf(priority)}-${priority}-20261124T030405.678Z-abc123def456-review-q3-numbers.md`);
+      expect(name).toBe(
+        `${PRIORITIES.indexOf(priority)}-${priority}-20261124T030405.678Z-abc123def456-review-q3-numbers.md`,
+      );
       expect(parseInboxName(name)).toEqual({ priority, sent, id: 'abc123def456', slug: 'review-q3-numbers' });
       expect(micromatch.isMatch(name, INBOX_GLOB)).toBe(true);
     }
   });
 
   it('are not recognised when a person names a file by hand', () => {
-    for (const n of ['draft.md', '1-urgent-20261124T030405.678Z-abc123def456-x.md', '0-critical-x.md', '2-normal-20261124T030405.678Z-ABC123DEF456-x.md']) {
+    for (const n of [
+      'draft.md',
+      '1-urgent-20261124T030405.678Z-abc123def456-x.md',
+      '0-critical-x.md',
+      '2-normal-20261124T030405.678Z-ABC123DEF456-x.md',
+    ]) {
       expect(parseInboxName(n)).toBeNull();
     }
   });
@@ -66,7 +85,8 @@ describe('ids', () => {
 
 describe('ignored names', () => {
   it('are dotfiles and editor temp files, never mail', () => {
-    for (const n of ['.x.md', '.#draft.md', 'draft.md~', '.draft.md.swp', 'draft.tmp', '4913', '#draft.md#']) expect(isIgnoredName(n), n).toBe(true);
+    for (const n of ['.x.md', '.#draft.md', 'draft.md~', '.draft.md.swp', 'draft.tmp', '4913', '#draft.md#'])
+      expect(isIgnoredName(n), n).toBe(true);
     for (const n of ['draft.md', 'notes.txt', 'tmp.md', 'swp']) expect(isIgnoredName(n), n).toBe(false);
   });
 });

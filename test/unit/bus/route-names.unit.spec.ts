@@ -29,7 +29,9 @@ describe('route: built-in names are unknown recipients', () => {
   it.each(BUILT_IN)('to: %s is rejected as unknown, for plain and checked directories', (name) => {
     for (const dir of [PLAIN, config]) {
       const r = rejection(() => route([name], 'maya', dir));
-      expect(r.message).toBe(`to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was held back`);
+      expect(r.message).toBe(
+        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was held back`,
+      );
       expect(r.fix).toMatch(/^Use one of the agents \(.*legal.*\), a group \(leads\), or "\*"\.$/);
     }
   });
@@ -41,7 +43,14 @@ describe('route: built-in names are unknown recipients', () => {
 
   it.each(BUILT_IN)('decide: a message to %s is a Rejection, not a crash', (name) => {
     const bytes = new TextEncoder().encode(`---\nto: ${JSON.stringify(name)}\n---\nhi\n`);
-    const r = rejection(() => decide({ bytes, sender: 'maya', source: 'outbox', origin: 'x.md' }, { config, board: emptyBoard(), threads: new Map(), maxHops: 3 }, 'm00000000001', '2026-11-30T00:00:00.000Z'));
+    const r = rejection(() =>
+      decide(
+        { bytes, sender: 'maya', source: 'outbox', origin: 'x.md' },
+        { config, board: emptyBoard(), threads: new Map(), maxHops: 3 },
+        'm00000000001',
+        '2026-11-30T00:00:00.000Z',
+      ),
+    );
     expect(r.message).toMatch(/^to: /);
   });
 });

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { route } from '../../../bus/route.js';
 import { parseConfigText } from '../../../runtime/config/config.js';
 
-const config = parseConfigText('agents:\n  maya: {}\n  oliver: {}\n  legal: {}\n  cfo: {}\ngroups:\n  finance: [cfo, maya]\n', 'mailroom.yaml');
+const config = parseConfigText(
+  'agents:\n  maya: {}\n  oliver: {}\n  legal: {}\n  cfo: {}\ngroups:\n  finance: [cfo, maya]\n',
+  'mailroom.yaml',
+);
 
 describe('routing', () => {
   it('expands groups and *, never to the sender, never to operator', () => {

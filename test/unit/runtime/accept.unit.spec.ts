@@ -11,7 +11,10 @@ import { boardJson, costLine, renderBoardJson, renderBoardMd } from '../../../bo
 import { parseConfigText } from '../../../runtime/config/config.js';
 import { decide, type ThreadInfo } from '../../../runtime/decide/accept.js';
 
-const config = parseConfigText('agents:\n  maya: {}\n  oliver: {}\n  legal: {}\n  cfo: {}\ngroups:\n  finance: [cfo, maya]\n', 'mailroom.yaml');
+const config = parseConfigText(
+  'agents:\n  maya: {}\n  oliver: {}\n  legal: {}\n  cfo: {}\ngroups:\n  finance: [cfo, maya]\n',
+  'mailroom.yaml',
+);
 
 class Bus {
   board: Board = emptyBoard();
@@ -25,7 +28,12 @@ class Bus {
     const id = `m${String(++this.n).padStart(11, '0')}`;
     const now = new Date(Date.UTC(2026, 10, 24, 9, 0, this.seconds++)).toISOString();
     try {
-      const fields = decide({ bytes: new TextEncoder().encode(text), sender, source: 'outbox', origin: 'x.md' }, { config, board: this.board, threads: this.threads, maxHops: 3 }, id, now);
+      const fields = decide(
+        { bytes: new TextEncoder().encode(text), sender, source: 'outbox', origin: 'x.md' },
+        { config, board: this.board, threads: this.threads, maxHops: 3 },
+        id,
+        now,
+      );
       const e = { ...fields, seq: this.events.length + 1 } as MessageAccepted;
       this.events.push(e);
       this.board = apply(this.board, e);
@@ -53,8 +61,15 @@ class Bus {
 describe('decide + fold', () => {
   it('stamps from the outbox it came from and refuses a forged from:', () => {
     const bus = new Bus();
-    expect(bus.ok('maya', '---\nto: legal\n---\nhi\n')).toMatchObject({ from: 'maya', to: ['legal'], priority: 'normal', hops: 0 });
-    expect(bus.no('maya', '---\nfrom: cfo\nto: legal\n---\n').message).toMatch(/from: says "cfo" but the file was in maya's outbox/);
+    expect(bus.ok('maya', '---\nto: legal\n---\nhi\n')).toMatchObject({
+      from: 'maya',
+      to: ['legal'],
+      priority: 'normal',
+      hops: 0,
+    });
+    expect(bus.no('maya', '---\nfrom: cfo\nto: legal\n---\n').message).toMatch(
+      /from: says "cfo" but the file was in maya's outbox/,
+    );
   });
 
   it('creates tasks T-1, T-2 with the single recipient as owner, none for a group', () => {
@@ -83,8 +98,12 @@ describe('decide + fold', () => {
   it('refuses a claim by someone the task was not sent to, and an unknown task', () => {
     const bus = new Bus();
     bus.ok('maya', '---\nto: [legal, cfo]\nkind: task\nsubject: Sign\n---\n');
-    expect(bus.no('oliver', '---\ntask: T-1\nstatus: in_progress\n---\n').message).toMatch(/was sent to cfo, legal; only they or its creator maya/);
-    expect(bus.no('oliver', '---\ntask: T-9\nstatus: done\n---\n').message).toMatch(/task T-9 does not exist \(the board has T-1 to T-1\)/);
+    expect(bus.no('oliver', '---\ntask: T-1\nstatus: in_progress\n---\n').message).toMatch(
+      /was sent to cfo, legal; only they or its creator maya/,
+    );
+    expect(bus.no('oliver', '---\ntask: T-9\nstatus: done\n---\n').message).toMatch(
+      /task T-9 does not exist \(the board has T-1 to T-1\)/,
+    );
   });
 
   it('threads replies and stops a loop at the hop limit', () => {
@@ -92,10 +111,15 @@ describe('decide + fold', () => {
     let last = bus.ok('maya', '---\nto: oliver\n---\n');
     const first = last.id;
     for (let hop = 1; hop <= 3; hop++) {
-      last = bus.ok(hop % 2 ? 'oliver' : 'maya', `---\nto: ${hop % 2 ? 'maya' : 'oliver'}\nreply_to: ${last.id}\n---\n`);
+      last = bus.ok(
+        hop % 2 ? 'oliver' : 'maya',
+        `---\nto: ${hop % 2 ? 'maya' : 'oliver'}\nreply_to: ${last.id}\n---\n`,
+      );
       expect(last).toMatchObject({ thread: first, hops: hop });
     }
-    expect(bus.no('oliver', `---\nto: maya\nreply_to: ${last.id}\n---\n`).message).toMatch(/hop 4 of thread .*over the limit of 3.*loop/);
+    expect(bus.no('oliver', `---\nto: maya\nreply_to: ${last.id}\n---\n`).message).toMatch(
+      /hop 4 of thread .*over the limit of 3.*loop/,
+    );
     expect(bus.no('oliver', '---\nto: maya\nreply_to: zzzzzzzzzzzz\n---\n').message).toMatch(/names no message/);
   });
 
@@ -126,7 +150,9 @@ describe('rendering', () => {
     const open = md.slice(md.indexOf('## open'), md.indexOf('## in_progress'));
     expect(open.indexOf('T-2')).toBeLessThan(open.indexOf('T-1'));
     expect(open).toContain('| id | score | priority | title | owner | creator | created (UTC) | updated (UTC) |');
-    expect(open).toContain('| T-2 | 400 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2026-11-24 09:00:01Z | 2026-11-24 09:00:01Z |');
+    expect(open).toContain(
+      '| T-2 | 400 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2026-11-24 09:00:01Z | 2026-11-24 09:00:01Z |',
+    );
     const view = renderBoardMd(board(), Date.parse('2026-11-24T09:22:01.000Z'));
     expect(view).toContain('| T-2 | 400 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 22m | 22m ago |');
     expect(md).toMatch(/## done \(1\)[\s\S]*\| T-3 \|/);
@@ -135,7 +161,9 @@ describe('rendering', () => {
 
   it('board.json has the contract fields', () => {
     const json = boardJson(board());
-    expect(Object.keys(json.tasks[0]!)).toEqual(expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']));
+    expect(Object.keys(json.tasks[0]!)).toEqual(
+      expect.arrayContaining(['id', 'title', 'status', 'owner', 'creator', 'priority', 'created', 'updated']),
+    );
     expect(json.tasks.map((t) => t.id)).toEqual(['T-1', 'T-2', 'T-3']);
   });
 
@@ -149,7 +177,11 @@ describe('rendering', () => {
   it('costs add up per agent and day', () => {
     let b = emptyBoard();
     const usage = { input_tokens: 100, output_tokens: 50, cost_usd: 0.1 };
-    for (const [time, agent] of [['2026-11-24T10:00:00.000Z', 'cfo'], ['2026-11-24T11:00:00.000Z', 'cfo'], ['2026-11-25T00:00:01.000Z', 'legal']] as const) {
+    for (const [time, agent] of [
+      ['2026-11-24T10:00:00.000Z', 'cfo'],
+      ['2026-11-24T11:00:00.000Z', 'cfo'],
+      ['2026-11-25T00:00:01.000Z', 'legal'],
+    ] as const) {
       b = apply(b, { seq: 1, time, type: 'handler.succeeded', id: 'x', agent, attempt: 1, duration_ms: 5, usage });
     }
     expect(b.costs.cfo!['2026-11-24']).toEqual({ runs: 2, input_tokens: 200, output_tokens: 100, cost_usd: 0.2 });

@@ -19,11 +19,18 @@ describe('parseAddress', () => {
   it('splits recipients into local ones and remote ones by org', () => {
     const to = ['cfo', 'legal@acme', 'ceo@acme', 'x@gamma'];
     expect(localRecipients(to)).toEqual(['cfo']);
-    expect([...remoteByOrg(to)]).toEqual([['acme', ['legal@acme', 'ceo@acme']], ['gamma', ['x@gamma']]]);
+    expect([...remoteByOrg(to)]).toEqual([
+      ['acme', ['legal@acme', 'ceo@acme']],
+      ['gamma', ['x@gamma']],
+    ]);
   });
 });
 
-const dir: Directory = { agents: { maya: {}, cfo: {} }, groups: { team: ['cfo', 'legal@acme'] }, bridge: { org: 'beta', peers: ['acme'] } };
+const dir: Directory = {
+  agents: { maya: {}, cfo: {} },
+  groups: { team: ['cfo', 'legal@acme'] },
+  bridge: { org: 'beta', peers: ['acme'] },
+};
 const alone: Directory = { agents: { maya: {}, cfo: {} }, groups: {} };
 
 function outcome(to: string[], d: Directory): string[] | string {

@@ -34,11 +34,17 @@ describe('bridge:', () => {
     ['bridge:\n  nats: { org: beta }\n  peers: acme\n', /bridge.peers: must be a list of org names/],
     ['bridge:\n  nats: { org: beta }\n  ack_wait: 10ms\n', /bridge.ack_wait: "10ms" is not a duration of at least 1s/],
     ['groups:\n  team: [cfo, legal@acme]\n', /groups.team: "legal@acme" is at another org, but this org has no bridge/],
-    ['groups:\n  team: [cfo, legal@gamma]\nbridge:\n  nats: { org: beta }\n  peers: [acme]\n', /groups.team: "legal@gamma": org "gamma" is not in bridge.peers \(acme\)/],
+    [
+      'groups:\n  team: [cfo, legal@gamma]\nbridge:\n  nats: { org: beta }\n  peers: [acme]\n',
+      /groups.team: "legal@gamma": org "gamma" is not in bridge.peers \(acme\)/,
+    ],
   ])('%j', (yaml, want) => expect(problems(yaml).join('\n')).toMatch(want));
 
   it('lets a group name agents of a peer', () => {
-    const c = parseConfigText(`${base}groups:\n  team: [cfo, legal@acme]\nbridge:\n  nats: { org: beta }\n  peers: [acme]\n`, 'mailroom.yaml');
+    const c = parseConfigText(
+      `${base}groups:\n  team: [cfo, legal@acme]\nbridge:\n  nats: { org: beta }\n  peers: [acme]\n`,
+      'mailroom.yaml',
+    );
     expect(c.groups.team).toEqual(['cfo', 'legal@acme']);
   });
 });

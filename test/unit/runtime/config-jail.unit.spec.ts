@@ -22,15 +22,33 @@ describe('config: the jail settings of an agent', () => {
   });
 
   it('reads network: none and read_only_paths', () => {
-    const c = parseConfigText('agents:\n  cfo: { command: x, network: none, read_only_paths: [/home/me/.local, /opt/tool] }\n', 'mailroom.yaml');
+    const c = parseConfigText(
+      'agents:\n  cfo: { command: x, network: none, read_only_paths: [/home/me/.local, /opt/tool] }\n',
+      'mailroom.yaml',
+    );
     expect(c.agents.cfo).toMatchObject({ network: 'none', readOnlyPaths: ['/home/me/.local', '/opt/tool'] });
   });
 
   it.each([
-    ['an unknown network', 'agents:\n  cfo: { command: x, network: lan }\n', /agents\.cfo\.network: unknown network "lan"; allowed values: host, none/],
-    ['a relative granted path', 'agents:\n  cfo: { command: x, read_only_paths: [tools] }\n', /agents\.cfo\.read_only_paths: "tools" is not an absolute path/],
-    ['a granted path that is not a list', 'agents:\n  cfo: { command: x, read_only_paths: /opt }\n', /agents\.cfo\.read_only_paths: must be a list/],
+    [
+      'an unknown network',
+      'agents:\n  cfo: { command: x, network: lan }\n',
+      /agents\.cfo\.network: unknown network "lan"; allowed values: host, none/,
+    ],
+    [
+      'a relative granted path',
+      'agents:\n  cfo: { command: x, read_only_paths: [tools] }\n',
+      /agents\.cfo\.read_only_paths: "tools" is not an absolute path/,
+    ],
+    [
+      'a granted path that is not a list',
+      'agents:\n  cfo: { command: x, read_only_paths: /opt }\n',
+      /agents\.cfo\.read_only_paths: must be a list/,
+    ],
   ])('refuses %s', (_what, text, why) => {
-    expect(problems(text).some((p) => why.test(p)), problems(text).join('\n')).toBe(true);
+    expect(
+      problems(text).some((p) => why.test(p)),
+      problems(text).join('\n'),
+    ).toBe(true);
   });
 });

@@ -15,7 +15,21 @@ import { AGENT_KEYS, LANE_KEYS, TOP_KEYS } from '../../../runtime/config/schema.
 const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
 const SCHEMA = configJsonSchema();
 const ANNOTATIONS = ['$schema', 'title', 'description', 'default'];
-const CHECKS = ['type', 'properties', 'additionalProperties', 'required', 'enum', 'pattern', 'minimum', 'maximum', 'items', 'minItems', 'propertyNames', 'not', 'anyOf'];
+const CHECKS = [
+  'type',
+  'properties',
+  'additionalProperties',
+  'required',
+  'enum',
+  'pattern',
+  'minimum',
+  'maximum',
+  'items',
+  'minItems',
+  'propertyNames',
+  'not',
+  'anyOf',
+];
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -31,10 +45,12 @@ function errors(s: JsonSchema, v: unknown, at = '$'): string[] {
   const t = typeOf(v);
   if (s.type !== undefined) {
     const types = ([] as string[]).concat(s.type as string);
-    if (!types.some((x) => x === t || (x === 'number' && t === 'integer'))) fail(`type ${t}, wanted ${types.join('|')}`);
+    if (!types.some((x) => x === t || (x === 'number' && t === 'integer')))
+      fail(`type ${t}, wanted ${types.join('|')}`);
   }
   if (s.enum && !(s.enum as unknown[]).some((e) => e === v)) fail(`${JSON.stringify(v)} not in enum`);
-  if (typeof v === 'string' && s.pattern !== undefined && !new RegExp(s.pattern as string, 'u').test(v)) fail(`${JSON.stringify(v)} !~ ${s.pattern}`);
+  if (typeof v === 'string' && s.pattern !== undefined && !new RegExp(s.pattern as string, 'u').test(v))
+    fail(`${JSON.stringify(v)} !~ ${s.pattern}`);
   if (typeof v === 'number' && s.minimum !== undefined && v < (s.minimum as number)) fail(`${v} < minimum`);
   if (typeof v === 'number' && s.maximum !== undefined && v > (s.maximum as number)) fail(`${v} > maximum`);
   if (Array.isArray(v)) {
@@ -49,7 +65,8 @@ function errors(s: JsonSchema, v: unknown, at = '$'): string[] {
       if (s.propertyNames) out.push(...errors(s.propertyNames as JsonSchema, k, `${at}{${k}}`));
       if (Object.hasOwn(props, k)) out.push(...errors(props[k]!, x, `${at}.${k}`));
       else if (s.additionalProperties === false) fail(`unknown key ${k}`);
-      else if (typeof s.additionalProperties === 'object') out.push(...errors(s.additionalProperties as JsonSchema, x, `${at}.${k}`));
+      else if (typeof s.additionalProperties === 'object')
+        out.push(...errors(s.additionalProperties as JsonSchema, x, `${at}.${k}`));
     }
   }
   if (s.not && errors(s.not as JsonSchema, v, at).length === 0) fail('matches a refused schema');
@@ -87,7 +104,9 @@ function readmeConfigs(): string[] {
 
 /** String literals in the test sources that hold a config (a line starting with agents:); `${...}` becomes x. */
 function testConfigs(): string[] {
-  const files = fs.readdirSync(path.join(REPO, 'test'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const files = fs
+    .readdirSync(path.join(REPO, 'test'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'));
   const out = new Set<string>();
   for (const f of files) {
     const src = fs.readFileSync(path.join(REPO, 'test', f), 'utf8');

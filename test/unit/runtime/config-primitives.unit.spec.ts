@@ -24,15 +24,25 @@ function run<T>(f: (p: Problems) => T): { value: T; problems: Problems } {
 describe('config primitives: each reads a value or says, with the path, what was found and what to write', () => {
   it.each([
     ['a known key', { command: 'x' }, null],
-    ['a typo, with a suggestion', { comand: 'x' }, 'agents.cfo.comand: unknown key "comand" (did you mean "command"?); allowed keys: command, lane, timeout'],
-    ['an unrelated word, without one', { colour: 'x' }, 'agents.cfo.colour: unknown key "colour"; allowed keys: command, lane, timeout'],
+    [
+      'a typo, with a suggestion',
+      { comand: 'x' },
+      'agents.cfo.comand: unknown key "comand" (did you mean "command"?); allowed keys: command, lane, timeout',
+    ],
+    [
+      'an unrelated word, without one',
+      { colour: 'x' },
+      'agents.cfo.colour: unknown key "colour"; allowed keys: command, lane, timeout',
+    ],
   ])('checkKeys: %s', (_what, map, problem) => {
     const r = run((p) => checkKeys(p, map, ['command', 'lane', 'timeout'], 'agents.cfo'));
     expect(r.problems).toEqual(problem ? [problem] : []);
   });
 
   it('checkKeys at the top level names the key once', () => {
-    expect(run((p) => checkKeys(p, { agentz: {} }, ['agents', 'groups'], null)).problems).toEqual(['unknown key "agentz" (did you mean "agents"?); allowed keys: agents, groups']);
+    expect(run((p) => checkKeys(p, { agentz: {} }, ['agents', 'groups'], null)).problems).toEqual([
+      'unknown key "agentz" (did you mean "agents"?); allowed keys: agents, groups',
+    ]);
   });
 
   it.each([
@@ -109,16 +119,50 @@ describe('config primitives: each reads a value or says, with the path, what was
   it.each([
     ['legal', 'agent', []],
     ['a-b_9', 'lane', []],
-    ['Legal', 'agent', ['agents.x: an agent name is lowercase letters, digits, - and _, starting with a letter (at most 40)']],
-    ['9lives', 'group', ['agents.x: a group name is lowercase letters, digits, - and _, starting with a letter (at most 40)']],
-    ['a'.repeat(41), 'lane', ['agents.x: a lane name is lowercase letters, digits, - and _, starting with a letter (at most 40)']],
+    [
+      'Legal',
+      'agent',
+      ['agents.x: an agent name is lowercase letters, digits, - and _, starting with a letter (at most 40)'],
+    ],
+    [
+      '9lives',
+      'group',
+      ['agents.x: a group name is lowercase letters, digits, - and _, starting with a letter (at most 40)'],
+    ],
+    [
+      'a'.repeat(41),
+      'lane',
+      ['agents.x: a lane name is lowercase letters, digits, - and _, starting with a letter (at most 40)'],
+    ],
     ['operator', 'agent', ['agents.x: "operator" is reserved (operator, mailroom, all, staging); choose another name']],
     ['all', 'group', ['agents.x: "all" is reserved (operator, mailroom, all, staging); choose another name']],
     ['all', 'lane', []],
-    ['constructor', 'agent', ['agents.x: "constructor" is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name']],
-    ['constructor', 'lane', ['agents.x: "constructor" is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name']],
-    ['prototype', 'group', ['agents.x: "prototype" is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name']],
-    ['__proto__', 'agent', ['agents.x: an agent name is lowercase letters, digits, - and _, starting with a letter (at most 40)']],
+    [
+      'constructor',
+      'agent',
+      [
+        'agents.x: "constructor" is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name',
+      ],
+    ],
+    [
+      'constructor',
+      'lane',
+      [
+        'agents.x: "constructor" is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name',
+      ],
+    ],
+    [
+      'prototype',
+      'group',
+      [
+        'agents.x: "prototype" is a name every JavaScript object already has, so mailroom cannot tell it apart; choose another name',
+      ],
+    ],
+    [
+      '__proto__',
+      'agent',
+      ['agents.x: an agent name is lowercase letters, digits, - and _, starting with a letter (at most 40)'],
+    ],
   ] as const)('name(%j, %s)', (value, noun, problems) => {
     const r = run((p) => name(p, value, noun, 'agents.x'));
     expect(r.problems).toEqual(problems);

@@ -8,11 +8,36 @@ const flood = (who: string, n: number) => Array.from({ length: n }, (_, i) => `$
 describe('fairBatch', () => {
   const table: Array<{ what: string; candidates: string[]; limit: number; batch: string[] }> = [
     { what: 'nothing waiting', candidates: [], limit: 4, batch: [] },
-    { what: 'one sender fills the batch in its own order', candidates: flood('a', 6), limit: 4, batch: ['a/0', 'a/1', 'a/2', 'a/3'] },
-    { what: "a flood, then one of b's: b's is second", candidates: [...flood('a', 6), 'b/0'], limit: 4, batch: ['a/0', 'b/0', 'a/1', 'a/2'] },
-    { what: 'three senders take turns', candidates: [...flood('a', 3), ...flood('b', 3), 'c/0'], limit: 6, batch: ['a/0', 'b/0', 'c/0', 'a/1', 'b/1', 'a/2'] },
-    { what: 'more senders than room: the first ones in order of first hint', candidates: ['a/0', 'b/0', 'c/0'], limit: 2, batch: ['a/0', 'b/0'] },
-    { what: 'interleaved hints keep each sender\'s own order', candidates: ['a/0', 'b/0', 'a/1', 'b/1', 'a/2'], limit: 10, batch: ['a/0', 'b/0', 'a/1', 'b/1', 'a/2'] },
+    {
+      what: 'one sender fills the batch in its own order',
+      candidates: flood('a', 6),
+      limit: 4,
+      batch: ['a/0', 'a/1', 'a/2', 'a/3'],
+    },
+    {
+      what: "a flood, then one of b's: b's is second",
+      candidates: [...flood('a', 6), 'b/0'],
+      limit: 4,
+      batch: ['a/0', 'b/0', 'a/1', 'a/2'],
+    },
+    {
+      what: 'three senders take turns',
+      candidates: [...flood('a', 3), ...flood('b', 3), 'c/0'],
+      limit: 6,
+      batch: ['a/0', 'b/0', 'c/0', 'a/1', 'b/1', 'a/2'],
+    },
+    {
+      what: 'more senders than room: the first ones in order of first hint',
+      candidates: ['a/0', 'b/0', 'c/0'],
+      limit: 2,
+      batch: ['a/0', 'b/0'],
+    },
+    {
+      what: "interleaved hints keep each sender's own order",
+      candidates: ['a/0', 'b/0', 'a/1', 'b/1', 'a/2'],
+      limit: 10,
+      batch: ['a/0', 'b/0', 'a/1', 'b/1', 'a/2'],
+    },
     { what: 'a limit of 0 takes nothing', candidates: ['a/0'], limit: 0, batch: [] },
   ];
   for (const t of table) it(t.what, () => expect(fairBatch(t.candidates, t.limit, source)).toEqual(t.batch));

@@ -13,17 +13,43 @@ agents:
 `,
   '/srv/org/mailroom.yaml',
 );
-const held = (over: Record<string, unknown> = {}) => ({ kind: 'payment', amount: 1200, currency: 'EUR', from: 'sales', cause: 'kind' as const, approvers: ['operator', 'cfo', 'ceo'], ...over });
+const held = (over: Record<string, unknown> = {}) => ({
+  kind: 'payment',
+  amount: 1200,
+  currency: 'EUR',
+  from: 'sales',
+  cause: 'kind' as const,
+  approvers: ['operator', 'cfo', 'ceo'],
+  ...over,
+});
 const NOW = '2026-06-01T12:00:00.000Z';
 
 describe('checkGrant', () => {
   it.each([
     ['the operator, always', 'operator', held(), NOW, { by: 'operator' }],
-    ['a grant holder within its limit', 'cfo', held(), NOW, { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' }],
-    ['exactly at the limit', 'cfo', held({ amount: 5000 }), NOW, { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' }],
+    [
+      'a grant holder within its limit',
+      'cfo',
+      held(),
+      NOW,
+      { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' },
+    ],
+    [
+      'exactly at the limit',
+      'cfo',
+      held({ amount: 5000 }),
+      NOW,
+      { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' },
+    ],
     ['over the limit', 'cfo', held({ amount: 5000.01 }), NOW, 'over_limit'],
     ['no amount under a limited grant', 'cfo', held({ amount: undefined }), NOW, 'over_limit'],
-    ['on the last day of the grant', 'cfo', held(), '2026-12-31T23:59:59.000Z', { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' }],
+    [
+      'on the last day of the grant',
+      'cfo',
+      held(),
+      '2026-12-31T23:59:59.000Z',
+      { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' },
+    ],
     ['the day after', 'cfo', held(), '2027-01-01T00:00:00.000Z', 'expired'],
     ['the sender itself, even with a grant', 'sales', held(), NOW, 'own_message'],
     ['asked at hold time, grant gone now', 'ceo', held(), NOW, 'revoked'],

@@ -27,7 +27,15 @@ class Sim {
   /** Plan at `now` and log handler.started for what it starts; returns the started ids. */
   step(now: number): string[] {
     const { start } = plan(this.rt, config, now);
-    for (const r of start) this.ev({ time: iso(now), type: 'handler.started', id: r.id, agent: r.agent, attempt: r.attempt + 1, lane: r.lane });
+    for (const r of start)
+      this.ev({
+        time: iso(now),
+        type: 'handler.started',
+        id: r.id,
+        agent: r.agent,
+        attempt: r.attempt + 1,
+        lane: r.lane,
+      });
     return start.map((r) => r.id);
   }
   succeed(agent: string, id: string, now: number): void {
@@ -42,7 +50,10 @@ describe('lane planning', () => {
     expect(sim.step(T0 + 100)).toEqual(['m1', 'm2']);
     const { waiting } = plan(sim.rt, config, T0 + 100);
     expect(waiting).toHaveLength(9);
-    expect(waiting[0]).toMatchObject({ blocker: { kind: 'lane_full', lane: 'deepseek', running: ['m1', 'm2'] }, ahead: 0 });
+    expect(waiting[0]).toMatchObject({
+      blocker: { kind: 'lane_full', lane: 'deepseek', running: ['m1', 'm2'] },
+      ahead: 0,
+    });
     expect(waiting[8]!.ahead).toBe(8);
   });
 
@@ -82,7 +93,22 @@ describe('lane planning', () => {
     sim.queue('a1', 'm1', 'normal', T0);
     sim.queue('a2', 'm2', 'normal', T0);
     expect(sim.step(T0)).toEqual(['m1', 'm2']);
-    sim.ev({ time: iso(T0 + 10), type: 'handler.failed', id: 'm1', agent: 'a1', attempt: 1, duration_ms: 10, exit_code: 75, signal: null, reason: 'exit 75', stderr: 'retry-after: 30', tempfail: true, retry_at: iso(T0 + 30_010), lane_cooling_until: iso(T0 + 30_010), final: false });
+    sim.ev({
+      time: iso(T0 + 10),
+      type: 'handler.failed',
+      id: 'm1',
+      agent: 'a1',
+      attempt: 1,
+      duration_ms: 10,
+      exit_code: 75,
+      signal: null,
+      reason: 'exit 75',
+      stderr: 'retry-after: 30',
+      tempfail: true,
+      retry_at: iso(T0 + 30_010),
+      lane_cooling_until: iso(T0 + 30_010),
+      final: false,
+    });
     sim.succeed('a2', 'm2', T0 + 20);
     sim.queue('a3', 'm3', 'critical', T0 + 30);
     expect(sim.step(T0 + 1000)).toEqual([]);
@@ -123,6 +149,10 @@ describe('an agent moved to another lane', () => {
     expect(plan(sim.rt, config, T0 + 10).start.map((r) => r.id)).toEqual(['m1', 'm2']);
     // ... under the new one it starts in its own lane, and says so.
     const { start } = plan(sim.rt, moved, T0 + 10);
-    expect(start.map((r) => [r.id, r.lane])).toEqual([['m1', 'deepseek'], ['m2', 'deepseek'], ['m3', 'spare']]);
+    expect(start.map((r) => [r.id, r.lane])).toEqual([
+      ['m1', 'deepseek'],
+      ['m2', 'deepseek'],
+      ['m3', 'spare'],
+    ]);
   });
 });

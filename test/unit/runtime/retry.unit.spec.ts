@@ -11,7 +11,12 @@ describe('the exit-code table', () => {
     ['exit 75 after the timeout', { exitCode: 75, timedOut: true }, 'failed', 'timeout after 1m 30s'],
     ['killed by the timeout', { signal: 'SIGTERM', timedOut: true }, 'failed', 'timeout after 1m 30s'],
     ['killed by someone', { signal: 'SIGKILL' }, 'failed', 'killed by SIGKILL'],
-    ['never started', { spawnError: 'the jail needs bwrap' }, 'failed', 'could not start the handler: the jail needs bwrap'],
+    [
+      'never started',
+      { spawnError: 'the jail needs bwrap' },
+      'failed',
+      'could not start the handler: the jail needs bwrap',
+    ],
     ['exit 1', { exitCode: 1 }, 'failed', 'exit 1'],
     ['exit 127', { exitCode: 127 }, 'failed', 'exit 127'],
   ];

@@ -31,7 +31,11 @@ describe('authorize', () => {
 
   it('sets an HttpOnly cookie from ?token= and redirects to the address without it', () => {
     const v = authorize({ url: `/events?x=1&token=${TOKEN}` }, TOKEN);
-    expect(v).toEqual({ kind: 'set-cookie', cookie: `mailroom_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`, location: '/events?x=1' });
+    expect(v).toEqual({
+      kind: 'set-cookie',
+      cookie: `mailroom_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`,
+      location: '/events?x=1',
+    });
   });
 });
 

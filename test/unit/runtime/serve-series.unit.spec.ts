@@ -6,13 +6,37 @@ import { chartSeries } from '../../../runtime/serve/series.js';
 const NOW = Date.parse('2026-11-30T10:05:30Z');
 let seq = 0;
 const at = (t: string) => ({ seq: ++seq, time: `2026-11-30T${t}Z` });
-const accepted = (id: string, t: string) => ({ ...at(t), type: 'message.accepted', id, from: 'maya', to: ['legal'], priority: 'normal', kind: 'message', thread: id, hops: 0, source: 'outbox', text: '' }) as BusEvent;
+const accepted = (id: string, t: string) =>
+  ({
+    ...at(t),
+    type: 'message.accepted',
+    id,
+    from: 'maya',
+    to: ['legal'],
+    priority: 'normal',
+    kind: 'message',
+    thread: id,
+    hops: 0,
+    source: 'outbox',
+    text: '',
+  }) as BusEvent;
 const delivered = (id: string, t: string) => ({ ...at(t), type: 'message.delivered', id, to: ['legal'] }) as BusEvent;
-const queued = (id: string, t: string) => ({ ...at(t), type: 'handler.queued', id, agent: 'legal', priority: 'normal', lane: null, file: `${id}.md` }) as BusEvent;
-const started = (id: string, t: string) => ({ ...at(t), type: 'handler.started', id, agent: 'legal', attempt: 1, lane: null }) as BusEvent;
+const queued = (id: string, t: string) =>
+  ({
+    ...at(t),
+    type: 'handler.queued',
+    id,
+    agent: 'legal',
+    priority: 'normal',
+    lane: null,
+    file: `${id}.md`,
+  }) as BusEvent;
+const started = (id: string, t: string) =>
+  ({ ...at(t), type: 'handler.started', id, agent: 'legal', attempt: 1, lane: null }) as BusEvent;
 
 describe('chartSeries', () => {
-  const events = [ // in log order, as the log is
+  const events = [
+    // in log order, as the log is
     accepted('M-1', '09:00:00.000'), // before the window: no count
     delivered('M-1', '09:00:00.010'),
     accepted('M-2', '10:03:10.000'),
@@ -28,7 +52,9 @@ describe('chartSeries', () => {
   const s = chartSeries(events, emptyBoard(), NOW, 5);
 
   it('has one point per minute, the last one holding now', () => {
-    expect(s.minutes).toEqual(['10:01', '10:02', '10:03', '10:04', '10:05'].map((m) => Date.parse(`2026-11-30T${m}:00Z`) / 1000));
+    expect(s.minutes).toEqual(
+      ['10:01', '10:02', '10:03', '10:04', '10:05'].map((m) => Date.parse(`2026-11-30T${m}:00Z`) / 1000),
+    );
   });
   it('counts messages accepted per minute', () => {
     expect(s.messages).toEqual([0, 0, 3, 0, 0]);
@@ -42,7 +68,13 @@ describe('chartSeries', () => {
   });
   it('has cost per day from the board', () => {
     const board = emptyBoard();
-    board.costs = { legal: { '2026-11-29': { runs: 1, input_tokens: 1, output_tokens: 1, cost_usd: 0.5 } }, maya: { '2026-11-29': { runs: 1, input_tokens: 1, output_tokens: 1, cost_usd: 0.25 }, '2026-11-30': { runs: 1, input_tokens: 1, output_tokens: 1, cost_usd: 1 } } };
+    board.costs = {
+      legal: { '2026-11-29': { runs: 1, input_tokens: 1, output_tokens: 1, cost_usd: 0.5 } },
+      maya: {
+        '2026-11-29': { runs: 1, input_tokens: 1, output_tokens: 1, cost_usd: 0.25 },
+        '2026-11-30': { runs: 1, input_tokens: 1, output_tokens: 1, cost_usd: 1 },
+      },
+    };
     const c = chartSeries([], board, NOW, 5);
     expect(c.days).toEqual([Date.parse('2026-11-29T12:00:00Z') / 1000, Date.parse('2026-11-30T12:00:00Z') / 1000]);
     expect(c.cost).toEqual([0.75, 1]);

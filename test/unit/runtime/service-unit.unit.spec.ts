@@ -21,8 +21,15 @@ describe('the systemd unit', () => {
   });
 
   it('restarts on failure, logs to the journal, and runs as the owner only as a system unit', () => {
-    const user = unitText({ scope: 'user', root: '/srv/org', node: '/usr/bin/node', cli: '/opt/mailroom/dist/runtime/cli/main.js' });
-    expect(user).toContain('ExecStart="/usr/bin/node" "/opt/mailroom/dist/runtime/cli/main.js" "start" "--root" "/srv/org"\n');
+    const user = unitText({
+      scope: 'user',
+      root: '/srv/org',
+      node: '/usr/bin/node',
+      cli: '/opt/mailroom/dist/runtime/cli/main.js',
+    });
+    expect(user).toContain(
+      'ExecStart="/usr/bin/node" "/opt/mailroom/dist/runtime/cli/main.js" "start" "--root" "/srv/org"\n',
+    );
     expect(user).toMatch(/^Restart=on-failure$/m);
     expect(user).toMatch(/^StandardOutput=journal$/m);
     expect(user).not.toMatch(/^User=/m);

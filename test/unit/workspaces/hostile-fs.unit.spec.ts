@@ -152,7 +152,9 @@ describe('copyFromFd on a sparse file, and linkOrCopy', () => {
         expect(linkOrCopy(from, to, 'b.pdf')).toBe(false); // the planted link stays a link to nothing of ours
       }),
     );
-    expect(fs.statSync(path.join(tmp, 'ws', 'outbox', 'a.pdf')).ino).toBe(fs.statSync(path.join(tmp, 'kept', 'a.pdf')).ino);
+    expect(fs.statSync(path.join(tmp, 'ws', 'outbox', 'a.pdf')).ino).toBe(
+      fs.statSync(path.join(tmp, 'kept', 'a.pdf')).ino,
+    );
     expect(fs.readFileSync(path.join(tmp, 'secrets', 'TOKEN'), 'utf8')).toBe('SECRET-VALUE');
   });
 });

@@ -18,11 +18,15 @@ function host(entries: Record<string, Entry>): HostView {
     readlink: (p) => entries[p]!.slice('link:'.length),
     realpath(p) {
       const e = entries[p];
-      if (e?.startsWith('link:')) return e.slice('link:'.length).startsWith('/') ? e.slice('link:'.length) : `/${e.slice('link:'.length)}`;
+      if (e?.startsWith('link:'))
+        return e.slice('link:'.length).startsWith('/') ? e.slice('link:'.length) : `/${e.slice('link:'.length)}`;
       if (e) return p;
       return Object.keys(entries).some((d) => entries[d] === 'dir' && p.startsWith(`${d}/`)) ? p : null;
     },
-    list: (dir) => Object.keys(entries).filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/')).map((p) => p.slice(dir.length + 1)),
+    list: (dir) =>
+      Object.keys(entries)
+        .filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'))
+        .map((p) => p.slice(dir.length + 1)),
   };
 }
 
@@ -36,7 +40,15 @@ const ORG: Record<string, Entry> = {
   [`${WS}/sent`]: 'dir',
   [`${WS}/BRIEF.md`]: 'file',
 };
-const MERGED: Record<string, Entry> = { '/usr': 'dir', '/bin': 'link:usr/bin', '/sbin': 'link:usr/sbin', '/lib': 'link:usr/lib', '/lib64': 'link:usr/lib64', '/etc': 'dir', ...ORG };
+const MERGED: Record<string, Entry> = {
+  '/usr': 'dir',
+  '/bin': 'link:usr/bin',
+  '/sbin': 'link:usr/sbin',
+  '/lib': 'link:usr/lib',
+  '/lib64': 'link:usr/lib64',
+  '/etc': 'dir',
+  ...ORG,
+};
 const place = { root: '/srv/org', workspace: WS };
 
 function plan(entries: Record<string, Entry>, settings: Partial<JailSettings> = {}): string[] {
@@ -54,27 +66,136 @@ function at(args: string[], ...seq: string[]): number {
 describe('jailPlan: what the handler sees', () => {
   const cases: Array<[string, Record<string, Entry>, Partial<JailSettings>, string[][], string[][]]> = [
     // [what, host, settings, argument runs that must be there, runs that must not]
-    ['merged /usr: links recreated as links, /usr and /etc read-only', MERGED, {}, [['--ro-bind', '/usr', '/usr'], ['--symlink', 'usr/bin', '/bin'], ['--symlink', 'usr/lib64', '/lib64'], ['--ro-bind', '/etc', '/etc']], [['--ro-bind', '/bin', '/bin'], ['/lib32']]],
-    ['split /usr: /bin and /lib bound as directories', { ...MERGED, '/bin': 'dir', '/lib': 'dir' }, {}, [['--ro-bind', '/bin', '/bin'], ['--ro-bind', '/lib', '/lib']], [['--symlink', 'usr/bin', '/bin']]],
-    ['namespaces, no capabilities, a new session, dies with the daemon', MERGED, {}, [['--unshare-pid'], ['--unshare-ipc'], ['--unshare-uts'], ['--unshare-cgroup-try'], ['--cap-drop', 'ALL'], ['--new-session'], ['--die-with-parent']], [['--unshare-net'], ['--unshare-all']]],
+    [
+      'merged /usr: links recreated as links, /usr and /etc read-only',
+      MERGED,
+      {},
+      [
+        ['--ro-bind', '/usr', '/usr'],
+        ['--symlink', 'usr/bin', '/bin'],
+        ['--symlink', 'usr/lib64', '/lib64'],
+        ['--ro-bind', '/etc', '/etc'],
+      ],
+      [['--ro-bind', '/bin', '/bin'], ['/lib32']],
+    ],
+    [
+      'split /usr: /bin and /lib bound as directories',
+      { ...MERGED, '/bin': 'dir', '/lib': 'dir' },
+      {},
+      [
+        ['--ro-bind', '/bin', '/bin'],
+        ['--ro-bind', '/lib', '/lib'],
+      ],
+      [['--symlink', 'usr/bin', '/bin']],
+    ],
+    [
+      'namespaces, no capabilities, a new session, dies with the daemon',
+      MERGED,
+      {},
+      [
+        ['--unshare-pid'],
+        ['--unshare-ipc'],
+        ['--unshare-uts'],
+        ['--unshare-cgroup-try'],
+        ['--cap-drop', 'ALL'],
+        ['--new-session'],
+        ['--die-with-parent'],
+      ],
+      [['--unshare-net'], ['--unshare-all']],
+    ],
     ['network: none unshares the network', MERGED, { network: 'none' }, [['--unshare-net']], []],
-    ['fresh /tmp, /run, /var/tmp, a minimal /dev, its own /proc', MERGED, {}, [['--tmpfs', '/tmp'], ['--tmpfs', '/run'], ['--tmpfs', '/var/tmp'], ['--dev', '/dev'], ['--proc', '/proc']], [['--ro-bind', '/', '/'], ['/home'], ['/root'], ['/mnt'], ['/opt'], ['/media'], ['/sys']]],
-    ['the org under an empty tmpfs, read-only once the workspace is bound', MERGED, {}, [['--tmpfs', '/srv/org'], ['--bind', WS, WS], ['--remount-ro', '/srv/org'], ['--chdir', WS], ['/bin/sh', '-c', 'run-me']], []],
-    ['mailboxes: inbox, done, sent, BRIEF.md read-only; outbox writable', MERGED, {}, [['--ro-bind', `${WS}/inbox`, `${WS}/inbox`], ['--ro-bind', `${WS}/done`, `${WS}/done`], ['--ro-bind', `${WS}/sent`, `${WS}/sent`], ['--ro-bind', `${WS}/BRIEF.md`, `${WS}/BRIEF.md`], ['--bind', `${WS}/outbox`, `${WS}/outbox`]], []],
-    ['no BRIEF.md yet: nothing bound there', { ...MERGED, [`${WS}/BRIEF.md`]: undefined as unknown as Entry }, {}, [], [[`${WS}/BRIEF.md`]]],
-    ['a granted path, read-only', { ...MERGED, '/home/me/.local': 'dir' }, { readOnlyPaths: ['/home/me/.local'] }, [['--ro-bind', '/home/me/.local', '/home/me/.local']], []],
-    ['/etc secrets masked; public SSH keys and the rest of /etc stay', { ...MERGED, '/etc/shadow': 'file', '/etc/ssl/private': 'dir', '/etc/ssh/ssh_host_ed25519_key': 'file', '/etc/ssh/ssh_host_ed25519_key.pub': 'file', '/etc/ssh/ssh_config': 'file' }, {}, [['--ro-bind', '/dev/null', '/etc/shadow'], ['--tmpfs', '/etc/ssl/private', '--remount-ro', '/etc/ssl/private'], ['--ro-bind', '/dev/null', '/etc/ssh/ssh_host_ed25519_key']], [['/etc/ssh/ssh_host_ed25519_key.pub'], ['/etc/ssh/ssh_config'], ['/etc/gshadow']]],
-    ['systemd-resolved: resolv.conf\'s target under /run is shown', { ...MERGED, '/etc/resolv.conf': 'link:/run/systemd/resolve/stub-resolv.conf' }, {}, [['--ro-bind', '/run/systemd/resolve/stub-resolv.conf', '/run/systemd/resolve/stub-resolv.conf']], []],
+    [
+      'fresh /tmp, /run, /var/tmp, a minimal /dev, its own /proc',
+      MERGED,
+      {},
+      [
+        ['--tmpfs', '/tmp'],
+        ['--tmpfs', '/run'],
+        ['--tmpfs', '/var/tmp'],
+        ['--dev', '/dev'],
+        ['--proc', '/proc'],
+      ],
+      [['--ro-bind', '/', '/'], ['/home'], ['/root'], ['/mnt'], ['/opt'], ['/media'], ['/sys']],
+    ],
+    [
+      'the org under an empty tmpfs, read-only once the workspace is bound',
+      MERGED,
+      {},
+      [
+        ['--tmpfs', '/srv/org'],
+        ['--bind', WS, WS],
+        ['--remount-ro', '/srv/org'],
+        ['--chdir', WS],
+        ['/bin/sh', '-c', 'run-me'],
+      ],
+      [],
+    ],
+    [
+      'mailboxes: inbox, done, sent, BRIEF.md read-only; outbox writable',
+      MERGED,
+      {},
+      [
+        ['--ro-bind', `${WS}/inbox`, `${WS}/inbox`],
+        ['--ro-bind', `${WS}/done`, `${WS}/done`],
+        ['--ro-bind', `${WS}/sent`, `${WS}/sent`],
+        ['--ro-bind', `${WS}/BRIEF.md`, `${WS}/BRIEF.md`],
+        ['--bind', `${WS}/outbox`, `${WS}/outbox`],
+      ],
+      [],
+    ],
+    [
+      'no BRIEF.md yet: nothing bound there',
+      { ...MERGED, [`${WS}/BRIEF.md`]: undefined as unknown as Entry },
+      {},
+      [],
+      [[`${WS}/BRIEF.md`]],
+    ],
+    [
+      'a granted path, read-only',
+      { ...MERGED, '/home/me/.local': 'dir' },
+      { readOnlyPaths: ['/home/me/.local'] },
+      [['--ro-bind', '/home/me/.local', '/home/me/.local']],
+      [],
+    ],
+    [
+      '/etc secrets masked; public SSH keys and the rest of /etc stay',
+      {
+        ...MERGED,
+        '/etc/shadow': 'file',
+        '/etc/ssl/private': 'dir',
+        '/etc/ssh/ssh_host_ed25519_key': 'file',
+        '/etc/ssh/ssh_host_ed25519_key.pub': 'file',
+        '/etc/ssh/ssh_config': 'file',
+      },
+      {},
+      [
+        ['--ro-bind', '/dev/null', '/etc/shadow'],
+        ['--tmpfs', '/etc/ssl/private', '--remount-ro', '/etc/ssl/private'],
+        ['--ro-bind', '/dev/null', '/etc/ssh/ssh_host_ed25519_key'],
+      ],
+      [['/etc/ssh/ssh_host_ed25519_key.pub'], ['/etc/ssh/ssh_config'], ['/etc/gshadow']],
+    ],
+    [
+      "systemd-resolved: resolv.conf's target under /run is shown",
+      { ...MERGED, '/etc/resolv.conf': 'link:/run/systemd/resolve/stub-resolv.conf' },
+      {},
+      [['--ro-bind', '/run/systemd/resolve/stub-resolv.conf', '/run/systemd/resolve/stub-resolv.conf']],
+      [],
+    ],
   ];
   it.each(cases)('%s', (_what, entries, settings, present, absent) => {
-    const args = plan(Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Record<string, Entry>, settings);
+    const args = plan(
+      Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Record<string, Entry>,
+      settings,
+    );
     for (const seq of present) expect(at(args, ...seq), seq.join(' ')).toBeGreaterThanOrEqual(0);
     for (const seq of absent) expect(at(args, ...seq), seq.join(' ')).toBe(-1);
   });
 
   it('limits each fresh tmpfs where bwrap can (--size, 0.7 and later), and still jails with an older bwrap', () => {
     const sized = plan(MERGED);
-    for (const dir of ['/tmp', '/run', '/var/tmp', '/dev/shm']) expect(at(sized, '--size', String(128 * 1_048_576), '--tmpfs', dir), dir).toBeGreaterThanOrEqual(0);
+    for (const dir of ['/tmp', '/run', '/var/tmp', '/dev/shm'])
+      expect(at(sized, '--size', String(128 * 1_048_576), '--tmpfs', dir), dir).toBeGreaterThanOrEqual(0);
     expect(at(sized, '--dev', '/dev')).toBeLessThan(at(sized, '--remount-ro', '/dev'));
     const older = jailPlan(host(MERGED), place, { sandbox: 'bwrap' }, 'run-me', { tmpfsSize: false });
     expect('args' in older && older.args.includes('--size')).toBe(false);
@@ -97,11 +218,31 @@ describe('jailPlan: what the handler sees', () => {
 
 describe('jailPlan: refused rather than jailed wrongly', () => {
   const cases: Array<[string, Record<string, Entry>, Partial<JailSettings>, RegExp]> = [
-    ['an inbox that is a link (it would show its target)', { ...MERGED, [`${WS}/inbox`]: 'link:/srv/org/.mailroom/secrets' }, {}, /evil\/inbox is a symbolic link/],
-    ['a missing outbox', Object.fromEntries(Object.entries(MERGED).filter(([p]) => p !== `${WS}/outbox`)), {}, /evil\/outbox is missing/],
+    [
+      'an inbox that is a link (it would show its target)',
+      { ...MERGED, [`${WS}/inbox`]: 'link:/srv/org/.mailroom/secrets' },
+      {},
+      /evil\/inbox is a symbolic link/,
+    ],
+    [
+      'a missing outbox',
+      Object.fromEntries(Object.entries(MERGED).filter(([p]) => p !== `${WS}/outbox`)),
+      {},
+      /evil\/outbox is missing/,
+    ],
     ['a done/ that is a file', { ...MERGED, [`${WS}/done`]: 'file' }, {}, /evil\/done is not a directory/],
-    ['a relative granted path', MERGED, { readOnlyPaths: ['tools'] }, /read_only_paths: "tools" is not an absolute path/],
-    ['a granted path that does not exist', MERGED, { readOnlyPaths: ['/nowhere'] }, /read_only_paths: \/nowhere does not exist/],
+    [
+      'a relative granted path',
+      MERGED,
+      { readOnlyPaths: ['tools'] },
+      /read_only_paths: "tools" is not an absolute path/,
+    ],
+    [
+      'a granted path that does not exist',
+      MERGED,
+      { readOnlyPaths: ['/nowhere'] },
+      /read_only_paths: \/nowhere does not exist/,
+    ],
     ['no workspace', { '/usr': 'dir' }, {}, /does not exist; `mailroom start` creates it/],
   ];
   it.each(cases)('%s', (_what, entries, settings, why) => {
