@@ -43,61 +43,10 @@ export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
 
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
   const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes);
-  if (draft.claimedFrom !== undefined && draft.claimedFrom !== input.sender) {
-    const where =
-      input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
-    throw new Rejection(
-      `from: says ${JSON.stringify(draft.claimedFrom)} but the file was in ${where}; a message cannot claim to be from someone else`,
-      `Leave from: out (mailroom stamps it), or send from ${draft.claimedFrom}'s own outbox.`,
-    );
-  }
-
-  let to: string[];
-  if (input.source === 'inbox') {
-    const owner = input.inboxOwner!;
-    if (draft.to && !(draft.to.length === 1 && draft.to[0] === owner)) {
-      throw new Rejection(
-        `the file was dropped into ${owner}'s inbox but its to: names ${draft.to.join(', ')}`,
-        `Drop it into workspaces/${OPERATOR}/outbox/ to send it to others, or write \`to: ${owner}\`.`,
-      );
-    }
-    to = [owner];
-  } else if (draft.task && !draft.to) {
-    to = []; // filled in from the task below
-  } else if (!draft.to) {
-    throw new Rejection(
-      'to: is missing, so the message has no recipient',
-      'Add `to: <agent>` (an agent, a group, a list, or "*").',
-    );
-  } else {
-    to = route(draft.to, input.sender, ctx.config);
-  }
-
-  if (draft.attachments?.length && input.source !== 'outbox') {
-    throw new Rejection(
-      "attachments: are sent from an outbox, where the files can be found in the sender's workspace",
-      `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`,
-    );
-  }
-  let thread = id;
-  let hops = 0;
-  if (draft.replyTo) {
-    const parent = ctx.threads.get(draft.replyTo);
-    if (!parent) {
-      throw new Rejection(
-        `reply_to: ${draft.replyTo} names no message this org knows: a wrong id, or a message of a thread idle longer than thread_ttl (forgotten)`,
-        'Copy the id: of the message you answer, or leave reply_to: out to start a new thread (mention the old id in the text).',
-      );
-    }
-    thread = parent.thread;
-    hops = parent.hops + 1;
-    if (hops > ctx.maxHops) {
-      throw new Rejection(
-        `this reply would be hop ${hops} of thread ${thread}, over the limit of ${ctx.maxHops}: agents are probably answering each other in a loop`,
-        'Start a new message without reply_to: if the conversation really must go on.',
-      );
-    }
-  }
+  checkClaimedFrom(draft, input);
+  let to = resolveRecipients(draft, input, ctx);
+  checkAttachmentsSource(draft, input);
+  let { thread, hops } = resolveThread(draft, ctx, id);
 
   let taskId: string | undefined;
   let owner: string | undefined;
@@ -134,4 +83,68 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
   };
   return event;
+}
+
+/** A message may not claim to be from anyone but the owner of the outbox it was in. */
+function checkClaimedFrom(draft: Draft, input: Incoming): void {
+  if (draft.claimedFrom !== undefined && draft.claimedFrom !== input.sender) {
+    const where =
+      input.source === 'outbox' ? `${input.sender}'s outbox` : `an inbox (dropped by a person, so from ${OPERATOR})`;
+    throw new Rejection(
+      `from: says ${JSON.stringify(draft.claimedFrom)} but the file was in ${where}; a message cannot claim to be from someone else`,
+      `Leave from: out (mailroom stamps it), or send from ${draft.claimedFrom}'s own outbox.`,
+    );
+  }
+}
+
+/** The recipients: the inbox owner for a drop, none yet for a task update without to:, else the routed to:. */
+function resolveRecipients(draft: Draft, input: Incoming, ctx: Context): string[] {
+  if (input.source === 'inbox') {
+    const owner = input.inboxOwner!;
+    if (draft.to && !(draft.to.length === 1 && draft.to[0] === owner)) {
+      throw new Rejection(
+        `the file was dropped into ${owner}'s inbox but its to: names ${draft.to.join(', ')}`,
+        `Drop it into workspaces/${OPERATOR}/outbox/ to send it to others, or write \`to: ${owner}\`.`,
+      );
+    }
+    return [owner];
+  }
+  if (draft.task && !draft.to) return []; // filled in from the task later
+  if (!draft.to) {
+    throw new Rejection(
+      'to: is missing, so the message has no recipient',
+      'Add `to: <agent>` (an agent, a group, a list, or "*").',
+    );
+  }
+  return route(draft.to, input.sender, ctx.config);
+}
+
+function checkAttachmentsSource(draft: Draft, input: Incoming): void {
+  if (draft.attachments?.length && input.source !== 'outbox') {
+    throw new Rejection(
+      "attachments: are sent from an outbox, where the files can be found in the sender's workspace",
+      `Drop the message into workspaces/${OPERATOR}/outbox/ with the files in workspaces/${OPERATOR}/.`,
+    );
+  }
+}
+
+/** The thread and hop count: a new thread (the message's own id) unless it replies to a known message. */
+function resolveThread(draft: Draft, ctx: Context, id: string): { thread: string; hops: number } {
+  if (!draft.replyTo) return { thread: id, hops: 0 };
+  const parent = ctx.threads.get(draft.replyTo);
+  if (!parent) {
+    throw new Rejection(
+      `reply_to: ${draft.replyTo} names no message this org knows: a wrong id, or a message of a thread idle longer than thread_ttl (forgotten)`,
+      'Copy the id: of the message you answer, or leave reply_to: out to start a new thread (mention the old id in the text).',
+    );
+  }
+  const thread = parent.thread;
+  const hops = parent.hops + 1;
+  if (hops > ctx.maxHops) {
+    throw new Rejection(
+      `this reply would be hop ${hops} of thread ${thread}, over the limit of ${ctx.maxHops}: agents are probably answering each other in a loop`,
+      'Start a new message without reply_to: if the conversation really must go on.',
+    );
+  }
+  return { thread, hops };
 }

@@ -91,32 +91,53 @@ export function decideRunEnd({ run, result: r, limits, sender, now, random }: Ru
     ...usage,
   };
   if (!final) {
-    if (tempfail) {
-      const until = new Date(now + (retryAfter(r.stderrTail) ?? DEFAULT_COOLDOWN_MS)).toISOString();
-      failed.retry_at = until;
-      if (run.lane) failed.lane_cooling_until = until;
-    } else {
-      failed.retry_at = new Date(now + backoff(cfg.retryBackoff, failures, random)).toISOString();
-    }
+    failed.retry_at = retryAt(r, cfg, failures, tempfail, now, random);
+    if (tempfail && run.lane) failed.lane_cooling_until = failed.retry_at;
     return { events: [failed], then: { do: 'nothing' } };
   }
-  // Out of attempts: dead-letter the message and bounce it to its sender.
+  const tries = describeTries(outcome, tempfail, failures, tempfails, cfg.maxAttempts);
+  return deadLetter(run, failed, sender, tries);
+}
+
+/** When a failed run is tried again: after the cooldown for a temporary failure, else after the backoff. */
+function retryAt(
+  r: HandlerResult,
+  cfg: RunLimits,
+  failures: number,
+  tempfail: boolean,
+  now: number,
+  random: number,
+): string {
+  if (tempfail) return new Date(now + (retryAfter(r.stderrTail) ?? DEFAULT_COOLDOWN_MS)).toISOString();
+  return new Date(now + backoff(cfg.retryBackoff, failures, random)).toISOString();
+}
+
+function describeTries(
+  outcome: string,
+  tempfail: boolean,
+  failures: number,
+  tempfails: number,
+  maxAttempts: number,
+): string {
+  if (tempfail) return `${tempfails} temporary failures`;
+  if (outcome === 'permanent') return `attempt ${failures} failed permanently`;
+  return `${failures} of ${maxAttempts} attempts failed`;
+}
+
+/** Out of attempts: dead-letter the message and bounce it to its sender. */
+function deadLetter(run: Run, failed: Omit<HandlerFailed, 'seq'>, sender: string | undefined, tries: string): RunEnd {
+  const { id, agent } = run;
   const kept = `bus/deadletter/${keptName(id, `${agent}-${run.file}`)}`;
-  const tries = tempfail
-    ? `${tempfails} temporary failures`
-    : outcome === 'permanent'
-      ? `attempt ${failures} failed permanently`
-      : `${failures} of ${cfg.maxAttempts} attempts failed`;
   const bounce = handlerBounceMail({
     id,
     agent,
     file: run.file,
     sender,
     tries,
-    reason,
-    stderr: r.stderrTail,
+    reason: failed.reason,
+    stderr: failed.stderr,
     kept,
-    time,
+    time: failed.time,
   });
   failed.kept = kept;
   failed.bounce = bounce.id;

@@ -78,15 +78,37 @@ async function ask(
   }
 }
 
-async function main(): Promise<number> {
-  const agent = process.env.MAILROOM_AGENT ?? 'agent';
+function readModelConfig(): ModelConfig {
   const raw = process.env.MAILROOM_MODEL;
   if (!raw)
     throw new Exit(
       EXIT_PERMANENT,
       'MAILROOM_MODEL is not set: this program is run by mailroom for an agent with model: in mailroom.yaml',
     );
-  const m = JSON.parse(raw) as ModelConfig;
+  return JSON.parse(raw) as ModelConfig;
+}
+
+/** The model's answer out of an HTTP response, or an Exit for an error status or a malformed answer. */
+function answerOf(m: ModelConfig, res: Awaited<ReturnType<typeof ask>>): ReturnType<typeof readAnswer> {
+  if (res.status < 200 || res.status > 299) {
+    const f = classifyStatus(res.status, res.headers, res.text, Date.now());
+    throw new Exit(
+      f.exitCode,
+      `${m.provider} ${m.model}: ${f.message}${f.retryAfter !== undefined ? `\nretry-after: ${f.retryAfter}` : ''}`,
+    );
+  }
+  try {
+    return readAnswer(m.provider, res.text);
+  } catch (err) {
+    if (err instanceof MalformedAnswer)
+      throw new Exit(EXIT_FAILED, `${m.provider} ${m.model}: a malformed answer (HTTP ${res.status}): ${err.message}`);
+    throw err;
+  }
+}
+
+async function main(): Promise<number> {
+  const agent = process.env.MAILROOM_AGENT ?? 'agent';
+  const m = readModelConfig();
   const text = fs.readFileSync(0, 'utf8');
   const message = threadEntry(text);
   if (!message)
@@ -122,21 +144,7 @@ async function main(): Promise<number> {
     m,
     buildRequest(m, prompt, key) as { url: string; headers: Record<string, string>; body: string },
   );
-  if (res.status < 200 || res.status > 299) {
-    const f = classifyStatus(res.status, res.headers, res.text, Date.now());
-    throw new Exit(
-      f.exitCode,
-      `${m.provider} ${m.model}: ${f.message}${f.retryAfter !== undefined ? `\nretry-after: ${f.retryAfter}` : ''}`,
-    );
-  }
-  let answer;
-  try {
-    answer = readAnswer(m.provider, res.text);
-  } catch (err) {
-    if (err instanceof MalformedAnswer)
-      throw new Exit(EXIT_FAILED, `${m.provider} ${m.model}: a malformed answer (HTTP ${res.status}): ${err.message}`);
-    throw err;
-  }
+  const answer = answerOf(m, res);
   process.stdout.write(`${JSON.stringify({ usage: { ...answer.usage, cost_usd: costOf(answer.usage, m.price) } })}\n`);
   const reply = replyText(answer.text, message);
   if (reply === null) process.stderr.write('model: the answer was empty; nothing sent\n');

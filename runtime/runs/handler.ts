@@ -4,7 +4,7 @@
  * timeout the whole group gets SIGTERM, then SIGKILL after the grace period; when the handler
  * exits, whatever it left running in its group is killed too, so nothing leaks.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Usage } from '../../bus/events.js';
 import type { HandlerResult } from '../decide/run-end.js';
 import { addUsageLine } from '../decide/usage.js';
@@ -70,9 +70,7 @@ export function startHandler(spec: HandlerSpec): RunningHandler {
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  let stdoutRest = '';
-  let usage: Usage | undefined;
+  const out = collectOutput(child);
   let timedOut = false;
   let killTimer: NodeJS.Timeout | null = null;
   const terminate = () => {
@@ -84,15 +82,6 @@ export function startHandler(spec: HandlerSpec): RunningHandler {
     timedOut = true;
     terminate();
   }, spec.timeoutMs);
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    const lines = (stdoutRest + d).split('\n');
-    stdoutRest = lines.pop() ?? '';
-    if (stdoutRest.length > 65_536) stdoutRest = '';
-    for (const line of lines) usage = addUsageLine(usage, line.trim());
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr = (stderr + d).slice(-STDERR_TAIL_BYTES * 2);
-  });
   child.stdin.on('error', () => undefined); // a handler that does not read stdin
   child.stdin.end(spec.stdin);
   const result = new Promise<HandlerResult>((resolve) => {
@@ -103,35 +92,68 @@ export function startHandler(spec: HandlerSpec): RunningHandler {
       settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      if (stdoutRest) usage = addUsageLine(usage, stdoutRest.trim());
+      if (out.stdoutRest) out.usage = addUsageLine(out.usage, out.stdoutRest.trim());
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
         durationMs: Date.now() - started,
         timedOut,
-        stderrTail: tail(stderr),
-        usage,
+        stderrTail: tail(out.stderr),
+        usage: out.usage,
         spawnError,
       });
     };
-    child.once('error', (err) => {
-      if (child.pid === undefined) settle(err.message);
-    });
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      // Whatever the handler left running in its process group goes with it.
-      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
-      // Let stdout and stderr drain; do not wait on a pipe held by something outside the group.
-      const drain = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        settle();
-      }, 1000);
-      child.once('close', () => {
-        clearTimeout(drain);
-        settle();
-      });
+    watchExit(child, settle, (e) => {
+      exit = e;
     });
   });
   return { pid: child.pid, result, terminate };
+}
+
+interface Output {
+  stderr: string;
+  /** stdout after its last newline. */
+  stdoutRest: string;
+  usage: Usage | undefined;
+}
+
+/** Keep the tail of stderr and read usage lines off stdout as they come. */
+function collectOutput(child: ChildProcessWithoutNullStreams): Output {
+  const out: Output = { stderr: '', stdoutRest: '', usage: undefined };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (out.stdoutRest + d).split('\n');
+    out.stdoutRest = lines.pop() ?? '';
+    if (out.stdoutRest.length > 65_536) out.stdoutRest = '';
+    for (const line of lines) out.usage = addUsageLine(out.usage, line.trim());
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out.stderr = (out.stderr + d).slice(-STDERR_TAIL_BYTES * 2);
+  });
+  return out;
+}
+
+/** Settle once the child has exited and its pipes drained, or at once if it could not be spawned. */
+function watchExit(
+  child: ChildProcessWithoutNullStreams,
+  settle: (spawnError?: string) => void,
+  onExit: (exit: { code: number | null; signal: string | null }) => void,
+): void {
+  child.once('error', (err) => {
+    if (child.pid === undefined) settle(err.message);
+  });
+  child.once('exit', (code, signal) => {
+    onExit({ code, signal });
+    // Whatever the handler left running in its process group goes with it.
+    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    // Let stdout and stderr drain; do not wait on a pipe held by something outside the group.
+    const drain = setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle();
+    }, 1000);
+    child.once('close', () => {
+      clearTimeout(drain);
+      settle();
+    });
+  });
 }

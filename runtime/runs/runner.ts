@@ -12,11 +12,9 @@ import type { BusEvent, MessageAccepted } from '../../bus/events.js';
 import { keepHandlerFailure } from '../../bus/store/deadletter.js';
 import { copyName } from '../../bus/store/spool.js';
 import { formatDuration } from '../../bus/time.js';
-import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { decideRunEnd, type AfterRun, type HandlerResult } from '../decide/run-end.js';
-import { inboxesToList, planRecovery } from '../decide/run-recovery.js';
 import { cancellations, nextWake, overdue, plan } from '../lanes/plan.js';
 import type { Logger } from '../logger.js';
 import { runKey, type Run } from '../state/runs.js';
@@ -24,7 +22,7 @@ import type { BusState } from '../state/state.js';
 import type { JournalPort } from '../daemon/journal.js';
 import { startHandler, type RunningHandler } from './handler.js';
 import { handlerArgv, handlerEnvFor } from './launch.js';
-import { killOrphans } from './orphans.js';
+import { moveToDone, recoverRuns, scratchDir } from './recovery.js';
 
 /** What the runner needs from the daemon: the journal (emit = stage), and delivery for its bounces. */
 export interface BusPort {
@@ -42,17 +40,9 @@ export interface BusPort {
 /** How soon a start or an end that could not be recorded (the log not writable) is tried again. */
 const RETRY_MS = 1000;
 
-/**
- * The handler's scratch folder (its TMPDIR): made when missing; anything else there (a file, a
- * fifo, a link) fails the run with the reason, never the daemon. Never opened or followed.
- */
-function scratchDir(dir: string, rel: string): void {
-  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-  if (!st) fs.mkdirSync(dir, { mode: 0o700 });
-  else if (!st.isDirectory())
-    throw new Error(
-      `${rel} (the handler's TMPDIR) is ${st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a fifo' : 'not a folder'}; remove it (\`rm ${rel}\`) and mailroom makes it again`,
-    );
+/** The result of a run whose handler could not be started. */
+function notStarted(spawnError: string): HandlerResult {
+  return { exitCode: null, signal: null, durationMs: 0, timedOut: false, stderrTail: '', spawnError };
 }
 
 export class Runner {
@@ -90,38 +80,7 @@ export class Runner {
   /** After a restart: kill the handlers a killed daemon left behind, then carry out the recovery plan. */
   recover(): void {
     this.recovered = true;
-    killOrphans(this.bus.layout);
-    const { runtime } = this.bus.state();
-    const config = this.bus.config();
-    const inboxes = new Map<string, string[]>();
-    for (const agent of inboxesToList(runtime, config)) {
-      try {
-        const inbox = this.bus.layout.inbox(agent);
-        inboxes.set(
-          agent,
-          Dir.with(inbox, inbox, (d) => d.list()),
-        ); // never through a link
-      } catch {
-        /* no inbox: nothing to queue or move there */
-      }
-    }
-    const todo = planRecovery({ runtime, config, inboxes, now: this.bus.now().getTime() });
-    for (const e of todo.queue) this.bus.emit(e);
-    // A workspace is the handler's: what it did there (done/<name> made a folder, ...) is said, never a refusal to start.
-    const tolerate = (what: string, act: () => void) => {
-      try {
-        act();
-      } catch (err) {
-        this.bus.logger.warn(`at start-up, ${what}: ${(err as Error).message}; left as it is`);
-      }
-    };
-    for (const { agent, file } of todo.complete)
-      tolerate(`moving ${agent}'s ${file} to done/`, () => this.moveToDone(agent, file));
-    for (const { run, failed } of todo.keep)
-      tolerate(`keeping ${run.agent}'s failed ${run.file} in bus/deadletter/`, () =>
-        keepHandlerFailure(this.bus.layout.root, this.bus.layout.inbox(run.agent), { run, failed }),
-      );
-    this.bus.commit();
+    recoverRuns(this.bus);
   }
 
   /**
@@ -196,14 +155,7 @@ export class Runner {
     try {
       this.spawnNow(run, file, text);
     } catch (err) {
-      this.ended(run, {
-        exitCode: null,
-        signal: null,
-        durationMs: 0,
-        timedOut: false,
-        stderrTail: '',
-        spawnError: `could not start the handler: ${(err as Error).message}`,
-      });
+      this.ended(run, notStarted(`could not start the handler: ${(err as Error).message}`));
     }
   }
 
@@ -216,15 +168,7 @@ export class Runner {
         `${run.agent} is granted secret(s) ${missing.join(', ')} that are not set; run \`mailroom secret set ${missing[0]}\``,
       );
     const launch = handlerArgv(this.bus.layout.root, workspace, cfg);
-    if ('refuse' in launch)
-      return this.ended(run, {
-        exitCode: null,
-        signal: null,
-        durationMs: 0,
-        timedOut: false,
-        stderrTail: '',
-        spawnError: launch.refuse,
-      });
+    if ('refuse' in launch) return this.ended(run, notStarted(launch.refuse));
     scratchDir(`${workspace}/.tmp`, `workspaces/${run.agent}/.tmp`);
     const handle = startHandler({
       argv: launch.argv,
@@ -303,25 +247,11 @@ export class Runner {
   }
 
   private follow(then: AfterRun, events: BusEvent[]): void {
-    if (then.do === 'move-to-done') this.moveToDone(then.agent, then.file);
+    if (then.do === 'move-to-done') moveToDone(this.bus, then.agent, then.file);
     if (then.do !== 'dead-letter') return;
     keepHandlerFailure(this.bus.layout.root, this.bus.layout.inbox(then.run.agent), then);
     const bounce = events.find((e): e is MessageAccepted => e.type === 'message.accepted' && e.id === then.bounce);
     if (bounce) this.bus.deliver(bounce);
-  }
-
-  private moveToDone(agent: string, file: string): void {
-    const { layout } = this.bus;
-    try {
-      // Through both folders' descriptors: a folder flipped to a link meanwhile moves nothing.
-      Dir.with(layout.inbox(agent), layout.inbox(agent), (inbox) =>
-        Dir.with(layout.done(agent), layout.done(agent), (done) => fs.renameSync(inbox.at(file), done.at(file))),
-      );
-    } catch (err) {
-      if (err instanceof Refused) return this.bus.logger.warn(`not moving ${file} to done/: ${err.message}`);
-      // ENOENT: the handler moved it itself.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
   }
 
   /** Daemon stopping: stop the handlers (SIGTERM, then SIGKILL); they are run again after the restart. */
