@@ -77,9 +77,24 @@ export class Bridge {
     this.forwarder.wake();
   }
 
+  /**
+   * Each part gets a few seconds: a consumer or a publish waiting on a server that is gone must
+   * never keep the daemon from stopping. Stopping mid-way loses nothing: a message is acked only
+   * once its accepted event is durable, and a publish is repeated with the same id.
+   */
   async stop(): Promise<void> {
-    await this.receiver.stop();
-    await this.forwarder.stop();
-    await this.link.stop();
+    await bounded(this.receiver.stop());
+    await bounded(this.forwarder.stop());
+    await bounded(this.link.stop());
   }
+}
+
+const STOP_GRACE_MS = 3000;
+
+function bounded(p: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, STOP_GRACE_MS);
+  });
+  return Promise.race([p.catch(() => undefined), grace]).finally(() => clearTimeout(timer));
 }
