@@ -5,7 +5,8 @@ import YAML from 'yaml';
 import { PRIORITIES, isPriority } from '../../bus/priority.js';
 import { Rejection } from '../../bus/rejection.js';
 import { didYouMean } from '../../bus/suggest.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type OrgConfig } from '../config/config.js';
+import type { Layout } from '../../workspaces/layout.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
 import { Dir, Refused, readRegular } from '../../workspaces/hostile-fs.js';
 import { createExclusive } from '../../workspaces/hostile-write.js';
@@ -70,6 +71,47 @@ function kept(file: string, why: string, from: string, r: string): never {
   );
 }
 
+function checkPriority(priority: string | boolean | undefined): void {
+  if (priority !== undefined && !isPriority(priority)) {
+    throw new UsageError(
+      `--priority: unknown priority ${JSON.stringify(priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(priority), PRIORITIES)}`,
+    );
+  }
+}
+
+/** The draft to edit: the --draft given (which must be a file in drafts/), or a new one from the template. */
+function startDraft(
+  layout: Layout,
+  drafts: Dir,
+  from: string,
+  values: Record<string, string | boolean | undefined>,
+): { name: string; before: string } {
+  if (typeof values.draft === 'string') {
+    const file = path.resolve(values.draft);
+    if (path.dirname(file) !== layout.drafts(from))
+      throw new Problem(
+        `--draft ${values.draft}: a draft is a file in ${layout.rel(layout.drafts(from))}/ (so sending it is one rename into the outbox)`,
+      );
+    const name = path.basename(file);
+    if (!drafts.lstat(name)?.isFile()) throw new Problem(`--draft ${values.draft}: no such file`);
+    return { name, before: '' };
+  }
+  const name = outboxName(values.subject as string | undefined);
+  const before = template(values);
+  createExclusive(drafts, name, before);
+  return { name, before };
+}
+
+/** The subject of the edited draft once it passes the checks on outgoing mail; a rejected draft is kept. */
+function checkedSubject(text: string, from: string, config: OrgConfig, file: string, r: string): string | undefined {
+  try {
+    return checkOutgoing(text, from, config).subject;
+  } catch (err) {
+    if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from, r);
+    throw err;
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const options = {
     root: { type: 'string' },
@@ -84,11 +126,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return (print(usage), EXIT.ok);
   if (typeof values.from !== 'string')
     throw new UsageError(`--from is required: whose outbox the message goes out of\n\n${usage}`);
-  if (values.priority !== undefined && !isPriority(values.priority)) {
-    throw new UsageError(
-      `--priority: unknown priority ${JSON.stringify(values.priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(values.priority), PRIORITIES)}`,
-    );
-  }
+  checkPriority(values.priority);
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
   const from = values.from;
@@ -96,22 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   checkSender(from, config);
   const drafts = openDrafts(layout.workspace(from), layout.drafts(from));
   try {
-    let name: string;
-    let before: string;
-    if (typeof values.draft === 'string') {
-      const file = path.resolve(values.draft);
-      if (path.dirname(file) !== layout.drafts(from))
-        throw new Problem(
-          `--draft ${values.draft}: a draft is a file in ${layout.rel(layout.drafts(from))}/ (so sending it is one rename into the outbox)`,
-        );
-      name = path.basename(file);
-      if (!drafts.lstat(name)?.isFile()) throw new Problem(`--draft ${values.draft}: no such file`);
-      before = '';
-    } else {
-      name = outboxName(values.subject as string | undefined);
-      before = template(values);
-      createExclusive(drafts, name, before);
-    }
+    const { name, before } = startDraft(layout, drafts, from, values);
     const file = path.join(layout.drafts(from), name);
     const failed = edit(file);
     if (failed) kept(file, failed, from, r);
@@ -121,14 +144,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
     }
     if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
-    let subject: string | undefined;
-    try {
-      subject = checkOutgoing(text, from, config).subject;
-    } catch (err) {
-      if (err instanceof Rejection) kept(file, `${err.message}\n${err.fix}`, from, r);
-      throw err;
-    }
-    print(moveToOutbox(layout, from, drafts.at(name), subject));
+    print(moveToOutbox(layout, from, drafts.at(name), checkedSubject(text, from, config, file, r)));
   } finally {
     drafts.close();
   }

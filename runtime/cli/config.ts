@@ -114,6 +114,56 @@ function inForce(r: Applied, version: number, layout: Layout): number {
   }
 }
 
+function history(layout: Layout, json: boolean): number {
+  const versions = listVersions(layout);
+  if (json) return (printJson({ versions }), EXIT.ok);
+  if (!versions.length)
+    return (print('no versions recorded yet (the daemon records the config at its first start)'), EXIT.ok);
+  print(
+    versions.map((v) => `${String(v.version).padStart(4)}  ${v.time}  ${v.author.padEnd(14)}  ${v.summary}`).join('\n'),
+  );
+  return EXIT.ok;
+}
+
+function diff(layout: Layout, args: string[], json: boolean, r: string): number {
+  if (args.length !== 2) throw new UsageError(`config diff takes two versions\n\n${usage}`);
+  const d = diffConfigs(toJS(version(layout, args[0], r)), toJS(version(layout, args[1], r)));
+  if (json) return (printJson(d), EXIT.ok);
+  print([`${args[0]} -> ${args[1]}: ${d.summary}`, ...d.changes.map((c) => `  ${c}`)].join('\n'));
+  return EXIT.ok;
+}
+
+async function set(layout: Layout, args: string[], yes: boolean): Promise<number> {
+  if (args.length !== 2)
+    throw new UsageError(`config set takes a path and a value, e.g. config set agents.cfo.lane deepseek\n\n${usage}`);
+  const before = current(layout);
+  return await commit(layout, before, setValue(before, args[0]!, args[1]!), yes, `config set ${args[0]}`);
+}
+
+async function apply(layout: Layout, args: string[], yes: boolean, replace: boolean): Promise<number> {
+  if (args.length !== 1) throw new UsageError(`config apply takes one file\n\n${usage}`);
+  let patch: string;
+  try {
+    patch = fs.readFileSync(args[0]!, 'utf8');
+  } catch (err) {
+    throw new Problem(`cannot read ${args[0]}: ${(err as Error).message}`);
+  }
+  const before = current(layout);
+  const after = replace ? patch : mergePatch(before, patch);
+  return await commit(
+    layout,
+    before,
+    after,
+    yes,
+    replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`,
+  );
+}
+
+async function rollback(layout: Layout, args: string[], yes: boolean, r: string): Promise<number> {
+  if (args.length !== 1) throw new UsageError(`config rollback takes a version\n\n${usage}`);
+  return await commit(layout, current(layout), version(layout, args[0], r), yes, `rollback to version ${args[0]}`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
@@ -126,67 +176,23 @@ export async function run(argv: string[]): Promise<number> {
   if (verb === 'schema') return (printJson(configJsonSchema()), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const yes = values.yes === true;
+  const json = values.json === true;
   const r = rootArg(values.root);
   try {
     switch (verb) {
-      case 'history': {
-        const versions = listVersions(layout);
-        if (values.json) return (printJson({ versions }), EXIT.ok);
-        if (!versions.length)
-          return (print('no versions recorded yet (the daemon records the config at its first start)'), EXIT.ok);
-        print(
-          versions
-            .map((v) => `${String(v.version).padStart(4)}  ${v.time}  ${v.author.padEnd(14)}  ${v.summary}`)
-            .join('\n'),
-        );
-        return EXIT.ok;
-      }
+      case 'history':
+        return history(layout, json);
       case 'show':
         process.stdout.write(version(layout, args[0], r));
         return EXIT.ok;
-      case 'diff': {
-        if (args.length !== 2) throw new UsageError(`config diff takes two versions\n\n${usage}`);
-        const d = diffConfigs(toJS(version(layout, args[0], r)), toJS(version(layout, args[1], r)));
-        if (values.json) return (printJson(d), EXIT.ok);
-        print([`${args[0]} -> ${args[1]}: ${d.summary}`, ...d.changes.map((c) => `  ${c}`)].join('\n'));
-        return EXIT.ok;
-      }
-      case 'set': {
-        if (args.length !== 2)
-          throw new UsageError(
-            `config set takes a path and a value, e.g. config set agents.cfo.lane deepseek\n\n${usage}`,
-          );
-        const before = current(layout);
-        return await commit(layout, before, setValue(before, args[0]!, args[1]!), yes, `config set ${args[0]}`);
-      }
-      case 'apply': {
-        if (args.length !== 1) throw new UsageError(`config apply takes one file\n\n${usage}`);
-        let patch: string;
-        try {
-          patch = fs.readFileSync(args[0]!, 'utf8');
-        } catch (err) {
-          throw new Problem(`cannot read ${args[0]}: ${(err as Error).message}`);
-        }
-        const before = current(layout);
-        const after = values.replace ? patch : mergePatch(before, patch);
-        return await commit(
-          layout,
-          before,
-          after,
-          yes,
-          values.replace ? `config apply --replace ${args[0]}` : `config apply ${args[0]}`,
-        );
-      }
-      case 'rollback': {
-        if (args.length !== 1) throw new UsageError(`config rollback takes a version\n\n${usage}`);
-        return await commit(
-          layout,
-          current(layout),
-          version(layout, args[0], r),
-          yes,
-          `rollback to version ${args[0]}`,
-        );
-      }
+      case 'diff':
+        return diff(layout, args, json, r);
+      case 'set':
+        return await set(layout, args, yes);
+      case 'apply':
+        return await apply(layout, args, yes, values.replace === true);
+      case 'rollback':
+        return await rollback(layout, args, yes, r);
       default:
         throw new UsageError(`config takes history, show, diff, set, apply, rollback or schema\n\n${usage}`);
     }

@@ -1,24 +1,17 @@
-import fs from 'node:fs';
-import { OPERATOR } from '../../bus/vocabulary.js';
 import { escapeLine } from '../../bus/escape.js';
-import { mailboxProblem } from '../../workspaces/contain.js';
-import path from 'node:path';
-import { segments, LogCorrupt } from '../../bus/store/log.js';
-import { selfCheckNames } from '../../bus/names.js';
-import { renderBoardJson, renderBoardMd } from '../../board/render.js';
-import { formatDuration } from '../../bus/time.js';
-import { ConfigError, type OrgConfig } from '../config/config.js';
-import { loadConfigOrLastGood, loadState, orgStatus } from '../views/inspect.js';
-import { jailFor } from '../../workspaces/jail.js';
-import { readSecrets } from '../../workspaces/secrets.js';
-import type { BusState } from '../state/state.js';
-import { checkQueuedNames } from '../daemon/startup.js';
-import { freeBytes } from '../daemon/log-pause.js';
-import type { Layout } from '../../workspaces/layout.js';
-
-import { outgoing } from '../bridge/pending.js';
-import { probe } from '../bridge/view.js';
-import { EXIT, count, findRoot, rootArg, parse, print, printJson } from './common.js';
+import { EXIT, findRoot, rootArg, parse, print, printJson } from './common.js';
+import {
+  checkBoard,
+  checkConfig,
+  checkEventLog,
+  checkFileNames,
+  checkHandlers,
+  checkOrg,
+  checkPrivateDirs,
+  checkWorkspaces,
+  logWriteFindings,
+  type Finding,
+} from './doctor-checks.js';
 
 export const usage = `mailroom doctor [--root <dir>] [--json]
 
@@ -30,51 +23,6 @@ unread past stuck_after, files waiting in the spool, queued files with non-canon
 inotify watch limit; with bridge:, the connection to the NATS server, this org's stream and
 consumer, and outgoing mail waiting.`;
 
-interface Finding {
-  ok: boolean;
-  check: string;
-  detail: string;
-}
-
-function lastByte(file: string): number {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const b = Buffer.alloc(1);
-    return size > 0 && fs.readSync(fd, b, 0, 1, size - 1) === 1 ? b[0]! : -1;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Below this much free space on the org's filesystem the event log may soon fail to be written. */
-const LOW_SPACE_BYTES = 16 * 1024 * 1024;
-
-/** Has the daemon paused taking mail because the log could not be written, and is the disk nearly full? */
-function logWriteFindings(layout: Layout): Finding[] {
-  const out: Finding[] = [];
-  const paused = fs.existsSync(layout.logPaused) ? fs.readFileSync(layout.logPaused, 'utf8') : undefined;
-  if (paused !== undefined) {
-    const [since, ...why] = paused.split('\n');
-    out.push({
-      ok: false,
-      check: 'log writes',
-      detail: `the daemon PAUSED taking mail at ${since}: ${why.join(' ').trim()}. Free space on the org's filesystem; it resumes by itself at its next scan (nothing accepted is lost)`,
-    });
-  }
-  const free = freeBytes(layout.events);
-  if (free !== null)
-    out.push({
-      ok: free >= LOW_SPACE_BYTES,
-      check: 'disk space',
-      detail:
-        free >= LOW_SPACE_BYTES
-          ? `${Math.floor(free / 1048576)} MiB free for bus/events/`
-          : `only ${free} bytes free on the filesystem of bus/events/: when the log cannot be written the daemon pauses taking mail; free space (\`df -h ${layout.root}\`)`,
-    });
-  return out;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } }, usage);
   if (values.help) return (print(usage), EXIT.ok);
@@ -83,174 +31,20 @@ export async function run(argv: string[]): Promise<number> {
   const findings: Finding[] = [];
   const add = (ok: boolean, check: string, detail: string) => findings.push({ ok, check, detail });
 
-  let config: OrgConfig | null = null;
-  try {
-    const loaded = loadConfigOrLastGood(layout);
-    config = loaded.config;
-    if (loaded.status.invalid)
-      add(
-        false,
-        'config',
-        `mailroom.yaml is not valid (${loaded.status.invalid.join('; ')}); a running daemon keeps version ${loaded.status.version}. Fix the file or \`mailroom config rollback ${loaded.status.version}${r}\``,
-      );
-    else
-      add(
-        true,
-        'config',
-        `${count(Object.keys(config.agents).length, 'agent')}, ${count(Object.keys(config.groups).length, 'group')}, ${count(Object.keys(config.lanes).length, 'lane')} (version ${loaded.status.version ?? 'not recorded yet'})`,
-      );
-  } catch (err) {
-    add(false, 'config', err instanceof ConfigError ? err.message : String(err));
-  }
+  const config = checkConfig(layout, r, add);
   if (config) {
-    for (const a of Object.values(config.agents)) {
-      if (!a.command) continue;
-      const j = jailFor(a);
-      if (j.refuse) add(false, 'sandbox', `agent ${a.name}'s handler will not run: ${j.refuse}`);
-      else if (!j.jailed) add(true, 'sandbox', `agent ${a.name}'s handler runs ${j.note}`);
-      const { missing } = readSecrets(layout, a.secrets);
-      if (missing.length)
-        add(
-          false,
-          'secrets',
-          `agent ${a.name} is granted ${missing.join(', ')}, not set: \`mailroom secret set ${missing[0]}${r} < file\``,
-        );
-    }
-    for (const agent of [...Object.keys(config.agents), OPERATOR]) {
-      try {
-        const mode = fs.statSync(layout.workspace(agent)).mode & 0o777;
-        if (mode & 0o077)
-          add(
-            false,
-            'permissions',
-            `workspaces/${agent} is ${mode.toString(8)}, readable by others; \`chmod 700 workspaces/${agent}\` (the daemon does it at start)`,
-          );
-      } catch {
-        add(false, 'workspaces', `workspaces/${agent} is missing; \`mailroom start${r}\` creates it`);
-      }
-      for (const box of ['inbox', 'outbox', 'done', 'sent']) {
-        const problem = mailboxProblem(path.join(layout.workspace(agent), box));
-        if (problem)
-          add(
-            false,
-            'mailboxes',
-            `${problem}; mailroom never reads or writes through it: \`rm workspaces/${agent}/${box} && mkdir -m 700 workspaces/${agent}/${box}\``,
-          );
-      }
-    }
-    for (const dir of [layout.private, path.join(layout.private, 'secrets')]) {
-      const st = fs.statSync(dir, { throwIfNoEntry: false });
-      if (st && st.mode & 0o077)
-        add(
-          false,
-          'permissions',
-          `${layout.rel(dir)} is ${(st.mode & 0o777).toString(8)}, open to others; \`chmod 700 ${layout.rel(dir)}\` (the daemon does it at start)`,
-        );
-    }
+    checkHandlers(layout, config, r, add);
+    checkWorkspaces(layout, config, r, add);
+    checkPrivateDirs(layout, add);
   }
-  const names = selfCheckNames(new Date().toISOString());
-  add(
-    names.length === 0,
-    'file names',
-    names.length ? names.join('; ') : "every generated inbox name matches the daemon's own patterns",
-  );
+  checkFileNames(add);
 
-  let state: BusState | null = null;
-  try {
-    state = await loadState(layout, config?.threadTtl, (t) => add(false, 'snapshots', t));
-    const last = segments(layout.events).at(-1);
-    const torn = last
-      ? lastByte(`${layout.events}/${last}`) !== 0x0a && fs.statSync(`${layout.events}/${last}`).size > 0
-      : false;
-    add(
-      !torn,
-      'event log',
-      torn
-        ? `the last line of bus/events/${last} is torn (a crash mid-write); \`mailroom start${r}\` repairs it and logs the repair`
-        : count(state.lastSeq, 'event'),
-    );
-  } catch (err) {
-    add(false, 'event log', err instanceof LogCorrupt ? err.message : String(err));
-  }
+  const state = await checkEventLog(layout, config, r, add);
   for (const f of logWriteFindings(layout)) findings.push(f);
 
   if (state) {
-    const doneAfter = config?.boardDoneAfter ?? Infinity;
-    const want = [renderBoardMd(state.board, { doneAfter }), renderBoardJson(state.board, doneAfter)];
-    const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
-    const same = have[0] === want[0] && have[1] === want[1];
-    const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
-    add(
-      same || missing,
-      'board',
-      same || missing
-        ? `matches a rebuild from the log (${count(state.board.tasks.length, 'task')})`
-        : 'board/BOARD.md or board/board.json differs from a rebuild from the log; they are derived: delete them and (re)start the daemon to render them again',
-    );
-    if (config) {
-      const status = orgStatus(layout, config, state, Date.now());
-      add(
-        status.daemon.running,
-        'daemon',
-        status.daemon.running
-          ? `running, pid ${status.daemon.pid}`
-          : `no daemon is running on this org: nothing is delivered until \`mailroom start${r}\` runs`,
-      );
-      add(
-        status.stuck_total === 0,
-        'unread mail',
-        status.stuck.length
-          ? `${status.stuck_total} message(s) unread past stuck_after: ${status.stuck.map((u) => `${u.file} (${formatDuration(u.age_ms)})`).join(', ')}; check the agents that should read them`
-          : 'nothing unread past stuck_after',
-      );
-      add(
-        status.daemon.running || status.spool === 0,
-        'spool',
-        status.spool === 0
-          ? 'empty'
-          : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``,
-      );
-      const queued = checkQueuedNames(layout, [...Object.keys(config.agents), OPERATOR]);
-      add(
-        queued.length === 0,
-        'queued names',
-        queued.length ? queued.join('; ') : 'every queued file name is canonical',
-      );
-      const need = Object.keys(config.agents).length * 2 + 16;
-      try {
-        const limit = Number(fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
-        add(
-          limit >= need,
-          'inotify',
-          limit >= need
-            ? `max_user_watches ${limit} (needs about ${need})`
-            : `max_user_watches is ${limit}, the daemon needs about ${need}: raise it with \`sysctl fs.inotify.max_user_watches=524288\` (without it the daemon falls back to scans only)`,
-        );
-      } catch {
-        /* not Linux: nothing to say */
-      }
-      if (config.bridge) {
-        const p = await probe(layout, config.bridge);
-        add(
-          p.problem === null,
-          'bridge',
-          p.problem ?? `connected to ${config.bridge.url}; stream ${config.bridge.org} there, inbound lag ${p.lag}`,
-        );
-        const out = outgoing(state, Date.now());
-        if (out.waiting)
-          add(
-            p.problem === null && status.daemon.running,
-            'bridge',
-            `${count(out.waiting, 'message')} waiting for the bridge (${Object.keys(out.by_org).join(', ')})${p.problem === null && status.daemon.running ? '; the daemon is sending them' : ': they go once the daemon runs and the server is reachable'}`,
-          );
-      }
-      if (status.deadletter)
-        add(
-          true,
-          'dead letters',
-          `${count(status.deadletter, 'rejected file')} kept in bus/deadletter/ with their reasons (\`mailroom log${r} --type message.rejected\`)`,
-        );
-    }
+    checkBoard(layout, config, state, add);
+    if (config) await checkOrg(layout, config, state, r, add);
   }
 
   const problems = findings.filter((f) => !f.ok);

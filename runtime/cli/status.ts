@@ -13,7 +13,8 @@ each lane (running, queued, limit, cooling down until) and each message waiting 
 run with how long it waited and how many runs are ahead of it. With bridge: configured, the
 bridge: the server reachable or not, the inbound lag, and outgoing mail waiting for the bridge.`;
 
-export function renderStatus(s: OrgStatus, r = ''): string {
+/** The daemon, events, tasks, the config version, and handlers without a jail. */
+function headerLines(s: OrgStatus, r: string): string[] {
   const lines: string[] = [];
   lines.push(`org ${s.root}`);
   lines.push(
@@ -40,7 +41,12 @@ export function renderStatus(s: OrgStatus, r = ''): string {
     lines.push(
       `HANDLERS THAT WILL NOT RUN (no jail): ${refused.map((h) => h.agent).join(', ')}: ${refused[0]!.note.replace(/^REFUSED: /, '')}`,
     );
-  lines.push('');
+  return lines;
+}
+
+/** The table of agents, then the table of lanes when there are any. */
+function agentAndLaneLines(s: OrgStatus): string[] {
+  const lines: string[] = [];
   const w = Math.max(5, ...s.agents.map((a) => a.name.length));
   lines.push(`${'agent'.padEnd(w)}  inbox  outbox  oldest unread`);
   for (const a of s.agents) {
@@ -56,6 +62,12 @@ export function renderStatus(s: OrgStatus, r = ''): string {
       );
     }
   }
+  return lines;
+}
+
+/** Messages waiting for a handler run, then mail unread past stuck_after. */
+function waitingAndStuckLines(s: OrgStatus): string[] {
+  const lines: string[] = [];
   if (s.waiting.length) {
     lines.push('', `waiting for a handler run (${s.waiting.length}):`);
     for (const w of s.waiting.slice(0, 50)) {
@@ -75,6 +87,11 @@ export function renderStatus(s: OrgStatus, r = ''): string {
     if (s.stuck_total > s.stuck.length)
       lines.push(`  ... and ${s.stuck_total - s.stuck.length} more (the oldest ${s.stuck.length} are listed)`);
   }
+  return lines;
+}
+
+export function renderStatus(s: OrgStatus, r = ''): string {
+  const lines = [...headerLines(s, r), '', ...agentAndLaneLines(s), ...waitingAndStuckLines(s)];
   return lines.map(escapeLine).join('\n');
 }
 

@@ -91,6 +91,25 @@ function report(agent: string, result: HandlerResult, timeout: number, outbox: s
   return outcome === 'succeeded' ? EXIT.ok : EXIT.problem;
 }
 
+/** The agent to try: it must exist and have a handler. */
+function handlerAgent(agents: Readonly<Record<string, AgentConfig>>, agent: string): AgentConfig {
+  const cfg = Object.hasOwn(agents, agent) ? agents[agent]! : undefined;
+  if (!cfg) throw new Problem(`no agent named ${JSON.stringify(agent)}; agents: ${Object.keys(agents).join(', ')}`);
+  if (!cfg.command)
+    throw new Problem(
+      `${agent} is an external agent (no command: or model:): nothing of mailroom's runs it, so there is nothing to try`,
+    );
+  return cfg;
+}
+
+/** The message body: the text given, the --file, or standard input when it is not a terminal. */
+function messageBody(text: string | undefined, file: string | undefined): string {
+  let body = text ?? (file !== undefined ? fs.readFileSync(file, 'utf8') : undefined);
+  if (body === undefined && !process.stdin.isTTY) body = fs.readFileSync(0, 'utf8');
+  if (!body?.trim()) throw new UsageError(`no message: give the text, --file, or standard input\n\n${usage}`);
+  return body;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const opts = {
     root: { type: 'string' },
@@ -107,16 +126,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`try takes an agent and the text (or --file)\n\n${usage}`);
   const layout = findRoot(values.root as string | undefined);
   const config = loadConfig(layout.config);
-  const cfg = Object.hasOwn(config.agents, agent) ? config.agents[agent]! : undefined;
-  if (!cfg)
-    throw new Problem(`no agent named ${JSON.stringify(agent)}; agents: ${Object.keys(config.agents).join(', ')}`);
-  if (!cfg.command)
-    throw new Problem(
-      `${agent} is an external agent (no command: or model:): nothing of mailroom's runs it, so there is nothing to try`,
-    );
-  let body = text ?? (values.file !== undefined ? fs.readFileSync(values.file as string, 'utf8') : undefined);
-  if (body === undefined && !process.stdin.isTTY) body = fs.readFileSync(0, 'utf8');
-  if (!body?.trim()) throw new UsageError(`no message: give the text, --file, or standard input\n\n${usage}`);
+  const cfg = handlerAgent(config.agents, agent);
+  const body = messageBody(text, values.file as string | undefined);
   const from = (values.from as string | undefined) ?? OPERATOR;
   const draft = parseMessage(
     Buffer.from(

@@ -89,6 +89,42 @@ export function laneViews(
   };
 }
 
+type Waiting = ReturnType<typeof plan>['waiting'];
+
+/** A message delivered to an agent without a handler (an external one, or one no longer configured). */
+function whyNoHandler(
+  head: string,
+  agent: string,
+  file: string,
+  accepted: MessageAccepted,
+  known: boolean,
+  run: Run | undefined,
+  now: number,
+  inInbox: (agent: string, file: string) => boolean,
+): string {
+  const who = known
+    ? `${agent} is an external agent (no command: in mailroom.yaml)`
+    : `${agent} is no longer in mailroom.yaml`;
+  const cancelled = run?.cancelled ? ` Its handler run was not started: ${run.cancelled}.` : '';
+  return inInbox(agent, file)
+    ? `${head} delivered to workspaces/${agent}/inbox/${file}; no handler: ${who}, so it is handled when whatever reads that inbox moves it to done/.${cancelled} Unread for ${formatDuration(now - Date.parse(accepted.time))}.`
+    : `${head} delivered, and no longer in the inbox: ${agent} has taken it (moved to done/ or elsewhere).`;
+}
+
+/** Where a handler run for the message stands: finished, dead, running or queued (and why). */
+function whyRun(head: string, run: Run, waiting: Waiting, now: number, daemonRunning: boolean): string {
+  if (run.status === 'finished' && run.cancelled) return `${head} not run: ${run.cancelled}.`;
+  if (run.status === 'finished')
+    return `${head} handled: the handler finished (attempt ${run.attempt}); the message is in done/.`;
+  if (run.status === 'dead')
+    return `${head} gave up after attempt ${run.attempt}: ${run.lastError}. Dead-lettered as ${run.lastFailure?.kept ?? 'bus/deadletter/'}, and its sender got a bounce.`;
+  if (run.status === 'running')
+    return `${head} running now (attempt ${run.attempt}, started ${formatDuration(now - (run.startedAt ?? now))} ago${run.lane ? ` in lane ${run.lane}` : ''}${daemonRunning ? '' : '; the daemon is not running, so it will run again at the next start'}).`;
+  const w = waiting.find((x) => x.run.id === run.id && x.run.agent === run.agent);
+  const reason = w ? describeBlocker(w.blocker, run, w.ahead, now) : 'queued';
+  return `${head} queued for ${formatDuration(now - run.queuedAt)}: ${reason}.${run.lastError && !reason.includes('failed') ? ` The last attempt failed with ${run.lastError}.` : ''}${daemonRunning ? '' : ' No daemon is running: nothing starts until `mailroom start`.'}`;
+}
+
 export function why(
   id: string,
   accepted: MessageAccepted | undefined,
@@ -122,40 +158,10 @@ export function why(
     }
     const cfg = config.agents[agent];
     const run = state.runtime.runs.get(runKey(agent, id));
-    if (!cfg?.command) {
-      const who = cfg
-        ? `${agent} is an external agent (no command: in mailroom.yaml)`
-        : `${agent} is no longer in mailroom.yaml`;
-      const cancelled = run?.cancelled ? ` Its handler run was not started: ${run.cancelled}.` : '';
-      out.push(
-        inInbox(agent, file)
-          ? `${head} delivered to workspaces/${agent}/inbox/${file}; no handler: ${who}, so it is handled when whatever reads that inbox moves it to done/.${cancelled} Unread for ${formatDuration(now - Date.parse(accepted.time))}.`
-          : `${head} delivered, and no longer in the inbox: ${agent} has taken it (moved to done/ or elsewhere).`,
-      );
-      continue;
-    }
-    if (!run) {
+    if (!cfg?.command) out.push(whyNoHandler(head, agent, file, accepted, cfg !== undefined, run, now, inInbox));
+    else if (!run)
       out.push(`${head} delivered; no run is queued yet${daemonRunning ? '' : ' (no daemon is running)'}.`);
-      continue;
-    }
-    if (run.status === 'finished' && run.cancelled) out.push(`${head} not run: ${run.cancelled}.`);
-    else if (run.status === 'finished')
-      out.push(`${head} handled: the handler finished (attempt ${run.attempt}); the message is in done/.`);
-    else if (run.status === 'dead')
-      out.push(
-        `${head} gave up after attempt ${run.attempt}: ${run.lastError}. Dead-lettered as ${run.lastFailure?.kept ?? 'bus/deadletter/'}, and its sender got a bounce.`,
-      );
-    else if (run.status === 'running')
-      out.push(
-        `${head} running now (attempt ${run.attempt}, started ${formatDuration(now - (run.startedAt ?? now))} ago${run.lane ? ` in lane ${run.lane}` : ''}${daemonRunning ? '' : '; the daemon is not running, so it will run again at the next start'}).`,
-      );
-    else {
-      const w = waiting.find((x) => x.run.id === run.id && x.run.agent === run.agent);
-      const reason = w ? describeBlocker(w.blocker, run, w.ahead, now) : 'queued';
-      out.push(
-        `${head} queued for ${formatDuration(now - run.queuedAt)}: ${reason}.${run.lastError && !reason.includes('failed') ? ` The last attempt failed with ${run.lastError}.` : ''}${daemonRunning ? '' : ' No daemon is running: nothing starts until `mailroom start`.'}`,
-      );
-    }
+    else out.push(whyRun(head, run, waiting, now, daemonRunning));
   }
   return out;
 }
