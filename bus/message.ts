@@ -12,8 +12,9 @@
  */
 import { DEFAULT_PRIORITY, PRIORITIES, isPriority, priorityProblem, type Priority } from './priority.js';
 import { Rejection } from './rejection.js';
-import { FIX_FORMAT, frontMatterText, readFrontMatter, splitFrontMatter } from './front-matter.js';
+import { FIX_FORMAT, readFrontMatter, splitFrontMatter } from './front-matter.js';
 import { didYouMean } from './suggest.js';
+export { attachmentName, readStamped, type Stamp, stampMessage } from './stamp.js';
 
 export const MESSAGE_KINDS = ['message', 'task'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
@@ -260,52 +261,4 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
     claimedFrom,
     body: split.body,
   };
-}
-
-export interface Stamp {
-  id: string;
-  from: string;
-  to: string[];
-  sent: string;
-  thread: string;
-  hops: number;
-  /** For a new task: its id, assigned in log order. */
-  taskId?: string;
-}
-
-/** The text that is logged and delivered: stamped keys first, then what the sender wrote. */
-export function stampMessage(draft: Draft, stamp: Stamp): string {
-  const fm: Record<string, unknown> = {
-    id: stamp.id,
-    from: stamp.from,
-    to: stamp.to.length === 1 ? stamp.to[0] : stamp.to,
-    priority: draft.priority,
-  };
-  if (draft.subject !== undefined) fm.subject = draft.subject;
-  if (draft.kind === 'task') fm.kind = 'task';
-  const task = stamp.taskId ?? draft.task;
-  if (task !== undefined) fm.task = task;
-  if (draft.status !== undefined) fm.status = draft.status;
-  if (draft.due !== undefined) fm.due = draft.due;
-  if (draft.replyTo !== undefined) fm.reply_to = draft.replyTo;
-  if (draft.attachments?.length)
-    fm.attachments = draft.attachments.map((a) => `attachments/${stamp.id}/${attachmentName(a)}`);
-  fm.thread = stamp.thread;
-  fm.hops = stamp.hops;
-  fm.sent = stamp.sent;
-  return `---\n${frontMatterText(fm)}---\n${draft.body}`;
-}
-
-/** The name an attachment has in the recipient's inbox/attachments/<id>/. */
-export function attachmentName(relPath: string): string {
-  return relPath.split('/').filter(Boolean).at(-1)!;
-}
-
-/** Read back the stamped keys of a delivered text (for `show`, BRIEF, status). */
-export function readStamped(text: string): Record<string, unknown> {
-  try {
-    return readFrontMatter(splitFrontMatter(text));
-  } catch {
-    return {};
-  }
 }

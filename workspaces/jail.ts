@@ -25,8 +25,9 @@
  * `jailPlan` is pure (it reads the host through a `HostView`); `hostView()` is the real one.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { type HostView, hostView } from './host-view.js';
 import path from 'node:path';
+export { type HostView, hostView } from './host-view.js';
 
 export const SANDBOXES = ['bwrap', 'none'] as const;
 export type Sandbox = (typeof SANDBOXES)[number];
@@ -72,41 +73,6 @@ export const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger'];
 export const READ_ONLY_BOXES = ['inbox', 'done', 'sent'] as const;
 
 export const INSTALL_FIX = 'apt-get install bubblewrap';
-
-/** What the jail reads of the host. Kinds are of the path itself (lstat). */
-export interface HostView {
-  kind(p: string): 'dir' | 'file' | 'link' | 'other' | null;
-  /** The target of a symbolic link, as written. */
-  readlink(p: string): string;
-  /** The path with every link resolved, or null when it does not exist. */
-  realpath(p: string): string | null;
-  list(dir: string): string[];
-}
-
-export function hostView(): HostView {
-  return {
-    kind(p) {
-      const st = fs.lstatSync(p, { throwIfNoEntry: false });
-      if (!st) return null;
-      return st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
-    },
-    readlink: (p) => fs.readlinkSync(p),
-    realpath(p) {
-      try {
-        return fs.realpathSync(p);
-      } catch {
-        return null;
-      }
-    },
-    list(dir) {
-      try {
-        return fs.readdirSync(dir);
-      } catch {
-        return [];
-      }
-    },
-  };
-}
 
 /** Where a run's jail is: the org root and the workspace (as configured; resolved here). */
 export interface JailPlace {

@@ -17,8 +17,8 @@ import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
-import { LogWriteFailed } from '../../bus/store/log.js';
-import { Journal, LogPaused } from './journal.js';
+import { Journal } from './journal.js';
+import { Loop } from './loop.js';
 import { LogPause } from './log-pause.js';
 import { acquireDaemonLock } from './lock.js';
 import { MailboxGuard } from './mailbox-guard.js';
@@ -29,10 +29,6 @@ import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
 import type { Wakeups } from './watch.js';
 import { ensureWorkspaces, startWakeups, watchedDirs } from './wakeup-setup.js';
-import { fairBatch } from '../decide/fair-batch.js';
-
-const BATCH_LIMIT = 256;
-const RECHECK_MS = 250;
 
 export interface DaemonOptions {
   root: string;
@@ -52,18 +48,14 @@ export class Daemon {
   private readonly guard: MailboxGuard;
   private readonly quiet = new QuietFiles();
   private readonly logPause: LogPause;
-  private readonly candidates = new Set<string>();
+  private readonly loop: Loop;
   private journal!: Journal;
   private parts!: Parts;
   private wakeups!: Wakeups;
   private syncfs!: SyncFs;
   private release: (() => void) | null = null;
-  private running = false;
   private stopping = false;
-  private scheduled = false;
   private timers: NodeJS.Timeout[] = [];
-  private recheck: NodeJS.Timeout | null = null;
-  private idle: Array<() => void> = [];
   private stopped!: Promise<void>;
   private resolveStopped!: () => void;
 
@@ -73,6 +65,17 @@ export class Daemon {
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
     this.board = new BoardWriter(this.layout, this.logger);
+    this.loop = new Loop({
+      logger: this.logger,
+      stopping: () => this.stopping,
+      paused: () => this.logPause.paused,
+      step: (batch) => {
+        const decisions = this.parts.intake.take(batch);
+        this.journal.commit();
+        this.parts.delivery.act(decisions);
+      },
+      waitingPaths: () => this.parts.intake.waitingPaths(),
+    });
     this.logPause = new LogPause({
       layout: this.layout,
       logger: this.logger,
@@ -150,7 +153,7 @@ export class Daemon {
         logger: this.logger,
         redeliver: () => this.parts.delivery.redeliver(false),
       }))
-        this.candidates.add(p);
+        this.loop.add(p);
       this.runner.recover(); // no runs start before the runner has recovered (it kills orphans first)
       this.render();
       await this.watch();
@@ -170,10 +173,10 @@ export class Daemon {
     this.stopping = true;
     this.exitCode = code;
     for (const t of this.timers) clearInterval(t);
-    if (this.recheck) clearTimeout(this.recheck);
+    this.loop.cancelRecheck();
     try {
       await this.wakeups?.close();
-      while (this.running) await new Promise<void>((r) => this.idle.push(r));
+      await this.loop.idle();
       await this.runner.stop();
       await this.parts?.bridge?.stop();
       await this.parts?.finishing.flush();
@@ -202,15 +205,15 @@ export class Daemon {
         `after a change to ${this.layout.rel(file)}: ${(err as Error).message}; the next scan looks again`,
       );
     }
-    this.candidates.add(file);
-    this.schedule();
+    this.loop.add(file);
+    this.loop.schedule();
   }
 
   private wire(): void {
     const { layout, logger, clock, journal, syncfs, guard, quiet, runner } = this;
     const again = (p: string) => {
-      this.candidates.add(p);
-      this.schedule();
+      this.loop.add(p);
+      this.loop.schedule();
     };
     this.parts = wireParts({
       ...{ layout, logger, clock, journal, syncfs, guard, quiet, runner, again },
@@ -256,23 +259,14 @@ export class Daemon {
     this.board.render(this.state.board, Object.keys(this.config.agents), this.config.boardDoneAfter);
   }
 
-  // --- the loop -----------------------------------------------------------------------
-
-  private schedule(): void {
-    if (this.scheduled || this.running || this.stopping) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.drain();
-    });
-  }
+  // --- the scan (the loop itself: loop.ts) -------------------------------------------
 
   private async scan(): Promise<void> {
     if (this.stopping) return;
     try {
       const again = this.logPause.retry(); // null: the log still cannot be written; take nothing
       if (!again) return;
-      for (const p of again) this.candidates.add(p);
+      for (const p of again) this.loop.add(p);
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
       // Delivered copies (canonical names in an inbox) are skipped before any other work.
@@ -280,46 +274,11 @@ export class Daemon {
         (dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox',
         this.config.scanInterval,
       );
-      for (const e of entries) this.candidates.add(e);
+      for (const e of entries) this.loop.add(e);
       await this.parts.unread.maybe();
-      this.schedule();
+      this.loop.schedule();
     } catch (err) {
       this.logger.warn(`scan failed: ${(err as Error).message}`);
-    }
-  }
-
-  private async drain(): Promise<void> {
-    if (this.running || this.stopping) return;
-    this.running = true;
-    try {
-      while (this.candidates.size > 0 && !this.stopping && !this.logPause.paused) {
-        const batch = fairBatch(this.candidates, BATCH_LIMIT, (p) => path.dirname(p)); // round-robin over senders' folders
-        for (const c of batch) this.candidates.delete(c);
-        try {
-          const decisions = this.parts.intake.take(batch);
-          this.journal.commit();
-          this.parts.delivery.act(decisions);
-        } catch (err) {
-          // A failed log write paused taking mail (said by LogPause); the batch's files wait where they are.
-          if (err instanceof LogWriteFailed || err instanceof LogPaused) continue;
-          // An I/O failure outside any one file (permissions): say so loudly, keep going.
-          this.logger.warn(
-            `batch failed: ${(err as Error).stack ?? err}; the files stay where they are and are retried at the next scan`,
-          );
-        }
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    } finally {
-      this.running = false;
-      for (const r of this.idle.splice(0)) r();
-    }
-    const waiting = this.parts.intake.waitingPaths();
-    if (waiting.length > 0 && !this.recheck && !this.stopping) {
-      this.recheck = setTimeout(() => {
-        this.recheck = null;
-        for (const p of this.parts.intake.waitingPaths()) this.candidates.add(p);
-        this.schedule();
-      }, RECHECK_MS);
     }
   }
 }

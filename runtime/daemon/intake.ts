@@ -14,9 +14,7 @@ import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { candidateBytes, escapeRawName, isIgnoredName, newId, parseInboxName } from '../../bus/names.js';
 import { Rejection } from '../../bus/rejection.js';
-import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
-import { bounceMail } from '../../bus/system-mail.js';
-import { bounceId, keptName } from '../../bus/store/deadletter.js';
+import type { MessageAccepted } from '../../bus/events.js';
 import { readEntry } from '../../bus/store/read-entry.js';
 import { parseSpoolName, spoolName } from '../../bus/store/spool.js';
 import { keepAttachments } from '../../workspaces/attachments.js';
@@ -27,18 +25,21 @@ import { takeChanged } from '../decide/readiness.js';
 import type { Logger } from '../logger.js';
 import { threadLookup } from '../state/state.js';
 import type { JournalPort } from './journal.js';
+import {
+  type Decision,
+  type Entry,
+  type Item,
+  isTaken,
+  type Origin,
+  stageRejection,
+  type Taken,
+} from './intake-items.js';
 import type { MailboxGuard } from './mailbox-guard.js';
 import { lookOf, Settling, type SettleDeps } from './settle.js';
 import { sweepWriters, type WriterSweep } from './writers.js';
 
 export const MAX_HOPS = 25;
-
-/** The only value that passes from intake to delivery. */
-export type Decision =
-  /** Deliver an accepted message; `dropped`: the path of a person's drop, removed once delivered. */
-  | { kind: 'deliver'; event: MessageAccepted; dropped?: string }
-  /** Move a rejected file (`file`, wherever it is now) to the dead letter folder, then deliver its bounce. */
-  | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted };
+export type { Decision } from './intake-items.js';
 
 /** And, for the waiting table: config, clock, quiet, watching, again (settle.ts). */
 export interface IntakeDeps extends SettleDeps {
@@ -47,39 +48,6 @@ export interface IntakeDeps extends SettleDeps {
   logger: Logger;
   guard: MailboxGuard;
 }
-
-/** A candidate in a mailbox folder: `p` its candidate path, `ref` the entry through the folder's descriptor, `name` as shown to people. */
-interface Entry {
-  p: string;
-  box: Dir;
-  ref: string | Buffer;
-  name: string;
-}
-
-interface Origin {
-  id: string;
-  sender: string;
-  source: 'outbox' | 'inbox';
-  name: string; // the file name it came in with
-  place: string; // where it came in, for the bounce and the reason: e.g. `workspaces/a/outbox/`
-  ino?: number;
-}
-
-/** A file taken (renamed into the spool, or a person's drop read in place), decided only once checked. */
-interface Taken {
-  /** Where it is now: the spool file, or the drop's path (as /proc shows a writer's descriptor). */
-  file: string;
-  /** The entry, to look at again after the read (a drop through its inbox's descriptor). */
-  ref: string | Buffer;
-  origin: Origin;
-  before: fs.Stats; // the look that found it ready
-  read: { bytes: Buffer; st: fs.Stats } | Rejection;
-  limit: number;
-  incoming: (bytes: Buffer) => Incoming;
-}
-
-type Item = Decision | Taken;
-const isTaken = (i: Item): i is Taken => 'read' in i;
 
 export class Intake {
   private readonly settling: Settling;
@@ -322,23 +290,7 @@ export class Intake {
     }
   }
 
-  /** Stage `message.rejected` and its bounce's `message.accepted`. */
   private reject(file: string, o: Origin, r: Rejection): Decision {
-    const fields: Omit<MessageRejected, 'seq'> = {
-      time: this.deps.clock().toISOString(),
-      type: 'message.rejected',
-      id: o.id,
-      from: o.sender,
-      source: o.source,
-      origin: o.name,
-      ...(o.ino !== undefined ? { originIno: o.ino } : {}),
-      reason: r.reason,
-      fix: r.fix,
-      kept: `bus/deadletter/${keptName(o.id, o.name)}`,
-      bounce: bounceId(o.id),
-    };
-    const rejected = this.deps.journal.stage(fields) as MessageRejected;
-    const bounce = this.deps.journal.stage(bounceMail(fields, o.place)) as MessageAccepted;
-    return { kind: 'deadletter', file, rejected, place: o.place, bounce };
+    return stageRejection(this.deps, file, o, r);
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * What intake works with: the decisions it hands to delivery, the files it has taken, and the
+ * staging of a rejection (`message.rejected` and its bounce).
+ */
+import type fs from 'node:fs';
+import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
+import type { Rejection } from '../../bus/rejection.js';
+import { bounceId, keptName } from '../../bus/store/deadletter.js';
+import { bounceMail } from '../../bus/system-mail.js';
+import type { Dir } from '../../workspaces/hostile-fs.js';
+import type { Incoming } from '../decide/accept.js';
+import type { JournalPort } from './journal.js';
+
+/** The only value that passes from intake to delivery. */
+export type Decision =
+  /** Deliver an accepted message; `dropped`: the path of a person's drop, removed once delivered. */
+  | { kind: 'deliver'; event: MessageAccepted; dropped?: string }
+  /** Move a rejected file (`file`, wherever it is now) to the dead letter folder, then deliver its bounce. */
+  | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted };
+
+/** A candidate in a mailbox folder: `p` its candidate path, `ref` the entry through the folder's descriptor, `name` as shown to people. */
+export interface Entry {
+  p: string;
+  box: Dir;
+  ref: string | Buffer;
+  name: string;
+}
+
+export interface Origin {
+  id: string;
+  sender: string;
+  source: 'outbox' | 'inbox';
+  name: string; // the file name it came in with
+  place: string; // where it came in, for the bounce and the reason: e.g. `workspaces/a/outbox/`
+  ino?: number;
+}
+
+/** A file taken (renamed into the spool, or a person's drop read in place), decided only once checked. */
+export interface Taken {
+  /** Where it is now: the spool file, or the drop's path (as /proc shows a writer's descriptor). */
+  file: string;
+  /** The entry, to look at again after the read (a drop through its inbox's descriptor). */
+  ref: string | Buffer;
+  origin: Origin;
+  before: fs.Stats; // the look that found it ready
+  read: { bytes: Buffer; st: fs.Stats } | Rejection;
+  limit: number;
+  incoming: (bytes: Buffer) => Incoming;
+}
+
+export type Item = Decision | Taken;
+export const isTaken = (i: Item): i is Taken => 'read' in i;
+
+/** Stage `message.rejected` and its bounce's `message.accepted`. */
+export function stageRejection(
+  deps: { clock: () => Date; journal: JournalPort },
+  file: string,
+  o: Origin,
+  r: Rejection,
+): Decision {
+  const fields: Omit<MessageRejected, 'seq'> = {
+    time: deps.clock().toISOString(),
+    type: 'message.rejected',
+    id: o.id,
+    from: o.sender,
+    source: o.source,
+    origin: o.name,
+    ...(o.ino !== undefined ? { originIno: o.ino } : {}),
+    reason: r.reason,
+    fix: r.fix,
+    kept: `bus/deadletter/${keptName(o.id, o.name)}`,
+    bounce: bounceId(o.id),
+  };
+  const rejected = deps.journal.stage(fields) as MessageRejected;
+  const bounce = deps.journal.stage(bounceMail(fields, o.place)) as MessageAccepted;
+  return { kind: 'deadletter', file, rejected, place: o.place, bounce };
+}
