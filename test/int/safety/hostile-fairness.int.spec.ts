@@ -10,11 +10,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../support/events.js';
 import { eventsOf, waitEvent } from '../../support/events.js';
-import { org } from '../../support/org.js';
+import { makeOrg, org } from '../../support/org.js';
 
 describe('fair intake', () => {
   it("one agent's flood of 2,000 does not hold back another agent's single message", async () => {
-    const o = org(['flood', 'single', 'boss']);
+    // settle: 0ms: the flood is written in place just before the start; this test is about fairness, not about waiting for writers.
+    const o = makeOrg(['flood', 'single', 'boss'], 'settle: 0ms\n');
     // The flood is written first (the scan lists flood's outbox before single's), all while the daemon is down.
     const n = 2000;
     for (let i = 0; i < n; i++)
