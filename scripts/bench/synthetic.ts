@@ -7,7 +7,7 @@
  * their clearing, daemon restarts and config changes.
  */
 import type { BusEvent, NewEvent } from '../../bus/events.js';
-import { PRIORITIES } from '../../bus/priority.js';
+import { PRIORITIES, type Priority } from '../../bus/priority.js';
 
 export interface SyntheticOptions {
   /** Uniform [0, 1). */
@@ -22,191 +22,250 @@ export interface SyntheticOptions {
 
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
-export function* syntheticEvents(o: SyntheticOptions): Generator<BusEvent> {
-  const { rng, agents } = o;
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
-  const pad = 'lorem ipsum dolor sit amet '.repeat(Math.ceil(o.textBytes / 27)).slice(0, o.textBytes);
-  let seq = 0;
-  let t = o.start;
-  let n = 0;
-  let tasks = 0;
-  const recent: string[] = [];
-  const openTasks: Array<{ task: string; owner: string; creator: string }> = [];
-  const id = () => {
+interface Step {
+  from: string;
+  to: string;
+  mid: string;
+  priority: Priority;
+}
+
+/** The generator's state: the clock, the counters, recent messages and open tasks. */
+class Synth {
+  readonly rng: () => number;
+  readonly pad: string;
+  seq = 0;
+  t: number;
+  n = 0;
+  tasks = 0;
+  readonly recent: string[] = [];
+  readonly openTasks: Array<{ task: string; owner: string; creator: string }> = [];
+
+  constructor(readonly o: SyntheticOptions) {
+    this.rng = o.rng;
+    this.t = o.start;
+    this.pad = 'lorem ipsum dolor sit amet '.repeat(Math.ceil(o.textBytes / 27)).slice(0, o.textBytes);
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.rng() * xs.length)]!;
+  }
+
+  id(): string {
     let s = '';
-    let x = n++;
+    let x = this.n++;
     for (let i = 0; i < 12; i++) (s += ALPHABET[x % 32]), (x = Math.floor(x / 32));
     return s;
-  };
-  const ev = (e: NewEvent): BusEvent => {
-    t += Math.floor(rng() * 2 * o.stepMs);
+  }
+
+  ev(e: NewEvent): BusEvent {
+    this.t += Math.floor(this.rng() * 2 * this.o.stepMs);
     const out = e as BusEvent;
-    out.seq = ++seq;
-    out.time = new Date(t).toISOString();
+    out.seq = ++this.seq;
+    out.time = new Date(this.t).toISOString();
     return out;
-  };
-  for (;;) {
-    const r = rng();
-    const from = pick(agents);
-    const fi = agents.indexOf(from);
-    const to = agents[(fi + 1 + Math.floor(rng() * (agents.length - 1))) % agents.length]!;
-    const mid = id();
-    const priority = pick(PRIORITIES);
-    if (r < 0.6) {
-      const parent = recent.length && rng() < 0.35 ? pick(recent) : null;
-      const thread = parent ?? mid;
-      const text = `---\nid: ${mid}\nfrom: ${from}\nto: ${to}\npriority: ${priority}\nsubject: note ${n}\nthread: ${thread}\nhops: ${parent ? 1 : 0}\n---\n${pad}\n`;
-      yield ev({
-        time: '',
-        type: 'message.accepted',
-        id: mid,
-        from,
-        to: [to],
-        priority,
-        subject: `note ${n}`,
-        kind: 'message',
-        thread,
-        hops: parent ? 1 : 0,
-        source: 'outbox',
-        origin: `m${n}.md`,
-        text,
-      });
-      yield ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
-      recent.push(mid);
-      if (recent.length > 50) recent.shift();
-      if (rng() < 0.3) {
-        const file = `2-${priority}-x-${mid}-note.md`;
-        yield ev({ time: '', type: 'handler.queued', id: mid, agent: to, priority, lane: null, file });
-        yield ev({ time: '', type: 'handler.started', id: mid, agent: to, attempt: 1, lane: null });
-        if (rng() < 0.9)
-          yield ev({
-            time: '',
-            type: 'handler.succeeded',
-            id: mid,
-            agent: to,
-            attempt: 1,
-            duration_ms: 900,
-            usage: { input_tokens: 100, output_tokens: 20, cost_usd: 0.001 },
-          });
-        else
-          yield ev({
-            time: '',
-            type: 'handler.failed',
-            id: mid,
-            agent: to,
-            attempt: 1,
-            duration_ms: 5,
-            exit_code: 1,
-            signal: null,
-            reason: 'exit 1',
-            stderr: '',
-            tempfail: false,
-            final: rng() < 0.5,
-          });
-      }
-    } else if (r < 0.7) {
-      const task = `T-${++tasks}`;
-      yield ev({
-        time: '',
-        type: 'message.accepted',
-        id: mid,
-        from,
-        to: [to],
-        priority,
-        subject: `task ${tasks}`,
-        kind: 'task',
-        task,
-        owner: to,
-        thread: mid,
-        hops: 0,
-        source: 'outbox',
-        text: `---\nid: ${mid}\ntask: ${task}\n---\n${pad}\n`,
-      });
-      yield ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
-      openTasks.push({ task, owner: to, creator: from });
-      if (openTasks.length > 200) openTasks.splice(Math.floor(rng() * openTasks.length), 1);
-    } else if (r < 0.8 && openTasks.length) {
-      const i = Math.floor(rng() * openTasks.length);
-      const tk = openTasks[i]!;
-      const status = pick(['in_progress', 'blocked', 'done', 'done', 'cancelled'] as const);
-      if (status === 'done' || status === 'cancelled') openTasks.splice(i, 1);
-      yield ev({
-        time: '',
-        type: 'message.accepted',
-        id: mid,
-        from: tk.owner,
-        to: [tk.creator],
-        priority,
-        kind: 'message',
-        task: tk.task,
-        status,
-        thread: mid,
-        hops: 0,
-        source: 'outbox',
-        text: `---\nid: ${mid}\ntask: ${tk.task}\nstatus: ${status}\n---\n`,
-      });
-      yield ev({ time: '', type: 'message.delivered', id: mid, to: [tk.creator] });
-    } else if (r < 0.85) {
-      const bounce = id();
-      yield ev({
-        time: '',
-        type: 'message.rejected',
-        id: mid,
-        from,
-        source: 'outbox',
-        origin: `bad${n}.md`,
-        reason: 'priority: urgent is not a priority',
-        fix: 'Use one of critical, high, normal, low.',
-        kept: `bus/deadletter/${mid}.md`,
-        bounce,
-      });
-      yield ev({
-        time: '',
-        type: 'message.accepted',
-        id: bounce,
-        from: 'mailroom',
-        to: [from],
-        priority: 'high',
-        subject: 'Bounced',
-        kind: 'message',
-        thread: bounce,
-        hops: 0,
-        source: 'daemon',
-        text: `---\nid: ${bounce}\n---\nbounced\n`,
-      });
-      if (rng() < 0.95) yield ev({ time: '', type: 'message.delivered', id: bounce, to: [from] });
-    } else if (r < 0.9) {
-      if (rng() < 0.5)
-        yield ev({
+  }
+
+  *mail(s: Step): Generator<BusEvent> {
+    const { from, to, mid, priority } = s;
+    const parent = this.recent.length && this.rng() < 0.35 ? this.pick(this.recent) : null;
+    const thread = parent ?? mid;
+    const text = `---\nid: ${mid}\nfrom: ${from}\nto: ${to}\npriority: ${priority}\nsubject: note ${this.n}\nthread: ${thread}\nhops: ${parent ? 1 : 0}\n---\n${this.pad}\n`;
+    yield this.ev({
+      time: '',
+      type: 'message.accepted',
+      id: mid,
+      from,
+      to: [to],
+      priority,
+      subject: `note ${this.n}`,
+      kind: 'message',
+      thread,
+      hops: parent ? 1 : 0,
+      source: 'outbox',
+      origin: `m${this.n}.md`,
+      text,
+    });
+    yield this.ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
+    this.recent.push(mid);
+    if (this.recent.length > 50) this.recent.shift();
+    if (this.rng() < 0.3) {
+      const file = `2-${priority}-x-${mid}-note.md`;
+      yield this.ev({ time: '', type: 'handler.queued', id: mid, agent: to, priority, lane: null, file });
+      yield this.ev({ time: '', type: 'handler.started', id: mid, agent: to, attempt: 1, lane: null });
+      if (this.rng() < 0.9)
+        yield this.ev({
           time: '',
-          type: 'alert.sent',
+          type: 'handler.succeeded',
           id: mid,
-          message: pick(recent.length ? recent : [mid]),
           agent: to,
-          age: 1000,
-          priority,
-          count: 1 + Math.floor(rng() * 8),
+          attempt: 1,
+          duration_ms: 900,
+          usage: { input_tokens: 100, output_tokens: 20, cost_usd: 0.001 },
         });
-      else yield ev({ time: '', type: 'alert.cleared', agent: to, priority });
-    } else if (r < 0.905) {
-      yield ev({ time: '', type: 'daemon.started', pid: 1000 + n, version: '0.1.0' });
-    } else if (r < 0.907) {
-      yield ev({ time: '', type: 'config.changed', version: n, author: 'operator', summary: 'edit', sha256: mid });
-    } else {
-      yield ev({
-        time: '',
-        type: 'message.accepted',
-        id: mid,
-        from,
-        to: [to],
-        priority,
-        kind: 'message',
-        thread: mid,
-        hops: 0,
-        source: 'outbox',
-        text: `---\nid: ${mid}\n---\n${pad}\n`,
-      });
-      if (rng() < 0.98) yield ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
+      else
+        yield this.ev({
+          time: '',
+          type: 'handler.failed',
+          id: mid,
+          agent: to,
+          attempt: 1,
+          duration_ms: 5,
+          exit_code: 1,
+          signal: null,
+          reason: 'exit 1',
+          stderr: '',
+          tempfail: false,
+          final: this.rng() < 0.5,
+        });
     }
+  }
+
+  *newTask(s: Step): Generator<BusEvent> {
+    const { from, to, mid, priority } = s;
+    const task = `T-${++this.tasks}`;
+    yield this.ev({
+      time: '',
+      type: 'message.accepted',
+      id: mid,
+      from,
+      to: [to],
+      priority,
+      subject: `task ${this.tasks}`,
+      kind: 'task',
+      task,
+      owner: to,
+      thread: mid,
+      hops: 0,
+      source: 'outbox',
+      text: `---\nid: ${mid}\ntask: ${task}\n---\n${this.pad}\n`,
+    });
+    yield this.ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
+    this.openTasks.push({ task, owner: to, creator: from });
+    if (this.openTasks.length > 200) this.openTasks.splice(Math.floor(this.rng() * this.openTasks.length), 1);
+  }
+
+  *taskUpdate(s: Step): Generator<BusEvent> {
+    const { from, to, mid, priority } = s;
+    const i = Math.floor(this.rng() * this.openTasks.length);
+    const tk = this.openTasks[i]!;
+    const status = this.pick(['in_progress', 'blocked', 'done', 'done', 'cancelled'] as const);
+    if (status === 'done' || status === 'cancelled') this.openTasks.splice(i, 1);
+    yield this.ev({
+      time: '',
+      type: 'message.accepted',
+      id: mid,
+      from: tk.owner,
+      to: [tk.creator],
+      priority,
+      kind: 'message',
+      task: tk.task,
+      status,
+      thread: mid,
+      hops: 0,
+      source: 'outbox',
+      text: `---\nid: ${mid}\ntask: ${tk.task}\nstatus: ${status}\n---\n`,
+    });
+    yield this.ev({ time: '', type: 'message.delivered', id: mid, to: [tk.creator] });
+  }
+
+  *rejection(s: Step): Generator<BusEvent> {
+    const { from, to, mid, priority } = s;
+    const bounce = this.id();
+    yield this.ev({
+      time: '',
+      type: 'message.rejected',
+      id: mid,
+      from,
+      source: 'outbox',
+      origin: `bad${this.n}.md`,
+      reason: 'priority: urgent is not a priority',
+      fix: 'Use one of critical, high, normal, low.',
+      kept: `bus/deadletter/${mid}.md`,
+      bounce,
+    });
+    yield this.ev({
+      time: '',
+      type: 'message.accepted',
+      id: bounce,
+      from: 'mailroom',
+      to: [from],
+      priority: 'high',
+      subject: 'Bounced',
+      kind: 'message',
+      thread: bounce,
+      hops: 0,
+      source: 'daemon',
+      text: `---\nid: ${bounce}\n---\nbounced\n`,
+    });
+    if (this.rng() < 0.95) yield this.ev({ time: '', type: 'message.delivered', id: bounce, to: [from] });
+  }
+
+  *alert(s: Step): Generator<BusEvent> {
+    const { to, mid, priority } = s;
+    if (this.rng() < 0.5)
+      yield this.ev({
+        time: '',
+        type: 'alert.sent',
+        id: mid,
+        message: this.pick(this.recent.length ? this.recent : [mid]),
+        agent: to,
+        age: 1000,
+        priority,
+        count: 1 + Math.floor(this.rng() * 8),
+      });
+    else yield this.ev({ time: '', type: 'alert.cleared', agent: to, priority });
+  }
+
+  *restart(s: Step): Generator<BusEvent> {
+    yield this.ev({ time: '', type: 'daemon.started', pid: 1000 + this.n, version: '0.1.0' });
+  }
+
+  *configChange(s: Step): Generator<BusEvent> {
+    const { mid } = s;
+    yield this.ev({
+      time: '',
+      type: 'config.changed',
+      version: this.n,
+      author: 'operator',
+      summary: 'edit',
+      sha256: mid,
+    });
+  }
+
+  *plain(s: Step): Generator<BusEvent> {
+    const { from, to, mid, priority } = s;
+    yield this.ev({
+      time: '',
+      type: 'message.accepted',
+      id: mid,
+      from,
+      to: [to],
+      priority,
+      kind: 'message',
+      thread: mid,
+      hops: 0,
+      source: 'outbox',
+      text: `---\nid: ${mid}\n---\n${this.pad}\n`,
+    });
+    if (this.rng() < 0.98) yield this.ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
+  }
+}
+
+export function* syntheticEvents(o: SyntheticOptions): Generator<BusEvent> {
+  const g = new Synth(o);
+  for (;;) {
+    const r = g.rng();
+    const from = g.pick(o.agents);
+    const fi = o.agents.indexOf(from);
+    const to = o.agents[(fi + 1 + Math.floor(g.rng() * (o.agents.length - 1))) % o.agents.length]!;
+    const s: Step = { from, to, mid: g.id(), priority: g.pick(PRIORITIES) };
+    if (r < 0.6) yield* g.mail(s);
+    else if (r < 0.7) yield* g.newTask(s);
+    else if (r < 0.8 && g.openTasks.length) yield* g.taskUpdate(s);
+    else if (r < 0.85) yield* g.rejection(s);
+    else if (r < 0.9) yield* g.alert(s);
+    else if (r < 0.905) yield* g.restart(s);
+    else if (r < 0.907) yield* g.configChange(s);
+    else yield* g.plain(s);
   }
 }
