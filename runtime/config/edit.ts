@@ -4,6 +4,7 @@
  * agent; `null` removes a key; lists and scalars are replaced. Pure: text in, text out.
  */
 import YAML from 'yaml';
+import { parseDocumentUnique, parseUnique } from './yaml-unique.js';
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -14,7 +15,7 @@ export class EditError extends Error {
 }
 
 function parseDoc(text: string, what: string): YAML.Document {
-  const doc = YAML.parseDocument(text, { schema: 'core', uniqueKeys: true });
+  const doc = parseDocumentUnique(text, { schema: 'core' });
   if (doc.errors.length) throw new EditError(`${what} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
   return doc;
 }
@@ -72,7 +73,7 @@ export function mergePatch(text: string, patchText: string): string {
 
 export function toJS(text: string): unknown {
   try {
-    return YAML.parse(text, { schema: 'core' });
+    return parseUnique(text, { schema: 'core' });
   } catch {
     return null;
   }

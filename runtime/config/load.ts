@@ -8,12 +8,13 @@ import YAML from 'yaml';
 import { PRIORITIES } from '../../bus/priority.js';
 import { ConfigError, DEFAULTS, type OrgConfig } from './schema.js';
 import { validateConfig } from './validate.js';
+import { parseUnique } from './yaml-unique.js';
 
 /** Parse and validate the text of `file`; the org root is the folder of `file`. */
 export function parseConfigText(text: string, file: string): OrgConfig {
   let doc: unknown;
   try {
-    doc = YAML.parse(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 20, prettyErrors: true });
+    doc = parseUnique(text, { schema: 'core', maxAliasCount: 20, prettyErrors: true });
   } catch (err) {
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }

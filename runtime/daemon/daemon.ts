@@ -8,7 +8,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OPERATOR } from '../../bus/vocabulary.js';
 import { parseInboxName, selfCheckNames } from '../../bus/names.js';
 import type { BusEvent } from '../../bus/events.js';
 import { Layout } from '../../workspaces/layout.js';
@@ -24,11 +23,12 @@ import { acquireDaemonLock } from './lock.js';
 import { MailboxGuard } from './mailbox-guard.js';
 import { QuietFiles } from './quiet.js';
 import { recover } from './recovery.js';
-import { refuseNonCanonicalNames, unjailedHandlers } from './startup.js';
+import { listInboxesAtStart, unjailedHandlers } from './startup.js';
 import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
+import { UnreadIndex } from './unread-index.js';
 import type { Wakeups } from './watch.js';
-import { ensureWorkspaces, startWakeups, watchedDirs } from './wakeup-setup.js';
+import { ensureWorkspaces, indexListings, startWakeups, watchedDirs } from './wakeup-setup.js';
 
 export interface DaemonOptions {
   root: string;
@@ -47,6 +47,7 @@ export class Daemon {
   private readonly board: BoardWriter;
   private readonly guard: MailboxGuard;
   private readonly quiet = new QuietFiles();
+  private readonly index = new UnreadIndex();
   private readonly logPause: LogPause;
   private readonly loop: Loop;
   private journal!: Journal;
@@ -126,7 +127,7 @@ export class Daemon {
     });
     try {
       ensureWorkspaces(this.layout, this.logger, this.config);
-      refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
+      const listed = listInboxesAtStart(this.layout, Object.keys(this.config.agents), this.index);
       const hooks = {
         staged: (e: BusEvent) => changesBoard(e) && this.board.touch(),
         committed: () => this.render(),
@@ -154,9 +155,11 @@ export class Daemon {
         redeliver: () => this.parts.delivery.redeliver(false),
       }))
         this.loop.add(p);
+      for (const p of listed.candidates) this.loop.add(p);
       this.runner.recover(); // no runs start before the runner has recovered (it kills orphans first)
       this.render();
       await this.watch();
+      this.wakeups.prime(listed.stamps); // the inboxes just listed are only checked by the first scan
       await this.scan();
       this.runner.pump();
       this.parts.bridge?.start();
@@ -210,13 +213,13 @@ export class Daemon {
   }
 
   private wire(): void {
-    const { layout, logger, clock, journal, syncfs, guard, quiet, runner } = this;
+    const { layout, logger, clock, journal, syncfs, guard, quiet, runner, index } = this;
     const again = (p: string) => {
       this.loop.add(p);
       this.loop.schedule();
     };
     this.parts = wireParts({
-      ...{ layout, logger, clock, journal, syncfs, guard, quiet, runner, again },
+      ...{ layout, logger, clock, journal, syncfs, guard, quiet, runner, index, again },
       config: () => this.config,
       stopping: () => this.stopping,
       watching: () => this.config.watch && !this.wakeups.scanOnly,
@@ -273,6 +276,7 @@ export class Daemon {
       const entries = await this.wakeups.scan(
         (dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox',
         this.config.scanInterval,
+        indexListings(this.index),
       );
       for (const e of entries) this.loop.add(e);
       await this.parts.unread.maybe();

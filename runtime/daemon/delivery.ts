@@ -12,7 +12,7 @@ import path from 'node:path';
 import { isRemote, localRecipients } from '../../bus/address.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { deadLetter } from '../../bus/store/deadletter.js';
-import { deliverCopy, removeFinished, unlinkQuiet, writeSentCopy } from '../../bus/store/spool.js';
+import { copyName, deliverCopy, removeFinished, unlinkQuiet, writeSentCopy } from '../../bus/store/spool.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { deliverAttachments } from '../../workspaces/attachments.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
@@ -38,6 +38,8 @@ export interface DeliveryDeps {
   rewatch: (dirs: string[]) => void;
   /** Recipients at other orgs (`agent@org`): the bridge takes it from here (runtime/bridge/). */
   forward?: () => void;
+  /** A copy just linked into `agent`'s inbox under `name` (the unread index). */
+  copied?: (agent: string, name: string) => void;
 }
 
 export class Delivery {
@@ -105,7 +107,7 @@ export class Delivery {
     const { layout } = this.deps;
     const copy = () => {
       if (e.attachments?.length) deliverAttachments(layout, recipient, e.id, e.attachments);
-      deliverCopy(layout, e, recipient);
+      if (deliverCopy(layout, e, recipient)) this.deps.copied?.(recipient, copyName(e));
     };
     try {
       copy();

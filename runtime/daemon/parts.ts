@@ -17,6 +17,7 @@ import type { MailboxGuard } from './mailbox-guard.js';
 import type { QuietFiles } from './quiet.js';
 import type { SyncFs } from './syncfs.js';
 import { UnreadCheck } from './unread-check.js';
+import type { UnreadIndex } from './unread-index.js';
 import { Bridge } from '../bridge/bridge.js';
 
 export interface PartsHost {
@@ -28,6 +29,8 @@ export interface PartsHost {
   guard: MailboxGuard;
   quiet: QuietFiles;
   runner: DeliveryDeps['runner'];
+  /** What lies in each inbox (filled at start-up before the parts are wired). */
+  index: UnreadIndex;
   config: () => OrgConfig;
   stopping: () => boolean;
   /** Watcher events are arriving (so QuietFiles may vouch for a file). */
@@ -53,7 +56,7 @@ export interface Parts {
 }
 
 export function wireParts(h: PartsHost): Parts {
-  const { layout, logger, clock, journal, guard, quiet, config } = h;
+  const { layout, logger, clock, journal, guard, quiet, config, index } = h;
   const now = () => clock().toISOString();
   const finishing = new Finishing(layout, h.syncfs, logger);
   let bridge: Bridge | null = null;
@@ -69,6 +72,7 @@ export function wireParts(h: PartsHost): Parts {
     render: h.render,
     rewatch: h.rewatch,
     forward,
+    copied: (agent, name) => index.add(agent, name),
   });
   const settings = config().bridge;
   if (settings) {
@@ -96,6 +100,7 @@ export function wireParts(h: PartsHost): Parts {
     unread: new UnreadCheck({
       layout,
       journal,
+      index,
       clock,
       config,
       stopping: h.stopping,

@@ -2,38 +2,93 @@
  * Start-up checks over queued files: a file in an inbox whose name has the shape of a
  * delivered message (`<rank>-<word>-<time>-...`) but a priority or rank that is not
  * canonical means some other component wrote names the daemon does not recognise (the
- * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file. And the
- * handlers that run without the jail, said at start-up.
+ * `-urgent.md` vs `-P1.md` failure). Start-up stops and names each such file. The same one
+ * listing of every inbox, made before anything is watched, seeds the unread index, hands a
+ * person's drops to intake and stamps each inbox, so the first scan only checks it (scan-plan.ts).
+ * And the handlers that run without the jail, said at start-up.
  */
+import fs from 'node:fs';
+import { OPERATOR } from '../../bus/vocabulary.js';
 import { allowedPriorities } from '../../bus/priority.js';
-import { escapeRawName, parseInboxName } from '../../bus/names.js';
+import { escapeRawName, isIgnoredName, parseInboxName, rawCandidate } from '../../bus/names.js';
 import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { jailFor } from '../../workspaces/jail.js';
 import type { OrgConfig } from '../config/config.js';
-import type { Logger } from '../logger.js';
+import type { Stamp } from '../decide/scan-plan.js';
+import type { UnreadIndex } from './unread-index.js';
 
 const SHAPE = /^(\d+)-([A-Za-z0-9]+)-\d{8}T/;
 
+/** The problem with a queued file's name (shown escaped), or null when it is canonical or not shaped like a delivered copy's. */
+function nameProblem(agent: string, name: string): string | null {
+  const m = SHAPE.exec(name);
+  if (!m || parseInboxName(name)) return null;
+  return `workspaces/${agent}/inbox/${name}: the name says rank ${m[1]} priority "${m[2]}", which is not canonical (allowed values: ${allowedPriorities()}, ranked 0-3 in that order). Rename it, or move it to an outbox to send it again.`;
+}
+
+/** An inbox's entries by their raw bytes, through its descriptor (a link planted as an inbox is never listed), or null. */
+function listRaw(layout: Layout, agent: string): Buffer[] | null {
+  try {
+    return Dir.with(layout.inbox(agent), layout.inbox(agent), (d) => d.listRaw());
+  } catch {
+    return null;
+  }
+}
+
 export function checkQueuedNames(layout: Layout, agents: readonly string[]): string[] {
   const problems: string[] = [];
-  for (const agent of agents) {
-    let names: string[];
-    try {
-      // Through the inbox's descriptor: a link planted as an inbox is never listed (nor stops the start).
-      names = Dir.with(layout.inbox(agent), layout.inbox(agent), (d) => d.listRaw().map((n) => escapeRawName(n)));
-    } catch {
-      continue;
+  for (const agent of agents)
+    for (const raw of listRaw(layout, agent) ?? []) {
+      const problem = nameProblem(agent, escapeRawName(raw));
+      if (problem) problems.push(problem);
     }
-    for (const name of names) {
-      const m = SHAPE.exec(name);
-      if (!m || parseInboxName(name)) continue;
-      problems.push(
-        `workspaces/${agent}/inbox/${name}: the name says rank ${m[1]} priority "${m[2]}", which is not canonical (allowed values: ${allowedPriorities()}, ranked 0-3 in that order). Rename it, or move it to an outbox to send it again.`,
-      );
-    }
-  }
   return problems;
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null; // a workspace that is not a folder: the first scan says what is wrong
+  }
+}
+
+export interface StartListing {
+  /** Files in the agents' inboxes that are not delivered copies (a person's drops), for intake. */
+  candidates: string[];
+  /** Each listed agent inbox's times, taken just before its listing. */
+  stamps: Map<string, Stamp>;
+}
+
+/**
+ * At start-up, before anything is watched: list every inbox once (the agents' and the
+ * operator's). A queued file with a non-canonical name refuses the start (throws, naming each).
+ * An inbox that cannot be listed is left to the first scan, which says what is wrong with it.
+ */
+export function listInboxesAtStart(layout: Layout, agents: readonly string[], index: UnreadIndex): StartListing {
+  const problems: string[] = [];
+  const out: StartListing = { candidates: [], stamps: new Map() };
+  for (const agent of [...agents, OPERATOR]) {
+    const dir = layout.inbox(agent);
+    const st = lstatOrNull(dir);
+    const at = Date.now();
+    const raw = listRaw(layout, agent);
+    if (!st || !raw) continue;
+    const names: string[] = [];
+    for (const r of raw) {
+      const name = rawCandidate(r); // a name that is not UTF-8 is taken by its bytes
+      const shown = escapeRawName(r);
+      const problem = nameProblem(agent, shown);
+      if (problem) problems.push(problem);
+      if (parseInboxName(name)) names.push(name);
+      else if (!isIgnoredName(shown) && agent !== OPERATOR) out.candidates.push(`${dir}/${name}`);
+    }
+    index.listed(agent, names);
+    if (agent !== OPERATOR) out.stamps.set(dir, { ctimeMs: st.ctimeMs, mtimeMs: st.mtimeMs, at });
+  }
+  if (problems.length) throw new Error(`queued files with non-canonical names:\n  - ${problems.join('\n  - ')}`);
+  return out;
 }
 
 /** A warning for each handler that runs without the jail, saying why. */
@@ -45,18 +100,4 @@ export function unjailedHandlers(config: OrgConfig): string[] {
     else if (jail && !jail.jailed) notes.push(`agent ${a.name}'s handler runs ${jail.note}`);
   }
   return notes;
-}
-
-/**
- * At start-up: a queued file whose name has a non-canonical priority refuses the start (throws);
- * any other trouble reading the inboxes (a handler's link, an unreadable folder) is a warning.
- */
-export function refuseNonCanonicalNames(layout: Layout, agents: readonly string[], logger: Logger): void {
-  let queued: string[];
-  try {
-    queued = checkQueuedNames(layout, agents);
-  } catch (err) {
-    return logger.warn(`could not check the names of queued files (${(err as Error).message}); starting anyway`);
-  }
-  if (queued.length) throw new Error(`queued files with non-canonical names:\n  - ${queued.join('\n  - ')}`);
 }

@@ -1,33 +1,54 @@
 /**
- * The unread-mail check, run with the scans: list every agent's inbox (yielding between
- * inboxes), then decide (runtime/decide/unread.ts) and stage, in one synchronous step, one
- * alert per agent and priority whose backlog is new or has doubled (the mail to the operator
- * and its `alert.sent`, committed together, then delivered) and an `alert.cleared` for each
- * backlog that is gone. The same listings tell which kept attachments no inbox needs any more.
+ * The unread-mail check, run with the scans: from the daemon's index of what lies in each inbox
+ * (unread-index.ts; no inbox is listed for it), decide (runtime/decide/unread.ts) one alert per
+ * agent and priority whose backlog is new or has doubled, and an `alert.cleared` for each backlog
+ * that is gone. Before it alerts, it lists the inboxes of the agents it would alert about (and
+ * the operator's, never watched) and decides again on what they really hold, so an alert never
+ * rests on a copy that left meanwhile. Then it stages, in one synchronous step, the mail to the
+ * operator and its `alert.sent` (committed together, then delivered). The same index tells which
+ * kept attachments no inbox needs any more.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import type { MessageAccepted } from '../../bus/events.js';
-import { parseInboxName } from '../../bus/names.js';
 import { unreadAlertMail } from '../../bus/system-mail.js';
 import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { expiredAttachments, type Kept } from '../decide/attachment-ttl.js';
-import { backlogs, unreadAlerts, unreadCheckEvery } from '../decide/unread.js';
+import { unreadAlerts, unreadCheckEvery, type UnreadDecision } from '../decide/unread.js';
 import { alertKey } from '../state/state.js';
 import type { Decision } from './intake.js';
 import type { JournalPort } from './journal.js';
+import type { UnreadIndex } from './unread-index.js';
 
 export interface UnreadCheckDeps {
   layout: Layout;
   journal: JournalPort;
+  index: UnreadIndex;
   clock: () => Date;
   config: () => OrgConfig;
   stopping: () => boolean;
   deliver: (d: Decision[]) => void;
   warn: (text: string) => void;
+}
+
+/** List `agent`'s inbox into the index, through its descriptor; one that cannot be listed (missing, a link, unreadable) holds nothing unread. */
+export async function listInbox(layout: Layout, index: UnreadIndex, agent: string): Promise<void> {
+  let box: Dir | null = null;
+  index.listing(agent);
+  try {
+    box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link
+    index.listed(
+      agent,
+      (await box.listRawAsync()).map((n) => n.toString('utf8')),
+    );
+  } catch {
+    index.listed(agent, []);
+  } finally {
+    box?.close();
+  }
 }
 
 export class UnreadCheck {
@@ -44,27 +65,23 @@ export class UnreadCheck {
     await this.check();
   }
 
-  private async check(): Promise<void> {
-    const { layout, journal, clock } = this.deps;
-    const inboxes: Array<[string, string[]]> = [];
-    for (const agent of [...Object.keys(this.deps.config().agents), OPERATOR]) {
-      let box: Dir | null = null;
-      try {
-        box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link
-        inboxes.push([agent, (await box.listRawAsync()).map((n) => n.toString('utf8'))]);
-      } catch {
-        /* no inbox (yet), or not a real folder (the guard says so): nothing unread */
-      } finally {
-        box?.close();
-      }
-    }
-    if (this.deps.stopping()) return;
-    const decisions: Decision[] = [];
-    for (const d of unreadAlerts(
-      backlogs(inboxes, this.deps.config().stuckAfter, clock().getTime()),
+  private decide(): UnreadDecision[] {
+    const { index, journal, clock } = this.deps;
+    const agents = [...Object.keys(this.deps.config().agents), OPERATOR];
+    return unreadAlerts(
+      index.backlogs(agents, this.deps.config().stuckAfter, clock().getTime()),
       journal.state.alerts,
       alertKey,
-    )) {
+    );
+  }
+
+  private async check(): Promise<void> {
+    const { layout, journal, clock, index } = this.deps;
+    const alerting = new Set(this.decide().flatMap((d) => (d.kind === 'alert' ? [d.backlog.agent] : [])));
+    for (const agent of [...alerting, OPERATOR]) await listInbox(layout, index, agent);
+    if (this.deps.stopping()) return;
+    const decisions: Decision[] = [];
+    for (const d of this.decide()) {
       const time = clock().toISOString();
       if (d.kind === 'clear') {
         journal.stage({ time, type: 'alert.cleared', agent: d.agent, priority: d.priority });
@@ -86,10 +103,10 @@ export class UnreadCheck {
     }
     journal.commit();
     if (decisions.length) this.deps.deliver(decisions);
-    await this.sweepAttachments(inboxes);
+    await this.sweepAttachments();
   }
 
-  private async sweepAttachments(inboxes: Array<[string, string[]]>): Promise<void> {
+  private async sweepAttachments(): Promise<void> {
     const dir = this.deps.layout.attachments;
     let names: string[];
     try {
@@ -103,12 +120,7 @@ export class UnreadCheck {
       if (st?.isDirectory()) kept.push({ id, keptAt: st.mtimeMs });
     }
     if (kept.length === 0) return;
-    const inInbox = new Set<string>();
-    for (const [, list] of inboxes)
-      for (const n of list) {
-        const p = parseInboxName(n);
-        if (p) inInbox.add(p.id);
-      }
+    const inInbox = this.deps.index.ids();
     const gone = expiredAttachments(
       kept,
       inInbox,

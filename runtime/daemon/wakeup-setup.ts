@@ -3,13 +3,15 @@
  * the operator's outbox), the watchers started (or scans only with `watch: false`), and the
  * workspaces made whole before they are watched. Split from daemon.ts to keep it short.
  */
+import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { formatDuration } from '../../bus/time.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { Wakeups, inotifyLimitProblem } from './watch.js';
+import type { UnreadIndex } from './unread-index.js';
+import { type Listings, Wakeups, inotifyLimitProblem } from './watch.js';
 
 export function watchedDirs(layout: Layout, config: OrgConfig): string[] {
   const agents = Object.keys(config.agents);
@@ -23,6 +25,21 @@ export function ensureWorkspaces(layout: Layout, logger: Logger, config: OrgConf
       `workspaces/${agent} could not be made whole (${err.message}); its mail waits until it is (\`mailroom doctor\` says how)`,
     );
   for (const a of ensureOrgDirs(layout, Object.keys(config.agents), problem)) logger.info(`created workspace for ${a}`);
+}
+
+/** The scans' listings of inboxes, told to the unread index (an inbox is `workspaces/<agent>/inbox`). */
+export function indexListings(index: UnreadIndex): Listings {
+  const agentOf = (dir: string) => (path.basename(dir) === 'inbox' ? path.basename(path.dirname(dir)) : null);
+  return {
+    listing: (dir) => {
+      const agent = agentOf(dir);
+      if (agent) index.listing(agent);
+    },
+    listed: (dir, names) => {
+      const agent = agentOf(dir);
+      if (agent) index.listed(agent, names);
+    },
+  };
 }
 
 export interface WakeupDeps {

@@ -58,6 +58,12 @@ export function inotifyLimitProblem(need: number): string | null {
   return `the inotify watch limit (fs.inotify.max_user_watches) is ${limit}, and this org needs about ${need} (besides what other programs of this user watch): raise it with \`sudo ${raise}\` (and in /etc/sysctl.d/ to keep it); until then the daemon falls back to listing every mailbox every scan_interval`;
 }
 
+/** Told of each listing a scan makes: before it starts, and what it found (every name; [] when it failed). */
+export interface Listings {
+  listing(dir: string): void;
+  listed(dir: string, names: string[]): void;
+}
+
 export class Wakeups {
   private readonly dirWatchers = new Map<string, fs.FSWatcher>();
   private fileWatcher: FSWatcher | null = null;
@@ -72,6 +78,8 @@ export class Wakeups {
   private cursor = 0;
   /** Each directory's times, taken just before its last listing. */
   private readonly stamps = new Map<string, Stamp>();
+  /** Folders listed at start-up before they were watched: the first scan checks them instead of listing them. */
+  private primed = new Set<string>();
   /** Set while watching failed (ENOSPC: out of inotify watches): scans only, watches tried again with back-off. */
   scanOnly: string | null = null;
 
@@ -150,16 +158,25 @@ export class Wakeups {
     this.opts.onNote?.(`watching ${this.dirWatchers.size} folder(s) again (inotify watches are available again)`);
   }
 
+  /** These folders were listed (at start-up, before any watch) just after these stamps were taken. */
+  prime(stamps: ReadonlyMap<string, Stamp>): void {
+    for (const [dir, stamp] of stamps) {
+      this.stamps.set(dir, stamp);
+      this.primed.add(dir);
+    }
+  }
+
   /** Which directories this scan lists: everything when nothing is watched or after an error, else the planned few and the checked that changed. */
   private plan(intervalMs: number): string[] {
     const watching = this.started && !this.scanOnly;
     const unwatched = new Set(watching ? this.opts.dirs.filter((d) => !this.dirWatchers.has(d)) : []);
     const p = planScan(
       this.opts.dirs,
-      { full: this.fullNext || !watching, dirty: this.dirty, unwatched, cursor: this.cursor },
+      { full: this.fullNext || !watching, dirty: this.dirty, unwatched, cursor: this.cursor, primed: this.primed },
       sweepTicks(intervalMs),
     );
     this.fullNext = false;
+    this.primed = new Set();
     this.cursor = p.cursor;
     for (const d of p.list) this.dirty.delete(d);
     const changed = p.check.filter((d) => {
@@ -189,18 +206,24 @@ export class Wakeups {
    * the event loop for 50-140 ms per scan in `npm run bench`. A directory whose listing found
    * something, or failed, is listed again at the next scan.
    */
-  async scan(skip: (dir: string, name: string) => boolean = () => false, intervalMs = 2000): Promise<string[]> {
+  async scan(
+    skip: (dir: string, name: string) => boolean = () => false,
+    intervalMs = 2000,
+    seen?: Listings,
+  ): Promise<string[]> {
     const out: string[] = [];
     // Each folder on its own: one a handler made unreadable (`chmod 000`) or replaced stops only itself.
     for (const dir of this.plan(intervalMs)) {
       let names: Buffer[];
       let box: Dir | null = null;
       this.stamp(dir);
+      seen?.listing(dir);
       try {
         box = Dir.open(dir, dir); // listed through its descriptor, never through a link
         names = await box.listRawAsync();
         this.unreadable.delete(dir);
       } catch (err) {
+        seen?.listed(dir, []);
         // Missing (created by start, or an agent just removed) or unreadable: the next scan looks again.
         this.dirty.add(dir);
         this.stamps.delete(dir);
@@ -218,6 +241,10 @@ export class Wakeups {
       } finally {
         box?.close();
       }
+      seen?.listed(
+        dir,
+        names.map((n) => n.toString('utf8')),
+      );
       const before = out.length;
       for (const raw of names) {
         const name = rawCandidate(raw); // a name that is not UTF-8 is taken by its bytes

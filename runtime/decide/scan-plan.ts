@@ -5,7 +5,9 @@
  * Watchers are hints, so a full reconciliation still happens; but listing 20,000 folders
  * every interval is what kept an idle daemon of 10,000 agents at half a core. The rule:
  *  - everything, at start-up, after any watcher error, and every interval while nothing is
- *    watched (`watch: false`, or out of inotify watches): no hints, so no shortcut;
+ *    watched (`watch: false`, or out of inotify watches): no hints, so no shortcut; except
+ *    that the first scan only checks (below) the folders primed, i.e. listed at start-up just
+ *    before they were watched (every inbox: start-up lists them anyway, startup.ts);
  *  - otherwise the dirty folders (a watcher named them, their last listing found something
  *    to take or failed, they were added or made again) and the folders without a working
  *    watch are listed; and a slice of the rest in turn is checked, so that every folder is
@@ -49,6 +51,8 @@ export interface ScanState {
   unwatched: ReadonlySet<string>;
   /** Where the rotating sweep goes on (an index into `dirs`). */
   cursor: number;
+  /** Folders listed (and stamped) just before they were watched: a full scan only checks them (unless dirty or unwatched). */
+  primed?: ReadonlySet<string>;
 }
 
 export interface ScanPlan {
@@ -81,7 +85,10 @@ export function rotation(
 
 /** The folders to list this interval (see the module comment). */
 export function planScan(dirs: readonly string[], s: ScanState, ticks: number, floor = SWEEP_FLOOR): ScanPlan {
-  if (s.full) return { list: [...dirs], check: [], cursor: s.cursor };
+  if (s.full) {
+    const checked = (d: string) => s.primed?.has(d) === true && !s.dirty.has(d) && !s.unwatched.has(d);
+    return { list: dirs.filter((d) => !checked(d)), check: dirs.filter(checked), cursor: s.cursor };
+  }
   const { indices, cursor } = rotation(dirs.length, s.cursor, ticks, floor);
   const list = dirs.filter((d) => s.dirty.has(d) || s.unwatched.has(d));
   const listed = new Set(list);

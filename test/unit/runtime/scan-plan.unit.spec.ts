@@ -101,6 +101,7 @@ describe('planScan', () => {
   const table: Array<{
     what: string;
     full?: boolean;
+    primed?: string[];
     dirty?: string[];
     unwatched?: string[];
     cursor: number;
@@ -120,6 +121,19 @@ describe('planScan', () => {
       list: dirs,
       check: [],
       next: 3,
+    },
+    {
+      what: 'the first scan: the folders listed at start-up only checked, unless a watcher named them since',
+      full: true,
+      primed: ['b', 'c', 'd', 'f'],
+      dirty: ['c'],
+      unwatched: ['d'],
+      cursor: 0,
+      ticks: 4,
+      floor: 0,
+      list: ['a', 'c', 'd', 'e', 'g', 'h'],
+      check: ['b', 'f'],
+      next: 0,
     },
     {
       what: 'idle and healthy: nothing listed, the slice in turn checked',
@@ -199,6 +213,7 @@ describe('planScan', () => {
           dirty: new Set(t.dirty ?? []),
           unwatched: new Set(t.unwatched ?? []),
           cursor: t.cursor,
+          primed: new Set(t.primed ?? []),
         },
         t.ticks,
         t.floor,
