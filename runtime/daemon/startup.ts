@@ -10,7 +10,8 @@
 import fs from 'node:fs';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { allowedPriorities } from '../../bus/priority.js';
-import { escapeRawName, isIgnoredName, parseInboxName, rawCandidate } from '../../bus/names.js';
+import { isIgnoredName, parseInboxName } from '../../bus/names.js';
+import type { Entries } from '../../workspaces/entries.js';
 import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { jailFor } from '../../workspaces/jail.js';
@@ -27,10 +28,10 @@ function nameProblem(agent: string, name: string): string | null {
   return `workspaces/${agent}/inbox/${name}: the name says rank ${m[1]} priority "${m[2]}", which is not canonical (allowed values: ${allowedPriorities()}, ranked 0-3 in that order). Rename it, or move it to an outbox to send it again.`;
 }
 
-/** An inbox's entries by their raw bytes, through its descriptor (a link planted as an inbox is never listed), or null. */
-function listRaw(layout: Layout, agent: string): Buffer[] | null {
+/** An inbox's entries, through its descriptor (a link planted as an inbox is never listed), or null. */
+function listInbox(layout: Layout, agent: string): Entries | null {
   try {
-    return Dir.with(layout.inbox(agent), layout.inbox(agent), (d) => d.listRaw());
+    return Dir.with(layout.inbox(agent), layout.inbox(agent), (d) => d.listEntries());
   } catch {
     return null;
   }
@@ -38,11 +39,13 @@ function listRaw(layout: Layout, agent: string): Buffer[] | null {
 
 export function checkQueuedNames(layout: Layout, agents: readonly string[]): string[] {
   const problems: string[] = [];
-  for (const agent of agents)
-    for (const raw of listRaw(layout, agent) ?? []) {
-      const problem = nameProblem(agent, escapeRawName(raw));
+  for (const agent of agents) {
+    const entries = listInbox(layout, agent);
+    for (let i = 0; i < (entries?.text.length ?? 0); i++) {
+      const problem = nameProblem(agent, entries!.shown(i));
       if (problem) problems.push(problem);
     }
+  }
   return problems;
 }
 
@@ -73,18 +76,16 @@ export function listInboxesAtStart(layout: Layout, agents: readonly string[], in
     const dir = layout.inbox(agent);
     const st = lstatOrNull(dir);
     const at = Date.now();
-    const raw = listRaw(layout, agent);
-    if (!st || !raw) continue;
-    const names: string[] = [];
-    for (const r of raw) {
-      const name = rawCandidate(r); // a name that is not UTF-8 is taken by its bytes
-      const shown = escapeRawName(r);
+    const entries = listInbox(layout, agent);
+    if (!st || !entries) continue;
+    index.listed(agent, entries.text); // the delivered copies: each name parsed once, here
+    for (let i = 0; i < entries.text.length; i++) {
+      if (index.has(agent, entries.text[i]!)) continue;
+      const shown = entries.shown(i);
       const problem = nameProblem(agent, shown);
       if (problem) problems.push(problem);
-      if (parseInboxName(name)) names.push(name);
-      else if (!isIgnoredName(shown) && agent !== OPERATOR) out.candidates.push(`${dir}/${name}`);
+      else if (!isIgnoredName(shown) && agent !== OPERATOR) out.candidates.push(`${dir}/${entries.candidate(i)}`);
     }
-    index.listed(agent, names);
     if (agent !== OPERATOR) out.stamps.set(dir, { ctimeMs: st.ctimeMs, mtimeMs: st.mtimeMs, at });
   }
   if (problems.length) throw new Error(`queued files with non-canonical names:\n  - ${problems.join('\n  - ')}`);

@@ -40,10 +40,7 @@ export async function listInbox(layout: Layout, index: UnreadIndex, agent: strin
   index.listing(agent);
   try {
     box = Dir.open(layout.inbox(agent), layout.inbox(agent)); // never listed through a link
-    index.listed(
-      agent,
-      (await box.listRawAsync()).map((n) => n.toString('utf8')),
-    );
+    index.listed(agent, (await box.listEntriesAsync()).text);
   } catch {
     index.listed(agent, []);
   } finally {

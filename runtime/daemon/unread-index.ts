@@ -95,6 +95,11 @@ export class UnreadIndex {
     return out;
   }
 
+  /** Whether `name` is a copy known in `agent`'s inbox. */
+  has(agent: string, name: string): boolean {
+    return this.boxes.get(agent)?.has(name) === true;
+  }
+
   /** The copies known in `agent`'s inbox. */
   names(agent: string): string[] {
     return [...(this.boxes.get(agent)?.keys() ?? [])];

@@ -17,7 +17,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { escapeRawName, isIgnoredName, rawCandidate } from '../../bus/names.js';
+import { isIgnoredName } from '../../bus/names.js';
+import type { Entries } from '../../workspaces/entries.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import { changedSince, planScan, sweepTicks, type Stamp } from '../decide/scan-plan.js';
 
@@ -214,13 +215,13 @@ export class Wakeups {
     const out: string[] = [];
     // Each folder on its own: one a handler made unreadable (`chmod 000`) or replaced stops only itself.
     for (const dir of this.plan(intervalMs)) {
-      let names: Buffer[];
+      let names: Entries;
       let box: Dir | null = null;
       this.stamp(dir);
       seen?.listing(dir);
       try {
         box = Dir.open(dir, dir); // listed through its descriptor, never through a link
-        names = await box.listRawAsync();
+        names = await box.listEntriesAsync();
         this.unreadable.delete(dir);
       } catch (err) {
         seen?.listed(dir, []);
@@ -241,14 +242,11 @@ export class Wakeups {
       } finally {
         box?.close();
       }
-      seen?.listed(
-        dir,
-        names.map((n) => n.toString('utf8')),
-      );
+      seen?.listed(dir, names.text);
       const before = out.length;
-      for (const raw of names) {
-        const name = rawCandidate(raw); // a name that is not UTF-8 is taken by its bytes
-        if (!skip(dir, name) && !isIgnoredName(escapeRawName(raw))) out.push(path.join(dir, name));
+      for (let i = 0; i < names.text.length; i++) {
+        const name = names.candidate(i); // a name that is not UTF-8 is taken by its bytes
+        if (!skip(dir, name) && !isIgnoredName(names.shown(i))) out.push(path.join(dir, name));
       }
       if (out.length > before) this.dirty.add(dir); // still there next time (waiting, retried): look again
     }

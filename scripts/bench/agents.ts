@@ -5,10 +5,14 @@
  * BENCH_N messages (msgs/s, first drop to last delivery) and 1,000 at 100 msgs/s (p50/p99),
  * beside the raw limit (the same file operations in a bare loop, bench/raw.ts) and the
  * inotify watch limit. Writes bench-agents.json. Exits 1 only if a message is lost.
+ * A size written `N:F` (e.g. `10000:30`) has F delivered copies pre-filled in every inbox before
+ * the daemon starts (300,000 files at 10000:30; canonical names, sent within the last hour, normal
+ * and low priority, so none is unread long enough to be alerted during the run).
  *
  * BENCH_IDLE_S sets the quiet window (default 60: one full sweep of the scan, two unread checks).
  */
 import { spawnSync } from 'node:child_process';
+import { derivedId, inboxName } from '../../bus/names.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI, bareNodeHwmKb, draft, drop, machine, pct, sleep, startDaemon, stopDaemon, vmStatus } from './common.js';
@@ -23,6 +27,8 @@ const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).std
 
 interface Size {
   agents: number;
+  /** Delivered copies pre-filled in each inbox before start. */
+  prefill: number;
   initMs: number;
   startMs: number;
   /** CPU seconds the daemon used up to "watching": start-up cost, less sensitive to a loaded machine than startMs. */
@@ -87,8 +93,25 @@ async function steady(
   return { p50: pct(lat, 50), p99: pct(lat, 99), subjects };
 }
 
-async function oneSize(tmp: string, n: number): Promise<Size> {
-  const root = path.join(tmp, `org-${n}`);
+/** F delivered copies in each agent's inbox, as the daemon names them (the daemon skips them as already delivered). */
+function prefillInboxes(root: string, names: string[], f: number): void {
+  const now = Date.now();
+  for (const [a, agent] of names.entries())
+    for (let k = 0; k < f; k++) {
+      const i = a * f + k;
+      const name = inboxName({
+        priority: k % 2 ? 'low' : 'normal',
+        sent: new Date(now - ((i * 7919) % 3_600_000)).toISOString(),
+        id: derivedId('bench-prefill', String(i)),
+        subject: `prefilled ${k}`,
+      });
+      fs.writeFileSync(path.join(root, 'workspaces', agent, 'inbox', name), draft(agent, `prefilled ${k}`, i));
+    }
+}
+
+async function oneSize(tmp: string, spec: { agents: number; prefill: number }): Promise<Size> {
+  const n = spec.agents;
+  const root = path.join(tmp, `org-${n}-${spec.prefill}`);
   const names = Array.from({ length: n }, (_, i) => `a${i}`);
   const t0 = Date.now();
   const out = path.join(tmp, `init-${n}.out`);
@@ -99,6 +122,10 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
   fs.closeSync(fd);
   if (init.status !== 0) throw new Error(`init of ${n} agents failed: ${fs.readFileSync(out, 'utf8').slice(-2000)}`);
   const initMs = Date.now() - t0;
+  if (spec.prefill) {
+    process.stdout.write(`${n} agents: pre-filling ${n * spec.prefill} files in inboxes ... `);
+    prefillInboxes(root, names, spec.prefill);
+  }
   const stderr = path.join(tmp, `daemon-${n}.stderr`);
   const s0 = Date.now();
   const daemon = await startDaemon(root, stderr);
@@ -107,7 +134,7 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
     const pid = daemon.pid!;
     const startCpuS = cpuSeconds(pid);
     process.stdout.write(
-      `${n} agents: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `,
+      `${n} agents${spec.prefill ? ` (${n * spec.prefill} files in inboxes)` : ''}: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `,
     );
     await sleep(3_000); // the start-up sweep and first unread check are over
     const c0 = cpuSeconds(pid);
@@ -130,6 +157,7 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
     const hwm = vmStatus(pid);
     return {
       agents: n,
+      prefill: spec.prefill,
       initMs,
       startMs,
       startCpuS,
@@ -149,7 +177,7 @@ async function oneSize(tmp: string, n: number): Promise<Size> {
 }
 
 function table(sizes: Size[], raw: number, bareMb: number, limit: number): string {
-  const row = (c: string[]) => c.map((x, i) => x.padEnd([8, 17, 17, 12, 12, 14, 19, 0][i] ?? 0)).join('');
+  const row = (c: string[]) => c.map((x, i) => x.padEnd([8, 11, 17, 17, 12, 12, 14, 19, 0][i] ?? 0)).join('');
   const m = machine();
   return [
     '',
@@ -158,6 +186,7 @@ function table(sizes: Size[], raw: number, bareMb: number, limit: number): strin
     '',
     row([
       'agents',
+      'in inboxes',
       'start-up (CPU)',
       'idle CPU (core)',
       'RSS idle',
@@ -169,6 +198,7 @@ function table(sizes: Size[], raw: number, bareMb: number, limit: number): strin
     ...sizes.map((s) =>
       row([
         String(s.agents),
+        String(s.agents * s.prefill),
         `${(s.startMs / 1000).toFixed(1)} s (${s.startCpuS.toFixed(1)} s)`,
         `${s.idleCpuPct.toFixed(2)}%`,
         `${s.rssMb.toFixed(1)} MB`,
@@ -185,14 +215,19 @@ function table(sizes: Size[], raw: number, bareMb: number, limit: number): strin
 
 /** Returns the number of messages lost (never delivered or delivered twice). */
 export async function benchAgents(tmp: string, arg: string): Promise<number> {
-  const counts = arg.split(',').map(Number);
-  if (counts.some((n) => !Number.isInteger(n) || n < 2))
-    throw new Error(`--agents takes a number of agents (at least 2), or several with commas: got ${arg}`);
+  const specs = arg.split(',').map((x) => {
+    const [agents, prefill] = x.split(':').map(Number);
+    return { agents: agents!, prefill: prefill ?? 0 };
+  });
+  if (specs.some((s) => !Number.isInteger(s.agents) || s.agents < 2 || !Number.isInteger(s.prefill) || s.prefill < 0))
+    throw new Error(
+      `--agents takes a number of agents (at least 2), with \`:F\` to pre-fill F files in each inbox, or several with commas (e.g. 30,10000,10000:30): got ${arg}`,
+    );
   process.stdout.write(`raw loop ... `);
   const raw = rawLoop(path.join(tmp, 'raw')).msgsPerS;
   process.stdout.write(`${Math.round(raw)} msgs/s\n`);
   const sizes: Size[] = [];
-  for (const n of counts) sizes.push(await oneSize(tmp, n));
+  for (const spec of specs) sizes.push(await oneSize(tmp, spec));
   const limit = inotifyLimit();
   const bare = bareNodeHwmKb() / 1024;
   process.stdout.write(table(sizes, raw, bare, limit));
