@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Layout } from '../../workspaces/layout.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
+import { emptyBoard } from '../../board/fold.js';
+import { renderBrief } from '../../board/render.js';
 import { initialConfigText, parseConfigText } from '../config/config.js';
 import { writeSchemaFile, SCHEMA_LINE } from '../config/schema-file.js';
 import { recordVersion } from '../config/history.js';
@@ -10,7 +12,7 @@ import { EXIT, Problem, UsageError, parse, print } from './common.js';
 export const usage = `mailroom init <dir> --agents a,b,c
 
 Create an org: <dir>/mailroom.yaml (agents as a map keyed by name), a workspace per agent
-(inbox/ outbox/ done/ sent/ drafts/), the operator's mailbox, bus/ and board/. mailroom.yaml
+(inbox/ outbox/ done/ sent/ drafts/, BRIEF.md), the operator's mailbox, bus/ and board/. mailroom.yaml
 starts with a yaml-language-server line naming .mailroom/mailroom.schema.json (written too),
 so editors complete and check it.
 Refuses to touch a directory that already holds a mailroom.yaml, to make an org inside
@@ -50,6 +52,9 @@ export async function run(argv: string[]): Promise<number> {
   fs.mkdirSync(layout.root, { recursive: true });
   fs.writeFileSync(layout.config, text, { flag: 'wx' });
   ensureOrgDirs(layout, agents);
+  // Each BRIEF.md as the daemon renders it for a board with no task yet: its first start finds them written.
+  const board = emptyBoard();
+  for (const a of agents) fs.writeFileSync(layout.brief(a), renderBrief(board, a), { flag: 'wx', mode: 0o600 });
   writeSchemaFile(layout);
   recordVersion(layout, text, 'init', `mailroom init --agents ${agents.join(',')}`);
   print(`created org ${layout.root} with agents: ${agents.join(', ')}

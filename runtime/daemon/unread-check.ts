@@ -2,11 +2,11 @@
  * The unread-mail check, run with the scans: from the daemon's index of what lies in each inbox
  * (unread-index.ts; no inbox is listed for it), decide (runtime/decide/unread.ts) one alert per
  * agent and priority whose backlog is new or has doubled, and an `alert.cleared` for each backlog
- * that is gone. Before it alerts, it lists the inboxes of the agents it would alert about (and
- * the operator's, never watched) and decides again on what they really hold, so an alert never
- * rests on a copy that left meanwhile. Then it stages, in one synchronous step, the mail to the
- * operator and its `alert.sent` (committed together, then delivered). The same index tells which
- * kept attachments no inbox needs any more.
+ * that is gone. Before it alerts, it lists the inboxes of the agents it would alert about and
+ * decides again on what they really hold, so an alert never rests on a copy that left
+ * meanwhile. Then it stages, in one synchronous step, the mail to the operator and its
+ * `alert.sent` (committed together, then delivered). The same index (with the
+ * operator's inbox listed, which nothing watches) tells which kept attachments no inbox needs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,7 +75,7 @@ export class UnreadCheck {
   private async check(): Promise<void> {
     const { layout, journal, clock, index } = this.deps;
     const alerting = new Set(this.decide().flatMap((d) => (d.kind === 'alert' ? [d.backlog.agent] : [])));
-    for (const agent of [...alerting, OPERATOR]) await listInbox(layout, index, agent);
+    for (const agent of alerting) await listInbox(layout, index, agent);
     if (this.deps.stopping()) return;
     const decisions: Decision[] = [];
     for (const d of this.decide()) {
@@ -117,6 +117,7 @@ export class UnreadCheck {
       if (st?.isDirectory()) kept.push({ id, keptAt: st.mtimeMs });
     }
     if (kept.length === 0) return;
+    await listInbox(this.deps.layout, this.deps.index, OPERATOR); // never watched: its copies leave unseen otherwise
     const inInbox = this.deps.index.ids();
     const gone = expiredAttachments(
       kept,

@@ -126,7 +126,7 @@ async function oneSize(tmp: string, spec: { agents: number; prefill: number }): 
     process.stdout.write(`${n} agents: pre-filling ${n * spec.prefill} files in inboxes ... `);
     prefillInboxes(root, names, spec.prefill);
   }
-  const stderr = path.join(tmp, `daemon-${n}.stderr`);
+  const stderr = path.join(tmp, `daemon-${n}-${spec.prefill}.stderr`);
   const s0 = Date.now();
   const daemon = await startDaemon(root, stderr);
   const startMs = Date.now() - s0;

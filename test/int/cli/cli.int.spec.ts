@@ -29,6 +29,7 @@ describe('init', () => {
     expect(cfg.agents).not.toHaveProperty('operator'); // the people's mailbox is not an agent
     for (const a of ['maya', 'oliver', 'legal', 'operator']) {
       expect(fs.readdirSync(path.join(root, 'workspaces', a)).sort(), a).toEqual([
+        ...(a === 'operator' ? [] : ['BRIEF.md']), // as the daemon renders it before any task
         'done',
         'drafts',
         'inbox',
@@ -36,6 +37,9 @@ describe('init', () => {
         'sent',
       ]);
     }
+    expect(fs.readFileSync(path.join(root, 'workspaces', 'maya', 'BRIEF.md'), 'utf8')).toMatch(
+      /^# Brief for maya\n\nDerived from the board \(as of no events yet\)/,
+    );
     for (const d of ['bus/events', 'bus/spool', 'bus/deadletter', 'board'])
       expect(fs.statSync(path.join(root, d)).isDirectory(), d).toBe(true);
     // What init wrote is what start accepts: doctor's config check passes on it.
