@@ -38,6 +38,8 @@ async function run(tmp: string): Promise<number> {
   const root = path.join(tmp, 'org');
   const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', AGENTS.join(',')], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+  // The benchmark measures the bus, not the circuit breakers: agents here send far past 120 messages a minute.
+  fs.appendFileSync(path.join(root, 'mailroom.yaml'), '\nmessages_per_minute: 100000000\n');
   if (process.env.BENCH_CONFIG) fs.appendFileSync(path.join(root, 'mailroom.yaml'), `\n${process.env.BENCH_CONFIG}\n`);
   const tail = new LogTail(path.join(root, 'bus', 'events'));
   let daemon: ChildProcess | null = await startDaemon(root, path.join(tmp, 'daemon.stderr'));
