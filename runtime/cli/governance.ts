@@ -31,7 +31,11 @@ function drop(layout: Layout, fm: Record<string, unknown>, label: string, body =
 }
 
 /** With a daemon running, wait (up to 10 s) until `done` says what happened; else say it is queued. */
-async function outcome(layout: Layout, done: () => Promise<string | null>): Promise<string> {
+async function outcome(
+  layout: Layout,
+  done: () => Promise<string | null>,
+  where = '`mailroom audit` will show it',
+): Promise<string> {
   if (runningDaemon(layout) === null) return 'no daemon is running: it is decided at the next `mailroom start`';
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -39,12 +43,15 @@ async function outcome(layout: Layout, done: () => Promise<string | null>): Prom
     if (said) return said;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return 'the daemon has not decided it yet; `mailroom audit` will show it';
+  return `the daemon has not taken it yet (10 s); ${where}`;
 }
 
 async function heldOrFail(layout: Layout, id: string) {
   const h = (await loadState(layout)).governance.held[id];
-  if (!h) throw new Problem(`${id} is not a held message; \`mailroom audit\` lists them`);
+  if (!h)
+    throw new Problem(
+      `no message held for approval has the id ${JSON.stringify(id)}; give its whole 12-character id, as \`mailroom audit\` lists them`,
+    );
   if (h.status !== 'held') throw new Problem(`${id} was already ${h.status} by ${h.decided_by} at ${h.decided}`);
   return h;
 }
@@ -103,14 +110,22 @@ function pauseCommand(verb: 'pause' | 'resume'): Command {
         throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
       const before = (await loadState(layout)).governance;
       const was = { paused: before.paused[agent]?.since, resumed: before.resumed[agent] };
+      if (verb === 'pause' && was.paused !== undefined) {
+        print(`${agent} is already paused (since ${was.paused}); \`mailroom resume ${agent}\` ends it`);
+        return EXIT.ok;
+      }
       print(drop(layout, { to: agent, kind: verb, subject: `${verb} ${agent}` }, `${verb} ${agent}`));
       print(
-        await outcome(layout, async () => {
-          const g = (await loadState(layout)).governance;
-          if (verb === 'pause')
-            return g.paused[agent] && g.paused[agent].since !== was.paused ? `${agent} paused` : null;
-          return g.resumed[agent] !== undefined && g.resumed[agent] !== was.resumed ? `${agent} resumed` : null;
-        }),
+        await outcome(
+          layout,
+          async () => {
+            const g = (await loadState(layout)).governance;
+            if (verb === 'pause')
+              return g.paused[agent] && g.paused[agent].since !== was.paused ? `${agent} paused` : null;
+            return g.resumed[agent] !== undefined && g.resumed[agent] !== was.resumed ? `${agent} resumed` : null;
+          },
+          `\`mailroom status\` will show it`,
+        ),
       );
       return EXIT.ok;
     },
