@@ -3,7 +3,8 @@
  * by decide() once the message is parsed and routed:
  *   approval_request      only mailroom sends it
  *   pause, resume         only the operator
- *   may_send_to           the sender may write only to the names its rule lists
+ *   may_send_to           the sender may write only to the names its rule lists, also through
+ *                         a task note's default recipients unless it is one of the task's agents
  *   kind: approval        must name a message that is held now
  *   max_task_depth        a sub-task deeper than the limit; the bounce names the chain
  *   max_open_tasks        no new task while the board has this many open (operator alerted once)
@@ -14,7 +15,7 @@ import { MAILROOM, OPERATOR } from '../../bus/vocabulary.js';
 import type { Draft } from '../../bus/message.js';
 import { Rejection } from '../../bus/rejection.js';
 import { operatorAlert, type SystemMessage } from '../../bus/system-mail.js';
-import { FINAL_STATUSES, findTask, type Board } from '../../board/fold.js';
+import { FINAL_STATUSES, findTask, type Board, type Task } from '../../board/fold.js';
 import type { OrgConfig } from '../config/schema.js';
 import type { GovernanceState } from '../state/governance.js';
 
@@ -60,6 +61,21 @@ export function checkMaySendTo(config: OrgConfig, sender: string, to: readonly s
   );
 }
 
+/**
+ * An update with no to: goes to the task's creator (or its owner, its recipients). The task's
+ * own agents may always answer each other there; anyone else is held to its may_send_to, or a
+ * note on any task would reach any task's creator.
+ */
+export function checkUpdateRecipients(
+  config: OrgConfig,
+  task: Pick<Task, 'creator' | 'owner' | 'recipients'>,
+  sender: string,
+  to: readonly string[],
+): void {
+  if (sender === task.creator || sender === task.owner || task.recipients.includes(sender)) return;
+  checkMaySendTo(config, sender, to);
+}
+
 /** The chain of tasks from the root down to `task` (inclusive). */
 export function taskChain(g: GovernanceState, task: string): string[] {
   const chain = [task];
@@ -69,7 +85,8 @@ export function taskChain(g: GovernanceState, task: string): string[] {
 
 /**
  * The task a new task from `sender` serves: its `parent:`, else the task of the message the
- * sender's handler was running for when the file was written (`written`: its mtime, ms), else
+ * sender's handler was running for when the file was written (`written`: its ctime, ms, which
+ * a handler cannot set back as it can its mtime with `touch -d`), else
  * of the run in progress now.
  */
 export function parentOf(
