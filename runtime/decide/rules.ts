@@ -7,6 +7,7 @@
  *                         a task note's default recipients unless it is one of the task's agents
  *   kind: approval        must name a message that is held now
  *   max_task_depth        a sub-task deeper than the limit; the bounce names the chain
+ *   parent                within a run for task R, only R or one of its sub-tasks
  *   max_open_tasks        no new task while the board has this many open (operator alerted once)
  *   priority              only a task's creator or the operator changes it
  * Pure: the config and the folded state come in; nothing is read or written.
@@ -84,23 +85,39 @@ export function taskChain(g: GovernanceState, task: string): string[] {
 }
 
 /**
- * The task a new task from `sender` serves: its `parent:`, else the task of the message the
- * sender's handler was running for when the file was written (`written`: its ctime, ms, which
- * a handler cannot set back as it can its mtime with `touch -d`), else
- * of the run in progress now.
+ * The task of the message `sender`'s handler was running for when the file was written
+ * (`written`: its ctime, ms, which a handler cannot set back as it can its mtime with
+ * `touch -d`), else of the run in progress now.
  */
+export function runTaskOf(g: GovernanceState, sender: string, written?: number): string | undefined {
+  const spans = g.runs[sender] ?? [];
+  const fits = (r: { start: number; end?: number }) =>
+    written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined;
+  const run = [...spans].reverse().find(fits);
+  return run ? g.messageTask[run.id] : undefined;
+}
+
+/** The task a new task from `sender` serves: its `parent:`, else the task of the run that wrote it. */
 export function parentOf(
   g: GovernanceState,
   draft: Pick<Draft, 'parent'>,
   sender: string,
   written?: number,
 ): string | undefined {
-  if (draft.parent) return draft.parent;
-  const spans = g.runs[sender] ?? [];
-  const fits = (r: { start: number; end?: number }) =>
-    written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined;
-  const run = [...spans].reverse().find(fits);
-  return run ? g.messageTask[run.id] : undefined;
+  return draft.parent ?? runTaskOf(g, sender, written);
+}
+
+/**
+ * A `parent:` written during a run for a message of task R must be R or one of its sub-tasks:
+ * naming a shallower task or another tree would escape max_task_depth and R's budget_usd.
+ */
+export function checkParentInRun(g: GovernanceState, parent: string, sender: string, written?: number): void {
+  const run = runTaskOf(g, sender, written);
+  if (!run || taskChain(g, parent).includes(run)) return;
+  throw new Rejection(
+    `parent: ${parent} is neither ${run} nor one of its sub-tasks, but this task was written while ${sender}'s handler ran for a message of ${run}`,
+    `Leave parent: out (the new task is then a sub-task of ${run}), or name ${run} or one of its sub-tasks.`,
+  );
 }
 
 export function checkDepth(ctx: RuleContext, sender: string, parent: string | undefined): void {
@@ -191,6 +208,7 @@ export function checkRules(
   if (draft.kind !== 'task') return {};
   const parent = parentOf(ctx.governance, draft, sender, written);
   checkDepth(ctx, sender, parent);
+  if (draft.parent) checkParentInRun(ctx.governance, draft.parent, sender, written);
   checkOpenTasks(ctx);
   return parent ? { parent } : {};
 }

@@ -68,7 +68,10 @@ describe.skipIf(!LIB)('a daily budget at the day turn', () => {
     const fake = { LD_PRELOAD: LIB, FAKETIME: `+${offsetToMidnight(20)}`, FAKETIME_DONT_FAKE_MONOTONIC: '1' };
     const cli = (args: string[]) => mailroom([...args, '--root', o.root], { env: fake });
     await startDaemon(o, { env: { ...process.env, ...fake } });
-    const started = o.events().filter((e) => e.type === 'daemon.started').at(-1)!;
+    const started = o
+      .events()
+      .filter((e) => e.type === 'daemon.started')
+      .at(-1)!;
     expect(started.time).toMatch(/T23:59:[34]\d\./); // the daemon runs on the fake clock
     const day = started.time.slice(0, 10);
 

@@ -11,7 +11,8 @@
  *   - changing the priority of a task it did not create;
  *   - evading may_send_to by `*`, a group, reply_to, a bridge address or a task note's
  *     default recipient; evading max_recipients by a group;
- *   - evading max_task_depth by back-dating the sub-task's mtime (a handler script);
+ *   - evading max_task_depth by back-dating the sub-task's mtime, or by naming a shallower
+ *     task as its parent: (a handler script);
  *   - writing into its outbox while paused;
  *   - forging lines or terminal escapes in `mailroom audit` through subject: or currency:.
  */
@@ -24,13 +25,25 @@ import { script } from '../../support/runs.js';
 
 let o: Org;
 
-/** A sub-task of every task "level N" (N < 3), its mtime set to 2000-01-01 before it is renamed into the outbox. */
+/**
+ * A handler that answers task "level N" / "climb N" (N < 3) with a sub-task "level|climb N+1":
+ * a level one leaves parent: out and back-dates its mtime to 2000-01-01 before renaming it into
+ * the outbox; a climb one names the root task (its body's `root T-n`) as parent:, a shallower one.
+ */
 const SPAWNER = `#!/bin/sh
-n=$(sed -n 's/^subject: level \\([0-9]\\).*/\\1/p' | head -n 1)
-[ -n "$n" ] && [ "$n" -lt 3 ] || exit 0
-printf -- '---\\nto: spawner\\nkind: task\\nsubject: level %s\\n---\\nback-dated\\n' $((n + 1)) > outbox/.sub.tmp
-touch -d @946684800 outbox/.sub.tmp
-mv outbox/.sub.tmp outbox/sub-$n.md
+msg=$(cat)
+subject=$(printf '%s\\n' "$msg" | sed -n 's/^subject: *//p' | head -n 1)
+root=$(printf '%s\\n' "$msg" | sed -n 's/^root \\(T-[0-9]*\\)$/\\1/p' | head -n 1)
+[ -n "$root" ] || root=$(printf '%s\\n' "$msg" | sed -n 's/^task: *//p' | head -n 1)
+mode=\${subject% *}
+n=\${subject##* }
+case "$mode" in level | climb) ;; *) exit 0 ;; esac
+[ "$n" -lt 3 ] || exit 0
+parent=""
+[ "$mode" = climb ] && parent="parent: $root\\n"
+printf -- "---\\nto: spawner\\nkind: task\\nsubject: $mode $((n + 1))\\n$parent---\\nroot $root\\n" > outbox/.sub.tmp
+[ "$mode" = level ] && touch -d @946684800 outbox/.sub.tmp
+mv outbox/.sub.tmp "outbox/sub-$mode-$n.md"
 `;
 
 beforeAll(async () => {
@@ -162,16 +175,22 @@ describe('governance under attack', () => {
     expect(mailroom(['reject', small, '--reason', 'x', '--root', o.root]).code).toBe(1);
   }, 60_000);
 
-  it('keeps a back-dated sub-task under max_task_depth', async () => {
+  it('keeps a back-dated sub-task, and one naming a shallower parent:, under max_task_depth', async () => {
+    const refused = (mode: string) =>
+      o.events().find((e) => e.type === 'message.rejected' && e.from === 'spawner' && e.origin === `sub-${mode}-2.md`);
     o.drop('operator', 'level1.md', message({ to: 'spawner', kind: 'task', subject: 'level 1' }));
-    const deep = await waitFor(
-      () => o.events().find((e) => e.type === 'message.rejected' && e.from === 'spawner'),
-      'the level-3 sub-task to be refused',
+    o.drop('operator', 'climb1.md', message({ to: 'spawner', kind: 'task', subject: 'climb 1' }));
+    const [level, climb] = await waitFor(
+      () => (refused('level') && refused('climb') ? [refused('level')!, refused('climb')!] : null),
+      'both third-level sub-tasks to be refused',
       20_000,
     );
-    expect(deep.reason).toMatch(/depth 3 \(T-\d+ > T-\d+ > new\), over max_task_depth 2/);
-    const level2 = accepted((e) => e.from === 'spawner' && e.kind === 'task')!;
-    expect(level2.parent).toBe(accepted((e) => e.subject === 'level 1')!.task);
+    expect(level.reason).toMatch(/depth 3 \(T-\d+ > T-\d+ > new\), over max_task_depth 2/);
+    const task = (subject: string) => accepted((e) => e.subject === subject)!.task;
+    expect(accepted((e) => e.subject === 'level 2')!.parent).toBe(task('level 1'));
+    expect(climb.reason).toBe(
+      `parent: ${task('climb 1')} is neither ${task('climb 2')} nor one of its sub-tasks, but this task was written while spawner's handler ran for a message of ${task('climb 2')}`,
+    );
   }, 30_000);
 
   it('leaves a paused agent’s outbox alone until it is resumed', async () => {

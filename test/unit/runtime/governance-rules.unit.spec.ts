@@ -154,6 +154,14 @@ describe('refusals in decide()', () => {
     expect(reason(run(tree, 'oliver', 'to: legal\nkind: task', 'max_task_depth: 2\n', T0 + 4000))).toMatch(
       /T-1 > T-2 > new/,
     );
+    // parent: during that run: T-2 or one of its sub-tasks, not a shallower task (depth) or another tree (budget).
+    expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-1', 'max_task_depth: 2\n', T0 + 4000))).toBe(
+      "parent: T-1 is neither T-2 nor one of its sub-tasks, but this task was written while oliver's handler ran for a message of T-2",
+    );
+    expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-3', 'max_task_depth: 4\n', T0 + 4000))).toBe(
+      'accepted',
+    );
+    expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-1', '', T0 + 6000))).toBe('accepted');
     // Written after that run ended: a new top-level task.
     expect(reason(run(tree, 'oliver', 'to: legal\nkind: task', 'max_task_depth: 2\n', T0 + 6000))).toBe('accepted');
     expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-9'))).toBe(
