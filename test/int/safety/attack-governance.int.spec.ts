@@ -6,7 +6,8 @@
  *   - forged stamps (approved_by:, approval:, held:), `from: mailroom`, the system's and the
  *     operator's kinds (approval_request, pause, resume);
  *   - deciding its own held message, through a second agent without a grant, over a grant's
- *     max_amount, a message that is not held (unknown, a task id, a path, decided already);
+ *     max_amount, right after `mailroom revoke`, a message that is not held (unknown, a task
+ *     id, a path, decided already);
  *   - amounts that are not plain numbers (1e309, -5, "5000", .nan) and a huge currency;
  *   - changing the priority of a task it did not create;
  *   - evading may_send_to by `*`, a group, reply_to, a bridge address or a task note's
@@ -173,6 +174,14 @@ describe('governance under attack', () => {
     expect(again).toMatchObject({ type: 'message.rejected' });
     expect(again.reason).toMatch(new RegExp(`${small} was already approved by operator`));
     expect(mailroom(['reject', small, '--reason', 'x', '--root', o.root]).code).toBe(1);
+
+    // Racing revoke: the decision dropped right after `mailroom revoke` returns is refused.
+    o.drop('mallory', 'pay-race.md', raw('to: boss\nkind: payment\namount: 10\nsubject: Race'));
+    const race = await heldId('pay-race.md');
+    expect(mailroom(['revoke', 'cfo', 'payment', '--root', o.root]).code).toBe(0);
+    o.drop('cfo', 'race.md', raw(`kind: approval\napproves: ${race}\ndecision: approve`));
+    await waitFor(() => refused().includes('cfo:revoked'), 'the decision after the revocation to be refused');
+    expect(o.events().filter((e) => e.type === 'approval.granted' && e.id === race)).toEqual([]);
   }, 60_000);
 
   it('keeps a back-dated sub-task, and one naming a shallower parent:, under max_task_depth', async () => {
