@@ -7,10 +7,8 @@
  *   pause <agent>     resume <agent>     audit [--agent a] [--kind k] [--json]
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { OPERATOR } from '../../bus/vocabulary.js';
-import { fileTime, newId, slugOf } from '../../bus/names.js';
 import { loadConfig } from '../config/load.js';
 import { setValue } from '../config/edit.js';
 import { GRANT_UNTIL_RE } from '../config/governance.js';
@@ -19,6 +17,7 @@ import { loadState } from '../views/inspect.js';
 import { auditRows, renderAudit } from '../views/audit.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { commit } from './config.js';
+import { writeToOutbox } from './outgoing.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 interface Command {
@@ -28,14 +27,7 @@ interface Command {
 
 /** Write an operator message into workspaces/operator/outbox/ (a dotfile, then a rename); returns its path. */
 function drop(layout: Layout, fm: Record<string, unknown>, label: string, body = ''): string {
-  const outbox = layout.outbox(OPERATOR);
-  if (!fs.existsSync(outbox))
-    throw new Problem(`${outbox} does not exist; start the daemon once (it creates missing workspaces)`);
-  const tmp = path.join(outbox, `.send-${newId()}.md`);
-  fs.writeFileSync(tmp, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body}`, { flag: 'wx', mode: 0o600 });
-  const target = path.join(outbox, `${fileTime(new Date().toISOString())}-${slugOf(label)}.md`);
-  fs.renameSync(tmp, target);
-  return target;
+  return writeToOutbox(layout, OPERATOR, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body}`, label);
 }
 
 /** With a daemon running, wait (up to 10 s) until `done` says what happened; else say it is queued. */
