@@ -9,7 +9,7 @@ import { MAILROOM, OPERATOR } from './vocabulary.js';
 import { derivedId } from './names.js';
 import { stampMessage } from './message.js';
 import { formatDuration } from './time.js';
-import type { MessageAccepted, MessageRejected } from './events.js';
+import type { ApprovalRequested, MessageAccepted, MessageRejected } from './events.js';
 import type { Priority } from './priority.js';
 
 /** The event fields of a message from mailroom, ready to be staged. */
@@ -173,19 +173,11 @@ export function operatorAlert(
 
 // --- governance ------------------------------------------------------------------------
 
-/** What mail about a held message says of it. */
-export interface HeldSummary {
-  id: string;
-  kind: string;
-  amount?: number;
-  currency?: string;
-  from: string;
-  to: string[];
-  subject?: string;
-  /** Why it is held, in words. */
-  detail: string;
-  approvers: string[];
-}
+/** What mail about a held message says of it: the request's own fields. */
+export type HeldSummary = Pick<
+  ApprovalRequested,
+  'id' | 'kind' | 'amount' | 'currency' | 'from' | 'to' | 'subject' | 'detail' | 'approvers'
+>;
 
 function heldLines(h: HeldSummary): string[] {
   const amount = h.amount !== undefined ? `${h.amount}${h.currency ? ` ${h.currency}` : ''}` : '(none)';
@@ -195,7 +187,7 @@ function heldLines(h: HeldSummary): string[] {
     `- amount: ${amount}`,
     `- from: ${h.from}`,
     `- to: ${h.to.join(', ')}`,
-    `- subject: ${h.subject ?? '(no subject)'}`,
+    `- subject: ${h.subject !== undefined ? h.subject.replace(/\s+/g, ' ') : '(no subject)'}`, // one line: no forged `- amount:`
     `- why held: ${h.detail}`,
   ];
 }

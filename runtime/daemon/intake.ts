@@ -233,7 +233,7 @@ export class Intake {
       sender: origin.sender,
       source: 'outbox',
       origin: origin.name,
-      written: st.mtimeMs,
+      written: st.ctimeMs, // not mtime: `touch -d` would let a handler's sub-task escape its run's task
     });
     return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }
