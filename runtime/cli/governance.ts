@@ -3,7 +3,7 @@
  * (written into workspaces/operator/outbox/, like `send`), so the daemon decides them in log
  * order like any other mail; grants are versioned config changes; `audit` reads the log alone.
  *   approve <id> [--note text]     reject <id> --reason text
- *   grant <agent> <kind> [--max-amount N] [--until DATE]     revoke <agent> <kind>
+ *   grant <agent> <kind> [--max-amount N] [--currency C] [--until DATE]     revoke <agent> <kind>
  *   pause <agent>     resume <agent>     audit [--agent a] [--kind k] [--json]
  */
 import fs from 'node:fs';
@@ -135,14 +135,19 @@ function pauseCommand(verb: 'pause' | 'resume'): Command {
 function grantCommand(verb: 'grant' | 'revoke'): Command {
   const usage =
     verb === 'grant'
-      ? `mailroom grant <agent> <kind> [--max-amount N] [--until YYYY-MM-DD] [--root <dir>]\n\nLet an agent approve held messages of an approval kind, up to an amount and until a day\n(inclusive, UTC). A versioned config change (agents.<agent>.may_approve.<kind>).`
+      ? `mailroom grant <agent> <kind> [--max-amount N] [--currency C] [--until YYYY-MM-DD] [--root <dir>]\n\nLet an agent approve held messages of an approval kind, up to an amount (in --currency: a\nmessage in another currency, or none, is over the limit) and until a day (inclusive, UTC). A versioned config change (agents.<agent>.may_approve.<kind>).`
       : `mailroom revoke <agent> <kind> [--root <dir>]\n\nTake an agent's grant to approve a kind away (a versioned config change). A decision it sends\nafterwards is refused with a bounce saying the grant was revoked.`;
   return {
     usage,
     async run(argv) {
       const { values, positionals } = parse(
         argv,
-        { root: { type: 'string' }, 'max-amount': { type: 'string' }, until: { type: 'string' } },
+        {
+          root: { type: 'string' },
+          'max-amount': { type: 'string' },
+          currency: { type: 'string' },
+          until: { type: 'string' },
+        },
         usage,
         true,
       );
@@ -157,6 +162,7 @@ function grantCommand(verb: 'grant' | 'revoke'): Command {
           throw new UsageError(`--max-amount must be a number from 0 up, got ${JSON.stringify(values['max-amount'])}`);
         grant.max_amount = n;
       }
+      if (values.currency !== undefined) grant.currency = values.currency; // checked with the config
       if (values.until !== undefined) {
         if (!GRANT_UNTIL_RE.test(String(values.until)))
           throw new UsageError(`--until must be a date like 2026-12-31, got ${JSON.stringify(values.until)}`);
