@@ -307,6 +307,7 @@ export class Intake {
     const out: Decision[] = [];
     if (g.held) out.push({ kind: 'hold', event });
     else if (g.deliver) out.push({ kind: 'deliver', event, dropped });
+    else out.push({ kind: 'deliver', event: { ...event, to: [] }, dropped }); // for the daemon alone (pause, resume): done once logged
     for (const e of g.events) {
       const staged = journal.stage(e);
       if (staged.type === 'message.accepted') out.push({ kind: 'deliver', event: staged });

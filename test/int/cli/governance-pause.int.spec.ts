@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mailroom } from '../../support/cli.js';
 import { makeOrg } from '../../support/org.js';
+import { waitFor } from '../../support/events.js';
 
 describe('pause and approve, as the operator sees them', () => {
   it('a second pause says the agent is already paused and sends nothing; approve wants a whole held id', async () => {
@@ -17,6 +18,11 @@ describe('pause and approve, as the operator sees them', () => {
     expect(first.stdout).toContain('legal paused');
     const pauses = () => o.events().filter((e) => e.type === 'agent.paused').length;
     expect(pauses()).toBe(1);
+    // The pause is for the daemon alone: logged as delivered to no one, nothing left in the spool or an inbox.
+    const ctl = o.events().find((e) => e.type === 'message.accepted' && e.kind === 'pause')!;
+    await waitFor(() => o.ls('bus', 'spool').length === 0 || null, 'the spool emptied');
+    expect(o.events().find((e) => e.type === 'message.delivered' && e.id === ctl.id)?.to).toEqual([]);
+    expect(o.ls('workspaces', 'legal', 'inbox')).toEqual([]);
 
     const second = mailroom(['pause', 'legal', '--root', o.root]);
     expect(second.code, second.stderr).toBe(0);
