@@ -47,6 +47,7 @@ function allowedNames(config: OrgConfig, sender: string, names: readonly string[
     else out.add(n);
   }
   out.delete(sender);
+  out.add(OPERATOR); // an agent can always ask the operator (to be let write to someone, say)
   return out;
 }
 
@@ -57,7 +58,7 @@ export function checkMaySendTo(config: OrgConfig, sender: string, to: readonly s
   const refused = to.filter((r) => r !== sender && !allowed.has(r));
   if (refused.length === 0) return;
   throw new Rejection(
-    `${sender} may write only to ${rule.join(', ')} (may_send_to in mailroom.yaml), and ${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} not among them`,
+    `${sender} may write only to ${[...rule, ...(rule.includes(OPERATOR) ? [] : [OPERATOR])].join(', ')} (may_send_to in mailroom.yaml; the operator always), and ${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} not among them`,
     `Send it to someone may_send_to lists, who can pass it on; or ask the operator to add ${refused[0]} to agents.${sender}.may_send_to.`,
   );
 }

@@ -9,7 +9,7 @@ import { foldState } from '../../../runtime/state/state.js';
 
 const config = (extra = '') =>
   parseConfigText(
-    `approval_required: [payment]\n${extra}agents:\n  maya: { may_send_to: [leads, operator] }\n  oliver: {}\n  legal: {}\n  ext: {}\ngroups: { leads: [oliver] }\n`,
+    `approval_required: [payment]\n${extra}agents:\n  maya: { may_send_to: [leads, operator] }\n  intern: { may_send_to: [oliver] }\n  oliver: {}\n  legal: {}\n  ext: {}\ngroups: { leads: [oliver] }\n`,
     '/srv/org/mailroom.yaml',
   );
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
@@ -71,11 +71,12 @@ describe('refusals in decide()', () => {
   it.each([
     ['may_send_to: a group member', 'maya', 'to: oliver', 'accepted'],
     ['may_send_to: the operator', 'maya', 'to: operator', 'accepted'],
+    ['may_send_to: the operator always, even when unlisted', 'intern', 'to: operator', 'accepted'],
     [
       'may_send_to: anyone else',
       'maya',
       'to: [oliver, legal]',
-      'maya may write only to leads, operator (may_send_to in mailroom.yaml), and legal is not among them',
+      'maya may write only to leads, operator (may_send_to in mailroom.yaml; the operator always), and legal is not among them',
     ],
     [
       'an approval request from an agent',
@@ -133,7 +134,7 @@ describe('refusals in decide()', () => {
       "a note on someone else's task, to its creator",
       'maya',
       'task: T-1\nsubject: psst',
-      'maya may write only to leads, operator (may_send_to in mailroom.yaml), and legal is not among them',
+      'maya may write only to leads, operator (may_send_to in mailroom.yaml; the operator always), and legal is not among them',
     ],
     ['an update on its own task, to its creator', 'maya', 'task: T-2\nstatus: done', 'accepted'],
     ['a note from an agent without may_send_to', 'oliver', 'task: T-2\nsubject: fyi', 'accepted'],
