@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../bus/events.js';
 import { parseConfigText } from '../../../runtime/config/load.js';
-import { afterUsage, governanceBlocker, nextDay } from '../../../runtime/decide/gates.js';
+import { afterUsage, budgetLevel, governanceBlocker, nextDay } from '../../../runtime/decide/gates.js';
 import { foldState } from '../../../runtime/state/state.js';
 
 const config = parseConfigText(
@@ -91,6 +91,18 @@ describe('governanceBlocker', () => {
       ),
     ).toBe(null);
   });
+});
+
+describe('budgetLevel', () => {
+  it.each([
+    [0.019999, 0.025, null],
+    [0.02, 0.025, 80], // 0.8 * 0.025 is 0.020000000000000004 in floating point
+    [0.024999, 0.025, 80],
+    [0.025, 0.025, 100],
+    [0.3, 0.1 + 0.2, 100], // 0.1 + 0.2 is 0.30000000000000004
+    [1.2, 1, 100],
+    [0, 0, 100],
+  ])('spent %s of %s: %s', (spent, budget, want) => expect(budgetLevel(spent, budget)).toBe(want));
 });
 
 describe('afterUsage', () => {
