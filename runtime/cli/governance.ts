@@ -17,7 +17,7 @@ import { loadState } from '../views/inspect.js';
 import { auditRows, renderAudit } from '../views/audit.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { commit } from './config.js';
-import { writeToOutbox } from './outgoing.js';
+import { checkSender, writeToOutbox } from './outgoing.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 interface Command {
@@ -26,8 +26,8 @@ interface Command {
 }
 
 /** Write an operator message into workspaces/operator/outbox/ (a dotfile, then a rename); returns its path. */
-function drop(layout: Layout, fm: Record<string, unknown>, label: string, body = ''): string {
-  return writeToOutbox(layout, OPERATOR, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body}`, label);
+function drop(layout: Layout, fm: Record<string, unknown>, label: string, from = OPERATOR): string {
+  return writeToOutbox(layout, from, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n`, label);
 }
 
 /** With a daemon running, wait (up to 10 s) until `done` says what happened; else say it is queued. */
@@ -59,35 +59,38 @@ async function heldOrFail(layout: Layout, id: string) {
 function decision(verb: 'approve' | 'reject'): Command {
   const usage =
     verb === 'approve'
-      ? `mailroom approve <held id> [--note text] [--root <dir>]\n\nApprove a held message (an approval kind, or one a circuit breaker held): it is delivered,\nstamped approved_by: operator and approval: <this decision's id>.`
-      : `mailroom reject <held id> --reason text [--root <dir>]\n\nReject a held message: nothing is delivered, and its sender gets a bounce with the reason.`;
+      ? `mailroom approve <held id> [--note text] [--from <agent>] [--root <dir>]\n\nApprove a held message (an approval kind, or one a circuit breaker held): it is delivered,\nstamped approved_by: operator and approval: <this decision's id>.\n\n--from <agent>: decide as that agent (a person playing it), under its grant (may_approve),\nchecked by the daemon as if the agent had sent the decision itself.`
+      : `mailroom reject <held id> --reason text [--from <agent>] [--root <dir>]\n\nReject a held message: nothing is delivered, and its sender gets a bounce with the reason.\n\n--from <agent>: decide as that agent (a person playing it), under its grant (may_approve).`;
   return {
     usage,
     async run(argv) {
       const { values, positionals } = parse(
         argv,
-        { root: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' } },
+        { root: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' }, from: { type: 'string' } },
         usage,
         true,
       );
       if (values.help) return (print(usage), EXIT.ok);
       const id = positionals[0];
+      const from = (values.from as string | undefined) ?? OPERATOR;
       if (!id || positionals.length > 1) throw new UsageError(`${verb} takes one held id\n\n${usage}`);
       if (verb === 'reject' && !values.reason)
         throw new UsageError(`reject needs --reason: the sender is told why\n\n${usage}`);
       const layout = findRoot(values.root as string | undefined);
-      await heldOrFail(layout, id);
+      if (from !== OPERATOR) checkSender(from, loadConfig(layout.config));
+      const tried = (await heldOrFail(layout, id)).attempts.length;
       const fm: Record<string, unknown> = { kind: 'approval', approves: id, decision: verb };
       if (values.reason) fm.reason = values.reason;
       if (values.note) fm.note = values.note;
-      print(drop(layout, fm, `${verb} ${id}`));
-      print(
-        await outcome(layout, async () => {
-          const h = (await loadState(layout)).governance.held[id];
-          return h && h.status !== 'held' ? `${id} ${h.status} by ${h.decided_by}` : null;
-        }),
-      );
-      return EXIT.ok;
+      print(drop(layout, fm, `${verb} ${id}`, from));
+      const said = await outcome(layout, async () => {
+        const h = (await loadState(layout)).governance.held[id];
+        if (h && h.status !== 'held') return `${id} ${h.status} by ${h.decided_by}`;
+        const refused = h?.attempts.slice(tried).find((a) => a.by === from);
+        return refused ? `not decided: ${refused.reason} (${refused.rule}); it stays held` : null;
+      });
+      print(said);
+      return said.startsWith('not decided') ? EXIT.problem : EXIT.ok;
     },
   };
 }
