@@ -138,7 +138,7 @@ function pauseCommand(verb: 'pause' | 'resume'): Command {
 function grantCommand(verb: 'grant' | 'revoke'): Command {
   const usage =
     verb === 'grant'
-      ? `mailroom grant <agent> <kind> [--max-amount N] [--currency C] [--until YYYY-MM-DD] [--root <dir>]\n\nLet an agent approve held messages of an approval kind, up to an amount (in --currency: a\nmessage in another currency, or none, is over the limit) and until a day (inclusive, UTC). A versioned config change (agents.<agent>.may_approve.<kind>).`
+      ? `mailroom grant <agent> <kind> [--max-amount N] [--currency C] [--until YYYY-MM-DD] [--root <dir>]\n\nLet an agent approve held messages of an approval kind, up to an amount (in --currency: a\nmessage in another currency, or none, is over the limit) and until a day (inclusive, UTC).\nA versioned config change (agents.<agent>.may_approve.<kind>).`
       : `mailroom revoke <agent> <kind> [--root <dir>]\n\nTake an agent's grant to approve a kind away (a versioned config change). A decision it sends\nafterwards is refused with a bounce saying the grant was revoked.`;
   return {
     usage,
