@@ -89,7 +89,9 @@ export function governanceBlocker(
   if (pause) return { kind: 'paused', detail: pause.detail };
   const day = new Date(now).toISOString().slice(0, 10);
   const over =
-    g.budgetResumed[agent] === day ? undefined : budgetsOf(board, config, agent, day).find((b) => budgetLevel(b.spent, b.budget) === 100);
+    g.budgetResumed[agent] === day
+      ? undefined
+      : budgetsOf(board, config, agent, day).find((b) => budgetLevel(b.spent, b.budget) === 100);
   return over ? { kind: 'budget', ...over, until: nextDay(now) } : taskBudgetBlocker(board, id);
 }
 
@@ -101,6 +103,22 @@ export function gateFor(
   now: number,
 ): (agent: string, id: string) => GovernanceBlocker | null {
   return (agent, id) => governanceBlocker(g, board, config, agent, now, id);
+}
+
+/**
+ * The 100% alert of every budget that makes a run wait now (once per scope and day: the same
+ * derived id as afterUsage's). A budget lowered below today's spending by a config change is
+ * alerted here, when the first run waits on it, not only after a run's usage.
+ */
+export function budgetWaitMails(waiting: ReadonlyArray<{ blocker: { kind: string } }>, time: string): SystemMessage[] {
+  const out = new Map<string, SystemMessage>();
+  for (const { blocker: b } of waiting) {
+    if (b.kind !== 'budget') continue;
+    const { scope, spent, budget } = b as Extract<GovernanceBlocker, { kind: 'budget' }>;
+    const m = budgetAlertMail(scope, 100, spent, budget, time.slice(0, 10), time);
+    out.set(m.id, m);
+  }
+  return [...out.values()];
 }
 
 /**

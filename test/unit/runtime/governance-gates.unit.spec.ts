@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../bus/events.js';
 import { parseConfigText } from '../../../runtime/config/load.js';
-import { afterUsage, budgetLevel, governanceBlocker, nextDay } from '../../../runtime/decide/gates.js';
+import { afterUsage, budgetLevel, budgetWaitMails, governanceBlocker, nextDay } from '../../../runtime/decide/gates.js';
 import { foldState } from '../../../runtime/state/state.js';
 
 const config = parseConfigText(
@@ -103,6 +103,20 @@ describe('budgetLevel', () => {
     [1.2, 1, 100],
     [0, 0, 100],
   ])('spent %s of %s: %s', (spent, budget, want) => expect(budgetLevel(spent, budget)).toBe(want));
+});
+
+describe('budgetWaitMails', () => {
+  it('one 100% alert per budget that makes runs wait, with the id afterUsage would give it', () => {
+    const budget = (scope: string, spent: number) => ({
+      blocker: { kind: 'budget', scope, spent, budget: 1, until: 0 },
+    });
+    const mails = budgetWaitMails(
+      [budget('agent a', 1.5), budget('agent a', 1.5), budget('org', 3), { blocker: { kind: 'agent_busy' } }],
+      '2026-06-01T12:00:00.000Z',
+    );
+    expect(mails.map((m) => m.subject)).toEqual(['Budget 100%: agent a $1.50 of $1', 'Budget 100%: org $3.00 of $1']);
+    expect(budgetWaitMails([], '2026-06-01T12:00:00.000Z')).toEqual([]);
+  });
 });
 
 describe('afterUsage', () => {
