@@ -4,6 +4,7 @@
  * Pure.
  */
 import { Rejection } from '../bus/rejection.js';
+import { OPERATOR } from '../bus/vocabulary.js';
 import type { UpdateStatus } from '../bus/message.js';
 import { FINAL_STATUSES, findTask, type Board, type Task } from './fold.js';
 
@@ -24,6 +25,12 @@ export function checkUpdate(board: Board, id: string, sender: string, status: Up
     throw new Rejection(
       `task ${id} is already ${task.status}, so it cannot become ${status}`,
       'Create a new task with `kind: task` if there is more to do.',
+    );
+  }
+  if (task.blockedReason === 'budget' && sender !== task.creator && sender !== OPERATOR) {
+    throw new Rejection(
+      `task ${id} ("${task.title}") is blocked: it has cost $${task.costUsd ?? 0}, past its budget_usd $${task.budgetUsd ?? 0}; only its creator ${task.creator} or the operator may set it going again`,
+      `Ask ${task.creator} to decide: \`task: ${id}\` with \`status: in_progress\` (go on) or \`status: cancelled\`.`,
     );
   }
   if (task.owner !== null) {

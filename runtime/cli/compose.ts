@@ -2,15 +2,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { PRIORITIES, isPriority } from '../../bus/priority.js';
+import { PRIORITIES } from '../../bus/priority.js';
 import { Rejection } from '../../bus/rejection.js';
-import { didYouMean } from '../../bus/suggest.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
 import { Dir, Refused, readRegular } from '../../workspaces/hostile-fs.js';
 import { createExclusive } from '../../workspaces/hostile-write.js';
-import { checkOutgoing, checkSender, moveToOutbox, outboxName } from './outgoing.js';
+import { checkOutgoing, checkPriority, checkSender, moveToOutbox, outboxName } from './outgoing.js';
 
 /** A draft larger than this is not read back (the daemon's own limit, max_message_bytes, is far below). */
 const MAX_DRAFT_BYTES = 64 * 1_048_576;
@@ -65,17 +64,20 @@ function edit(file: string): string | null {
   return null;
 }
 
-function kept(file: string, why: string, from: string, r: string): never {
-  throw new Problem(
-    `not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`,
-  );
+/** Keep the draft and say how to go on; `sendable`: it passes the daemon's checks, so `mv` would send it. */
+function kept(file: string, why: string, from: string, r: string, sendable = false): never {
+  const again = `Edit it again with \`mailroom compose${r} --from ${from} --draft ${file}\``;
+  const send = sendable ? `, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`` : '';
+  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\n${again}${send}.`);
 }
 
-function checkPriority(priority: string | boolean | undefined): void {
-  if (priority !== undefined && !isPriority(priority)) {
-    throw new UsageError(
-      `--priority: unknown priority ${JSON.stringify(priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(priority), PRIORITIES)}`,
-    );
+/** Would the daemon accept `text` from `from`? */
+function passes(text: string, from: string, config: OrgConfig): boolean {
+  try {
+    checkOutgoing(text, from, config);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -143,7 +145,8 @@ export async function run(argv: string[]): Promise<number> {
       fs.rmSync(drafts.at(name));
       throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
     }
-    if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
+    if (text === before)
+      kept(file, 'the draft was not changed (the editor quit without saving?)', from, r, passes(text, from, config));
     print(moveToOutbox(layout, from, drafts.at(name), checkedSubject(text, from, config, file, r)));
   } finally {
     drafts.close();

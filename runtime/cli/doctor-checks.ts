@@ -16,6 +16,7 @@ import { checkQueuedNames } from '../daemon/startup.js';
 import { freeBytes } from '../daemon/log-pause.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { outgoing } from '../bridge/pending.js';
+import { governanceFindings } from '../decide/doctor-governance.js';
 import { probe } from '../bridge/view.js';
 import { count } from './common.js';
 
@@ -222,7 +223,9 @@ export function checkDelivery(status: OrgStatus, r: string, add: AddFinding): vo
     'spool',
     status.spool === 0
       ? 'empty'
-      : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``,
+      : status.daemon.running
+        ? `${count(status.spool, 'file')} in bus/spool/, being delivered by the running daemon (\`ls bus/spool/\`; \`mailroom why <id>\` for one)`
+        : `${count(status.spool, 'file')} in bus/spool/ waiting for a daemon: run \`mailroom start${r}\``,
   );
 }
 
@@ -286,6 +289,8 @@ export async function checkOrg(
   checkQueuedNamesFinding(layout, config, add);
   checkInotify(config, add);
   await checkBridge(layout, config, state, status, add);
+  for (const f of governanceFindings(state.governance, state.board, config, Date.now(), r))
+    add(f.ok, f.check, f.detail);
   if (status.deadletter)
     add(
       true,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Layout } from '../../workspaces/layout.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
 import { emptyBoard } from '../../board/fold.js';
-import { renderBrief } from '../../board/render.js';
+import { renderBrief } from '../../board/brief.js';
 import { initialConfigText, parseConfigText } from '../config/config.js';
 import { writeSchemaFile, SCHEMA_LINE } from '../config/schema-file.js';
 import { recordVersion } from '../config/history.js';
@@ -53,8 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   fs.writeFileSync(layout.config, text, { flag: 'wx' });
   ensureOrgDirs(layout, agents);
   // Each BRIEF.md as the daemon renders it for a board with no task yet: its first start finds them written.
-  const board = emptyBoard();
-  for (const a of agents) fs.writeFileSync(layout.brief(a), renderBrief(board, a), { flag: 'wx', mode: 0o600 });
+  const [board, facts] = [emptyBoard(), { held: {}, parent: {} }];
+  for (const a of agents) fs.writeFileSync(layout.brief(a), renderBrief(board, a, facts), { flag: 'wx', mode: 0o600 });
   writeSchemaFile(layout);
   recordVersion(layout, text, 'init', `mailroom init --agents ${agents.join(',')}`);
   print(`created org ${layout.root} with agents: ${agents.join(', ')}

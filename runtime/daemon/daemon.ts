@@ -74,6 +74,7 @@ export class Daemon {
         const decisions = this.parts.intake.take(batch);
         this.journal.commit();
         this.parts.delivery.act(decisions);
+        this.runner.pump(); // a resume or a release may let runs start
       },
       waitingPaths: () => this.parts.intake.waitingPaths(),
     });
@@ -129,7 +130,9 @@ export class Daemon {
       ensureWorkspaces(this.layout, this.logger, this.config);
       const listed = listInboxesAtStart(this.layout, Object.keys(this.config.agents), this.index);
       const hooks = {
-        staged: (e: BusEvent) => changesBoard(e) && this.board.touch(),
+        staged: (e: BusEvent) =>
+          ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) &&
+          this.board.touch(),
         committed: () => this.render(),
         failed: (err: Error) => this.logPause.failed(err),
       };
@@ -259,7 +262,12 @@ export class Daemon {
   }
 
   private render(): void {
-    this.board.render(this.state.board, Object.keys(this.config.agents), this.config.boardDoneAfter);
+    this.board.render(
+      this.state.board,
+      Object.keys(this.config.agents),
+      this.state.governance,
+      this.config.boardDoneAfter,
+    );
   }
 
   // --- the scan (the loop itself: loop.ts) -------------------------------------------

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '..', '..', 'runtime', 'cli', 'main.js');
 export const ROOT = path.resolve(process.env.MAILROOM_DEMO_ROOT ?? 'demo-org');
+/** The org as the demo's lines show it: relative to the working directory when inside it, else absolute. */
+const rel = path.relative(process.cwd(), ROOT);
+export const SHOWN_ROOT = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : ROOT;
 const MOCK = path.resolve(here, '..', 'mock-agent.js');
 /** The eleven agents of the field report, all sharing one API key (one lane), and two people-run agents. */
 export const HANDLERS = [
@@ -47,7 +50,11 @@ export function demoConfig(jailed: boolean): string {
     `${DEMO_HEADER} (lane deepseek: 2 at once, 30 starts a minute);`,
     '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
     'agents:',
-    ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person" }`),
+    ...EXTERNAL.map(
+      (a) =>
+        `  ${a}: { description: "external, read by a person"${a === 'cfo' ? ', may_approve: { payment: { max_amount: 5000 } }' : ''} }`,
+    ),
+    `  runaway: { command: ${JSON.stringify(`node ${MOCK} --spawn 2`)}, description: "answers every task with two sub-tasks", ${jailSetting(jailed)} }`,
     ...HANDLERS.map(
       (a) =>
         `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m, ${jailSetting(jailed)} }`,
@@ -57,6 +64,10 @@ export function demoConfig(jailed: boolean): string {
     'lanes:',
     '  deepseek: { concurrency: 2, per_minute: 30 }',
     'stuck_after: { critical: 5m, high: 30m, normal: 4h, low: 1d }',
+    '# Governance: payments wait for approval; a runaway is stopped by depth and rate.',
+    'approval_required: [payment]',
+    'max_task_depth: 3',
+    'tasks_per_hour: 6',
     '',
   ];
   return lines.join('\n');

@@ -93,6 +93,9 @@ describe('the demo', () => {
         await waitFor(() => fs.readFileSync(path.join(root, '.mailroom', 'daemon.pid'), 'utf8'), 'the demo daemon'),
       );
       await waitFor(() => out.includes('maya writes to legal'), 'the scenario to begin');
+      // An org outside the working directory is named by its absolute path, never as ../../tmp/...
+      expect(out).toContain(`starting the daemon on ${root} `);
+      await waitFor(() => out.includes(`$ ls ${root}/workspaces/legal/inbox`), 'the inbox listing');
       demo.kill(signal);
       expect(await exited).toBe(0);
       expect(fs.existsSync(`/proc/${pid}`), `daemon ${pid} still running`).toBe(false);
@@ -147,10 +150,10 @@ describe('reading', () => {
     const md = fs.readFileSync(o.p('board', 'BOARD.md'), 'utf8');
     expect(md).toContain('| created (UTC) | updated (UTC) |');
     expect(md).toMatch(
-      /\| T-1 \| normal \| Review the NDA \| legal \| maya \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \|/,
+      /\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \|/,
     );
     const view = mailroom(['board', '--root', o.root]).stdout;
-    expect(view).toMatch(/\| T-1 \| normal \| Review the NDA \| legal \| maya \| \d+(ms|s) \| \d+(ms|s) ago \|/);
+    expect(view).toMatch(/\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d+(ms|s) \| \d+(ms|s) ago \|/);
     expect(await stopClean(o)).toBe(0);
   });
 
