@@ -23,7 +23,7 @@ import { acquireDaemonLock } from './lock.js';
 import { MailboxGuard } from './mailbox-guard.js';
 import { QuietFiles } from './quiet.js';
 import { recover } from './recovery.js';
-import { listInboxesAtStart, unjailedHandlers } from './startup.js';
+import { listMailboxesAtStart, unjailedHandlers } from './startup.js';
 import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
 import { UnreadIndex } from './unread-index.js';
@@ -128,7 +128,7 @@ export class Daemon {
     });
     try {
       ensureWorkspaces(this.layout, this.logger, this.config);
-      const listed = listInboxesAtStart(this.layout, Object.keys(this.config.agents), this.index);
+      const listed = listMailboxesAtStart(this.layout, Object.keys(this.config.agents), this.index);
       const hooks = {
         staged: (e: BusEvent) =>
           ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) &&
@@ -162,7 +162,7 @@ export class Daemon {
       this.runner.recover(); // no runs start before the runner has recovered (it kills orphans first)
       this.render();
       await this.watch();
-      this.wakeups.prime(listed.stamps); // the inboxes just listed are only checked by the first scan
+      this.wakeups.prime(listed.stamps); // the mailboxes just listed are only checked by the first scan
       await this.scan();
       this.runner.pump();
       this.parts.bridge?.start();

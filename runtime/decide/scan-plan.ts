@@ -7,7 +7,7 @@
  *  - everything, at start-up, after any watcher error, and every interval while nothing is
  *    watched (`watch: false`, or out of inotify watches): no hints, so no shortcut; except
  *    that the first scan only checks (below) the folders primed, i.e. listed at start-up just
- *    before they were watched (every inbox: start-up lists them anyway, startup.ts);
+ *    before they were watched (every mailbox: start-up lists them anyway, startup.ts);
  *  - otherwise the dirty folders (a watcher named them, their last listing found something
  *    to take or failed, they were added or made again) and the folders without a working
  *    watch are listed; and a slice of the rest in turn is checked, so that every folder is
