@@ -170,7 +170,8 @@ export class Wakeups {
   /** Which directories this scan lists: everything when nothing is watched or after an error, else the planned few and the checked that changed. */
   private plan(intervalMs: number): string[] {
     const watching = this.started && !this.scanOnly;
-    const unwatched = new Set(watching ? this.opts.dirs.filter((d) => !this.dirWatchers.has(d)) : []);
+    const some = watching && this.dirWatchers.size < this.opts.dirs.length; // usually every folder is watched
+    const unwatched = new Set(some ? this.opts.dirs.filter((d) => !this.dirWatchers.has(d)) : []);
     const p = planScan(
       this.opts.dirs,
       { full: this.fullNext || !watching, dirty: this.dirty, unwatched, cursor: this.cursor, primed: this.primed },

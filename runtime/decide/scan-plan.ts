@@ -90,7 +90,7 @@ export function planScan(dirs: readonly string[], s: ScanState, ticks: number, f
     return { list: dirs.filter((d) => !checked(d)), check: dirs.filter(checked), cursor: s.cursor };
   }
   const { indices, cursor } = rotation(dirs.length, s.cursor, ticks, floor);
-  const list = dirs.filter((d) => s.dirty.has(d) || s.unwatched.has(d));
+  const list = s.dirty.size || s.unwatched.size ? dirs.filter((d) => s.dirty.has(d) || s.unwatched.has(d)) : [];
   const listed = new Set(list);
   const check = indices.sort((a, b) => a - b).flatMap((i) => (listed.has(dirs[i]!) ? [] : [dirs[i]!]));
   return { list, check, cursor };
