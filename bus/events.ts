@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'handler.cancelled',
   'config.changed',
   'config.refused',
+  'board.archived',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -197,7 +198,30 @@ export interface ConfigRefused extends Base<'config.refused'> {
   running: number;
 }
 
+/** A task as board.json lists it (board/render.ts writes it; governance may add fields). */
+export interface ArchivedTask {
+  id: string;
+  title: string;
+  status: string;
+  owner: string | null;
+  creator: string;
+  priority: string;
+  created: string;
+  updated: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Done and cancelled tasks older than board_done_after leave the board's fold for the monthly
+ * archive files (board/archive/<YYYY-MM>.md and .jsonl, by the month of their last update).
+ * The daemon records it before a snapshot; the rows are whole, so the log alone rebuilds the files.
+ */
+export interface BoardArchived extends Base<'board.archived'> {
+  tasks: ArchivedTask[];
+}
+
 export type BusEvent =
+  | BoardArchived
   | ConfigChanged
   | ConfigRefused
   | DaemonStarted

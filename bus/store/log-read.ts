@@ -18,6 +18,7 @@ import { isBusEvent, type BusEvent } from '../events.js';
 import { LogCorrupt, segments } from './log.js';
 
 export const ARCHIVE_RE = /^(\d{6})\.jsonl\.gz$/;
+const TAIL_CHUNK = 256 * 1024;
 
 export interface Position {
   segment: string;
@@ -72,11 +73,24 @@ export interface ReadResult {
   torn: { segment: string; droppedBytes: number } | null;
 }
 
+/**
+ * A segment's bytes from `offset`, chunk by chunk. A live segment is read into one buffer, reused
+ * for every chunk (the caller copies what it keeps), so scanning a long log leaves no megabytes of
+ * garbage behind; an archived one is gunzipped as a stream.
+ */
 async function* chunks(ref: SegmentRef, offset: number): AsyncGenerator<Buffer> {
-  const stream = ref.archived
-    ? fs.createReadStream(ref.file).pipe(createGunzip())
-    : fs.createReadStream(ref.file, { start: offset, highWaterMark: 1 << 20 });
-  let skip = ref.archived ? offset : 0;
+  if (!ref.archived) {
+    const fd = fs.openSync(ref.file, 'r');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    try {
+      for (let at = offset, n; (n = fs.readSync(fd, buf, 0, buf.length, at)) > 0; at += n) yield buf.subarray(0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return;
+  }
+  const stream = fs.createReadStream(ref.file).pipe(createGunzip());
+  let skip = offset;
   for await (const c of stream as AsyncIterable<Buffer>) {
     if (skip >= c.length) {
       skip -= c.length;
@@ -92,10 +106,18 @@ const damaged = (file: string, at: number) =>
     `${file}: byte ${at} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``,
   );
 
+/** A line that is not an event, and where it is (bytes into the segment). */
+interface Bad {
+  at: number;
+  bytes: number;
+}
+
 /**
  * Stream one segment's lines from `offset`. Returns `good`, the end of its last whole, valid
  * line, and `size`, the end of the bytes read: they differ only in the last segment, by a torn
- * tail (an unterminated line, or a last line that is not an event).
+ * tail (an unterminated line, or a last line that is not an event). Lines are decoded one by one
+ * from the bytes read; with `contains`, the bytes are searched and only the lines holding it are
+ * decoded at all (how `show` scans a long log without garbage).
  */
 async function readSegment(
   ref: SegmentRef,
@@ -103,40 +125,62 @@ async function readSegment(
   last: boolean,
   o: ReadOptions,
 ): Promise<{ good: number; size: number }> {
+  const needle = o.contains === undefined ? null : Buffer.from(o.contains);
   let carry: Buffer = Buffer.alloc(0);
   let pos = offset;
-  let bad = null as { at: number; bytes: number } | null;
-  for await (const chunk of chunks(ref, offset)) {
-    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const lastNl = buf.lastIndexOf(10);
-    if (lastNl === -1) {
-      carry = buf;
-      continue;
-    }
+  let bad = null as Bad | null;
+  let stopped = false;
+  /** One whole line, buf[start, end) ('\n' at end), at `at` bytes into the segment. */
+  const one = async (buf: Buffer, start: number, end: number, at: number): Promise<void> => {
     if (bad) throw damaged(ref.file, bad.at);
-    const text = buf.toString('utf8', 0, lastNl + 1);
-    carry = buf.subarray(lastNl + 1);
-    let start = 0;
-    while (start < text.length) {
-      const nl = text.indexOf('\n', start);
-      const line = text.slice(start, nl);
-      if (bad) throw damaged(ref.file, bad.at);
-      if (o.contains === undefined || line.includes(o.contains)) {
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch {
-          value = undefined;
-        }
-        if (isBusEvent(value)) {
-          if (o.done?.()) return { good: pos, size: pos };
-          const wait = o.onEvent(value);
-          if (wait) await wait;
-        } else bad = { at: pos + Buffer.byteLength(text.slice(0, start)), bytes: Buffer.byteLength(line) + 1 };
-      }
-      start = nl + 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      value = undefined;
     }
-    if (!bad) pos += lastNl + 1;
+    if (!isBusEvent(value)) bad = { at, bytes: end - start + 1 };
+    else if (o.done?.()) stopped = true;
+    else {
+      const wait = o.onEvent(value);
+      if (wait) await wait;
+    }
+  };
+  /** The whole lines of buf[from, to) (to: just after a '\n'); buf[from] is `pos` bytes into the segment. */
+  const lines = async (buf: Buffer, from: number, to: number): Promise<void> => {
+    if (bad) throw damaged(ref.file, bad.at);
+    if (needle) {
+      for (let i = buf.indexOf(needle, from); i !== -1 && i < to && !stopped; ) {
+        const start = Math.max(from, buf.lastIndexOf(10, i) + 1);
+        const end = buf.indexOf(10, i);
+        await one(buf, start, end, pos + start - from);
+        i = buf.indexOf(needle, end + 1);
+      }
+    } else {
+      for (let start = from; start < to && !stopped; ) {
+        const end = buf.indexOf(10, start);
+        await one(buf, start, end, pos + start - from);
+        start = end + 1;
+      }
+    }
+    if (!bad && !stopped) pos += to - from;
+  };
+  for await (const chunk of chunks(ref, offset)) {
+    let from = 0;
+    if (carry.length) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const first = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
+      await lines(first, 0, first.length);
+      from = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(10);
+    if (lastNl >= from && !stopped) await lines(chunk, from, lastNl + 1);
+    if (stopped) return { good: pos, size: pos };
+    carry = Buffer.from(chunk.subarray(Math.max(from, lastNl + 1)));
   }
   if (bad && (!last || carry.length)) throw damaged(ref.file, bad.at);
   if (carry.length && !last)
@@ -165,6 +209,55 @@ export async function readEvents(eventsDir: string, o: ReadOptions): Promise<Rea
   return result;
 }
 
+/**
+ * The last `n` events of a live segment that `keep` accepts, reading it backwards in chunks (so
+ * `log --tail` costs what it prints, not the segment). A torn last line is skipped; any other
+ * line that is not an event is damage.
+ */
+function tailOfLive(file: string, n: number, keep: (e: BusEvent) => boolean): BusEvent[] {
+  const fd = fs.openSync(file, 'r');
+  const newestFirst: BusEvent[] = [];
+  try {
+    let end = fs.fstatSync(fd).size;
+    const lastByte = Buffer.alloc(1);
+    if (end > 0) fs.readSync(fd, lastByte, 0, 1, end - 1);
+    const unterminated = end > 0 && lastByte[0] !== 10;
+    if (!unterminated && end > 0) end--; // read up to the last '\n', not past it
+    let rest: Buffer = Buffer.alloc(0); // the end part of a line whose beginning is not read yet
+    let newest = true; // the last line: torn (unterminated, or not an event) is tolerated there
+    while (end > 0 && newestFirst.length < n) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const buf = Buffer.alloc(end - start + rest.length);
+      fs.readSync(fd, buf, 0, end - start, start);
+      rest.copy(buf, end - start);
+      let stop = buf.length;
+      for (;;) {
+        const nl = stop > 0 ? buf.lastIndexOf(10, stop - 1) : -1;
+        if (nl === -1 && start > 0) break;
+        const torn = newest && unterminated;
+        const line = torn ? '' : buf.toString('utf8', nl + 1, stop);
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          value = undefined;
+        }
+        if (isBusEvent(value)) {
+          if (keep(value) && newestFirst.push(value) >= n) break;
+        } else if (!newest) throw damaged(file, start + nl + 1);
+        newest = false;
+        stop = nl;
+        if (nl === -1) break;
+      }
+      rest = Buffer.from(buf.subarray(0, Math.max(0, stop)));
+      end = start;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return newestFirst.reverse();
+}
+
 /** The last `n` events (of those `keep` accepts; all if fewer), reading segments from the newest back. */
 export async function tailEvents(
   eventsDir: string,
@@ -175,8 +268,13 @@ export async function tailEvents(
   const lastLive = all.filter((s) => !s.archived).at(-1)?.name;
   let out: BusEvent[] = [];
   for (let i = all.length - 1; i >= 0 && out.length < n; i--) {
+    const ref = all[i]!;
+    if (!ref.archived) {
+      out = [...tailOfLive(ref.file, n - out.length, keep), ...out];
+      continue;
+    }
     const ring: BusEvent[] = [];
-    await readSegment(all[i]!, 0, all[i]!.name === lastLive, {
+    await readSegment(ref, 0, ref.name === lastLive, {
       onEvent: (e) => {
         if (!keep(e)) return;
         ring.push(e);

@@ -209,7 +209,7 @@ export class Intake {
    */
   private considerSpool(spooled: string, origin: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
     const { state } = this.deps.journal;
-    if (state.threads.byId.has(origin.id) || state.rejected.has(origin.id)) {
+    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) {
       this.settling.forget(spooled);
       return []; // handled by recovery
     }

@@ -239,7 +239,7 @@ export class Runner {
       run: { ...run, attempt, failures, tempfails },
       result,
       limits: this.bus.config().agents[run.agent],
-      sender: state.threads.byId.get(run.id)?.from,
+      sender: state.threads.info(run.id)?.from,
       now: this.bus.now().getTime(),
       random: Math.random(),
     });

@@ -1,22 +1,25 @@
 /**
  * A snapshot of the folded state, so that start-up and the CLI replay only the events after it.
- * Pure: text in, state out (and back); the file handling is bus/store/snapshots.ts.
+ * Pure: text in, state out (and back); the file handling is runtime/daemon/snapshots.ts.
  *
- * The text is two lines: a header `{format, seq, time, position, sha256}` and the state as JSON.
+ * The text is three lines: a header `{format, seq, time, position, sha256, threads_sha256}`, the
+ * state as JSON without the threads, and the threads (thread-index.ts: a few base64 columns).
  * `position` is where the event after `seq` starts in the log (segment and byte offset), so the
- * tail is read without parsing what came before. The sha256 of the second line guards against a
- * torn or edited file: parseSnapshot throws SnapshotCorrupt, and the caller takes an older one.
- * Maps are written as arrays of entries in their order (the sweeps of forget.ts depend on it),
- * so fold(snapshot) + tail is the fold of the whole log, value for value.
+ * tail is read without parsing what came before. The sha256s of the second and third lines guard
+ * against a torn or edited file: parseSnapshot throws SnapshotCorrupt, and the caller takes an
+ * older one. Readers that never answer reply_to (the CLI) skip the third line (`threads: false`)
+ * and get an empty index, filled by the tail only. Maps are written as arrays of entries in their
+ * order (the sweeps of forget.ts depend on it), so fold(snapshot) + tail is the fold of the whole
+ * log, value for value. A snapshot of another format is refused (then the log is replayed).
  */
 import { createHash } from 'node:crypto';
 import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Board } from '../../board/fold.js';
-import type { ThreadInfo } from '../decide/accept.js';
+import { ThreadIndex, type ThreadsJson } from './thread-index.js';
 import { runKey, type LaneState, type Run } from './runs.js';
 import type { AlertMark, BusState } from './state.js';
 
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 export interface LogPosition {
   segment: string;
@@ -28,21 +31,18 @@ export interface SnapshotHeader {
   seq: number;
   time: string | null;
   position: LogPosition;
+  /** Of the state line. */
   sha256: string;
+  /** Of the threads line. */
+  threads_sha256: string;
 }
 
 export class SnapshotCorrupt extends Error {
   override name = 'SnapshotCorrupt';
 }
 
-/** A thread entry: [id, thread (0 when it is the id itself), hops, from]. */
-type ThreadRow = [string, string | 0, number, string];
-
 interface Body {
   board: Board;
-  threads: ThreadRow[];
-  active: Array<[string, number]>;
-  order: string[];
   undelivered: MessageAccepted[];
   rejected: MessageRejected[];
   alerts: Array<[string, AlertMark]>;
@@ -66,14 +66,9 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function body(s: BusState): Body {
   const rt = s.runtime;
-  const threads: ThreadRow[] = [];
-  for (const [id, t] of s.threads.byId) threads.push([id, t.thread === id ? 0 : t.thread, t.hops, t.from]);
   return {
     ...{
       board: s.board,
-      threads,
-      active: [...s.threads.active],
-      order: s.threads.order.items.slice(s.threads.order.head),
       undelivered: [...s.undelivered.values()],
       rejected: [...s.rejected.values()],
       alerts: [...s.alerts],
@@ -100,14 +95,16 @@ function body(s: BusState): Body {
 
 export function snapshotText(s: BusState, position: LogPosition): string {
   const text = JSON.stringify(body(s));
+  const threads = JSON.stringify(s.threads);
   const header: SnapshotHeader = {
     format: SNAPSHOT_FORMAT,
     seq: s.lastSeq,
     time: s.lastTime,
     position,
     sha256: sha(text),
+    threads_sha256: sha(threads),
   };
-  return `${JSON.stringify(header)}\n${text}\n`;
+  return `${JSON.stringify(header)}\n${text}\n${threads}\n`;
 }
 
 /** The header alone (cheap: for choosing a snapshot without parsing its state). */
@@ -130,19 +127,31 @@ export function snapshotHeader(text: string): SnapshotHeader {
   return h;
 }
 
-export function parseSnapshot(text: string): { header: SnapshotHeader; state: BusState } {
+/** The threads line, checked; an empty index when the reader does not need it. */
+function threadsOf(line: string | undefined, header: SnapshotHeader, wanted: boolean): ThreadIndex {
+  if (!wanted) return new ThreadIndex();
+  if (line === undefined || sha(line) !== header.threads_sha256)
+    throw new SnapshotCorrupt(`its threads do not match their sha256 (torn or edited); seq ${header.seq}`);
+  try {
+    return ThreadIndex.fromJSON(JSON.parse(line) as ThreadsJson);
+  } catch (err) {
+    throw new SnapshotCorrupt(`its threads cannot be read (${(err as Error).message}); seq ${header.seq}`);
+  }
+}
+
+/** The state a snapshot holds; `threads: false` skips the threads (an empty index instead). */
+export function parseSnapshot(
+  text: string,
+  { threads = true }: { threads?: boolean } = {},
+): { header: SnapshotHeader; state: BusState } {
   const header = snapshotHeader(text);
-  const nl = text.indexOf('\n');
-  const rest = text.slice(nl + 1);
-  const json = rest.endsWith('\n') ? rest.slice(0, -1) : '';
-  if (!json || sha(json) !== header.sha256)
+  const [, json, threadsLine, rest] = text.split('\n');
+  if (!json || rest !== '' || sha(json) !== header.sha256)
     throw new SnapshotCorrupt(`its state does not match its sha256 (torn or edited); seq ${header.seq}`);
   const b = JSON.parse(json) as Body;
-  const byId = new Map<string, ThreadInfo>();
-  for (const [id, thread, hops, from] of b.threads) byId.set(id, { thread: thread === 0 ? id : thread, hops, from });
   const state: BusState = {
     board: b.board,
-    threads: { byId, active: new Map(b.active), order: { items: b.order, head: 0 } },
+    threads: threadsOf(threadsLine, header, threads),
     undelivered: new Map(b.undelivered.map((e) => [e.id, e])),
     rejected: new Map(b.rejected.map((e) => [e.id, e])),
     bounces: new Map(b.rejected.map((e) => [e.bounce, e.id])),
