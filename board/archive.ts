@@ -16,7 +16,7 @@
  */
 import type { ArchivedTask, NewEvent } from '../bus/events.js';
 import type { Board } from './fold.js';
-import { cell, isArchived, taskJson } from './render.js';
+import { archivedBefore, cell, taskJson } from './render.js';
 
 /** At most this many tasks in one board.archived event (a log line stays a few hundred KB). */
 export const ARCHIVE_BATCH = 500;
@@ -24,7 +24,7 @@ export const ARCHIVE_BATCH = 500;
 /** The board.archived events that take every task due for the archive off the fold (none if none is due). */
 export function archiveEvents(board: Board, doneAfter: number, time: string): NewEvent[] {
   if (doneAfter === Infinity) return [];
-  const due = board.tasks.filter((t) => isArchived(board, t, doneAfter));
+  const due = board.tasks.filter(archivedBefore(board, doneAfter));
   const out: NewEvent[] = [];
   for (let i = 0; i < due.length; i += ARCHIVE_BATCH)
     out.push({ time, type: 'board.archived', tasks: due.slice(i, i + ARCHIVE_BATCH).map((t) => ({ ...taskJson(t) })) });

@@ -59,16 +59,20 @@ export function costLine(board: Board): string {
 
 /** A finished task older than `doneAfter` (ms, to the board's time): in the monthly archive, not on BOARD.md. */
 export function isArchived(board: Board, t: Task, doneAfter: number): boolean {
-  return (
-    FINAL_STATUSES.includes(t.status) &&
-    board.asOf !== null &&
-    Date.parse(board.asOf) - Date.parse(t.updated) > doneAfter
-  );
+  return archivedBefore(board, doneAfter)(t);
+}
+
+/** isArchived for many tasks: the board's time parsed once. */
+export function archivedBefore(board: Board, doneAfter: number): (t: Task) => boolean {
+  if (board.asOf === null || doneAfter === Infinity) return () => false;
+  const asOf = Date.parse(board.asOf);
+  return (t) => FINAL_STATUSES.includes(t.status) && asOf - Date.parse(t.updated) > doneAfter;
 }
 
 /** The tasks BOARD.md and board.json show (all of them with `doneAfter` Infinity). */
 export function shownTasks(board: Board, doneAfter: number): Task[] {
-  return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !isArchived(board, t, doneAfter));
+  const archived = archivedBefore(board, doneAfter);
+  return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !archived(t));
 }
 
 /** A task as board.json lists it (and as board/archive/<YYYY-MM>.jsonl keeps it). */
@@ -96,7 +100,7 @@ export function boardJson(
 
 /** Tasks in board/archive/: those taken off the fold and those due to be at the next archiving. */
 export function archivedCount(board: Board, doneAfter: number): number {
-  const due = doneAfter === Infinity ? 0 : board.tasks.filter((t) => isArchived(board, t, doneAfter)).length;
+  const due = doneAfter === Infinity ? 0 : board.tasks.filter(archivedBefore(board, doneAfter)).length;
   return board.archived.done + board.archived.cancelled + due;
 }
 

@@ -60,7 +60,8 @@ class Segments {
   size = 0;
   bytes = 0;
   private fd: number;
-  private chunk: string[] = [];
+  /** Lines are written into this buffer (no strings joined) and flushed when it is nearly full. */
+  private readonly chunk = Buffer.allocUnsafe(4 << 20);
   private chunkBytes = 0;
 
   constructor(
@@ -74,18 +75,22 @@ class Segments {
 
   add(line: string): void {
     if (this.size + this.chunkBytes >= this.segmentBytes) this.next();
-    this.chunk.push(line);
-    this.chunkBytes += line.length;
-    if (this.chunkBytes >= 4 << 20) this.flush();
+    if (this.chunkBytes + 3 * line.length > this.chunk.length) this.flush();
+    if (3 * line.length > this.chunk.length) {
+      const big = Buffer.from(line);
+      fs.writeSync(this.fd, big);
+      this.size += big.length;
+      this.bytes += big.length;
+      return;
+    }
+    this.chunkBytes += this.chunk.write(line, this.chunkBytes);
   }
 
   flush(): void {
-    if (!this.chunk.length) return;
-    const buf = Buffer.from(this.chunk.join(''));
-    fs.writeSync(this.fd, buf);
-    this.size += buf.length;
-    this.bytes += buf.length;
-    this.chunk = [];
+    if (!this.chunkBytes) return;
+    fs.writeSync(this.fd, this.chunk, 0, this.chunkBytes);
+    this.size += this.chunkBytes;
+    this.bytes += this.chunkBytes;
     this.chunkBytes = 0;
   }
 
