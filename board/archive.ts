@@ -15,19 +15,41 @@
  * Pure: the time comes in.
  */
 import type { ArchivedTask, NewEvent } from '../bus/events.js';
-import type { Board } from './fold.js';
+import { FINAL_STATUSES, findTask, type Board, type Task } from './fold.js';
 import { archivedBefore, cell, taskJson } from './render.js';
+import { boardScores } from './score.js';
 
 /** At most this many tasks in one board.archived event (a log line stays a few hundred KB). */
 export const ARCHIVE_BATCH = 500;
 
-/** The board.archived events that take every task due for the archive off the fold (none if none is due). */
+/** The tasks above an unfinished task (its parent, the parent's parent, ...): kept, so budgets and depths still add up. */
+function ancestorsOfLive(board: Board): Set<string> {
+  const keep = new Set<string>();
+  for (const t of board.tasks) {
+    if (FINAL_STATUSES.includes(t.status)) continue;
+    for (let p = t.parent, n = 0; p !== undefined && !keep.has(p) && n < 1000; n++) {
+      keep.add(p);
+      p = findTask(board, p)?.parent;
+    }
+  }
+  return keep;
+}
+
+/**
+ * The board.archived events that take every task due for the archive off the fold (none if none
+ * is due): done and cancelled, last updated more than `doneAfter` before the board's time, and
+ * not above an unfinished task.
+ */
 export function archiveEvents(board: Board, doneAfter: number, time: string): NewEvent[] {
   if (doneAfter === Infinity) return [];
-  const due = board.tasks.filter(archivedBefore(board, doneAfter));
+  const keep = ancestorsOfLive(board);
+  const isDue = archivedBefore(board, doneAfter);
+  const due = board.tasks.filter((t) => isDue(t) && !keep.has(t.id));
+  const scores = boardScores(board);
+  const row = (t: Task): ArchivedTask => ({ ...taskJson(t, scores.get(t.id)!.score) });
   const out: NewEvent[] = [];
   for (let i = 0; i < due.length; i += ARCHIVE_BATCH)
-    out.push({ time, type: 'board.archived', tasks: due.slice(i, i + ARCHIVE_BATCH).map((t) => ({ ...taskJson(t) })) });
+    out.push({ time, type: 'board.archived', tasks: due.slice(i, i + ARCHIVE_BATCH).map(row) });
   return out;
 }
 

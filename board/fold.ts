@@ -33,6 +33,29 @@ export interface Task {
   due?: string;
   /** The message that created it. */
   message: string;
+  /** Tasks that must finish first (`blocked_by:` at creation or by an update). */
+  blockedBy?: string[];
+  /** The thread of the message that created it. */
+  thread?: string;
+  /** The newest message of its thread (or naming it in `task:`), for BRIEF.md. */
+  last?: LastMessage;
+  /** The task it is a sub-task of. */
+  parent?: string;
+  /** `budget_usd:`: past it (the cost of runs for messages of its thread and its sub-tasks) it turns blocked. */
+  budgetUsd?: number;
+  /** What runs for its messages and its sub-tasks' messages cost, once any reported usage. */
+  costUsd?: number;
+  /** Why it is blocked, when mailroom blocked it: `budget`. */
+  blockedReason?: 'budget';
+}
+
+export interface LastMessage {
+  id: string;
+  from: string;
+  time: string;
+  subject?: string;
+  /** The start of its body, on one line. */
+  excerpt: string;
 }
 
 /** Usage a handler reported, per agent and UTC day. */
@@ -54,10 +77,45 @@ export interface Board {
   costs: Record<string, Record<string, Cost>>;
   /** Time of the newest event that changed the board: ages are measured to it, never to the wall clock. */
   asOf: string | null;
+  /** Thread -> the task it was created for. */
+  threadTask: Record<string, string>;
+  /** Message -> the task of its thread (or that it names): whose budget its runs count against. */
+  messageTask: Record<string, string>;
 }
 
 export function emptyBoard(): Board {
-  return { tasks: [], count: 0, archived: { done: 0, cancelled: 0 }, costs: {}, asOf: null };
+  return {
+    tasks: [],
+    count: 0,
+    archived: { done: 0, cancelled: 0 },
+    costs: {},
+    asOf: null,
+    threadTask: {},
+    messageTask: {},
+  };
+}
+
+const EXCERPT = 200;
+
+/** The body of a stamped text, on one line, cut. */
+export function excerptOf(text: string): string {
+  const end = text.startsWith('---') ? text.indexOf('\n---', 3) : -1;
+  const body = (end < 0 ? text : text.slice(text.indexOf('\n', end + 1) + 1)).replace(/\s+/g, ' ').trim();
+  return body.length > EXCERPT ? `${body.slice(0, EXCERPT - 3)}...` : body;
+}
+
+function noteLast(board: Board, e: Extract<BusEvent, { type: 'message.accepted' }>): void {
+  const id = e.task ?? board.threadTask[e.thread];
+  const task = id ? findTask(board, id) : undefined;
+  if (!task) return;
+  board.messageTask[e.id] = task.id;
+  task.last = {
+    id: e.id,
+    from: e.from,
+    time: e.time,
+    ...(e.subject !== undefined ? { subject: e.subject } : {}),
+    excerpt: excerptOf(e.text),
+  }; // BRIEF.md only: asOf (the board's own time) stays
 }
 
 export function taskNumber(id: string): number {
@@ -86,14 +144,44 @@ export function nextTaskId(board: Board): string {
   return `T-${board.count + 1}`;
 }
 
-/** Take archived tasks off the fold (a `board.archived` event); the board's time does not move. */
+/**
+ * Take archived tasks off the fold (a `board.archived` event), with what maps threads and
+ * messages to them; the board's time does not move.
+ */
 function archive(board: Board, ids: ReadonlySet<string>): void {
   const kept: Task[] = [];
+  const gone = new Set<string>();
   for (const t of board.tasks) {
     if (!ids.has(t.id) || (t.status !== 'done' && t.status !== 'cancelled')) kept.push(t);
-    else board.archived[t.status]++;
+    else board.archived[t.status]++, gone.add(t.id);
   }
   board.tasks = kept;
+  for (const map of [board.threadTask, board.messageTask])
+    for (const [k, task] of Object.entries(map)) if (gone.has(task)) delete map[k];
+}
+
+/**
+ * A run's cost counts for the task of its message and every task above it. A task whose cost
+ * goes past its budget_usd turns blocked (reason: budget): its runs wait (decide/gates.ts)
+ * until its creator or the operator sets it going again.
+ */
+function chargeTasks(board: Board, id: string | undefined, cost: number, time: string): void {
+  for (
+    let t = id ? findTask(board, id) : undefined, n = 0;
+    t && n < 1000;
+    t = t.parent ? findTask(board, t.parent) : undefined, n++
+  ) {
+    if (cost <= 0) return;
+    t.costUsd = Math.round(((t.costUsd ?? 0) + cost) * 1e6) / 1e6;
+    if (
+      t.budgetUsd !== undefined &&
+      t.costUsd > t.budgetUsd &&
+      !FINAL_STATUSES.includes(t.status) &&
+      t.status !== 'blocked'
+    ) {
+      Object.assign(t, { status: 'blocked', blockedReason: 'budget', updated: time });
+    }
+  }
 }
 
 export function apply(board: Board, event: BusEvent): Board {
@@ -106,6 +194,14 @@ export function apply(board: Board, event: BusEvent): Board {
     c.input_tokens += event.usage.input_tokens;
     c.output_tokens += event.usage.output_tokens;
     c.cost_usd = Math.round((c.cost_usd + event.usage.cost_usd) * 1e6) / 1e6;
+    chargeTasks(board, board.messageTask[event.id], event.usage.cost_usd, event.time);
+    return board;
+  }
+  if (event.type === 'approval.refused' && event.final && event.task) {
+    const task = findTask(board, event.task);
+    if (task && !FINAL_STATUSES.includes(task.status))
+      Object.assign(task, { status: 'cancelled', updated: event.time });
+    board.asOf = event.time;
     return board;
   }
   if (event.type === 'board.archived') {
@@ -113,6 +209,7 @@ export function apply(board: Board, event: BusEvent): Board {
     return board;
   }
   if (event.type !== 'message.accepted') return board;
+  noteLast(board, event);
   if (event.kind === 'task' && event.task) {
     board.asOf = event.time;
     board.count = Math.max(board.count, taskNumber(event.task));
@@ -128,8 +225,31 @@ export function apply(board: Board, event: BusEvent): Board {
       recipients: [...event.to],
       ...(event.due ? { due: event.due } : {}),
       message: event.id,
+      ...(event.blocked_by?.length ? { blockedBy: [...event.blocked_by] } : {}),
+      thread: event.thread,
+      ...(event.parent ? { parent: event.parent } : {}),
+      ...(event.budget_usd !== undefined ? { budgetUsd: event.budget_usd } : {}),
+      last: {
+        id: event.id,
+        from: event.from,
+        time: event.time,
+        ...(event.subject !== undefined ? { subject: event.subject } : {}),
+        excerpt: excerptOf(event.text),
+      },
     });
+    board.threadTask[event.thread] ??= event.task;
+    board.messageTask[event.id] = event.task;
     return board;
+  }
+  if (event.task && event.blocked_by) {
+    const task = findTask(board, event.task);
+    if (task) Object.assign(task, { blockedBy: [...event.blocked_by], updated: event.time });
+    board.asOf = event.time;
+  }
+  if (event.task && event.task_priority) {
+    const task = findTask(board, event.task);
+    if (task) Object.assign(task, { priority: event.task_priority, updated: event.time });
+    board.asOf = event.time;
   }
   if (event.task && event.status) {
     const task = findTask(board, event.task);
@@ -138,6 +258,7 @@ export function apply(board: Board, event: BusEvent): Board {
     if (task.owner === null && event.status !== 'cancelled') task.owner = event.from;
     task.status = event.status;
     task.updated = event.time;
+    delete task.blockedReason;
   }
   return board;
 }

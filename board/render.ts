@@ -11,6 +11,7 @@
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
 import { FINAL_STATUSES, TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
+import { boardScores, byScore } from './score.js';
 
 export interface BoardJsonTask {
   id: string;
@@ -23,6 +24,14 @@ export interface BoardJsonTask {
   updated: string;
   recipients: string[];
   due?: string;
+  /** The board's order within a status, higher first (board/score.ts). */
+  score: number;
+  blocked_by?: string[];
+  /** budget_usd as written; cost_usd: what runs for its messages and its sub-tasks' cost. */
+  budget_usd?: number;
+  cost_usd?: number;
+  /** `budget`: mailroom blocked it past its budget_usd. */
+  blocked_reason?: string;
 }
 
 /** Total cost per agent and per day, sorted, for the board. */
@@ -76,7 +85,7 @@ export function shownTasks(board: Board, doneAfter: number): Task[] {
 }
 
 /** A task as board.json lists it (and as board/archive/<YYYY-MM>.jsonl keeps it). */
-export function taskJson(t: Task): BoardJsonTask {
+export function taskJson(t: Task, score: number): BoardJsonTask {
   return {
     id: t.id,
     title: t.title,
@@ -88,6 +97,11 @@ export function taskJson(t: Task): BoardJsonTask {
     updated: t.updated,
     recipients: t.recipients,
     ...(t.due ? { due: t.due } : {}),
+    score,
+    ...(t.blockedBy?.length ? { blocked_by: t.blockedBy } : {}),
+    ...(t.budgetUsd !== undefined ? { budget_usd: t.budgetUsd } : {}),
+    ...(t.costUsd !== undefined ? { cost_usd: t.costUsd } : {}),
+    ...(t.blockedReason ? { blocked_reason: t.blockedReason } : {}),
   };
 }
 
@@ -95,7 +109,12 @@ export function boardJson(
   board: Board,
   doneAfter = Infinity,
 ): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
-  return { as_of: board.asOf, tasks: shownTasks(board, doneAfter).map(taskJson), costs: board.costs };
+  const scores = boardScores(board);
+  return {
+    as_of: board.asOf,
+    tasks: shownTasks(board, doneAfter).map((t) => taskJson(t, scores.get(t.id)!.score)),
+    costs: board.costs,
+  };
 }
 
 /** Tasks in board/archive/: those taken off the fold and those due to be at the next archiving. */
@@ -108,7 +127,7 @@ export function renderBoardJson(board: Board, doneAfter = Infinity): string {
   return JSON.stringify(boardJson(board, doneAfter), null, 2) + '\n';
 }
 
-/** Most urgent first, then oldest first, then by number (plain comparisons: a collator per call costs megabytes on a large board). */
+/** Most urgent first, then oldest first, then by number (plain comparisons, cheaper than a collator on a large board). */
 export function byUrgency(a: Task, b: Task): number {
   return (
     comparePriority(a.priority, b.priority) ||
@@ -139,6 +158,15 @@ export function cell(s: string): string {
   return displayTitle(s).replace(/\|/g, '\\|');
 }
 
+const SCORE_NOTE =
+  'Within a status, higher score first: priority (critical 400, high 300, normal 200, low 100) + 25 per unfinished task it blocks (at most 100) + 1 per hour of age (at most 48) + due (past 100, within 1 day 75, 3 days 50, 7 days 25), as of the time above.';
+
+/** ` ($0.6 of $1 budget_usd, blocked: budget)` after a title with a budget; nothing without one. */
+function budgetNote(t: Task): string {
+  if (t.budgetUsd === undefined) return '';
+  return ` ($${t.costUsd ?? 0} of $${t.budgetUsd} budget_usd${t.blockedReason ? `, blocked: ${t.blockedReason}` : ''})`;
+}
+
 /**
  * BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view
  * (ages to `now`); finished tasks older than `doneAfter` left out (in the monthly archive).
@@ -151,6 +179,7 @@ export function renderBoardMd(
     '# Board',
     '',
     `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`,
+    SCORE_NOTE,
     '',
     costLine(board),
     '',
@@ -163,54 +192,27 @@ export function renderBoardMd(
       `${archived} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
       '',
     );
+  const scores = boardScores(board);
   const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
   for (const t of shown) byStatus.get(t.status)!.push(t);
   for (const status of TASK_STATUSES) {
-    const tasks = byStatus.get(status)!.sort(byUrgency);
+    const tasks = byStatus.get(status)!.sort(byScore(scores));
     lines.push(`## ${status} (${tasks.length})`, '');
     if (tasks.length === 0) {
       lines.push('_none_', '');
       continue;
     }
     lines.push(
-      `| id | priority | title | owner | creator | ${created} | ${updated} |`,
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| id | score | priority | title | owner | creator | ${created} | ${updated} |`,
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const t of tasks) {
       const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
       lines.push(
-        `| ${t.id} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`,
+        `| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)}${budgetNote(t)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`,
       );
     }
     lines.push('');
   }
   return lines.join('\n');
-}
-
-/** An agent's BRIEF.md: the open tasks it owns, may claim, or created. */
-export function renderBrief(board: Board, agent: string): string {
-  const open = board.tasks.filter((t) => !FINAL_STATUSES.includes(t.status));
-  const owned = open.filter((t) => t.owner === agent).sort(byUrgency);
-  const claimable = open.filter((t) => t.owner === null && t.recipients.includes(agent)).sort(byUrgency);
-  const created = open.filter((t) => t.creator === agent && t.owner !== agent).sort(byUrgency);
-  const section = (title: string, tasks: Task[]) => [
-    `## ${title} (${tasks.length})`,
-    '',
-    ...(tasks.length
-      ? tasks.map(
-          (t) =>
-            `- ${t.id} [${t.priority}] ${displayTitle(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`,
-        )
-      : ['_none_']),
-    '',
-  ];
-  return [
-    `# Brief for ${agent}`,
-    '',
-    `Derived from the board (as of ${board.asOf ?? 'no events yet'}); read-only. Update a task by sending \`task: T-n\` with \`status: in_progress | blocked | done | cancelled\`.`,
-    '',
-    ...section('Your tasks', owned),
-    ...section('Tasks you may claim', claimable),
-    ...section('Tasks you created', created),
-  ].join('\n');
 }

@@ -24,6 +24,11 @@ export const EVENT_TYPES = [
   'config.changed',
   'config.refused',
   'board.archived',
+  'approval.requested',
+  'approval.granted',
+  'approval.refused',
+  'agent.paused',
+  'agent.resumed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -67,6 +72,19 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   source: 'outbox' | 'inbox' | 'daemon' | 'bridge';
   /** The file name it had when it came in. */
   origin?: string;
+  /** Governance keys as written (see bus/governance-keys.ts). */
+  amount?: number;
+  currency?: string;
+  approves?: string;
+  decision?: 'approve' | 'reject';
+  /** A decision's reason (a reject) or note (an approval). */
+  reason?: string;
+  note?: string;
+  parent?: string;
+  budget_usd?: number;
+  blocked_by?: string[];
+  /** An update that sets its task's priority (only the creator or the operator may). */
+  task_priority?: Priority;
   /** For an inbox drop: the inode of the dropped file, so recovery removes only that file. */
   originIno?: number;
   /** The full stamped text, as delivered. */
@@ -129,6 +147,8 @@ export interface Usage {
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
+  /** How full the handler's context is, if it says (context_warn compares it). */
+  context_tokens?: number;
 }
 
 /** A message in a handler agent's inbox waits for a run. Also logged again, with not_before, when a restart re-queues it. */
@@ -220,7 +240,88 @@ export interface BoardArchived extends Base<'board.archived'> {
   tasks: ArchivedTask[];
 }
 
+/** Why a message is held in bus/held/: its kind needs approval, or a circuit breaker tripped. */
+export type HoldCause = 'kind' | 'max_recipients' | 'max_team';
+
+/** A message was accepted but held in bus/held/ until someone decides (logged right after its message.accepted). */
+export interface ApprovalRequested extends Base<'approval.requested'> {
+  id: string;
+  kind: string;
+  amount?: number;
+  currency?: string;
+  from: string;
+  to: string[];
+  subject?: string;
+  cause: HoldCause;
+  /** In words, e.g. `9 recipients, over max_recipients 8`. */
+  detail: string;
+  /** Who was asked: operator, and agents with a grant for the kind. */
+  approvers: string[];
+  /** The config version in force when it was held. */
+  config_version: number | null;
+}
+
+/** The grant a decision was taken under: the operator's own authority, or an agent's may_approve entry. */
+export type GrantUsed = { by: 'operator' } | { by: 'grant'; kind: string; max_amount?: number; until?: string };
+
+/** A held message was approved and is delivered, stamped approved_by: and approval:. */
+export interface ApprovalGranted extends Base<'approval.granted'> {
+  id: string;
+  by: string;
+  decision: string;
+  grant: GrantUsed;
+  note?: string;
+  config_version: number | null;
+}
+
+export const REFUSALS = [
+  'rejected',
+  'own_message',
+  'no_grant',
+  'revoked',
+  'expired',
+  'over_limit',
+  'operator_only',
+] as const;
+export type Refusal = (typeof REFUSALS)[number];
+
+/**
+ * A decision that does not release the held message. `rule: rejected` (final): the approver
+ * rejected it and its sender got a bounce. Any other rule: the decision itself was refused
+ * (the approver got a bounce saying which rule); the message stays held.
+ */
+export interface ApprovalRefused extends Base<'approval.refused'> {
+  id: string;
+  by: string;
+  decision: string;
+  rule: Refusal;
+  reason: string;
+  final: boolean;
+  config_version: number | null;
+  /** A rejected held task: it is cancelled on the board. */
+  task?: string;
+}
+
+export const PAUSE_CAUSES = ['tasks_per_hour', 'messages_per_minute', 'operator'] as const;
+export type PauseCause = (typeof PAUSE_CAUSES)[number];
+
+/** An agent is paused: its outbox is left as it is and its handler runs wait, until agent.resumed. */
+export interface AgentPaused extends Base<'agent.paused'> {
+  agent: string;
+  cause: PauseCause;
+  detail: string;
+  by: string;
+}
+/** `mailroom resume`: the pause ends, the rate windows start again, and today's budget no longer holds the agent's runs. */
+export interface AgentResumed extends Base<'agent.resumed'> {
+  agent: string;
+  by: string;
+}
+
+export type GovernanceEvent = ApprovalRequested | ApprovalGranted | ApprovalRefused | AgentPaused | AgentResumed;
+
 export type BusEvent =
+  | GovernanceEvent
   | BoardArchived
   | ConfigChanged
   | ConfigRefused

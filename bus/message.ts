@@ -12,12 +12,15 @@
  */
 import { DEFAULT_PRIORITY, PRIORITIES, isPriority, priorityProblem, type Priority } from './priority.js';
 import { Rejection } from './rejection.js';
+import { GOVERNANCE_KEYS, GOVERNANCE_STAMPS, parseGovernanceKeys, type GovernanceFields } from './governance-keys.js';
 import { FIX_FORMAT, readFrontMatter, splitFrontMatter } from './front-matter.js';
 import { didYouMean } from './suggest.js';
 export { attachmentName, readStamped, type Stamp, stampMessage } from './stamp.js';
 
-export const MESSAGE_KINDS = ['message', 'task'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
+/** approval: a decision on a held message; approval_request: mailroom asks an approver; pause/resume: the operator's circuit breaker. */
+export const MESSAGE_KINDS = ['message', 'task', 'approval', 'approval_request', 'pause', 'resume'] as const;
+/** A built-in kind, or an approval kind from `approval_required:`. */
+export type MessageKind = (typeof MESSAGE_KINDS)[number] | (string & {});
 
 /** Statuses a task update may set (a new task starts `open`). */
 export const UPDATE_STATUSES = ['in_progress', 'blocked', 'done', 'cancelled'] as const;
@@ -34,15 +37,18 @@ export const INPUT_KEYS = [
   'status',
   'reply_to',
   'attachments',
+  ...GOVERNANCE_KEYS,
 ] as const;
 export const MAX_ATTACHMENTS = 20;
 /** Keys the daemon stamps; `from` is checked against the sender, the others are overwritten. */
-export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops'] as const;
+export const STAMPED_KEYS = ['id', 'from', 'sent', 'thread', 'hops', ...GOVERNANCE_STAMPS] as const;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-export interface Draft {
+export interface Draft extends GovernanceFields {
   to?: string[];
   priority: Priority;
+  /** priority: was written (not the default): on a task update it changes the task's priority. */
+  priorityGiven?: boolean;
   subject?: string;
   kind: MessageKind;
   due?: string;
@@ -201,8 +207,17 @@ function parseAttachments(data: Record<string, unknown>): string[] | undefined {
 }
 
 /** The task keys: `kind: task` creates one; `task: T-n` (with an optional `status:`) updates one. */
-function parseTaskKeys(data: Record<string, unknown>): { kind: MessageKind; task?: string; status?: UpdateStatus } {
-  const kind = oneOf(data, 'kind', MESSAGE_KINDS, 'Write `kind: task` for a task, or leave kind: out.') ?? 'message';
+function parseTaskKeys(
+  data: Record<string, unknown>,
+  approvalKinds: readonly string[],
+): { kind: MessageKind; task?: string; status?: UpdateStatus } {
+  const kind =
+    oneOf<string>(
+      data,
+      'kind',
+      [...MESSAGE_KINDS, ...approvalKinds],
+      'Write `kind: task` for a task, or leave kind: out.',
+    ) ?? 'message';
   const task = str(data, 'task');
   if (task !== undefined && !/^T-[1-9]\d*$/.test(task)) {
     throw new Rejection(
@@ -226,12 +241,12 @@ function parseTaskKeys(data: Record<string, unknown>): { kind: MessageKind; task
  * The subject has no length limit of its own (the message size bounds it); file names and
  * displays cut it.
  */
-export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
+export function parseMessage(bytes: Uint8Array, maxBytes: number, approvalKinds: readonly string[] = []): Draft {
   const split = splitFrontMatter(decodeText(bytes, maxBytes));
   const data = readFrontMatter(split);
   checkKeys(data);
   const priority = parsePriorityKey(data);
-  const { kind, task, status } = parseTaskKeys(data);
+  const { kind, task, status } = parseTaskKeys(data, approvalKinds);
   const due = str(data, 'due', 40);
   if (due !== undefined && Number.isNaN(Date.parse(due))) {
     throw new Rejection(
@@ -249,8 +264,10 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number): Draft {
   const attachments = parseAttachments(data);
   const claimedFrom = data.from === undefined || data.from === null ? undefined : String(data.from);
   return {
+    ...parseGovernanceKeys(data, kind),
     to: parseTo(data),
     priority,
+    ...(data.priority !== undefined && data.priority !== null ? { priorityGiven: true } : {}),
     subject: str(data, 'subject', Infinity),
     kind,
     due,

@@ -3,6 +3,7 @@
  * Pure: no I/O, no clock.
  */
 import { frontMatterText, readFrontMatter, splitFrontMatter } from './front-matter.js';
+import { governanceFrontMatter } from './governance-keys.js';
 import type { Draft } from './message.js';
 
 export interface Stamp {
@@ -14,6 +15,8 @@ export interface Stamp {
   hops: number;
   /** For a new task: its id, assigned in log order. */
   taskId?: string;
+  /** Keys only mailroom writes (approved_by, approval, held), after the sender's. */
+  extra?: Record<string, unknown>;
 }
 
 /** The text that is logged and delivered: stamped keys first, then what the sender wrote. */
@@ -25,7 +28,7 @@ export function stampMessage(draft: Draft, stamp: Stamp): string {
     priority: draft.priority,
   };
   if (draft.subject !== undefined) fm.subject = draft.subject;
-  if (draft.kind === 'task') fm.kind = 'task';
+  if (draft.kind !== 'message') fm.kind = draft.kind;
   const task = stamp.taskId ?? draft.task;
   if (task !== undefined) fm.task = task;
   if (draft.status !== undefined) fm.status = draft.status;
@@ -33,6 +36,7 @@ export function stampMessage(draft: Draft, stamp: Stamp): string {
   if (draft.replyTo !== undefined) fm.reply_to = draft.replyTo;
   if (draft.attachments?.length)
     fm.attachments = draft.attachments.map((a) => `attachments/${stamp.id}/${attachmentName(a)}`);
+  Object.assign(fm, governanceFrontMatter(draft), stamp.extra);
   fm.thread = stamp.thread;
   fm.hops = stamp.hops;
   fm.sent = stamp.sent;

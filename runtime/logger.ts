@@ -49,6 +49,16 @@ export function describeEvent(e: BusEvent): string {
       return `cancelled ${e.id} for ${e.agent}: ${e.reason}`;
     case 'board.archived':
       return `archived  ${e.tasks.length} done or cancelled task(s) to board/archive/ (${e.tasks[0]?.id ?? ''}${e.tasks.length > 1 ? ` ... ${e.tasks.at(-1)!.id}` : ''})`;
+    case 'approval.requested':
+      return `held      ${e.id} ${e.kind} from ${e.from}${e.amount !== undefined ? ` (${e.amount}${e.currency ? ` ${e.currency}` : ''})` : ''}: ${e.detail}; asked ${e.approvers.join(', ')}`;
+    case 'approval.granted':
+      return `approved  ${e.id} by ${e.by} (decision ${e.decision})`;
+    case 'approval.refused':
+      return `${e.final ? 'refused  ' : 'not valid'} ${e.id} by ${e.by} (decision ${e.decision}): ${e.reason}`;
+    case 'agent.paused':
+      return `paused    ${e.agent}: ${e.detail}`;
+    case 'agent.resumed':
+      return `resumed   ${e.agent} by ${e.by}`;
   }
 }
 

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { INSTALL_FIX, bwrapAvailable } from '../workspaces/jail.js';
+import { nightInAMinute } from './demo/night.js';
 import { deliveries, elevenAgentsOneKey, mailAndBounce, realModel, taskAcrossTheBoard } from './demo/scenes.js';
 import { CLI, DEMO_HEADER, EXTERNAL, HANDLERS, MODEL, ROOT, cli, demoConfig, say, until } from './demo/support.js';
 
@@ -20,7 +21,7 @@ function prepare(jailed: boolean): void {
   }
   const configFile = path.join(ROOT, 'mailroom.yaml');
   if (!fs.existsSync(configFile)) {
-    const agents = [...EXTERNAL, ...HANDLERS].join(',');
+    const agents = [...EXTERNAL, ...HANDLERS, 'runaway'].join(',');
     spawnSync(process.execPath, [CLI, 'init', ROOT, '--agents', agents], { stdio: 'inherit' });
     fs.writeFileSync(configFile, demoConfig(jailed));
   } else {
@@ -62,6 +63,7 @@ async function main() {
     await mailAndBounce(settle);
     await taskAcrossTheBoard(settle);
     await elevenAgentsOneKey();
+    await nightInAMinute();
     await realModel();
     say('mailroom status');
     process.stdout.write(cli(['status']));

@@ -16,6 +16,11 @@
  * updates and mail from mailroom, so two mock agents never talk in a loop. It prints a usage
  * line on stdout. With MOCK_STAMPS set, it appends `start|stop <agent> <id> <epoch ms>` lines
  * to that file.
+ *
+ * Flags (in the handler's command line, so they hold for every message):
+ *   --spawn <n>        a runaway: answer every task with n new tasks to itself (and mark it done)
+ *   --cost <usd>       report this cost_usd per run (default 0.0001)
+ *   --context <n>      report context_tokens: n in the usage line
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +28,13 @@ import path from 'node:path';
 import YAML from 'yaml';
 
 const agent = process.env.MAILROOM_AGENT ?? 'unknown';
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const SPAWN = Number(flag('--spawn') ?? 0);
+const COST = Number(flag('--cost') ?? 0.0001);
+const CONTEXT = flag('--context');
 const stamps = process.env.MOCK_STAMPS;
 
 function stamp(what: string, id: string) {
@@ -46,6 +58,14 @@ function answer(id: string, fm: Record<string, unknown>, has: (verb: string) => 
       { to, kind: 'task', subject: words.join(' ') || `Follow-up of ${id}` },
       `Created by ${agent} while handling ${id}.`,
     );
+  }
+  if (SPAWN > 0 && fm.kind === 'task' && fm.task) {
+    for (let i = 1; i <= SPAWN; i++)
+      send(
+        `sub-${id}-${i}`,
+        { to: agent, kind: 'task', subject: `Part ${i} of ${fm.task}` },
+        `Split off from ${fm.task} by ${agent}.`,
+      );
   }
   if (!has('silent') && fm.from !== 'mailroom') {
     if (fm.kind === 'task' && fm.task) {
@@ -97,8 +117,9 @@ async function main(): Promise<number> {
       return 75;
     }
     answer(id, fm, has);
+    const context = CONTEXT !== undefined ? { context_tokens: Number(CONTEXT) } : {};
     process.stdout.write(
-      JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: 0.0001 } }) + '\n',
+      JSON.stringify({ usage: { input_tokens: text.length, output_tokens: 42, cost_usd: COST, ...context } }) + '\n',
     );
     return 0;
   } finally {

@@ -10,18 +10,26 @@ export const usage = `mailroom board [--root <dir>] [--json] [--all]
 
 The task board, folded from the event log (the same fold the daemon renders into
 board/BOARD.md and board/board.json). --json prints { "tasks": [ { id, title, status, owner,
-creator, priority, created, updated, ... } ] }, ordered by task number. Done and cancelled
-tasks older than board_done_after are in board/archive/<YYYY-MM>.md; --all shows them too
-(read from board/archive/<YYYY-MM>.jsonl).`;
+creator, priority, created, updated, score, blocked_by, ... } ] }, ordered by task number. Done and
+cancelled tasks older than board_done_after are in board/archive/<YYYY-MM>.md; --all shows them too
+(read from board/archive/<YYYY-MM>.jsonl).
+Within a status the board is ordered by score, higher first: priority (critical 400, high
+300, normal 200, low 100) + 25 per unfinished task it blocks (blocked_by:, at most 100) + 1 per
+hour of age (at most 48) + nearness of due: (past 100, a day 75, three days 50, a week 25).`;
 
-/** An archived row as a task of the fold (its creating message is not kept in the archive). */
+/** An archived row (as board.json lists a task) as a task of the fold; its creating message is not kept. */
 function asTask(a: ArchivedTask): Task {
+  const { score: _score, blocked_by, budget_usd, cost_usd, blocked_reason, ...rest } = a;
   return {
-    ...(a as unknown as Task),
+    ...(rest as unknown as Task),
     status: a.status as TaskStatus,
     priority: a.priority as Priority,
     recipients: Array.isArray(a.recipients) ? (a.recipients as string[]) : [],
     message: '',
+    ...(Array.isArray(blocked_by) ? { blockedBy: blocked_by as string[] } : {}),
+    ...(typeof budget_usd === 'number' ? { budgetUsd: budget_usd } : {}),
+    ...(typeof cost_usd === 'number' ? { costUsd: cost_usd } : {}),
+    ...(blocked_reason === 'budget' ? { blockedReason: 'budget' as const } : {}),
   };
 }
 

@@ -46,6 +46,14 @@ export const WORDS: Readonly<Record<string, { sub?: string[]; options: string[] 
   serve: { options: ['--root', '--port', '--host', '--token', '--token-secret'] },
   service: { sub: ['install', 'status'], options: ['--root', '--user', '--system', '--dir'] },
   completion: { sub: ['bash', 'zsh'], options: [] },
+  approve: { options: ['--root', '--note'] },
+  reject: { options: ['--root', '--reason'] },
+  grant: { options: ['--root', '--max-amount', '--until'] },
+  revoke: { options: ['--root'] },
+  audit: { options: ['--root', '--agent', '--kind', '--json'] },
+  brief: { options: ['--root'] },
+  pause: { options: ['--root'] },
+  resume: { options: ['--root'] },
   help: { options: [] },
 };
 

@@ -2,15 +2,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { PRIORITIES, isPriority } from '../../bus/priority.js';
+import { PRIORITIES } from '../../bus/priority.js';
 import { Rejection } from '../../bus/rejection.js';
-import { didYouMean } from '../../bus/suggest.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
 import { Dir, Refused, readRegular } from '../../workspaces/hostile-fs.js';
 import { createExclusive } from '../../workspaces/hostile-write.js';
-import { checkOutgoing, checkSender, moveToOutbox, outboxName } from './outgoing.js';
+import { checkOutgoing, checkPriority, checkSender, moveToOutbox, outboxName } from './outgoing.js';
 
 /** A draft larger than this is not read back (the daemon's own limit, max_message_bytes, is far below). */
 const MAX_DRAFT_BYTES = 64 * 1_048_576;
@@ -69,14 +68,6 @@ function kept(file: string, why: string, from: string, r: string): never {
   throw new Problem(
     `not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`,
   );
-}
-
-function checkPriority(priority: string | boolean | undefined): void {
-  if (priority !== undefined && !isPriority(priority)) {
-    throw new UsageError(
-      `--priority: unknown priority ${JSON.stringify(priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(priority), PRIORITIES)}`,
-    );
-  }
 }
 
 /** The draft to edit: the --draft given (which must be a file in drafts/), or a new one from the template. */

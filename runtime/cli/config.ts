@@ -48,7 +48,13 @@ function version(layout: Layout, n: string | undefined, r = ''): string {
 }
 
 /** Check, refuse destructive changes without --yes, write atomically, version; then wait until it is in force. */
-async function commit(layout: Layout, before: string, after: string, yes: boolean, how: string): Promise<number> {
+export async function commit(
+  layout: Layout,
+  before: string,
+  after: string,
+  yes: boolean,
+  how: string,
+): Promise<number> {
   let next: OrgConfig;
   try {
     next = parseConfigText(after, layout.config);

@@ -16,6 +16,7 @@ import { checkQueuedNames } from '../daemon/startup.js';
 import { freeBytes } from '../daemon/log-pause.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { outgoing } from '../bridge/pending.js';
+import { governanceFindings } from '../decide/doctor-governance.js';
 import { probe } from '../bridge/view.js';
 import { count } from './common.js';
 
@@ -289,6 +290,8 @@ export async function checkOrg(
   checkQueuedNamesFinding(layout, config, add);
   checkInotify(config, add);
   await checkBridge(layout, config, state, status, add);
+  for (const f of governanceFindings(state.governance, state.board, config, Date.now(), r))
+    add(f.ok, f.check, f.detail);
   if (status.deadletter)
     add(
       true,

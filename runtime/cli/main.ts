@@ -30,6 +30,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./serve.js'),
   service: () => import('./service.js'),
   completion: () => import('./completion.js'),
+  approve: () => import('./governance.js').then((m) => m.approve),
+  reject: () => import('./governance.js').then((m) => m.reject),
+  grant: () => import('./governance.js').then((m) => m.grant),
+  revoke: () => import('./governance.js').then((m) => m.revoke),
+  audit: () => import('./governance.js').then((m) => m.audit),
+  brief: () => import('./brief.js'),
+  pause: () => import('./governance.js').then((m) => m.pause),
+  resume: () => import('./governance.js').then((m) => m.resume),
   compose: () => import('./compose.js'),
   try: () => import('./try.js'),
 };
@@ -56,6 +64,16 @@ Commands:
   service install|status      run the daemon as a systemd service
   completion bash|zsh         shell completion: source <(mailroom completion bash)
   try <agent> "text"          run one message through an agent's handler; nothing is sent
+
+Governance (README "Governance"):
+  approve <id> [--note t]     approve a message held in bus/held/ (it is delivered)
+  reject <id> --reason t      reject it (its sender gets a bounce with the reason)
+  grant <agent> <kind> [--max-amount N] [--until DATE]   let an agent approve a kind
+  revoke <agent> <kind>       take that grant away (both are versioned config changes)
+  audit [--agent a] [--kind k] [--json]   who authorised what, from the log alone
+  brief <agent>               its BRIEF.md: open tasks, last messages, waits, decisions
+  pause <agent>               leave its outbox alone and hold its runs
+  resume <agent>              end a pause (also a circuit breaker's, or today's budget)
 
 Common options:
   --root <dir>                the org (default: nearest ancestor holding mailroom.yaml)

@@ -12,7 +12,18 @@ import { route } from '../../bus/route.js';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
-import { Problem } from './common.js';
+import { PRIORITIES, isPriority } from '../../bus/priority.js';
+import { didYouMean } from '../../bus/suggest.js';
+import { Problem, UsageError } from './common.js';
+
+/** `--priority`: one of the canonical priorities, or a usage error with the nearest one. */
+export function checkPriority(priority: string | boolean | undefined): void {
+  if (priority !== undefined && !isPriority(priority)) {
+    throw new UsageError(
+      `--priority: unknown priority ${JSON.stringify(priority)}; allowed values: ${PRIORITIES.join(', ')}${didYouMean(String(priority), PRIORITIES)}`,
+    );
+  }
+}
 
 /** `--from`: an agent of the org or the operator. */
 export function checkSender(from: string, config: OrgConfig): void {
@@ -25,9 +36,9 @@ export function checkSender(from: string, config: OrgConfig): void {
 
 /** The checks the daemon makes of a file in `from`'s outbox that need no log: throws a Rejection. */
 export function checkOutgoing(text: string, from: string, config: OrgConfig): Draft {
-  const draft = parseMessage(Buffer.from(text), config.maxMessageBytes);
+  const draft = parseMessage(Buffer.from(text), config.maxMessageBytes, config.governance.approvalRequired);
   if (draft.to) route(draft.to, from, config);
-  else if (!draft.task)
+  else if (!draft.task && draft.kind !== 'approval')
     throw new Rejection(
       'to: is missing, so the message has no recipient',
       'Add `to: <agent>` (an agent, a group, a list, or "*").',

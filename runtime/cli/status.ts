@@ -34,6 +34,12 @@ function headerLines(s: OrgStatus, r: string): string[] {
     );
     for (const p of s.config.invalid) lines.push(`  - ${p}`);
   }
+  for (const p of s.governance.paused)
+    lines.push(`PAUSED: ${p.agent} since ${p.since}: ${p.detail}; \`mailroom resume ${p.agent}\` lets it go on`);
+  if (s.governance.held.length)
+    lines.push(
+      `held for approval: ${s.governance.held.length} (${s.governance.held.slice(0, 5).join(', ')}${s.governance.held.length > 5 ? ', ...' : ''}); see \`mailroom audit\``,
+    );
   const unjailed = s.handlers.filter((h) => !h.jailed && !h.note.startsWith('REFUSED'));
   if (unjailed.length) lines.push(`UNJAILED HANDLERS: ${unjailed.map((h) => `${h.agent} (${h.note})`).join(', ')}`);
   const refused = s.handlers.filter((h) => h.note.startsWith('REFUSED'));

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Network, Sandbox } from '../../workspaces/jail.js';
+import { agentGovernance, type OrgGovernance } from './governance.js';
 import { ENV_NAME_RE, grantProblem, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
 import { at, checkKeys, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
 import { modelCommand } from '../model/command.js';
@@ -16,6 +17,7 @@ export interface AgentDefaults {
   readonly network: Network;
   /** The org root (the folder of mailroom.yaml), which read_only_paths may not show. */
   readonly root: string;
+  readonly governance: OrgGovernance;
 }
 
 export function validateEnv(p: Problems, raw: unknown, where: string): Record<string, string> {
@@ -129,6 +131,7 @@ export function validateAgent(p: Problems, agent: string, raw: unknown, org: Age
     sandbox: o.sandbox ?? org.sandbox,
     network: o.network ?? org.network,
     readOnlyPaths: Object.freeze(validateReadOnlyPaths(p, a.read_only_paths, org.root, `${where}.read_only_paths`)),
+    governance: agentGovernance(p, a, o, org.governance, where),
   });
 }
 

@@ -14,6 +14,7 @@ import { RESERVED_NAMES } from '../../bus/vocabulary.js';
 import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
 import { MODEL_OPTIONS, MODEL_PRICE_DOC, MODEL_REQUIRED, MODEL_SECRET_DOC, PRICE_OPTIONS } from './model.js';
 import { BUILT_IN_NAMES } from './primitives.js';
+import { BUILT_IN_KINDS, GRANT_UNTIL_RE } from './governance.js';
 import {
   AGENT_LIST_DOCS,
   AGENT_OPTIONS,
@@ -59,6 +60,8 @@ export function ruleSchema(rule: Rule): JsonSchema {
         minimum: rule.min,
         ...(rule.max !== undefined ? { maximum: rule.max } : {}),
       };
+    case 'amount':
+      return { ...base, type: orNull('number'), minimum: 0 };
     case 'number':
       return { ...base, type: orNull('number'), minimum: rule.min };
     case 'oneOf':
@@ -97,6 +100,22 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
   },
   secrets: { type: ['array', 'null'], items: { type: 'string', pattern: SECRET_NAME_RE.source, not: GRANT_REFUSED } },
   read_only_paths: { type: ['array', 'null'], items: { type: 'string', pattern: '^/' }, default: [] },
+  may_approve: {
+    type: ['object', 'null'],
+    propertyNames: { pattern: NAME_RE.source },
+    additionalProperties: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        max_amount: { type: 'number', minimum: 0 },
+        until: { type: 'string', pattern: GRANT_UNTIL_RE.source },
+      },
+    },
+  },
+  may_send_to: {
+    type: ['array', 'null'],
+    items: { type: 'string', anyOf: [{ pattern: NAME_RE.source }, { enum: ['*'] }] },
+  },
   model: {
     type: 'object',
     additionalProperties: false,
@@ -158,6 +177,10 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
       additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) },
     },
     stuck_after: { type: ['object', 'null'], additionalProperties: false, properties: stuck },
+    approval_required: {
+      type: ['array', 'null'],
+      items: { type: 'string', pattern: NAME_RE.source, not: { enum: [...BUILT_IN_KINDS] } },
+    },
     bridge: {
       type: ['object', 'null'],
       additionalProperties: false,

@@ -21,6 +21,12 @@ export const DEFAULTS = Object.freeze({
   network: 'host' as Network,
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
   lane: Object.freeze({ concurrency: 1 }),
+  max_recipients: 8,
+  max_task_depth: 3,
+  tasks_per_hour: 30,
+  messages_per_minute: 120,
+  max_open_tasks: 500,
+  max_team: 5,
   bridge: Object.freeze({ url: 'nats://127.0.0.1:4222', ack_wait: '30s' }),
   snapshot_every: 10_000,
   segment_bytes: 64 * 1_048_576,
@@ -40,6 +46,7 @@ export type Rule =
       readonly default?: number;
       readonly doc: string;
     }
+  | { readonly kind: 'amount'; readonly unit: string; readonly default?: number; readonly doc: string }
   | { readonly kind: 'number'; readonly min: number; readonly default?: number; readonly doc: string }
   | {
       readonly kind: 'oneOf';
@@ -164,6 +171,53 @@ export const TOP_OPTIONS = {
     default: DEFAULTS.board_done_after,
     doc: 'Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md (board --all shows them).',
   },
+  max_recipients: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_recipients,
+    doc: 'A message to more recipients (groups and * expanded) is held for approval.',
+  },
+  max_task_depth: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_task_depth,
+    doc: 'Sub-tasks of sub-tasks deeper than this are refused with a bounce naming the chain (a top-level task is depth 1).',
+  },
+  tasks_per_hour: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.tasks_per_hour,
+    doc: 'An agent that creates this many tasks within an hour is paused until `mailroom resume`.',
+  },
+  messages_per_minute: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.messages_per_minute,
+    doc: 'An agent that sends this many messages within a minute is paused until `mailroom resume`.',
+  },
+  max_open_tasks: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_open_tasks,
+    doc: 'With this many tasks open on the board, new tasks are refused (existing work goes on).',
+  },
+  max_team: {
+    kind: 'whole',
+    min: 1,
+    default: DEFAULTS.max_team,
+    doc: 'A task tree that would involve more distinct agents is held for approval.',
+  },
+  budget_daily_usd: {
+    kind: 'amount',
+    unit: 'US dollars',
+    doc: "The org's daily budget: at 80% a warning, at 100% handler runs wait until 00:00 UTC or `mailroom resume`.",
+  },
+  context_warn: {
+    kind: 'whole',
+    min: 1,
+    unit: 'tokens',
+    doc: 'A run reporting more context_tokens alerts the operator and tells the agent to checkpoint and read its BRIEF.md.',
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** The sections of the file, each checked by its own validator. */
@@ -172,6 +226,8 @@ export const SECTION_DOCS = {
   groups: 'Group name -> list of agents; `to: <group>` reaches them all (never the sender).',
   lanes: 'Shared limits that handler runs queue on: { deepseek: { concurrency: 2, per_minute: 30 } }.',
   stuck_after: 'Unread mail older than this, per priority, is alerted to the operator and shown in status and doctor.',
+  approval_required:
+    'Kinds of message held in bus/held/ until the operator or an agent with a grant approves: [commitment, payment, signature].',
   bridge:
     'Mail to and from other orgs over NATS JetStream: { nats: { url: nats://host:4222, org: beta, creds: NATS_CREDS }, peers: [acme] }.',
 } as const;
@@ -208,6 +264,30 @@ export const AGENT_OPTIONS = {
   },
   sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: SANDBOX_DOC },
   network: { kind: 'oneOf', values: NETWORKS, noun: 'network', doc: NETWORK_DOC },
+  max_recipients: { kind: 'whole', min: 1, doc: "This agent's own max_recipients (unset: the org-wide value)." },
+  max_task_depth: { kind: 'whole', min: 1, doc: "This agent's own max_task_depth (unset: the org-wide value)." },
+  tasks_per_hour: { kind: 'whole', min: 1, doc: "This agent's own tasks_per_hour (unset: the org-wide value)." },
+  messages_per_minute: {
+    kind: 'whole',
+    min: 1,
+    doc: "This agent's own messages_per_minute (unset: the org-wide value).",
+  },
+  max_team: {
+    kind: 'whole',
+    min: 1,
+    doc: "This agent's own max_team for the task trees it starts (unset: the org-wide value).",
+  },
+  budget_daily_usd: {
+    kind: 'amount',
+    unit: 'US dollars',
+    doc: "The agent's daily budget: at 80% a warning, at 100% its runs wait until 00:00 UTC or `mailroom resume`.",
+  },
+  context_warn: {
+    kind: 'whole',
+    min: 1,
+    unit: 'tokens',
+    doc: "This agent's own context_warn (unset: the org-wide value).",
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** An agent's settings that are references or lists, each with a validator of its own (agents.ts). */
@@ -216,6 +296,9 @@ export const AGENT_LIST_DOCS = {
   env: 'Environment variables granted to the handler: { MODEL: deepseek-v3 }. Never secrets, never variables that run code.',
   secrets: 'Names of stored secrets (mailroom secret set NAME) the handler receives as environment variables.',
   read_only_paths: 'Absolute host paths outside the org shown read-only inside the jail, e.g. [/home/me/.local/bin].',
+  may_approve:
+    'Approval grants by kind: { payment: { max_amount: 5000, until: 2026-12-31 } } (set with `mailroom grant`, removed with `mailroom revoke`).',
+  may_send_to: 'Who this agent may write to: agents, groups, operator, or "*" (the default: anyone).',
   model:
     'A model handler instead of a command: { provider: openai | anthropic, model: deepseek-chat, secret: DEEPSEEK_API_KEY, ... }.',
 } as const;
@@ -225,6 +308,11 @@ export const AGENT_KEYS: readonly string[] = [...Object.keys(AGENT_OPTIONS), ...
 export const LANE_OPTIONS = {
   concurrency: { kind: 'whole', min: 1, default: DEFAULTS.lane.concurrency, doc: 'At most this many runs at once.' },
   per_minute: { kind: 'whole', min: 1, doc: 'At most this many starts in any 60 seconds (unset: no limit).' },
+  budget_daily_usd: {
+    kind: 'amount',
+    unit: 'US dollars',
+    doc: "The lane's daily budget: at 100% the runs in it wait until 00:00 UTC or `mailroom resume`.",
+  },
 } as const satisfies Readonly<Record<string, Rule>>;
 
 export const LANE_KEYS: readonly string[] = Object.keys(LANE_OPTIONS);

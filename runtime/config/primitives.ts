@@ -88,6 +88,13 @@ export function wholeNumber(
   return undefined;
 }
 
+/** A non-negative amount such as a budget in dollars (a decimal number). */
+export function amount(p: Problems, value: unknown, unit: string, path: string): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  p.push(`${path}: must be a number of ${unit} from 0 up (decimals allowed, e.g. 12.5), got ${show(value)}`);
+  return undefined;
+}
+
 export function decimal(p: Problems, value: unknown, min: number, path: string): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
   p.push(`${path}: must be a number from ${min} up, got ${show(value)}`);
@@ -141,7 +148,7 @@ export function name(p: Problems, value: string, noun: 'agent' | 'group' | 'lane
 }
 
 /** The value a rule reads: durations in ms, whole numbers, booleans, text, one of a set. */
-export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' | 'number' }
+export type Parsed<R extends Rule> = R extends { kind: 'duration' | 'whole' | 'amount' | 'number' }
   ? number
   : R extends { kind: 'boolean' }
     ? boolean
@@ -160,6 +167,8 @@ export function check<R extends Rule>(p: Problems, value: unknown, rule: R, path
       return duration(p, value, rule.min, path) as Parsed<R> | undefined;
     case 'whole':
       return wholeNumber(p, value, rule, path) as Parsed<R> | undefined;
+    case 'amount':
+      return amount(p, value, rule.unit, path) as Parsed<R> | undefined;
     case 'number':
       return decimal(p, value, rule.min, path) as Parsed<R> | undefined;
     case 'oneOf':

@@ -9,6 +9,7 @@
  */
 import type { Priority } from '../../bus/priority.js';
 import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
+import type { AgentGovernance, OrgGovernance } from './governance.js';
 
 export { NETWORKS, SANDBOXES, type Network, type Sandbox };
 
@@ -36,6 +37,8 @@ export interface AgentConfig {
   readonly network: Network;
   /** Host paths (absolute, outside the org) shown read-only inside the jail, e.g. a tool in ~/.local. */
   readonly readOnlyPaths: readonly string[];
+  /** Grants, who it may write to, and its limits with the org-wide defaults filled in (config/governance.ts). */
+  readonly governance: AgentGovernance;
   /** A model handler (model.ts): its `command` is then mailroom's own model client, runtime/model/run.ts. */
   readonly model?: ModelConfig;
 }
@@ -70,6 +73,8 @@ export interface LaneConfig {
   readonly concurrency: number;
   /** At most this many starts in any 60 seconds (null: no limit). */
   readonly perMinute: number | null;
+  /** The lane's daily budget in US dollars (unset: none). */
+  readonly budgetDailyUsd?: number;
 }
 
 /**
@@ -108,6 +113,8 @@ export interface OrgConfig {
   readonly attachmentTtl: number;
   /** Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md. */
   readonly boardDoneAfter: number;
+  /** Approval kinds, circuit breakers, budgets (config/governance.ts). */
+  readonly governance: OrgGovernance;
   /** The bridge to other orgs over NATS JetStream (runtime/bridge/); null: this org is alone. */
   readonly bridge: BridgeConfig | null;
 }

@@ -8,6 +8,7 @@ import { isPriority, PRIORITIES, priorityProblem, type Priority } from '../../bu
 import { formatDuration, parseDuration } from '../../bus/time.js';
 import { parseAddress } from '../../bus/address.js';
 import { validateAgents } from './agents.js';
+import { checkGovernanceRefs, validateApprovalRequired, type OrgGovernance } from './governance.js';
 import { validateBridge } from './bridge.js';
 import { checkKeys, duration, emptyMap, isMap, name, readOptions, show, type Problems } from './primitives.js';
 import {
@@ -81,7 +82,12 @@ export function validateLanes(p: Problems, raw: unknown): Record<string, LaneCon
     }
     checkKeys(p, settings, LANE_KEYS, where);
     const o = readOptions(p, settings, LANE_OPTIONS, where);
-    lanes[lane] = Object.freeze({ name: lane, concurrency: o.concurrency, perMinute: o.per_minute ?? null });
+    lanes[lane] = Object.freeze({
+      name: lane,
+      concurrency: o.concurrency,
+      perMinute: o.per_minute ?? null,
+      ...(o.budget_daily_usd !== undefined ? { budgetDailyUsd: o.budget_daily_usd } : {}),
+    });
   }
   return lanes;
 }
@@ -137,13 +143,26 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     p.push(
       `settle: ${formatDuration(top.settle)} must be shorter than write_grace (${formatDuration(top.write_grace)}), or every file written in place is dead-lettered before it settles`,
     );
+  const governance: OrgGovernance = Object.freeze({
+    approvalRequired: Object.freeze(validateApprovalRequired(p, data.approval_required)),
+    maxRecipients: top.max_recipients,
+    maxTaskDepth: top.max_task_depth,
+    tasksPerHour: top.tasks_per_hour,
+    messagesPerMinute: top.messages_per_minute,
+    maxOpenTasks: top.max_open_tasks,
+    maxTeam: top.max_team,
+    budgetDailyUsd: top.budget_daily_usd ?? null,
+    contextWarn: top.context_warn ?? null,
+  });
   const agents = validateAgents(p, data.agents ?? {}, {
     sandbox: top.sandbox ?? DEFAULTS.sandbox,
     network: top.network,
     root,
+    governance,
   });
   const bridge = validateBridge(p, data.bridge);
   const groups = validateGroups(p, data.groups ?? {}, agents, bridge);
+  checkGovernanceRefs(p, agents, groups, governance.approvalRequired);
   const lanes = validateLanes(p, data.lanes ?? {});
   checkLaneRefs(p, agents, lanes);
   const stuckAfter = validateStuckAfter(p, data.stuck_after ?? {});
@@ -167,6 +186,7 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     threadTtl: top.thread_ttl,
     attachmentTtl: top.attachment_ttl,
     boardDoneAfter: top.board_done_after,
+    governance,
     bridge,
   });
 }

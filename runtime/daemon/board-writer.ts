@@ -15,14 +15,16 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
-import { renderBoardJson, renderBoardMd, renderBrief } from '../../board/render.js';
+import { renderBrief, type BriefFacts } from '../../board/brief.js';
+import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 
-/** Does this event change what the board shows (tasks, or the costs of a run)? */
-export function changesBoard(e: BusEvent): boolean {
+/** Does this event change what the board or a brief shows (tasks, their last messages, approvals, the costs of a run)? */
+export function changesBoard(e: BusEvent, board: Board): boolean {
   return (
-    (e.type === 'message.accepted' && e.task !== undefined) ||
+    (e.type === 'message.accepted' && (e.task !== undefined || board.threadTask[e.thread] !== undefined)) ||
+    e.type.startsWith('approval.') ||
     ((e.type === 'handler.succeeded' || e.type === 'handler.failed') && e.usage !== undefined)
   );
 }
@@ -39,7 +41,7 @@ export class BoardWriter {
   /** How long the last render took (ms). */
   private cost = 0;
   private timer: NodeJS.Timeout | null = null;
-  private last: { board: Board; agents: string[]; doneAfter: number } | null = null;
+  private last: { board: Board; agents: string[]; facts: BriefFacts; doneAfter: number } | null = null;
 
   constructor(
     private readonly layout: Layout,
@@ -52,8 +54,8 @@ export class BoardWriter {
   }
 
   /** Render if the board changed: now if the last render is RENDER_GAP_MS old, else by a timer. */
-  render(board: Board, agents: string[], doneAfter = Infinity): void {
-    this.last = { board, agents, doneAfter };
+  render(board: Board, agents: string[], facts: BriefFacts, doneAfter = Infinity): void {
+    this.last = { board, agents, facts, doneAfter };
     if (!this.dirty || this.timer) return;
     const wait =
       board.tasks.length < IMMEDIATE_TASKS ? 0 : this.renderedAt + Math.max(RENDER_GAP_MS, 10 * this.cost) - Date.now();
@@ -73,13 +75,13 @@ export class BoardWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!this.dirty || !this.last) return;
-    const { board, agents, doneAfter } = this.last;
+    const { board, agents, facts, doneAfter } = this.last;
     this.dirty = false;
     const t0 = performance.now();
     try {
       writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, { doneAfter }), { fsync: false });
       writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board, doneAfter), { fsync: false });
-      for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent));
+      for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent, facts));
       this.cost = performance.now() - t0;
       this.renderedAt = Date.now();
     } catch (err) {

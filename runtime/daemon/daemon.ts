@@ -77,6 +77,7 @@ export class Daemon {
         const decisions = this.parts.intake.take(batch);
         this.journal.commit();
         this.parts.delivery.act(decisions);
+        this.runner.pump(); // a resume or a release may let runs start
       },
       waitingPaths: () => this.parts.intake.waitingPaths(),
     });
@@ -132,7 +133,9 @@ export class Daemon {
       ensureWorkspaces(this.layout, this.logger, this.config);
       refuseNonCanonicalNames(this.layout, [...Object.keys(this.config.agents), OPERATOR], this.logger);
       const hooks = {
-        staged: (e: BusEvent) => changesBoard(e) && this.board.touch(),
+        staged: (e: BusEvent) =>
+          ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) &&
+          this.board.touch(),
         committed: (events: readonly BusEvent[]) => {
           this.archive.add(events);
           this.render();
@@ -267,7 +270,12 @@ export class Daemon {
   }
 
   private render(): void {
-    this.board.render(this.state.board, Object.keys(this.config.agents), this.config.boardDoneAfter);
+    this.board.render(
+      this.state.board,
+      Object.keys(this.config.agents),
+      this.state.governance,
+      this.config.boardDoneAfter,
+    );
   }
 
   // --- the scan (the loop itself: loop.ts) -------------------------------------------

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { isRemote, localRecipients } from '../../bus/address.js';
 import type { MessageAccepted } from '../../bus/events.js';
 import { deadLetter } from '../../bus/store/deadletter.js';
+import { dropHeld, keepHeld } from '../../bus/store/held.js';
 import { deliverCopy, removeFinished, unlinkQuiet, writeSentCopy } from '../../bus/store/spool.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { deliverAttachments } from '../../workspaces/attachments.js';
@@ -50,6 +51,10 @@ export class Delivery {
   act(decisions: Decision[]): void {
     const delivered: MessageAccepted[] = [];
     for (const d of decisions) {
+      if (d.kind === 'hold' || d.kind === 'unhold') {
+        this.holding(d);
+        continue;
+      }
       const event = d.kind === 'deadletter' ? d.bounce : d.event;
       let step = 'the inbox copies';
       try {
@@ -67,6 +72,18 @@ export class Delivery {
     }
     this.deps.render(); // before the finishing below: the board of this batch is on disk first
     this.logDelivered(delivered, true);
+  }
+
+  /** A held message into bus/held/, or out of it once decided (a view: the log is the record). */
+  private holding(d: Extract<Decision, { kind: 'hold' | 'unhold' }>): void {
+    try {
+      if (d.kind === 'hold') keepHeld(this.deps.layout.bus, d.event);
+      else dropHeld(this.deps.layout.bus, d.id);
+    } catch (err) {
+      this.deps.logger.warn(
+        `could not ${d.kind === 'hold' ? 'write' : 'remove'} bus/held/${d.kind === 'hold' ? d.event.id : d.id}.md: ${(err as Error).message}; the log keeps the decision`,
+      );
+    }
   }
 
   /** Copy an accepted message into every recipient's inbox; remove a person's drop; write the sent/ copy. */

@@ -16,7 +16,10 @@ export type Decision =
   /** Deliver an accepted message; `dropped`: the path of a person's drop, removed once delivered. */
   | { kind: 'deliver'; event: MessageAccepted; dropped?: string }
   /** Move a rejected file (`file`, wherever it is now) to the dead letter folder, then deliver its bounce. */
-  | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted };
+  | { kind: 'deadletter'; file: string; rejected: MessageRejected; place: string; bounce: MessageAccepted }
+  /** Keep an accepted message in bus/held/ (not delivered) until it is decided; or let it go from there. */
+  | { kind: 'hold'; event: MessageAccepted }
+  | { kind: 'unhold'; id: string };
 
 /** A candidate in a mailbox folder: `p` its candidate path, `ref` the entry through the folder's descriptor, `name` as shown to people. */
 export interface Entry {

@@ -22,6 +22,8 @@ import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import { mailboxOf, type Layout } from '../../workspaces/layout.js';
 import { decide, type Incoming } from '../decide/accept.js';
 import { takeChanged } from '../decide/readiness.js';
+import { govern } from '../decide/govern.js';
+import { AlertingRejection } from '../decide/rules.js';
 import type { Logger } from '../logger.js';
 import { threadLookup } from '../state/state.js';
 import type { JournalPort } from './journal.js';
@@ -153,6 +155,7 @@ export class Intake {
       if (isIgnoredName(shown)) return [];
       if (where.agent !== OPERATOR && !Object.hasOwn(this.deps.config().agents, where.agent)) return [];
       if (this.deps.guard.isBad(path.dirname(p))) return []; // a link into the org: never taken from (said once)
+      if (where.box === 'outbox' && this.deps.journal.state.governance.paused[where.agent]) return []; // paused: left as it is
       if (where.box !== 'outbox' && (where.box !== 'inbox' || where.agent === OPERATOR)) return [];
       const box = open(path.dirname(p)); // the check and every use go through this one descriptor
       if (!box) return [];
@@ -230,6 +233,7 @@ export class Intake {
       sender: origin.sender,
       source: 'outbox',
       origin: origin.name,
+      written: st.mtimeMs,
     });
     return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }
@@ -276,20 +280,50 @@ export class Intake {
     try {
       const fields = decide(
         input,
-        { config: config(), board: state.board, threads: threadLookup(state, clock().getTime()), maxHops: MAX_HOPS },
+        {
+          config: config(),
+          board: state.board,
+          threads: threadLookup(state, clock().getTime()),
+          maxHops: MAX_HOPS,
+          governance: state.governance,
+        },
         origin.id,
         clock().toISOString(),
       );
       if (fields.attachments?.length)
         keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
       const event = journal.stage(fields) as MessageAccepted;
-      return [{ kind: 'deliver', event, dropped: input.source === 'inbox' ? file : undefined }];
+      return this.follow(event, input.source === 'inbox' ? file : undefined);
     } catch (err) {
       if (!(err instanceof Rejection)) throw err;
-      return [this.reject(file, origin, err)];
+      return [this.reject(file, origin, err), ...this.alertOf(err)];
     }
   }
 
+  /** Stage what governance makes of an accepted message (decide/govern.ts); the decisions to act on. */
+  private follow(event: MessageAccepted, dropped: string | undefined): Decision[] {
+    const { journal, config } = this.deps;
+    const g = govern(event, { config: config(), board: journal.state.board, governance: journal.state.governance });
+    const out: Decision[] = [];
+    if (g.held) out.push({ kind: 'hold', event });
+    else if (g.deliver) out.push({ kind: 'deliver', event, dropped });
+    for (const e of g.events) {
+      const staged = journal.stage(e);
+      if (staged.type === 'message.accepted') out.push({ kind: 'deliver', event: staged });
+    }
+    const released = g.release ? journal.state.undelivered.get(g.release) : undefined;
+    if (released) out.push({ kind: 'deliver', event: released });
+    if (g.decided) out.push({ kind: 'unhold', id: g.decided });
+    return out;
+  }
+
+  /** A refusal that alerts the operator: the alert, staged once. */
+  private alertOf(err: Rejection): Decision[] {
+    if (!(err instanceof AlertingRejection) || this.deps.journal.state.threads.has(err.alert.id)) return [];
+    return [{ kind: 'deliver', event: this.deps.journal.stage(err.alert) as MessageAccepted }];
+  }
+
+  /** Stage `message.rejected` and its bounce's `message.accepted`. */
   private reject(file: string, o: Origin, r: Rejection): Decision {
     return stageRejection(this.deps, file, o, r);
   }

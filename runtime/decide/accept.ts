@@ -12,6 +12,8 @@ import { nextTaskId, type Board } from '../../board/fold.js';
 import { checkUpdate, defaultUpdateRecipients } from '../../board/rules.js';
 
 import type { OrgConfig } from '../config/schema.js';
+import { emptyGovernance, type GovernanceState } from '../state/governance.js';
+import { checkRules } from './rules.js';
 
 export interface Incoming {
   bytes: Uint8Array;
@@ -22,6 +24,8 @@ export interface Incoming {
   inboxOwner?: string;
   origin: string;
   originIno?: number;
+  /** When the file was last written (mtime, ms): which handler run wrote it (sub-tasks). */
+  written?: number;
 }
 
 export interface ThreadInfo {
@@ -37,16 +41,28 @@ export interface Context {
   /** Known messages, for `reply_to:` (those of threads idle past thread_ttl are not). */
   threads: { get(id: string): ThreadInfo | undefined };
   maxHops: number;
+  /** Held messages, pauses, the task tree (state/governance.ts). */
+  governance?: GovernanceState;
 }
 
 export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
 
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
-  const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes);
+  const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes, ctx.config.governance.approvalRequired);
   checkClaimedFrom(draft, input);
   let to = resolveRecipients(draft, input, ctx);
   checkAttachmentsSource(draft, input);
   let { thread, hops } = resolveThread(draft, ctx, id);
+
+  const governance = ctx.governance ?? emptyGovernance();
+  const { parent } = checkRules(
+    { config: ctx.config, board: ctx.board, governance, now },
+    draft,
+    input.sender,
+    to,
+    input.written,
+  );
+  if (draft.kind === 'approval') to = [];
 
   let taskId: string | undefined;
   let owner: string | undefined;
@@ -60,7 +76,8 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     if (!draft.replyTo) thread = ctx.threads.get(task.message)?.thread ?? thread;
   }
 
-  const text = stampMessage(draft, { id, from: input.sender, to, sent: now, thread, hops, taskId });
+  const stamped = parent && !draft.parent ? { ...draft, parent } : draft;
+  const text = stampMessage(stamped, { id, from: input.sender, to, sent: now, thread, hops, taskId });
   const event: NewEvent & AcceptedFields = {
     time: now,
     type: 'message.accepted',
@@ -81,6 +98,8 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     ...(input.originIno !== undefined ? { originIno: input.originIno } : {}),
     text,
     ...(draft.attachments?.length ? { attachments: draft.attachments } : {}),
+    ...governanceFields(stamped),
+    ...(draft.task && draft.priorityGiven ? { task_priority: draft.priority } : {}),
   };
   return event;
 }
@@ -109,7 +128,7 @@ function resolveRecipients(draft: Draft, input: Incoming, ctx: Context): string[
     }
     return [owner];
   }
-  if (draft.task && !draft.to) return []; // filled in from the task later
+  if ((draft.task || draft.kind === 'approval') && !draft.to) return []; // filled in from the task later; a decision goes to the daemon
   if (!draft.to) {
     throw new Rejection(
       'to: is missing, so the message has no recipient',
@@ -147,4 +166,19 @@ function resolveThread(draft: Draft, ctx: Context, id: string): { thread: string
     );
   }
   return { thread, hops };
+}
+
+/** The governance keys of a draft, as event fields. */
+function governanceFields(d: Draft): Partial<AcceptedFields> {
+  return {
+    ...(d.amount !== undefined ? { amount: d.amount } : {}),
+    ...(d.currency !== undefined ? { currency: d.currency } : {}),
+    ...(d.approves !== undefined ? { approves: d.approves } : {}),
+    ...(d.decision !== undefined ? { decision: d.decision } : {}),
+    ...(d.kind === 'approval' && d.reason !== undefined ? { reason: d.reason } : {}),
+    ...(d.kind === 'approval' && d.note !== undefined ? { note: d.note } : {}),
+    ...(d.parent !== undefined ? { parent: d.parent } : {}),
+    ...(d.budgetUsd !== undefined ? { budget_usd: d.budgetUsd } : {}),
+    ...(d.blockedBy?.length ? { blocked_by: d.blockedBy } : {}),
+  };
 }

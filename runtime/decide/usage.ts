@@ -21,10 +21,16 @@ export function addUsage(total: Usage | undefined, reported: unknown): Usage | u
   if (!reported || typeof reported !== 'object') return total;
   const u = reported as Partial<Record<keyof Usage, unknown>>;
   const t = total ?? { input_tokens: 0, output_tokens: 0, cost_usd: 0 };
+  // context_tokens is a level, not a count: the highest reported wins.
+  const context =
+    u.context_tokens !== undefined || t.context_tokens !== undefined
+      ? { context_tokens: Math.max(t.context_tokens ?? 0, Math.round(count(u.context_tokens, MAX_RUN_TOKENS))) }
+      : {};
   return {
     input_tokens: Math.min(t.input_tokens + Math.round(count(u.input_tokens, MAX_RUN_TOKENS)), MAX_RUN_TOKENS),
     output_tokens: Math.min(t.output_tokens + Math.round(count(u.output_tokens, MAX_RUN_TOKENS)), MAX_RUN_TOKENS),
     cost_usd: Math.min(micro(t.cost_usd + micro(count(u.cost_usd, MAX_RUN_COST_USD))), MAX_RUN_COST_USD),
+    ...context,
   };
 }
 

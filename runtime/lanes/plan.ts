@@ -11,6 +11,10 @@ import type { HandlerCancelled } from '../../bus/events.js';
 import { rankOf } from '../../bus/priority.js';
 import type { OrgConfig } from '../config/config.js';
 import { runKey, type LaneState, type Run, type Runtime } from '../state/runs.js';
+import type { GovernanceBlocker } from '../decide/gates.js';
+
+/** Governance's word on an agent's runs (decide/gates.ts): paused, or over a budget. */
+export type Gate = (agent: string, id: string) => GovernanceBlocker | null;
 
 /** Why a queued run does not start now. */
 export type Blocker =
@@ -18,7 +22,8 @@ export type Blocker =
   | { kind: 'agent_busy'; with: string }
   | { kind: 'cooling'; lane: string; until: number }
   | { kind: 'lane_full'; lane: string; running: string[] }
-  | { kind: 'rate'; lane: string; until: number };
+  | { kind: 'rate'; lane: string; until: number }
+  | GovernanceBlocker;
 
 export interface Waiting {
   run: Run;
@@ -73,7 +78,12 @@ function laneBlocker(rt: Runtime, config: OrgConfig, laneName: string, tally: Ta
 }
 
 /** What to start now, in order, and why each other waiting run waits. */
-export function plan(rt: Runtime, config: OrgConfig, now: number): { start: Run[]; waiting: Waiting[] } {
+export function plan(
+  rt: Runtime,
+  config: OrgConfig,
+  now: number,
+  gate: Gate = () => null,
+): { start: Run[]; waiting: Waiting[] } {
   const start: Run[] = [];
   const waiting: Waiting[] = [];
   const busy = new Set(rt.busy.keys());
@@ -91,11 +101,15 @@ export function plan(rt: Runtime, config: OrgConfig, now: number): { start: Run[
     const blocker: Blocker | null =
       run.notBefore > now
         ? { kind: 'not_before', until: run.notBefore }
-        : busy.has(run.agent)
-          ? { kind: 'agent_busy', with: rt.busy.get(run.agent) ?? start.find((s) => s.agent === run.agent)?.id ?? '?' }
-          : run.lane
-            ? laneBlocker(rt, config, run.lane, tally, now)
-            : null;
+        : (gate(run.agent, run.id) ??
+          (busy.has(run.agent)
+            ? {
+                kind: 'agent_busy',
+                with: rt.busy.get(run.agent) ?? start.find((s) => s.agent === run.agent)?.id ?? '?',
+              }
+            : run.lane
+              ? laneBlocker(rt, config, run.lane, tally, now)
+              : null));
     if (blocker) {
       const ahead = run.lane ? (laneAhead.get(run.lane) ?? 0) : 0;
       waiting.push({ run, blocker, ahead });
@@ -113,7 +127,12 @@ export function nextWake(waiting: ReadonlyArray<{ blocker: Blocker }>): number |
   let next: number | null = null;
   for (const { blocker } of waiting) {
     const t =
-      blocker.kind === 'not_before' || blocker.kind === 'cooling' || blocker.kind === 'rate' ? blocker.until : null;
+      blocker.kind === 'not_before' ||
+      blocker.kind === 'cooling' ||
+      blocker.kind === 'rate' ||
+      blocker.kind === 'budget'
+        ? blocker.until
+        : null;
     if (t !== null && (next === null || t < next)) next = t;
   }
   return next;

@@ -16,6 +16,7 @@ import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { decideRunEnd, type AfterRun, type HandlerResult } from '../decide/run-end.js';
 import { cancellations, nextWake, overdue, plan } from '../lanes/plan.js';
+import { afterUsage, gateFor } from '../decide/gates.js';
 import type { Logger } from '../logger.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
@@ -53,6 +54,8 @@ export class Runner {
   private recovered = false;
   private completed: Array<{ run: Run; result: HandlerResult }> = [];
   private settling = false;
+  /** Governance mail staged with a run's end (budget, context), delivered after the commit. */
+  private notes: MessageAccepted[] = [];
 
   constructor(private readonly bus: BusPort) {}
 
@@ -106,7 +109,8 @@ export class Runner {
     const now = this.bus.now().getTime();
     const config = this.bus.config();
     for (const e of cancellations(this.bus.state().runtime, config, now)) this.bus.emit(e);
-    const { start, waiting } = plan(this.bus.state().runtime, config, now);
+    const state = this.bus.state();
+    const { start, waiting } = plan(state.runtime, config, now, gateFor(state.governance, state.board, config, now));
     const starts: Array<{ run: Run; file: string; text: string }> = [];
     for (const run of start) {
       const file = path.join(this.bus.layout.inbox(run.agent), run.file);
@@ -214,6 +218,7 @@ export class Runner {
         this.bus.logger.warn(
           `could not record the end of ${ends.length} handler run(s) (${(err as Error).message}); trying again in ${formatDuration(RETRY_MS)}`,
         );
+      this.notes = []; // staged with the ends, not applied: staged again with them
       this.completed.unshift(...ends);
       if (!this.settling) {
         this.settling = true;
@@ -221,6 +226,7 @@ export class Runner {
       }
       return;
     }
+    for (const m of this.notes.splice(0)) this.bus.deliver(m);
     for (const a of after) {
       try {
         this.follow(a.then, a.events);
@@ -243,7 +249,21 @@ export class Runner {
       now: this.bus.now().getTime(),
       random: Math.random(),
     });
-    return { then, events: events.map((e) => this.bus.emit(e)) };
+    const staged = events.map((e) => this.bus.emit(e));
+    const ended = staged.find((e) => e.type === 'handler.succeeded' || e.type === 'handler.failed');
+    const usage =
+      ended && (ended.type === 'handler.succeeded' || ended.type === 'handler.failed') ? ended.usage : undefined;
+    const s = this.bus.state();
+    const mail = afterUsage(
+      s.board,
+      this.bus.config(),
+      { agent: run.agent, id: run.id, attempt: attempt + 1 },
+      usage,
+      this.bus.now().toISOString(),
+      (id) => s.threads.has(id),
+    );
+    for (const m of mail) this.notes.push(this.bus.emit(m) as MessageAccepted);
+    return { then, events: staged };
   }
 
   private follow(then: AfterRun, events: BusEvent[]): void {

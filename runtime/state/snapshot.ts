@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Board } from '../../board/fold.js';
+import { emptyGovernance, type GovernanceState } from './governance.js';
 import { ThreadIndex, type ThreadsJson } from './thread-index.js';
 import { runKey, type LaneState, type Run } from './runs.js';
 import type { AlertMark, BusState } from './state.js';
@@ -55,6 +56,8 @@ interface Body {
   ended: Array<[string, number]>;
   /** The bridge's outgoing mail: [the accepted event, the orgs still to publish to]. */
   forwarding: Array<[MessageAccepted, string[]]>;
+  /** Held messages, pauses, rate windows, the task tree: plain data, kept as it is. */
+  governance?: GovernanceState;
   configSha: string | null;
   configRefused: BusState['configRefused'];
   threadTtl: number;
@@ -83,6 +86,7 @@ function body(s: BusState): Body {
       ended: s.ended.items.slice(s.ended.head),
     },
     forwarding: [...s.forwarding.values()].map((p) => [p.event, [...p.orgs]]),
+    governance: s.governance,
     ...{
       configSha: s.configSha,
       configRefused: s.configRefused,
@@ -166,6 +170,7 @@ export function parseSnapshot(
     },
     ended: { items: b.ended, head: 0 },
     forwarding: new Map((b.forwarding ?? []).map(([event, orgs]) => [event.id, { event, orgs: new Set(orgs) }])),
+    governance: b.governance ?? emptyGovernance(),
     ...{
       configSha: b.configSha,
       configRefused: b.configRefused,

@@ -12,6 +12,7 @@ import { emptyQueue, sweepRuns, sweepThreads, type Ended } from './forget.js';
 import { ThreadIndex } from './thread-index.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, runKey, type Runtime } from './runs.js';
+import { applyGovernance, emptyGovernance, type GovernanceState } from './governance.js';
 import { applyForwarding, type Forwarding } from '../bridge/pending.js';
 
 export const DEFAULT_THREAD_TTL_MS = 7 * 86_400_000;
@@ -38,6 +39,8 @@ export interface BusState {
   runtime: Runtime;
   /** Runs that ended ([key, ms]), oldest first; forgotten RUN_KEEP_MS later. */
   ended: Ended;
+  /** Held messages, pauses, rate windows, the task tree (state/governance.ts). */
+  governance: GovernanceState;
   /** Messages with recipients at other orgs not yet acknowledged by the bridge's server. */
   forwarding: Forwarding;
   /** The sha256 of the config the last config.changed event names. */
@@ -62,6 +65,7 @@ export function emptyState(threadTtl = DEFAULT_THREAD_TTL_MS): BusState {
     ...{
       alerts: new Map(),
       runtime: emptyRuntime(),
+      governance: emptyGovernance(),
       ended: emptyQueue<[string, number]>(),
       forwarding: new Map(),
       configSha: null,
@@ -138,6 +142,7 @@ export function applyToState(s: BusState, e: BusEvent): BusState {
     default:
       break;
   }
+  applyGovernance(s.governance, e, s.undelivered);
   sweepThreads(s.threads, Math.floor(t / 1000), Math.floor(s.threadTtl / 1000));
   sweepRuns(s.runtime, s.ended, t);
   return s;

@@ -62,6 +62,8 @@ export interface OrgStatus {
   config: ConfigStatus;
   /** Handler agents and whether they run jailed. */
   handlers: Array<{ agent: string; jailed: boolean; note: string }>;
+  /** Paused agents (why, since when) and messages held for approval (ids). */
+  governance: { paused: Array<{ agent: string; cause: string; detail: string; since: string }>; held: string[] };
 }
 
 export interface ConfigStatus {
@@ -186,6 +188,17 @@ export function orgStatus(
     deadletter: list(layout.deadletter).filter((n) => !n.endsWith('.reason.md')).length,
     events: { count: state.lastSeq, last_seq: state.lastSeq, last_time: state.lastTime },
     tasks,
+    governance: {
+      paused: Object.entries(state.governance.paused).map(([agent, p]) => ({
+        agent,
+        cause: p.cause,
+        detail: p.detail,
+        since: p.since,
+      })),
+      held: Object.values(state.governance.held)
+        .filter((h) => h.status === 'held')
+        .map((h) => h.id),
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type { MessageAccepted } from '../../bus/events.js';
 import type { OrgConfig } from '../config/schema.js';
 import { formatDuration } from '../../bus/time.js';
 import { plan, runningIn, type Blocker } from '../lanes/plan.js';
+import { gateFor } from '../decide/gates.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
 import { isRemote } from '../../bus/address.js';
@@ -51,6 +52,12 @@ export function describeBlocker(b: Blocker, run: Run, ahead: number, now: number
       return `waiting for lane ${b.lane}: it is full (${b.running.length} running: ${b.running.join(', ')})${ahead ? ` and ${ahead} waiting run(s) go first` : ' and this run is next'}`;
     case 'rate':
       return `lane ${b.lane} reached its per_minute limit; next start at ${iso(b.until)}`;
+    case 'paused':
+      return `${run.agent} is paused (${b.detail}); \`mailroom resume ${run.agent}\` lets it go on`;
+    case 'budget':
+      return `budget: ${b.scope} has spent $${b.spent} of its daily $${b.budget}; runs wait until ${iso(b.until)} (00:00 UTC) or \`mailroom resume ${run.agent}\``;
+    case 'task_budget':
+      return `budget: task ${b.task} has cost $${b.spent}, past its budget_usd $${b.budget}, so it is blocked and its runs wait; its creator or the operator sets it going again with \`task: ${b.task}\` and \`status: in_progress\``;
   }
 }
 
@@ -60,7 +67,7 @@ export function laneViews(
   now: number,
 ): { lanes: LaneView[]; waiting: WaitingView[] } {
   const rt = state.runtime;
-  const { waiting } = plan(rt, config, now);
+  const { waiting } = plan(rt, config, now, gateFor(state.governance, state.board, config, now));
   const lanes = Object.values(config.lanes).map((l) => {
     const ls = rt.lanes.get(l.name);
     return {
@@ -142,7 +149,16 @@ export function why(
   if (!accepted) return [];
   const out: string[] = [];
   const undelivered = state.undelivered.has(id);
-  const { waiting } = plan(state.runtime, config, now);
+  const { waiting } = plan(state.runtime, config, now, gateFor(state.governance, state.board, config, now));
+  const held = state.governance.held[id];
+  if (held?.status === 'held')
+    return [
+      `${id} (${held.kind}, from ${held.from}) is held in bus/held/ for approval: ${held.detail}; asked ${held.approvers.join(', ')}. \`mailroom approve ${id}\` or \`mailroom reject ${id} --reason ...\`.`,
+    ];
+  if (held?.status === 'refused')
+    return [
+      `${id} (${held.kind}, from ${held.from}) was held and then rejected by ${held.decided_by} at ${held.decided}: ${held.reason}. Nothing was delivered.`,
+    ];
   for (const agent of accepted.to) {
     if (isRemote(agent)) {
       out.push(whyRemote(id, agent, state, daemonRunning));

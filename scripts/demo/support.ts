@@ -47,7 +47,11 @@ export function demoConfig(jailed: boolean): string {
     `${DEMO_HEADER} (lane deepseek: 2 at once, 30 starts a minute);`,
     '# legal and cfo are external: you play them with `mailroom send --from legal ...`.',
     'agents:',
-    ...EXTERNAL.map((a) => `  ${a}: { description: "external, read by a person" }`),
+    ...EXTERNAL.map(
+      (a) =>
+        `  ${a}: { description: "external, read by a person"${a === 'cfo' ? ', may_approve: { payment: { max_amount: 5000 } }' : ''} }`,
+    ),
+    `  runaway: { command: ${JSON.stringify(`node ${MOCK} --spawn 2`)}, description: "answers every task with two sub-tasks", ${jailSetting(jailed)} }`,
     ...HANDLERS.map(
       (a) =>
         `  ${a}: { command: ${JSON.stringify(`node ${MOCK}`)}, lane: deepseek, timeout: 1m, ${jailSetting(jailed)} }`,
@@ -57,6 +61,10 @@ export function demoConfig(jailed: boolean): string {
     'lanes:',
     '  deepseek: { concurrency: 2, per_minute: 30 }',
     'stuck_after: { critical: 5m, high: 30m, normal: 4h, low: 1d }',
+    '# Governance: payments wait for approval; a runaway is stopped by depth and rate.',
+    'approval_required: [payment]',
+    'max_task_depth: 3',
+    'tasks_per_hour: 6',
     '',
   ];
   return lines.join('\n');

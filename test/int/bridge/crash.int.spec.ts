@@ -22,8 +22,8 @@ describe('the bridge under crashes', () => {
   it('loses and duplicates nothing when either daemon or the server is killed -9 during a flood', async () => {
     const rng = seeded('bridge-crash');
     const server = await startNats();
-    const acme = makeOrg(['legal', 'ceo'], bridgeYaml(server, 'acme', ['beta']));
-    const beta = makeOrg(['maya', 'oliver'], bridgeYaml(server, 'beta', ['acme']));
+    const acme = makeOrg(['legal', 'ceo'], bridgeYaml(server, 'acme', ['beta'], 'messages_per_minute: 100000\n'));
+    const beta = makeOrg(['maya', 'oliver'], bridgeYaml(server, 'beta', ['acme'], 'messages_per_minute: 100000\n'));
     await acme.start();
     await beta.start();
     const crashes = ['beta', 'acme', 'server'] as const;

@@ -25,7 +25,8 @@ afterEach(async () => {
 });
 
 const AGENTS = ['maya', 'oliver', 'legal'];
-const CONFIG = 'snapshot_every: 100\nsegment_bytes: 8192\nscan_interval: 300ms\n';
+const CONFIG =
+  'snapshot_every: 100\nsegment_bytes: 8192\nscan_interval: 300ms\nmessages_per_minute: 100000 # the bus, not the circuit breaker, is under test\n';
 
 const logJson = (o: Org) => mailroom(['log', '--json', '--root', o.root]).stdout;
 const seqs = (o: Org) =>

@@ -147,10 +147,10 @@ describe('reading', () => {
     const md = fs.readFileSync(o.p('board', 'BOARD.md'), 'utf8');
     expect(md).toContain('| created (UTC) | updated (UTC) |');
     expect(md).toMatch(
-      /\| T-1 \| normal \| Review the NDA \| legal \| maya \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \|/,
+      /\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \|/,
     );
     const view = mailroom(['board', '--root', o.root]).stdout;
-    expect(view).toMatch(/\| T-1 \| normal \| Review the NDA \| legal \| maya \| \d+(ms|s) \| \d+(ms|s) ago \|/);
+    expect(view).toMatch(/\| T-1 \| \d+ \| normal \| Review the NDA \| legal \| maya \| \d+(ms|s) \| \d+(ms|s) ago \|/);
     expect(await stopClean(o)).toBe(0);
   });
 

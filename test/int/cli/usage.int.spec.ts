@@ -216,6 +216,24 @@ describe('start-up', () => {
 });
 
 describe('send without a daemon', () => {
+  it('writes an approval kind with --amount and --currency; a wrong amount or an unlisted kind is refused before anything is written', () => {
+    const o = makeOrg(['maya', 'legal'], 'approval_required: [payment]\n');
+    const send = (...flags: string[]) =>
+      mailroom(['send', '--root', o.root, '--from', 'maya', '--to', 'legal', ...flags, '--body', 'x']);
+    const r = send('--kind', 'payment', '--amount', '900', '--currency', 'USD', '--subject', 'Pay the vendor');
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(r.stdout.trim(), 'utf8')).toBe(
+      '---\nto: legal\nsubject: Pay the vendor\nkind: payment\namount: 900\ncurrency: USD\n---\nx',
+    );
+    const bad = send('--kind', 'payment', '--amount', 'lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not sent: .*amount/);
+    const unlisted = send('--kind', 'signature');
+    expect(unlisted.code).toBe(2);
+    expect(unlisted.stderr).toMatch(/unknown kind "signature"/);
+    expect(fs.readdirSync(o.outbox('maya'))).toEqual([path.basename(r.stdout.trim())]);
+  });
+
   it('with no daemon running writes exactly the message text into the outbox; the daemon started later delivers it as a task', async () => {
     const org = makeOrg();
     const r = mailroom(

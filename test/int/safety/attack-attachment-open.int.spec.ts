@@ -57,7 +57,7 @@ describe.skipIf(skipJail)("a jailed handler flipping an attachment's folder for 
     fs.writeFileSync(o.p('workspaces', 'evil', 'attack.py'), ATTACK);
     fs.writeFileSync(
       o.p('mailroom.yaml'),
-      `agents:\n  boss: {}\n  victim: {}\n  evil: { command: "python3 ./attack.py ${outside}", max_attempts: 1 }\ngroups: {}\n`,
+      `agents:\n  boss: {}\n  victim: {}\n  evil: { command: "python3 ./attack.py ${outside}", max_attempts: 1, messages_per_minute: 100000 }\ngroups: {}\n`,
     );
     try {
       await o.start();

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../bus/events.js';
 import { ARCHIVE_BATCH, archiveEvents, archiveHeader, archiveRows, byMonth } from '../../../board/archive.js';
 import { apply, emptyBoard, findTask, nextTaskId, type Board } from '../../../board/fold.js';
-import { archivedCount, isArchived, renderBoardJson, renderBoardMd, renderBrief } from '../../../board/render.js';
+import { renderBrief } from '../../../board/brief.js';
+import { archivedCount, isArchived, renderBoardJson, renderBoardMd } from '../../../board/render.js';
+import { applyToState, emptyState } from '../../../runtime/state/state.js';
 import { syntheticEvents } from '../../../scripts/bench/synthetic.js';
 
 function prng(seed: number): () => number {
@@ -137,6 +139,29 @@ describe('archiveEvents', () => {
     expect(b.archived).toEqual({ done: 2, cancelled: 0 });
     expect(nextTaskId(b)).toBe('T-4');
     expect(b.asOf).toBe(at(100));
+  });
+
+  it('a finished task above an unfinished one stays (budgets and depths still add up); governance forgets the archived', () => {
+    const b: Board = {
+      ...emptyBoard(),
+      count: 4,
+      asOf: at(100),
+      tasks: [
+        task(1, 'done', 1),
+        { ...task(2, 'done', 1), parent: 'T-1' },
+        { ...task(3, 'open', 1), parent: 'T-2' },
+        task(4, 'done', 1),
+      ],
+    };
+    const es = archiveEvents(b, HOUR, at(100));
+    expect(es.flatMap((e) => (e.type === 'board.archived' ? e.tasks.map((t) => t.id) : []))).toEqual(['T-4']);
+    const s = emptyState();
+    s.board = b;
+    s.governance.messageTask = { m1: 'T-1', m3: 'T-3', m4: 'T-4' };
+    s.governance.parent = { 'T-2': 'T-1', 'T-3': 'T-2' };
+    applyToState(s, { ...es[0]!, seq: 1 } as BusEvent);
+    expect(s.governance.messageTask).toEqual({ m1: 'T-1', m3: 'T-3' });
+    expect(s.board.tasks.map((t) => t.id)).toEqual(['T-1', 'T-2', 'T-3']);
   });
 
   it('the month files: a header once, a row per task, by the month of the last update', () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { BusEvent, MessageAccepted } from '../../../bus/events.js';
 import { Rejection } from '../../../bus/rejection.js';
 import { apply, emptyBoard, foldBoard, type Board } from '../../../board/fold.js';
-import { boardJson, costLine, renderBoardJson, renderBoardMd, renderBrief } from '../../../board/render.js';
+import { renderBrief } from '../../../board/brief.js';
+import { boardJson, costLine, renderBoardJson, renderBoardMd } from '../../../board/render.js';
 import { parseConfigText } from '../../../runtime/config/config.js';
 import { decide, type ThreadInfo } from '../../../runtime/decide/accept.js';
 
@@ -148,12 +149,12 @@ describe('rendering', () => {
     const md = renderBoardMd(board());
     const open = md.slice(md.indexOf('## open'), md.indexOf('## in_progress'));
     expect(open.indexOf('T-2')).toBeLessThan(open.indexOf('T-1'));
-    expect(open).toContain('| id | priority | title | owner | creator | created (UTC) | updated (UTC) |');
+    expect(open).toContain('| id | score | priority | title | owner | creator | created (UTC) | updated (UTC) |');
     expect(open).toContain(
-      '| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2026-11-24 09:00:01Z | 2026-11-24 09:00:01Z |',
+      '| T-2 | 400 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 2026-11-24 09:00:01Z | 2026-11-24 09:00:01Z |',
     );
     const view = renderBoardMd(board(), { now: Date.parse('2026-11-24T09:22:01.000Z') });
-    expect(view).toContain('| T-2 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 22m | 22m ago |');
+    expect(view).toContain('| T-2 | 400 | critical | Fire \\| now | (unclaimed: cfo, legal) | maya | 22m | 22m ago |');
     expect(md).toMatch(/## done \(1\)[\s\S]*\| T-3 \|/);
     expect(md).toContain('as of 2026-11-24T09:00:03.000Z');
   });

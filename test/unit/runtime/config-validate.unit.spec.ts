@@ -45,6 +45,17 @@ describe('validateConfig: the sections together', () => {
       sandbox: 'auto',
       network: 'host',
       readOnlyPaths: [],
+      governance: {
+        mayApprove: {},
+        maySendTo: null,
+        maxRecipients: 8,
+        maxTaskDepth: 3,
+        tasksPerHour: 30,
+        messagesPerMinute: 120,
+        maxTeam: 5,
+        budgetDailyUsd: null,
+        contextWarn: null,
+      },
     });
     expect(c).toMatchObject({
       maxMessageBytes: 1_048_576,
@@ -359,7 +370,7 @@ describe('groups, lanes, stuck_after', () => {
       { l: { concurency: 2 } },
       { l: { name: 'l', concurrency: 1, perMinute: null } },
       [
-        'lanes.l.concurency: unknown key "concurency" (did you mean "concurrency"?); allowed keys: concurrency, per_minute',
+        'lanes.l.concurency: unknown key "concurency" (did you mean "concurrency"?); allowed keys: concurrency, per_minute, budget_daily_usd',
       ],
     ],
     ['not a map', { l: 2 }, {}, ['lanes.l: must be a map like { concurrency: 2, per_minute: 30 }, got 2']],

@@ -1,0 +1,221 @@
+/**
+ * Governance as a fold over the event log: held messages and their decisions (what `audit`
+ * prints), paused agents, the rate windows of the circuit breakers, the task tree (parents),
+ * and the config version in force. Plain data only (records, arrays, numbers), so it
+ * serialises as it is. Pure: the only time is the events' own.
+ *
+ * A held message's life:
+ *   message.accepted + approval.requested  -> held      (in bus/held/, not delivered)
+ *   approval.granted                       -> approved  (delivered, stamped approved_by:/approval:)
+ *   approval.refused, final                -> refused   (its sender got a bounce)
+ *   approval.refused, not final            -> still held (the decision broke a rule)
+ */
+import type { ApprovalRequested, BusEvent, GrantUsed, MessageAccepted, PauseCause, Refusal } from '../../bus/events.js';
+
+export interface Attempt {
+  by: string;
+  decision: string;
+  time: string;
+  rule: Refusal;
+  reason: string;
+}
+
+export interface HeldRecord extends Omit<ApprovalRequested, 'seq' | 'type' | 'time'> {
+  requested: string;
+  status: 'held' | 'approved' | 'refused';
+  decided_by?: string;
+  decision?: string;
+  decided?: string;
+  grant?: GrantUsed;
+  note?: string;
+  reason?: string;
+  /** Decisions refused on a rule (revoked, expired, over the limit, the sender's own). */
+  attempts: Attempt[];
+  /** The accepted message, kept while it is held (to deliver it on approval). */
+  message?: MessageAccepted;
+  /** The task it creates or updates, if any. */
+  task?: string;
+  /** Its thread (for the briefs of the agents of that thread). */
+  thread?: string;
+}
+
+export interface Pause {
+  cause: PauseCause;
+  detail: string;
+  since: string;
+  by: string;
+}
+
+export interface RunSpan {
+  id: string;
+  start: number;
+  end?: number;
+}
+
+const RUNS_KEPT = 8;
+
+export interface GovernanceState {
+  held: Record<string, HeldRecord>;
+  paused: Record<string, Pause>;
+  /** Agent -> time (ms) of its last resume: rate windows count from there. */
+  resumed: Record<string, number>;
+  /** Agent -> UTC day of its last resume (its own budget no longer holds its runs that day). */
+  budgetResumed: Record<string, string>;
+  /** Agent -> times (ms) of its messages in the last minute, and of its new tasks in the last hour. */
+  recentMessages: Record<string, number[]>;
+  recentTasks: Record<string, number[]>;
+  /** Task -> its parent task (sub-tasks only). */
+  parent: Record<string, string>;
+  /** Message id -> the task it created or updated (to find the task a handler run serves). */
+  messageTask: Record<string, string>;
+  /** Agent -> its last few handler runs: the message, start and end (ms), to tell which run wrote a file. */
+  runs: Record<string, RunSpan[]>;
+  configVersion: number | null;
+}
+
+export function emptyGovernance(): GovernanceState {
+  return {
+    held: {},
+    paused: {},
+    resumed: {},
+    budgetResumed: {},
+    recentMessages: {},
+    recentTasks: {},
+    parent: {},
+    messageTask: {},
+    runs: {},
+    configVersion: null,
+  };
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+function remember(list: Record<string, number[]>, agent: string, t: number, window: number): void {
+  const times = (list[agent] ??= []);
+  while (times.length && times[0]! <= t - window) times.shift();
+  times.push(t);
+}
+
+/** The times in a window before `now`, counting only from the agent's last resume. */
+export function countSince(times: readonly number[] | undefined, now: number, window: number, resumedAt = 0): number {
+  return (times ?? []).filter((t) => t > now - window && t >= resumedAt).length;
+}
+
+function accepted(g: GovernanceState, e: MessageAccepted): void {
+  const t = Date.parse(e.time);
+  if (e.task) g.messageTask[e.id] = e.task;
+  if (e.kind === 'task' && e.task && e.parent) g.parent[e.task] = e.parent;
+  if (e.source !== 'outbox') return;
+  remember(g.recentMessages, e.from, t, MINUTE);
+  if (e.kind === 'task') remember(g.recentTasks, e.from, t, HOUR);
+}
+
+/**
+ * One fold step. `undelivered` is the state's map of accepted messages still to deliver: a
+ * held message leaves it (it is not delivered), an approved one comes back to it, stamped.
+ */
+export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Map<string, MessageAccepted>): void {
+  switch (e.type) {
+    case 'message.accepted':
+      accepted(g, e);
+      if (e.kind === 'pause' || e.kind === 'resume') undelivered.delete(e.id); // taken by the daemon
+      break;
+    case 'approval.requested': {
+      const { seq: _s, type: _t, time, ...rest } = e;
+      const message = undelivered.get(e.id);
+      undelivered.delete(e.id);
+      g.held[e.id] = {
+        ...rest,
+        requested: time,
+        status: 'held',
+        attempts: [],
+        ...(message ? { message } : {}),
+        ...(message?.task ? { task: message.task } : {}),
+        ...(message ? { thread: message.thread } : {}),
+      };
+      break;
+    }
+    case 'approval.granted': {
+      const h = g.held[e.id];
+      if (!h) break;
+      Object.assign(h, {
+        status: 'approved',
+        decided_by: e.by,
+        decision: e.decision,
+        decided: e.time,
+        grant: e.grant,
+        ...(e.note ? { note: e.note } : {}),
+      });
+      if (h.message) undelivered.set(e.id, released(h.message, e.by, e.decision));
+      delete h.message;
+      break;
+    }
+    case 'approval.refused': {
+      const h = g.held[e.id];
+      if (!h) break;
+      if (!e.final) {
+        h.attempts.push({ by: e.by, decision: e.decision, time: e.time, rule: e.rule, reason: e.reason });
+        break;
+      }
+      Object.assign(h, {
+        status: 'refused',
+        decided_by: e.by,
+        decision: e.decision,
+        decided: e.time,
+        reason: e.reason,
+      });
+      delete h.message;
+      break;
+    }
+    case 'agent.paused':
+      g.paused[e.agent] = { cause: e.cause, detail: e.detail, since: e.time, by: e.by };
+      break;
+    case 'agent.resumed':
+      delete g.paused[e.agent];
+      g.resumed[e.agent] = Date.parse(e.time);
+      g.budgetResumed[e.agent] = e.time.slice(0, 10);
+      break;
+    case 'handler.started': {
+      const spans = (g.runs[e.agent] ??= []);
+      spans.push({ id: e.id, start: Date.parse(e.time) });
+      if (spans.length > RUNS_KEPT) spans.shift();
+      break;
+    }
+    case 'handler.succeeded':
+    case 'handler.failed':
+    case 'handler.cancelled': {
+      const span = [...(g.runs[e.agent] ?? [])].reverse().find((r) => r.id === e.id && r.end === undefined);
+      if (span) span.end = Date.parse(e.time);
+      break;
+    }
+    case 'config.changed':
+      g.configVersion = e.version;
+      break;
+    case 'board.archived':
+      forgetArchived(g, new Set(e.tasks.map((t) => t.id)));
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * Tasks archived off the board (board/archive.ts) leave the maps that name them: the messages
+ * that served them, and their place in the task tree unless a task still on the tree names them
+ * as its parent (the archiving never takes an ancestor of an unfinished task). So what this
+ * state holds follows the tasks under way, not the length of the history.
+ */
+function forgetArchived(g: GovernanceState, ids: ReadonlySet<string>): void {
+  for (const [m, task] of Object.entries(g.messageTask)) if (ids.has(task)) delete g.messageTask[m];
+  const parents = new Set(Object.values(g.parent));
+  for (const id of ids) if (!parents.has(id)) delete g.parent[id];
+}
+
+/** The held message as delivered once approved: `approved_by:` and `approval:` stamped before `thread:`. */
+export function released(m: MessageAccepted, by: string, decision: string): MessageAccepted {
+  const at = m.text.indexOf('\nthread: ');
+  const stamp = `\napproved_by: ${by}\napproval: ${decision}`;
+  const text = at < 0 ? m.text : `${m.text.slice(0, at)}${stamp}${m.text.slice(at)}`;
+  return { ...m, text };
+}

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench -- --steady [minutes]` (default 10): does the daemon's memory stay flat under
+ * steady traffic? An org of 30 agents gets 50 msgs/s for that long: plain mail, a new task every
+ * 20th message and, 200 messages later, its update to `done` by its creator; the agents "read"
+ * their mail (a move from inbox/ to done/ every 5 s, as a person or handler does). The daemon's
+ * RSS (VmRSS) is sampled every 15 s; printed are the samples, the slope over the second half
+ * (MB per minute, after the warm-up) and what a day at that slope would add. Exits 1 only when
+ * mail is lost (a drop never accepted).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  AGENTS,
+  CLI,
+  draft,
+  drop,
+  machine,
+  senderOf,
+  recipientOf,
+  sleep,
+  startDaemon,
+  stopDaemon,
+  vmStatus,
+} from './common.js';
+import { LogTail } from './log-tail.js';
+
+const RATE = 50; // msgs/s
+const SAMPLE_MS = 15_000;
+const READ_MS = 5_000;
+const TASK_EVERY = 20;
+const DONE_AFTER = 200;
+
+/** Least-squares slope of y over x. */
+export function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+/** Move every delivered copy from each agent's inbox/ to done/ (the agents read their mail). */
+function readAll(root: string): void {
+  for (const a of AGENTS) {
+    const inbox = path.join(root, 'workspaces', a, 'inbox');
+    for (const f of fs.readdirSync(inbox)) {
+      if (!f.endsWith('.md')) continue;
+      try {
+        fs.renameSync(path.join(inbox, f), path.join(root, 'workspaces', a, 'done', f));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
+}
+
+/** The i-th message of the steady mix: mail, a new task (sent by a01), or a01's update of an older task to done. */
+function nth(i: number, tasksSent: number): { from: string; name: string; text: string; task: boolean } {
+  const name = `s${String(i).padStart(9, '0')}.md`;
+  if (i % TASK_EVERY === 0)
+    return {
+      from: 'a01',
+      name,
+      text: `---\nto: ${recipientOf(i + 1)}\nkind: task\nsubject: job ${i}\n---\nDo it.\n`,
+      task: true,
+    };
+  if (i % TASK_EVERY === TASK_EVERY / 2 && tasksSent > DONE_AFTER / TASK_EVERY) {
+    const t = tasksSent - DONE_AFTER / TASK_EVERY;
+    return { from: 'a01', name, text: `---\ntask: T-${t}\nstatus: done\n---\nDone.\n`, task: false };
+  }
+  const from = senderOf(i) === 'a01' ? 'a02' : senderOf(i);
+  return { from, name, text: draft(recipientOf(i) === from ? 'a03' : recipientOf(i), `steady ${i}`, i), task: false };
+}
+
+export async function benchSteady(tmp: string, minutesArg: string | undefined): Promise<number> {
+  const minutes = Number(minutesArg ?? 10);
+  if (!(minutes > 0)) throw new Error(`--steady takes a number of minutes: got ${minutesArg}`);
+  const root = path.join(tmp, 'org');
+  const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', AGENTS.join(',')], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+  fs.appendFileSync(
+    path.join(root, 'mailroom.yaml'),
+    '\nmessages_per_minute: 100000000\ntasks_per_hour: 100000000\nmax_open_tasks: 100000\n',
+  );
+  const daemon = await startDaemon(root, path.join(tmp, 'daemon.stderr'));
+  const pid = daemon.pid!;
+  const tail = new LogTail(path.join(root, 'bus', 'events'));
+  const t0 = Date.now();
+  const end = t0 + minutes * 60_000;
+  const samples: Array<{ min: number; rssMb: number }> = [];
+  process.stdout.write(`steady traffic: ${RATE} msgs/s for ${minutes} min, 30 agents, daemon pid ${pid}\n`);
+  let sent = 0;
+  let tasksSent = 0;
+  let nextSample = t0;
+  let nextRead = t0 + READ_MS;
+  try {
+    while (Date.now() < end) {
+      const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
+      for (; sent < due; sent++) {
+        const m = nth(sent, tasksSent);
+        drop(root, m.from, m.name, m.text);
+        if (m.task) tasksSent++;
+      }
+      if (Date.now() >= nextRead) {
+        readAll(root);
+        nextRead += READ_MS;
+      }
+      if (Date.now() >= nextSample) {
+        const rss = (vmStatus(pid)?.rssKb ?? NaN) / 1024;
+        samples.push({ min: (Date.now() - t0) / 60_000, rssMb: rss });
+        process.stdout.write(`  ${samples.at(-1)!.min.toFixed(1)} min: RSS ${rss.toFixed(1)} MB, ${sent} sent\n`);
+        nextSample += SAMPLE_MS;
+      }
+      await sleep(20);
+    }
+    await sleep(5_000);
+    tail.poll();
+  } finally {
+    await stopDaemon(daemon);
+  }
+  const accepted = [...tail.byId.values()].filter((x) => x.acceptedAt !== undefined).length;
+  const half = samples.filter((s) => s.min >= minutes / 2);
+  const perMin = slope(
+    half.map((s) => s.min),
+    half.map((s) => s.rssMb),
+  );
+  const log = fs
+    .readdirSync(path.join(root, 'bus', 'events'))
+    .reduce((a, f) => a + fs.statSync(path.join(root, 'bus', 'events', f)).size, 0);
+  const m = machine();
+  process.stdout.write(
+    [
+      '',
+      `machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, load ${m.load.join(' ')}`,
+      `sent ${sent}, accepted ${accepted} (mail from mailroom included), rejected ${tail.rejected.length}, log ${(log / 1e6).toFixed(0)} MB`,
+      `RSS first / last sample: ${samples[0]?.rssMb.toFixed(1)} / ${samples.at(-1)?.rssMb.toFixed(1)} MB`,
+      `RSS slope over the second half: ${perMin.toFixed(2)} MB/min (a day at this slope: ${(perMin * 1440).toFixed(0)} MB)`,
+      '',
+    ].join('\n'),
+  );
+  return accepted >= sent ? 0 : sent - accepted; // a coarse check: the bus benchmark proves exactly-once
+}
