@@ -15,7 +15,7 @@ import { parseLines } from '../../bus/store/log-lines.js';
 import {
   parseSnapshot,
   snapshotHeader,
-  snapshotText,
+  snapshotBytes,
   SnapshotCorrupt,
   type LogPosition,
   type SnapshotHeader,
@@ -49,7 +49,7 @@ export function writeSnapshot(dir: string, state: BusState, position: LogPositio
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
-    fs.writeSync(fd, snapshotText(state, position));
+    fs.writeSync(fd, snapshotBytes(state, position));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -136,7 +136,7 @@ export async function loadFolded(
   for (const name of listSnapshots(snapshotsDir)) {
     const file = path.join(snapshotsDir, name);
     try {
-      const { header, state } = parseSnapshot(fs.readFileSync(file, 'utf8'), { threads: o.threads });
+      const { header, state } = parseSnapshot(fs.readFileSync(file), { threads: o.threads });
       const seg = fs.statSync(path.join(eventsDir, header.position.segment), { throwIfNoEntry: false });
       if (!seg || seg.size < header.position.offset)
         throw new SnapshotCorrupt(
@@ -212,7 +212,7 @@ export function loadFoldedSync(
 ): BusState {
   for (const name of listSnapshots(snapshotsDir)) {
     try {
-      const { header, state } = parseSnapshot(fs.readFileSync(path.join(snapshotsDir, name), 'utf8'), { threads });
+      const { header, state } = parseSnapshot(fs.readFileSync(path.join(snapshotsDir, name)), { threads });
       state.threadTtl = threadTtl;
       return replaySync(eventsDir, state, header);
     } catch (err) {

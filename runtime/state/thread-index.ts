@@ -3,7 +3,7 @@
  * sender; per thread its last activity. Columns of typed arrays (codes.ts packs an id into two
  * 32-bit numbers) in a FIFO queue, with two CodeMaps (id -> position, thread -> last activity,
  * in seconds): about 50 bytes a message instead of ~200 for a Map of objects, and a snapshot
- * section that is a few base64 columns, not hundreds of thousands of JSON strings.
+ * section that is a few binary columns, not hundreds of thousands of JSON strings.
  *
  * Forgetting (forget.ts states the rule): the queue holds messages roughly oldest first, each
  * with `seen`, a time its thread was known active (its acceptance, or the activity found when it
@@ -14,7 +14,7 @@
  * `get` applies the ttl exactly, so what is swept late is never answered. Every operation is
  * O(1) amortised.
  *
- * The snapshot form (toJSON) is canonical: the queue in order, names (odd ids, senders) numbered
+ * The snapshot form (serialise) is canonical: the queue in order, names (odd ids, senders) numbered
  * by first appearance, activity sorted by code; so folding a snapshot and the tail gives the same
  * text as folding the whole log, whatever each table's internal layout. Binary columns are
  * little-endian (the byte order of every machine Node runs on here). Pure; no I/O.
@@ -23,17 +23,16 @@ import { CodeMap } from './code-map.js';
 import { codeString, findCode, ODD, Pool, releaseCode, retainCode } from './codes.js';
 import type { ThreadInfo } from '../decide/accept.js';
 
-/** The snapshot section of the index. */
-export interface ThreadsJson {
+/**
+ * The snapshot section of the index: `meta` (JSON) and `columns`, the little-endian bytes of its
+ * columns back to back: u32 id hi, id lo, thread hi, thread lo, from (a name), seen per message;
+ * u32 thread hi, lo, last activity per thread; u16 hops per message.
+ */
+export interface ThreadsMeta {
   /** Odd ids and senders, by first appearance. */
   names: string[];
   messages: number;
   threads: number;
-  /**
-   * Base64 of little-endian columns, back to back: u32 id hi, id lo, thread hi, thread lo, from
-   * (a name), seen per message; u32 thread hi, lo, last activity per thread; u16 hops per message.
-   */
-  columns: string;
 }
 
 const MIN = 1024;
@@ -192,7 +191,7 @@ export class ThreadIndex {
     for (let p = 0; p < n; p++) this.byId.set(this.keyHi[p]!, this.keyLo[p]!, p);
   }
 
-  toJSON(): ThreadsJson {
+  serialise(): { meta: ThreadsMeta; columns: Uint8Array } {
     const names: string[] = [];
     const canon = new Map<number, number>();
     const name = (i: number) => {
@@ -221,13 +220,12 @@ export class ThreadIndex {
       [aHi![k], aLo![k], aS![k]] = [a.hi[x]!, a.lo[x]!, a.val[x]!];
     });
     new Uint16Array(blob, 4 * (6 * n + 3 * m), n).set(this.hops.subarray(this.head, this.tail));
-    return { names, messages: n, threads: m, columns: Buffer.from(blob).toString('base64') };
+    return { meta: { names, messages: n, threads: m }, columns: new Uint8Array(blob) };
   }
 
   /** The index a snapshot section describes; throws on columns that do not fit together. */
-  static fromJSON(j: ThreadsJson): ThreadIndex {
+  static deserialise(j: ThreadsMeta, raw: Uint8Array): ThreadIndex {
     const { messages: n, threads: m } = j;
-    const raw = Buffer.from(j.columns, 'base64');
     if (!Number.isInteger(n) || !Number.isInteger(m) || raw.length !== 4 * (6 * n + 3 * m) + 2 * n)
       throw new Error(`the thread columns do not fit together (${n} messages, ${m} threads, ${raw.length} bytes)`);
     const blob = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw); // typed arrays need aligned offsets (a copy has offset 0)
