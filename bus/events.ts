@@ -262,7 +262,9 @@ export interface ApprovalRequested extends Base<'approval.requested'> {
 }
 
 /** The grant a decision was taken under: the operator's own authority, or an agent's may_approve entry. */
-export type GrantUsed = { by: 'operator' } | { by: 'grant'; kind: string; max_amount?: number; until?: string };
+export type GrantUsed =
+  | { by: 'operator' }
+  | { by: 'grant'; kind: string; max_amount?: number; currency?: string; until?: string };
 
 /** A held message was approved and is delivered, stamped approved_by: and approval:. */
 export interface ApprovalGranted extends Base<'approval.granted'> {

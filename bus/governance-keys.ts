@@ -41,6 +41,8 @@ export interface GovernanceFields {
 
 const TASK_ID = /^T-[1-9]\d*$/;
 const MESSAGE_ID = /^[0-9a-z]{12}$/;
+/** A currency is shown in audit, BRIEF.md and approval requests: letters and currency signs only, so no line can be forged with it. */
+const CURRENCY = /^[\p{L}\p{Sc}]{1,10}$/u;
 
 function text(data: Record<string, unknown>, key: string, max: number): string | undefined {
   const v = data[key];
@@ -83,7 +85,14 @@ export function parseGovernanceKeys(data: Record<string, unknown>, kind: string)
   const amount = money(data, 'amount');
   if (amount !== undefined) f.amount = amount;
   const currency = text(data, 'currency', 10);
-  if (currency !== undefined) f.currency = currency;
+  if (currency !== undefined) {
+    if (!CURRENCY.test(currency))
+      throw new Rejection(
+        `currency: ${JSON.stringify(currency)} is not a currency (letters or a currency sign, no spaces or control characters)`,
+        'Write a currency code such as `currency: USD` or `currency: EUR`.',
+      );
+    f.currency = currency;
+  }
   const approves = text(data, 'approves', 40);
   if (approves !== undefined) {
     if (!MESSAGE_ID.test(approves))

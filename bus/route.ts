@@ -39,7 +39,7 @@ function remote(name: string, dir: Directory): string | null {
     );
   if (!bridge.peers.includes(a.org)) {
     throw new Rejection(
-      `to: ${JSON.stringify(name)}: org ${JSON.stringify(a.org)} is not one of this org's peers (${bridge.peers.join(', ') || 'none'}), so the whole message was held back`,
+      `to: ${JSON.stringify(name)}: org ${JSON.stringify(a.org)} is not one of this org's peers (${bridge.peers.join(', ') || 'none'}), so the whole message was rejected`,
       `Check the org's name, or add it to bridge.peers in mailroom.yaml.`,
     );
   }
@@ -61,7 +61,7 @@ export function route(to: readonly string[], sender: string, dir: Directory): st
       const known = [...Object.keys(dir.agents), OPERATOR].join(', ');
       const groups = Object.keys(dir.groups);
       throw new Rejection(
-        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was held back${didYouMean(name, [...Object.keys(dir.agents), ...groups, OPERATOR])}`,
+        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was rejected${didYouMean(name, [...Object.keys(dir.agents), ...groups, OPERATOR])}`,
         `Use one of the agents (${known})${groups.length ? `, a group (${groups.join(', ')})` : ''}, or "*".`,
       );
     }

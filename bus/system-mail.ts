@@ -187,7 +187,7 @@ function heldLines(h: HeldSummary): string[] {
     `- amount: ${amount}`,
     `- from: ${h.from}`,
     `- to: ${h.to.join(', ')}`,
-    `- subject: ${h.subject ?? '(no subject)'}`,
+    `- subject: ${h.subject !== undefined ? h.subject.replace(/\s+/g, ' ') : '(no subject)'}`, // one line: no forged `- amount:`
     `- why held: ${h.detail}`,
   ];
 }

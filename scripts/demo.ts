@@ -9,7 +9,19 @@ import path from 'node:path';
 import { INSTALL_FIX, bwrapAvailable } from '../workspaces/jail.js';
 import { nightInAMinute } from './demo/night.js';
 import { deliveries, elevenAgentsOneKey, mailAndBounce, realModel, taskAcrossTheBoard } from './demo/scenes.js';
-import { CLI, DEMO_HEADER, EXTERNAL, HANDLERS, MODEL, ROOT, cli, demoConfig, say, until } from './demo/support.js';
+import {
+  CLI,
+  DEMO_HEADER,
+  EXTERNAL,
+  HANDLERS,
+  MODEL,
+  ROOT,
+  SHOWN_ROOT,
+  cli,
+  demoConfig,
+  say,
+  until,
+} from './demo/support.js';
 
 /** The demo org made (or its own config brought up to date), with the model agent when a key is set. */
 function prepare(jailed: boolean): void {
@@ -39,7 +51,7 @@ async function main() {
   const jail = bwrapAvailable();
   if (!jail.ok) say(`no handler jail here: ${jail.why}`);
   prepare(jail.ok);
-  say(`starting the daemon on ${path.relative(process.cwd(), ROOT) || ROOT} (its log is the lines without ==)`);
+  say(`starting the daemon on ${SHOWN_ROOT} (its log is the lines without ==)`);
   const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = false;
   const exit = new Promise<number>((resolve) => daemon.once('exit', (code) => ((exited = true), resolve(code ?? 0))));
@@ -67,7 +79,7 @@ async function main() {
     await realModel();
     say('mailroom status');
     process.stdout.write(cli(['status']));
-    say('the daemon keeps running: drop files into demo-org/workspaces/*/outbox/, or press Ctrl-C to stop');
+    say(`the daemon keeps running: drop files into ${SHOWN_ROOT}/workspaces/*/outbox/, or press Ctrl-C to stop`);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     stop();

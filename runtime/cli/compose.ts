@@ -64,10 +64,21 @@ function edit(file: string): string | null {
   return null;
 }
 
-function kept(file: string, why: string, from: string, r: string): never {
-  throw new Problem(
-    `not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\nEdit it again with \`mailroom compose${r} --from ${from} --draft ${file}\`, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`.`,
-  );
+/** Keep the draft and say how to go on; `sendable`: it passes the daemon's checks, so `mv` would send it. */
+function kept(file: string, why: string, from: string, r: string, sendable = false): never {
+  const again = `Edit it again with \`mailroom compose${r} --from ${from} --draft ${file}\``;
+  const send = sendable ? `, or send it as it is with \`mv ${file} ${path.dirname(path.dirname(file))}/outbox/\`` : '';
+  throw new Problem(`not sent: ${why.replace(/\.$/, '')}.\nThe draft is kept: ${file}\n${again}${send}.`);
+}
+
+/** Would the daemon accept `text` from `from`? */
+function passes(text: string, from: string, config: OrgConfig): boolean {
+  try {
+    checkOutgoing(text, from, config);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The draft to edit: the --draft given (which must be a file in drafts/), or a new one from the template. */
@@ -134,7 +145,8 @@ export async function run(argv: string[]): Promise<number> {
       fs.rmSync(drafts.at(name));
       throw new Problem(`not sent: the draft is empty, so it was deleted (${file})`);
     }
-    if (text === before) kept(file, 'the draft was not changed (the editor quit without saving?)', from, r);
+    if (text === before)
+      kept(file, 'the draft was not changed (the editor quit without saving?)', from, r, passes(text, from, config));
     print(moveToOutbox(layout, from, drafts.at(name), checkedSubject(text, from, config, file, r)));
   } finally {
     drafts.close();

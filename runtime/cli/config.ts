@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
 import { formatDuration } from '../../bus/time.js';
 import { ConfigError, parseConfigText, type OrgConfig } from '../config/config.js';
@@ -8,6 +9,7 @@ import { cliAuthor, listVersions, recordVersion, sha256, versionText } from '../
 import { configJsonSchema } from '../config/json-schema.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson, rootArg } from './common.js';
 import { followConfig, type Applied } from './config-wait.js';
+import { runningDaemon } from '../daemon/lock.js';
 import type { Layout } from '../../workspaces/layout.js';
 
 export const usage = `mailroom config <command> [--root <dir>]
@@ -64,6 +66,7 @@ export async function commit(
     throw err;
   }
   const diff = diffConfigs(toJS(before), toJS(after));
+  const atStart = changedAtStartKeys(toJS(before), toJS(after));
   if (diff.changes.length === 0) {
     print('no change');
     return EXIT.ok;
@@ -83,7 +86,25 @@ export async function commit(
   print(`version ${v.version}: ${diff.summary}`);
   for (const c of diff.changes.slice(0, 40)) print(`  ${c}`);
   if (diff.changes.length > 40) print(`  ... ${diff.changes.length - 40} more`);
-  return inForce(await follow.wait(sha256(after), Math.max(APPLY_WAIT_MS, 3 * next.scanInterval)), v.version, layout);
+  const code = inForce(
+    await follow.wait(sha256(after), Math.max(APPLY_WAIT_MS, 3 * next.scanInterval)),
+    v.version,
+    layout,
+  );
+  if (atStart.length && runningDaemon(layout) !== null)
+    note(
+      `${atStart.join(', ')} ${atStart.length > 1 ? 'take' : 'takes'} effect only at the next start: the running daemon keeps the old value until it is restarted`,
+    );
+  return code;
+}
+
+/** Keys a running daemon reads only when it starts (README: "Configuration", "Beyond one machine"). */
+const AT_START_KEYS = ['snapshot_every', 'segment_bytes', 'bridge'] as const;
+
+function changedAtStartKeys(before: unknown, after: unknown): string[] {
+  const get = (doc: unknown, k: string) =>
+    doc && typeof doc === 'object' ? (doc as Record<string, unknown>)[k] : undefined;
+  return AT_START_KEYS.filter((k) => !isDeepStrictEqual(get(before, k), get(after, k)));
 }
 
 /** How long a config command waits for the running daemon to apply a change (at least three scans). */

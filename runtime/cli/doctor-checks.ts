@@ -226,7 +226,9 @@ export function checkDelivery(status: OrgStatus, r: string, add: AddFinding): vo
     'spool',
     status.spool === 0
       ? 'empty'
-      : `${count(status.spool, 'file')} in bus/spool/ wait for a daemon: run \`mailroom start${r}\``,
+      : status.daemon.running
+        ? `${count(status.spool, 'file')} in bus/spool/, being delivered by the running daemon (\`ls bus/spool/\`; \`mailroom why <id>\` for one)`
+        : `${count(status.spool, 'file')} in bus/spool/ waiting for a daemon: run \`mailroom start${r}\``,
   );
 }
 

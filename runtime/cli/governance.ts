@@ -3,7 +3,7 @@
  * (written into workspaces/operator/outbox/, like `send`), so the daemon decides them in log
  * order like any other mail; grants are versioned config changes; `audit` reads the log alone.
  *   approve <id> [--note text]     reject <id> --reason text
- *   grant <agent> <kind> [--max-amount N] [--until DATE]     revoke <agent> <kind>
+ *   grant <agent> <kind> [--max-amount N] [--currency C] [--until DATE]     revoke <agent> <kind>
  *   pause <agent>     resume <agent>     audit [--agent a] [--kind k] [--json]
  */
 import fs from 'node:fs';
@@ -17,7 +17,7 @@ import { loadState } from '../views/inspect.js';
 import { auditRows, renderAudit } from '../views/audit.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { commit } from './config.js';
-import { writeToOutbox } from './outgoing.js';
+import { checkSender, writeToOutbox } from './outgoing.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, printJson } from './common.js';
 
 interface Command {
@@ -26,12 +26,16 @@ interface Command {
 }
 
 /** Write an operator message into workspaces/operator/outbox/ (a dotfile, then a rename); returns its path. */
-function drop(layout: Layout, fm: Record<string, unknown>, label: string, body = ''): string {
-  return writeToOutbox(layout, OPERATOR, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n${body}`, label);
+function drop(layout: Layout, fm: Record<string, unknown>, label: string, from = OPERATOR): string {
+  return writeToOutbox(layout, from, `---\n${YAML.stringify(fm, { lineWidth: 0 })}---\n`, label);
 }
 
 /** With a daemon running, wait (up to 10 s) until `done` says what happened; else say it is queued. */
-async function outcome(layout: Layout, done: () => Promise<string | null>): Promise<string> {
+async function outcome(
+  layout: Layout,
+  done: () => Promise<string | null>,
+  where = '`mailroom audit` will show it',
+): Promise<string> {
   if (runningDaemon(layout) === null) return 'no daemon is running: it is decided at the next `mailroom start`';
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -39,12 +43,15 @@ async function outcome(layout: Layout, done: () => Promise<string | null>): Prom
     if (said) return said;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return 'the daemon has not decided it yet; `mailroom audit` will show it';
+  return `the daemon has not taken it yet (10 s); ${where}`;
 }
 
 async function heldOrFail(layout: Layout, id: string) {
   const h = (await loadState(layout)).governance.held[id];
-  if (!h) throw new Problem(`${id} is not a held message; \`mailroom audit\` lists them`);
+  if (!h)
+    throw new Problem(
+      `no message held for approval has the id ${JSON.stringify(id)}; give its whole 12-character id, as \`mailroom audit\` lists them`,
+    );
   if (h.status !== 'held') throw new Problem(`${id} was already ${h.status} by ${h.decided_by} at ${h.decided}`);
   return h;
 }
@@ -52,35 +59,38 @@ async function heldOrFail(layout: Layout, id: string) {
 function decision(verb: 'approve' | 'reject'): Command {
   const usage =
     verb === 'approve'
-      ? `mailroom approve <held id> [--note text] [--root <dir>]\n\nApprove a held message (an approval kind, or one a circuit breaker held): it is delivered,\nstamped approved_by: operator and approval: <this decision's id>.`
-      : `mailroom reject <held id> --reason text [--root <dir>]\n\nReject a held message: nothing is delivered, and its sender gets a bounce with the reason.`;
+      ? `mailroom approve <held id> [--note text] [--from <agent>] [--root <dir>]\n\nApprove a held message (an approval kind, or one a circuit breaker held): it is delivered,\nstamped approved_by: operator and approval: <this decision's id>.\n\n--from <agent>: decide as that agent (a person playing it), under its grant (may_approve),\nchecked by the daemon as if the agent had sent the decision itself.`
+      : `mailroom reject <held id> --reason text [--from <agent>] [--root <dir>]\n\nReject a held message: nothing is delivered, and its sender gets a bounce with the reason.\n\n--from <agent>: decide as that agent (a person playing it), under its grant (may_approve).`;
   return {
     usage,
     async run(argv) {
       const { values, positionals } = parse(
         argv,
-        { root: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' } },
+        { root: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' }, from: { type: 'string' } },
         usage,
         true,
       );
       if (values.help) return (print(usage), EXIT.ok);
       const id = positionals[0];
+      const from = (values.from as string | undefined) ?? OPERATOR;
       if (!id || positionals.length > 1) throw new UsageError(`${verb} takes one held id\n\n${usage}`);
       if (verb === 'reject' && !values.reason)
         throw new UsageError(`reject needs --reason: the sender is told why\n\n${usage}`);
       const layout = findRoot(values.root as string | undefined);
-      await heldOrFail(layout, id);
+      if (from !== OPERATOR) checkSender(from, loadConfig(layout.config));
+      const tried = (await heldOrFail(layout, id)).attempts.length;
       const fm: Record<string, unknown> = { kind: 'approval', approves: id, decision: verb };
       if (values.reason) fm.reason = values.reason;
       if (values.note) fm.note = values.note;
-      print(drop(layout, fm, `${verb} ${id}`));
-      print(
-        await outcome(layout, async () => {
-          const h = (await loadState(layout)).governance.held[id];
-          return h && h.status !== 'held' ? `${id} ${h.status} by ${h.decided_by}` : null;
-        }),
-      );
-      return EXIT.ok;
+      print(drop(layout, fm, `${verb} ${id}`, from));
+      const said = await outcome(layout, async () => {
+        const h = (await loadState(layout)).governance.held[id];
+        if (h && h.status !== 'held') return `${id} ${h.status} by ${h.decided_by}`;
+        const refused = h?.attempts.slice(tried).find((a) => a.by === from);
+        return refused ? `not decided: ${refused.reason} (${refused.rule}); it stays held` : null;
+      });
+      print(said);
+      return said.startsWith('not decided') ? EXIT.problem : EXIT.ok;
     },
   };
 }
@@ -103,14 +113,22 @@ function pauseCommand(verb: 'pause' | 'resume'): Command {
         throw new Problem(`${agent} is not an agent; agents: ${Object.keys(config.agents).join(', ')}`);
       const before = (await loadState(layout)).governance;
       const was = { paused: before.paused[agent]?.since, resumed: before.resumed[agent] };
+      if (verb === 'pause' && was.paused !== undefined) {
+        print(`${agent} is already paused (since ${was.paused}); \`mailroom resume ${agent}\` ends it`);
+        return EXIT.ok;
+      }
       print(drop(layout, { to: agent, kind: verb, subject: `${verb} ${agent}` }, `${verb} ${agent}`));
       print(
-        await outcome(layout, async () => {
-          const g = (await loadState(layout)).governance;
-          if (verb === 'pause')
-            return g.paused[agent] && g.paused[agent].since !== was.paused ? `${agent} paused` : null;
-          return g.resumed[agent] !== undefined && g.resumed[agent] !== was.resumed ? `${agent} resumed` : null;
-        }),
+        await outcome(
+          layout,
+          async () => {
+            const g = (await loadState(layout)).governance;
+            if (verb === 'pause')
+              return g.paused[agent] && g.paused[agent].since !== was.paused ? `${agent} paused` : null;
+            return g.resumed[agent] !== undefined && g.resumed[agent] !== was.resumed ? `${agent} resumed` : null;
+          },
+          `\`mailroom status\` will show it`,
+        ),
       );
       return EXIT.ok;
     },
@@ -120,14 +138,19 @@ function pauseCommand(verb: 'pause' | 'resume'): Command {
 function grantCommand(verb: 'grant' | 'revoke'): Command {
   const usage =
     verb === 'grant'
-      ? `mailroom grant <agent> <kind> [--max-amount N] [--until YYYY-MM-DD] [--root <dir>]\n\nLet an agent approve held messages of an approval kind, up to an amount and until a day\n(inclusive, UTC). A versioned config change (agents.<agent>.may_approve.<kind>).`
+      ? `mailroom grant <agent> <kind> [--max-amount N] [--currency C] [--until YYYY-MM-DD] [--root <dir>]\n\nLet an agent approve held messages of an approval kind, up to an amount (in --currency: a\nmessage in another currency, or none, is over the limit) and until a day (inclusive, UTC).\nA versioned config change (agents.<agent>.may_approve.<kind>).`
       : `mailroom revoke <agent> <kind> [--root <dir>]\n\nTake an agent's grant to approve a kind away (a versioned config change). A decision it sends\nafterwards is refused with a bounce saying the grant was revoked.`;
   return {
     usage,
     async run(argv) {
       const { values, positionals } = parse(
         argv,
-        { root: { type: 'string' }, 'max-amount': { type: 'string' }, until: { type: 'string' } },
+        {
+          root: { type: 'string' },
+          'max-amount': { type: 'string' },
+          currency: { type: 'string' },
+          until: { type: 'string' },
+        },
         usage,
         true,
       );
@@ -142,6 +165,7 @@ function grantCommand(verb: 'grant' | 'revoke'): Command {
           throw new UsageError(`--max-amount must be a number from 0 up, got ${JSON.stringify(values['max-amount'])}`);
         grant.max_amount = n;
       }
+      if (values.currency !== undefined) grant.currency = values.currency; // checked with the config
       if (values.until !== undefined) {
         if (!GRANT_UNTIL_RE.test(String(values.until)))
           throw new UsageError(`--until must be a date like 2026-12-31, got ${JSON.stringify(values.until)}`);

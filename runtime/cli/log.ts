@@ -1,4 +1,4 @@
-import type { BusEvent } from '../../bus/events.js';
+import { type BusEvent, EVENT_TYPES } from '../../bus/events.js';
 import { readEvents, tailEvents } from '../../bus/store/log-read.js';
 import { escapeJson, escapeLine } from '../../bus/escape.js';
 import { describeEvent } from '../logger.js';
@@ -20,6 +20,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return (print(usage), EXIT.ok);
   const layout = findRoot(values.root as string | undefined);
   const type = values.type as string | undefined;
+  if (type !== undefined && !EVENT_TYPES.some((t) => t.startsWith(type)))
+    throw new UsageError(
+      `--type ${JSON.stringify(type)} matches no event type; types: ${EVENT_TYPES.join(', ')} (or a prefix, e.g. --type message.)`,
+    );
   const line = (e: BusEvent) =>
     values.json
       ? escapeJson(JSON.stringify(e))

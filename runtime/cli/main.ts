@@ -66,9 +66,9 @@ Commands:
   try <agent> "text"          run one message through an agent's handler; nothing is sent
 
 Governance (README "Governance"):
-  approve <id> [--note t]     approve a message held in bus/held/ (it is delivered)
+  approve <id> [--note t]     approve a message held in bus/held/ (it is delivered); --from <agent> as it
   reject <id> --reason t      reject it (its sender gets a bounce with the reason)
-  grant <agent> <kind> [--max-amount N] [--until DATE]   let an agent approve a kind
+  grant <agent> <kind> [--max-amount N] [--currency C] [--until DATE]   let an agent approve a kind
   revoke <agent> <kind>       take that grant away (both are versioned config changes)
   audit [--agent a] [--kind k] [--json]   who authorised what, from the log alone
   brief <agent>               its BRIEF.md: open tasks, last messages, waits, decisions

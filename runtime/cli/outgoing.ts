@@ -14,6 +14,7 @@ import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { PRIORITIES, isPriority } from '../../bus/priority.js';
 import { didYouMean } from '../../bus/suggest.js';
+import { checkMaySendTo } from '../decide/rules.js';
 import { Problem, UsageError } from './common.js';
 
 /** `--priority`: one of the canonical priorities, or a usage error with the nearest one. */
@@ -37,7 +38,7 @@ export function checkSender(from: string, config: OrgConfig): void {
 /** The checks the daemon makes of a file in `from`'s outbox that need no log: throws a Rejection. */
 export function checkOutgoing(text: string, from: string, config: OrgConfig): Draft {
   const draft = parseMessage(Buffer.from(text), config.maxMessageBytes, config.governance.approvalRequired);
-  if (draft.to) route(draft.to, from, config);
+  if (draft.to) checkMaySendTo(config, from, route(draft.to, from, config));
   else if (!draft.task && draft.kind !== 'approval')
     throw new Rejection(
       'to: is missing, so the message has no recipient',

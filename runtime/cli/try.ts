@@ -43,7 +43,7 @@ function printable(s: string): string {
 
 function scratchWorkspace(workspace: string, cfg: AgentConfig): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-try-')), cfg.name);
-  for (const sub of ['inbox', 'outbox', 'done', 'sent', '.tmp'])
+  for (const sub of ['inbox', 'outbox', 'done', 'sent', 'drafts', '.tmp'])
     fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
   const copies = ['BRIEF.md', ...(cfg.model?.system ? [cfg.model.system] : [])];
   for (const rel of copies) {

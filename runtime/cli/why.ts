@@ -8,7 +8,7 @@ import { runningDaemon } from '../daemon/lock.js';
 import { why } from '../views/why.js';
 import { EXIT, Problem, UsageError, findRoot, parse, rootArg, print, printJson } from './common.js';
 
-export const usage = `mailroom why <id> [--root <dir>] [--json]
+export const usage = `mailroom why <id> [--root <dir>] [--json]      (<id>: a whole message id)
 
 Where a message is and why it has not been handled yet, one paragraph per recipient: waiting
 for lane X behind N runs, the lane cooling down until T, the agent busy with message M,
@@ -35,7 +35,9 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (answer.length === 0)
     throw new Problem(
-      `no message with id ${id} in bus/events/; ids are 12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\``,
+      /^T-\d+$/.test(id)
+        ? `why takes a message id, not a task: \`mailroom show ${id}${rootArg(values.root)}\` lists the task's messages and their ids`
+        : `no message with id ${id} in bus/events/; why takes a whole id (12 characters, as in inbox file names and \`mailroom log${rootArg(values.root)}\`); \`mailroom show <prefix>\` finds one from its first characters`,
     );
   if (values.json) printJson({ id, why: answer });
   else print(answer.map(escapeLine).join('\n\n'));

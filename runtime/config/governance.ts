@@ -12,11 +12,16 @@ import { NAME_RE } from './schema.js';
 export const BUILT_IN_KINDS: readonly string[] = MESSAGE_KINDS;
 
 /** `until:` of a grant: a date (the whole day counts) or an ISO time. */
+/** A grant's currency: as a message's currency: is written (bus/governance-keys.ts). */
+export const GRANT_CURRENCY_RE = /^[\p{L}\p{Sc}]{1,10}$/u;
+
 export const GRANT_UNTIL_RE = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)?$/;
 
 export interface Grant {
   /** Largest `amount:` it may approve (none: any amount). */
   readonly maxAmount?: number;
+  /** The currency max_amount is in: a held message in another currency (or none) is over the limit. */
+  readonly currency?: string;
   /** Last day (YYYY-MM-DD, inclusive) or moment (ISO time) it is valid. */
   readonly until?: string;
 }
@@ -73,8 +78,16 @@ function validateGrant(p: Problems, raw: unknown, where: string): Grant | undefi
     return undefined;
   }
   for (const key of Object.keys(g))
-    if (key !== 'max_amount' && key !== 'until')
-      p.push(`${at(where, key)}: unknown key ${show(key)}; allowed keys: max_amount, until`);
+    if (key !== 'max_amount' && key !== 'until' && key !== 'currency')
+      p.push(`${at(where, key)}: unknown key ${show(key)}; allowed keys: max_amount, currency, until`);
+  let currency: string | undefined;
+  if (g.currency !== undefined && g.currency !== null) {
+    if (typeof g.currency === 'string' && GRANT_CURRENCY_RE.test(g.currency)) currency = g.currency;
+    else
+      p.push(
+        `${at(where, 'currency')}: ${show(g.currency)} is not a currency; write letters or a currency sign, e.g. USD (as the messages write currency:)`,
+      );
+  }
   const maxAmount =
     g.max_amount === undefined || g.max_amount === null
       ? undefined
@@ -90,6 +103,7 @@ function validateGrant(p: Problems, raw: unknown, where: string): Grant | undefi
   }
   return Object.freeze({
     ...(maxAmount !== undefined ? { maxAmount } : {}),
+    ...(currency !== undefined ? { currency } : {}),
     ...(until !== undefined ? { until } : {}),
   });
 }

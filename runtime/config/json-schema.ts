@@ -14,7 +14,7 @@ import { RESERVED_NAMES } from '../../bus/vocabulary.js';
 import { ENV_NAME_RE, RESERVED_ENV, RUNS_CODE, SECRET_LIKE, SECRET_NAME_RE } from './grants.js';
 import { MODEL_OPTIONS, MODEL_PRICE_DOC, MODEL_REQUIRED, MODEL_SECRET_DOC, PRICE_OPTIONS } from './model.js';
 import { BUILT_IN_NAMES } from './primitives.js';
-import { BUILT_IN_KINDS, GRANT_UNTIL_RE } from './governance.js';
+import { BUILT_IN_KINDS, GRANT_CURRENCY_RE, GRANT_UNTIL_RE } from './governance.js';
 import {
   AGENT_LIST_DOCS,
   AGENT_OPTIONS,
@@ -108,6 +108,7 @@ const AGENT_LISTS: Record<keyof typeof AGENT_LIST_DOCS, JsonSchema> = {
       additionalProperties: false,
       properties: {
         max_amount: { type: 'number', minimum: 0 },
+        currency: { type: 'string', pattern: GRANT_CURRENCY_RE.source },
         until: { type: 'string', pattern: GRANT_UNTIL_RE.source },
       },
     },

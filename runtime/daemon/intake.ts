@@ -233,7 +233,7 @@ export class Intake {
       sender: origin.sender,
       source: 'outbox',
       origin: origin.name,
-      written: st.mtimeMs,
+      written: st.ctimeMs, // not mtime: `touch -d` would let a handler's sub-task escape its run's task
     });
     return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }
@@ -307,6 +307,7 @@ export class Intake {
     const out: Decision[] = [];
     if (g.held) out.push({ kind: 'hold', event });
     else if (g.deliver) out.push({ kind: 'deliver', event, dropped });
+    else out.push({ kind: 'deliver', event: { ...event, to: [] }, dropped }); // for the daemon alone (pause, resume): done once logged
     for (const e of g.events) {
       const staged = journal.stage(e);
       if (staged.type === 'message.accepted') out.push({ kind: 'deliver', event: staged });

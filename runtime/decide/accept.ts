@@ -13,7 +13,7 @@ import { checkUpdate, defaultUpdateRecipients } from '../../board/rules.js';
 
 import type { OrgConfig } from '../config/schema.js';
 import { emptyGovernance, type GovernanceState } from '../state/governance.js';
-import { checkRules } from './rules.js';
+import { checkRules, checkUpdateRecipients } from './rules.js';
 
 export interface Incoming {
   bytes: Uint8Array;
@@ -24,7 +24,10 @@ export interface Incoming {
   inboxOwner?: string;
   origin: string;
   originIno?: number;
-  /** When the file was last written (mtime, ms): which handler run wrote it (sub-tasks). */
+  /**
+   * When the file was last changed (its ctime, ms: a handler can back-date its mtime, not its
+   * ctime): which handler run wrote it (sub-tasks).
+   */
   written?: number;
 }
 
@@ -72,7 +75,10 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     if (named.length === 1 && to.length === 1 && named[0] === to[0]) owner = to[0];
   } else if (draft.task) {
     const task = checkUpdate(ctx.board, draft.task, input.sender, draft.status);
-    if (to.length === 0) to = defaultUpdateRecipients(task, input.sender);
+    if (to.length === 0) {
+      to = defaultUpdateRecipients(task, input.sender);
+      checkUpdateRecipients(ctx.config, task, input.sender, to);
+    }
     if (!draft.replyTo) thread = ctx.threads.get(task.message)?.thread ?? thread;
   }
 

@@ -16,6 +16,13 @@ export type GovernanceBlocker =
   /** The run's message belongs to a task (or a sub-task of one) blocked past its budget_usd. */
   | { kind: 'task_budget'; task: string; spent: number; budget: number };
 
+/** 100 when `spent` reaches `budget`, 80 from 80% of it, else null; in micro-dollars, so 0.02 of 0.025 is 80% (0.8 * 0.025 is 0.020000000000000004). */
+export function budgetLevel(spent: number, budget: number): 100 | 80 | null {
+  const s = Math.round(spent * 1e6);
+  const b = Math.round(budget * 1e6);
+  return s >= b ? 100 : s * 10 >= b * 8 ? 80 : null;
+}
+
 /** The next 00:00 UTC after `now` (ms). */
 export function nextDay(now: number): number {
   const d = new Date(now);
@@ -82,7 +89,9 @@ export function governanceBlocker(
   if (pause) return { kind: 'paused', detail: pause.detail };
   const day = new Date(now).toISOString().slice(0, 10);
   const over =
-    g.budgetResumed[agent] === day ? undefined : budgetsOf(board, config, agent, day).find((b) => b.spent >= b.budget);
+    g.budgetResumed[agent] === day
+      ? undefined
+      : budgetsOf(board, config, agent, day).find((b) => budgetLevel(b.spent, b.budget) === 100);
   return over ? { kind: 'budget', ...over, until: nextDay(now) } : taskBudgetBlocker(board, id);
 }
 
@@ -94,6 +103,22 @@ export function gateFor(
   now: number,
 ): (agent: string, id: string) => GovernanceBlocker | null {
   return (agent, id) => governanceBlocker(g, board, config, agent, now, id);
+}
+
+/**
+ * The 100% alert of every budget that makes a run wait now (once per scope and day: the same
+ * derived id as afterUsage's). A budget lowered below today's spending by a config change is
+ * alerted here, when the first run waits on it, not only after a run's usage.
+ */
+export function budgetWaitMails(waiting: ReadonlyArray<{ blocker: { kind: string } }>, time: string): SystemMessage[] {
+  const out = new Map<string, SystemMessage>();
+  for (const { blocker: b } of waiting) {
+    if (b.kind !== 'budget') continue;
+    const { scope, spent, budget } = b as Extract<GovernanceBlocker, { kind: 'budget' }>;
+    const m = budgetAlertMail(scope, 100, spent, budget, time.slice(0, 10), time);
+    out.set(m.id, m);
+  }
+  return [...out.values()];
 }
 
 /**
@@ -113,7 +138,7 @@ export function afterUsage(
   const out: SystemMessage[] = [];
   const day = time.slice(0, 10);
   for (const b of budgetsOf(board, config, run.agent, day)) {
-    const level = b.spent >= b.budget ? 100 : b.spent >= 0.8 * b.budget ? 80 : null;
+    const level = budgetLevel(b.spent, b.budget);
     if (level === null) continue;
     const m = budgetAlertMail(b.scope, level, b.spent, b.budget, day, time);
     if (!sent(m.id)) out.push(m);

@@ -91,11 +91,18 @@ export function checkGrant(
       reason: `${approver}'s grant to approve ${h.kind} expired at the end of ${grant.until}`,
       fix: `Ask the operator to renew it: \`mailroom grant ${approver} ${h.kind} --until <date>\`.`,
     };
+  if (grant.currency !== undefined && h.currency !== grant.currency) {
+    return {
+      rule: 'over_limit',
+      reason: `this ${h.kind} is ${h.currency ? `in ${h.currency}` : 'without a currency:'}, and ${approver}'s limit is in ${grant.currency}`,
+      fix: 'An approver with a grant in that currency, or the operator, must decide it.',
+    };
+  }
   if (grant.maxAmount !== undefined && (h.amount === undefined || h.amount > grant.maxAmount)) {
     const what = h.amount === undefined ? 'has no amount:' : `is for ${h.amount}${h.currency ? ` ${h.currency}` : ''}`;
     return {
       rule: 'over_limit',
-      reason: `this ${h.kind} ${what}, over ${approver}'s limit of ${grant.maxAmount}`,
+      reason: `this ${h.kind} ${what}, over ${approver}'s limit of ${grant.maxAmount}${grant.currency ? ` ${grant.currency}` : ''}`,
       fix: 'An approver with a higher limit, or the operator, must decide it.',
     };
   }
@@ -103,6 +110,7 @@ export function checkGrant(
     by: 'grant',
     kind: h.kind,
     ...(grant.maxAmount !== undefined ? { max_amount: grant.maxAmount } : {}),
+    ...(grant.currency !== undefined ? { currency: grant.currency } : {}),
     ...(grant.until ? { until: grant.until } : {}),
   };
 }

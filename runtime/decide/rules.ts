@@ -3,9 +3,11 @@
  * by decide() once the message is parsed and routed:
  *   approval_request      only mailroom sends it
  *   pause, resume         only the operator
- *   may_send_to           the sender may write only to the names its rule lists
+ *   may_send_to           the sender may write only to the names its rule lists, also through
+ *                         a task note's default recipients unless it is one of the task's agents
  *   kind: approval        must name a message that is held now
  *   max_task_depth        a sub-task deeper than the limit; the bounce names the chain
+ *   parent                within a run for task R, only R or one of its sub-tasks
  *   max_open_tasks        no new task while the board has this many open (operator alerted once)
  *   priority              only a task's creator or the operator changes it
  * Pure: the config and the folded state come in; nothing is read or written.
@@ -14,7 +16,7 @@ import { MAILROOM, OPERATOR } from '../../bus/vocabulary.js';
 import type { Draft } from '../../bus/message.js';
 import { Rejection } from '../../bus/rejection.js';
 import { operatorAlert, type SystemMessage } from '../../bus/system-mail.js';
-import { FINAL_STATUSES, findTask, type Board } from '../../board/fold.js';
+import { FINAL_STATUSES, findTask, type Board, type Task } from '../../board/fold.js';
 import type { OrgConfig } from '../config/schema.js';
 import type { GovernanceState } from '../state/governance.js';
 
@@ -45,6 +47,7 @@ function allowedNames(config: OrgConfig, sender: string, names: readonly string[
     else out.add(n);
   }
   out.delete(sender);
+  out.add(OPERATOR); // an agent can always ask the operator (to be let write to someone, say)
   return out;
 }
 
@@ -55,9 +58,24 @@ export function checkMaySendTo(config: OrgConfig, sender: string, to: readonly s
   const refused = to.filter((r) => r !== sender && !allowed.has(r));
   if (refused.length === 0) return;
   throw new Rejection(
-    `${sender} may write only to ${rule.join(', ')} (may_send_to in mailroom.yaml), and ${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} not among them`,
+    `${sender} may write only to ${[...rule, ...(rule.includes(OPERATOR) ? [] : [OPERATOR])].join(', ')} (may_send_to in mailroom.yaml; the operator always), and ${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} not among them`,
     `Send it to someone may_send_to lists, who can pass it on; or ask the operator to add ${refused[0]} to agents.${sender}.may_send_to.`,
   );
+}
+
+/**
+ * An update with no to: goes to the task's creator (or its owner, its recipients). The task's
+ * own agents may always answer each other there; anyone else is held to its may_send_to, or a
+ * note on any task would reach any task's creator.
+ */
+export function checkUpdateRecipients(
+  config: OrgConfig,
+  task: Pick<Task, 'creator' | 'owner' | 'recipients'>,
+  sender: string,
+  to: readonly string[],
+): void {
+  if (sender === task.creator || sender === task.owner || task.recipients.includes(sender)) return;
+  checkMaySendTo(config, sender, to);
 }
 
 /** The chain of tasks from the root down to `task` (inclusive). */
@@ -68,22 +86,39 @@ export function taskChain(g: GovernanceState, task: string): string[] {
 }
 
 /**
- * The task a new task from `sender` serves: its `parent:`, else the task of the message the
- * sender's handler was running for when the file was written (`written`: its mtime, ms), else
- * of the run in progress now.
+ * The task of the message `sender`'s handler was running for when the file was written
+ * (`written`: its ctime, ms, which a handler cannot set back as it can its mtime with
+ * `touch -d`), else of the run in progress now.
  */
+export function runTaskOf(g: GovernanceState, sender: string, written?: number): string | undefined {
+  const spans = g.runs[sender] ?? [];
+  const fits = (r: { start: number; end?: number }) =>
+    written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined;
+  const run = [...spans].reverse().find(fits);
+  return run ? g.messageTask[run.id] : undefined;
+}
+
+/** The task a new task from `sender` serves: its `parent:`, else the task of the run that wrote it. */
 export function parentOf(
   g: GovernanceState,
   draft: Pick<Draft, 'parent'>,
   sender: string,
   written?: number,
 ): string | undefined {
-  if (draft.parent) return draft.parent;
-  const spans = g.runs[sender] ?? [];
-  const fits = (r: { start: number; end?: number }) =>
-    written !== undefined ? r.start <= written && (r.end === undefined || written <= r.end) : r.end === undefined;
-  const run = [...spans].reverse().find(fits);
-  return run ? g.messageTask[run.id] : undefined;
+  return draft.parent ?? runTaskOf(g, sender, written);
+}
+
+/**
+ * A `parent:` written during a run for a message of task R must be R or one of its sub-tasks:
+ * naming a shallower task or another tree would escape max_task_depth and R's budget_usd.
+ */
+export function checkParentInRun(g: GovernanceState, parent: string, sender: string, written?: number): void {
+  const run = runTaskOf(g, sender, written);
+  if (!run || taskChain(g, parent).includes(run)) return;
+  throw new Rejection(
+    `parent: ${parent} is neither ${run} nor one of its sub-tasks, but this task was written while ${sender}'s handler ran for a message of ${run}`,
+    `Leave parent: out (the new task is then a sub-task of ${run}), or name ${run} or one of its sub-tasks.`,
+  );
 }
 
 export function checkDepth(ctx: RuleContext, sender: string, parent: string | undefined): void {
@@ -174,6 +209,7 @@ export function checkRules(
   if (draft.kind !== 'task') return {};
   const parent = parentOf(ctx.governance, draft, sender, written);
   checkDepth(ctx, sender, parent);
+  if (draft.parent) checkParentInRun(ctx.governance, draft.parent, sender, written);
   checkOpenTasks(ctx);
   return parent ? { parent } : {};
 }

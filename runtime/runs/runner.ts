@@ -16,7 +16,7 @@ import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { decideRunEnd, type AfterRun, type HandlerResult } from '../decide/run-end.js';
 import { cancellations, nextWake, overdue, plan } from '../lanes/plan.js';
-import { afterUsage, gateFor } from '../decide/gates.js';
+import { afterUsage, budgetWaitMails, gateFor } from '../decide/gates.js';
 import type { Logger } from '../logger.js';
 import { runKey, type Run } from '../state/runs.js';
 import type { BusState } from '../state/state.js';
@@ -137,7 +137,11 @@ export class Runner {
       });
       starts.push({ run, file, text });
     }
+    const alerts = budgetWaitMails(waiting, this.bus.now().toISOString())
+      .filter((m) => !state.threads.has(m.id))
+      .map((m) => this.bus.emit(m) as MessageAccepted);
     this.bus.commit();
+    for (const m of alerts) this.bus.deliver(m);
     for (const s of starts) this.spawn(s.run, s.file, s.text);
     const { warn, next } = overdue(waiting, this.warned, config.waitWarning, now);
     for (const w of warn) {

@@ -1,7 +1,7 @@
 /** Governance: a night left alone, in a minute: a runaway, a task loop and an unapproved payment, all stopped and reported. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, cli, eventsOf, say, until } from './support.js';
+import { ROOT, SHOWN_ROOT, cli, eventsOf, say, until } from './support.js';
 
 function drop(agent: string, name: string, text: string): void {
   const tmp = path.join(ROOT, `workspaces/${agent}/outbox/.${name}`);
@@ -11,7 +11,7 @@ function drop(agent: string, name: string, text: string): void {
 
 export async function nightInAMinute(): Promise<void> {
   if (!fs.readFileSync(path.join(ROOT, 'mailroom.yaml'), 'utf8').includes('runaway:')) {
-    say('(night in a minute skipped: this demo-org predates it; remove demo-org/ to see it)');
+    say(`(night in a minute skipped: this demo org predates it; remove ${SHOWN_ROOT}/ to see it)`);
     return;
   }
   say('night in a minute: runaway answers every task with two sub-tasks, and dollar sends a payment');

@@ -1,7 +1,7 @@
 /** The demo's scenes, in the order a newcomer watches them. Each waits for what it shows. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HANDLERS, MODEL, ROOT, cli, eventsOf, pause, say, until } from './support.js';
+import { HANDLERS, MODEL, ROOT, SHOWN_ROOT, cli, eventsOf, pause, say, until } from './support.js';
 
 /** Waits for n more deliveries than the last call saw. */
 export function deliveries(): (n: number) => Promise<void> {
@@ -21,7 +21,7 @@ function drop(agent: string, name: string, text: string): void {
 }
 
 const ls = (agent: string) =>
-  `$ ls demo-org/workspaces/${agent}/inbox\n${fs.readdirSync(path.join(ROOT, `workspaces/${agent}/inbox`)).join('\n')}\n`;
+  `$ ls ${SHOWN_ROOT}/workspaces/${agent}/inbox\n${fs.readdirSync(path.join(ROOT, `workspaces/${agent}/inbox`)).join('\n')}\n`;
 
 const boardLines = (task: string, column: string) =>
   `${cli(['board'])

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '..', '..', 'runtime', 'cli', 'main.js');
 export const ROOT = path.resolve(process.env.MAILROOM_DEMO_ROOT ?? 'demo-org');
+/** The org as the demo's lines show it: relative to the working directory when inside it, else absolute. */
+const rel = path.relative(process.cwd(), ROOT);
+export const SHOWN_ROOT = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : ROOT;
 const MOCK = path.resolve(here, '..', 'mock-agent.js');
 /** The eleven agents of the field report, all sharing one API key (one lane), and two people-run agents. */
 export const HANDLERS = [

@@ -76,6 +76,7 @@ describe('mailroom compose', () => {
     const kept = o.p('workspaces', 'maya', 'drafts', draft!);
     expect(r.stderr).toContain(`The draft is kept: ${kept}`);
     expect(r.stderr).toContain(`mailroom compose --root ${o.root} --from maya --draft ${kept}`);
+    expect(r.stderr).not.toContain('send it as it is'); // it would bounce
     expect(o.ls('workspaces', 'maya', 'outbox')).toEqual([]);
 
     // Fixed in a second editor session on the same draft: sent.
@@ -98,7 +99,12 @@ describe('mailroom compose', () => {
     const untouched = compose(o, ['--from', 'legal', '--to', 'maya'], { EDITOR: 'true' });
     expect(untouched.code).toBe(1);
     expect(untouched.stderr).toMatch(/not sent: the draft was not changed/);
+    expect(untouched.stderr).toContain('send it as it is with `mv '); // to: maya passes the checks
     expect(drafts(o, 'legal')).toHaveLength(1);
+    const noTo = compose(o, ['--from', 'legal'], { EDITOR: 'true' });
+    expect(noTo.code).toBe(1);
+    expect(noTo.stderr).toMatch(/not sent: the draft was not changed/);
+    expect(noTo.stderr).not.toContain('send it as it is'); // an empty to: would bounce
 
     const emptied = compose(o, ['--from', 'operator', '--to', 'maya'], { EDITOR: editor(o, 'empty.sh', ': > "$1"') });
     expect(emptied.code).toBe(1);

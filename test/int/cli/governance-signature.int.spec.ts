@@ -71,8 +71,13 @@ describe('approvals: the signature story', () => {
     const decide = (agent: string, n: number) =>
       o.drop(agent, `decide-${n}.md`, message({ kind: 'approval', approves: held, decision: 'approve' }, ''));
     const refusals = () => ofType(o, 'approval.refused').map((e) => `${e.by}:${e.rule}`);
-    decide('cfo', 1);
-    await waitFor(() => refusals().includes('cfo:over_limit'), 'cfo over its limit');
+    // A person playing cfo decides from the CLI; the daemon checks cfo's grant as for cfo's own file.
+    const asCfo = mailroom(['approve', held, '--from', 'cfo', '--root', o.root]);
+    expect(asCfo.code).toBe(1);
+    expect(asCfo.stdout).toMatch(
+      /not decided: this commitment is for 12000 USD, over cfo's limit of 5000 \(over_limit\); it stays held/,
+    );
+    expect(refusals()).toContain('cfo:over_limit');
     decide('legal', 2);
     await waitFor(() => refusals().includes('legal:expired'), 'legal expired');
     const versions = () => ofType(o, 'config.changed').length;

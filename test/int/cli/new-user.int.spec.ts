@@ -93,6 +93,9 @@ describe('the demo', () => {
         await waitFor(() => fs.readFileSync(path.join(root, '.mailroom', 'daemon.pid'), 'utf8'), 'the demo daemon'),
       );
       await waitFor(() => out.includes('maya writes to legal'), 'the scenario to begin');
+      // An org outside the working directory is named by its absolute path, never as ../../tmp/...
+      expect(out).toContain(`starting the daemon on ${root} `);
+      await waitFor(() => out.includes(`$ ls ${root}/workspaces/legal/inbox`), 'the inbox listing');
       demo.kill(signal);
       expect(await exited).toBe(0);
       expect(fs.existsSync(`/proc/${pid}`), `daemon ${pid} still running`).toBe(false);

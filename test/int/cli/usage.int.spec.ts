@@ -216,7 +216,7 @@ describe('start-up', () => {
 });
 
 describe('send without a daemon', () => {
-  it('writes an approval kind with --amount and --currency; a wrong amount or an unlisted kind is refused before anything is written', () => {
+  it('writes an approval kind with --amount and --currency; a wrong amount, an unlisted kind or a recipient outside may_send_to is refused before anything is written', () => {
     const o = makeOrg(['maya', 'legal'], 'approval_required: [payment]\n');
     const send = (...flags: string[]) =>
       mailroom(['send', '--root', o.root, '--from', 'maya', '--to', 'legal', ...flags, '--body', 'x']);
@@ -232,6 +232,13 @@ describe('send without a daemon', () => {
     expect(unlisted.code).toBe(2);
     expect(unlisted.stderr).toMatch(/unknown kind "signature"/);
     expect(fs.readdirSync(o.outbox('maya'))).toEqual([path.basename(r.stdout.trim())]);
+    // may_send_to is checked by send too, before anything is written; the operator is always allowed.
+    fs.writeFileSync(o.p('mailroom.yaml'), 'agents:\n  maya: { may_send_to: [boss] }\n  legal: {}\n  boss: {}\n');
+    const refused = send('--subject', 'hi');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not sent: maya may write only to boss, operator .*legal is not among them/);
+    expect(fs.readdirSync(o.outbox('maya'))).toHaveLength(1);
+    expect(mailroom(['send', '--root', o.root, '--from', 'maya', '--to', 'operator', '--body', 'x']).code).toBe(0);
   });
 
   it('with no daemon running writes exactly the message text into the outbox; the daemon started later delivers it as a task', async () => {

@@ -52,7 +52,7 @@ describe('circuit breakers and budgets', () => {
       'the refusal',
     );
     expect(rej.reason).toContain(
-      'intern may write only to director (may_send_to in mailroom.yaml), and a1 is not among them',
+      'intern may write only to director, operator (may_send_to in mailroom.yaml; the operator always), and a1 is not among them',
     );
     expect(o.ls('workspaces', 'a1', 'inbox')).toHaveLength(1);
   }, 60_000);

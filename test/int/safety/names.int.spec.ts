@@ -33,7 +33,7 @@ describe('built-in names in to:', () => {
         `the rejection of ${origin}`,
       );
       expect(e.reason).toBe(
-        `to: ${JSON.stringify(n)} is not an agent or group of this org, so the whole message was held back`,
+        `to: ${JSON.stringify(n)} is not an agent or group of this org, so the whole message was rejected`,
       );
       await waitFor(
         () => o.ls('workspaces', 'maya', 'inbox').find((f) => f.includes(e.bounce)),

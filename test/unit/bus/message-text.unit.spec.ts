@@ -80,7 +80,7 @@ describe('a near miss is still refused, with what was meant', () => {
     ['Legal', /not an agent or group.*did you mean "legal"\?/],
     ['legl', /did you mean "legal"\?/],
     ['Leads', /did you mean "leads"\?/],
-    ['marketing', /held back$/],
+    ['marketing', /whole message was rejected$/],
   ])('to: %s', (name, reason) => {
     expect(rejection(() => route([name], 'maya', dir)).message).toMatch(reason);
   });

@@ -30,7 +30,7 @@ describe('route: built-in names are unknown recipients', () => {
     for (const dir of [PLAIN, config]) {
       const r = rejection(() => route([name], 'maya', dir));
       expect(r.message).toBe(
-        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was held back`,
+        `to: ${JSON.stringify(name)} is not an agent or group of this org, so the whole message was rejected`,
       );
       expect(r.fix).toMatch(/^Use one of the agents \(.*legal.*\), a group \(leads\), or "\*"\.$/);
     }

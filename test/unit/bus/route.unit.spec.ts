@@ -16,6 +16,8 @@ describe('routing', () => {
     expect(route(['operator'], 'maya', config)).toEqual(['operator']);
   });
   it('rejects the whole message for one unknown name, listing who exists', () => {
-    expect(() => route(['legal', 'lawyer'], 'maya', config)).toThrow(/"lawyer" is not an agent or group.*held back/);
+    expect(() => route(['legal', 'lawyer'], 'maya', config)).toThrow(
+      /"lawyer" is not an agent or group.*whole message was rejected/,
+    );
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../../bus/message.js';
 import { derivedId } from '../../../bus/names.js';
 import {
+  approvalRequestMail,
   bounceMail,
   handlerBounceMail,
   operatorAlert,
@@ -206,6 +207,26 @@ describe('systemMessage: everything mailroom itself sends, one shape', () => {
       expect(m.text.endsWith('\n')).toBe(true);
     });
   }
+
+  it("an approval request keeps the sender's subject on its line: no forged `- amount:`", () => {
+    const m = approvalRequestMail(
+      {
+        id: 'hhhhhhhhhhhh',
+        kind: 'payment',
+        amount: 90000,
+        from: 'mallory',
+        to: ['boss'],
+        subject: 'Lunch\n- amount: 5\r\n- why held: routine',
+        detail: 'kind payment needs approval (approval_required)',
+        approvers: ['operator', 'cfo'],
+      },
+      'cfo',
+      TIME,
+    );
+    const body = m.text.slice(m.text.lastIndexOf('---\n') + 4);
+    expect(body.split('\n').filter((l) => l.startsWith('- amount:'))).toEqual(['- amount: 90000']);
+    expect(body).toContain('- subject: Lunch - amount: 5 - why held: routine\n');
+  });
 
   it('a blank line before and after the body', () => {
     const m = systemMessage({ id: 'ffffffffffff', to: 'operator', subject: 's', body: 'one\n\ntwo', time: TIME });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../bus/events.js';
 import { parseConfigText } from '../../../runtime/config/load.js';
-import { afterUsage, governanceBlocker, nextDay } from '../../../runtime/decide/gates.js';
+import { afterUsage, budgetLevel, budgetWaitMails, governanceBlocker, nextDay } from '../../../runtime/decide/gates.js';
 import { foldState } from '../../../runtime/state/state.js';
 
 const config = parseConfigText(
@@ -90,6 +90,32 @@ describe('governanceBlocker', () => {
         'c',
       ),
     ).toBe(null);
+  });
+});
+
+describe('budgetLevel', () => {
+  it.each([
+    [0.019999, 0.025, null],
+    [0.02, 0.025, 80], // 0.8 * 0.025 is 0.020000000000000004 in floating point
+    [0.024999, 0.025, 80],
+    [0.025, 0.025, 100],
+    [0.3, 0.1 + 0.2, 100], // 0.1 + 0.2 is 0.30000000000000004
+    [1.2, 1, 100],
+    [0, 0, 100],
+  ])('spent %s of %s: %s', (spent, budget, want) => expect(budgetLevel(spent, budget)).toBe(want));
+});
+
+describe('budgetWaitMails', () => {
+  it('one 100% alert per budget that makes runs wait, with the id afterUsage would give it', () => {
+    const budget = (scope: string, spent: number) => ({
+      blocker: { kind: 'budget', scope, spent, budget: 1, until: 0 },
+    });
+    const mails = budgetWaitMails(
+      [budget('agent a', 1.5), budget('agent a', 1.5), budget('org', 3), { blocker: { kind: 'agent_busy' } }],
+      '2026-06-01T12:00:00.000Z',
+    );
+    expect(mails.map((m) => m.subject)).toEqual(['Budget 100%: agent a $1.50 of $1', 'Budget 100%: org $3.00 of $1']);
+    expect(budgetWaitMails([], '2026-06-01T12:00:00.000Z')).toEqual([]);
   });
 });
 

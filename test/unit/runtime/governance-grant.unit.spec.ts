@@ -10,6 +10,7 @@ agents:
   cfo: { may_approve: { payment: { max_amount: 5000, until: 2026-12-31 } } }
   ceo: {}
   clerk: {}
+  treasurer: { may_approve: { payment: { max_amount: 5000, currency: EUR } } }
 `,
   '/srv/org/mailroom.yaml',
 );
@@ -50,6 +51,15 @@ describe('checkGrant', () => {
       '2026-12-31T23:59:59.000Z',
       { by: 'grant', kind: 'payment', max_amount: 5000, until: '2026-12-31' },
     ],
+    [
+      'a grant in the currency of the message',
+      'treasurer',
+      held(),
+      NOW,
+      { by: 'grant', kind: 'payment', max_amount: 5000, currency: 'EUR' },
+    ],
+    ['another currency than the grant', 'treasurer', held({ currency: 'BTC' }), NOW, 'over_limit'],
+    ['no currency under a grant with one', 'treasurer', held({ currency: undefined }), NOW, 'over_limit'],
     ['the day after', 'cfo', held(), '2027-01-01T00:00:00.000Z', 'expired'],
     ['the sender itself, even with a grant', 'sales', held(), NOW, 'own_message'],
     ['asked at hold time, grant gone now', 'ceo', held(), NOW, 'revoked'],
@@ -65,6 +75,9 @@ describe('checkGrant', () => {
   it('says which rule, with the numbers', () => {
     const got = checkGrant(held({ amount: 9000 }), 'cfo', config, NOW);
     expect(got).toMatchObject({ reason: "this payment is for 9000 EUR, over cfo's limit of 5000" });
+    expect(checkGrant(held({ currency: 'BTC' }), 'treasurer', config, NOW)).toMatchObject({
+      reason: "this payment is in BTC, and treasurer's limit is in EUR",
+    });
   });
 });
 

@@ -9,7 +9,7 @@ import { foldState } from '../../../runtime/state/state.js';
 
 const config = (extra = '') =>
   parseConfigText(
-    `approval_required: [payment]\n${extra}agents:\n  maya: { may_send_to: [leads, operator] }\n  oliver: {}\n  legal: {}\n  ext: {}\ngroups: { leads: [oliver] }\n`,
+    `approval_required: [payment]\n${extra}agents:\n  maya: { may_send_to: [leads, operator] }\n  intern: { may_send_to: [oliver] }\n  oliver: {}\n  legal: {}\n  ext: {}\ngroups: { leads: [oliver] }\n`,
     '/srv/org/mailroom.yaml',
   );
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
@@ -77,11 +77,12 @@ describe('refusals in decide()', () => {
   it.each([
     ['may_send_to: a group member', 'maya', 'to: oliver', 'accepted'],
     ['may_send_to: the operator', 'maya', 'to: operator', 'accepted'],
+    ['may_send_to: the operator always, even when unlisted', 'intern', 'to: operator', 'accepted'],
     [
       'may_send_to: anyone else',
       'maya',
       'to: [oliver, legal]',
-      'maya may write only to leads, operator (may_send_to in mailroom.yaml), and legal is not among them',
+      'maya may write only to leads, operator (may_send_to in mailroom.yaml; the operator always), and legal is not among them',
     ],
     [
       'an approval request from an agent',
@@ -120,7 +121,32 @@ describe('refusals in decide()', () => {
       'to: legal\nkind: payment\namount: lots',
       'amount: must be a number from 0 up, got "lots"',
     ],
+    [
+      'a currency that forges a line',
+      'oliver',
+      'to: legal\nkind: payment\namount: 5\ncurrency: "EUR\\n- x"',
+      'currency: "EUR\\n- x" is not a currency (letters or a currency sign, no spaces or control characters)',
+    ],
+    ['a currency sign', 'oliver', 'to: legal\nkind: payment\namount: 5\ncurrency: €', 'accepted'],
   ])('%s', (_what, sender, fm, want) => expect(reason(run([], sender, fm))).toBe(want));
+
+  // T-1: legal -> oliver; T-2: legal -> maya. maya may write to leads (oliver) and the operator.
+  const legalTasks: BusEvent[] = [
+    accepted(1, 'm00000000001', 'legal', ['oliver'], { kind: 'task', task: 'T-1', owner: 'oliver' }),
+    accepted(2, 'm00000000002', 'legal', ['maya'], { kind: 'task', task: 'T-2', owner: 'maya' }),
+  ];
+  it.each([
+    [
+      "a note on someone else's task, to its creator",
+      'maya',
+      'task: T-1\nsubject: psst',
+      'maya may write only to leads, operator (may_send_to in mailroom.yaml; the operator always), and legal is not among them',
+    ],
+    ['an update on its own task, to its creator', 'maya', 'task: T-2\nstatus: done', 'accepted'],
+    ['a note from an agent without may_send_to', 'oliver', 'task: T-2\nsubject: fyi', 'accepted'],
+  ])('may_send_to on an update with no to: %s', (_what, sender, fm, want) =>
+    expect(reason(run(legalTasks, sender, fm))).toBe(want),
+  );
 
   it('max_task_depth: parent: names the chain; so does the run a file was written in', () => {
     expect(taskChain(foldState(tree).governance, 'T-3')).toEqual(['T-1', 'T-2', 'T-3']);
@@ -135,6 +161,14 @@ describe('refusals in decide()', () => {
     expect(reason(run(tree, 'oliver', 'to: legal\nkind: task', 'max_task_depth: 2\n', T0 + 4000))).toMatch(
       /T-1 > T-2 > new/,
     );
+    // parent: during that run: T-2 or one of its sub-tasks, not a shallower task (depth) or another tree (budget).
+    expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-1', 'max_task_depth: 2\n', T0 + 4000))).toBe(
+      "parent: T-1 is neither T-2 nor one of its sub-tasks, but this task was written while oliver's handler ran for a message of T-2",
+    );
+    expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-3', 'max_task_depth: 4\n', T0 + 4000))).toBe(
+      'accepted',
+    );
+    expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-1', '', T0 + 6000))).toBe('accepted');
     // Written after that run ended: a new top-level task.
     expect(reason(run(tree, 'oliver', 'to: legal\nkind: task', 'max_task_depth: 2\n', T0 + 6000))).toBe('accepted');
     expect(reason(run(tree, 'oliver', 'to: legal\nkind: task\nparent: T-9'))).toBe(
