@@ -13,7 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArchivedTask, BoardArchived, BusEvent } from '../../bus/events.js';
-import { archiveHeader, archiveLine, archiveRows, byMonth } from '../../board/archive.js';
+import { archiveEvents, archiveHeader, archiveLine, archiveRows, byMonth } from '../../board/archive.js';
+import type { BusState } from '../state/state.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
 
@@ -137,4 +138,13 @@ export class BoardArchive {
       }
     }
   }
+}
+
+/** The journal's hooks for the archive: replayed events written, the archiving before a snapshot, no snapshot past rows not on disk. */
+export function archiveHooks(archive: BoardArchive, doneAfter: () => number, now: () => string) {
+  return {
+    replayed: (e: BusEvent) => archive.add([e]),
+    beforeSnapshot: (s: BusState) => archiveEvents(s.board, doneAfter(), now()),
+    snapshotReady: () => archive.done,
+  };
 }

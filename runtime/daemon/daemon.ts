@@ -16,8 +16,7 @@ import { loadConfig, type OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
-import { archiveEvents } from '../../board/archive.js';
-import { BoardArchive } from './board-archive.js';
+import { archiveHooks, BoardArchive } from './board-archive.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
 import { Journal } from './journal.js';
 import { Loop } from './loop.js';
@@ -140,9 +139,11 @@ export class Daemon {
           this.archive.add(events);
           this.render();
         },
-        replayed: (e: BusEvent) => this.archive.add([e]),
-        beforeSnapshot: (s: BusState) => archiveEvents(s.board, this.config.boardDoneAfter, this.clock().toISOString()),
-        snapshotReady: () => this.archive.done,
+        ...archiveHooks(
+          this.archive,
+          () => this.config.boardDoneAfter,
+          () => this.clock().toISOString(),
+        ),
         failed: (err: Error) => this.logPause.failed(err),
       };
       const { snapshotEvery, segmentBytes, threadTtl } = this.config;

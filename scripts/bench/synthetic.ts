@@ -2,11 +2,10 @@
  * A synthetic history: a plausible event sequence written by a generator, not by traffic, for
  * the property test of snapshots (fold(snapshot) + tail = fold(all)), the long-history test and
  * `npm run bench -- --history`. Pure and deterministic: the randomness and the start time come
- * in. Mostly mail (accepted + delivered, a third of them replies), with tasks and their updates,
- * handler runs (some failing then retried, some dead), rejections with their bounces, unread
- * alerts and their clearing, daemon restarts and config changes. Like a live org, what is under
- * way stays bounded: at most 200 tasks are open (the oldest beyond that is cancelled), a failed
- * run is retried, and the few messages left undelivered are delivered at the next restart.
+ * in. Mostly mail (a third of it replies), tasks and updates, handler runs (some retried, some
+ * dead), rejections and bounces, unread alerts, restarts, config changes. What is under way stays
+ * bounded, as in a live org: at most 200 tasks open (the oldest beyond is cancelled), failed runs
+ * retried, mail left undelivered delivered at the next restart.
  */
 import type { BusEvent, NewEvent } from '../../bus/events.js';
 import { PRIORITIES, type Priority } from '../../bus/priority.js';
@@ -61,17 +60,15 @@ class Synth {
     return s;
   }
 
-  private day = Number.NaN;
-  private dayIso = '';
+  private day: [number, string] = [Number.NaN, ''];
 
   /** toISOString, faster: the date part is formatted once a day. */
   iso(t: number): string {
     const day = Math.floor(t / 86_400_000);
-    if (day !== this.day) [this.day, this.dayIso] = [day, new Date(day * 86_400_000).toISOString().slice(0, 11)];
+    if (day !== this.day[0]) this.day = [day, new Date(day * 86_400_000).toISOString().slice(0, 11)];
     const ms = t - day * 86_400_000;
-    const two = (x: number) => (x < 10 ? `0${x}` : `${x}`);
-    const milli = ms % 1000;
-    return `${this.dayIso}${two(Math.floor(ms / 3_600_000))}:${two(Math.floor(ms / 60_000) % 60)}:${two(Math.floor(ms / 1000) % 60)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+    const pad = (x: number, n: number) => String(x).padStart(n, '0');
+    return `${this.day[1]}${pad(Math.floor(ms / 3_600_000), 2)}:${pad(Math.floor(ms / 60_000) % 60, 2)}:${pad(Math.floor(ms / 1000) % 60, 2)}.${pad(ms % 1000, 3)}Z`;
   }
 
   ev(e: NewEvent): BusEvent {
