@@ -39,6 +39,13 @@ export interface HistoryOptions {
   archiveSegments?: boolean;
   /** The history ends this long before now (default 1 minute). */
   endsAgoMs?: number;
+  /**
+   * Fold only the events from this seq on (default: all): the older ones are written and nothing
+   * else, about three times as fast. The snapshot is then the fold of the recent history only (no
+   * task, thread or count from before), which is enough where only start-up's independence from
+   * the old history is measured (the long-history test); the benchmark folds everything.
+   */
+  foldFrom?: number;
 }
 
 export function mulberry32(seed: number): () => number {
@@ -142,15 +149,18 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
     stepMs: o.stepMs,
     textBytes: o.textBytes,
   });
+  let seq = 0;
   for (const e of g) {
-    e.seq = state.lastSeq + 1; // renumbered: the archiving's events come between the generator's
+    e.seq = ++seq; // renumbered: the archiving's events come between the generator's
     out.add(`${JSON.stringify(e)}\n`);
+    if (seq < (o.foldFrom ?? 0)) continue; // old history, written only
     applyToState(state, e);
     if (state.lastSeq >= o.events) break;
     if (state.lastSeq >= due) {
       archiveBoard(state, layout, doneAfter, out);
-      due += every;
+      due = state.lastSeq - (state.lastSeq % every) + every;
     }
+    seq = state.lastSeq;
   }
   archiveBoard(state, layout, doneAfter, out);
   out.close();
