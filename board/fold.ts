@@ -8,6 +8,8 @@
  *   any non-final  --done-------> done            (final)
  *   any non-final  --cancelled--> cancelled       (final)
  * Who may do what is decided by rules.ts before a message is accepted; the fold trusts the log.
+ * A `board.archived` event takes finished tasks off the fold (they are in board/archive/ then,
+ * archive.ts); `tasks` stays in task-number order, with gaps, and `count` numbers the next one.
  * `apply` is deterministic and does no I/O; it updates the state it is given (the caller owns it).
  */
 import type { Priority } from '../bus/priority.js';
@@ -65,7 +67,12 @@ export interface Cost {
 }
 
 export interface Board {
+  /** The tasks on the board, by number (archived ones are gone: gaps). */
   tasks: Task[];
+  /** How many tasks were ever created (the next is T-<count+1>). */
+  count: number;
+  /** Tasks taken off the fold into board/archive/, by status. */
+  archived: { done: number; cancelled: number };
   /** agent -> day (YYYY-MM-DD) -> usage */
   costs: Record<string, Record<string, Cost>>;
   /** Time of the newest event that changed the board: ages are measured to it, never to the wall clock. */
@@ -77,7 +84,15 @@ export interface Board {
 }
 
 export function emptyBoard(): Board {
-  return { tasks: [], costs: {}, asOf: null, threadTask: {}, messageTask: {} };
+  return {
+    tasks: [],
+    count: 0,
+    archived: { done: 0, cancelled: 0 },
+    costs: {},
+    asOf: null,
+    threadTask: {},
+    messageTask: {},
+  };
 }
 
 const EXCERPT = 200;
@@ -107,13 +122,42 @@ export function taskNumber(id: string): number {
   return Number(id.slice(2));
 }
 
+/** Binary search: the tasks are in number order. */
+function indexOf(board: Board, id: string): number {
+  const n = taskNumber(id);
+  let [lo, hi] = [0, board.tasks.length - 1];
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = taskNumber(board.tasks[mid]!.id);
+    if (m === n) return board.tasks[mid]!.id === id ? mid : -1;
+    if (m < n) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 export function findTask(board: Board, id: string): Task | undefined {
-  const t = board.tasks[taskNumber(id) - 1];
-  return t && t.id === id ? t : undefined;
+  return board.tasks[indexOf(board, id)];
 }
 
 export function nextTaskId(board: Board): string {
-  return `T-${board.tasks.length + 1}`;
+  return `T-${board.count + 1}`;
+}
+
+/**
+ * Take archived tasks off the fold (a `board.archived` event), with what maps threads and
+ * messages to them; the board's time does not move.
+ */
+function archive(board: Board, ids: ReadonlySet<string>): void {
+  const kept: Task[] = [];
+  const gone = new Set<string>();
+  for (const t of board.tasks) {
+    if (!ids.has(t.id) || (t.status !== 'done' && t.status !== 'cancelled')) kept.push(t);
+    else board.archived[t.status]++, gone.add(t.id);
+  }
+  board.tasks = kept;
+  for (const map of [board.threadTask, board.messageTask])
+    for (const [k, task] of Object.entries(map)) if (gone.has(task)) delete map[k];
 }
 
 /**
@@ -160,10 +204,15 @@ export function apply(board: Board, event: BusEvent): Board {
     board.asOf = event.time;
     return board;
   }
+  if (event.type === 'board.archived') {
+    archive(board, new Set(event.tasks.map((t) => t.id)));
+    return board;
+  }
   if (event.type !== 'message.accepted') return board;
   noteLast(board, event);
   if (event.kind === 'task' && event.task) {
     board.asOf = event.time;
+    board.count = Math.max(board.count, taskNumber(event.task));
     board.tasks.push({
       id: event.task,
       title: event.subject ?? '(no subject)',

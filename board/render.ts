@@ -4,12 +4,13 @@
  * file read an hour later is still right. `mailroom board` passes `now` and shows ages to it.
  * Done and cancelled tasks whose last update is older than board_done_after (`doneAfter`, to
  * the board's own time) leave BOARD.md and board.json for a monthly archive,
- * board/archive/<YYYY-MM>.md (by the month of their last update); `board --json --all` still
- * lists them. Pure: the clock is an argument.
+ * board/archive/<YYYY-MM>.md (by the month of their last update; archive.ts); `board --json --all`
+ * still lists them. BOARD.md is the same whether such a task is still in the fold or already
+ * archived, so when the archiving happens never shows. Pure: the clock is an argument.
  */
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
-import { FINAL_STATUSES, TASK_STATUSES, type Board, type Task } from './fold.js';
+import { FINAL_STATUSES, TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
 import { boardScores, byScore } from './score.js';
 
 export interface BoardJsonTask {
@@ -67,16 +68,41 @@ export function costLine(board: Board): string {
 
 /** A finished task older than `doneAfter` (ms, to the board's time): in the monthly archive, not on BOARD.md. */
 export function isArchived(board: Board, t: Task, doneAfter: number): boolean {
-  return (
-    FINAL_STATUSES.includes(t.status) &&
-    board.asOf !== null &&
-    Date.parse(board.asOf) - Date.parse(t.updated) > doneAfter
-  );
+  return archivedBefore(board, doneAfter)(t);
+}
+
+/** isArchived for many tasks: the board's time parsed once. */
+export function archivedBefore(board: Board, doneAfter: number): (t: Task) => boolean {
+  if (board.asOf === null || doneAfter === Infinity) return () => false;
+  const asOf = Date.parse(board.asOf);
+  return (t) => FINAL_STATUSES.includes(t.status) && asOf - Date.parse(t.updated) > doneAfter;
 }
 
 /** The tasks BOARD.md and board.json show (all of them with `doneAfter` Infinity). */
 export function shownTasks(board: Board, doneAfter: number): Task[] {
-  return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !isArchived(board, t, doneAfter));
+  const archived = archivedBefore(board, doneAfter);
+  return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !archived(t));
+}
+
+/** A task as board.json lists it (and as board/archive/<YYYY-MM>.jsonl keeps it). */
+export function taskJson(t: Task, score: number): BoardJsonTask {
+  return {
+    id: t.id,
+    title: t.title,
+    status: t.status,
+    owner: t.owner,
+    creator: t.creator,
+    priority: t.priority,
+    created: t.created,
+    updated: t.updated,
+    recipients: t.recipients,
+    ...(t.due ? { due: t.due } : {}),
+    score,
+    ...(t.blockedBy?.length ? { blocked_by: t.blockedBy } : {}),
+    ...(t.budgetUsd !== undefined ? { budget_usd: t.budgetUsd } : {}),
+    ...(t.costUsd !== undefined ? { cost_usd: t.costUsd } : {}),
+    ...(t.blockedReason ? { blocked_reason: t.blockedReason } : {}),
+  };
 }
 
 export function boardJson(
@@ -86,66 +112,27 @@ export function boardJson(
   const scores = boardScores(board);
   return {
     as_of: board.asOf,
-    tasks: shownTasks(board, doneAfter).map((t) => ({
-      id: t.id,
-      title: t.title,
-      status: t.status,
-      owner: t.owner,
-      creator: t.creator,
-      priority: t.priority,
-      created: t.created,
-      updated: t.updated,
-      recipients: t.recipients,
-      ...(t.due ? { due: t.due } : {}),
-      score: scores.get(t.id)!.score,
-      ...(t.blockedBy?.length ? { blocked_by: t.blockedBy } : {}),
-      ...(t.budgetUsd !== undefined ? { budget_usd: t.budgetUsd } : {}),
-      ...(t.costUsd !== undefined ? { cost_usd: t.costUsd } : {}),
-      ...(t.blockedReason ? { blocked_reason: t.blockedReason } : {}),
-    })),
+    tasks: shownTasks(board, doneAfter).map((t) => taskJson(t, scores.get(t.id)!.score)),
     costs: board.costs,
   };
+}
+
+/** Tasks in board/archive/: those taken off the fold and those due to be at the next archiving. */
+export function archivedCount(board: Board, doneAfter: number): number {
+  const due = doneAfter === Infinity ? 0 : board.tasks.filter(archivedBefore(board, doneAfter)).length;
+  return board.archived.done + board.archived.cancelled + due;
 }
 
 export function renderBoardJson(board: Board, doneAfter = Infinity): string {
   return JSON.stringify(boardJson(board, doneAfter), null, 2) + '\n';
 }
 
-/** board/archive/<YYYY-MM>.md for every month holding archived tasks: month -> text. */
-export function renderArchive(board: Board, doneAfter: number): Map<string, string> {
-  const byMonth = new Map<string, Task[]>();
-  for (const t of board.tasks) {
-    if (!isArchived(board, t, doneAfter)) continue;
-    const month = t.updated.slice(0, 7);
-    let list = byMonth.get(month);
-    if (!list) byMonth.set(month, (list = []));
-    list.push(t);
-  }
-  const out = new Map<string, string>();
-  for (const [month, tasks] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
-    const lines = [
-      `# Board archive: ${month}`,
-      '',
-      `Done and cancelled tasks last updated in ${month}, off BOARD.md since they were older than board_done_after. Derived from bus/events/; do not edit.`,
-      '',
-      '| id | status | priority | title | owner | creator | created | updated |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ];
-    for (const t of tasks)
-      lines.push(
-        `| ${t.id} | ${t.status} | ${t.priority} | ${cell(t.title)} | ${t.owner ?? '-'} | ${t.creator} | ${t.created} | ${t.updated} |`,
-      );
-    out.set(month, `${lines.join('\n')}\n`);
-  }
-  return out;
-}
-
-/** Most urgent first, then oldest first, then by number. */
+/** Most urgent first, then oldest first, then by number (plain comparisons, cheaper than a collator on a large board). */
 export function byUrgency(a: Task, b: Task): number {
   return (
     comparePriority(a.priority, b.priority) ||
-    a.created.localeCompare(b.created) ||
-    a.id.localeCompare(b.id, 'en', { numeric: true })
+    (a.created < b.created ? -1 : a.created > b.created ? 1 : 0) ||
+    taskNumber(a.id) - taskNumber(b.id)
   );
 }
 
@@ -167,7 +154,7 @@ function displayTitle(s: string): string {
   return one.length > TITLE_MAX ? `${one.slice(0, TITLE_MAX - 3)}...` : one;
 }
 
-function cell(s: string): string {
+export function cell(s: string): string {
   return displayTitle(s).replace(/\|/g, '\\|');
 }
 
@@ -199,9 +186,10 @@ export function renderBoardMd(
   ];
   const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
   const shown = shownTasks(board, doneAfter);
-  if (shown.length < board.tasks.length)
+  const archived = archivedCount(board, doneAfter);
+  if (archived > 0)
     lines.push(
-      `${board.tasks.length - shown.length} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
+      `${archived} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
       '',
     );
   const scores = boardScores(board);

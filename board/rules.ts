@@ -6,15 +6,20 @@
 import { Rejection } from '../bus/rejection.js';
 import { OPERATOR } from '../bus/vocabulary.js';
 import type { UpdateStatus } from '../bus/message.js';
-import { FINAL_STATUSES, findTask, type Board, type Task } from './fold.js';
+import { FINAL_STATUSES, findTask, taskNumber, type Board, type Task } from './fold.js';
 
 function describe(board: Board): string {
-  return board.tasks.length ? `the board has T-1 to T-${board.tasks.length}` : 'the board has no tasks yet';
+  return board.count ? `the board has T-1 to T-${board.count}` : 'the board has no tasks yet';
 }
 
 /** Check an update (or a note, when status is undefined) from `sender` about task `id`. Returns the task. */
 export function checkUpdate(board: Board, id: string, sender: string, status: UpdateStatus | undefined): Task {
   const task = findTask(board, id);
+  if (!task && taskNumber(id) <= board.count)
+    throw new Rejection(
+      `task ${id} was done or cancelled long ago and is in the board's archive (board/archive/; \`mailroom board --all\`), so it cannot change`,
+      'Create a new task with `kind: task` if there is more to do, or send a plain message.',
+    );
   if (!task)
     throw new Rejection(
       `task ${id} does not exist (${describe(board)})`,

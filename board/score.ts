@@ -11,7 +11,7 @@
  * scores. Ties go to the older task, then the lower number. Pure.
  */
 import { rankOf } from '../bus/priority.js';
-import { FINAL_STATUSES, type Board, type Task } from './fold.js';
+import { FINAL_STATUSES, taskNumber, type Board, type Task } from './fold.js';
 
 export const SCORE = Object.freeze({
   priorityStep: 100,
@@ -71,10 +71,10 @@ export function boardScores(board: Board): Map<string, ScoreParts> {
   return new Map(board.tasks.map((t) => [t.id, scoreTask(t, counts.get(t.id) ?? 0, now)]));
 }
 
-/** Higher score first, then older, then lower number. */
+/** Higher score first, then older, then lower number (plain comparisons: no collator per call on a large board). */
 export function byScore(scores: Map<string, ScoreParts>): (a: Task, b: Task) => number {
   return (a, b) =>
     (scores.get(b.id)?.score ?? 0) - (scores.get(a.id)?.score ?? 0) ||
-    a.created.localeCompare(b.created) ||
-    a.id.localeCompare(b.id, 'en', { numeric: true });
+    (a.created < b.created ? -1 : a.created > b.created ? 1 : 0) ||
+    taskNumber(a.id) - taskNumber(b.id);
 }

@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'handler.cancelled',
   'config.changed',
   'config.refused',
+  'board.archived',
   'approval.requested',
   'approval.granted',
   'approval.refused',
@@ -217,6 +218,28 @@ export interface ConfigRefused extends Base<'config.refused'> {
   running: number;
 }
 
+/** A task as board.json lists it (board/render.ts writes it; governance may add fields). */
+export interface ArchivedTask {
+  id: string;
+  title: string;
+  status: string;
+  owner: string | null;
+  creator: string;
+  priority: string;
+  created: string;
+  updated: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Done and cancelled tasks older than board_done_after leave the board's fold for the monthly
+ * archive files (board/archive/<YYYY-MM>.md and .jsonl, by the month of their last update).
+ * The daemon records it before a snapshot; the rows are whole, so the log alone rebuilds the files.
+ */
+export interface BoardArchived extends Base<'board.archived'> {
+  tasks: ArchivedTask[];
+}
+
 /** Why a message is held in bus/held/: its kind needs approval, or a circuit breaker tripped. */
 export type HoldCause = 'kind' | 'max_recipients' | 'max_team';
 
@@ -301,6 +324,7 @@ export type GovernanceEvent = ApprovalRequested | ApprovalGranted | ApprovalRefu
 
 export type BusEvent =
   | GovernanceEvent
+  | BoardArchived
   | ConfigChanged
   | ConfigRefused
   | DaemonStarted

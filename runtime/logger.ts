@@ -47,6 +47,8 @@ export function describeEvent(e: BusEvent): string {
       return `config    edit REFUSED, still running version ${e.running}: ${e.problems.join('; ')}`;
     case 'handler.cancelled':
       return `cancelled ${e.id} for ${e.agent}: ${e.reason}`;
+    case 'board.archived':
+      return `archived  ${e.tasks.length} done or cancelled task(s) to board/archive/ (${e.tasks[0]?.id ?? ''}${e.tasks.length > 1 ? ` ... ${e.tasks.at(-1)!.id}` : ''})`;
     case 'approval.requested':
       return `held      ${e.id} ${e.kind} from ${e.from}${e.amount !== undefined ? ` (${e.amount}${e.currency ? ` ${e.currency}` : ''})` : ''}: ${e.detail}; asked ${e.approvers.join(', ')}`;
     case 'approval.granted':

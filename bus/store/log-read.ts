@@ -9,7 +9,7 @@
  *   that text is not JSON-parsed (how `show <id>` scans old segments cheaply).
  * - A line that is not an event is LogCorrupt, except as the last line of the last segment (a
  *   torn write): that is skipped and reported in the result, so the writer can cut it.
- * - tailEvents(dir, n): the last n events, reading segments from the newest back.
+ * - tailEvents(dir, n) (log-tail.ts): the last n events, reading segments from the newest back.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,11 +72,24 @@ export interface ReadResult {
   torn: { segment: string; droppedBytes: number } | null;
 }
 
+/**
+ * A segment's bytes from `offset`, chunk by chunk. A live segment is read into one buffer, reused
+ * for every chunk (the caller copies what it keeps), so scanning a long log leaves no megabytes of
+ * garbage behind; an archived one is gunzipped as a stream.
+ */
 async function* chunks(ref: SegmentRef, offset: number): AsyncGenerator<Buffer> {
-  const stream = ref.archived
-    ? fs.createReadStream(ref.file).pipe(createGunzip())
-    : fs.createReadStream(ref.file, { start: offset, highWaterMark: 1 << 20 });
-  let skip = ref.archived ? offset : 0;
+  if (!ref.archived) {
+    const fd = fs.openSync(ref.file, 'r');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    try {
+      for (let at = offset, n; (n = fs.readSync(fd, buf, 0, buf.length, at)) > 0; at += n) yield buf.subarray(0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return;
+  }
+  const stream = fs.createReadStream(ref.file).pipe(createGunzip());
+  let skip = offset;
   for await (const c of stream as AsyncIterable<Buffer>) {
     if (skip >= c.length) {
       skip -= c.length;
@@ -87,56 +100,86 @@ async function* chunks(ref: SegmentRef, offset: number): AsyncGenerator<Buffer> 
   }
 }
 
-const damaged = (file: string, at: number) =>
+export const damaged = (file: string, at: number) =>
   new LogCorrupt(
     `${file}: byte ${at} holds a line that is not an event; the log is damaged there. Move the segment aside and run \`mailroom doctor\``,
   );
 
+/** A line that is not an event, and where it is (bytes into the segment). */
+interface Bad {
+  at: number;
+  bytes: number;
+}
+
 /**
  * Stream one segment's lines from `offset`. Returns `good`, the end of its last whole, valid
  * line, and `size`, the end of the bytes read: they differ only in the last segment, by a torn
- * tail (an unterminated line, or a last line that is not an event).
+ * tail (an unterminated line, or a last line that is not an event). Lines are decoded one by one
+ * from the bytes read; with `contains`, the bytes are searched and only the lines holding it are
+ * decoded at all (how `show` scans a long log without garbage).
  */
-async function readSegment(
+export async function readSegment(
   ref: SegmentRef,
   offset: number,
   last: boolean,
   o: ReadOptions,
 ): Promise<{ good: number; size: number }> {
+  const needle = o.contains === undefined ? null : Buffer.from(o.contains);
   let carry: Buffer = Buffer.alloc(0);
   let pos = offset;
-  let bad = null as { at: number; bytes: number } | null;
-  for await (const chunk of chunks(ref, offset)) {
-    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const lastNl = buf.lastIndexOf(10);
-    if (lastNl === -1) {
-      carry = buf;
-      continue;
-    }
+  let bad = null as Bad | null;
+  let stopped = false;
+  /** One whole line, buf[start, end) ('\n' at end), at `at` bytes into the segment. */
+  const one = async (buf: Buffer, start: number, end: number, at: number): Promise<void> => {
     if (bad) throw damaged(ref.file, bad.at);
-    const text = buf.toString('utf8', 0, lastNl + 1);
-    carry = buf.subarray(lastNl + 1);
-    let start = 0;
-    while (start < text.length) {
-      const nl = text.indexOf('\n', start);
-      const line = text.slice(start, nl);
-      if (bad) throw damaged(ref.file, bad.at);
-      if (o.contains === undefined || line.includes(o.contains)) {
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch {
-          value = undefined;
-        }
-        if (isBusEvent(value)) {
-          if (o.done?.()) return { good: pos, size: pos };
-          const wait = o.onEvent(value);
-          if (wait) await wait;
-        } else bad = { at: pos + Buffer.byteLength(text.slice(0, start)), bytes: Buffer.byteLength(line) + 1 };
-      }
-      start = nl + 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      value = undefined;
     }
-    if (!bad) pos += lastNl + 1;
+    if (!isBusEvent(value)) bad = { at, bytes: end - start + 1 };
+    else if (o.done?.()) stopped = true;
+    else {
+      const wait = o.onEvent(value);
+      if (wait) await wait;
+    }
+  };
+  /** The whole lines of buf[from, to) (to: just after a '\n'); buf[from] is `pos` bytes into the segment. */
+  const lines = async (buf: Buffer, from: number, to: number): Promise<void> => {
+    if (bad) throw damaged(ref.file, bad.at);
+    if (needle) {
+      for (let i = buf.indexOf(needle, from); i !== -1 && i < to && !stopped; ) {
+        const start = Math.max(from, buf.lastIndexOf(10, i) + 1);
+        const end = buf.indexOf(10, i);
+        await one(buf, start, end, pos + start - from);
+        i = buf.indexOf(needle, end + 1);
+      }
+    } else {
+      for (let start = from; start < to && !stopped; ) {
+        const end = buf.indexOf(10, start);
+        await one(buf, start, end, pos + start - from);
+        start = end + 1;
+      }
+    }
+    if (!bad && !stopped) pos += to - from;
+  };
+  for await (const chunk of chunks(ref, offset)) {
+    let from = 0;
+    if (carry.length) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const first = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
+      await lines(first, 0, first.length);
+      from = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(10);
+    if (lastNl >= from && !stopped) await lines(chunk, from, lastNl + 1);
+    if (stopped) return { good: pos, size: pos };
+    carry = Buffer.from(chunk.subarray(Math.max(from, lastNl + 1)));
   }
   if (bad && (!last || carry.length)) throw damaged(ref.file, bad.at);
   if (carry.length && !last)
@@ -163,29 +206,6 @@ export async function readEvents(eventsDir: string, o: ReadOptions): Promise<Rea
     if (o.done?.()) break;
   }
   return result;
-}
-
-/** The last `n` events (of those `keep` accepts; all if fewer), reading segments from the newest back. */
-export async function tailEvents(
-  eventsDir: string,
-  n: number,
-  keep: (e: BusEvent) => boolean = () => true,
-): Promise<BusEvent[]> {
-  const all = allSegments(eventsDir);
-  const lastLive = all.filter((s) => !s.archived).at(-1)?.name;
-  let out: BusEvent[] = [];
-  for (let i = all.length - 1; i >= 0 && out.length < n; i--) {
-    const ring: BusEvent[] = [];
-    await readSegment(all[i]!, 0, all[i]!.name === lastLive, {
-      onEvent: (e) => {
-        if (!keep(e)) return;
-        ring.push(e);
-        if (ring.length > n) ring.shift();
-      },
-    });
-    out = [...ring, ...out].slice(-n);
-  }
-  return out;
 }
 
 /**

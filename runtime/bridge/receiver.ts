@@ -94,7 +94,7 @@ export class Receiver {
           m.term(w);
           continue;
         }
-        const seen = (id: string) => journal.state.threads.byId.has(id) || journal.state.rejected.has(id);
+        const seen = (id: string) => journal.state.threads.has(id) || journal.state.rejected.has(id);
         const d = decideInbound(
           w,
           { config: this.d.config(), board: journal.state.board, seen, maxHops: this.d.maxHops },

@@ -189,10 +189,13 @@ export async function checkEventLog(
 /** The rendered board matches a rebuild from the log, byte for byte. */
 export function checkBoard(layout: Layout, config: OrgConfig | null, state: BusState, add: AddFinding): void {
   const doneAfter = config?.boardDoneAfter ?? Infinity;
-  const want = [renderBoardMd(state.board, { doneAfter }), renderBoardJson(state.board, doneAfter)];
-  const have = [layout.boardMd, layout.boardJson].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
-  const same = have[0] === want[0] && have[1] === want[1];
-  const missing = have[0] === null && have[1] === null && state.board.tasks.length === 0;
+  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null);
+  // One file at a time (a large board's texts are megabytes each).
+  const md = read(layout.boardMd);
+  const sameMd = md === renderBoardMd(state.board, { doneAfter });
+  const json = read(layout.boardJson);
+  const same = sameMd && json === renderBoardJson(state.board, doneAfter);
+  const missing = md === null && json === null && state.board.tasks.length === 0;
   add(
     same || missing,
     'board',

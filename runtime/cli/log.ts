@@ -1,5 +1,6 @@
 import { type BusEvent, EVENT_TYPES } from '../../bus/events.js';
-import { readEvents, tailEvents } from '../../bus/store/log-read.js';
+import { readEvents } from '../../bus/store/log-read.js';
+import { tailEvents } from '../../bus/store/log-tail.js';
 import { escapeJson, escapeLine } from '../../bus/escape.js';
 import { describeEvent } from '../logger.js';
 import { EXIT, UsageError, findRoot, parse, print } from './common.js';

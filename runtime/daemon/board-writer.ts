@@ -1,6 +1,6 @@
 /**
- * The board on disk: BOARD.md and board.json at the root, the monthly archive
- * (board/archive/<YYYY-MM>.md) and each agent's BRIEF.md, rendered after a commit that changed
+ * The board on disk: BOARD.md and board.json at the root and each agent's BRIEF.md (the monthly
+ * archive is board-archive.ts's, written as tasks leave the fold), rendered after a commit that changed
  * the board. A small board (under IMMEDIATE_TASKS tasks: a render of a few ms) is rendered at
  * once, so the board of a batch is on disk when its mail is; a large one is coalesced off the delivery path: at
  * most once per gap of ten times its own cost (at least RENDER_GAP_MS, so a few times a second
@@ -18,7 +18,7 @@ import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
 import { renderBrief, type BriefFacts } from '../../board/brief.js';
-import { renderArchive, renderBoardJson, renderBoardMd } from '../../board/render.js';
+import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { errCode, readRegular } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
@@ -40,7 +40,6 @@ export const RENDER_GAP_MS = 250;
 export class BoardWriter {
   private dirty = true;
   private readonly briefs = new Map<string, string>();
-  private readonly months = new Map<string, string>();
   private renderedAt = 0;
   /** How long the last render took (ms). */
   private cost = 0;
@@ -85,7 +84,6 @@ export class BoardWriter {
     try {
       writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, { doneAfter }), { fsync: false });
       writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board, doneAfter), { fsync: false });
-      this.writeArchive(board, doneAfter);
       for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent, facts));
       this.cost = performance.now() - t0;
       this.renderedAt = Date.now();
@@ -94,18 +92,6 @@ export class BoardWriter {
       this.logger.warn(
         `could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`,
       );
-    }
-  }
-
-  private writeArchive(board: Board, doneAfter: number): void {
-    if (doneAfter === Infinity) return;
-    const months = renderArchive(board, doneAfter);
-    if (months.size === 0) return;
-    fs.mkdirSync(this.layout.boardArchive, { recursive: true });
-    for (const [month, text] of months) {
-      if (this.months.get(month) === text) continue;
-      writeFileAtomic.sync(this.layout.boardArchiveMonth(month), text, { fsync: false });
-      this.months.set(month, text);
     }
   }
 

@@ -15,6 +15,7 @@ import { loadConfig, type OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
+import { archiveHooks, BoardArchive } from './board-archive.js';
 import { BoardWriter, changesBoard } from './board-writer.js';
 import { Journal } from './journal.js';
 import { Loop } from './loop.js';
@@ -45,6 +46,7 @@ export class Daemon {
   private readonly logger: Logger;
   private readonly clock: () => Date;
   private readonly board: BoardWriter;
+  private readonly archive: BoardArchive;
   private readonly guard: MailboxGuard;
   private readonly quiet = new QuietFiles();
   private readonly index = new UnreadIndex();
@@ -66,6 +68,7 @@ export class Daemon {
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
     this.board = new BoardWriter(this.layout, this.logger);
+    this.archive = new BoardArchive(this.layout, this.logger);
     this.loop = new Loop({
       logger: this.logger,
       stopping: () => this.stopping,
@@ -133,7 +136,15 @@ export class Daemon {
         staged: (e: BusEvent) =>
           ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) &&
           this.board.touch(),
-        committed: () => this.render(),
+        committed: (events: readonly BusEvent[]) => {
+          this.archive.add(events);
+          this.render();
+        },
+        ...archiveHooks(
+          this.archive,
+          () => this.config.boardDoneAfter,
+          () => this.clock().toISOString(),
+        ),
         failed: (err: Error) => this.logPause.failed(err),
       };
       const { snapshotEvery, segmentBytes, threadTtl } = this.config;
@@ -187,6 +198,7 @@ export class Daemon {
       await this.parts?.bridge?.stop();
       await this.parts?.finishing.flush();
       this.syncfs?.close();
+      this.journal?.prepareSnapshot(); // the board's archiving before daemon.stopped, the last event
       this.journal?.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
       this.journal?.commit();
       this.board.flush();

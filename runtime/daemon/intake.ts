@@ -212,7 +212,7 @@ export class Intake {
    */
   private considerSpool(spooled: string, origin: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
     const { state } = this.deps.journal;
-    if (state.threads.byId.has(origin.id) || state.rejected.has(origin.id)) {
+    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) {
       this.settling.forget(spooled);
       return []; // handled by recovery
     }
@@ -320,7 +320,7 @@ export class Intake {
 
   /** A refusal that alerts the operator: the alert, staged once. */
   private alertOf(err: Rejection): Decision[] {
-    if (!(err instanceof AlertingRejection) || this.deps.journal.state.threads.byId.has(err.alert.id)) return [];
+    if (!(err instanceof AlertingRejection) || this.deps.journal.state.threads.has(err.alert.id)) return [];
     return [{ kind: 'deliver', event: this.deps.journal.stage(err.alert) as MessageAccepted }];
   }
 

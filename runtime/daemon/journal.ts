@@ -28,8 +28,14 @@ export interface JournalPort {
 export interface JournalHooks {
   /** Every staged event, once folded (the board writer marks itself dirty here). */
   staged?: (e: BusEvent) => void;
-  /** After every commit (the board is rendered here). */
-  committed?: () => void;
+  /** After every commit, with its events (the board is rendered here, its archive written). */
+  committed?: (events: readonly BusEvent[]) => void;
+  /** Each event replayed at start-up after the snapshot (the board's archive finishes what a crash cut short). */
+  replayed?: (e: BusEvent) => void;
+  /** Before a snapshot: events to record first (the board's archiving, board/archive.ts). */
+  beforeSnapshot?: (state: BusState) => NewEvent[];
+  /** False: a snapshot must wait (what a committed event asks of the disk is not done yet). */
+  snapshotReady?: () => boolean;
   /** A commit failed; the journal is paused (the first failure of a pause only). */
   failed?: (err: Error) => void;
 }
@@ -81,7 +87,9 @@ export class Journal implements JournalPort {
     time: string,
     opts: JournalOptions,
   ): Promise<Journal> {
-    const folded = await loadFolded(opts.snapshots, dir, opts.threadTtl, (t) => logger.warn(t));
+    const folded = await loadFolded(opts.snapshots, dir, opts.threadTtl, (t) => logger.warn(t), {
+      replayed: hooks.replayed,
+    });
     const log = new EventLog(dir, opts.segmentBytes);
     const segs = allSegments(dir);
     const last = segs.at(-1);
@@ -121,6 +129,11 @@ export class Journal implements JournalPort {
 
   /** Group commit: one write and one fdatasync for everything staged; then tell the log reader. */
   commit(): void {
+    this.write();
+    if (this.opts && this.state.lastSeq - this.snapshotSeq >= this.opts.snapshotEvery) this.snapshot();
+  }
+
+  private write(): void {
     try {
       this.log.commit();
     } catch (err) {
@@ -142,8 +155,7 @@ export class Journal implements JournalPort {
     const events = this.pending;
     this.pending = [];
     this.logger.events(events);
-    this.hooks.committed?.();
-    if (this.opts && this.state.lastSeq - this.snapshotSeq >= this.opts.snapshotEvery) this.snapshot();
+    this.hooks.committed?.(events);
   }
 
   /** The state of the log as it is on disk: the newest snapshot and the tail after it (the whole log without options). */
@@ -152,9 +164,28 @@ export class Journal implements JournalPort {
     return loadFoldedSync(this.opts.snapshots, this.log.dir, this.current.threadTtl);
   }
 
+  /**
+   * Record what must precede a snapshot (the board's archiving), between batches. False when it
+   * could not be recorded (the log cannot be written: the journal is paused, LogPause retries).
+   */
+  prepareSnapshot(): boolean {
+    if (this.pending.length) return false;
+    const events = this.hooks.beforeSnapshot?.(this.state) ?? [];
+    if (!events.length) return true;
+    try {
+      for (const e of events) this.stage(e);
+      this.write();
+      return true;
+    } catch (err) {
+      this.logger.warn(`could not record the board's archiving before a snapshot (${(err as Error).message})`);
+      return false;
+    }
+  }
+
   /** Write a snapshot of the state as committed (between batches: nothing is staged). */
   snapshot(): void {
     if (!this.opts || this.pending.length || this.state.lastSeq === this.snapshotSeq) return;
+    if (!this.prepareSnapshot() || this.hooks.snapshotReady?.() === false) return;
     try {
       writeSnapshot(this.opts.snapshots, this.state, this.log.position());
       this.snapshotSeq = this.state.lastSeq;

@@ -90,7 +90,7 @@ export class LogPause {
       .readdirSync(spool)
       .filter((name) => {
         const s = parseSpoolName(name);
-        return s !== null && !threads.byId.has(s.id) && !rejected.has(s.id);
+        return s !== null && !threads.has(s.id) && !rejected.has(s.id);
       })
       .map((name) => path.join(spool, name));
   }

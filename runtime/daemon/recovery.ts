@@ -82,7 +82,7 @@ function removeDebris({ layout, state, logger }: RecoveryDeps): string[] {
       logger.warn(`bus/spool/${name} is not a spool file of mailroom's; it is left alone`);
       continue;
     }
-    if (state.threads.byId.has(sp.id)) {
+    if (state.threads.has(sp.id)) {
       if (!state.forwarding.has(sp.id)) unlinkQuiet(p); // else: it waits for the bridge
     } else if (!state.rejected.has(sp.id)) undecided.push(p);
   }

@@ -9,12 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { BusEvent } from '../../bus/events.js';
 import { allSegments, readEvents, type ReadResult } from '../../bus/store/log-read.js';
 import { parseLines } from '../../bus/store/log-lines.js';
 import {
   parseSnapshot,
   snapshotHeader,
-  snapshotText,
+  snapshotBytes,
   SnapshotCorrupt,
   type LogPosition,
   type SnapshotHeader,
@@ -48,7 +49,7 @@ export function writeSnapshot(dir: string, state: BusState, position: LogPositio
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
-    fs.writeSync(fd, snapshotText(state, position));
+    fs.writeSync(fd, snapshotBytes(state, position));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -93,7 +94,18 @@ export interface Folded {
 
 class NotFollowing extends Error {}
 
-async function replayFrom(eventsDir: string, state: BusState, from: SnapshotHeader | null): Promise<Folded> {
+/** How a reader folds: whether it needs the threads (only the daemon does), and a look at each replayed event. */
+export interface FoldOptions {
+  threads?: boolean;
+  replayed?: (e: BusEvent) => void;
+}
+
+async function replayFrom(
+  eventsDir: string,
+  state: BusState,
+  from: SnapshotHeader | null,
+  replayedHook?: (e: BusEvent) => void,
+): Promise<Folded> {
   let replayed = 0;
   const read = await readEvents(eventsDir, {
     from: from?.position ?? null,
@@ -104,6 +116,7 @@ async function replayFrom(eventsDir: string, state: BusState, from: SnapshotHead
         );
       replayed++;
       applyToState(state, e);
+      replayedHook?.(e);
     },
   });
   return { state, read, from, replayed };
@@ -118,18 +131,19 @@ export async function loadFolded(
   eventsDir: string,
   threadTtl: number,
   warn: (text: string) => void,
+  o: FoldOptions = {},
 ): Promise<Folded> {
   for (const name of listSnapshots(snapshotsDir)) {
     const file = path.join(snapshotsDir, name);
     try {
-      const { header, state } = parseSnapshot(fs.readFileSync(file, 'utf8'));
+      const { header, state } = parseSnapshot(fs.readFileSync(file), { threads: o.threads });
       const seg = fs.statSync(path.join(eventsDir, header.position.segment), { throwIfNoEntry: false });
       if (!seg || seg.size < header.position.offset)
         throw new SnapshotCorrupt(
           `the log position it records (${header.position.segment} at byte ${header.position.offset}) is not in bus/events/`,
         );
       state.threadTtl = threadTtl;
-      return await replayFrom(eventsDir, state, header);
+      return await replayFrom(eventsDir, state, header, o.replayed);
     } catch (err) {
       if (!(err instanceof SnapshotCorrupt || err instanceof NotFollowing || err instanceof SyntaxError)) throw err;
       warn(
@@ -137,7 +151,7 @@ export async function loadFolded(
       );
     }
   }
-  return replayFrom(eventsDir, emptyState(threadTtl), null);
+  return replayFrom(eventsDir, emptyState(threadTtl), null, o.replayed);
 }
 
 /** The bytes of `file` from `offset` on (gunzipped when archived). */
@@ -190,10 +204,15 @@ function replaySync(eventsDir: string, state: BusState, from: SnapshotHeader | n
  * disk again), where the tail after the newest snapshot is short. Damaged snapshots are skipped
  * silently here (start-up and the CLI warn about them).
  */
-export function loadFoldedSync(snapshotsDir: string, eventsDir: string, threadTtl: number): BusState {
+export function loadFoldedSync(
+  snapshotsDir: string,
+  eventsDir: string,
+  threadTtl: number,
+  { threads = true }: { threads?: boolean } = {},
+): BusState {
   for (const name of listSnapshots(snapshotsDir)) {
     try {
-      const { header, state } = parseSnapshot(fs.readFileSync(path.join(snapshotsDir, name), 'utf8'));
+      const { header, state } = parseSnapshot(fs.readFileSync(path.join(snapshotsDir, name)), { threads });
       state.threadTtl = threadTtl;
       return replaySync(eventsDir, state, header);
     } catch (err) {

@@ -138,7 +138,7 @@ export class Runner {
       starts.push({ run, file, text });
     }
     const alerts = budgetWaitMails(waiting, this.bus.now().toISOString())
-      .filter((m) => !state.threads.byId.has(m.id))
+      .filter((m) => !state.threads.has(m.id))
       .map((m) => this.bus.emit(m) as MessageAccepted);
     this.bus.commit();
     for (const m of alerts) this.bus.deliver(m);
@@ -249,7 +249,7 @@ export class Runner {
       run: { ...run, attempt, failures, tempfails },
       result,
       limits: this.bus.config().agents[run.agent],
-      sender: state.threads.byId.get(run.id)?.from,
+      sender: state.threads.info(run.id)?.from,
       now: this.bus.now().getTime(),
       random: Math.random(),
     });
@@ -264,7 +264,7 @@ export class Runner {
       { agent: run.agent, id: run.id, attempt: attempt + 1 },
       usage,
       this.bus.now().toISOString(),
-      (id) => s.threads.byId.has(id),
+      (id) => s.threads.has(id),
     );
     for (const m of mail) this.notes.push(this.bus.emit(m) as MessageAccepted);
     return { then, events: staged };

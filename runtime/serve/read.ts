@@ -32,7 +32,7 @@ export function readModel(layout: Layout, now: number): PageModel {
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
   // The state from the newest snapshot and the tail (archived segments too); the recent events
   // (the charts' window, the latest alerts) from the live segments only.
-  const state = loadFoldedSync(layout.snapshots, layout.events, config.threadTtl);
+  const state = loadFoldedSync(layout.snapshots, layout.events, config.threadTtl, { threads: false });
   const events = readLog(layout.events);
   const status = orgStatus(layout, config, state, now, configStatus);
   return pageModel({ status, state, events, config, held: held(layout), now });

@@ -3,18 +3,19 @@
  * wall clock), so a fold from a snapshot plus the tail equals the fold of the whole log.
  *   - threads: a thread idle (no message accepted in it) for `threadTtl` is forgotten with all
  *     its messages; a reply_to naming one of them is then refused like an unknown id (a typo and
- *     a forgotten thread look the same without keeping every id forever). `threadOf` applies
+ *     a forgotten thread look the same without keeping every id forever). A lookup applies
  *     the ttl exactly; the sweep that frees the memory follows a few steps per event behind.
  *   - runs: a finished, cancelled or dead run is kept RUN_KEEP_MS of event time after it ended
  *     (recovery after a crash needs the recent ones), then forgotten.
  * Sweeps walk FIFO queues (arrays with a head index), a few steps per event: O(1) per event.
  * (Not Maps from their front: V8 leaves deleted Map entries as holes an iterator walks over.)
+ * The threads live in a compact index (thread-index.ts), which applies the same rule.
  */
-import type { ThreadInfo } from '../decide/accept.js';
+import type { ThreadIndex } from './thread-index.js';
 import type { Runtime } from './runs.js';
 
 export const RUN_KEEP_MS = 60 * 60_000;
-const SWEEP_STEPS = 4;
+const SWEEP_STEPS = 8;
 
 /** An array used as a FIFO queue: items from `head` on. */
 export interface Queue<T> {
@@ -34,52 +35,11 @@ function shift<T>(q: Queue<T>): void {
   }
 }
 
-/** Threads by message id, with each thread's last activity (seconds since the epoch). */
-export interface Threads {
-  byId: Map<string, ThreadInfo>;
-  /** thread -> last activity (s). */
-  active: Map<string, number>;
-  /** Message ids, oldest first (a sweep moves one whose thread lives to the back). */
-  order: Queue<string>;
-}
-
-export function emptyThreads(): Threads {
-  return { byId: new Map(), active: new Map(), order: emptyQueue() };
-}
-
 export const seconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
-export function noteMessage(t: Threads, id: string, info: ThreadInfo, nowS: number): void {
-  if (!t.byId.has(id)) t.order.items.push(id);
-  t.byId.set(id, info);
-  t.active.set(info.thread, nowS);
-}
-
-/** The thread of message `id`, unless that thread has been idle longer than `ttlS` at `nowS`. */
-export function threadOf(t: Threads, id: string, nowS: number, ttlS: number): ThreadInfo | undefined {
-  const info = t.byId.get(id);
-  if (!info) return undefined;
-  const last = t.active.get(info.thread);
-  return last !== undefined && last >= nowS - ttlS ? info : undefined;
-}
-
-/** A few steps of forgetting: the oldest messages whose thread is idle past the ttl go. */
-export function sweepThreads(t: Threads, nowS: number, ttlS: number): void {
-  const cutoff = nowS - ttlS;
-  const q = t.order;
-  for (let steps = SWEEP_STEPS; steps > 0 && q.head < q.items.length; steps--) {
-    const id = q.items[q.head]!;
-    shift(q);
-    const info = t.byId.get(id);
-    if (!info) continue;
-    const last = t.active.get(info.thread);
-    if (last !== undefined && last >= cutoff) {
-      q.items.push(id);
-      continue;
-    }
-    t.byId.delete(id);
-    if (last !== undefined) t.active.delete(info.thread);
-  }
+/** A few steps of forgetting threads (thread-index.ts): the oldest messages whose thread is idle past the ttl go. */
+export function sweepThreads(t: ThreadIndex, nowS: number, ttlS: number): void {
+  t.sweep(nowS, ttlS, SWEEP_STEPS);
 }
 
 /** Runs that ended: [key, ms], oldest first. */

@@ -192,9 +192,24 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
     case 'config.changed':
       g.configVersion = e.version;
       break;
+    case 'board.archived':
+      forgetArchived(g, new Set(e.tasks.map((t) => t.id)));
+      break;
     default:
       break;
   }
+}
+
+/**
+ * Tasks archived off the board (board/archive.ts) leave the maps that name them: the messages
+ * that served them, and their place in the task tree unless a task still on the tree names them
+ * as its parent (the archiving never takes an ancestor of an unfinished task). So what this
+ * state holds follows the tasks under way, not the length of the history.
+ */
+function forgetArchived(g: GovernanceState, ids: ReadonlySet<string>): void {
+  for (const [m, task] of Object.entries(g.messageTask)) if (ids.has(task)) delete g.messageTask[m];
+  const parents = new Set(Object.values(g.parent));
+  for (const id of ids) if (!parents.has(id)) delete g.parent[id];
 }
 
 /** The held message as delivered once approved: `approved_by:` and `approval:` stamped before `thread:`. */

@@ -1,23 +1,27 @@
 /**
  * A snapshot of the folded state, so that start-up and the CLI replay only the events after it.
- * Pure: text in, state out (and back); the file handling is bus/store/snapshots.ts.
+ * Pure: text in, state out (and back); the file handling is runtime/daemon/snapshots.ts.
  *
- * The text is two lines: a header `{format, seq, time, position, sha256}` and the state as JSON.
+ * The file is a header line `{format, seq, time, position, sha256, threads_sha256, threads_bytes}`,
+ * the state as one line of JSON without the threads, then the threads (thread-index.ts): a line
+ * of JSON (names and counts) and `threads_bytes` bytes of binary columns, and a last newline.
  * `position` is where the event after `seq` starts in the log (segment and byte offset), so the
- * tail is read without parsing what came before. The sha256 of the second line guards against a
- * torn or edited file: parseSnapshot throws SnapshotCorrupt, and the caller takes an older one.
- * Maps are written as arrays of entries in their order (the sweeps of forget.ts depend on it),
- * so fold(snapshot) + tail is the fold of the whole log, value for value.
+ * tail is read without parsing what came before. The sha256s of the state and of the threads
+ * guard against a torn or edited file: parseSnapshot throws SnapshotCorrupt, and the caller takes
+ * an older one. Readers that never answer reply_to (the CLI) do not decode the threads
+ * (`threads: false`) and get an empty index, filled by the tail only. Maps are written as arrays of entries in their
+ * order (the sweeps of forget.ts depend on it), so fold(snapshot) + tail is the fold of the whole
+ * log, value for value. A snapshot of another format is refused (then the log is replayed).
  */
 import { createHash } from 'node:crypto';
 import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Board } from '../../board/fold.js';
-import type { ThreadInfo } from '../decide/accept.js';
 import { emptyGovernance, type GovernanceState } from './governance.js';
+import { ThreadIndex, type ThreadsMeta } from './thread-index.js';
 import { runKey, type LaneState, type Run } from './runs.js';
 import type { AlertMark, BusState } from './state.js';
 
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 3;
 
 export interface LogPosition {
   segment: string;
@@ -29,21 +33,20 @@ export interface SnapshotHeader {
   seq: number;
   time: string | null;
   position: LogPosition;
+  /** Of the state line. */
   sha256: string;
+  /** Of the threads (their JSON line and their columns). */
+  threads_sha256: string;
+  /** The length of the threads' binary columns. */
+  threads_bytes: number;
 }
 
 export class SnapshotCorrupt extends Error {
   override name = 'SnapshotCorrupt';
 }
 
-/** A thread entry: [id, thread (0 when it is the id itself), hops, from]. */
-type ThreadRow = [string, string | 0, number, string];
-
 interface Body {
   board: Board;
-  threads: ThreadRow[];
-  active: Array<[string, number]>;
-  order: string[];
   undelivered: MessageAccepted[];
   rejected: MessageRejected[];
   alerts: Array<[string, AlertMark]>;
@@ -65,18 +68,17 @@ interface Body {
   lastTime: string | null;
 }
 
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha = (...parts: Array<string | Uint8Array>) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+};
 
 function body(s: BusState): Body {
   const rt = s.runtime;
-  const threads: ThreadRow[] = [];
-  for (const [id, t] of s.threads.byId) threads.push([id, t.thread === id ? 0 : t.thread, t.hops, t.from]);
   return {
     ...{
       board: s.board,
-      threads,
-      active: [...s.threads.active],
-      order: s.threads.order.items.slice(s.threads.order.head),
       undelivered: [...s.undelivered.values()],
       rejected: [...s.rejected.values()],
       alerts: [...s.alerts],
@@ -102,16 +104,20 @@ function body(s: BusState): Body {
   };
 }
 
-export function snapshotText(s: BusState, position: LogPosition): string {
+export function snapshotBytes(s: BusState, position: LogPosition): Buffer {
   const text = JSON.stringify(body(s));
+  const { meta, columns } = s.threads.serialise();
+  const threads = `${JSON.stringify(meta)}\n`;
   const header: SnapshotHeader = {
     format: SNAPSHOT_FORMAT,
     seq: s.lastSeq,
     time: s.lastTime,
     position,
     sha256: sha(text),
+    threads_sha256: sha(threads, columns),
+    threads_bytes: columns.length,
   };
-  return `${JSON.stringify(header)}\n${text}\n`;
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n${text}\n${threads}`), columns, Buffer.from('\n')]);
 }
 
 /** The header alone (cheap: for choosing a snapshot without parsing its state). */
@@ -134,19 +140,39 @@ export function snapshotHeader(text: string): SnapshotHeader {
   return h;
 }
 
-export function parseSnapshot(text: string): { header: SnapshotHeader; state: BusState } {
-  const header = snapshotHeader(text);
-  const nl = text.indexOf('\n');
-  const rest = text.slice(nl + 1);
-  const json = rest.endsWith('\n') ? rest.slice(0, -1) : '';
-  if (!json || sha(json) !== header.sha256)
+/** The threads, checked: `from` is where their JSON line starts; null when the file does not hold them whole. */
+function threadsOf(buf: Buffer, from: number, header: SnapshotHeader, wanted: boolean): ThreadIndex | null {
+  const nl = buf.indexOf(10, from);
+  const end = nl + 1 + header.threads_bytes;
+  if (nl === -1 || !Number.isInteger(header.threads_bytes) || end !== buf.length - 1 || buf[end] !== 10) return null;
+  if (!wanted) return new ThreadIndex();
+  const columns = buf.subarray(nl + 1, end);
+  if (sha(buf.subarray(from, nl + 1), columns) !== header.threads_sha256) return null;
+  try {
+    return ThreadIndex.deserialise(JSON.parse(buf.toString('utf8', from, nl)) as ThreadsMeta, columns);
+  } catch (err) {
+    throw new SnapshotCorrupt(`its threads cannot be read (${(err as Error).message}); seq ${header.seq}`);
+  }
+}
+
+/** The state a snapshot holds; `threads: false` skips decoding the threads (an empty index instead). */
+export function parseSnapshot(
+  buf: Buffer,
+  { threads: wanted = true }: { threads?: boolean } = {},
+): { header: SnapshotHeader; state: BusState } {
+  const nl1 = buf.indexOf(10);
+  const header = snapshotHeader(buf.toString('utf8', 0, nl1 === -1 ? Math.min(buf.length, 4096) : nl1));
+  const nl2 = nl1 === -1 ? -1 : buf.indexOf(10, nl1 + 1);
+  const line = nl2 === -1 ? null : buf.subarray(nl1 + 1, nl2);
+  if (!line || sha(line) !== header.sha256)
     throw new SnapshotCorrupt(`its state does not match its sha256 (torn or edited); seq ${header.seq}`);
+  const threads = threadsOf(buf, nl2 + 1, header, wanted);
+  if (!threads) throw new SnapshotCorrupt(`its threads are torn or do not match their sha256; seq ${header.seq}`);
+  const json = line.toString('utf8');
   const b = JSON.parse(json) as Body;
-  const byId = new Map<string, ThreadInfo>();
-  for (const [id, thread, hops, from] of b.threads) byId.set(id, { thread: thread === 0 ? id : thread, hops, from });
   const state: BusState = {
     board: b.board,
-    threads: { byId, active: new Map(b.active), order: { items: b.order, head: 0 } },
+    threads,
     undelivered: new Map(b.undelivered.map((e) => [e.id, e])),
     rejected: new Map(b.rejected.map((e) => [e.id, e])),
     bounces: new Map(b.rejected.map((e) => [e.bounce, e.id])),

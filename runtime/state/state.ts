@@ -8,17 +8,8 @@
 import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
-import {
-  emptyQueue,
-  emptyThreads,
-  noteMessage,
-  seconds,
-  sweepRuns,
-  sweepThreads,
-  threadOf,
-  type Ended,
-  type Threads,
-} from './forget.js';
+import { emptyQueue, sweepRuns, sweepThreads, type Ended } from './forget.js';
+import { ThreadIndex } from './thread-index.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, runKey, type Runtime } from './runs.js';
 import { applyGovernance, emptyGovernance, type GovernanceState } from './governance.js';
@@ -36,8 +27,8 @@ export interface AlertMark {
 
 export interface BusState {
   board: Board;
-  /** Threads by message id (`threads.byId` answers reply_to), idle ones forgotten. */
-  threads: Threads;
+  /** The messages of threads active within thread_ttl (reply_to; and "was it accepted?" for recovery). */
+  threads: ThreadIndex;
   undelivered: Map<string, MessageAccepted>;
   /** Rejections whose bounce is not delivered yet (so their dead letter may still be to move). */
   rejected: Map<string, MessageRejected>;
@@ -66,7 +57,7 @@ export function emptyState(threadTtl = DEFAULT_THREAD_TTL_MS): BusState {
   return {
     ...{
       board: emptyBoard(),
-      threads: emptyThreads(),
+      threads: new ThreadIndex(),
       undelivered: new Map(),
       rejected: new Map(),
       bounces: new Map(),
@@ -88,10 +79,10 @@ export function alertKey(agent: string, priority: Priority): string {
   return `${agent}:${priority}`;
 }
 
-function message(s: BusState, e: BusEvent): void {
+function message(s: BusState, e: BusEvent, t: number): void {
   switch (e.type) {
     case 'message.accepted':
-      noteMessage(s.threads, e.id, { thread: e.thread, hops: e.hops, from: e.from }, seconds(e.time));
+      s.threads.note(e.id, { thread: e.thread, hops: e.hops, from: e.from }, Math.floor(t / 1000));
       s.undelivered.set(e.id, e);
       break;
     case 'message.delivered': {
@@ -121,7 +112,7 @@ function runEnded(s: BusState, e: BusEvent, t: number): void {
 export function threadLookup(s: BusState, nowMs: number): { get(id: string): ThreadInfo | undefined } {
   const nowS = Math.floor(nowMs / 1000);
   const ttlS = Math.floor(s.threadTtl / 1000);
-  return { get: (id) => threadOf(s.threads, id, nowS, ttlS) };
+  return { get: (id) => s.threads.get(id, nowS, ttlS) };
 }
 
 export function applyToState(s: BusState, e: BusEvent): BusState {
@@ -131,7 +122,7 @@ export function applyToState(s: BusState, e: BusEvent): BusState {
   s.lastSeq = e.seq;
   s.lastTime = e.time;
   const t = Date.parse(e.time);
-  message(s, e);
+  message(s, e, t);
   runEnded(s, e, t);
   switch (e.type) {
     case 'config.changed':

@@ -161,6 +161,7 @@ export function orgStatus(
   }
   const tasks: Record<string, number> = {};
   for (const t of state.board.tasks) tasks[t.status] = (tasks[t.status] ?? 0) + 1;
+  for (const [st, n] of Object.entries(state.board.archived)) if (n) tasks[st] = (tasks[st] ?? 0) + n;
   const pid = runningDaemon(layout);
   const { lanes, waiting } = laneViews(state, config, now);
   return {
@@ -201,11 +202,15 @@ export function orgStatus(
   };
 }
 
-/** The folded state: the newest usable snapshot and the events after it (a full replay only when there is none). */
+/**
+ * The folded state: the newest usable snapshot and the events after it (a full replay only when
+ * there is none). Without the snapshot's threads: no read command answers reply_to, so their
+ * index holds only the tail's messages.
+ */
 export async function loadState(
   layout: Layout,
   threadTtl = DEFAULT_THREAD_TTL_MS,
   warn: (t: string) => void = (t) => process.stderr.write(`mailroom: ${t}\n`),
 ): Promise<BusState> {
-  return (await loadFolded(layout.snapshots, layout.events, threadTtl, warn)).state;
+  return (await loadFolded(layout.snapshots, layout.events, threadTtl, warn, { threads: false })).state;
 }

@@ -1,13 +1,22 @@
 /**
- * Write a synthetic history into an org (bus/events/ segments of `segmentBytes`, and the
- * snapshot the daemon would have written last), fast: events come from synthetic.ts, lines are
- * written in 4 MB chunks, the fold runs as they go. Used by `npm run bench -- --history` and by
- * the long-history test. Returns the last seq and the bytes written.
+ * Write a synthetic history into an org as its daemon would have left it, fast: bus/events/
+ * segments of `segmentBytes` (lines written in 4 MB chunks), the board's archiving every
+ * `snapshotEvery` events (board.archived events in the log, board/archive/ files), and the
+ * snapshot of the last event. Events come from synthetic.ts; the fold runs as they go. With
+ * `archiveSegments`, every segment but the last is gzipped into bus/archive/ (what `mailroom
+ * compact` does). Used by `npm run bench -- --history` and by the long-history test. Returns the
+ * last seq, the bytes written and the number of segments.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { BusEvent } from '../../bus/events.js';
+import { archiveEvents } from '../../board/archive.js';
+import { archiveDir, archivedName } from '../../bus/store/log-read.js';
+import { appendArchived } from '../../runtime/daemon/board-archive.js';
 import { writeSnapshot } from '../../runtime/daemon/snapshots.js';
-import { applyToState, emptyState } from '../../runtime/state/state.js';
+import { applyToState, emptyState, type BusState } from '../../runtime/state/state.js';
+import { Layout } from '../../workspaces/layout.js';
 import { syntheticEvents } from './synthetic.js';
 
 export interface HistoryOptions {
@@ -20,13 +29,26 @@ export interface HistoryOptions {
   textBytes: number;
   segmentBytes: number;
   threadTtl: number;
+  /** board_done_after (default 7 days). */
+  doneAfter?: number;
+  /** snapshot_every: the board is archived this often (default 10,000). */
+  snapshotEvery?: number;
   /** Write the snapshot a daemon would have written (default true). */
   snapshot?: boolean;
+  /** Gzip every segment but the last into bus/archive/, as `mailroom compact` does (default false). */
+  archiveSegments?: boolean;
   /** The history ends this long before now (default 1 minute). */
   endsAgoMs?: number;
+  /**
+   * Fold only the events from this seq on (default: all): the older ones are written and nothing
+   * else, about three times as fast. The snapshot is then the fold of the recent history only (no
+   * task, thread or count from before), which is enough where only start-up's independence from
+   * the old history is measured (the long-history test); the benchmark folds everything.
+   */
+  foldFrom?: number;
 }
 
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -37,54 +59,111 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+const segName = (n: number) => `${String(n).padStart(6, '0')}.jsonl`;
+
+/** Segments written in chunks; a segment is closed past segmentBytes, at a chunk's end. */
+class Segments {
+  n = 1;
+  size = 0;
+  bytes = 0;
+  private fd: number;
+  /** Lines are written into this buffer (no strings joined) and flushed when it is nearly full. */
+  private readonly chunk = Buffer.allocUnsafe(4 << 20);
+  private chunkBytes = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly segmentBytes: number,
+    private readonly archive: boolean,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.fd = fs.openSync(path.join(dir, segName(1)), 'w', 0o600);
+  }
+
+  add(line: string): void {
+    if (this.size + this.chunkBytes >= this.segmentBytes) this.next();
+    if (this.chunkBytes + 3 * line.length > this.chunk.length) this.flush();
+    if (3 * line.length > this.chunk.length) {
+      const big = Buffer.from(line);
+      fs.writeSync(this.fd, big);
+      this.size += big.length;
+      this.bytes += big.length;
+      return;
+    }
+    this.chunkBytes += this.chunk.write(line, this.chunkBytes);
+  }
+
+  flush(): void {
+    if (!this.chunkBytes) return;
+    fs.writeSync(this.fd, this.chunk, 0, this.chunkBytes);
+    this.size += this.chunkBytes;
+    this.bytes += this.chunkBytes;
+    this.chunkBytes = 0;
+  }
+
+  private next(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+    if (this.archive) {
+      const live = path.join(this.dir, segName(this.n));
+      fs.mkdirSync(archiveDir(this.dir), { recursive: true });
+      fs.writeFileSync(
+        path.join(archiveDir(this.dir), archivedName(segName(this.n))),
+        gzipSync(fs.readFileSync(live), { level: 1 }),
+      );
+      fs.unlinkSync(live);
+    }
+    this.n++;
+    this.size = 0;
+    this.fd = fs.openSync(path.join(this.dir, segName(this.n)), 'w', 0o600);
+  }
+
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+}
+
+/** The daemon's archiving before a snapshot: board.archived events, folded, logged and written to board/archive/. */
+function archiveBoard(state: BusState, layout: Layout, doneAfter: number, out: Segments): void {
+  for (const a of archiveEvents(state.board, doneAfter, state.lastTime!)) {
+    const e = { ...a, seq: state.lastSeq + 1 } as BusEvent;
+    applyToState(state, e);
+    out.add(`${JSON.stringify(e)}\n`);
+    if (e.type === 'board.archived') appendArchived(layout, e);
+  }
+}
+
 export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: number; segments: number } {
-  const dir = path.join(o.root, 'bus', 'events');
-  fs.mkdirSync(dir, { recursive: true });
+  const layout = new Layout(o.root);
+  const out = new Segments(layout.events, o.segmentBytes, o.archiveSegments ?? false);
   const start = Date.now() - (o.endsAgoMs ?? 60_000) - o.events * o.stepMs;
   const state = emptyState(o.threadTtl);
-  let segNo = 1;
-  let segSize = 0;
-  let bytes = 0;
-  let fd = fs.openSync(path.join(dir, '000001.jsonl'), 'w', 0o600);
-  let chunk: string[] = [];
-  let chunkBytes = 0;
-  const flush = () => {
-    if (!chunk.length) return;
-    const buf = Buffer.from(chunk.join(''));
-    fs.writeSync(fd, buf);
-    segSize += buf.length;
-    bytes += buf.length;
-    chunk = [];
-    chunkBytes = 0;
-  };
-  let n = 0;
-  for (const e of syntheticEvents({
+  const every = o.snapshotEvery ?? 10_000;
+  const doneAfter = o.doneAfter ?? 7 * 86_400_000;
+  let due = every;
+  const g = syntheticEvents({
     rng: mulberry32(o.seed),
     agents: o.agents,
     start,
     stepMs: o.stepMs,
     textBytes: o.textBytes,
-  })) {
-    if (segSize + chunkBytes >= o.segmentBytes) {
-      flush();
-      fs.closeSync(fd);
-      segNo++;
-      segSize = 0;
-      fd = fs.openSync(path.join(dir, `${String(segNo).padStart(6, '0')}.jsonl`), 'w', 0o600);
-    }
-    const line = `${JSON.stringify(e)}\n`;
-    chunk.push(line);
-    chunkBytes += line.length;
-    if (chunkBytes >= 4 << 20) flush();
+  });
+  let seq = 0;
+  for (const e of g) {
+    e.seq = ++seq; // renumbered: the archiving's events come between the generator's
+    out.add(`${JSON.stringify(e)}\n`);
+    if (seq < (o.foldFrom ?? 0)) continue; // old history, written only
     applyToState(state, e);
-    if (++n >= o.events) break;
+    if (state.lastSeq >= o.events) break;
+    if (state.lastSeq >= due) {
+      archiveBoard(state, layout, doneAfter, out);
+      due = state.lastSeq - (state.lastSeq % every) + every;
+    }
+    seq = state.lastSeq;
   }
-  flush();
-  fs.closeSync(fd);
-  if (o.snapshot !== false)
-    writeSnapshot(path.join(o.root, '.mailroom', 'snapshots'), state, {
-      segment: `${String(segNo).padStart(6, '0')}.jsonl`,
-      offset: segSize,
-    });
-  return { lastSeq: state.lastSeq, bytes, segments: segNo };
+  archiveBoard(state, layout, doneAfter, out);
+  out.close();
+  if (o.snapshot !== false) writeSnapshot(layout.snapshots, state, { segment: segName(out.n), offset: out.size });
+  return { lastSeq: state.lastSeq, bytes: out.bytes, segments: out.n };
 }

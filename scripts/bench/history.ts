@@ -5,7 +5,8 @@
  * have written, then:
  *   - raw: reading the same log files once with a bare loop (read + count lines): the raw limit;
  *   - start-up: spawn `mailroom start` until it is watching; its RSS then (VmRSS, VmHWM);
- *   - status and show (an old message's id): wall time and max RSS of the CLI process.
+ *   - status, board, doctor, show (the oldest message's id: a scan back through the whole log) and
+ *     log --tail 20: wall time and max RSS of the CLI process.
  * The org is deleted after each size. Prints a table and writes bench-history.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -76,6 +77,8 @@ async function one(tmp: string, n: number) {
     /"type":"message.accepted","id":"([a-z0-9]{12})"/.exec(first)?.[1] ?? /"id":"([a-z0-9]{12})"/.exec(first)![1]!;
   const show = timed(['show', id, '--root', root]);
   const tail = timed(['log', '--tail', '20', '--root', root]);
+  const board = timed(['board', '--root', root]);
+  const doctor = timed(['doctor', '--root', root]);
   fs.rmSync(root, { recursive: true, force: true });
   return {
     events: n,
@@ -88,6 +91,8 @@ async function one(tmp: string, n: number) {
     daemon_rss_mb: vm ? Math.round(vm.rssKb / 1024) : null,
     daemon_hwm_mb: vm ? Math.round(vm.hwmKb / 1024) : null,
     status,
+    board,
+    doctor,
     show,
     log_tail: tail,
   };
@@ -110,10 +115,11 @@ export async function historyBench(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   const head =
-    '| events | log | raw read | start-up | daemon RSS (peak) | status | show (oldest) | log --tail 20 |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+    '| events | log | raw read | start-up | daemon RSS (peak) | status | board | doctor | show (oldest) | log --tail 20 |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const cell = (c: { ms: number; maxRssMb: number }) => `${c.ms} ms, ${c.maxRssMb} MB`;
   const lines = rows.map(
     (r) =>
-      `| ${r.events.toLocaleString('en')} | ${r.log_mb} MB | ${r.raw_read_ms} ms | ${r.start_ms} ms | ${r.daemon_rss_mb} MB (${r.daemon_hwm_mb}) | ${r.status.ms} ms, ${r.status.maxRssMb} MB | ${r.show.ms} ms, ${r.show.maxRssMb} MB | ${r.log_tail.ms} ms, ${r.log_tail.maxRssMb} MB |`,
+      `| ${r.events.toLocaleString('en')} | ${r.log_mb} MB | ${r.raw_read_ms} ms | ${r.start_ms} ms | ${r.daemon_rss_mb} MB (${r.daemon_hwm_mb}) | ${cell(r.status)} | ${cell(r.board)} | ${cell(r.doctor)} | ${cell(r.show)} | ${cell(r.log_tail)} |`,
   );
   process.stdout.write(`\n${head}\n${lines.join('\n')}\n`);
   fs.writeFileSync('bench-history.json', `${JSON.stringify({ machine: machine(), rows }, null, 2)}\n`);

@@ -2,9 +2,10 @@
  * A synthetic history: a plausible event sequence written by a generator, not by traffic, for
  * the property test of snapshots (fold(snapshot) + tail = fold(all)), the long-history test and
  * `npm run bench -- --history`. Pure and deterministic: the randomness and the start time come
- * in. Mostly mail (accepted + delivered, a third of them replies), with tasks and their updates,
- * handler runs (some failing, some dead), rejections with their bounces, unread alerts and
- * their clearing, daemon restarts and config changes.
+ * in. Mostly mail (a third of it replies), tasks and updates, handler runs (some retried, some
+ * dead), rejections and bounces, unread alerts, restarts, config changes. What is under way stays
+ * bounded, as in a live org: at most 200 tasks open (the oldest beyond is cancelled), failed runs
+ * retried, mail left undelivered delivered at the next restart.
  */
 import type { BusEvent, NewEvent } from '../../bus/events.js';
 import { PRIORITIES, type Priority } from '../../bus/priority.js';
@@ -39,6 +40,8 @@ class Synth {
   tasks = 0;
   readonly recent: string[] = [];
   readonly openTasks: Array<{ task: string; owner: string; creator: string }> = [];
+  /** Accepted but not delivered yet: delivered at the next restart, as recovery does. */
+  undelivered: Array<{ id: string; to: string }> = [];
 
   constructor(readonly o: SyntheticOptions) {
     this.rng = o.rng;
@@ -57,11 +60,22 @@ class Synth {
     return s;
   }
 
+  private day: [number, string] = [Number.NaN, ''];
+
+  /** toISOString, faster: the date part is formatted once a day. */
+  iso(t: number): string {
+    const day = Math.floor(t / 86_400_000);
+    if (day !== this.day[0]) this.day = [day, new Date(day * 86_400_000).toISOString().slice(0, 11)];
+    const ms = t - day * 86_400_000;
+    const pad = (x: number, n: number) => String(x).padStart(n, '0');
+    return `${this.day[1]}${pad(Math.floor(ms / 3_600_000), 2)}:${pad(Math.floor(ms / 60_000) % 60, 2)}:${pad(Math.floor(ms / 1000) % 60, 2)}.${pad(ms % 1000, 3)}Z`;
+  }
+
   ev(e: NewEvent): BusEvent {
     this.t += Math.floor(this.rng() * 2 * this.o.stepMs);
     const out = e as BusEvent;
     out.seq = ++this.seq;
-    out.time = new Date(this.t).toISOString();
+    out.time = this.iso(this.t);
     return out;
   }
 
@@ -102,22 +116,30 @@ class Synth {
           duration_ms: 900,
           usage: { input_tokens: 100, output_tokens: 20, cost_usd: 0.001 },
         });
-      else
-        yield this.ev({
-          time: '',
-          type: 'handler.failed',
-          id: mid,
-          agent: to,
-          attempt: 1,
-          duration_ms: 5,
-          exit_code: 1,
-          signal: null,
-          reason: 'exit 1',
-          stderr: '',
-          tempfail: false,
-          final: this.rng() < 0.5,
-        });
+      else yield* this.failed(mid, to);
     }
+  }
+
+  /** A failed run: dead (final) half the time, else retried and then successful. */
+  *failed(mid: string, to: string): Generator<BusEvent> {
+    const final = this.rng() < 0.5;
+    yield this.ev({
+      time: '',
+      type: 'handler.failed',
+      id: mid,
+      agent: to,
+      attempt: 1,
+      duration_ms: 5,
+      exit_code: 1,
+      signal: null,
+      reason: 'exit 1',
+      stderr: '',
+      tempfail: false,
+      final,
+    });
+    if (final) return;
+    yield this.ev({ time: '', type: 'handler.started', id: mid, agent: to, attempt: 2, lane: null });
+    yield this.ev({ time: '', type: 'handler.succeeded', id: mid, agent: to, attempt: 2, duration_ms: 700 });
   }
 
   *newTask(s: Step): Generator<BusEvent> {
@@ -141,14 +163,17 @@ class Synth {
     });
     yield this.ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
     this.openTasks.push({ task, owner: to, creator: from });
-    if (this.openTasks.length > 200) this.openTasks.splice(Math.floor(this.rng() * this.openTasks.length), 1);
+    if (this.openTasks.length > 200) yield* this.update(0, 'cancelled', { ...s, mid: this.id() });
   }
 
   *taskUpdate(s: Step): Generator<BusEvent> {
-    const { from, to, mid, priority } = s;
     const i = Math.floor(this.rng() * this.openTasks.length);
+    yield* this.update(i, this.pick(['in_progress', 'blocked', 'done', 'done', 'cancelled'] as const), s);
+  }
+
+  *update(i: number, status: 'in_progress' | 'blocked' | 'done' | 'cancelled', s: Step): Generator<BusEvent> {
+    const { mid, priority } = s;
     const tk = this.openTasks[i]!;
-    const status = this.pick(['in_progress', 'blocked', 'done', 'done', 'cancelled'] as const);
     if (status === 'done' || status === 'cancelled') this.openTasks.splice(i, 1);
     yield this.ev({
       time: '',
@@ -169,7 +194,7 @@ class Synth {
   }
 
   *rejection(s: Step): Generator<BusEvent> {
-    const { from, to, mid, priority } = s;
+    const { from, mid } = s;
     const bounce = this.id();
     yield this.ev({
       time: '',
@@ -198,6 +223,7 @@ class Synth {
       text: `---\nid: ${bounce}\n---\nbounced\n`,
     });
     if (this.rng() < 0.95) yield this.ev({ time: '', type: 'message.delivered', id: bounce, to: [from] });
+    else this.undelivered.push({ id: bounce, to: from });
   }
 
   *alert(s: Step): Generator<BusEvent> {
@@ -216,8 +242,10 @@ class Synth {
     else yield this.ev({ time: '', type: 'alert.cleared', agent: to, priority });
   }
 
-  *restart(s: Step): Generator<BusEvent> {
+  *restart(): Generator<BusEvent> {
     yield this.ev({ time: '', type: 'daemon.started', pid: 1000 + this.n, version: '0.1.0' });
+    for (const u of this.undelivered) yield this.ev({ time: '', type: 'message.delivered', id: u.id, to: [u.to] });
+    this.undelivered = [];
   }
 
   *configChange(s: Step): Generator<BusEvent> {
@@ -248,6 +276,7 @@ class Synth {
       text: `---\nid: ${mid}\n---\n${this.pad}\n`,
     });
     if (this.rng() < 0.98) yield this.ev({ time: '', type: 'message.delivered', id: mid, to: [to] });
+    else this.undelivered.push({ id: mid, to });
   }
 }
 
@@ -264,7 +293,7 @@ export function* syntheticEvents(o: SyntheticOptions): Generator<BusEvent> {
     else if (r < 0.8 && g.openTasks.length) yield* g.taskUpdate(s);
     else if (r < 0.85) yield* g.rejection(s);
     else if (r < 0.9) yield* g.alert(s);
-    else if (r < 0.905) yield* g.restart(s);
+    else if (r < 0.905) yield* g.restart();
     else if (r < 0.907) yield* g.configChange(s);
     else yield* g.plain(s);
   }

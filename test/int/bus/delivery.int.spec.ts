@@ -104,7 +104,8 @@ describe('unread mail past stuck_after', () => {
     expect(text).toContain(`legal has not read ${id}`);
     expect(text).toContain(`workspaces/legal/inbox/${name}`);
     expect(text).toMatch(/unread for \d+s/);
-    const alertEvent = org.events().find((e) => e.type === 'alert.sent');
+    // The alert's copy can be in the inbox a moment before its alert.sent is in the log.
+    const alertEvent = await waitFor(() => org.events().find((e) => e.type === 'alert.sent'), 'alert.sent');
     expect(alertEvent).toMatchObject({ message: id, agent: 'legal' });
 
     const status = JSON.parse(mailroom(['status', '--root', org.root, '--json']).stdout);
@@ -148,7 +149,10 @@ describe('a workspace deleted while the daemon runs', () => {
     org.drop('maya', 'to-gone.md', message({ to: 'legal', subject: 'to a deleted workspace' }));
     await waitFor(delivered(org, 'legal', 'to-a-deleted-workspace'), 'delivery into the recreated workspace');
     expect(fs.statSync(org.p('workspaces', 'legal')).mode & 0o777).toBe(0o700);
-    expect(org.stderr).toMatch(/workspaces\/legal was missing \(deleted while the daemon ran\); created it again/);
+    await waitFor(
+      () => /workspaces\/legal was missing \(deleted while the daemon ran\); created it again/.test(org.stderr),
+      'the warning on stderr (read from a pipe)',
+    );
     org.drop('legal', 'reply.md', message({ to: 'maya', subject: 'from the new outbox' }));
     await waitFor(delivered(org, 'maya', 'from-the-new-outbox'), 'delivery from the recreated outbox');
     expect(org.daemon?.exitCode).toBeNull();
@@ -176,6 +180,8 @@ describe('a delivery that fails', () => {
     fs.rmSync(inbox);
     fs.mkdirSync(inbox, { mode: 0o700 });
     await waitFor(delivered(org, 'legal', 'blocked-for-a-while'), 'delivery at a later scan');
+    // message.delivered is logged after the copy is in the inbox: wait for it, then check it is there once.
+    await waitFor(() => org.events().some((e) => e.type === 'message.delivered' && e.id === accepted!.id), 'delivered');
     expect(org.events().filter((e) => e.type === 'message.delivered' && e.id === accepted!.id)).toHaveLength(1);
     expect(org.daemon?.exitCode).toBeNull();
   });

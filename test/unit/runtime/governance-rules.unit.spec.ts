@@ -43,7 +43,13 @@ function run(events: BusEvent[], sender: string, fm: string, extra = '', written
   return () =>
     decide(
       { ...input(sender, fm), ...(written !== undefined ? { written } : {}) },
-      { config: config(extra), board: s.board, threads: s.threads.byId, maxHops: 25, governance: s.governance },
+      {
+        config: config(extra),
+        board: s.board,
+        threads: { get: (id: string) => s.threads.info(id) },
+        maxHops: 25,
+        governance: s.governance,
+      },
       'newmessage01',
       at(100),
     );

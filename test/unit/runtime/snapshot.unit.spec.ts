@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../bus/events.js';
 import { syntheticEvents } from '../../../scripts/bench/synthetic.js';
-import { parseSnapshot, snapshotHeader, snapshotText, SnapshotCorrupt } from '../../../runtime/state/snapshot.js';
+import { parseSnapshot, snapshotBytes, snapshotHeader, SnapshotCorrupt } from '../../../runtime/state/snapshot.js';
+
+/** The snapshot's bytes as a string (latin1: byte for byte), for comparing and editing. */
+const snapshotText = (...a: Parameters<typeof snapshotBytes>) => snapshotBytes(...a).toString('latin1');
+const bytes = (text: string) => Buffer.from(text, 'latin1');
 import { applyToState, emptyState, foldState } from '../../../runtime/state/state.js';
 
 /** mulberry32 (as test/int/support.ts's prng; unit tests do not import the int support, which needs a build). */
@@ -44,15 +48,15 @@ describe('snapshot text: the state round-trips, value for value', () => {
     it(what, () => {
       const s = foldState(history(7, n).events, HOUR);
       const text = snapshotText(s, { segment: '000002.jsonl', offset: 123 });
-      const back = parseSnapshot(text);
+      const back = parseSnapshot(bytes(text));
       expect(back.header).toMatchObject({
-        format: 1,
+        format: 3,
         seq: s.lastSeq,
         position: { segment: '000002.jsonl', offset: 123 },
       });
       expect(snapshotText(back.state, { segment: '000002.jsonl', offset: 123 })).toBe(text);
       expect(back.state.board).toEqual(s.board);
-      expect([...back.state.threads.byId]).toEqual([...s.threads.byId]);
+      expect([...back.state.threads.entries()]).toEqual([...s.threads.entries()]);
     });
   }
 });
@@ -66,9 +70,11 @@ describe('a damaged snapshot is refused, never half-read', () => {
     ['torn in the state', text.slice(0, Math.floor(text.length / 2))],
     ['without its last newline', text.slice(0, -1)],
     ['edited state', text.replace('"lastSeq":', '"lastSeq": ')],
-    ['another format', text.replace('"format":1', '"format":2')],
+    ['another format', text.replace('"format":3', '"format":2')],
+    ['torn in the threads', text.slice(0, text.length - 5)],
+    ['edited threads', `${text.slice(0, -3)}x${text.slice(-2)}`],
   ];
-  for (const [what, bad] of cases) it(what, () => expect(() => parseSnapshot(bad)).toThrow(SnapshotCorrupt));
+  for (const [what, bad] of cases) it(what, () => expect(() => parseSnapshot(bytes(bad))).toThrow(SnapshotCorrupt));
   it('the header alone reads without the state', () =>
     expect(snapshotHeader(text.slice(0, text.indexOf('\n'))).seq).toBe(500));
 });
@@ -82,7 +88,7 @@ describe('fold(snapshot) + tail = fold(whole log) (property, seeded)', () => {
       const ttl = [HOUR, 6 * HOUR, 30 * 86_400_000][seed % 3]!;
       const whole = foldState(events, ttl);
       const prefix = foldState(events.slice(0, cut), ttl);
-      const restored = parseSnapshot(snapshotText(prefix, POS)).state;
+      const restored = parseSnapshot(snapshotBytes(prefix, POS)).state;
       for (const e of events.slice(cut)) applyToState(restored, e);
       expect(snapshotText(restored, POS)).toBe(snapshotText(whole, POS));
     });
@@ -118,8 +124,8 @@ describe('what finished state no longer needs leaves memory', () => {
     ])
       applyToState(s, ev);
     for (let i = 0; i < 10; i++) applyToState(s, e(2 * HOUR + 2 + i, { type: 'daemon.started', pid: 1, version: 'v' }));
-    expect([...s.threads.byId.keys()].sort()).toEqual(['live', 'reply', 'x']);
-    expect(s.threads.active.has('old')).toBe(false);
+    expect([...s.threads.entries()].map(([id]) => id).sort()).toEqual(['live', 'reply', 'x']);
+    expect(s.threads.threads).toBe(2);
   });
 
   it('a delivered message leaves undelivered; a rejection leaves once its bounce is delivered', () => {
@@ -195,7 +201,7 @@ describe('the snapshot carries every field of the state', () => {
 
   it('the same keys as the fold itself, so a field added to BusState and forgotten here fails', () => {
     const s = foldState(history(5, 200).events);
-    expect(Object.keys(parseSnapshot(snapshotText(s, POS)).state).sort()).toEqual(Object.keys(emptyState()).sort());
+    expect(Object.keys(parseSnapshot(snapshotBytes(s, POS)).state).sort()).toEqual(Object.keys(emptyState()).sort());
   });
 
   it("the bridge's outgoing mail (forwarding): what is still to publish, per org, survives a snapshot", () => {
@@ -206,7 +212,7 @@ describe('the snapshot carries every field of the state', () => {
       remote(4, 'm3', ['dan']),
     ];
     const whole = foldState(events);
-    const restored = parseSnapshot(snapshotText(foldState(events.slice(0, 3)), POS)).state;
+    const restored = parseSnapshot(snapshotBytes(foldState(events.slice(0, 3)), POS)).state;
     expect([...restored.forwarding.keys()]).toEqual(['m1', 'm2']);
     expect([...restored.forwarding.get('m1')!.orgs]).toEqual(['beta']);
     applyToState(restored, events[3]!);
