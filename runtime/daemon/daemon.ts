@@ -29,7 +29,7 @@ import { SyncFs } from './syncfs.js';
 import { wireParts, type Parts } from './parts.js';
 import { UnreadIndex } from './unread-index.js';
 import type { Wakeups } from './watch.js';
-import { ensureWorkspaces, indexListings, startWakeups, watchedDirs } from './wakeup-setup.js';
+import { ensureWorkspaces, scanMailboxes, startWakeups, watchedDirs } from './wakeup-setup.js';
 
 export interface DaemonOptions {
   root: string;
@@ -274,12 +274,8 @@ export class Daemon {
   }
 
   private render(): void {
-    this.board.render(
-      this.state.board,
-      Object.keys(this.config.agents),
-      this.state.governance,
-      this.config.boardDoneAfter,
-    );
+    const { board, governance } = this.state;
+    this.board.render(board, Object.keys(this.config.agents), governance, this.config.boardDoneAfter);
   }
 
   // --- the scan (the loop itself: loop.ts) -------------------------------------------
@@ -292,12 +288,7 @@ export class Daemon {
       for (const p of again) this.loop.add(p);
       this.parts.configReload.reload();
       this.parts.delivery.redeliver();
-      // Delivered copies (canonical names in an inbox) are skipped before any other work.
-      const entries = await this.wakeups.scan(
-        (dir, name) => parseInboxName(name) !== null && path.basename(dir) === 'inbox',
-        this.config.scanInterval,
-        indexListings(this.index),
-      );
+      const entries = await scanMailboxes(this.wakeups, this.config.scanInterval, this.index);
       for (const e of entries) this.loop.add(e);
       await this.parts.unread.maybe();
       this.loop.schedule();

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
+import { parseInboxName } from '../../bus/names.js';
 import { formatDuration } from '../../bus/time.js';
 import { ensureOrgDirs } from '../../workspaces/create.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -40,6 +41,12 @@ export function indexListings(index: UnreadIndex): Listings {
       if (agent) index.listed(agent, names);
     },
   };
+}
+
+/** One scan of the mailboxes: delivered copies (canonical names in an inbox) skipped before any other work, every listing told to the unread index. */
+export function scanMailboxes(wakeups: Wakeups, intervalMs: number, index: UnreadIndex): Promise<string[]> {
+  const delivered = (dir: string, name: string) => parseInboxName(name) !== null && path.basename(dir) === 'inbox';
+  return wakeups.scan(delivered, intervalMs, indexListings(index));
 }
 
 export interface WakeupDeps {
