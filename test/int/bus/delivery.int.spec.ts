@@ -44,6 +44,8 @@ describe('a file a person drops into an inbox', () => {
     org.drop('legal', 'note-from-me.md', message({ subject: 'Call the bank', priority: 'high' }), 'inbox');
     const name = await waitFor(delivered(org, 'legal', 'call-the-bank'), 'the canonical name');
     expect(name).toMatch(/^1-high-/);
+    // The copy is linked before the drop is removed: wait for the removal, then look.
+    await waitFor(() => org.ls('workspaces', 'legal', 'inbox').length === 1 || null, 'the drop removed');
     expect(org.ls('workspaces', 'legal', 'inbox')).toEqual([name]);
     const text = org.read('workspaces', 'legal', 'inbox', name);
     expect(text).toMatch(/^---\nid: [0-9a-z]{12}\nfrom: operator\nto: legal\npriority: high\n/);
