@@ -11,7 +11,9 @@ describe('processes left behind in a test org', () => {
     await org.start();
     expect(await leftovers(org, 0)).toEqual([]);
     const byCwd = spawn('sleep', ['60'], { cwd: org.p('workspaces', 'maya'), stdio: 'ignore' });
-    const byArgv = spawn('sh', ['-c', 'sleep 60; : "$0"', org.root], { stdio: 'ignore' });
+    // One process naming the org in its command line, with no child (a shell's forked child
+    // carries the shell's command line until it execs, and could be seen as a third).
+    const byArgv = spawn('sleep', ['60'], { argv0: `sleep-for-${org.root}`, stdio: 'ignore' });
     const pids = [byCwd.pid!, byArgv.pid!];
     await waitFor(async () => {
       const left = await leftovers(org, 0);
