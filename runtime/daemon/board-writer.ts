@@ -17,7 +17,7 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
-import { renderBrief, type BriefFacts } from '../../board/brief.js';
+import { renderBriefs, type BriefFacts } from '../../board/brief.js';
 import { renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { errCode, readRegular } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -84,7 +84,7 @@ export class BoardWriter {
     try {
       writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, { doneAfter }), { fsync: false });
       writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board, doneAfter), { fsync: false });
-      for (const agent of agents) this.writeBrief(agent, renderBrief(board, agent, facts));
+      for (const [agent, text] of renderBriefs(board, agents, facts)) this.writeBrief(agent, text);
       this.cost = performance.now() - t0;
       this.renderedAt = Date.now();
     } catch (err) {

@@ -38,7 +38,7 @@ describe('init', () => {
       ]);
     }
     expect(fs.readFileSync(path.join(root, 'workspaces', 'maya', 'BRIEF.md'), 'utf8')).toMatch(
-      /^# Brief for maya\n\nDerived from the .* \(as of no events yet\)/,
+      /^# Brief for maya\n\nDerived from the event log; read-only/,
     );
     for (const d of ['bus/events', 'bus/spool', 'bus/deadletter', 'board'])
       expect(fs.statSync(path.join(root, d)).isDirectory(), d).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageAccepted } from '../../../bus/events.js';
-import { renderBrief, type BriefFacts } from '../../../board/brief.js';
+import { renderBrief, renderBriefs, type BriefFacts } from '../../../board/brief.js';
 import { excerptOf, foldBoard } from '../../../board/fold.js';
 
 let seq = 0;
@@ -123,6 +123,21 @@ describe('BRIEF.md', () => {
     expect(renderBrief(foldBoard(events), 'cfo', facts)).toMatch(
       /- T-2 .*\n.*\n {2}- waits on: T-1 \(blocked_by, open\)/,
     );
+  });
+
+  it('renders every agent in one pass the same as one at a time; work elsewhere leaves a brief byte for byte', () => {
+    const board = foldBoard(events);
+    const all = renderBriefs(board, ['legal', 'cfo', 'scout', 'boss', 'nobody'], facts);
+    for (const [agent, text] of all) expect(text).toBe(renderBrief(board, agent, facts));
+    const later = foldBoard([
+      ...events,
+      msg(
+        { from: 'boss', to: ['ops'], kind: 'task', task: 'T-9', subject: 'Elsewhere', owner: 'ops' },
+        '2026-12-01T09:00:00.000Z',
+      ),
+    ]);
+    expect(renderBriefs(later, ['legal'], facts).get('legal')).toBe(all.get('legal'));
+    expect(renderBriefs(later, ['ops'], facts).get('ops')).toContain('Elsewhere');
   });
 
   it.each([
