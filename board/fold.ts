@@ -13,7 +13,7 @@
  * `apply` is deterministic and does no I/O; it updates the state it is given (the caller owns it).
  */
 import type { Priority } from '../bus/priority.js';
-import type { BusEvent } from '../bus/events.js';
+import type { BusEvent, HandlerFailed, HandlerSucceeded, MessageAccepted, Usage } from '../bus/events.js';
 
 export const TASK_STATUSES = ['open', 'in_progress', 'blocked', 'done', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -184,17 +184,77 @@ function chargeTasks(board: Board, id: string | undefined, cost: number, time: s
   }
 }
 
+/** A handler run's usage adds to its agent's costs of the day and to the tasks it served. */
+function charge(board: Board, event: HandlerSucceeded | HandlerFailed, usage: Usage): void {
+  board.asOf = event.time;
+  const day = event.time.slice(0, 10);
+  const perAgent = (board.costs[event.agent] ??= {});
+  const c = (perAgent[day] ??= { runs: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 });
+  c.runs += 1;
+  c.input_tokens += usage.input_tokens;
+  c.output_tokens += usage.output_tokens;
+  c.cost_usd = Math.round((c.cost_usd + usage.cost_usd) * 1e6) / 1e6;
+  chargeTasks(board, board.messageTask[event.id], usage.cost_usd, event.time);
+}
+
+/** A task message opens a task. */
+function open(board: Board, event: MessageAccepted, id: string): void {
+  board.asOf = event.time;
+  board.count = Math.max(board.count, taskNumber(id));
+  board.tasks.push({
+    id,
+    title: event.subject ?? '(no subject)',
+    status: 'open',
+    owner: event.owner ?? null,
+    creator: event.from,
+    priority: event.priority,
+    created: event.time,
+    updated: event.time,
+    recipients: [...event.to],
+    ...(event.due ? { due: event.due } : {}),
+    message: event.id,
+    ...(event.blocked_by?.length ? { blockedBy: [...event.blocked_by] } : {}),
+    thread: event.thread,
+    ...(event.parent ? { parent: event.parent } : {}),
+    ...(event.budget_usd !== undefined ? { budgetUsd: event.budget_usd } : {}),
+    last: {
+      id: event.id,
+      from: event.from,
+      time: event.time,
+      ...(event.subject !== undefined ? { subject: event.subject } : {}),
+      excerpt: excerptOf(event.text),
+    },
+  });
+  board.threadTask[event.thread] ??= id;
+  board.messageTask[event.id] = id;
+}
+
+/** Any other message naming a task may change its blockers, its priority and its status. */
+function update(board: Board, event: MessageAccepted, id: string): void {
+  if (event.blocked_by) {
+    const task = findTask(board, id);
+    if (task) Object.assign(task, { blockedBy: [...event.blocked_by], updated: event.time });
+    board.asOf = event.time;
+  }
+  if (event.task_priority) {
+    const task = findTask(board, id);
+    if (task) Object.assign(task, { priority: event.task_priority, updated: event.time });
+    board.asOf = event.time;
+  }
+  if (event.status) {
+    const task = findTask(board, id);
+    if (!task) return;
+    board.asOf = event.time;
+    if (task.owner === null && event.status !== 'cancelled') task.owner = event.from;
+    task.status = event.status;
+    task.updated = event.time;
+    delete task.blockedReason;
+  }
+}
+
 export function apply(board: Board, event: BusEvent): Board {
   if ((event.type === 'handler.succeeded' || event.type === 'handler.failed') && event.usage) {
-    board.asOf = event.time;
-    const day = event.time.slice(0, 10);
-    const perAgent = (board.costs[event.agent] ??= {});
-    const c = (perAgent[day] ??= { runs: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 });
-    c.runs += 1;
-    c.input_tokens += event.usage.input_tokens;
-    c.output_tokens += event.usage.output_tokens;
-    c.cost_usd = Math.round((c.cost_usd + event.usage.cost_usd) * 1e6) / 1e6;
-    chargeTasks(board, board.messageTask[event.id], event.usage.cost_usd, event.time);
+    charge(board, event, event.usage);
     return board;
   }
   if (event.type === 'approval.refused' && event.final && event.task) {
@@ -210,56 +270,8 @@ export function apply(board: Board, event: BusEvent): Board {
   }
   if (event.type !== 'message.accepted') return board;
   noteLast(board, event);
-  if (event.kind === 'task' && event.task) {
-    board.asOf = event.time;
-    board.count = Math.max(board.count, taskNumber(event.task));
-    board.tasks.push({
-      id: event.task,
-      title: event.subject ?? '(no subject)',
-      status: 'open',
-      owner: event.owner ?? null,
-      creator: event.from,
-      priority: event.priority,
-      created: event.time,
-      updated: event.time,
-      recipients: [...event.to],
-      ...(event.due ? { due: event.due } : {}),
-      message: event.id,
-      ...(event.blocked_by?.length ? { blockedBy: [...event.blocked_by] } : {}),
-      thread: event.thread,
-      ...(event.parent ? { parent: event.parent } : {}),
-      ...(event.budget_usd !== undefined ? { budgetUsd: event.budget_usd } : {}),
-      last: {
-        id: event.id,
-        from: event.from,
-        time: event.time,
-        ...(event.subject !== undefined ? { subject: event.subject } : {}),
-        excerpt: excerptOf(event.text),
-      },
-    });
-    board.threadTask[event.thread] ??= event.task;
-    board.messageTask[event.id] = event.task;
-    return board;
-  }
-  if (event.task && event.blocked_by) {
-    const task = findTask(board, event.task);
-    if (task) Object.assign(task, { blockedBy: [...event.blocked_by], updated: event.time });
-    board.asOf = event.time;
-  }
-  if (event.task && event.task_priority) {
-    const task = findTask(board, event.task);
-    if (task) Object.assign(task, { priority: event.task_priority, updated: event.time });
-    board.asOf = event.time;
-  }
-  if (event.task && event.status) {
-    const task = findTask(board, event.task);
-    if (!task) return board;
-    board.asOf = event.time;
-    if (task.owner === null && event.status !== 'cancelled') task.owner = event.from;
-    task.status = event.status;
-    task.updated = event.time;
-    delete task.blockedReason;
-  }
+  if (event.kind === 'task' && event.task) open(board, event, event.task);
+  else if (event.task) update(board, event, event.task);
   return board;
 }
 

@@ -128,6 +128,12 @@ export function parseGovernanceKeys(data: Record<string, unknown>, kind: string)
   if (budget !== undefined) f.budgetUsd = budget;
   const blockedBy = taskIds(data, 'blocked_by');
   if (blockedBy) f.blockedBy = blockedBy;
+  checkKind(f, kind);
+  return f;
+}
+
+/** The keys that belong to one kind: approves:/decision: to an approval, parent:/budget_usd: to a new task. */
+function checkKind(f: GovernanceFields, kind: string): void {
   if (kind === 'approval') {
     if (!f.approves || !f.decision)
       throw new Rejection(
@@ -144,7 +150,6 @@ export function parseGovernanceKeys(data: Record<string, unknown>, kind: string)
       'parent: and budget_usd: belong on a new task (kind: task)',
       'Add `kind: task`, or remove them.',
     );
-  return f;
 }
 
 /** The governance keys as they are stamped, in a fixed order. */

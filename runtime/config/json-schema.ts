@@ -145,7 +145,8 @@ function agentSchema(): JsonSchema {
   return { type: ['object', 'null'], additionalProperties: false, properties: { ...options(AGENT_OPTIONS), ...lists } };
 }
 
-function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
+/** One duration per priority: how old unread mail may grow before it is alerted. */
+function stuckSchema(): JsonSchema {
   const stuck = Object.fromEntries(
     PRIORITIES.map((p) => [
       p,
@@ -157,6 +158,37 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
       }),
     ]),
   );
+  return { type: ['object', 'null'], additionalProperties: false, properties: stuck };
+}
+
+/** The bridge to other orgs over NATS. */
+function bridgeSchema(): JsonSchema {
+  return {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    required: ['nats'],
+    properties: {
+      nats: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['org'],
+        properties: {
+          ...options(BRIDGE_NATS_OPTIONS),
+          org: { ...ruleSchema(BRIDGE_NATS_OPTIONS.org), pattern: NAME_RE.source },
+          creds: { ...ruleSchema(BRIDGE_NATS_OPTIONS.creds), pattern: SECRET_NAME_RE.source },
+        },
+      },
+      peers: {
+        type: ['array', 'null'],
+        description: 'The orgs this org may send to (to: agent@<peer>).',
+        items: { type: 'string', pattern: NAME_RE.source },
+      },
+      ...options(BRIDGE_OPTIONS),
+    },
+  };
+}
+
+function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
   return {
     agents: {
       type: ['object', 'null'],
@@ -177,34 +209,12 @@ function sections(): Record<keyof typeof SECTION_DOCS, JsonSchema> {
       propertyNames: names('lane', []),
       additionalProperties: { type: 'object', additionalProperties: false, properties: options(LANE_OPTIONS) },
     },
-    stuck_after: { type: ['object', 'null'], additionalProperties: false, properties: stuck },
+    stuck_after: stuckSchema(),
     approval_required: {
       type: ['array', 'null'],
       items: { type: 'string', pattern: NAME_RE.source, not: { enum: [...BUILT_IN_KINDS] } },
     },
-    bridge: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      required: ['nats'],
-      properties: {
-        nats: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['org'],
-          properties: {
-            ...options(BRIDGE_NATS_OPTIONS),
-            org: { ...ruleSchema(BRIDGE_NATS_OPTIONS.org), pattern: NAME_RE.source },
-            creds: { ...ruleSchema(BRIDGE_NATS_OPTIONS.creds), pattern: SECRET_NAME_RE.source },
-          },
-        },
-        peers: {
-          type: ['array', 'null'],
-          description: 'The orgs this org may send to (to: agent@<peer>).',
-          items: { type: 'string', pattern: NAME_RE.source },
-        },
-        ...options(BRIDGE_OPTIONS),
-      },
-    },
+    bridge: bridgeSchema(),
   };
 }
 

@@ -7,25 +7,22 @@
  * being written waits (settle.ts, runtime/decide/readiness.ts), one written to for longer than
  * write_grace is rejected. "checked?": what was read is what is there and nobody writes it;
  * otherwise it waits again where it is. Nothing here touches a recipient: delivery acts on
- * the returned decisions once the journal has committed them.
+ * the returned decisions once the journal has committed them. Accepting (and what governance
+ * makes of an accepted message) is intake-accept.ts; what intake works with, intake-items.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { candidateBytes, escapeRawName, isIgnoredName, newId, parseInboxName } from '../../bus/names.js';
 import { Rejection } from '../../bus/rejection.js';
-import type { MessageAccepted } from '../../bus/events.js';
 import { readEntry } from '../../bus/store/read-entry.js';
 import { parseSpoolName, spoolName } from '../../bus/store/spool.js';
-import { keepAttachments } from '../../workspaces/attachments.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import { mailboxOf, type Layout } from '../../workspaces/layout.js';
-import { decide, type Incoming } from '../decide/accept.js';
+import type { Incoming } from '../decide/accept.js';
 import { takeChanged } from '../decide/readiness.js';
-import { govern } from '../decide/govern.js';
-import { AlertingRejection } from '../decide/rules.js';
 import type { Logger } from '../logger.js';
-import { threadLookup } from '../state/state.js';
+import { accept } from './intake-accept.js';
 import type { JournalPort } from './journal.js';
 import {
   type Decision,
@@ -40,8 +37,8 @@ import type { MailboxGuard } from './mailbox-guard.js';
 import { lookOf, Settling, type SettleDeps } from './settle.js';
 import { sweepWriters, type WriterSweep } from './writers.js';
 
-export const MAX_HOPS = 25;
 export type { Decision } from './intake-items.js';
+export { MAX_HOPS } from './intake-accept.js';
 
 /** And, for the waiting table: config, clock, quiet, watching, again (settle.ts). */
 export interface IntakeDeps extends SettleDeps {
@@ -133,7 +130,7 @@ export class Intake {
       }
     }
     if (t.read instanceof Rejection) return [this.reject(t.file, t.origin, t.read)];
-    return this.accept(t.incoming(t.read.bytes), t.file, t.origin);
+    return accept(this.deps, t.incoming(t.read.bytes), t.file, t.origin);
   }
 
   /** A mailbox folder through its descriptor, or null (said once by the guard) when it is a link or not a folder. */
@@ -271,57 +268,6 @@ export class Intake {
       originIno: st.ino,
     });
     return [{ file: p, ref, origin: o, before: st, read, limit, incoming }];
-  }
-
-  /** Stage `message.accepted` (attachments kept first), or a rejection. `file`: where the message is now. */
-  private accept(input: Incoming, file: string, origin: Origin): Decision[] {
-    const { config, journal, layout, clock } = this.deps;
-    const { state } = journal;
-    try {
-      const fields = decide(
-        input,
-        {
-          config: config(),
-          board: state.board,
-          threads: threadLookup(state, clock().getTime()),
-          maxHops: MAX_HOPS,
-          governance: state.governance,
-        },
-        origin.id,
-        clock().toISOString(),
-      );
-      if (fields.attachments?.length)
-        keepAttachments(layout, input.sender, origin.id, fields.attachments, config().maxAttachmentBytes);
-      const event = journal.stage(fields) as MessageAccepted;
-      return this.follow(event, input.source === 'inbox' ? file : undefined);
-    } catch (err) {
-      if (!(err instanceof Rejection)) throw err;
-      return [this.reject(file, origin, err), ...this.alertOf(err)];
-    }
-  }
-
-  /** Stage what governance makes of an accepted message (decide/govern.ts); the decisions to act on. */
-  private follow(event: MessageAccepted, dropped: string | undefined): Decision[] {
-    const { journal, config } = this.deps;
-    const g = govern(event, { config: config(), board: journal.state.board, governance: journal.state.governance });
-    const out: Decision[] = [];
-    if (g.held) out.push({ kind: 'hold', event });
-    else if (g.deliver) out.push({ kind: 'deliver', event, dropped });
-    else out.push({ kind: 'deliver', event: { ...event, to: [] }, dropped }); // for the daemon alone (pause, resume): done once logged
-    for (const e of g.events) {
-      const staged = journal.stage(e);
-      if (staged.type === 'message.accepted') out.push({ kind: 'deliver', event: staged });
-    }
-    const released = g.release ? journal.state.undelivered.get(g.release) : undefined;
-    if (released) out.push({ kind: 'deliver', event: released });
-    if (g.decided) out.push({ kind: 'unhold', id: g.decided });
-    return out;
-  }
-
-  /** A refusal that alerts the operator: the alert, staged once. */
-  private alertOf(err: Rejection): Decision[] {
-    if (!(err instanceof AlertingRejection) || this.deps.journal.state.threads.has(err.alert.id)) return [];
-    return [{ kind: 'deliver', event: this.deps.journal.stage(err.alert) as MessageAccepted }];
   }
 
   /** Stage `message.rejected` and its bounce's `message.accepted`. */

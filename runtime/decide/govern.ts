@@ -50,6 +50,21 @@ export function expired(until: string | undefined, now: string): boolean {
   return Date.parse(now) > end;
 }
 
+/** The refusal of an approver without a grant for the kind: it was revoked (they were asked when it was held), or never given. */
+function noGrant(approver: string, kind: string, revoked: boolean): { rule: Refusal; reason: string; fix: string } {
+  return revoked
+    ? {
+        rule: 'revoked',
+        reason: `${approver}'s grant to approve ${kind} was revoked (it is no longer in mailroom.yaml)`,
+        fix: `Ask the operator; \`mailroom grant ${approver} ${kind}\` restores it.`,
+      }
+    : {
+        rule: 'no_grant',
+        reason: `${approver} has no grant to approve ${kind} (may_approve)`,
+        fix: `Ask the operator to \`mailroom grant ${approver} ${kind}\`, or leave it to the approvers asked.`,
+      };
+}
+
 /** May `approver` decide held message `h` now? The grant is read from the config in force at this moment. */
 export function checkGrant(
   h: Pick<HeldRecord, 'kind' | 'amount' | 'currency' | 'from' | 'cause' | 'approvers'>,
@@ -71,20 +86,7 @@ export function checkGrant(
       fix: 'Ask the operator to `mailroom approve` it.',
     };
   const grant = config.agents[approver]?.governance.mayApprove[h.kind];
-  if (!grant) {
-    const revoked = h.approvers.includes(approver);
-    return revoked
-      ? {
-          rule: 'revoked',
-          reason: `${approver}'s grant to approve ${h.kind} was revoked (it is no longer in mailroom.yaml)`,
-          fix: `Ask the operator; \`mailroom grant ${approver} ${h.kind}\` restores it.`,
-        }
-      : {
-          rule: 'no_grant',
-          reason: `${approver} has no grant to approve ${h.kind} (may_approve)`,
-          fix: `Ask the operator to \`mailroom grant ${approver} ${h.kind}\`, or leave it to the approvers asked.`,
-        };
-  }
+  if (!grant) return noGrant(approver, h.kind, h.approvers.includes(approver));
   if (expired(grant.until, now))
     return {
       rule: 'expired',

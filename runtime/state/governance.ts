@@ -10,7 +10,20 @@
  *   approval.refused, final                -> refused   (its sender got a bounce)
  *   approval.refused, not final            -> still held (the decision broke a rule)
  */
-import type { ApprovalRequested, BusEvent, GrantUsed, MessageAccepted, PauseCause, Refusal } from '../../bus/events.js';
+import type {
+  ApprovalGranted,
+  ApprovalRefused,
+  ApprovalRequested,
+  BusEvent,
+  GrantUsed,
+  HandlerCancelled,
+  HandlerFailed,
+  HandlerStarted,
+  HandlerSucceeded,
+  MessageAccepted,
+  PauseCause,
+  Refusal,
+} from '../../bus/events.js';
 
 export interface Attempt {
   by: string;
@@ -111,6 +124,69 @@ function accepted(g: GovernanceState, e: MessageAccepted): void {
   if (e.kind === 'task') remember(g.recentTasks, e.from, t, HOUR);
 }
 
+/** A message held for approval leaves `undelivered` and waits in `held`. */
+function requested(g: GovernanceState, e: ApprovalRequested, undelivered: Map<string, MessageAccepted>): void {
+  const { seq: _s, type: _t, time, ...rest } = e;
+  const message = undelivered.get(e.id);
+  undelivered.delete(e.id);
+  g.held[e.id] = {
+    ...rest,
+    requested: time,
+    status: 'held',
+    attempts: [],
+    ...(message ? { message } : {}),
+    ...(message?.task ? { task: message.task } : {}),
+    ...(message ? { thread: message.thread } : {}),
+  };
+}
+
+/** An approved message comes back to `undelivered`, stamped. */
+function granted(g: GovernanceState, e: ApprovalGranted, undelivered: Map<string, MessageAccepted>): void {
+  const h = g.held[e.id];
+  if (!h) return;
+  Object.assign(h, {
+    status: 'approved',
+    decided_by: e.by,
+    decision: e.decision,
+    decided: e.time,
+    grant: e.grant,
+    ...(e.note ? { note: e.note } : {}),
+  });
+  if (h.message) undelivered.set(e.id, released(h.message, e.by, e.decision));
+  delete h.message;
+}
+
+/** A final refusal ends the hold; one that broke a rule is only an attempt, and the message stays held. */
+function refused(g: GovernanceState, e: ApprovalRefused): void {
+  const h = g.held[e.id];
+  if (!h) return;
+  if (!e.final) {
+    h.attempts.push({ by: e.by, decision: e.decision, time: e.time, rule: e.rule, reason: e.reason });
+    return;
+  }
+  Object.assign(h, {
+    status: 'refused',
+    decided_by: e.by,
+    decision: e.decision,
+    decided: e.time,
+    reason: e.reason,
+  });
+  delete h.message;
+}
+
+/** A handler run opens a span (the last RUNS_KEPT per agent are kept) ... */
+function runStarted(g: GovernanceState, e: HandlerStarted): void {
+  const spans = (g.runs[e.agent] ??= []);
+  spans.push({ id: e.id, start: Date.parse(e.time) });
+  if (spans.length > RUNS_KEPT) spans.shift();
+}
+
+/** ... and its end, whatever the outcome, closes it. */
+function runEnded(g: GovernanceState, e: HandlerSucceeded | HandlerFailed | HandlerCancelled): void {
+  const span = [...(g.runs[e.agent] ?? [])].reverse().find((r) => r.id === e.id && r.end === undefined);
+  if (span) span.end = Date.parse(e.time);
+}
+
 /**
  * One fold step. `undelivered` is the state's map of accepted messages still to deliver: a
  * held message leaves it (it is not delivered), an approved one comes back to it, stamped.
@@ -121,53 +197,15 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       accepted(g, e);
       if (e.kind === 'pause' || e.kind === 'resume') undelivered.delete(e.id); // taken by the daemon
       break;
-    case 'approval.requested': {
-      const { seq: _s, type: _t, time, ...rest } = e;
-      const message = undelivered.get(e.id);
-      undelivered.delete(e.id);
-      g.held[e.id] = {
-        ...rest,
-        requested: time,
-        status: 'held',
-        attempts: [],
-        ...(message ? { message } : {}),
-        ...(message?.task ? { task: message.task } : {}),
-        ...(message ? { thread: message.thread } : {}),
-      };
+    case 'approval.requested':
+      requested(g, e, undelivered);
       break;
-    }
-    case 'approval.granted': {
-      const h = g.held[e.id];
-      if (!h) break;
-      Object.assign(h, {
-        status: 'approved',
-        decided_by: e.by,
-        decision: e.decision,
-        decided: e.time,
-        grant: e.grant,
-        ...(e.note ? { note: e.note } : {}),
-      });
-      if (h.message) undelivered.set(e.id, released(h.message, e.by, e.decision));
-      delete h.message;
+    case 'approval.granted':
+      granted(g, e, undelivered);
       break;
-    }
-    case 'approval.refused': {
-      const h = g.held[e.id];
-      if (!h) break;
-      if (!e.final) {
-        h.attempts.push({ by: e.by, decision: e.decision, time: e.time, rule: e.rule, reason: e.reason });
-        break;
-      }
-      Object.assign(h, {
-        status: 'refused',
-        decided_by: e.by,
-        decision: e.decision,
-        decided: e.time,
-        reason: e.reason,
-      });
-      delete h.message;
+    case 'approval.refused':
+      refused(g, e);
       break;
-    }
     case 'agent.paused':
       g.paused[e.agent] = { cause: e.cause, detail: e.detail, since: e.time, by: e.by };
       break;
@@ -176,19 +214,14 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       g.resumed[e.agent] = Date.parse(e.time);
       g.budgetResumed[e.agent] = e.time.slice(0, 10);
       break;
-    case 'handler.started': {
-      const spans = (g.runs[e.agent] ??= []);
-      spans.push({ id: e.id, start: Date.parse(e.time) });
-      if (spans.length > RUNS_KEPT) spans.shift();
+    case 'handler.started':
+      runStarted(g, e);
       break;
-    }
     case 'handler.succeeded':
     case 'handler.failed':
-    case 'handler.cancelled': {
-      const span = [...(g.runs[e.agent] ?? [])].reverse().find((r) => r.id === e.id && r.end === undefined);
-      if (span) span.end = Date.parse(e.time);
+    case 'handler.cancelled':
+      runEnded(g, e);
       break;
-    }
     case 'config.changed':
       g.configVersion = e.version;
       break;
