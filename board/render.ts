@@ -141,8 +141,9 @@ export function* boardJsonChunks(board: Board, doneAfter = Infinity, batch = 256
   const shown = shownTasks(board, doneAfter);
   yield `{\n  "as_of": ${JSON.stringify(board.asOf)},\n  "tasks": [`;
   for (let i = 0; i < shown.length; i += batch) {
-    const rows = shown.slice(i, i + batch).map((t) => `    ${nested(taskJson(t, scores.get(t.id)!.score), 2)}`);
-    yield `${i === 0 ? '\n' : ',\n'}${rows.join(',\n')}`;
+    const rows = shown.slice(i, i + batch).map((t) => taskJson(t, scores.get(t.id)!.score));
+    // `[\n  {...},\n  {...}\n]` without its brackets, one level further in.
+    yield `${i === 0 ? '\n' : ',\n'}  ${nested(rows, 1).slice(4, -4)}`;
   }
   yield `${shown.length ? '\n  ' : ''}],\n  "costs": ${nested(board.costs, 1)}\n}`;
 }

@@ -15,12 +15,14 @@ export function sameAsFile(file: string, pieces: Iterable<string>): boolean | nu
   }
   try {
     let pos = 0;
-    let scratch = Buffer.alloc(64 * 1024);
+    let want = Buffer.alloc(256 * 1024);
+    let scratch = Buffer.alloc(want.length);
     for (const piece of pieces) {
-      const want = Buffer.from(piece, 'utf8');
-      if (scratch.length < want.length) scratch = Buffer.alloc(want.length);
-      const got = readFully(fd, scratch, want.length, pos);
-      if (got !== want.length || !scratch.subarray(0, got).equals(want)) return false;
+      const length = Buffer.byteLength(piece, 'utf8');
+      if (want.length < length) [want, scratch] = [Buffer.alloc(length), Buffer.alloc(length)];
+      want.write(piece, 0, 'utf8');
+      const got = readFully(fd, scratch, length, pos);
+      if (got !== length || !scratch.subarray(0, got).equals(want.subarray(0, length))) return false;
       pos += got;
     }
     return fs.readSync(fd, scratch, 0, 1, pos) === 0;
