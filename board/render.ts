@@ -127,6 +127,33 @@ export function renderBoardJson(board: Board, doneAfter = Infinity): string {
   return JSON.stringify(boardJson(board, doneAfter), null, 2) + '\n';
 }
 
+/** `JSON.stringify(value, null, 2)` as it reads `depth` levels down in a larger document. */
+function nested(value: unknown, depth: number): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+}
+
+/**
+ * `JSON.stringify(boardJson(board, doneAfter), null, 2)` in pieces (joined, the same text, without
+ * renderBoardJson's final newline), a few hundred tasks a piece, the task rows made as they go.
+ */
+export function* boardJsonChunks(board: Board, doneAfter = Infinity, batch = 256): Generator<string> {
+  const scores = boardScores(board);
+  const shown = shownTasks(board, doneAfter);
+  yield `{\n  "as_of": ${JSON.stringify(board.asOf)},\n  "tasks": [`;
+  for (let i = 0; i < shown.length; i += batch) {
+    const rows = shown.slice(i, i + batch).map((t) => taskJson(t, scores.get(t.id)!.score));
+    // `[\n  {...},\n  {...}\n]` without its brackets, one level further in.
+    yield `${i === 0 ? '\n' : ',\n'}  ${nested(rows, 1).slice(4, -4)}`;
+  }
+  yield `${shown.length ? '\n  ' : ''}],\n  "costs": ${nested(board.costs, 1)}\n}`;
+}
+
+/** board.json as renderBoardJson writes it (with its final newline), in pieces. */
+export function* boardJsonFileChunks(board: Board, doneAfter = Infinity): Generator<string> {
+  yield* boardJsonChunks(board, doneAfter);
+  yield '\n';
+}
+
 /** Most urgent first, then oldest first, then by number (plain comparisons, cheaper than a collator on a large board). */
 export function byUrgency(a: Task, b: Task): number {
   return (
@@ -171,11 +198,34 @@ function budgetNote(t: Task): string {
  * BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view
  * (ages to `now`); finished tasks older than `doneAfter` left out (in the monthly archive).
  */
-export function renderBoardMd(
+export function renderBoardMd(board: Board, o: { doneAfter?: number; now?: number } = {}): string {
+  return [...boardMdChunks(board, o)].join('');
+}
+
+/** renderBoardMd in pieces of a few hundred lines (joined, the same text): a large board is printed or compared without being held whole. */
+export function boardMdChunks(board: Board, o: { doneAfter?: number; now?: number } = {}): Generator<string> {
+  return joined(boardMdLines(board, o), '\n');
+}
+
+/** Pieces whose concatenation is `[...items].join(sep)`, `batch` items a piece. */
+function* joined(items: Iterable<string>, sep: string, batch = 256): Generator<string> {
+  let buf: string[] = [];
+  let first = true;
+  for (const item of items) {
+    buf.push(item);
+    if (buf.length < batch) continue;
+    yield (first ? '' : sep) + buf.join(sep);
+    first = false;
+    buf = [];
+  }
+  if (buf.length || first) yield (first ? '' : sep) + buf.join(sep);
+}
+
+function* boardMdLines(
   board: Board,
-  { doneAfter = Infinity, now }: { doneAfter?: number; now?: number } = {},
-): string {
-  const lines = [
+  { doneAfter = Infinity, now }: { doneAfter?: number; now?: number },
+): Generator<string> {
+  yield* [
     '# Board',
     '',
     `Derived from bus/events/ (as of ${board.asOf ?? 'no events yet'}). Do not edit: change a task by sending a message with \`task:\` and \`status:\`.`,
@@ -188,31 +238,28 @@ export function renderBoardMd(
   const shown = shownTasks(board, doneAfter);
   const archived = archivedCount(board, doneAfter);
   if (archived > 0)
-    lines.push(
+    yield* [
       `${archived} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
       '',
-    );
+    ];
   const scores = boardScores(board);
   const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
   for (const t of shown) byStatus.get(t.status)!.push(t);
   for (const status of TASK_STATUSES) {
     const tasks = byStatus.get(status)!.sort(byScore(scores));
-    lines.push(`## ${status} (${tasks.length})`, '');
+    yield* [`## ${status} (${tasks.length})`, ''];
     if (tasks.length === 0) {
-      lines.push('_none_', '');
+      yield* ['_none_', ''];
       continue;
     }
-    lines.push(
+    yield* [
       `| id | score | priority | title | owner | creator | ${created} | ${updated} |`,
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    );
+    ];
     for (const t of tasks) {
       const age = now === undefined ? utcTime(t.created) : formatDuration(Math.max(0, now - Date.parse(t.created)));
-      lines.push(
-        `| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)}${budgetNote(t)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`,
-      );
+      yield `| ${t.id} | ${scores.get(t.id)!.score} | ${t.priority} | ${cell(t.title)}${budgetNote(t)} | ${t.owner ?? `(unclaimed: ${t.recipients.join(', ')})`} | ${t.creator} | ${age} | ${when(t.updated, now)} |`;
     }
-    lines.push('');
+    yield '';
   }
-  return lines.join('\n');
 }

@@ -1,10 +1,10 @@
 import type { ArchivedTask } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { taskNumber, type Board, type Task, type TaskStatus } from '../../board/fold.js';
-import { boardJson, renderBoardMd } from '../../board/render.js';
+import { boardJsonChunks, boardMdChunks } from '../../board/render.js';
 import { readArchivedTasks } from '../daemon/board-archive.js';
 import { loadConfigOrLastGood, loadState } from '../views/inspect.js';
-import { EXIT, findRoot, parse, print, printJson } from './common.js';
+import { EXIT, findRoot, parse, print, printJsonPieces, printPieces } from './common.js';
 
 export const usage = `mailroom board [--root <dir>] [--json] [--all]
 
@@ -53,7 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   const state = await loadState(layout, config.threadTtl);
   const board = values.all ? withArchived(state.board, readArchivedTasks(layout)) : state.board;
   const doneAfter = values.all ? Infinity : config.boardDoneAfter;
-  if (values.json) printJson(boardJson(board, doneAfter));
-  else print(renderBoardMd(board, { doneAfter, now: Date.now() }));
+  // Printed as rendered: a large board is never held whole as text.
+  if (values.json) printJsonPieces(boardJsonChunks(board, doneAfter));
+  else printPieces(boardMdChunks(board, { doneAfter, now: Date.now() }));
   return EXIT.ok;
 }

@@ -95,6 +95,23 @@ export function print(text: string): void {
   process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
+/** print for a text made in pieces (written as they come, the same bytes). */
+export function printPieces(pieces: Iterable<string>): void {
+  let last = '';
+  for (const piece of pieces) {
+    if (!piece) continue;
+    process.stdout.write(escapeBlock(piece));
+    last = piece;
+  }
+  if (!last.endsWith('\n')) process.stdout.write('\n');
+}
+
+/** printJson for JSON text made in pieces (JSON.stringify(value, null, 2) joined). */
+export function printJsonPieces(pieces: Iterable<string>): void {
+  for (const piece of pieces) process.stdout.write(escapeJson(piece));
+  process.stdout.write('\n');
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(escapeJson(JSON.stringify(value, null, 2)) + '\n');
 }

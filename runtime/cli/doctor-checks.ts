@@ -5,7 +5,8 @@ import { OPERATOR } from '../../bus/vocabulary.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { segments, LogCorrupt } from '../../bus/store/log.js';
 import { selfCheckNames } from '../../bus/names.js';
-import { renderBoardJson, renderBoardMd } from '../../board/render.js';
+import { boardJsonFileChunks, boardMdChunks } from '../../board/render.js';
+import { sameAsFile } from './compare-file.js';
 import { formatDuration } from '../../bus/time.js';
 import { ConfigError, type OrgConfig } from '../config/config.js';
 import { loadConfigOrLastGood, loadState, orgStatus } from '../views/inspect.js';
@@ -189,12 +190,10 @@ export async function checkEventLog(
 /** The rendered board matches a rebuild from the log, byte for byte. */
 export function checkBoard(layout: Layout, config: OrgConfig | null, state: BusState, add: AddFinding): void {
   const doneAfter = config?.boardDoneAfter ?? Infinity;
-  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null);
-  // One file at a time (a large board's texts are megabytes each).
-  const md = read(layout.boardMd);
-  const sameMd = md === renderBoardMd(state.board, { doneAfter });
-  const json = read(layout.boardJson);
-  const same = sameMd && json === renderBoardJson(state.board, doneAfter);
+  // Piece by piece, byte for byte (a large board's texts are megabytes each).
+  const md = sameAsFile(layout.boardMd, boardMdChunks(state.board, { doneAfter }));
+  const json = md === false ? false : sameAsFile(layout.boardJson, boardJsonFileChunks(state.board, doneAfter));
+  const same = md === true && json === true;
   const missing = md === null && json === null && state.board.tasks.length === 0;
   add(
     same || missing,

@@ -141,10 +141,18 @@ export function snapshotHeader(text: string): SnapshotHeader {
 }
 
 /** The threads, checked: `from` is where their JSON line starts; null when the file does not hold them whole. */
-function threadsOf(buf: Buffer, from: number, header: SnapshotHeader, wanted: boolean): ThreadIndex | null {
+function threadsOf(
+  buf: Buffer,
+  from: number,
+  header: SnapshotHeader,
+  wanted: boolean,
+  file: SnapshotTail | undefined,
+): ThreadIndex | null {
   const nl = buf.indexOf(10, from);
   const end = nl + 1 + header.threads_bytes;
-  if (nl === -1 || !Number.isInteger(header.threads_bytes) || end !== buf.length - 1 || buf[end] !== 10) return null;
+  const size = file?.size ?? buf.length;
+  const last = file ? file.last : buf[end];
+  if (nl === -1 || !Number.isInteger(header.threads_bytes) || end !== size - 1 || last !== 10) return null;
   if (!wanted) return new ThreadIndex();
   const columns = buf.subarray(nl + 1, end);
   if (sha(buf.subarray(from, nl + 1), columns) !== header.threads_sha256) return null;
@@ -155,10 +163,19 @@ function threadsOf(buf: Buffer, from: number, header: SnapshotHeader, wanted: bo
   }
 }
 
-/** The state a snapshot holds; `threads: false` skips decoding the threads (an empty index instead). */
+/** A snapshot file's size and last byte, when `parseSnapshot` is given only its first three lines. */
+export interface SnapshotTail {
+  size: number;
+  last: number | undefined;
+}
+
+/**
+ * The state a snapshot holds; `threads: false` skips decoding the threads (an empty index
+ * instead), and then `buf` may hold only the first three lines, with the file's `tail`.
+ */
 export function parseSnapshot(
   buf: Buffer,
-  { threads: wanted = true }: { threads?: boolean } = {},
+  { threads: wanted = true, tail }: { threads?: boolean; tail?: SnapshotTail } = {},
 ): { header: SnapshotHeader; state: BusState } {
   const nl1 = buf.indexOf(10);
   const header = snapshotHeader(buf.toString('utf8', 0, nl1 === -1 ? Math.min(buf.length, 4096) : nl1));
@@ -166,7 +183,7 @@ export function parseSnapshot(
   const line = nl2 === -1 ? null : buf.subarray(nl1 + 1, nl2);
   if (!line || sha(line) !== header.sha256)
     throw new SnapshotCorrupt(`its state does not match its sha256 (torn or edited); seq ${header.seq}`);
-  const threads = threadsOf(buf, nl2 + 1, header, wanted);
+  const threads = threadsOf(buf, nl2 + 1, header, wanted, wanted ? undefined : tail);
   if (!threads) throw new SnapshotCorrupt(`its threads are torn or do not match their sha256; seq ${header.seq}`);
   const json = line.toString('utf8');
   const b = JSON.parse(json) as Body;

@@ -79,7 +79,8 @@ async function one(tmp: string, n: number) {
   const tail = timed(['log', '--tail', '20', '--root', root]);
   const board = timed(['board', '--root', root]);
   const doctor = timed(['doctor', '--root', root]);
-  fs.rmSync(root, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) process.stdout.write(`kept ${root}\n`);
+  else fs.rmSync(root, { recursive: true, force: true });
   return {
     events: n,
     log_mb: Math.round(h.bytes / 1_048_576),
@@ -112,7 +113,7 @@ export async function historyBench(): Promise<void> {
       process.stdout.write(`${JSON.stringify(r)}\n`);
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
   }
   const head =
     '| events | log | raw read | start-up | daemon RSS (peak) | status | board | doctor | show (oldest) | log --tail 20 |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
