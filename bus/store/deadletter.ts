@@ -57,7 +57,12 @@ export function deadLetter(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     // Already moved (a repeat after a crash): nothing to do.
   }
-  fs.writeFileSync(`${target}.reason.md`, reasonText(r, originalPlace));
+  writeReason(deadletterDir, r, originalPlace);
+}
+
+/** The kept file's `.reason.md` (recovery writes it alone for a file moved just before a kill -9). */
+export function writeReason(deadletterDir: string, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
+  fs.writeFileSync(`${path.join(deadletterDir, keptName(r.id, r.origin))}.reason.md`, reasonText(r, originalPlace));
 }
 
 /** The message a handler gave up on, and the failure `kept` (relative to the org) names. */

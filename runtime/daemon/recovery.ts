@@ -8,10 +8,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { deadLetter } from '../../bus/store/deadletter.js';
+import { deadLetter, keptName, writeReason } from '../../bus/store/deadletter.js';
 import { parseSpoolName, spoolName, unlinkQuiet } from '../../bus/store/spool.js';
 import { Dir, Refused } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
+import type { MessageRejected } from '../../bus/events.js';
 import type { Logger } from '../logger.js';
 import type { BusState } from '../state/state.js';
 
@@ -34,10 +35,16 @@ export function recover(d: RecoveryDeps): string[] {
 
 function moveRejected({ layout, state, agents, logger }: RecoveryDeps): void {
   const exists = (p: string) => fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
+  // Moved, but killed before its reason was written: the reason alone is written now.
+  const reasonMissing = (r: MessageRejected) => {
+    const kept = path.join(layout.deadletter, keptName(r.id, r.origin));
+    return exists(kept) !== null && exists(`${kept}.reason.md`) === null;
+  };
   for (const r of state.rejected.values()) {
     if (r.source !== 'outbox') continue;
     const spooled = path.join(layout.spool, spoolName(r.id, r.from, r.origin));
     if (exists(spooled)) deadLetter(layout.deadletter, spooled, r, `workspaces/${r.from}/outbox/`);
+    else if (reasonMissing(r)) writeReason(layout.deadletter, r, `workspaces/${r.from}/outbox/`);
   }
   const drops = [...state.rejected.values()].filter((r) => r.source === 'inbox' && r.originIno !== undefined);
   if (drops.length === 0) return;
@@ -51,6 +58,7 @@ function moveRejected({ layout, state, agents, logger }: RecoveryDeps): void {
         if (r.origin.includes('/') || r.origin === '.' || r.origin === '..') continue; // never a plain name: nothing of it in an inbox
         const ref = box.at(r.origin);
         if (exists(ref)?.ino === r.originIno) deadLetter(layout.deadletter, ref, r, `workspaces/${agent}/inbox/`);
+        else if (reasonMissing(r)) writeReason(layout.deadletter, r, `workspaces/${agent}/inbox/`);
       }
     } finally {
       box.close();
