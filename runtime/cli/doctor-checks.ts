@@ -16,9 +16,8 @@ import type { BusState } from '../state/state.js';
 import { checkQueuedNames } from '../daemon/startup.js';
 import { freeBytes } from '../daemon/log-pause.js';
 import type { Layout } from '../../workspaces/layout.js';
-import { outgoing } from '../bridge/pending.js';
 import { governanceFindings } from '../decide/doctor-governance.js';
-import { probe } from '../bridge/view.js';
+import { checkBridge } from './doctor-bridge.js';
 import { count } from './common.js';
 
 export interface Finding {
@@ -252,30 +251,6 @@ export function checkInotify(config: OrgConfig, add: AddFinding): void {
   } catch {
     /* not Linux: nothing to say */
   }
-}
-
-/** With bridge:, the connection to the NATS server and outgoing mail waiting. */
-export async function checkBridge(
-  layout: Layout,
-  config: OrgConfig,
-  state: BusState,
-  status: OrgStatus,
-  add: AddFinding,
-): Promise<void> {
-  if (!config.bridge) return;
-  const p = await probe(layout, config.bridge);
-  add(
-    p.problem === null,
-    'bridge',
-    p.problem ?? `connected to ${config.bridge.url}; stream ${config.bridge.org} there, inbound lag ${p.lag}`,
-  );
-  const out = outgoing(state, Date.now());
-  if (out.waiting)
-    add(
-      p.problem === null && status.daemon.running,
-      'bridge',
-      `${count(out.waiting, 'message')} waiting for the bridge (${Object.keys(out.by_org).join(', ')})${p.problem === null && status.daemon.running ? '; the daemon is sending them' : ': they go once the daemon runs and the server is reachable'}`,
-    );
 }
 
 /** Everything that needs both the config and the state: the daemon, the spool, names, inotify, the bridge, dead letters. */

@@ -4,6 +4,7 @@
  */
 import type { Priority } from '../../bus/priority.js';
 import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
+import { GOVERNANCE_AGENT_OPTIONS, GOVERNANCE_DEFAULTS, GOVERNANCE_OPTIONS } from './keys-governance.js';
 
 /** Every default, as it would be written in mailroom.yaml. */
 export const DEFAULTS = Object.freeze({
@@ -21,12 +22,7 @@ export const DEFAULTS = Object.freeze({
   network: 'host' as Network,
   agent: Object.freeze({ timeout: '10m', max_attempts: 3, retry_backoff: '5s' }),
   lane: Object.freeze({ concurrency: 1 }),
-  max_recipients: 8,
-  max_task_depth: 3,
-  tasks_per_hour: 30,
-  messages_per_minute: 120,
-  max_open_tasks: 500,
-  max_team: 5,
+  ...GOVERNANCE_DEFAULTS,
   bridge: Object.freeze({ url: 'nats://127.0.0.1:4222', ack_wait: '30s' }),
   snapshot_every: 10_000,
   segment_bytes: 64 * 1_048_576,
@@ -171,53 +167,7 @@ export const TOP_OPTIONS = {
     default: DEFAULTS.board_done_after,
     doc: 'Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md (board --all shows them).',
   },
-  max_recipients: {
-    kind: 'whole',
-    min: 1,
-    default: DEFAULTS.max_recipients,
-    doc: 'A message to more recipients (groups and * expanded) is held for approval.',
-  },
-  max_task_depth: {
-    kind: 'whole',
-    min: 1,
-    default: DEFAULTS.max_task_depth,
-    doc: 'Sub-tasks of sub-tasks deeper than this are refused with a bounce naming the chain (a top-level task is depth 1).',
-  },
-  tasks_per_hour: {
-    kind: 'whole',
-    min: 1,
-    default: DEFAULTS.tasks_per_hour,
-    doc: 'An agent that creates this many tasks within an hour is paused until `mailroom resume`.',
-  },
-  messages_per_minute: {
-    kind: 'whole',
-    min: 1,
-    default: DEFAULTS.messages_per_minute,
-    doc: 'An agent that sends this many messages within a minute is paused until `mailroom resume`.',
-  },
-  max_open_tasks: {
-    kind: 'whole',
-    min: 1,
-    default: DEFAULTS.max_open_tasks,
-    doc: 'With this many tasks open on the board, new tasks are refused (existing work goes on).',
-  },
-  max_team: {
-    kind: 'whole',
-    min: 1,
-    default: DEFAULTS.max_team,
-    doc: 'A task tree that would involve more distinct agents is held for approval.',
-  },
-  budget_daily_usd: {
-    kind: 'amount',
-    unit: 'US dollars',
-    doc: "The org's daily budget: at 80% a warning, at 100% handler runs wait until 00:00 UTC or `mailroom resume`.",
-  },
-  context_warn: {
-    kind: 'whole',
-    min: 1,
-    unit: 'tokens',
-    doc: 'A run reporting more context_tokens alerts the operator and tells the agent to checkpoint and read its BRIEF.md.',
-  },
+  ...GOVERNANCE_OPTIONS,
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** The sections of the file, each checked by its own validator. */
@@ -264,30 +214,7 @@ export const AGENT_OPTIONS = {
   },
   sandbox: { kind: 'oneOf', values: SANDBOXES, noun: 'sandbox', doc: SANDBOX_DOC },
   network: { kind: 'oneOf', values: NETWORKS, noun: 'network', doc: NETWORK_DOC },
-  max_recipients: { kind: 'whole', min: 1, doc: "This agent's own max_recipients (unset: the org-wide value)." },
-  max_task_depth: { kind: 'whole', min: 1, doc: "This agent's own max_task_depth (unset: the org-wide value)." },
-  tasks_per_hour: { kind: 'whole', min: 1, doc: "This agent's own tasks_per_hour (unset: the org-wide value)." },
-  messages_per_minute: {
-    kind: 'whole',
-    min: 1,
-    doc: "This agent's own messages_per_minute (unset: the org-wide value).",
-  },
-  max_team: {
-    kind: 'whole',
-    min: 1,
-    doc: "This agent's own max_team for the task trees it starts (unset: the org-wide value).",
-  },
-  budget_daily_usd: {
-    kind: 'amount',
-    unit: 'US dollars',
-    doc: "The agent's daily budget: at 80% a warning, at 100% its runs wait until 00:00 UTC or `mailroom resume`.",
-  },
-  context_warn: {
-    kind: 'whole',
-    min: 1,
-    unit: 'tokens',
-    doc: "This agent's own context_warn (unset: the org-wide value).",
-  },
+  ...GOVERNANCE_AGENT_OPTIONS,
 } as const satisfies Readonly<Record<string, Rule>>;
 
 /** An agent's settings that are references or lists, each with a validator of its own (agents.ts). */

@@ -5,7 +5,8 @@
  * the rest of that day). Pure: state, config and time in.
  */
 import type { Usage } from '../../bus/events.js';
-import { budgetAlertMail, contextWarnMails, type SystemMessage } from '../../bus/system-mail.js';
+import type { SystemMessage } from '../../bus/system-mail.js';
+import { budgetAlertMail, contextWarnMails } from '../../bus/system-mail-governance.js';
 import { findTask, type Board } from '../../board/fold.js';
 import type { OrgConfig } from '../config/schema.js';
 import type { GovernanceState } from '../state/governance.js';

@@ -18,7 +18,7 @@ import {
   heldRejectedMail,
   pausedAlertMail,
   type HeldSummary,
-} from '../../bus/system-mail.js';
+} from '../../bus/system-mail-governance.js';
 import { findTask, type Board } from '../../board/fold.js';
 import type { OrgConfig } from '../config/schema.js';
 import { countSince, type GovernanceState, type HeldRecord } from '../state/governance.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../../bus/message.js';
 import { derivedId } from '../../../bus/names.js';
+import { approvalRequestMail } from '../../../bus/system-mail-governance.js';
 import {
-  approvalRequestMail,
   bounceMail,
   handlerBounceMail,
   operatorAlert,
