@@ -9,14 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseInboxName, selfCheckNames } from '../../bus/names.js';
-import type { BusEvent } from '../../bus/events.js';
 import { Layout } from '../../workspaces/layout.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
-import { archiveHooks, BoardArchive } from './board-archive.js';
-import { BoardWriter, changesBoard } from './board-writer.js';
+import { BoardArchive } from './board-archive.js';
+import { BoardWriter } from './board-writer.js';
+import { journalHooks } from './journal-hooks.js';
 import { Journal } from './journal.js';
 import { Loop } from './loop.js';
 import { LogPause } from './log-pause.js';
@@ -132,21 +132,16 @@ export class Daemon {
     try {
       ensureWorkspaces(this.layout, this.logger, this.config);
       const listed = listMailboxesAtStart(this.layout, Object.keys(this.config.agents), this.index);
-      const hooks = {
-        staged: (e: BusEvent) =>
-          ((this.journal as Journal | undefined) === undefined || changesBoard(e, this.state.board)) &&
-          this.board.touch(),
-        committed: (events: readonly BusEvent[]) => {
-          this.archive.add(events);
-          this.render();
-        },
-        ...archiveHooks(
-          this.archive,
-          () => this.config.boardDoneAfter,
-          () => this.clock().toISOString(),
-        ),
-        failed: (err: Error) => this.logPause.failed(err),
-      };
+      const hooks = journalHooks({
+        board: this.board,
+        archive: this.archive,
+        state: () => (this.journal as Journal | undefined)?.state,
+        render: () => this.render(),
+        scanNow: () => void this.scan(),
+        failed: (err) => this.logPause.failed(err),
+        boardDoneAfter: () => this.config.boardDoneAfter,
+        now: () => this.clock().toISOString(),
+      });
       const { snapshotEvery, segmentBytes, threadTtl } = this.config;
       this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), {
         snapshots: this.layout.snapshots,

@@ -65,7 +65,12 @@ export interface RunSpan {
   end?: number;
 }
 
-const RUNS_KEPT = 8;
+/** Spans kept per agent whatever their age ... */
+export const RUNS_KEPT = 8;
+/** ... and any that ended this recently (a file a run wrote may be taken a little later) ... */
+export const SPAN_KEEP_MS = 10 * 60_000;
+/** ... up to this many. */
+export const RUNS_CAP = 256;
 
 export interface GovernanceState {
   held: Record<string, HeldRecord>;
@@ -174,11 +179,27 @@ function refused(g: GovernanceState, e: ApprovalRefused): void {
   delete h.message;
 }
 
-/** A handler run opens a span (the last RUNS_KEPT per agent are kept) ... */
+/**
+ * A handler run opens a span. A new task's parent is the task of the run whose span holds the
+ * file's ctime, so a span must outlive the files its run wrote that are not taken yet: the last
+ * RUNS_KEPT, any that ended within SPAN_KEEP_MS, and, for SPAN_KEEP_MS after a resume, all of
+ * them (a paused agent's outbox is left as it is, then taken while its waiting runs start
+ * again; with only the last 8 spans, its sub-tasks could lose their parent and become new
+ * root tasks); never more than RUNS_CAP.
+ */
+export function keptSpans(spans: readonly RunSpan[], start: number, resumedAt: number | undefined): RunSpan[] {
+  const afterResume = resumedAt !== undefined && start - resumedAt < SPAN_KEEP_MS;
+  const kept = spans.filter(
+    (r, i) => i >= spans.length - RUNS_KEPT || r.end === undefined || afterResume || r.end >= start - SPAN_KEEP_MS,
+  );
+  return kept.length > RUNS_CAP ? kept.slice(kept.length - RUNS_CAP) : kept;
+}
+
 function runStarted(g: GovernanceState, e: HandlerStarted): void {
-  const spans = (g.runs[e.agent] ??= []);
-  spans.push({ id: e.id, start: Date.parse(e.time) });
-  if (spans.length > RUNS_KEPT) spans.shift();
+  const start = Date.parse(e.time);
+  const spans = keptSpans(g.runs[e.agent] ?? [], start, g.resumed[e.agent]);
+  spans.push({ id: e.id, start });
+  g.runs[e.agent] = spans.length > RUNS_CAP ? spans.slice(1) : spans;
 }
 
 /** ... and its end, whatever the outcome, closes it. */

@@ -2,7 +2,9 @@
  * Runaway delegation: a mock agent that answers every task with two sub-tasks stops at the
  * rate limit (paused: its outbox left as it is, its runs waiting, one alert, status and why
  * say so), and after `mailroom resume` at the depth limit (bounces naming the chain). Nothing
- * is lost: every file it wrote is either accepted or bounced.
+ * is lost: every file it wrote is either accepted or bounced. The scan interval is 10 minutes so that
+ * the outbox left while paused must be taken at the resume itself, with the sub-tasks it holds
+ * still counted under the runs that wrote them (once, they became new root tasks).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { doctor, mailroom } from '../../support/cli.js';
@@ -20,7 +22,7 @@ afterEach(async () => {
 describe('circuit breakers: runaway delegation', () => {
   it('pauses at tasks_per_hour, resumes by hand, and refuses sub-tasks past max_task_depth', async () => {
     org = orgFromYaml(
-      `sandbox: none\ntasks_per_hour: 6\nmax_task_depth: 3\nagents:\n  boss: {}\n  runaway: { command: "node ${MOCK_JS} --spawn 2" }\n`,
+      `sandbox: none\nscan_interval: 10m\ntasks_per_hour: 6\nmax_task_depth: 3\nagents:\n  boss: {}\n  runaway: { command: "node ${MOCK_JS} --spawn 2" }\n`,
     );
     const o = org;
     await o.start();
@@ -84,6 +86,8 @@ describe('circuit breakers: runaway delegation', () => {
     );
     const tasks = JSON.parse(mailroom(['board', '--json', '--root', o.root]).stdout).tasks;
     expect(tasks).toHaveLength(7);
+    const roots = o.events().filter((e) => e.type === 'message.accepted' && e.kind === 'task' && !e.parent);
+    expect(roots.map((e) => e.task)).toEqual(['T-1']);
     expect(alerts()).toHaveLength(1);
     expect(o.events().filter((e) => e.type === 'agent.paused')).toHaveLength(1);
   }, 120_000);
