@@ -9,7 +9,7 @@ import type { Layout } from '../../workspaces/layout.js';
 import { EXIT, Problem, UsageError, findRoot, parse, print, rootArg } from './common.js';
 import { Dir, Refused, readRegular } from '../../workspaces/hostile-fs.js';
 import { createExclusive } from '../../workspaces/hostile-write.js';
-import { checkOutgoing, checkPriority, checkSender, moveToOutbox, outboxName } from './outgoing.js';
+import { HEADER_OPTIONS, checkOutgoing, checkPriority, checkSender, moveToOutbox, outboxName } from './outgoing.js';
 
 /** A draft larger than this is not read back (the daemon's own limit, max_message_bytes, is far below). */
 const MAX_DRAFT_BYTES = 64 * 1_048_576;
@@ -115,15 +115,7 @@ function checkedSubject(text: string, from: string, config: OrgConfig, file: str
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const options = {
-    root: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    subject: { type: 'string' },
-    priority: { type: 'string' },
-    kind: { type: 'string' },
-    draft: { type: 'string' },
-  } as const;
+  const options = { ...HEADER_OPTIONS, draft: { type: 'string' } } as const;
   const { values } = parse(argv, options, usage);
   if (values.help) return (print(usage), EXIT.ok);
   if (typeof values.from !== 'string')

@@ -7,15 +7,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseMessage, type Draft } from '../../bus/message.js';
 import { fileTime, newId, slugOf } from '../../bus/names.js';
-import { Rejection } from '../../bus/rejection.js';
-import { route } from '../../bus/route.js';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import { PRIORITIES, isPriority } from '../../bus/priority.js';
 import { didYouMean } from '../../bus/suggest.js';
+import { checkAddressing } from '../decide/accept.js';
 import { checkMaySendTo } from '../decide/rules.js';
 import { Problem, UsageError } from './common.js';
+
+/** The options `send` and `compose` both take: where, who, to whom, and the message's header. */
+export const HEADER_OPTIONS = {
+  root: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  subject: { type: 'string' },
+  priority: { type: 'string' },
+  kind: { type: 'string' },
+} as const;
 
 /** `--priority`: one of the canonical priorities, or a usage error with the nearest one. */
 export function checkPriority(priority: string | boolean | undefined): void {
@@ -37,19 +46,10 @@ export function checkSender(from: string, config: OrgConfig): void {
 
 /** The checks the daemon makes of a file in `from`'s outbox that need no log: throws a Rejection. */
 export function checkOutgoing(text: string, from: string, config: OrgConfig): Draft {
-  const draft = parseMessage(Buffer.from(text), config.maxMessageBytes, config.governance.approvalRequired);
-  if (draft.to) checkMaySendTo(config, from, route(draft.to, from, config));
-  else if (!draft.task && draft.kind !== 'approval')
-    throw new Rejection(
-      'to: is missing, so the message has no recipient',
-      'Add `to: <agent>` (an agent, a group, a list, or "*").',
-    );
-  if (draft.claimedFrom !== undefined && draft.claimedFrom !== from) {
-    throw new Rejection(
-      `from: says ${JSON.stringify(draft.claimedFrom)} but the message is sent by ${from}`,
-      'Leave from: out (mailroom stamps it).',
-    );
-  }
+  const bytes = Buffer.from(text);
+  const draft = parseMessage(bytes, config.maxMessageBytes, config.governance.approvalRequired);
+  const to = checkAddressing(draft, { bytes, sender: from, source: 'outbox', origin: 'mailroom send' }, config);
+  if (draft.to) checkMaySendTo(config, from, to);
   return draft;
 }
 

@@ -5,7 +5,7 @@ import { Rejection } from '../../bus/rejection.js';
 import { OPERATOR } from '../../bus/vocabulary.js';
 import { loadConfig } from '../config/config.js';
 import { EXIT, UsageError, findRoot, parse, print } from './common.js';
-import { checkOutgoing, checkPriority, checkSender, writeToOutbox } from './outgoing.js';
+import { HEADER_OPTIONS, checkOutgoing, checkPriority, checkSender, writeToOutbox } from './outgoing.js';
 
 export const usage = `mailroom send --to <agent|group|*|a,b> [options] [--body <text> | < body.md]
 
@@ -38,12 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
     {
-      root: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      subject: { type: 'string' },
-      priority: { type: 'string' },
-      kind: { type: 'string' },
+      ...HEADER_OPTIONS,
       task: { type: 'string' },
       status: { type: 'string' },
       due: { type: 'string' },

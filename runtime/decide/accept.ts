@@ -52,8 +52,7 @@ export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
 
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
   const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes, ctx.config.governance.approvalRequired);
-  checkClaimedFrom(draft, input);
-  let to = resolveRecipients(draft, input, ctx);
+  let to = checkAddressing(draft, input, ctx.config);
   checkAttachmentsSource(draft, input);
   let { thread, hops } = resolveThread(draft, ctx, id);
 
@@ -111,6 +110,15 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
 }
 
 /** A message may not claim to be from anyone but the owner of the outbox it was in. */
+/**
+ * Who it claims to be from and whom it goes to: the recipients (routed). `send` and `compose`
+ * make the same checks before they write, so a mistake is said at once, not in a bounce.
+ */
+export function checkAddressing(draft: Draft, input: Incoming, config: OrgConfig): string[] {
+  checkClaimedFrom(draft, input);
+  return resolveRecipients(draft, input, config);
+}
+
 function checkClaimedFrom(draft: Draft, input: Incoming): void {
   if (draft.claimedFrom !== undefined && draft.claimedFrom !== input.sender) {
     const where =
@@ -123,7 +131,7 @@ function checkClaimedFrom(draft: Draft, input: Incoming): void {
 }
 
 /** The recipients: the inbox owner for a drop, none yet for a task update without to:, else the routed to:. */
-function resolveRecipients(draft: Draft, input: Incoming, ctx: Context): string[] {
+function resolveRecipients(draft: Draft, input: Incoming, config: OrgConfig): string[] {
   if (input.source === 'inbox') {
     const owner = input.inboxOwner!;
     if (draft.to && !(draft.to.length === 1 && draft.to[0] === owner)) {
@@ -141,7 +149,7 @@ function resolveRecipients(draft: Draft, input: Incoming, ctx: Context): string[
       'Add `to: <agent>` (an agent, a group, a list, or "*").',
     );
   }
-  return route(draft.to, input.sender, ctx.config);
+  return route(draft.to, input.sender, config);
 }
 
 function checkAttachmentsSource(draft: Draft, input: Incoming): void {
