@@ -111,6 +111,62 @@ interface Bad {
   bytes: number;
 }
 
+/** The lines of one segment as they are read: decoded, checked, passed on (see readSegment). */
+class SegmentLines {
+  /** Bytes into the segment of the next unread line. */
+  pos: number;
+  bad = null as Bad | null;
+  stopped = false;
+  private readonly needle: Buffer | null;
+
+  constructor(
+    private readonly file: string,
+    offset: number,
+    private readonly o: ReadOptions,
+  ) {
+    this.pos = offset;
+    this.needle = o.contains === undefined ? null : Buffer.from(o.contains);
+  }
+
+  /** One whole line, buf[start, end) ('\n' at end), at `at` bytes into the segment. */
+  private async one(buf: Buffer, start: number, end: number, at: number): Promise<void> {
+    if (this.bad) throw damaged(this.file, this.bad.at);
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      value = undefined;
+    }
+    if (!isBusEvent(value)) this.bad = { at, bytes: end - start + 1 };
+    else if (this.o.done?.()) this.stopped = true;
+    else {
+      const wait = this.o.onEvent(value);
+      if (wait) await wait;
+    }
+  }
+
+  /** The whole lines of buf[from, to) (to: just after a '\n'); buf[from] is `pos` bytes into the segment. */
+  async lines(buf: Buffer, from: number, to: number): Promise<void> {
+    if (this.bad) throw damaged(this.file, this.bad.at);
+    const { needle } = this;
+    if (needle) {
+      for (let i = buf.indexOf(needle, from); i !== -1 && i < to && !this.stopped; ) {
+        const start = Math.max(from, buf.lastIndexOf(10, i) + 1);
+        const end = buf.indexOf(10, i);
+        await this.one(buf, start, end, this.pos + start - from);
+        i = buf.indexOf(needle, end + 1);
+      }
+    } else {
+      for (let start = from; start < to && !this.stopped; ) {
+        const end = buf.indexOf(10, start);
+        await this.one(buf, start, end, this.pos + start - from);
+        start = end + 1;
+      }
+    }
+    if (!this.bad && !this.stopped) this.pos += to - from;
+  }
+}
+
 /**
  * Stream one segment's lines from `offset`. Returns `good`, the end of its last whole, valid
  * line, and `size`, the end of the bytes read: they differ only in the last segment, by a torn
@@ -124,46 +180,8 @@ export async function readSegment(
   last: boolean,
   o: ReadOptions,
 ): Promise<{ good: number; size: number }> {
-  const needle = o.contains === undefined ? null : Buffer.from(o.contains);
+  const r = new SegmentLines(ref.file, offset, o);
   let carry: Buffer = Buffer.alloc(0);
-  let pos = offset;
-  let bad = null as Bad | null;
-  let stopped = false;
-  /** One whole line, buf[start, end) ('\n' at end), at `at` bytes into the segment. */
-  const one = async (buf: Buffer, start: number, end: number, at: number): Promise<void> => {
-    if (bad) throw damaged(ref.file, bad.at);
-    let value: unknown;
-    try {
-      value = JSON.parse(buf.toString('utf8', start, end));
-    } catch {
-      value = undefined;
-    }
-    if (!isBusEvent(value)) bad = { at, bytes: end - start + 1 };
-    else if (o.done?.()) stopped = true;
-    else {
-      const wait = o.onEvent(value);
-      if (wait) await wait;
-    }
-  };
-  /** The whole lines of buf[from, to) (to: just after a '\n'); buf[from] is `pos` bytes into the segment. */
-  const lines = async (buf: Buffer, from: number, to: number): Promise<void> => {
-    if (bad) throw damaged(ref.file, bad.at);
-    if (needle) {
-      for (let i = buf.indexOf(needle, from); i !== -1 && i < to && !stopped; ) {
-        const start = Math.max(from, buf.lastIndexOf(10, i) + 1);
-        const end = buf.indexOf(10, i);
-        await one(buf, start, end, pos + start - from);
-        i = buf.indexOf(needle, end + 1);
-      }
-    } else {
-      for (let start = from; start < to && !stopped; ) {
-        const end = buf.indexOf(10, start);
-        await one(buf, start, end, pos + start - from);
-        start = end + 1;
-      }
-    }
-    if (!bad && !stopped) pos += to - from;
-  };
   for await (const chunk of chunks(ref, offset)) {
     let from = 0;
     if (carry.length) {
@@ -173,18 +191,19 @@ export async function readSegment(
         continue;
       }
       const first = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
-      await lines(first, 0, first.length);
+      await r.lines(first, 0, first.length);
       from = nl + 1;
     }
     const lastNl = chunk.lastIndexOf(10);
-    if (lastNl >= from && !stopped) await lines(chunk, from, lastNl + 1);
-    if (stopped) return { good: pos, size: pos };
+    if (lastNl >= from && !r.stopped) await r.lines(chunk, from, lastNl + 1);
+    if (r.stopped) return { good: r.pos, size: r.pos };
     carry = Buffer.from(chunk.subarray(Math.max(from, lastNl + 1)));
   }
+  const { bad } = r;
   if (bad && (!last || carry.length)) throw damaged(ref.file, bad.at);
   if (carry.length && !last)
     throw new LogCorrupt(`${ref.file}: the last line is not terminated (a torn write); start the daemon to repair it`);
-  const good = bad ? bad.at : pos;
+  const good = bad ? bad.at : r.pos;
   return { good, size: good + (bad ? bad.bytes : 0) + carry.length };
 }
 
