@@ -16,8 +16,8 @@ import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
 import { BoardArchive } from './board-archive.js';
 import { BoardWriter } from './board-writer.js';
-import { journalHooks } from './journal-hooks.js';
-import { Journal } from './journal.js';
+import { openJournal } from './journal-hooks.js';
+import type { Journal } from './journal.js';
 import { Loop } from './loop.js';
 import { LogPause } from './log-pause.js';
 import { acquireDaemonLock } from './lock.js';
@@ -132,22 +132,17 @@ export class Daemon {
     try {
       ensureWorkspaces(this.layout, this.logger, this.config);
       const listed = listMailboxesAtStart(this.layout, Object.keys(this.config.agents), this.index);
-      const hooks = journalHooks({
+      this.journal = await openJournal({
+        layout: this.layout,
+        logger: this.logger,
+        config: () => this.config,
         board: this.board,
         archive: this.archive,
         state: () => (this.journal as Journal | undefined)?.state,
         render: () => this.render(),
         scanNow: () => void this.scan(),
         failed: (err) => this.logPause.failed(err),
-        boardDoneAfter: () => this.config.boardDoneAfter,
         now: () => this.clock().toISOString(),
-      });
-      const { snapshotEvery, segmentBytes, threadTtl } = this.config;
-      this.journal = await Journal.open(this.layout.events, this.logger, hooks, this.clock().toISOString(), {
-        snapshots: this.layout.snapshots,
-        snapshotEvery,
-        segmentBytes,
-        threadTtl,
       });
       this.journal.commit();
       this.syncfs = new SyncFs(this.layout.root);

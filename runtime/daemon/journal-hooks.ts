@@ -7,9 +7,15 @@ import type { BusEvent } from '../../bus/events.js';
 import type { BusState } from '../state/state.js';
 import { archiveHooks, type BoardArchive } from './board-archive.js';
 import { type BoardWriter, changesBoard } from './board-writer.js';
-import type { JournalHooks } from './journal.js';
+import type { Layout } from '../../workspaces/layout.js';
+import type { OrgConfig } from '../config/config.js';
+import type { Logger } from '../logger.js';
+import { Journal, type JournalHooks } from './journal.js';
 
 export interface HookDeps {
+  layout: Layout;
+  logger: Logger;
+  config: () => OrgConfig;
   board: BoardWriter;
   archive: BoardArchive;
   /** The folded state; undefined while the journal is still being opened (replay). */
@@ -18,11 +24,21 @@ export interface HookDeps {
   /** Look at the mailboxes now (a scan), not at the next scan_interval. */
   scanNow: () => void;
   failed: (err: Error) => void;
-  boardDoneAfter: () => number;
   now: () => string;
 }
 
-export function journalHooks(d: HookDeps): JournalHooks {
+/** The daemon's journal: the snapshot and the log after it replayed, with the hooks below. */
+export function openJournal(d: HookDeps): Promise<Journal> {
+  const { snapshotEvery, segmentBytes, threadTtl } = d.config();
+  return Journal.open(d.layout.events, d.logger, journalHooks(d), d.now(), {
+    snapshots: d.layout.snapshots,
+    snapshotEvery,
+    segmentBytes,
+    threadTtl,
+  });
+}
+
+function journalHooks(d: HookDeps): JournalHooks {
   return {
     staged: (e: BusEvent) => {
       const state = d.state();
@@ -33,7 +49,7 @@ export function journalHooks(d: HookDeps): JournalHooks {
       d.render();
       if (events.some((e) => e.type === 'agent.resumed')) d.scanNow();
     },
-    ...archiveHooks(d.archive, d.boardDoneAfter, d.now),
+    ...archiveHooks(d.archive, () => d.config().boardDoneAfter, d.now),
     failed: d.failed,
   };
 }
