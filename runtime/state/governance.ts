@@ -70,7 +70,7 @@ export const RUNS_KEPT = 8;
 /** ... and any that ended this recently (a file a run wrote may be taken a little later) ... */
 export const SPAN_KEEP_MS = 10 * 60_000;
 /** ... up to this many. */
-export const RUNS_CAP = 256;
+export const RUNS_CAP = 64;
 
 export interface GovernanceState {
   held: Record<string, HeldRecord>;
