@@ -69,6 +69,8 @@ export class EventLog {
   private cutTo: number | null = null;
   /** Set by open() when a torn tail was cut off. */
   repair: Repair | null = null;
+  /** Bytes committed since this log was opened. */
+  written = 0;
 
   constructor(
     readonly dir: string,
@@ -160,6 +162,7 @@ export class EventLog {
       );
     }
     this.size += bytes.length;
+    this.written += bytes.length;
     return events;
   }
 

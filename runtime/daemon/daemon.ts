@@ -75,6 +75,7 @@ export class Daemon {
       paused: () => this.logPause.paused,
       step: (batch) => {
         const decisions = this.parts.intake.take(batch);
+        for (const p of this.parts.intake.deferred()) this.loop.add(p);
         this.journal.commit();
         this.parts.delivery.act(decisions);
         this.runner.pump(); // a resume or a release may let runs start

@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import type { BusEvent } from '../../bus/events.js';
 import { allSegments, readEvents, type ReadResult } from '../../bus/store/log-read.js';
 import { parseLines } from '../../bus/store/log-lines.js';
+import { LargeGarbage } from './large-garbage.js';
 import {
   parseSnapshot,
   snapshotHeader,
@@ -135,6 +136,7 @@ async function replayFrom(
   replayedHook?: (e: BusEvent) => void,
 ): Promise<Folded> {
   let replayed = 0;
+  const garbage = new LargeGarbage(); // a tail of 1 MB messages is garbage as it is folded
   const read = await readEvents(eventsDir, {
     from: from?.position ?? null,
     onEvent: (e) => {
@@ -143,6 +145,10 @@ async function replayFrom(
           `the log at ${from.position.segment}:${from.position.offset} holds seq ${e.seq}, not ${from.seq + 1}`,
         );
       replayed++;
+      if (e.type === 'message.accepted') {
+        garbage.collectIfDue();
+        garbage.add(e.text.length);
+      }
       applyToState(state, e);
       replayedHook?.(e);
     },
