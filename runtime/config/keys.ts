@@ -140,7 +140,7 @@ export const TOP_OPTIONS = {
     min: 100,
     unit: 'events',
     default: DEFAULTS.snapshot_every,
-    doc: 'A snapshot of the folded state every this many events (and at a clean stop); start-up replays only what follows the newest.',
+    doc: 'A snapshot of the folded state every this many events or 32 MB of log (and at a clean stop); start-up replays only what follows the newest.',
   },
   segment_bytes: {
     kind: 'whole',

@@ -103,7 +103,7 @@ export interface OrgConfig {
   /** After SIGTERM at a timeout, wait this long before SIGKILL of the handler's process group. */
   readonly killGrace: number;
   readonly maxAttachmentBytes: number;
-  /** A snapshot of the folded state every this many events (and at a clean stop). */
+  /** A snapshot of the folded state every this many events or 32 MB of log (and at a clean stop). */
   readonly snapshotEvery: number;
   /** A log segment is closed and a new one started past this many bytes. */
   readonly segmentBytes: number;
