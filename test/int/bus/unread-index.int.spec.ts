@@ -75,6 +75,8 @@ describe('unread alerts from the daemon`s index of the inboxes', () => {
     await o.start();
     o.drop('legal', 'note-from-me.md', message({ subject: 'Call the bank', priority: 'high' }), 'inbox');
     const taken = await waitFor(inboxCopy(o, 'legal', 'call-the-bank'), 'the drop renamed in place');
+    // The copy is made before the drop is removed: wait for both, not a listing between the two.
+    await waitFor(() => o.ls('workspaces', 'legal', 'inbox').length === 1 || null, 'the drop itself gone');
     expect(o.ls('workspaces', 'legal', 'inbox')).toEqual([taken]);
     await alerted(o, 'legal', 'high', 1);
     expect(alertsOf(o, 'legal', 'high')[0]).toMatchObject({ message: taken.split('-')[3] });
