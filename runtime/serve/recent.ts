@@ -60,19 +60,22 @@ function isHandlerEvent(e: BusEvent): e is HandlerEvent {
   return HANDLER_TYPES.has(e.type);
 }
 
-/** Was the run queued just before its event `e`? Only a queued run starts or is cancelled. */
-function queuedBefore(e: HandlerEvent): boolean {
-  if (e.type === 'handler.started' || e.type === 'handler.cancelled') return true;
-  // A run succeeds or fails while running; handler.queued is a new run, a retry or a run cut
-  // off by a stop, unless a restart queues again what was queued.
-  return e.type === 'handler.queued' && e.note === REQUEUED_NOTE;
+/**
+ * What a run was just before its event `e`: only a queued run starts or is cancelled, only a
+ * running one succeeds or fails; handler.queued is a new run, a retry or a run cut off by a stop,
+ * unless a restart queues again what was queued (REQUEUED_NOTE).
+ */
+function stateBefore(e: HandlerEvent): 'queued' | 'running' | null {
+  if (e.type === 'handler.started' || e.type === 'handler.cancelled') return 'queued';
+  if (e.type === 'handler.succeeded' || e.type === 'handler.failed') return 'running';
+  return e.note === REQUEUED_NOTE ? 'queued' : null;
 }
 
 /**
  * The runtime just before `events` (a tail of the log), as far as the queue chart uses it (the
- * queued runs), from `end`, the runtime folded to the tail's last event: a run with no event in
- * the tail was queued then if it is queued at the end; any other run was queued if its first
- * event in the tail follows a queued state (queuedBefore).
+ * runs queued or running), from `end`, the runtime folded to the tail's last event: a run with no
+ * event in the tail was queued then if it is queued at the end; any other run was what its first
+ * event in the tail follows (stateBefore).
  */
 export function runtimeBefore(events: readonly BusEvent[], end: Runtime): Runtime {
   const first = new Map<string, HandlerEvent>();
@@ -82,19 +85,22 @@ export function runtimeBefore(events: readonly BusEvent[], end: Runtime): Runtim
     if (!first.has(key)) first.set(key, e);
   }
   const rt = emptyRuntime();
-  const queue = (key: string, e: HandlerEvent | undefined) => {
+  const put = (key: string, status: 'queued' | 'running', e: HandlerEvent | undefined) => {
     const known = end.runs.get(key);
     const run: Run = known
       ? { ...known }
       : {
           ...{ id: e!.id, agent: e!.agent, priority: 'normal', lane: null, file: '' },
-          ...{ status: 'queued', queuedAt: 0, notBefore: 0, attempt: 0, failures: 0, tempfails: 0 },
+          ...{ status, queuedAt: 0, notBefore: 0, attempt: 0, failures: 0, tempfails: 0 },
         };
-    run.status = 'queued';
+    run.status = status;
     rt.runs.set(key, run);
-    rt.queued.add(key);
+    rt[status].add(key);
   };
-  for (const key of end.queued) if (!first.has(key)) queue(key, undefined);
-  for (const [key, e] of first) if (queuedBefore(e)) queue(key, e);
+  for (const key of end.queued) if (!first.has(key)) put(key, 'queued', undefined);
+  for (const [key, e] of first) {
+    const before = stateBefore(e);
+    if (before) put(key, before, e);
+  }
   return rt;
 }
