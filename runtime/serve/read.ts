@@ -9,7 +9,10 @@ import path from 'node:path';
 import { isIgnoredName } from '../../bus/names.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { eventsBackwards } from '../../bus/store/log-tail.js';
-import { loadFoldedSync } from '../daemon/snapshots.js';
+import { foldOnSync, loadFoldedSyncAt } from '../daemon/snapshots.js';
+import type { LogPosition } from '../state/snapshot.js';
+import type { BusState } from '../state/state.js';
+import { ThreadIndex } from '../state/thread-index.js';
 import { loadConfigOrLastGood, orgStatus } from '../views/inspect.js';
 import { pageModel, type PageModel } from './model.js';
 import { recentCollector, runtimeBefore } from './recent.js';
@@ -30,11 +33,45 @@ function held(layout: Layout): string[] {
   }
 }
 
-export function readModel(layout: Layout, now: number): PageModel {
+/**
+ * The folded state kept between two reads of a page server: the first read loads the newest
+ * snapshot and the events after it, later ones fold only the events logged since (a state
+ * loaded afresh is the same, the fold being deterministic), so a refresh neither parses the
+ * snapshot again nor leaves its garbage. Loaded afresh when the log does not continue where the
+ * last read stopped (a segment archived by `mailroom compact`) or thread_ttl changed. The
+ * threads are emptied after each fold: the page never looks at them, and they would grow.
+ */
+export class FoldedState {
+  private state: BusState | null = null;
+  private position: LogPosition | null = null;
+  /** How many times the state was loaded afresh (the rest were folds of the new events). */
+  loads = 0;
+
+  read(layout: Layout, threadTtl: number): BusState {
+    if (this.state && this.position && this.state.threadTtl === threadTtl) {
+      try {
+        this.position = foldOnSync(layout.events, this.state, this.position);
+        this.state.threads = new ThreadIndex();
+        return this.state;
+      } catch {
+        this.state = null; // folded part way: load afresh
+      }
+    }
+    this.state = null;
+    this.loads++;
+    const loaded = loadFoldedSyncAt(layout.snapshots, layout.events, threadTtl, { threads: false });
+    loaded.state.threads = new ThreadIndex();
+    [this.state, this.position] = [loaded.state, loaded.position];
+    return loaded.state;
+  }
+}
+
+/** The page's model now; `folded` keeps the state for the next read (a page server passes its own). */
+export function readModel(layout: Layout, now: number, folded = new FoldedState()): PageModel {
   const { config, status: configStatus } = loadConfigOrLastGood(layout);
   // The state from the newest snapshot and the tail (archived segments too); the recent events
   // (the charts' window, the latest alerts) from the newest live segments, read backwards.
-  const state = loadFoldedSync(layout.snapshots, layout.events, config.threadTtl, { threads: false });
+  const state = folded.read(layout, config.threadTtl);
   const collect = recentCollector(now, state.lastSeq);
   eventsBackwards(layout.events, collect.more);
   const { events, since } = collect.result();
