@@ -38,20 +38,25 @@ function held(layout: Layout): string[] {
  * snapshot and the events after it, later ones fold only the events logged since (a state
  * loaded afresh is the same, the fold being deterministic), so a refresh neither parses the
  * snapshot again nor leaves its garbage. Loaded afresh when the log does not continue where the
- * last read stopped (a segment archived by `mailroom compact`) or thread_ttl changed. The
+ * last read stopped (a segment archived by `mailroom compact`; its last bytes changed: a batch
+ * the daemon could not commit was cut back and its seqs given again) or thread_ttl changed. The
  * threads are emptied after each fold: the page never looks at them, and they would grow.
  */
 export class FoldedState {
   private state: BusState | null = null;
   private position: LogPosition | null = null;
+  /** The log's last bytes before `position`, as read then. */
+  private mark: string | null = null;
   /** How many times the state was loaded afresh (the rest were folds of the new events). */
   loads = 0;
 
   read(layout: Layout, threadTtl: number): BusState {
-    if (this.state && this.position && this.state.threadTtl === threadTtl) {
+    const same = this.position !== null && bytesBefore(layout.events, this.position) === this.mark;
+    if (this.state && this.position && same && this.state.threadTtl === threadTtl) {
       try {
         this.position = foldOnSync(layout.events, this.state, this.position);
         this.state.threads = new ThreadIndex();
+        this.mark = bytesBefore(layout.events, this.position);
         return this.state;
       } catch {
         this.state = null; // folded part way: load afresh
@@ -62,7 +67,24 @@ export class FoldedState {
     const loaded = loadFoldedSyncAt(layout.snapshots, layout.events, threadTtl, { threads: false });
     loaded.state.threads = new ThreadIndex();
     [this.state, this.position] = [loaded.state, loaded.position];
+    this.mark = loaded.position && bytesBefore(layout.events, loaded.position);
     return loaded.state;
+  }
+}
+
+/** Up to 256 bytes of the live segment before `p` (null when it is not there). */
+function bytesBefore(eventsDir: string, p: LogPosition): string | null {
+  const start = Math.max(0, p.offset - 256);
+  const buf = Buffer.alloc(p.offset - start);
+  try {
+    const fd = fs.openSync(path.join(eventsDir, p.segment), 'r');
+    try {
+      return fs.readSync(fd, buf, 0, buf.length, start) === buf.length ? buf.toString('latin1') : null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
   }
 }
 

@@ -93,6 +93,19 @@ describe('FoldedState', () => {
     expect(folded.read(layout, TTL).lastSeq).toBe(events[3499]!.seq);
     expect(folded.loads).toBe(2);
   });
+  it('after a batch was cut back and its seqs given again (the same length), loads afresh', () => {
+    const size = fs.statSync(seg(3)).size;
+    const lines = text(events.slice(3000, 3500)).split('\n');
+    // the daemon's batch (the last 2 events) read, then cut back and written again otherwise
+    const last = `${lines.at(-2)}\n`;
+    const other = last.replace(/"time":"[^"]*"/, (t) => t.replace(/\d(?=\.\d{3}Z)/, (d) => String((Number(d) + 1) % 10)));
+    expect(other).not.toBe(last);
+    expect(other.length).toBe(last.length);
+    fs.truncateSync(seg(3), size - last.length);
+    fs.appendFileSync(seg(3), other);
+    expect(read()).toBe(fresh(layout));
+    expect(folded.loads).toBe(3);
+  });
   it('the state it keeps differs from a stale one (the test can fail)', () => {
     const before = read();
     fs.appendFileSync(seg(3), text(events.slice(3500, 4000)));
