@@ -1,6 +1,7 @@
 /**
- * The last events of the log, for `log --tail`: the newest live segment is read backwards in
- * chunks, only as far as needed; an archived one (gzip, log-read.ts) is streamed forwards.
+ * The last events of the log, for `log --tail` and the page: the newest live segment is read
+ * backwards in chunks, only as far as needed; an archived one (gzip, log-read.ts) is streamed
+ * forwards.
  */
 import fs from 'node:fs';
 import { isBusEvent, type BusEvent } from '../events.js';
@@ -9,13 +10,13 @@ import { allSegments, damaged, readSegment } from './log-read.js';
 const TAIL_CHUNK = 256 * 1024;
 
 /**
- * The last `n` events of a live segment that `keep` accepts, reading it backwards in chunks (so
- * `log --tail` costs what it prints, not the segment). A torn last line is skipped; any other
- * line that is not an event is damage.
+ * The events of a live segment newest first, reading it backwards in chunks, while `more` (given
+ * each event) returns true: so `log --tail` and the page cost what they use, not the segment. A
+ * torn last line is skipped; any other line that is not an event is damage. False when `more`
+ * stopped the reading, true when the segment's first event was reached.
  */
-function tailOfLive(file: string, n: number, keep: (e: BusEvent) => boolean): BusEvent[] {
+function backwardsInLive(file: string, more: (e: BusEvent) => boolean): boolean {
   const fd = fs.openSync(file, 'r');
-  const newestFirst: BusEvent[] = [];
   try {
     let end = fs.fstatSync(fd).size;
     const lastByte = Buffer.alloc(1);
@@ -24,7 +25,7 @@ function tailOfLive(file: string, n: number, keep: (e: BusEvent) => boolean): Bu
     if (!unterminated && end > 0) end--; // read up to the last '\n', not past it
     let rest: Buffer = Buffer.alloc(0); // the end part of a line whose beginning is not read yet
     let newest = true; // the last line: torn (unterminated, or not an event) is tolerated there
-    while (end > 0 && newestFirst.length < n) {
+    while (end > 0) {
       const start = Math.max(0, end - TAIL_CHUNK);
       const buf = Buffer.alloc(end - start + rest.length);
       fs.readSync(fd, buf, 0, end - start, start);
@@ -42,7 +43,7 @@ function tailOfLive(file: string, n: number, keep: (e: BusEvent) => boolean): Bu
           value = undefined;
         }
         if (isBusEvent(value)) {
-          if (keep(value) && newestFirst.push(value) >= n) break;
+          if (!more(value)) return false;
         } else if (!newest) throw damaged(file, start + nl + 1);
         newest = false;
         stop = nl;
@@ -51,10 +52,28 @@ function tailOfLive(file: string, n: number, keep: (e: BusEvent) => boolean): Bu
       rest = Buffer.from(buf.subarray(0, Math.max(0, stop)));
       end = start;
     }
+    return true;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The last `n` events of a live segment that `keep` accepts. */
+function tailOfLive(file: string, n: number, keep: (e: BusEvent) => boolean): BusEvent[] {
+  const newestFirst: BusEvent[] = [];
+  if (n > 0) backwardsInLive(file, (e) => !keep(e) || newestFirst.push(e) < n);
   return newestFirst.reverse();
+}
+
+/**
+ * The live segments' events newest first (bus/events/ only: archived segments are not read),
+ * while `more` returns true. Synchronous, for the page's model (runtime/serve/recent.ts). True
+ * when it reached the first live event (so `more` saw every live event).
+ */
+export function eventsBackwards(eventsDir: string, more: (e: BusEvent) => boolean): boolean {
+  const live = allSegments(eventsDir).filter((s) => !s.archived);
+  for (let i = live.length - 1; i >= 0; i--) if (!backwardsInLive(live[i]!.file, more)) return false;
+  return true;
 }
 
 /** The last `n` events (of those `keep` accepts; all if fewer), reading segments from the newest back. */

@@ -13,7 +13,7 @@ import { loadConfig } from '../config/load.js';
 import { setValue } from '../config/edit.js';
 import { GRANT_UNTIL_RE } from '../config/governance.js';
 import { runningDaemon } from '../daemon/lock.js';
-import { loadState } from '../views/inspect.js';
+import { governanceForAudit, loadState } from '../views/inspect.js';
 import { auditRows, renderAudit } from '../views/audit.js';
 import type { Layout } from '../../workspaces/layout.js';
 import { commit } from './config.js';
@@ -207,7 +207,7 @@ const audit: Command = {
     );
     if (values.help) return (print(auditUsage), EXIT.ok);
     const layout = findRoot(values.root as string | undefined);
-    const rows = auditRows((await loadState(layout)).governance, {
+    const rows = auditRows(await governanceForAudit(layout, (await loadState(layout)).governance), {
       agent: values.agent as string | undefined,
       kind: values.kind as string | undefined,
     });

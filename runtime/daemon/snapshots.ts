@@ -209,14 +209,19 @@ function bytesFrom(file: string, archived: boolean, offset: number): Buffer {
   }
 }
 
-function replaySync(eventsDir: string, state: BusState, from: SnapshotHeader | null): BusState {
+function replaySync(
+  eventsDir: string,
+  state: BusState,
+  from: Pick<SnapshotHeader, 'seq' | 'position'> | null,
+): { state: BusState; position: LogPosition | null } {
   const all = allSegments(eventsDir);
   const lastLive = all.filter((s) => !s.archived).at(-1)?.name;
   let first = true;
+  let position: LogPosition | null = from?.position ?? null;
   for (const ref of all) {
     if (from && ref.name < from.position.segment) continue;
     const offset = from && ref.name === from.position.segment ? from.position.offset : 0;
-    const { events } = parseLines(
+    const { events, goodBytes } = parseLines(
       bytesFrom(ref.file, ref.archived, offset).toString('utf8'),
       ref.file,
       ref.name === lastLive,
@@ -229,8 +234,9 @@ function replaySync(eventsDir: string, state: BusState, from: SnapshotHeader | n
       first = false;
       applyToState(state, e);
     }
+    position = { segment: ref.name, offset: offset + goodBytes };
   }
-  return state;
+  return { state, position };
 }
 
 /**
@@ -242,8 +248,18 @@ export function loadFoldedSync(
   snapshotsDir: string,
   eventsDir: string,
   threadTtl: number,
-  { threads = true }: { threads?: boolean } = {},
+  o: { threads?: boolean } = {},
 ): BusState {
+  return loadFoldedSyncAt(snapshotsDir, eventsDir, threadTtl, o).state;
+}
+
+/** loadFoldedSync, and where its fold stopped (for foldOnSync; null: the log is empty). */
+export function loadFoldedSyncAt(
+  snapshotsDir: string,
+  eventsDir: string,
+  threadTtl: number,
+  { threads = true }: { threads?: boolean } = {},
+): { state: BusState; position: LogPosition | null } {
   for (const name of listSnapshots(snapshotsDir)) {
     try {
       const { header, state } = readSnapshot(path.join(snapshotsDir, name), threads);
@@ -254,4 +270,15 @@ export function loadFoldedSync(
     }
   }
   return replaySync(eventsDir, emptyState(threadTtl), null);
+}
+
+/**
+ * Fold into `state` (folded up to `position`) the events logged since, for a reader that stays
+ * (the page): it reads only the new bytes. Throws when the log no longer continues there (the
+ * segment archived by `mailroom compact`, or not the next seq): then load again.
+ */
+export function foldOnSync(eventsDir: string, state: BusState, position: LogPosition): LogPosition {
+  const seg = allSegments(eventsDir).find((s) => s.name === position.segment);
+  if (!seg || seg.archived) throw new NotFollowing(`${position.segment} is no longer in bus/events/`);
+  return replaySync(eventsDir, state, { seq: state.lastSeq, position }).position ?? position;
 }

@@ -32,6 +32,9 @@ export interface RecoveryPlan {
   keep: Array<{ run: Run; failed: HandlerFailed }>;
 }
 
+/** The note of handler.queued for a run that was queued before a restart (and still is). */
+export const REQUEUED_NOTE = 'queued again after a restart';
+
 const isHandler = (config: RecoveryInput['config'], agent: string) => config.agents[agent]?.command !== undefined;
 
 function needsFile(run: Run): boolean {
@@ -72,7 +75,7 @@ export function planRecovery({ runtime, config, inboxes, now }: RecoveryInput): 
   for (const run of pending)
     requeue(
       run,
-      run.status === 'running' ? 'was running when the daemon stopped; run again' : 'queued again after a restart',
+      run.status === 'running' ? 'was running when the daemon stopped; run again' : REQUEUED_NOTE,
     );
   const listed = new Map([...inboxes].map(([agent, names]) => [agent, new Set(names)]));
   for (const run of runtime.runs.values()) {

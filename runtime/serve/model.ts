@@ -15,7 +15,7 @@ import { describeEvent } from '../logger.js';
 import type { BusState } from '../state/state.js';
 import type { OrgStatus } from '../views/inspect.js';
 import type { LaneView } from '../views/why.js';
-import { chartSeries, type Series } from './series.js';
+import { chartSeries, type Series, type SeriesFrom } from './series.js';
 
 export interface PageTask {
   id: string;
@@ -70,6 +70,8 @@ export interface ModelInput {
   config: OrgConfig;
   held: string[];
   now: number;
+  /** When `events` are a tail of the log: the runtime before them, and where a cap cut them (recent.ts). */
+  from?: SeriesFrom;
 }
 
 export const RECENT_EVENTS = 40;
@@ -166,7 +168,7 @@ export function alerts(status: OrgStatus, events: readonly BusEvent[]): Alert[] 
 }
 
 export function pageModel(input: ModelInput): PageModel {
-  const { status, state, events, config, held, now } = input;
+  const { status, state, events, config, held, now, from } = input;
   return {
     org: status.root,
     daemon: status.daemon,
@@ -185,6 +187,6 @@ export function pageModel(input: ModelInput): PageModel {
       .slice(-RECENT_EVENTS)
       .reverse()
       .map((e) => ({ seq: e.seq, time: e.time, type: e.type, text: describeEvent(e).replace(/\s+/g, ' ') })),
-    charts: chartSeries(events, state.board, now),
+    charts: chartSeries(events, state.board, now, undefined, from),
   };
 }

@@ -2,18 +2,20 @@
  * The page's charts, folded from the event log: per minute over the last hour, messages
  * accepted, the handler queue's depth (runs waiting, sampled at the end of each minute, by the
  * same run fold the daemon uses) and delivery latency (accepted -> delivered); and cost per
- * UTC day from the board. Pure: the time is an argument.
+ * UTC day from the board. Pure: the time is an argument. The events may be a tail of the log
+ * (recent.ts) with the runtime before it.
  */
 import type { BusEvent } from '../../bus/events.js';
 import type { Board } from '../../board/fold.js';
 import { costSummary } from '../../board/render.js';
-import { applyRuntime, emptyRuntime } from '../state/runs.js';
+import { applyRuntime, emptyRuntime, type Runtime } from '../state/runs.js';
 
 export interface Series {
   /** Start of each minute, in seconds since the epoch (uPlot's x axis). */
   minutes: number[];
-  messages: number[];
-  queue: number[];
+  /** null: a minute before the events read (a read cut by its cap, recent.ts). */
+  messages: Array<number | null>;
+  queue: Array<number | null>;
   /** Median and slowest delivery in that minute, ms; null when nothing was delivered. */
   latency_p50: Array<number | null>;
   latency_max: Array<number | null>;
@@ -24,6 +26,20 @@ export interface Series {
 
 export const WINDOW_MINUTES = 60;
 const MINUTE = 60_000;
+/** A message delivered in the window is looked for among those accepted this long before it. */
+export const LOOKBACK_MS = 10 * MINUTE;
+
+/** The start of the charts' first minute. */
+export function chartStart(now: number, minutes = WINDOW_MINUTES): number {
+  return Math.floor(now / MINUTE) * MINUTE - (minutes - 1) * MINUTE;
+}
+
+export interface SeriesFrom {
+  /** The runtime before the first event (default: empty, for events from the log's start). */
+  runtime?: Runtime;
+  /** The events start here (ms), inside the window: the minutes before have no data (null). */
+  since?: number | null;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,9 +47,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
 }
 
-export function chartSeries(events: readonly BusEvent[], board: Board, now: number, minutes = WINDOW_MINUTES): Series {
-  const last = Math.floor(now / MINUTE) * MINUTE;
-  const first = last - (minutes - 1) * MINUTE;
+export function chartSeries(
+  events: readonly BusEvent[],
+  board: Board,
+  now: number,
+  minutes = WINDOW_MINUTES,
+  from: SeriesFrom = {},
+): Series {
+  const first = chartStart(now, minutes);
+  const last = first + (minutes - 1) * MINUTE;
   const bucket = (time: string) => {
     const t = Date.parse(time);
     return t >= first && t < last + MINUTE ? Math.floor((t - first) / MINUTE) : -1;
@@ -42,7 +64,7 @@ export function chartSeries(events: readonly BusEvent[], board: Board, now: numb
   const queue = new Array<number>(minutes).fill(0);
   const latencies: number[][] = Array.from({ length: minutes }, () => []);
   const acceptedAt = new Map<string, number>();
-  const rt = emptyRuntime();
+  const rt = from.runtime ?? emptyRuntime();
   let sampled = 0;
   const sampleUpTo = (index: number) => {
     for (; sampled < Math.min(index, minutes); sampled++) queue[sampled] = rt.queued.size;
@@ -54,7 +76,7 @@ export function chartSeries(events: readonly BusEvent[], board: Board, now: numb
     const b = bucket(e.time);
     if (e.type === 'message.accepted') {
       if (b >= 0) messages[b]! += 1;
-      if (t >= first - 10 * MINUTE) acceptedAt.set(e.id, t);
+      if (t >= first - LOOKBACK_MS) acceptedAt.set(e.id, t);
     } else if (e.type === 'message.delivered') {
       const from = acceptedAt.get(e.id);
       acceptedAt.delete(e.id);
@@ -64,12 +86,14 @@ export function chartSeries(events: readonly BusEvent[], board: Board, now: numb
   sampleUpTo(Math.floor((now - first) / MINUTE) + 1);
   const costs = costSummary(board).by_day;
   const days = Object.keys(costs).slice(-30);
+  const since = from.since ?? -Infinity;
+  const known = <T>(xs: T[]) => xs.map((x, i) => (first + i * MINUTE < since ? null : x));
   return {
     minutes: messages.map((_, i) => (first + i * MINUTE) / 1000),
-    messages,
-    queue,
-    latency_p50: latencies.map((l) => (l.length ? median(l) : null)),
-    latency_max: latencies.map((l) => (l.length ? Math.max(...l) : null)),
+    messages: known(messages),
+    queue: known(queue),
+    latency_p50: known(latencies.map((l) => (l.length ? median(l) : null))),
+    latency_max: known(latencies.map((l) => (l.length ? Math.max(...l) : null))),
     days: days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000),
     cost: days.map((d) => costs[d]!),
   };

@@ -16,7 +16,7 @@ import type { Layout } from '../../workspaces/layout.js';
 import { loadAssets, type Asset } from './assets.js';
 import { authorize } from './auth.js';
 import { Changes } from './changes.js';
-import { readModel } from './read.js';
+import { FoldedState, readModel } from './read.js';
 
 export interface ServeOptions {
   layout: Layout;
@@ -48,6 +48,7 @@ class Snapshot {
   private body = '';
   agents: string[] = [];
   private failed: string | null = null;
+  private readonly folded = new FoldedState();
 
   constructor(
     private readonly layout: Layout,
@@ -59,7 +60,7 @@ class Snapshot {
     const now = new Date().toISOString();
     let body: string;
     try {
-      const model = readModel(this.layout, Date.parse(now));
+      const model = readModel(this.layout, Date.parse(now), this.folded);
       this.agents = model.agents.map((a) => a.name);
       body = JSON.stringify(model);
       this.failed = null;

@@ -89,6 +89,10 @@ export interface GovernanceState {
   /** Agent -> its last few handler runs: the message, start and end (ms), to tell which run wrote a file. */
   runs: Record<string, RunSpan[]>;
   configVersion: number | null;
+  /** The UTC day of the last sweep of decided held records (forget.ts sweepHeld); absent before the first. */
+  heldSwept?: string;
+  /** Decided held records forgotten so far (`audit` then reads the log for them). */
+  heldForgotten?: number;
 }
 
 export function emptyGovernance(): GovernanceState {

@@ -8,7 +8,7 @@
 import type { BusEvent, MessageAccepted, MessageRejected } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { apply, emptyBoard, type Board } from '../../board/fold.js';
-import { emptyQueue, sweepRuns, sweepThreads, type Ended } from './forget.js';
+import { emptyQueue, sweepHeld, sweepRuns, sweepThreads, type Ended } from './forget.js';
 import { ThreadIndex } from './thread-index.js';
 import type { ThreadInfo } from '../decide/accept.js';
 import { applyRuntime, emptyRuntime, runKey, type Runtime } from './runs.js';
@@ -145,6 +145,7 @@ export function applyToState(s: BusState, e: BusEvent): BusState {
   applyGovernance(s.governance, e, s.undelivered);
   sweepThreads(s.threads, Math.floor(t / 1000), Math.floor(s.threadTtl / 1000));
   sweepRuns(s.runtime, s.ended, t);
+  sweepHeld(s.governance, e.time);
   return s;
 }
 

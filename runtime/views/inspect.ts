@@ -5,7 +5,7 @@
  */
 import { OPERATOR } from '../../bus/vocabulary.js';
 import fs from 'node:fs';
-import { eventsMentioning } from '../../bus/store/log-read.js';
+import { eventsMentioning, readEvents } from '../../bus/store/log-read.js';
 import { parseInboxName, isIgnoredName } from '../../bus/names.js';
 import type { Priority } from '../../bus/priority.js';
 import type { BusEvent } from '../../bus/events.js';
@@ -18,6 +18,7 @@ import { runningDaemon } from '../daemon/lock.js';
 import { loadFolded } from '../daemon/snapshots.js';
 import { alertKey, DEFAULT_THREAD_TTL_MS, type BusState } from '../state/state.js';
 import { applyRuntime, emptyRuntime } from '../state/runs.js';
+import { applyGovernance, emptyGovernance, type GovernanceState } from '../state/governance.js';
 import { backlogs, isStuck, unreadAge, type Backlog } from '../decide/unread.js';
 import { laneViews, type LaneView, type WaitingView } from './why.js';
 
@@ -132,12 +133,41 @@ export function eventsAbout(layout: Layout, id: string): Promise<BusEvent[]> {
   ).then((es) => es.filter((e) => ('id' in e && e.id === id) || (e.type === 'alert.sent' && e.message === id)));
 }
 
-/** The state, with what it forgot about message `id` (a finished run, a done rejection) put back from the log. */
+/**
+ * Governance for `audit`: the fold's, and, once the fold has forgotten decided holds (forget.ts),
+ * those read back from the log, archived segments included (only the approval events' lines are
+ * decoded). A record the fold still has is the fold's (it knows the task and the thread).
+ */
+export async function governanceForAudit(layout: Layout, g: GovernanceState): Promise<GovernanceState> {
+  if (!g.heldForgotten) return g;
+  const fromLog = emptyGovernance();
+  const none = new Map();
+  await readEvents(layout.events, {
+    contains: '"type":"approval.',
+    onEvent: (e) => {
+      if (e.type === 'approval.requested' || e.type === 'approval.granted' || e.type === 'approval.refused')
+        applyGovernance(fromLog, e, none);
+    },
+  });
+  return { ...g, held: { ...fromLog.held, ...g.held } };
+}
+
+/**
+ * The state, with what it forgot about message `id` put back from the log: a finished run, a
+ * done rejection, a decided hold (forget.ts).
+ */
 export function recall(state: BusState, events: BusEvent[]): BusState {
   const scratch = emptyRuntime();
+  const forgotten = (id: string) => !Object.hasOwn(state.governance.held, id);
+  let held: string | undefined;
+  for (const e of events) if (e.type === 'approval.requested' && forgotten(e.id)) held = e.id;
+  const isDecision = (e: BusEvent) =>
+    (e.type === 'approval.requested' || e.type === 'approval.granted' || e.type === 'approval.refused') &&
+    e.id === held;
   for (const e of events) {
     applyRuntime(scratch, e);
     if (e.type === 'message.rejected' && !state.rejected.has(e.id)) state.rejected.set(e.id, e);
+    if (isDecision(e)) applyGovernance(state.governance, e, new Map());
   }
   for (const [key, run] of scratch.runs) if (!state.runtime.runs.has(key)) state.runtime.runs.set(key, run);
   return state;

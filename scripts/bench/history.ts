@@ -6,14 +6,16 @@
  *   - raw: reading the same log files once with a bare loop (read + count lines): the raw limit;
  *   - start-up: spawn `mailroom start` until it is watching; its RSS then (VmRSS, VmHWM);
  *   - status, board, doctor, show (the oldest message's id: a scan back through the whole log) and
- *     log --tail 20: wall time and max RSS of the CLI process.
+ *     log --tail 20: wall time and max RSS of the CLI process;
+ *   - the page: `mailroom serve` from spawn until it listens (it reads the model once before), one
+ *     GET /api/model, and the server's peak RSS (VmHWM) then.
  * The org is deleted after each size. Prints a table and writes bench-history.json.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, machine, startDaemon, stopDaemon, vmStatus } from './common.js';
+import { CLI, machine, sleep, startDaemon, stopDaemon, vmStatus } from './common.js';
 import { writeHistory } from './history-log.js';
 
 const AGENTS = ['ann', 'bob', 'cfo', 'dan', 'eve', 'fay'];
@@ -39,6 +41,31 @@ function timed(args: string[]): { ms: number; maxRssMb: number; code: number | n
   });
   const [secs, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   return { ms: Math.round(secs! * 1000), maxRssMb: Math.round(kb! / 1024), code: r.status };
+}
+
+/** `mailroom serve`: spawn to listening (one read of the model), a GET of the model, its peak RSS. */
+async function page(root: string): Promise<{ ms: number; maxRssMb: number; code: number | null }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI, 'serve', '--root', root, '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  try {
+    let url: string | undefined;
+    for (const until = Date.now() + 60_000; !(url = /serving (http:\/\/\S+\/) /.exec(stderr)?.[1]); await sleep(10))
+      if (child.exitCode !== null || Date.now() > until) throw new Error(`serve did not listen: ${stderr}`);
+    const ms = performance.now() - t0;
+    const r = await fetch(`${url}api/model`);
+    const body = (await r.json()) as { model?: { error?: string } };
+    if (!r.ok || body.model?.error) throw new Error(`GET /api/model: ${r.status} ${JSON.stringify(body).slice(0, 400)}`);
+    const vm = vmStatus(child.pid!);
+    return { ms: Math.round(ms), maxRssMb: vm ? Math.round(vm.hwmKb / 1024) : NaN, code: r.status };
+  } finally {
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
+  }
 }
 
 async function one(tmp: string, n: number) {
@@ -79,6 +106,7 @@ async function one(tmp: string, n: number) {
   const tail = timed(['log', '--tail', '20', '--root', root]);
   const board = timed(['board', '--root', root]);
   const doctor = timed(['doctor', '--root', root]);
+  const serve = await page(root);
   if (process.env.BENCH_KEEP) process.stdout.write(`kept ${root}\n`);
   else fs.rmSync(root, { recursive: true, force: true });
   return {
@@ -96,6 +124,7 @@ async function one(tmp: string, n: number) {
     doctor,
     show,
     log_tail: tail,
+    serve,
   };
 }
 
@@ -116,11 +145,11 @@ export async function historyBench(): Promise<void> {
     if (!process.env.BENCH_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
   }
   const head =
-    '| events | log | raw read | start-up | daemon RSS (peak) | status | board | doctor | show (oldest) | log --tail 20 |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+    '| events | log | raw read | start-up | daemon RSS (peak) | status | board | doctor | show (oldest) | log --tail 20 | serve (page) |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const cell = (c: { ms: number; maxRssMb: number }) => `${c.ms} ms, ${c.maxRssMb} MB`;
   const lines = rows.map(
     (r) =>
-      `| ${r.events.toLocaleString('en')} | ${r.log_mb} MB | ${r.raw_read_ms} ms | ${r.start_ms} ms | ${r.daemon_rss_mb} MB (${r.daemon_hwm_mb}) | ${cell(r.status)} | ${cell(r.board)} | ${cell(r.doctor)} | ${cell(r.show)} | ${cell(r.log_tail)} |`,
+      `| ${r.events.toLocaleString('en')} | ${r.log_mb} MB | ${r.raw_read_ms} ms | ${r.start_ms} ms | ${r.daemon_rss_mb} MB (${r.daemon_hwm_mb}) | ${cell(r.status)} | ${cell(r.board)} | ${cell(r.doctor)} | ${cell(r.show)} | ${cell(r.log_tail)} | ${cell(r.serve)} |`,
   );
   process.stdout.write(`\n${head}\n${lines.join('\n')}\n`);
   fs.writeFileSync('bench-history.json', `${JSON.stringify({ machine: machine(), rows }, null, 2)}\n`);
