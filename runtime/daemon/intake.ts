@@ -23,7 +23,7 @@ import type { Incoming } from '../decide/accept.js';
 import { takeChanged } from '../decide/readiness.js';
 import type { Logger } from '../logger.js';
 import { accept } from './intake-accept.js';
-import { LargeGarbage } from './large-garbage.js';
+import { BATCH_BYTES, LargeGarbage } from './large-garbage.js';
 import type { JournalPort } from './journal.js';
 import {
   type Decision,
@@ -40,13 +40,6 @@ import { sweepWriters, type WriterSweep } from './writers.js';
 
 export type { Decision } from './intake-items.js';
 export { MAX_HOPS } from './intake-accept.js';
-
-/**
- * A batch takes files until they hold this many bytes; the rest wait for the next batch. 80
- * messages of 1 MB in one batch peaked at 520 MB RSS: each is read, stamped, logged as a line
- * and written in one buffer with the whole batch.
- */
-export const BATCH_BYTES = 8 * 1_048_576;
 
 /** And, for the waiting table: config, clock, quiet, watching, again (settle.ts). */
 export interface IntakeDeps extends SettleDeps {

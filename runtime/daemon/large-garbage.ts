@@ -9,6 +9,13 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
+/**
+ * A batch takes files until they hold this many bytes; the rest wait for the next batch. 80
+ * messages of 1 MB in one batch peaked at 520 MB RSS: each is read, stamped, logged as a line
+ * and written in one buffer with the whole batch.
+ */
+export const BATCH_BYTES = 8 * 1_048_576;
+
 /** A message at least this large counts (V8's large objects start near 128 KB). */
 export const LARGE_MESSAGE = 128 * 1024;
 /** A full collection after this many bytes of large messages. */
