@@ -41,44 +41,79 @@ const one = (s: string, max = 120) => {
   return x.length > max ? `${x.slice(0, max - 3)}...` : x;
 };
 
-function heldFor(t: Task, facts: BriefFacts): HeldFacts[] {
-  return Object.values(facts.held).filter((h) => h.task === t.id || (t.thread !== undefined && h.thread === t.thread));
+/**
+ * Who relates to whom, indexed once per render: a brief looked each of these up by a pass over
+ * every task or held message per task (10,000 open tasks: 10^8 steps, 9 s of a 40 s profile).
+ */
+interface Relations {
+  /** Task -> its sub-tasks (facts.parent's order). */
+  subs: Map<string, string[]>;
+  /** Task -> the open tasks that name it in blocked_by (board order). */
+  waiting: Map<string, Task[]>;
+  /** Task id or thread -> held messages about it, with their place in facts.held. */
+  held: Map<string, Array<{ h: HeldFacts; at: number }>>;
+}
+
+const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+};
+
+function relations(board: Board, facts: BriefFacts): Relations {
+  const r: Relations = { subs: new Map(), waiting: new Map(), held: new Map() };
+  for (const [sub, parent] of Object.entries(facts.parent)) push(r.subs, parent, sub);
+  for (const o of board.tasks) if (open(o) && o.blockedBy) for (const b of new Set(o.blockedBy)) push(r.waiting, b, o);
+  Object.values(facts.held).forEach((h, at) => {
+    if (h.task !== undefined) push(r.held, `task ${h.task}`, { h, at });
+    if (h.thread !== undefined) push(r.held, `thread ${h.thread}`, { h, at });
+  });
+  return r;
+}
+
+function heldFor(t: Task, r: Relations): HeldFacts[] {
+  const found = [
+    ...(r.held.get(`task ${t.id}`) ?? []),
+    ...(t.thread !== undefined ? (r.held.get(`thread ${t.thread}`) ?? []) : []),
+  ];
+  const seen = new Set<number>();
+  return found
+    .filter(({ at }) => !seen.has(at) && seen.add(at))
+    .sort((a, b) => a.at - b.at)
+    .map(({ h }) => h);
 }
 
 function money(h: HeldFacts): string {
   return h.amount !== undefined ? ` ${h.amount}${h.currency ? ` ${h.currency}` : ''}` : '';
 }
 
-function taskLines(t: Task, agent: string, board: Board, facts: BriefFacts): string[] {
+function taskLines(t: Task, agent: string, board: Board, r: Relations): string[] {
   const head = `- ${t.id} [${t.priority}] ${one(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`;
   const lines = [head];
   if (t.last)
     lines.push(
       `  - last message: ${utcTime(t.last.time)} from ${t.last.from}${t.last.subject !== undefined ? ` "${one(t.last.subject, 80)}"` : ''} (${t.last.id}): ${t.last.excerpt || '(empty)'}`,
     );
-  const subs = Object.entries(facts.parent)
-    .filter(([, p]) => p === t.id)
-    .map(([s]) => findTask(board, s))
-    .filter(open);
+  const subs = (r.subs.get(t.id) ?? []).map((s) => findTask(board, s)).filter(open);
   const blockers = (t.blockedBy ?? []).map((b) => findTask(board, b)).filter(open);
-  const held = heldFor(t, facts).filter((h) => h.status === 'held');
+  const held = heldFor(t, r).filter((h) => h.status === 'held');
   const waits = [
     ...subs.map((s) => `sub-task ${s.id} (${s.status}, ${s.owner ?? 'unclaimed'})`),
     ...blockers.map((b) => `${b.id} (blocked_by, ${b.status})`),
     ...held.map((h) => `approval of ${h.kind}${money(h)} ${h.id}`),
   ];
   if (waits.length) lines.push(`  - waits on: ${waits.join('; ')}`);
-  const waiting = board.tasks.filter((o) => open(o) && o.blockedBy?.includes(t.id));
+  const waiting = r.waiting.get(t.id) ?? [];
   if (waiting.length)
     lines.push(`  - waiting on it: ${waiting.map((o) => `${o.id} (${o.owner ?? 'unclaimed'})`).join(', ')}`);
   return lines;
 }
 
-function decisions(tasks: Task[], facts: BriefFacts): string[] {
+function decisions(tasks: Task[], r: Relations): string[] {
   const seen = new Set<string>();
   const out: HeldFacts[] = [];
   for (const t of tasks)
-    for (const h of heldFor(t, facts)) if (h.status !== 'held' && !seen.has(h.id)) seen.add(h.id), out.push(h);
+    for (const h of heldFor(t, r)) if (h.status !== 'held' && !seen.has(h.id)) seen.add(h.id), out.push(h);
   out.sort((a, b) => (a.decided ?? '').localeCompare(b.decided ?? '') || a.id.localeCompare(b.id));
   return out.map(
     (h) =>
@@ -115,22 +150,23 @@ export function renderBriefs(board: Board, agents: readonly string[], facts: Bri
     else for (const r of new Set(t.recipients)) of(r).claimable.push(t);
     if (t.creator !== t.owner) of(t.creator).created.push(t);
   }
+  const r = relations(board, facts);
   const out = new Map<string, string>();
-  for (const agent of agents) out.set(agent, briefText(board, agent, facts, lists.get(agent)));
+  for (const agent of agents) out.set(agent, briefText(board, agent, r, lists.get(agent)));
   return out;
 }
 
-function briefText(board: Board, agent: string, facts: BriefFacts, l: Lists | undefined): string {
+function briefText(board: Board, agent: string, r: Relations, l: Lists | undefined): string {
   const [owned, claimable, created] = [l?.owned ?? [], l?.claimable ?? [], l?.created ?? []].map((x) =>
     x.sort(byUrgency),
   ) as [Task[], Task[], Task[]];
   const section = (title: string, tasks: Task[]) => [
     `## ${title} (${tasks.length})`,
     '',
-    ...(tasks.length ? tasks.flatMap((t) => taskLines(t, agent, board, facts)) : ['_none_']),
+    ...(tasks.length ? tasks.flatMap((t) => taskLines(t, agent, board, r)) : ['_none_']),
     '',
   ];
-  const decided = decisions([...owned, ...claimable, ...created], facts);
+  const decided = decisions([...owned, ...claimable, ...created], r);
   return [
     `# Brief for ${agent}`,
     '',

@@ -32,6 +32,7 @@ import { resultJson, resultTable } from './bench/report.js';
 import { historyBench } from './bench/history.js';
 import { benchBridge } from './bench/bridge.js';
 import { benchAgents } from './bench/agents.js';
+import { benchBoard } from './bench/board.js';
 import { benchSteady } from './bench/steady.js';
 
 async function run(tmp: string): Promise<number> {
@@ -100,14 +101,17 @@ async function main(): Promise<void> {
     // `npm run bench -- --bridge`: the bridge alone (scripts/bench/bridge.ts); `--agents N[,N...]`: org sizes (scripts/bench/agents.ts).
     const agents = process.argv.indexOf('--agents');
     const steady = process.argv.indexOf('--steady');
+    const board = process.argv.indexOf('--board');
     const which =
       agents > 0
         ? benchAgents(tmp, process.argv[agents + 1] ?? '')
         : steady > 0
           ? benchSteady(tmp, process.argv[steady + 1])
-          : process.argv.includes('--bridge')
-            ? benchBridge(tmp)
-            : run(tmp);
+          : board > 0
+            ? benchBoard(tmp, process.argv[board + 1])
+            : process.argv.includes('--bridge')
+              ? benchBridge(tmp)
+              : run(tmp);
     if ((await which) > 0) process.exitCode = 1;
   } finally {
     if (process.env.BENCH_KEEP) process.stdout.write(`kept ${tmp}\n`);

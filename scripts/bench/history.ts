@@ -58,7 +58,8 @@ async function page(root: string): Promise<{ ms: number; maxRssMb: number; code:
     const ms = performance.now() - t0;
     const r = await fetch(`${url}api/model`);
     const body = (await r.json()) as { model?: { error?: string } };
-    if (!r.ok || body.model?.error) throw new Error(`GET /api/model: ${r.status} ${JSON.stringify(body).slice(0, 400)}`);
+    if (!r.ok || body.model?.error)
+      throw new Error(`GET /api/model: ${r.status} ${JSON.stringify(body).slice(0, 400)}`);
     const vm = vmStatus(child.pid!);
     return { ms: Math.round(ms), maxRssMb: vm ? Math.round(vm.hwmKb / 1024) : NaN, code: r.status };
   } finally {
