@@ -137,7 +137,11 @@ interface Lists {
  * the board per agent: 10,000 agents). A brief names no board-wide time, so a change that does
  * not touch an agent's tasks leaves its BRIEF.md byte for byte as it was (and it is not rewritten).
  */
-export function renderBriefs(board: Board, agents: readonly string[], facts: BriefFacts): Map<string, string> {
+export function* briefsOneByOne(
+  board: Board,
+  agents: readonly string[],
+  facts: BriefFacts,
+): Generator<[agent: string, text: string]> {
   const lists = new Map<string, Lists>();
   const of = (a: string) => {
     let l = lists.get(a);
@@ -151,9 +155,12 @@ export function renderBriefs(board: Board, agents: readonly string[], facts: Bri
     if (t.creator !== t.owner) of(t.creator).created.push(t);
   }
   const r = relations(board, facts);
-  const out = new Map<string, string>();
-  for (const agent of agents) out.set(agent, briefText(board, agent, r, lists.get(agent)));
-  return out;
+  for (const agent of agents) yield [agent, briefText(board, agent, r, lists.get(agent))];
+}
+
+/** BRIEF.md of each of `agents` (briefsOneByOne, collected). */
+export function renderBriefs(board: Board, agents: readonly string[], facts: BriefFacts): Map<string, string> {
+  return new Map(briefsOneByOne(board, agents, facts));
 }
 
 function briefText(board: Board, agent: string, r: Relations, l: Lists | undefined): string {

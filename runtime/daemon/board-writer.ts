@@ -4,8 +4,9 @@
  * the board. A small board (under IMMEDIATE_TASKS tasks: a render of a few ms) is rendered at
  * once, so the board of a batch is on disk when its mail is; a large one is coalesced off the delivery path: at
  * most once per gap of ten times its own cost (at least RENDER_GAP_MS, so a few times a second
- * and never more than a tenth of the loop), by a timer that renders what changed meanwhile;
- * and at a clean stop (flush). BRIEF.md sits in the agent's own workspace, where a
+ * and never more than a tenth of the loop), by a timer that renders what changed meanwhile, in
+ * slices of SLICE_MS off a copy of the board, so that mail is taken and delivered between the
+ * slices; and whole at a clean stop (flush). BRIEF.md sits in the agent's own workspace, where a
  * handler could make it a link to a secret, so it is written under bus/ and renamed over
  * whatever is there (a rename replaces a link; write-file-atomic would write through it).
  * The first render after a start leaves a BRIEF.md alone that is a regular file already holding
@@ -17,8 +18,8 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
-import { renderBriefs, type BriefFacts } from '../../board/brief.js';
-import { renderBoardJson, renderBoardMd } from '../../board/render.js';
+import { briefsOneByOne, type BriefFacts } from '../../board/brief.js';
+import { boardJsonFileChunks, boardMdChunks, renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { errCode, readRegular } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
@@ -36,15 +37,23 @@ export function changesBoard(e: BusEvent, board: Board): boolean {
 export const IMMEDIATE_TASKS = 1000;
 /** Otherwise the board is rendered at most this often (a few times a second), or less. */
 export const RENDER_GAP_MS = 250;
+/** A large board is rendered in slices of about this long, the loop taking and delivering mail between them. */
+export const SLICE_MS = 8;
+
+type Rendering = { board: Board; agents: string[]; facts: BriefFacts; doneAfter: number };
 
 export class BoardWriter {
   private dirty = true;
   private readonly briefs = new Map<string, string>();
   private renderedAt = 0;
-  /** How long the last render took (ms). */
+  /** The CPU time of the last render (ms): the next waits ten times as long, so rendering stays under a tenth of the loop. */
   private cost = 0;
   private timer: NodeJS.Timeout | null = null;
-  private last: { board: Board; agents: string[]; facts: BriefFacts; doneAfter: number } | null = null;
+  private last: Rendering | null = null;
+  /** A sliced render is under way. */
+  private slicing = false;
+  /** Bumped by every render: a sliced one that finds it moved (a flush meanwhile) writes nothing older. */
+  private generation = 0;
 
   constructor(
     private readonly layout: Layout,
@@ -56,43 +65,80 @@ export class BoardWriter {
     this.dirty = true;
   }
 
-  /** Render if the board changed: now if the last render is RENDER_GAP_MS old, else by a timer. */
+  /**
+   * Render if the board changed: a small board now; a large one (10,000 tasks: 200-300 ms of
+   * rendering, which held up every message behind it) by a timer, at most every RENDER_GAP_MS,
+   * in slices off a copy of the board, so mail goes on between the slices.
+   */
   render(board: Board, agents: string[], facts: BriefFacts, doneAfter = Infinity): void {
     this.last = { board, agents, facts, doneAfter };
-    if (!this.dirty || this.timer) return;
-    const wait =
-      board.tasks.length < IMMEDIATE_TASKS ? 0 : this.renderedAt + Math.max(RENDER_GAP_MS, 10 * this.cost) - Date.now();
-    if (wait > 0) {
-      this.timer = setTimeout(() => {
+    if (!this.dirty || this.timer || this.slicing) return;
+    if (board.tasks.length < IMMEDIATE_TASKS) return this.flush();
+    this.timer = setTimeout(
+      () => {
         this.timer = null;
-        this.flush();
-      }, wait);
-      this.timer.unref();
-      return;
-    }
-    this.flush();
+        void this.renderSliced();
+      },
+      Math.max(0, this.renderedAt + Math.max(RENDER_GAP_MS, 10 * this.cost) - Date.now()),
+    );
+    this.timer.unref();
   }
 
-  /** Render now if anything changed (the timer's work, and a clean stop's). */
+  /** Render now, whole, if anything changed (small boards, and a clean stop). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if ((!this.dirty && !this.slicing) || !this.last) return; // a sliced render under way is superseded
+    const { board, agents, facts, doneAfter } = this.last;
+    this.dirty = false;
+    this.generation++;
+    try {
+      this.write(
+        renderBoardMd(board, { doneAfter }),
+        renderBoardJson(board, doneAfter),
+        briefsOneByOne(board, agents, facts),
+      );
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private async renderSliced(): Promise<void> {
     if (!this.dirty || !this.last) return;
     const { board, agents, facts, doneAfter } = this.last;
     this.dirty = false;
-    const t0 = performance.now();
+    this.slicing = true;
+    const generation = ++this.generation;
     try {
-      writeFileAtomic.sync(this.layout.boardMd, renderBoardMd(board, { doneAfter }), { fsync: false });
-      writeFileAtomic.sync(this.layout.boardJson, renderBoardJson(board, doneAfter), { fsync: false });
-      for (const [agent, text] of renderBriefs(board, agents, facts)) this.writeBrief(agent, text);
-      this.cost = performance.now() - t0;
-      this.renderedAt = Date.now();
+      const busy = { ms: 0 };
+      const copy = renderCopy(board);
+      const held = Object.fromEntries(Object.entries(facts.held).map(([k, h]) => [k, { ...h }]));
+      const f = { held, parent: { ...facts.parent } };
+      const md = await sliced(boardMdChunks(copy, { doneAfter }), busy);
+      const json = await sliced(boardJsonFileChunks(copy, doneAfter), busy);
+      const briefs = await sliced(briefsOneByOne(copy, agents, f), busy);
+      if (generation === this.generation) this.write(md.join(''), json.join(''), briefs);
+      this.cost = busy.ms;
     } catch (err) {
-      this.dirty = true;
-      this.logger.warn(
-        `could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`,
-      );
+      this.failed(err);
+    } finally {
+      this.slicing = false;
+      if (this.dirty && this.last) this.render(this.last.board, this.last.agents, this.last.facts, this.last.doneAfter);
     }
+  }
+
+  private write(md: string, json: string, briefs: Iterable<[string, string]>): void {
+    writeFileAtomic.sync(this.layout.boardMd, md, { fsync: false });
+    writeFileAtomic.sync(this.layout.boardJson, json, { fsync: false });
+    for (const [agent, text] of briefs) this.writeBrief(agent, text);
+    this.renderedAt = Date.now();
+  }
+
+  private failed(err: unknown): void {
+    this.dirty = true;
+    this.logger.warn(
+      `could not render the board (BOARD.md, board.json): ${(err as Error).message}; it is rendered again after the next commit`,
+    );
   }
 
   private writeBrief(agent: string, text: string): void {
@@ -159,4 +205,35 @@ function onDisk(p: string, text: string): boolean {
   } catch {
     return false; // missing, a link, too long, unreadable: written (renamed over) as before
   }
+}
+
+/**
+ * What a render reads of the board, copied (each task shallowly: the fold replaces a task's
+ * arrays and last message, it does not change them), so that the board the daemon goes on
+ * folding meanwhile cannot tear a sliced render. The per-message maps are not read.
+ */
+function renderCopy(board: Board): Board {
+  return {
+    ...board,
+    tasks: board.tasks.map((t) => ({ ...t })),
+    archived: { ...board.archived },
+    costs: structuredClone(board.costs),
+    threadTask: {},
+    messageTask: {},
+  };
+}
+
+/** Every item of `items`, yielding to the event loop every SLICE_MS; the time spent is added to `busy.ms`. */
+async function sliced<T>(items: Iterable<T>, busy: { ms: number }): Promise<T[]> {
+  const out: T[] = [];
+  let since = performance.now();
+  for (const item of items) {
+    out.push(item);
+    if (performance.now() - since < SLICE_MS) continue;
+    busy.ms += performance.now() - since;
+    await new Promise<void>((r) => setImmediate(r));
+    since = performance.now();
+  }
+  busy.ms += performance.now() - since;
+  return out;
 }
