@@ -40,9 +40,10 @@ const refused = (task: string): BusEvent =>
     final: true,
     by: 'operator',
     decision: 'd1',
-    rule: 'none',
+    rule: 'rejected',
     reason: 'no',
-  }) as BusEvent;
+    config_version: null,
+  }) satisfies BusEvent;
 
 const open = msg('a00000000001', { kind: 'task', task: 'T-1', subject: 'Job', owner: 'worker' });
 const reply = msg('b00000000001', { thread: 'a00000000001', from: 'worker', to: ['boss'] });
