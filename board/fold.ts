@@ -37,7 +37,11 @@ export interface Task {
   blockedBy?: string[];
   /** The thread of the message that created it. */
   thread?: string;
-  /** The newest message of its thread (or naming it in `task:`), for BRIEF.md. */
+  /**
+   * The newest message of its thread (or naming it in `task:`), for BRIEF.md, which lists only
+   * unfinished tasks: a task that turns done or cancelled drops it (finished tasks stay in the
+   * fold for board_done_after; this is up to ~300 bytes of each, most of it the excerpt).
+   */
   last?: LastMessage;
   /** The task it is a sub-task of. */
   parent?: string;
@@ -109,6 +113,7 @@ function noteLast(board: Board, e: Extract<BusEvent, { type: 'message.accepted' 
   const task = id ? findTask(board, id) : undefined;
   if (!task) return;
   board.messageTask[e.id] = task.id;
+  if (FINAL_STATUSES.includes(task.status)) return;
   task.last = {
     id: e.id,
     from: e.from,
@@ -249,6 +254,7 @@ function update(board: Board, event: MessageAccepted, id: string): void {
     task.status = event.status;
     task.updated = event.time;
     delete task.blockedReason;
+    if (FINAL_STATUSES.includes(task.status)) delete task.last;
   }
 }
 
@@ -259,8 +265,10 @@ export function apply(board: Board, event: BusEvent): Board {
   }
   if (event.type === 'approval.refused' && event.final && event.task) {
     const task = findTask(board, event.task);
-    if (task && !FINAL_STATUSES.includes(task.status))
+    if (task && !FINAL_STATUSES.includes(task.status)) {
       Object.assign(task, { status: 'cancelled', updated: event.time });
+      delete task.last;
+    }
     board.asOf = event.time;
     return board;
   }

@@ -9,6 +9,7 @@ import { ConfigError } from '../config/config.js';
 import { AlreadyRunning } from '../daemon/lock.js';
 import { VERSION } from '../version.js';
 import { EXIT, Problem, UsageError } from './common.js';
+import { heapFlags } from './heap-flags.js';
 
 interface Command {
   usage: string;
@@ -89,18 +90,6 @@ Examples:
   ls ./org/workspaces/legal/inbox
   mailroom board --root ./org --json`;
 
-/**
- * Commands that load the folded state once, print and exit, and `serve`, which loads it once and
- * then folds only the events logged since (runtime/serve/read.ts). V8 sizes its heap for
- * throughput by default: folding a long history's snapshot and rendering a board of ~10,000 tasks
- * grow its young generation to 32 MB of garbage room, a third of the 100 MB these commands are
- * held to (README, "Long histories"); the page server kept 130-220 MB after its first refreshes.
- * For them V8 favours memory over speed (GC heuristics only, set before the state is loaded; the
- * daemon keeps the defaults).
- */
-const SMALL_HEAP_COMMANDS = new Set(['status', 'board', 'doctor', 'show', 'log', 'why', 'serve']);
-const SMALL_HEAP = '--optimize-for-size --semi-space-growth-factor=1';
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'help' && rest.length) {
@@ -125,7 +114,8 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(
       `unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (mailroom --help)`,
     );
-  if (SMALL_HEAP_COMMANDS.has(name)) v8.setFlagsFromString(SMALL_HEAP);
+  const flags = heapFlags(name); // GC heuristics only, set before the command loads anything (heap-flags.ts)
+  if (flags) v8.setFlagsFromString(flags);
   const command = await load();
   return command.run(rest);
 }
