@@ -44,7 +44,7 @@ export class BoardWriter {
   /** How long the last render took (ms). */
   private cost = 0;
   private timer: NodeJS.Timeout | null = null;
-  private last: { board: Board; agents: string[]; facts: BriefFacts; doneAfter: number } | null = null;
+  private last: { board: Board; agents: readonly string[]; facts: BriefFacts; doneAfter: number } | null = null;
 
   constructor(
     private readonly layout: Layout,
@@ -57,7 +57,7 @@ export class BoardWriter {
   }
 
   /** Render if the board changed: now if the last render is RENDER_GAP_MS old, else by a timer. */
-  render(board: Board, agents: string[], facts: BriefFacts, doneAfter = Infinity): void {
+  render(board: Board, agents: readonly string[], facts: BriefFacts, doneAfter = Infinity): void {
     this.last = { board, agents, facts, doneAfter };
     if (!this.dirty || this.timer) return;
     const wait =
