@@ -8,7 +8,7 @@
  *   - the decisions (approvals and rejections) recorded in its threads.
  * Pure.
  */
-import { FINAL_STATUSES, findTask, type Board, type Task } from './fold.js';
+import { FINAL_STATUSES, emptyBoard, findTask, type Board, type Task } from './fold.js';
 import { byUrgency, utcTime } from './render.js';
 
 /** What the brief needs of a held message (runtime/state/governance.ts HeldRecord has it). */
@@ -103,6 +103,20 @@ interface Lists {
  * not touch an agent's tasks leaves its BRIEF.md byte for byte as it was (and it is not rewritten).
  */
 export function renderBriefs(board: Board, agents: readonly string[], facts: BriefFacts): Map<string, string> {
+  const busy = busyBriefs(board, facts);
+  const out = new Map<string, string>();
+  for (const agent of agents) out.set(agent, busy.get(agent) ?? idleBrief(agent));
+  return out;
+}
+
+/**
+ * BRIEF.md of every name with an open task (owned, may claim, created), in one pass over the
+ * board: the only briefs a board change can alter. Every other agent's is `idleBrief(agent)`,
+ * which depends on nothing but its name, so the daemon renders these after a board change and
+ * not 10,000 briefs (30-120 ms at 10,000 agents, after every commit that changed the board).
+ * Keys may name someone who is not an agent of the org (the operator, another org's agent).
+ */
+export function busyBriefs(board: Board, facts: BriefFacts): Map<string, string> {
   const lists = new Map<string, Lists>();
   const of = (a: string) => {
     let l = lists.get(a);
@@ -116,8 +130,15 @@ export function renderBriefs(board: Board, agents: readonly string[], facts: Bri
     if (t.creator !== t.owner) of(t.creator).created.push(t);
   }
   const out = new Map<string, string>();
-  for (const agent of agents) out.set(agent, briefText(board, agent, facts, lists.get(agent)));
+  for (const [agent, l] of lists) out.set(agent, briefText(board, agent, facts, l));
   return out;
+}
+
+const NO_FACTS: BriefFacts = { held: {}, parent: {} };
+
+/** BRIEF.md of an agent with no open task: the same for every board. */
+export function idleBrief(agent: string): string {
+  return briefText(emptyBoard(), agent, NO_FACTS, undefined);
 }
 
 function briefText(board: Board, agent: string, facts: BriefFacts, l: Lists | undefined): string {
