@@ -8,7 +8,7 @@
  *   - the decisions (approvals and rejections) recorded in its threads.
  * Pure.
  */
-import { FINAL_STATUSES, findTask, type Board, type Task } from './fold.js';
+import { FINAL_STATUSES, emptyBoard, findTask, type Board, type Task } from './fold.js';
 import { byUrgency, utcTime } from './render.js';
 
 /** What the brief needs of a held message (runtime/state/governance.ts HeldRecord has it). */
@@ -132,16 +132,29 @@ interface Lists {
   created: Task[];
 }
 
+/** BRIEF.md of each of `agents`: its busy brief if it has an open task, else the idle one. */
+export function renderBriefs(board: Board, agents: readonly string[], facts: BriefFacts): Map<string, string> {
+  const busy = busyBriefs(board, facts);
+  const out = new Map<string, string>();
+  for (const agent of agents) out.set(agent, busy.get(agent) ?? idleBrief(agent));
+  return out;
+}
+
+/** busyBriefsOneByOne, collected. */
+export function busyBriefs(board: Board, facts: BriefFacts): Map<string, string> {
+  return new Map(busyBriefsOneByOne(board, facts));
+}
+
 /**
- * BRIEF.md of each of `agents`, the open tasks grouped by agent in one pass (not one pass over
- * the board per agent: 10,000 agents). A brief names no board-wide time, so a change that does
- * not touch an agent's tasks leaves its BRIEF.md byte for byte as it was (and it is not rewritten).
+ * BRIEF.md of every name with an open task (owned, may claim, created), the open tasks grouped
+ * by agent in one pass over the board (not one per agent: 10,000 agents): the only briefs a board
+ * change can alter. Every other agent's is `idleBrief(agent)`, which depends on nothing but its
+ * name, so the daemon renders these after a board change and not 10,000 briefs (30-120 ms at
+ * 10,000 agents, after every commit that changed the board). A brief names no board-wide time, so
+ * a change that does not touch an agent's tasks leaves its BRIEF.md byte for byte as it was.
+ * Names may be someone who is not an agent of the org (the operator, another org's agent).
  */
-export function* briefsOneByOne(
-  board: Board,
-  agents: readonly string[],
-  facts: BriefFacts,
-): Generator<[agent: string, text: string]> {
+export function* busyBriefsOneByOne(board: Board, facts: BriefFacts): Generator<[agent: string, text: string]> {
   const lists = new Map<string, Lists>();
   const of = (a: string) => {
     let l = lists.get(a);
@@ -155,12 +168,15 @@ export function* briefsOneByOne(
     if (t.creator !== t.owner) of(t.creator).created.push(t);
   }
   const r = relations(board, facts);
-  for (const agent of agents) yield [agent, briefText(board, agent, r, lists.get(agent))];
+  for (const [agent, l] of lists) yield [agent, briefText(board, agent, r, l)];
 }
 
-/** BRIEF.md of each of `agents` (briefsOneByOne, collected). */
-export function renderBriefs(board: Board, agents: readonly string[], facts: BriefFacts): Map<string, string> {
-  return new Map(briefsOneByOne(board, agents, facts));
+const NO_FACTS: BriefFacts = { held: {}, parent: {} };
+
+/** BRIEF.md of an agent with no open task: the same for every board. */
+export function idleBrief(agent: string): string {
+  const board = emptyBoard();
+  return briefText(board, agent, relations(board, NO_FACTS), undefined);
 }
 
 function briefText(board: Board, agent: string, r: Relations, l: Lists | undefined): string {

@@ -10,7 +10,9 @@
  * handler could make it a link to a secret, so it is written under bus/ and renamed over
  * whatever is there (a rename replaces a link; write-file-atomic would write through it).
  * The first render after a start leaves a BRIEF.md alone that is a regular file already holding
- * its text (compared, never read through a link or a fifo).
+ * its text (compared, never read through a link or a fifo). After it, a render looks only at the
+ * briefs of agents with an open task now or at the last render (runtime/decide/briefs-to-render.ts):
+ * at 10,000 agents, rendering every brief took 30-120 ms after each commit that changed the board.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,10 +20,11 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
-import { briefsOneByOne, type BriefFacts } from '../../board/brief.js';
+import { busyBriefs, busyBriefsOneByOne, idleBrief, type BriefFacts } from '../../board/brief.js';
 import { boardJsonFileChunks, boardMdChunks, renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { errCode, readRegular } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
+import { briefsToRender } from '../decide/briefs-to-render.js';
 import type { Logger } from '../logger.js';
 
 /** Does this event change what the board or a brief shows (tasks, their last messages, approvals, the costs of a run)? */
@@ -40,7 +43,7 @@ export const RENDER_GAP_MS = 250;
 /** A large board is rendered in slices of about this long, the loop taking and delivering mail between them. */
 export const SLICE_MS = 8;
 
-type Rendering = { board: Board; agents: string[]; facts: BriefFacts; doneAfter: number };
+type Rendering = { board: Board; agents: readonly string[]; facts: BriefFacts; doneAfter: number };
 
 export class BoardWriter {
   private dirty = true;
@@ -54,6 +57,11 @@ export class BoardWriter {
   private slicing = false;
   /** Bumped by every render: a sliced one that finds it moved (a flush meanwhile) writes nothing older. */
   private generation = 0;
+  /** The list of agents of the last render (the daemon passes the same array while the config's agents are the same), and as a set. */
+  private agents: readonly string[] | null = null;
+  private members: ReadonlySet<string> = new Set();
+  /** Who had an open task at the last render (busyBriefs' keys). */
+  private busy: Iterable<string> = [];
 
   constructor(
     private readonly layout: Layout,
@@ -70,7 +78,7 @@ export class BoardWriter {
    * rendering, which held up every message behind it) by a timer, at most every RENDER_GAP_MS,
    * in slices off a copy of the board, so mail goes on between the slices.
    */
-  render(board: Board, agents: string[], facts: BriefFacts, doneAfter = Infinity): void {
+  render(board: Board, agents: readonly string[], facts: BriefFacts, doneAfter = Infinity): void {
     this.last = { board, agents, facts, doneAfter };
     if (!this.dirty || this.timer || this.slicing) return;
     if (board.tasks.length < IMMEDIATE_TASKS) return this.flush();
@@ -96,7 +104,8 @@ export class BoardWriter {
       this.write(
         renderBoardMd(board, { doneAfter }),
         renderBoardJson(board, doneAfter),
-        briefsOneByOne(board, agents, facts),
+        agents,
+        busyBriefs(board, facts),
       );
     } catch (err) {
       this.failed(err);
@@ -116,8 +125,8 @@ export class BoardWriter {
       const f = { held, parent: { ...facts.parent } };
       const md = await sliced(boardMdChunks(copy, { doneAfter }), busy);
       const json = await sliced(boardJsonFileChunks(copy, doneAfter), busy);
-      const briefs = await sliced(briefsOneByOne(copy, agents, f), busy);
-      if (generation === this.generation) this.write(md.join(''), json.join(''), briefs);
+      const briefs = new Map(await sliced(busyBriefsOneByOne(copy, f), busy));
+      if (generation === this.generation) this.write(md.join(''), json.join(''), agents, briefs);
       this.cost = busy.ms;
     } catch (err) {
       this.failed(err);
@@ -127,11 +136,21 @@ export class BoardWriter {
     }
   }
 
-  private write(md: string, json: string, briefs: Iterable<[string, string]>): void {
+  private write(md: string, json: string, agents: readonly string[], busy: Map<string, string>): void {
     writeFileAtomic.sync(this.layout.boardMd, md, { fsync: false });
     writeFileAtomic.sync(this.layout.boardJson, json, { fsync: false });
-    for (const [agent, text] of briefs) this.writeBrief(agent, text);
+    this.writeBriefs(agents, busy);
     this.renderedAt = Date.now();
+  }
+
+  /** Each agent's BRIEF.md that may have changed: only those with an open task now or at the last render, once every one was written (briefs-to-render.ts). */
+  private writeBriefs(agents: readonly string[], busy: Map<string, string>): void {
+    const same = agents === this.agents;
+    if (!same) this.members = new Set(agents);
+    for (const agent of briefsToRender(agents, this.members, same, busy.keys(), this.busy))
+      this.writeBrief(agent, busy.get(agent) ?? idleBrief(agent));
+    this.agents = agents;
+    this.busy = [...busy.keys()];
   }
 
   private failed(err: unknown): void {

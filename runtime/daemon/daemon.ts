@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseInboxName, selfCheckNames } from '../../bus/names.js';
 import { Layout } from '../../workspaces/layout.js';
+import { agentNames } from '../config/agent-names.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
@@ -266,7 +267,7 @@ export class Daemon {
 
   private render(): void {
     const { board, governance } = this.state;
-    this.board.render(board, Object.keys(this.config.agents), governance, this.config.boardDoneAfter);
+    this.board.render(board, agentNames(this.config), governance, this.config.boardDoneAfter);
   }
 
   // --- the scan (the loop itself: loop.ts) -------------------------------------------

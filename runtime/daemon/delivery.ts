@@ -207,29 +207,31 @@ export class Finishing {
     if (this.syncing || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.syncing = new Promise<void>((resolve) => {
-      const done = (err: Error | null) => {
-        if (err)
-          this.logger.warn(
-            `syncfs failed (${err.message}); the staging and spool files of ${batch.length} delivered message(s) (${batch[0]!.id}, ...) are kept until the next start`,
-          );
-        else {
-          for (const e of batch) {
-            try {
-              removeFinished(this.layout, e);
-            } catch (err) {
-              this.logger.warn(
-                `could not remove the staging or spool file of ${e.id} (${(err as Error).message}); the next start removes it`,
-              );
-            }
-          }
-        }
-        this.syncing = null;
-        resolve();
-        setTimeout(() => this.schedule(), this.stopping ? 0 : SYNC_GAP_MS).unref();
-      };
-      this.syncfs.sync().then(() => done(null), done);
+    this.syncing = this.finish(batch).then(() => {
+      this.syncing = null;
+      setTimeout(() => this.schedule(), this.stopping ? 0 : SYNC_GAP_MS).unref();
     });
+  }
+
+  /** One syncfs, then the batch's files removed off the event loop (never rejects). */
+  private async finish(batch: Finished[]): Promise<void> {
+    try {
+      await this.syncfs.sync();
+    } catch (err) {
+      this.logger.warn(
+        `syncfs failed (${(err as Error).message}); the staging and spool files of ${batch.length} delivered message(s) (${batch[0]!.id}, ...) are kept until the next start`,
+      );
+      return;
+    }
+    for (const e of batch) {
+      try {
+        await removeFinished(this.layout, e);
+      } catch (err) {
+        this.logger.warn(
+          `could not remove the staging or spool file of ${e.id} (${(err as Error).message}); the next start removes it`,
+        );
+      }
+    }
   }
 
   /** The daemon is stopping: finish everything now, with no gap. */

@@ -15,6 +15,7 @@ import type { MessageAccepted } from '../../bus/events.js';
 import { unreadAlertMail } from '../../bus/system-mail.js';
 import { Dir } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
+import { agentNames } from '../config/agent-names.js';
 import type { OrgConfig } from '../config/config.js';
 import { expiredAttachments, type Kept } from '../decide/attachment-ttl.js';
 import { unreadAlerts, unreadCheckEvery, type UnreadDecision } from '../decide/unread.js';
@@ -64,7 +65,7 @@ export class UnreadCheck {
 
   private decide(): UnreadDecision[] {
     const { index, journal, clock } = this.deps;
-    const agents = [...Object.keys(this.deps.config().agents), OPERATOR];
+    const agents = [...agentNames(this.deps.config()), OPERATOR];
     return unreadAlerts(
       index.backlogs(agents, this.deps.config().stuckAfter, clock().getTime()),
       journal.state.alerts,

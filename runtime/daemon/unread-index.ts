@@ -18,6 +18,8 @@ const NOTHING: ReadonlySet<string> = new Set();
 /** `<rank>-<priority>-<20-character time>-<12-character id>-...`: where the id starts after the priority's dash. */
 const TIME_AND_DASH = 21;
 const ID_LENGTH = 12;
+/** The priority's rank in a canonical inbox name: its first character. */
+const rankOf = (name: string) => name.charCodeAt(0) - 48;
 
 /** The message id in a canonical inbox name (bus/names.ts), without a regular expression. */
 export function idOfCopy(name: string): string {
@@ -30,6 +32,8 @@ export class UnreadIndex {
   private readonly boxes = new Map<string, Map<string, number>>();
   /** agent -> the copies added since its listing started. */
   private readonly during = new Map<string, Set<string>>();
+  /** agent -> by priority rank, when its oldest copy was sent (ms; Infinity for none): an agent with no stuck copy is passed over without looking at its copies. */
+  private readonly oldest = new Map<string, number[]>();
 
   /** A copy the daemon has just put in `agent`'s inbox; a name that is not a delivered copy's is ignored. */
   add(agent: string, name: string): void {
@@ -52,7 +56,14 @@ export class UnreadIndex {
     const box = this.boxes.get(agent);
     if (!box) return;
     for (const n of box.keys()) if (!present.has(n) && !added.has(n)) box.delete(n);
-    if (box.size === 0) this.boxes.delete(agent);
+    if (box.size === 0) {
+      this.boxes.delete(agent);
+      this.oldest.delete(agent);
+      return;
+    }
+    const oldest = PRIORITIES.map(() => Infinity);
+    for (const [n, sent] of box) oldest[rankOf(n)] = Math.min(oldest[rankOf(n)]!, sent);
+    this.oldest.set(agent, oldest);
   }
 
   /**
@@ -65,17 +76,20 @@ export class UnreadIndex {
     for (const agent of agents) {
       const box = this.boxes.get(agent);
       if (!box) continue;
+      // Nothing stuck when the oldest copy of each priority is not (at 300,000 copies, looking at every one took 20-140 ms, every check).
+      const oldest = this.oldest.get(agent)!;
+      if (!oldest.some((sent, rank) => isStuck(agent, PRIORITIES[rank]!, now - sent, stuckAfter))) continue;
       const byRank: Array<Backlog | undefined> = [];
       let seen: Set<string> | null = null;
       for (const [name, sent] of box) {
-        const priority = PRIORITIES[name.charCodeAt(0) - 48]!;
+        const priority = PRIORITIES[rankOf(name)]!;
         const ageMs = now - sent;
         if (!isStuck(agent, priority, ageMs, stuckAfter)) continue;
         const id = idOfCopy(name);
         seen ??= new Set();
         if (seen.has(id)) continue;
         seen.add(id);
-        const rank = name.charCodeAt(0) - 48;
+        const rank = rankOf(name);
         const b = byRank[rank];
         if (!b) byRank[rank] = { agent, priority, count: 1, name, id, ageMs, limitMs: stuckAfter[priority] };
         else {
@@ -117,7 +131,11 @@ export class UnreadIndex {
     if (!parsed) return false;
     let box = this.boxes.get(agent);
     if (!box) this.boxes.set(agent, (box = new Map()));
-    box.set(name, Date.parse(parsed.sent));
+    const sent = Date.parse(parsed.sent);
+    box.set(name, sent);
+    let oldest = this.oldest.get(agent);
+    if (!oldest) this.oldest.set(agent, (oldest = PRIORITIES.map(() => Infinity)));
+    oldest[rankOf(name)] = Math.min(oldest[rankOf(name)]!, sent);
     return true;
   }
 }

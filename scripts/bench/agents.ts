@@ -10,37 +10,39 @@
  * and low priority, so none is unread long enough to be alerted during the run).
  *
  * BENCH_IDLE_S sets the quiet window (default 60: one full sweep of the scan, two unread checks).
+ *
+ * The steady load is run in BENCH_ROUNDS rounds (default 5) once every size's daemon is up (they
+ * stay up, idle, beside each other): each round runs it on every size in turn, the order reversed
+ * every other round (rounds.ts), so that sizes are compared under the same conditions; the table
+ * gives each size's median p50 and p99 over the rounds, and a second table each round's p99 with
+ * its ratio to the first size's in the same round, and the median ratio.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { derivedId, inboxName } from '../../bus/names.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, bareNodeHwmKb, draft, drop, machine, pct, sleep, startDaemon, stopDaemon, vmStatus } from './common.js';
+import { CLI, bareNodeHwmKb, draft, drop, machine, pct, settle, sleep, startDaemon, stopDaemon, vmStatus } from './common.js';
 import { LogTail, waitDelivered } from './log-tail.js';
 import { rawLoop } from './raw.js';
+import { roundsTable, table, type Size } from './agents-table.js';
+import { median, roundOrder } from './rounds.js';
 
 const FLOOD_N = Number(process.env.BENCH_N ?? 10_000);
 const STEADY_N = 1_000;
 const STEADY_RATE = 100;
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5) || 1);
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-interface Size {
-  agents: number;
-  /** Delivered copies pre-filled in each inbox before start. */
-  prefill: number;
-  initMs: number;
-  startMs: number;
-  /** CPU seconds the daemon used up to "watching": start-up cost, less sensitive to a loaded machine than startMs. */
-  startCpuS: number;
-  idleCpuPct: number;
-  rssMb: number;
-  hwmMb: number;
-  msgsPerS: number;
-  p50: number;
-  p99: number;
-  watches: string;
-  lost: number;
+/** A size's org with its daemon up, between set-up and tear-down. */
+interface Live {
+  size: Size;
+  root: string;
+  names: string[];
+  daemon: ChildProcess;
+  stderr: string;
+  tail: LogTail;
+  subjects: string[];
 }
 
 /** CPU seconds (user + system) the process has used. */
@@ -75,15 +77,16 @@ async function steady(
   root: string,
   names: string[],
   tail: LogTail,
+  tag: string,
 ): Promise<{ p50: number; p99: number; subjects: string[] }> {
   const subjects: string[] = [];
   const dropAt: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < STEADY_N; i++) {
     await sleep(Math.max(0, t0 + (i * 1000) / STEADY_RATE - performance.now()));
-    const subject = `bench s${i}`;
+    const subject = `bench ${tag}s${i}`;
     subjects.push(subject);
-    drop(root, names[(i * 13) % names.length]!, `s${i}.md`, draft(names[(i * 13 + 5) % names.length]!, subject, i));
+    drop(root, names[(i * 13) % names.length]!, `${tag}s${i}.md`, draft(names[(i * 13 + 5) % names.length]!, subject, i));
     dropAt.push(Date.now());
   }
   await waitDelivered(tail, subjects, 60_000);
@@ -109,7 +112,8 @@ function prefillInboxes(root: string, names: string[], f: number): void {
     }
 }
 
-async function oneSize(tmp: string, spec: { agents: number; prefill: number }): Promise<Size> {
+/** A fresh org of this size, its daemon started, its idle CPU measured and a flood drained; the daemon stays up. */
+async function setUp(tmp: string, spec: { agents: number; prefill: number }): Promise<Live> {
   const n = spec.agents;
   const root = path.join(tmp, `org-${n}-${spec.prefill}`);
   const names = Array.from({ length: n }, (_, i) => `a${i}`);
@@ -122,6 +126,9 @@ async function oneSize(tmp: string, spec: { agents: number; prefill: number }): 
   fs.closeSync(fd);
   if (init.status !== 0) throw new Error(`init of ${n} agents failed: ${fs.readFileSync(out, 'utf8').slice(-2000)}`);
   const initMs = Date.now() - t0;
+  // Round after round, the steady runs send up to ~100 messages a minute from each of 30 agents: past
+  // messages_per_minute (120) the runaway breaker would pause a sender, and its mail would wait, not be measured.
+  fs.appendFileSync(path.join(root, 'mailroom.yaml'), '\nmessages_per_minute: 100000\n');
   if (spec.prefill) {
     process.stdout.write(`${n} agents: pre-filling ${n * spec.prefill} files in inboxes ... `);
     prefillInboxes(root, names, spec.prefill);
@@ -130,87 +137,66 @@ async function oneSize(tmp: string, spec: { agents: number; prefill: number }): 
   const s0 = Date.now();
   const daemon = await startDaemon(root, stderr);
   const startMs = Date.now() - s0;
-  try {
-    const pid = daemon.pid!;
-    const startCpuS = cpuSeconds(pid);
-    process.stdout.write(
-      `${n} agents${spec.prefill ? ` (${n * spec.prefill} files in inboxes)` : ''}: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `,
-    );
-    await sleep(3_000); // the start-up sweep and first unread check are over
-    const c0 = cpuSeconds(pid);
-    const w0 = performance.now();
-    await sleep(IDLE_S * 1000);
-    const idleCpuPct = (100 * (cpuSeconds(pid) - c0)) / ((performance.now() - w0) / 1000);
-    const vm = vmStatus(pid);
-    process.stdout.write(`${idleCpuPct.toFixed(2)}% of a core; flood of ${FLOOD_N} ... `);
-    const tail = new LogTail(path.join(root, 'bus', 'events'));
-    const f = await flood(root, names, tail);
-    process.stdout.write(`${Math.round(f.msgsPerS)} msgs/s; ${STEADY_N} at ${STEADY_RATE}/s ... `);
-    const s = await steady(root, names, tail);
-    process.stdout.write(`p50 ${s.p50} ms, p99 ${s.p99} ms\n`);
-    const all = [...f.subjects, ...s.subjects];
-    const lost = all.filter((x) => (tail.deliveredAt(x)?.length ?? 0) !== 1).length;
-    const log = fs.readFileSync(stderr, 'utf8');
-    const watches = /inotify|ENOSPC/.test(log)
-      ? `daemon said: ${/[^\n]*(inotify|ENOSPC)[^\n]*/.exec(log)![0].slice(0, 300)}`
-      : `all ${2 * n + 1} watched`;
-    const hwm = vmStatus(pid);
-    return {
-      agents: n,
-      prefill: spec.prefill,
-      initMs,
-      startMs,
-      startCpuS,
-      idleCpuPct,
-      rssMb: (vm?.rssKb ?? Number.NaN) / 1024,
-      hwmMb: (hwm?.hwmKb ?? Number.NaN) / 1024,
-      msgsPerS: f.msgsPerS,
-      p50: s.p50,
-      p99: s.p99,
-      watches,
-      lost,
-    };
-  } finally {
-    await stopDaemon(daemon);
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  const pid = daemon.pid!;
+  const startCpuS = cpuSeconds(pid);
+  process.stdout.write(
+    `${n} agents${spec.prefill ? ` (${n * spec.prefill} files in inboxes)` : ''}: init ${initMs} ms, start-up ${startMs} ms (${startCpuS.toFixed(2)} s CPU); idle for ${IDLE_S} s ... `,
+  );
+  await sleep(3_000); // the start-up sweep and first unread check are over
+  const c0 = cpuSeconds(pid);
+  const w0 = performance.now();
+  await sleep(IDLE_S * 1000);
+  const idleCpuPct = (100 * (cpuSeconds(pid) - c0)) / ((performance.now() - w0) / 1000);
+  const vm = vmStatus(pid);
+  process.stdout.write(`${idleCpuPct.toFixed(2)}% of a core; flood of ${FLOOD_N} ... `);
+  const tail = new LogTail(path.join(root, 'bus', 'events'));
+  const f = await flood(root, names, tail);
+  process.stdout.write(`${Math.round(f.msgsPerS)} msgs/s\n`);
+  const size: Size = {
+    agents: n,
+    prefill: spec.prefill,
+    initMs,
+    startMs,
+    startCpuS,
+    idleCpuPct,
+    rssMb: (vm?.rssKb ?? Number.NaN) / 1024,
+    hwmMb: Number.NaN,
+    msgsPerS: f.msgsPerS,
+    p50: Number.NaN,
+    p99: Number.NaN,
+    rounds: [],
+    watches: '',
+    lost: 0,
+  };
+  return { size, root, names, daemon, stderr, tail, subjects: f.subjects };
 }
 
-function table(sizes: Size[], raw: number, bareMb: number, limit: number): string {
-  const row = (c: string[]) => c.map((x, i) => x.padEnd([8, 11, 17, 17, 12, 12, 14, 19, 0][i] ?? 0)).join('');
-  const m = machine();
-  return [
-    '',
-    `mailroom agents benchmark (${m.date}); machine: ${m.nproc} cores (nproc), ${m.cpu}, node ${m.node}, load ${m.load.join(' ')}`,
-    `raw limit: ${Math.round(raw)} msgs/s (bare loop); bare node peak RSS ${bareMb.toFixed(1)} MB; idle CPU of a bare loop: 0; inotify max_user_watches ${limit}`,
-    '',
-    row([
-      'agents',
-      'in inboxes',
-      'start-up (CPU)',
-      'idle CPU (core)',
-      'RSS idle',
-      'peak RSS',
-      'msgs/s',
-      'p50 / p99 @100/s',
-      'watches',
-    ]),
-    ...sizes.map((s) =>
-      row([
-        String(s.agents),
-        String(s.agents * s.prefill),
-        `${(s.startMs / 1000).toFixed(1)} s (${s.startCpuS.toFixed(1)} s)`,
-        `${s.idleCpuPct.toFixed(2)}%`,
-        `${s.rssMb.toFixed(1)} MB`,
-        `${s.hwmMb.toFixed(1)} MB`,
-        `${Math.round(s.msgsPerS)} (${(s.msgsPerS / raw).toFixed(2)})`,
-        `${s.p50} / ${s.p99} ms`,
-        s.watches,
-      ]),
-    ),
-    `lost: ${sizes.reduce((a, s) => a + s.lost, 0)}`,
-    '',
-  ].join('\n');
+/** One steady run of STEADY_N messages at STEADY_RATE on a live org, once the flood before it has finished. */
+async function steadyRound(live: Live, round: number): Promise<void> {
+  await settle(live.root, 30_000); // no spool or staging files left: the same start for every run
+  const s = await steady(live.root, live.names, live.tail, `r${round}`);
+  live.size.rounds.push({ p50: s.p50, p99: s.p99 });
+  live.subjects.push(...s.subjects);
+  process.stdout.write(`${live.size.agents}${live.size.prefill ? `:${live.size.prefill}` : ''} p50 ${s.p50} / p99 ${s.p99} ms; `);
+}
+
+/** The daemon's last figures, then stop it and remove the org. */
+async function tearDown(live: Live): Promise<Size> {
+  const { size } = live;
+  try {
+    size.lost = live.subjects.filter((x) => (live.tail.deliveredAt(x)?.length ?? 0) !== 1).length;
+    size.p50 = median(size.rounds.map((r) => r.p50));
+    size.p99 = median(size.rounds.map((r) => r.p99));
+    const log = fs.readFileSync(live.stderr, 'utf8');
+    size.watches = /inotify|ENOSPC/.test(log)
+      ? `daemon said: ${/[^\n]*(inotify|ENOSPC)[^\n]*/.exec(log)![0].slice(0, 300)}`
+      : `all ${2 * size.agents + 1} watched`;
+    size.hwmMb = (vmStatus(live.daemon.pid!)?.hwmKb ?? Number.NaN) / 1024;
+  } finally {
+    await stopDaemon(live.daemon);
+    fs.rmSync(live.root, { recursive: true, force: true });
+  }
+  return size;
 }
 
 /** Returns the number of messages lost (never delivered or delivered twice). */
@@ -226,14 +212,25 @@ export async function benchAgents(tmp: string, arg: string): Promise<number> {
   process.stdout.write(`raw loop ... `);
   const raw = rawLoop(path.join(tmp, 'raw')).msgsPerS;
   process.stdout.write(`${Math.round(raw)} msgs/s\n`);
+  const lives: Live[] = [];
   const sizes: Size[] = [];
-  for (const spec of specs) sizes.push(await oneSize(tmp, spec));
+  try {
+    for (const spec of specs) lives.push(await setUp(tmp, spec));
+    for (let r = 0; r < ROUNDS; r++) {
+      process.stdout.write(`round ${r + 1} of ${ROUNDS}, ${STEADY_N} at ${STEADY_RATE}/s: `);
+      for (const i of roundOrder(lives.length, r)) await steadyRound(lives[i]!, r);
+      process.stdout.write('\n');
+    }
+  } finally {
+    for (const live of lives) sizes.push(await tearDown(live));
+  }
   const limit = inotifyLimit();
   const bare = bareNodeHwmKb() / 1024;
-  process.stdout.write(table(sizes, raw, bare, limit));
+  process.stdout.write(table(sizes, raw, bare, limit, ROUNDS));
+  process.stdout.write(roundsTable(sizes));
   fs.writeFileSync(
     'bench-agents.json',
-    `${JSON.stringify({ machine: machine(), raw_msgs_per_s: Math.round(raw), idle_window_s: IDLE_S, flood: FLOOD_N, inotify_max_user_watches: limit, sizes }, null, 2)}\n`,
+    `${JSON.stringify({ machine: machine(), raw_msgs_per_s: Math.round(raw), idle_window_s: IDLE_S, flood: FLOOD_N, rounds: ROUNDS, inotify_max_user_watches: limit, sizes }, null, 2)}\n`,
   );
   process.stdout.write('wrote bench-agents.json\n');
   return sizes.reduce((a, s) => a + s.lost, 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageAccepted } from '../../../bus/events.js';
-import { renderBrief, renderBriefs, type BriefFacts } from '../../../board/brief.js';
+import { busyBriefs, idleBrief, renderBrief, renderBriefs, type BriefFacts } from '../../../board/brief.js';
 import { excerptOf, foldBoard } from '../../../board/fold.js';
 
 let seq = 0;
@@ -138,6 +138,17 @@ describe('BRIEF.md', () => {
     ]);
     expect(renderBriefs(later, ['legal'], facts).get('legal')).toBe(all.get('legal'));
     expect(renderBriefs(later, ['ops'], facts).get('ops')).toContain('Elsewhere');
+  });
+
+  it('renders only the agents with an open task; every other brief is the idle one, whatever the board', () => {
+    const board = foldBoard(events);
+    const busy = busyBriefs(board, facts);
+    const all = renderBriefs(board, ['legal', 'cfo', 'scout', 'boss', 'nobody'], facts);
+    for (const [agent, text] of all) expect(busy.get(agent) ?? idleBrief(agent)).toBe(text);
+    expect(busy.has('nobody')).toBe(false);
+    expect(busy.has('legal')).toBe(true);
+    expect(idleBrief('nobody')).toBe(renderBrief(foldBoard([]), 'nobody'));
+    expect(idleBrief('nobody')).toMatch(/## Your tasks \(0\)\n\n_none_/);
   });
 
   it.each([

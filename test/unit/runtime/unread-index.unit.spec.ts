@@ -96,6 +96,24 @@ describe('keeping the index right', () => {
     expect(index.names('cfo')).toEqual([a]);
   });
 
+  it('backlogs follow the copies as they come and go (an agent with nothing stuck is passed over by its oldest copy)', () => {
+    const fresh = name('dddddddddddd', 'critical', 1);
+    const index = indexOf([['cfo', [fresh, c]]]);
+    const stuck = () => index.backlogs(['cfo'], STUCK, T0).map((x) => [x.priority, x.count, x.id]);
+    expect(stuck()).toEqual([['high', 1, 'cccccccccccc']]);
+    index.listing('cfo');
+    index.listed('cfo', [fresh]); // the stuck copy was moved to done/
+    expect(stuck()).toEqual([]);
+    index.add('cfo', b); // delivered late: sent 7 minutes ago, critical
+    expect(stuck()).toEqual([['critical', 1, 'bbbbbbbbbbbb']]);
+    expect(index.backlogs(['cfo'], STUCK, T0 - 3 * MIN)).toEqual([]); // 4 minutes old then: not stuck yet
+    index.listing('cfo');
+    index.listed('cfo', []);
+    expect(stuck()).toEqual([]);
+    index.add('cfo', a);
+    expect(stuck()).toEqual([['critical', 1, 'aaaaaaaaaaaa']]);
+  });
+
   it('a failed listing says nothing', () => {
     const index = indexOf([['cfo', [a]]]);
     index.listing('cfo');
