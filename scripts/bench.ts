@@ -1,6 +1,9 @@
 /**
- * `npm run bench` (part 1): the bus (then part 2, bench-runtime.ts; `--history`: only
- * bench/history.ts, start-up and reads against long histories). One run, on a fresh org of 30 agents in a temp directory:
+ * `npm run bench` (part 1): the bus (then part 2, bench-runtime.ts). Other modes, each alone:
+ * `--history` (bench/history.ts: start-up and reads against long histories), `--agents N,...`
+ * (bench/agents.ts: org sizes), `--steady [minutes]` (bench/steady.ts: memory under steady
+ * traffic), `--board [open tasks]` (bench/board.ts: mail on a busy board), `--bridge`
+ * (bench/bridge.ts). One run, on a fresh org of 30 agents in a temp directory:
  *
  *   1. raw limit: a minimal synchronous loop in this process doing the daemon's file operations
  *      for 10,000 messages (take by rename, append the event with the full text, inbox copy by
