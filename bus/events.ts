@@ -141,6 +141,12 @@ export interface MessageRejected extends Base<'message.rejected'> {
   kept: string;
   /** The bounce's message id. */
   bounce: string;
+  /**
+   * The task of the handler run that wrote the file, if any: the run for its bounce serves that
+   * task too, so a task written then is a sub-task of it (the bounce of a sub-task refused past
+   * max_task_depth would otherwise give the handler a run of no task, free to start a new tree).
+   */
+  task?: string;
 }
 
 /**

@@ -230,17 +230,15 @@ export class Intake {
    * ready in the outbox just now; without it (taken before a restart, or changed while taken) it
    * must be ready first, like any file written in place.
    */
-  private considerSpool(spooled: string, origin: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
+  private considerSpool(spooled: string, found: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
     const { state } = this.deps.journal;
-    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) {
-      this.settling.forget(spooled);
-      return []; // handled by recovery
-    }
-    const st = taken ?? fs.lstatSync(spooled, { throwIfNoEntry: false });
+    const handled = state.threads.has(found.id) || state.rejected.has(found.id); // by recovery
+    const st = handled ? undefined : (taken ?? fs.lstatSync(spooled, { throwIfNoEntry: false }));
     if (!st) {
       this.settling.forget(spooled);
       return [];
     }
+    const origin: Origin = { ...found, written: st.ctimeMs }; // its bounce's run serves the task of the run that wrote it
     if (!taken && st.isFile()) {
       const r = this.settling.ready(spooled, st, writers, false);
       if (r === 'wait') return [];
@@ -253,7 +251,7 @@ export class Intake {
       sender: origin.sender,
       source: 'outbox',
       origin: origin.name,
-      written: st.ctimeMs, // not mtime: `touch -d` would let a handler's sub-task escape its run's task
+      written: origin.written, // ctime, not mtime: `touch -d` would let a handler's sub-task escape its run's task
     });
     return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }

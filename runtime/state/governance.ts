@@ -239,6 +239,9 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       g.resumed[e.agent] = Date.parse(e.time);
       g.budgetResumed[e.agent] = e.time.slice(0, 10);
       break;
+    case 'message.rejected':
+      if (e.task) g.messageTask[e.bounce] = e.task; // the bounce's run serves the task of the run that wrote the file
+      break;
     case 'handler.started':
       runStarted(g, e);
       break;
