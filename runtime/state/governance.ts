@@ -127,6 +127,7 @@ export function countSince(times: readonly number[] | undefined, now: number, wi
 function accepted(g: GovernanceState, e: MessageAccepted): void {
   const t = Date.parse(e.time);
   if (e.task) g.messageTask[e.id] = e.task;
+  else if (e.serves) g.messageTask[e.id] = e.serves; // its runs serve the task of the run that wrote it
   if (e.kind === 'task' && e.task && e.parent) g.parent[e.task] = e.parent;
   if (e.source !== 'outbox') return;
   remember(g.recentMessages, e.from, t, MINUTE);

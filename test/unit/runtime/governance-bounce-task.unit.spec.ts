@@ -45,6 +45,16 @@ describe('the run for a bounce serves the task its refused file was written for'
     expect(runTaskOf(g, 'spawner')).toBe(task); // the run in progress now
   });
 
+  it.each([
+    ['a plain message that serves T-1: its run serves T-1', { serves: 'T-1' }, 'T-1'],
+    ['a plain message that serves none: its run serves none', {}, undefined],
+    ['an update of T-3 (task wins over serves)', { task: 'T-3', serves: 'T-1' }, 'T-3'],
+  ])('%s', (_what, fields, task) => {
+    const msg = { time: at(5), type: 'message.accepted', id: 'msg000000001', from: 'spawner', to: ['spawner'] };
+    const g = fold([{ ...msg, kind: 'message', source: 'outbox', ...fields }, ...run('msg000000001', 10)]);
+    expect(runTaskOf(g, 'spawner', T0 + 11_000)).toBe(task);
+  });
+
   it('a file written after the bounce run ended is not counted under it', () => {
     const g = fold([rejected('T-2'), ...run('bnc000000001', 10, 12)]);
     expect(runTaskOf(g, 'spawner', T0 + 13_000)).toBeUndefined();
