@@ -79,6 +79,12 @@ export interface MessageAccepted extends Base<'message.accepted'> {
   priority: Priority;
   subject?: string;
   kind: MessageKind;
+  /**
+   * A message that is neither a task nor an update, written while its sender's handler ran for
+   * a message of task T: T. The runs for it serve T too, so a task written then is a sub-task of
+   * T (a plain message to a handler would otherwise launder max_task_depth: each hop a new root).
+   */
+  serves?: string;
   /** A new task's id (kind task) or the task an update is for. */
   task?: string;
   status?: UpdateStatus;
@@ -141,6 +147,12 @@ export interface MessageRejected extends Base<'message.rejected'> {
   kept: string;
   /** The bounce's message id. */
   bounce: string;
+  /**
+   * The task of the handler run that wrote the file, if any: the run for its bounce serves that
+   * task too, so a task written then is a sub-task of it (the bounce of a sub-task refused past
+   * max_task_depth would otherwise give the handler a run of no task, free to start a new tree).
+   */
+  task?: string;
 }
 
 /**

@@ -237,10 +237,14 @@ function parseTaskKeys(
 }
 
 /**
- * Parse and check a message's bytes. Throws Rejection with what is wrong and how to fix it.
- * The subject has no length limit of its own (the message size bounds it); file names and
- * displays cut it.
+ * The longest subject, in characters (file names and displays cut it far shorter). Without a
+ * limit of its own, a subject of 1 MB is kept as a task's title on the board and in board.json,
+ * written at every render and sent with every page refresh: 40 such tasks took the daemon to
+ * 504 MB and the page's model to 60 MB.
  */
+export const SUBJECT_MAX = 10_000;
+
+/** Parse and check a message's bytes. Throws Rejection with what is wrong and how to fix it. */
 export function parseMessage(bytes: Uint8Array, maxBytes: number, approvalKinds: readonly string[] = []): Draft {
   const split = splitFrontMatter(decodeText(bytes, maxBytes));
   const data = readFrontMatter(split);
@@ -268,7 +272,7 @@ export function parseMessage(bytes: Uint8Array, maxBytes: number, approvalKinds:
     to: parseTo(data),
     priority,
     ...(data.priority !== undefined && data.priority !== null ? { priorityGiven: true } : {}),
-    subject: str(data, 'subject', Infinity),
+    subject: str(data, 'subject', SUBJECT_MAX),
     kind,
     due,
     task,

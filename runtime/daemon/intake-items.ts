@@ -9,6 +9,7 @@ import { bounceId, keptName } from '../../bus/store/deadletter.js';
 import { bounceMail } from '../../bus/system-mail.js';
 import type { Dir } from '../../workspaces/hostile-fs.js';
 import type { Incoming } from '../decide/accept.js';
+import { runTaskOf } from '../decide/rules.js';
 import type { JournalPort } from './journal.js';
 
 /** The only value that passes from intake to delivery. */
@@ -36,6 +37,8 @@ export interface Origin {
   name: string; // the file name it came in with
   place: string; // where it came in, for the bounce and the reason: e.g. `workspaces/a/outbox/`
   ino?: number;
+  /** An outbox file's ctime when found: which handler run wrote it (see stageRejection). */
+  written?: number;
 }
 
 /** A file taken (renamed into the spool, or a person's drop read in place), decided only once checked. */
@@ -54,13 +57,19 @@ export interface Taken {
 export type Item = Decision | Taken;
 export const isTaken = (i: Item): i is Taken => 'read' in i;
 
-/** Stage `message.rejected` and its bounce's `message.accepted`. */
+/**
+ * Stage `message.rejected` and its bounce's `message.accepted`. A file from an outbox written
+ * while its agent's handler ran for a message of task T carries T (`task`): the run for its
+ * bounce serves T too, so refusing a sub-task past max_task_depth never hands the handler a run
+ * of no task in which it could start a new tree.
+ */
 export function stageRejection(
   deps: { clock: () => Date; journal: JournalPort },
   file: string,
   o: Origin,
   r: Rejection,
 ): Decision {
+  const task = o.source === 'outbox' ? runTaskOf(deps.journal.state.governance, o.sender, o.written) : undefined;
   const fields: Omit<MessageRejected, 'seq'> = {
     time: deps.clock().toISOString(),
     type: 'message.rejected',
@@ -73,6 +82,7 @@ export function stageRejection(
     fix: r.fix,
     kept: `bus/deadletter/${keptName(o.id, o.name)}`,
     bounce: bounceId(o.id),
+    ...(task !== undefined ? { task } : {}),
   };
   const rejected = deps.journal.stage(fields) as MessageRejected;
   const bounce = deps.journal.stage(bounceMail(fields, o.place)) as MessageAccepted;

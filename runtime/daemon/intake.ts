@@ -35,6 +35,7 @@ import {
   type Taken,
 } from './intake-items.js';
 import type { MailboxGuard } from './mailbox-guard.js';
+import { PausedTaken } from './paused-taken.js';
 import { lookOf, Settling, type SettleDeps } from './settle.js';
 import { sweepWriters, type WriterSweep } from './writers.js';
 
@@ -51,14 +52,18 @@ export interface IntakeDeps extends SettleDeps {
 
 export class Intake {
   private readonly settling: Settling;
+  private readonly held = new PausedTaken(
+    (a) => Object.hasOwn(this.deps.journal.state.governance.paused, a),
+    (a) => this.deps.logger.info(`${a} was paused as its files were taken; they wait in bus/spool/ for its resume`),
+  );
 
   constructor(private readonly deps: IntakeDeps) {
     this.settling = new Settling(deps);
   }
 
-  /** Paths still being written (or changed while taken), to look at again. */
+  /** Paths still being written (or changed while taken), or taken as their sender was paused and resumed since. */
   waitingPaths(): string[] {
-    return this.settling.paths();
+    return [...this.settling.paths(), ...this.held.resumed()];
   }
 
   /** Paths a batch left for the next one (see BATCH_BYTES); the loop takes them back. */
@@ -122,6 +127,7 @@ export class Intake {
     const check = swept && items.some(isTaken) ? sweepWriters(this.deps.layout.root + path.sep) : null;
     return items.flatMap((item) => {
       if (!isTaken(item)) return [item];
+      if (item.origin.source === 'outbox' && this.held.holds(item.file, item.origin.sender)) return []; // paused meanwhile
       try {
         return this.decide(item, check);
       } catch (err) {
@@ -152,7 +158,7 @@ export class Intake {
         return [];
       }
     }
-    if (t.read instanceof Rejection) return [this.reject(t.file, t.origin, t.read)];
+    if (t.read instanceof Rejection) return [stageRejection(this.deps, t.file, t.origin, t.read)];
     return accept(this.deps, t.incoming(t.read.bytes), t.file, t.origin);
   }
 
@@ -221,7 +227,7 @@ export class Intake {
         );
       throw err;
     }
-    if (rejection) return [this.reject(spooled, origin, rejection)];
+    if (rejection) return [stageRejection(this.deps, spooled, origin, rejection)];
     return this.considerSpool(spooled, origin, writers, st);
   }
 
@@ -230,21 +236,20 @@ export class Intake {
    * ready in the outbox just now; without it (taken before a restart, or changed while taken) it
    * must be ready first, like any file written in place.
    */
-  private considerSpool(spooled: string, origin: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
+  private considerSpool(spooled: string, found: Origin, writers: () => WriterSweep, taken?: fs.Stats): Item[] {
     const { state } = this.deps.journal;
-    if (state.threads.has(origin.id) || state.rejected.has(origin.id)) {
-      this.settling.forget(spooled);
-      return []; // handled by recovery
-    }
-    const st = taken ?? fs.lstatSync(spooled, { throwIfNoEntry: false });
+    this.held.forget(spooled);
+    const handled = state.threads.has(found.id) || state.rejected.has(found.id); // by recovery
+    const st = handled ? undefined : (taken ?? fs.lstatSync(spooled, { throwIfNoEntry: false }));
     if (!st) {
       this.settling.forget(spooled);
       return [];
     }
+    const origin: Origin = { ...found, written: st.ctimeMs }; // its bounce's run serves the task of the run that wrote it
     if (!taken && st.isFile()) {
       const r = this.settling.ready(spooled, st, writers, false);
       if (r === 'wait') return [];
-      if (r instanceof Rejection) return [this.reject(spooled, origin, r)];
+      if (r instanceof Rejection) return [stageRejection(this.deps, spooled, origin, r)];
     }
     const limit = this.deps.config().maxMessageBytes;
     const read = readEntry(spooled, limit, st);
@@ -253,7 +258,7 @@ export class Intake {
       sender: origin.sender,
       source: 'outbox',
       origin: origin.name,
-      written: st.ctimeMs, // not mtime: `touch -d` would let a handler's sub-task escape its run's task
+      written: origin.written, // ctime, not mtime: `touch -d` would let a handler's sub-task escape its run's task
     });
     return [{ file: spooled, ref: spooled, origin, before: st, read, limit, incoming }];
   }
@@ -278,7 +283,7 @@ export class Intake {
     if (st.isFile()) {
       const r = this.settling.ready(p, st, writers, false);
       if (r === 'wait') return [];
-      if (r instanceof Rejection) return [this.reject(p, o, r)];
+      if (r instanceof Rejection) return [stageRejection(this.deps, p, o, r)];
     }
     const limit = this.deps.config().maxMessageBytes;
     const read = readEntry(ref, limit, st);
@@ -291,10 +296,5 @@ export class Intake {
       originIno: st.ino,
     });
     return [{ file: p, ref, origin: o, before: st, read, limit, incoming }];
-  }
-
-  /** Stage `message.rejected` and its bounce's `message.accepted`. */
-  private reject(file: string, o: Origin, r: Rejection): Decision {
-    return stageRejection(this.deps, file, o, r);
   }
 }

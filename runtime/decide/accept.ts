@@ -13,7 +13,7 @@ import { checkUpdate, defaultUpdateRecipients } from '../../board/rules.js';
 
 import type { OrgConfig } from '../config/schema.js';
 import { emptyGovernance, type GovernanceState } from '../state/governance.js';
-import { checkRules, checkUpdateRecipients } from './rules.js';
+import { checkRules, checkUpdateRecipients, runTaskOf } from './rules.js';
 
 export interface Incoming {
   bytes: Uint8Array;
@@ -49,6 +49,12 @@ export interface Context {
 }
 
 export type AcceptedFields = Omit<MessageAccepted, 'seq'>;
+
+/** A plain message from an outbox serves the task of the handler run that wrote it (MessageAccepted.serves). */
+function servesOf(g: GovernanceState, input: Incoming): { serves?: string } {
+  const task = input.source === 'outbox' ? runTaskOf(g, input.sender, input.written) : undefined;
+  return task ? { serves: task } : {};
+}
 
 export function decide(input: Incoming, ctx: Context, id: string, now: string): AcceptedFields {
   const draft: Draft = parseMessage(input.bytes, ctx.config.maxMessageBytes, ctx.config.governance.approvalRequired);
@@ -94,6 +100,7 @@ export function decide(input: Incoming, ctx: Context, id: string, now: string): 
     kind: draft.kind,
     ...((taskId ?? draft.task) ? { task: taskId ?? draft.task } : {}),
     ...(draft.status ? { status: draft.status } : {}),
+    ...(!taskId && !draft.task ? servesOf(governance, input) : {}),
     ...(owner ? { owner } : {}),
     ...(draft.due ? { due: draft.due } : {}),
     thread,

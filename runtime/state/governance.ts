@@ -127,6 +127,7 @@ export function countSince(times: readonly number[] | undefined, now: number, wi
 function accepted(g: GovernanceState, e: MessageAccepted): void {
   const t = Date.parse(e.time);
   if (e.task) g.messageTask[e.id] = e.task;
+  else if (e.serves) g.messageTask[e.id] = e.serves; // its runs serve the task of the run that wrote it
   if (e.kind === 'task' && e.task && e.parent) g.parent[e.task] = e.parent;
   if (e.source !== 'outbox') return;
   remember(g.recentMessages, e.from, t, MINUTE);
@@ -238,6 +239,9 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       delete g.paused[e.agent];
       g.resumed[e.agent] = Date.parse(e.time);
       g.budgetResumed[e.agent] = e.time.slice(0, 10);
+      break;
+    case 'message.rejected':
+      if (e.task) g.messageTask[e.bounce] = e.task; // the bounce's run serves the task of the run that wrote the file
       break;
     case 'handler.started':
       runStarted(g, e);

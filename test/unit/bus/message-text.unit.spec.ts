@@ -35,6 +35,11 @@ describe('parseMessage reads text as written', () => {
     ['to: a,b', '---\nto: legal,oliver\n---\n', { to: ['legal', 'oliver'] }],
     ['to: [a, b]', '---\nto: [legal, oliver]\n---\n', { to: ['legal', 'oliver'] }],
     ['a 5,000-character subject', `---\nto: legal\nsubject: ${'s'.repeat(5000)}\n---\n`, { subject: 's'.repeat(5000) }],
+    [
+      'a 10,000-character subject',
+      `---\nto: legal\nsubject: ${'s'.repeat(10_000)}\n---\n`,
+      { subject: 's'.repeat(10_000) },
+    ],
   ])('%s', (_what, text, want) => {
     expect(parse(text)).toMatchObject(want);
   });
@@ -71,6 +76,11 @@ describe('a near miss is still refused, with what was meant', () => {
     ['status: Done', '---\ntask: T-1\nstatus: Done\n---\n', /unknown status "Done".*did you mean "done"\?/],
     ['prioirty:', '---\nto: legal\nprioirty: high\n---\n', /unknown key "prioirty".*did you mean "priority"\?/],
     ['to: a,, b', '---\nto: legal,, oliver\n---\n', /is not an agent name/],
+    [
+      'a subject over 10,000 characters',
+      `---\nto: legal\nsubject: ${'s'.repeat(10_001)}\n---\n`,
+      /subject: is 10001 characters, over the limit of 10000/,
+    ],
   ])('%s', (_what, text, reason) => {
     expect(rejection(() => parse(text)).message).toMatch(reason);
   });
