@@ -49,7 +49,7 @@ export function accept(deps: AcceptDeps, input: Incoming, file: string, origin: 
     return follow(deps, event, input.source === 'inbox' ? file : undefined);
   } catch (err) {
     if (!(err instanceof Rejection)) throw err;
-    return [stageRejection(deps, file, origin, err), ...alertOf(deps, err)];
+    return [...stageRejection(deps, file, origin, err), ...alertOf(deps, err)];
   }
 }
 

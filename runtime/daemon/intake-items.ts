@@ -8,7 +8,9 @@ import type { Rejection } from '../../bus/rejection.js';
 import { bounceId, keptName } from '../../bus/store/deadletter.js';
 import { bounceMail } from '../../bus/system-mail.js';
 import type { Dir } from '../../workspaces/hostile-fs.js';
+import type { OrgConfig } from '../config/config.js';
 import type { Incoming } from '../decide/accept.js';
+import { rateTrip } from '../decide/govern.js';
 import { runTaskOf } from '../decide/rules.js';
 import type { JournalPort } from './journal.js';
 
@@ -64,11 +66,11 @@ export const isTaken = (i: Item): i is Taken => 'read' in i;
  * of no task in which it could start a new tree.
  */
 export function stageRejection(
-  deps: { clock: () => Date; journal: JournalPort },
+  deps: { clock: () => Date; journal: JournalPort; config: () => OrgConfig },
   file: string,
   o: Origin,
   r: Rejection,
-): Decision {
+): Decision[] {
   const task = o.source === 'outbox' ? runTaskOf(deps.journal.state.governance, o.sender, o.written) : undefined;
   const fields: Omit<MessageRejected, 'seq'> = {
     time: deps.clock().toISOString(),
@@ -86,5 +88,13 @@ export function stageRejection(
   };
   const rejected = deps.journal.stage(fields) as MessageRejected;
   const bounce = deps.journal.stage(bounceMail(fields, o.place)) as MessageAccepted;
-  return { kind: 'deadletter', file, rejected, place: o.place, bounce };
+  const out: Decision[] = [{ kind: 'deadletter', file, rejected, place: o.place, bounce }];
+  if (o.source !== 'outbox') return out;
+  // Refused files count towards messages_per_minute: a handler answering each bounce with another bad file is paused.
+  const trip = { from: o.sender, time: fields.time, task: false, id: o.id };
+  for (const e of rateTrip(deps.config(), deps.journal.state.governance, trip)) {
+    const staged = deps.journal.stage(e);
+    if (staged.type === 'message.accepted') out.push({ kind: 'deliver', event: staged });
+  }
+  return out;
 }

@@ -158,7 +158,7 @@ export class Intake {
         return [];
       }
     }
-    if (t.read instanceof Rejection) return [stageRejection(this.deps, t.file, t.origin, t.read)];
+    if (t.read instanceof Rejection) return stageRejection(this.deps, t.file, t.origin, t.read);
     return accept(this.deps, t.incoming(t.read.bytes), t.file, t.origin);
   }
 
@@ -227,7 +227,7 @@ export class Intake {
         );
       throw err;
     }
-    if (rejection) return [stageRejection(this.deps, spooled, origin, rejection)];
+    if (rejection) return stageRejection(this.deps, spooled, origin, rejection);
     return this.considerSpool(spooled, origin, writers, st);
   }
 
@@ -249,7 +249,7 @@ export class Intake {
     if (!taken && st.isFile()) {
       const r = this.settling.ready(spooled, st, writers, false);
       if (r === 'wait') return [];
-      if (r instanceof Rejection) return [stageRejection(this.deps, spooled, origin, r)];
+      if (r instanceof Rejection) return stageRejection(this.deps, spooled, origin, r);
     }
     const limit = this.deps.config().maxMessageBytes;
     const read = readEntry(spooled, limit, st);
@@ -283,7 +283,7 @@ export class Intake {
     if (st.isFile()) {
       const r = this.settling.ready(p, st, writers, false);
       if (r === 'wait') return [];
-      if (r instanceof Rejection) return [stageRejection(this.deps, p, o, r)];
+      if (r instanceof Rejection) return stageRejection(this.deps, p, o, r);
     }
     const limit = this.deps.config().maxMessageBytes;
     const read = readEntry(ref, limit, st);

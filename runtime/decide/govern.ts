@@ -226,14 +226,27 @@ function decide(e: MessageAccepted, ctx: GovernContext): Consequences {
 
 /** Past a rate limit: pause the sender (its outbox is then left as it is). */
 function rateLimit(e: MessageAccepted, ctx: GovernContext): NewEvent[] {
-  const agent = ctx.config.agents[e.from];
-  if (!agent || e.source !== 'outbox' || ctx.governance.paused[e.from]) return [];
-  const g = ctx.governance;
-  const now = Date.parse(e.time);
-  const since = g.resumed[e.from] ?? 0;
+  if (e.source !== 'outbox') return [];
+  return rateTrip(ctx.config, ctx.governance, { from: e.from, time: e.time, task: e.kind === 'task', id: e.id });
+}
+
+/**
+ * The pause, if the file `f` just counted (accepted, or rejected: a handler answering every
+ * bounce with another bad file is a runaway too) takes its sender past tasks_per_hour or
+ * messages_per_minute: agent.paused and the operator's one alert. Pure.
+ */
+export function rateTrip(
+  config: OrgConfig,
+  g: GovernanceState,
+  f: { from: string; time: string; task: boolean; id: string },
+): NewEvent[] {
+  const agent = config.agents[f.from];
+  if (!agent || g.paused[f.from]) return [];
+  const now = Date.parse(f.time);
+  const since = g.resumed[f.from] ?? 0;
   const r = agent.governance;
-  const tasks = e.kind === 'task' ? countSince(g.recentTasks[e.from], now, 3_600_000, since) : 0;
-  const messages = countSince(g.recentMessages[e.from], now, 60_000, since);
+  const tasks = f.task ? countSince(g.recentTasks[f.from], now, 3_600_000, since) : 0;
+  const messages = countSince(g.recentMessages[f.from], now, 60_000, since);
   const trip =
     tasks >= r.tasksPerHour
       ? {
@@ -243,13 +256,13 @@ function rateLimit(e: MessageAccepted, ctx: GovernContext): NewEvent[] {
       : messages >= r.messagesPerMinute
         ? {
             cause: 'messages_per_minute' as const,
-            detail: `${messages} messages within a minute, at messages_per_minute ${r.messagesPerMinute}`,
+            detail: `${messages} messages within a minute (refused ones counted), at messages_per_minute ${r.messagesPerMinute}`,
           }
         : null;
   if (!trip) return [];
   return [
-    { time: e.time, type: 'agent.paused', agent: e.from, ...trip, by: 'mailroom' },
-    pausedAlertMail(e.from, trip.detail, e.id, e.time),
+    { time: f.time, type: 'agent.paused', agent: f.from, ...trip, by: 'mailroom' },
+    pausedAlertMail(f.from, trip.detail, f.id, f.time),
   ];
 }
 

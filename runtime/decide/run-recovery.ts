@@ -73,10 +73,7 @@ export function planRecovery({ runtime, config, inboxes, now }: RecoveryInput): 
   );
   pending.sort((a, b) => a.queuedAt - b.queuedAt);
   for (const run of pending)
-    requeue(
-      run,
-      run.status === 'running' ? 'was running when the daemon stopped; run again' : REQUEUED_NOTE,
-    );
+    requeue(run, run.status === 'running' ? 'was running when the daemon stopped; run again' : REQUEUED_NOTE);
   const listed = new Map([...inboxes].map(([agent, names]) => [agent, new Set(names)]));
   for (const run of runtime.runs.values()) {
     if (!needsFile(run) || !listed.get(run.agent)?.has(run.file)) continue;

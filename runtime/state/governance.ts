@@ -242,6 +242,7 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
       break;
     case 'message.rejected':
       if (e.task) g.messageTask[e.bounce] = e.task; // the bounce's run serves the task of the run that wrote the file
+      if (e.source === 'outbox') remember(g.recentMessages, e.from, Date.parse(e.time), MINUTE); // refused files count too
       break;
     case 'handler.started':
       runStarted(g, e);
