@@ -7,7 +7,7 @@
  *                            final when rejected (its sender gets a bounce), else the decision broke
  *                            a rule (revoked, expired, over the limit, its own) and the approver gets one
  *   kind: pause | resume  -> agent.paused / agent.resumed (the operator's)
- *   the sender's rate     -> agent.paused past tasks_per_hour or messages_per_minute, one alert
+ *   the sender's rate     -> agent.paused past tasks_per_hour or messages_per_minute, one alert (rateTrip)
  */
 import { OPERATOR } from '../../bus/vocabulary.js';
 import type { GrantUsed, HoldCause, MessageAccepted, NewEvent, Refusal } from '../../bus/events.js';
@@ -226,14 +226,13 @@ function decide(e: MessageAccepted, ctx: GovernContext): Consequences {
 
 /** Past a rate limit: pause the sender (its outbox is then left as it is). */
 function rateLimit(e: MessageAccepted, ctx: GovernContext): NewEvent[] {
-  if (e.source !== 'outbox') return [];
-  return rateTrip(ctx.config, ctx.governance, { from: e.from, time: e.time, task: e.kind === 'task', id: e.id });
+  const f = { from: e.from, time: e.time, task: e.kind === 'task', id: e.id };
+  return e.source === 'outbox' ? rateTrip(ctx.config, ctx.governance, f) : [];
 }
 
 /**
- * The pause, if the file `f` just counted (accepted, or rejected: a handler answering every
- * bounce with another bad file is a runaway too) takes its sender past tasks_per_hour or
- * messages_per_minute: agent.paused and the operator's one alert. Pure.
+ * The pause, if the file `f` just counted (accepted, or refused: a handler answering each bounce
+ * with another bad file is a runaway too) takes its sender past a rate: agent.paused, one alert.
  */
 export function rateTrip(
   config: OrgConfig,
