@@ -87,4 +87,3 @@ export function roundsTable(sizes: Size[]): string {
     '',
   ].join('\n');
 }
-

@@ -21,7 +21,19 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { derivedId, inboxName } from '../../bus/names.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, bareNodeHwmKb, draft, drop, machine, pct, settle, sleep, startDaemon, stopDaemon, vmStatus } from './common.js';
+import {
+  CLI,
+  bareNodeHwmKb,
+  draft,
+  drop,
+  machine,
+  pct,
+  settle,
+  sleep,
+  startDaemon,
+  stopDaemon,
+  vmStatus,
+} from './common.js';
 import { LogTail, waitDelivered } from './log-tail.js';
 import { rawLoop } from './raw.js';
 import { roundsTable, table, type Size } from './agents-table.js';
@@ -86,7 +98,12 @@ async function steady(
     await sleep(Math.max(0, t0 + (i * 1000) / STEADY_RATE - performance.now()));
     const subject = `bench ${tag}s${i}`;
     subjects.push(subject);
-    drop(root, names[(i * 13) % names.length]!, `${tag}s${i}.md`, draft(names[(i * 13 + 5) % names.length]!, subject, i));
+    drop(
+      root,
+      names[(i * 13) % names.length]!,
+      `${tag}s${i}.md`,
+      draft(names[(i * 13 + 5) % names.length]!, subject, i),
+    );
     dropAt.push(Date.now());
   }
   await waitDelivered(tail, subjects, 60_000);
@@ -177,7 +194,9 @@ async function steadyRound(live: Live, round: number): Promise<void> {
   const s = await steady(live.root, live.names, live.tail, `r${round}`);
   live.size.rounds.push({ p50: s.p50, p99: s.p99 });
   live.subjects.push(...s.subjects);
-  process.stdout.write(`${live.size.agents}${live.size.prefill ? `:${live.size.prefill}` : ''} p50 ${s.p50} / p99 ${s.p99} ms; `);
+  process.stdout.write(
+    `${live.size.agents}${live.size.prefill ? `:${live.size.prefill}` : ''} p50 ${s.p50} / p99 ${s.p99} ms; `,
+  );
 }
 
 /** The daemon's last figures, then stop it and remove the org. */

@@ -79,10 +79,14 @@ async function page(o: Org): Promise<{ hwm: number; read: number; events: number
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   try {
-    const url = await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
-      return /serving (http:\/\/\S+\/) /.exec(stderr)?.[1];
-    }, 'mailroom serve to listen', 60_000);
+    const url = await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
+        return /serving (http:\/\/\S+\/) /.exec(stderr)?.[1];
+      },
+      'mailroom serve to listen',
+      60_000,
+    );
     const body = (await (await fetch(`${url}api/model`)).json()) as { model: { events: unknown[] } };
     return { hwm: status(child.pid!, 'VmHWM'), read: readBytes(child.pid!), events: body.model.events.length };
   } finally {

@@ -39,7 +39,15 @@ function seqs(events: string, stopAfter = Infinity): { seqs: number[]; all: bool
 
 describe('eventsBackwards', () => {
   // ~380 bytes a line: 2,000 lines are ~760 KB, three chunks of 256 KB.
-  const dir = org('three', [[1, 2000], [2001, 2010], [2011, 4000]], '{"seq":4001,"time":"2026-11-30T0');
+  const dir = org(
+    'three',
+    [
+      [1, 2000],
+      [2001, 2010],
+      [2011, 4000],
+    ],
+    '{"seq":4001,"time":"2026-11-30T0',
+  );
   const desc = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => b - i);
 
   it('visits every live event once, newest first, and says it reached the first', () => {
@@ -49,7 +57,10 @@ describe('eventsBackwards', () => {
     expect(seqs(dir, n)).toEqual({ seqs: desc(4001 - n, 4000), all: false });
   });
   it('an empty segment is passed over', () => {
-    const d = org('empty', [[1, 5], [6, 5]]);
+    const d = org('empty', [
+      [1, 5],
+      [6, 5],
+    ]);
     expect(seqs(d).seqs).toEqual(desc(1, 5));
   });
   it('a damaged line before the last is an error naming the segment', () => {

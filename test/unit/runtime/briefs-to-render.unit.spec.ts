@@ -17,7 +17,13 @@ describe('briefsToRender', () => {
     },
     { what: 'nobody busy, nobody was: nothing to look at', same: true, now: [], before: [], want: [] },
     { what: 'a new task: its agents', same: true, now: ['bob', 'cy'], before: [], want: ['bob', 'cy'] },
-    { what: "an agent's last task closed: back to the idle brief", same: true, now: [], before: ['dee'], want: ['dee'] },
+    {
+      what: "an agent's last task closed: back to the idle brief",
+      same: true,
+      now: [],
+      before: ['dee'],
+      want: ['dee'],
+    },
     {
       what: 'busy now and before: each once, the busy ones first',
       same: true,

@@ -59,7 +59,8 @@ describe('sweepHeld', () => {
 /** 120 days: a message held every day, approved or refused a day later, one never decided. */
 function history(): BusEvent[] {
   const out: BusEvent[] = [];
-  const add = (t: number, e: NewEvent) => out.push({ ...e, seq: out.length + 1, time: new Date(t).toISOString() } as BusEvent);
+  const add = (t: number, e: NewEvent) =>
+    out.push({ ...e, seq: out.length + 1, time: new Date(t).toISOString() } as BusEvent);
   const base = { kind: 'purchase', from: 'ann', to: ['bob'], cause: 'kind' as const, approvers: ['operator'] };
   for (let d = 0; d < 120; d++) {
     const t = T0 + d * DAY;
@@ -67,10 +68,8 @@ function history(): BusEvent[] {
     add(t, { type: 'approval.requested', id, ...base, detail: `day ${d}`, config_version: 1, time: '' });
     if (d === 5) continue; // never decided
     const decided = { id, by: 'operator', decision: `d${String(d).padStart(11, '0')}`, config_version: 1, time: '' };
-    if (d % 3)
-      add(t + DAY / 2, { type: 'approval.granted', ...decided, grant: { by: 'operator' } });
-    else
-      add(t + DAY / 2, { type: 'approval.refused', ...decided, rule: 'rejected', reason: 'no', final: true });
+    if (d % 3) add(t + DAY / 2, { type: 'approval.granted', ...decided, grant: { by: 'operator' } });
+    else add(t + DAY / 2, { type: 'approval.refused', ...decided, rule: 'rejected', reason: 'no', final: true });
     add(t + DAY / 2 + 1000, { type: 'daemon.started', pid: 1, version: 'x', time: '' } as NewEvent);
   }
   return out;

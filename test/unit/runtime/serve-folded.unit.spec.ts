@@ -44,7 +44,8 @@ function bytes(s: BusState): string {
   return snapshotBytes(s, POS).toString('latin1');
 }
 /** What a fresh load (the newest snapshot, the tail) folds to now. */
-const fresh = (layout: Layout) => bytes(loadFoldedSyncAt(layout.snapshots, layout.events, TTL, { threads: false }).state);
+const fresh = (layout: Layout) =>
+  bytes(loadFoldedSyncAt(layout.snapshots, layout.events, TTL, { threads: false }).state);
 
 describe('FoldedState', () => {
   const events = history(4000);
@@ -98,7 +99,9 @@ describe('FoldedState', () => {
     const lines = text(events.slice(3000, 3500)).split('\n');
     // the daemon's batch (the last 2 events) read, then cut back and written again otherwise
     const last = `${lines.at(-2)}\n`;
-    const other = last.replace(/"time":"[^"]*"/, (t) => t.replace(/\d(?=\.\d{3}Z)/, (d) => String((Number(d) + 1) % 10)));
+    const other = last.replace(/"time":"[^"]*"/, (t) =>
+      t.replace(/\d(?=\.\d{3}Z)/, (d) => String((Number(d) + 1) % 10)),
+    );
     expect(other).not.toBe(last);
     expect(other.length).toBe(last.length);
     fs.truncateSync(seg(3), size - last.length);

@@ -30,7 +30,14 @@ function collect(events: BusEvent[], lastSeq = Infinity) {
 describe('recentCollector: where the backwards read stops', () => {
   const every = (n: number, stepMs: number, end = NOW - 1000) =>
     Array.from({ length: n }, (_, i) => at(i + 1, end - (n - 1 - i) * stepMs));
-  const table: Array<{ what: string; events: BusEvent[]; lastSeq?: number; first: number; count: number; since: boolean }> = [
+  const table: Array<{
+    what: string;
+    events: BusEvent[];
+    lastSeq?: number;
+    first: number;
+    count: number;
+    since: boolean;
+  }> = [
     { what: 'a short history: all of it', events: every(100, 1000), first: 1, count: 100, since: false },
     {
       // The window starts at 11:01 (60 minutes to 12:00); the read goes back to 10:51.
@@ -97,7 +104,16 @@ function runsHistory(seed: number, n: number): BusEvent[] {
       for (const [key, s] of live) {
         const [a, m] = key.split('/');
         const note = s === 'queued' ? REQUEUED_NOTE : 'was running when the daemon stopped; run again';
-        emit({ type: 'handler.queued', id: m!, agent: a!, priority: 'normal', lane: null, file: `${m}.md`, note, time: '' });
+        emit({
+          type: 'handler.queued',
+          id: m!,
+          agent: a!,
+          priority: 'normal',
+          lane: null,
+          file: `${m}.md`,
+          note,
+          time: '',
+        });
         state.set(key, 'queued');
       }
     } else if (pick[1] === 'queued') {
