@@ -225,7 +225,7 @@ export function checkDelivery(status: OrgStatus, r: string, add: AddFinding): vo
     status.spool === 0
       ? 'empty'
       : status.daemon.running
-        ? `${count(status.spool, 'file')} in bus/spool/, being delivered by the running daemon (\`ls bus/spool/\`; \`mailroom why <id>\` for one)`
+        ? `${count(status.spool, 'file')} in bus/spool/, ${status.spool_paused ? `${status.spool_paused} of them waiting for their sender's resume (paused: \`mailroom status\`; \`mailroom resume <agent>\`), the rest ` : ''}being delivered by the running daemon (\`ls bus/spool/\`; \`mailroom why <id>\` for one)`
         : `${count(status.spool, 'file')} in bus/spool/ waiting for a daemon: run \`mailroom start${r}\``,
   );
 }

@@ -7,6 +7,7 @@ import { OPERATOR } from '../../bus/vocabulary.js';
 import fs from 'node:fs';
 import { eventsMentioning, readEvents } from '../../bus/store/log-read.js';
 import { parseInboxName, isIgnoredName } from '../../bus/names.js';
+import { parseSpoolName } from '../../bus/store/spool.js';
 import type { Priority } from '../../bus/priority.js';
 import type { BusEvent } from '../../bus/events.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -52,6 +53,8 @@ export interface OrgStatus {
   /** The stuck mail by agent and priority (the daemon alerts each once, again when it doubles), with whether an alert stands. */
   backlogs: Array<Backlog & { alerted: boolean }>;
   spool: number;
+  /** Of those, taken from the outbox of an agent that is paused: they wait for its resume. */
+  spool_paused: number;
   deadletter: number;
   events: { count: number; last_seq: number; last_time: string | null };
   tasks: Record<string, number>;
@@ -194,6 +197,7 @@ export function orgStatus(
   for (const [st, n] of Object.entries(state.board.archived)) if (n) tasks[st] = (tasks[st] ?? 0) + n;
   const pid = runningDaemon(layout);
   const { lanes, waiting } = laneViews(state, config, now);
+  const spool = list(layout.spool);
   return {
     config: configStatus,
     handlers: Object.values(config.agents)
@@ -214,7 +218,8 @@ export function orgStatus(
       ...b,
       alerted: state.alerts.has(alertKey(b.agent, b.priority)),
     })),
-    spool: list(layout.spool).length,
+    spool: spool.length,
+    spool_paused: spool.filter((n) => Object.hasOwn(state.governance.paused, parseSpoolName(n)?.sender ?? '')).length,
     deadletter: list(layout.deadletter).filter((n) => !n.endsWith('.reason.md')).length,
     events: { count: state.lastSeq, last_seq: state.lastSeq, last_time: state.lastTime },
     tasks,

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mailroom } from '../../support/cli.js';
+import { doctor, mailroom } from '../../support/cli.js';
 import { eventsOf, waitFor } from '../../support/events.js';
 import { makeOrg, type Org } from '../../support/org.js';
 
@@ -34,6 +34,10 @@ describe('a breaker tripped inside one batch', () => {
     await waitFor(() => eventsOf(o, 'agent.paused').length === 1 && tasks().length + waiting() === N, 'the pause');
     expect(tasks(), 'tasks accepted before the pause').toHaveLength(5);
     expect(o.ls('workspaces', 'boss', 'inbox')).toHaveLength(5);
+    // doctor says why the spool holds files: their sender is paused.
+    expect(o.ls('bus', 'spool').length, 'files of the pausing batch kept in the spool').toBeGreaterThan(0);
+    const spool = JSON.parse(doctor(o).raw).findings.find((f: { check: string }) => f.check === 'spool');
+    expect(spool.detail).toMatch(/\d+ of them waiting for their sender's resume .*mailroom resume <agent>/);
 
     expect(mailroom(['resume', 'flood', '--root', o.root]).code).toBe(0);
     await waitFor(
