@@ -8,20 +8,13 @@
  * still lists them. BOARD.md is the same whether such a task is still in the fold or already
  * archived, so when the archiving happens never shows. Pure: the clock is an argument.
  */
+import type { TaskRow } from '../bus/events.js';
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
 import { FINAL_STATUSES, TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
 import { boardScores, byScore } from './score.js';
 
-export interface BoardJsonTask {
-  id: string;
-  title: string;
-  status: string;
-  owner: string | null;
-  creator: string;
-  priority: string;
-  created: string;
-  updated: string;
+export interface BoardJsonTask extends TaskRow {
   recipients: string[];
   due?: string;
   /** The board's order within a status, higher first (board/score.ts). */

@@ -5,8 +5,8 @@
  */
 import type { Base } from './events.js';
 
-/** A task as board.json lists it (board/render.ts writes it; governance may add fields). */
-export interface ArchivedTask {
+/** The fields every task row of board.json has (board/render.ts BoardJsonTask adds the rest). */
+export interface TaskRow {
   id: string;
   title: string;
   status: string;
@@ -15,6 +15,10 @@ export interface ArchivedTask {
   priority: string;
   created: string;
   updated: string;
+}
+
+/** A task as board.json lists it, archived (governance may add fields). */
+export interface ArchivedTask extends TaskRow {
   [field: string]: unknown;
 }
 

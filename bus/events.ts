@@ -15,6 +15,7 @@ export type {
   ApprovalRefused,
   ApprovalRequested,
   ArchivedTask,
+  TaskRow,
   BoardArchived,
   GovernanceEvent,
   GrantUsed,

@@ -1,17 +1,9 @@
 /** Seeded randomness for the randomised integration tests: the seed is printed when a test fails. */
 import { onTestFailed } from 'vitest';
+import { mulberry32 as prng } from '../../scripts/bench/history-log.js';
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the one the bench's synthetic history uses): small, fast, deterministic. */
+export { prng };
 
 export interface Rng {
   seed: number;

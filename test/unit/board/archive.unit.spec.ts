@@ -11,17 +11,7 @@ import { renderBrief } from '../../../board/brief.js';
 import { archivedCount, isArchived, renderBoardJson, renderBoardMd } from '../../../board/render.js';
 import { applyToState, emptyState } from '../../../runtime/state/state.js';
 import { syntheticEvents } from '../../../scripts/bench/synthetic.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/random.js';
 
 const HOUR = 3_600_000;
 

@@ -9,17 +9,7 @@ import type { BusEvent } from '../../../bus/events.js';
 import { apply, emptyBoard, type Board } from '../../../board/fold.js';
 import { boardJson, boardJsonChunks, boardMdChunks, renderBoardJson, renderBoardMd } from '../../../board/render.js';
 import { syntheticEvents } from '../../../scripts/bench/synthetic.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/random.js';
 
 function board(seed: number, n: number): Board {
   const b = emptyBoard();

@@ -7,18 +7,7 @@ import { parseSnapshot, snapshotBytes, snapshotHeader, SnapshotCorrupt } from '.
 const snapshotText = (...a: Parameters<typeof snapshotBytes>) => snapshotBytes(...a).toString('latin1');
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 import { applyToState, emptyState, foldState } from '../../../runtime/state/state.js';
-
-/** mulberry32 (as test/int/support.ts's prng; unit tests do not import the int support, which needs a build). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/random.js';
 
 const POS = { segment: '000001.jsonl', offset: 0 };
 const HOUR = 3_600_000;

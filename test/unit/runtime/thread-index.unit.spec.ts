@@ -9,17 +9,7 @@ import { CodeMap } from '../../../runtime/state/code-map.js';
 import { ODD, Pool, findCode, packId, releaseCode, retainCode, unpackId } from '../../../runtime/state/codes.js';
 import { ThreadIndex } from '../../../runtime/state/thread-index.js';
 import type { ThreadInfo } from '../../../runtime/decide/accept.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/random.js';
 
 describe('ids as numbers', () => {
   const table: Array<[string, boolean]> = [
