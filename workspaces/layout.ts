@@ -87,6 +87,10 @@ export class Layout {
   get snapshots() {
     return path.join(this.private, 'snapshots');
   }
+  /** The thread index past its last few minutes (runtime/daemon/thread-store.ts). */
+  get threadStore() {
+    return path.join(this.private, 'threads.db');
+  }
   get lockTarget() {
     return path.join(this.private, 'daemon');
   }

@@ -11,6 +11,7 @@ import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { Journal, type JournalHooks } from './journal.js';
+import { ThreadStore } from './thread-store.js';
 
 export interface HookDeps {
   layout: Layout;
@@ -35,6 +36,7 @@ export function openJournal(d: HookDeps): Promise<Journal> {
     snapshotEvery,
     segmentBytes,
     threadTtl,
+    cold: ThreadStore.open(d.layout.threadStore, (t) => d.logger.warn(t)),
   });
 }
 

@@ -17,6 +17,16 @@ import type { Logger } from '../logger.js';
 import { applyToState, foldState, type BusState } from '../state/state.js';
 import { VERSION } from '../version.js';
 import { loadFolded, loadFoldedSync, writeSnapshot } from './snapshots.js';
+import type { ColdThreads } from '../state/cold-threads.js';
+
+/** The thread index's tier on disk (thread-store.ts), as the journal drives it. */
+export interface ColdStore extends ColdThreads {
+  /** Write what the fold moved to it (after each commit). */
+  flush(): void;
+  /** Make it durable (before a snapshot). */
+  checkpoint(): void;
+  close(): void;
+}
 
 /** What a part of the daemon needs to record decisions. */
 export interface JournalPort {
@@ -52,6 +62,8 @@ export interface JournalOptions {
   snapshotEvery: number;
   segmentBytes: number;
   threadTtl: number;
+  /** The thread index's second tier (none: the index keeps every thread of thread_ttl in memory). */
+  cold?: ColdStore;
 }
 
 /**
@@ -118,7 +130,9 @@ export class Journal implements JournalPort {
   ): Promise<Journal> {
     const folded = await loadFolded(opts.snapshots, dir, opts.threadTtl, (t) => logger.warn(t), {
       replayed: hooks.replayed,
+      cold: opts.cold,
     });
+    opts.cold?.flush();
     const log = new EventLog(dir, opts.segmentBytes);
     const segs = allSegments(dir);
     const last = segs.at(-1);
@@ -190,6 +204,7 @@ export class Journal implements JournalPort {
     }
     const events = this.pending;
     this.pending = [];
+    this.flushCold();
     this.logger.events(events);
     this.hooks.committed?.(events);
   }
@@ -197,7 +212,18 @@ export class Journal implements JournalPort {
   /** The state of the log as it is on disk: the newest snapshot and the tail after it (the whole log without options). */
   private rebuild(): BusState {
     if (!this.opts) return foldState(readLog(this.log.dir));
-    return loadFoldedSync(this.opts.snapshots, this.log.dir, this.current.threadTtl);
+    return loadFoldedSync(this.opts.snapshots, this.log.dir, this.current.threadTtl, { cold: this.opts.cold });
+  }
+
+  /** The thread index's tier on disk, written after a commit; kept in memory to try again if it cannot be. */
+  private flushCold(): void {
+    try {
+      this.opts?.cold?.flush();
+    } catch (err) {
+      this.logger.warn(
+        `could not write the thread index .mailroom/threads.db (${(err as Error).message}); it is kept in memory and written at the next commit`,
+      );
+    }
   }
 
   /**
@@ -223,6 +249,7 @@ export class Journal implements JournalPort {
     if (!this.opts || this.pending.length || this.state.lastSeq === this.snapshotSeq) return;
     if (!this.prepareSnapshot() || this.hooks.snapshotReady?.() === false) return;
     try {
+      this.opts.cold?.checkpoint(); // a snapshot never assumes more of the tier on disk than is there
       writeSnapshot(this.opts.snapshots, this.state, this.log.position());
       this.snapshotSeq = this.state.lastSeq;
       this.snapshotBytes = this.log.written;
@@ -249,5 +276,6 @@ export class Journal implements JournalPort {
   close(): void {
     this.snapshot();
     this.log.close();
+    this.opts?.cold?.close();
   }
 }

@@ -22,6 +22,7 @@ import {
   type SnapshotHeader,
 } from '../state/snapshot.js';
 import { applyToState, emptyState, type BusState } from '../state/state.js';
+import type { ColdThreads } from '../state/cold-threads.js';
 
 const NAME_RE = /^(\d{12})\.snap$/;
 export const KEEP = 3;
@@ -127,6 +128,14 @@ class NotFollowing extends Error {}
 export interface FoldOptions {
   threads?: boolean;
   replayed?: (e: BusEvent) => void;
+  /** The thread index's second tier (the daemon's, on disk), attached before the tail is folded. */
+  cold?: ColdThreads;
+}
+
+/** `state` with the second tier attached (if any). */
+function withCold(state: BusState, cold: ColdThreads | undefined): BusState {
+  if (cold) state.threads.cold = cold;
+  return state;
 }
 
 async function replayFrom(
@@ -177,7 +186,7 @@ export async function loadFolded(
           `the log position it records (${header.position.segment} at byte ${header.position.offset}) is not in bus/events/`,
         );
       state.threadTtl = threadTtl;
-      return await replayFrom(eventsDir, state, header, o.replayed);
+      return await replayFrom(eventsDir, withCold(state, o.cold), header, o.replayed);
     } catch (err) {
       if (!(err instanceof SnapshotCorrupt || err instanceof NotFollowing || err instanceof SyntaxError)) throw err;
       warn(
@@ -185,7 +194,7 @@ export async function loadFolded(
       );
     }
   }
-  return replayFrom(eventsDir, emptyState(threadTtl), null, o.replayed);
+  return replayFrom(eventsDir, withCold(emptyState(threadTtl), o.cold), null, o.replayed);
 }
 
 /** The bytes of `file` from `offset` on (gunzipped when archived). */
@@ -248,7 +257,7 @@ export function loadFoldedSync(
   snapshotsDir: string,
   eventsDir: string,
   threadTtl: number,
-  o: { threads?: boolean } = {},
+  o: Pick<FoldOptions, 'threads' | 'cold'> = {},
 ): BusState {
   return loadFoldedSyncAt(snapshotsDir, eventsDir, threadTtl, o).state;
 }
@@ -258,18 +267,18 @@ export function loadFoldedSyncAt(
   snapshotsDir: string,
   eventsDir: string,
   threadTtl: number,
-  { threads = true }: { threads?: boolean } = {},
+  { threads = true, cold }: Pick<FoldOptions, 'threads' | 'cold'> = {},
 ): { state: BusState; position: LogPosition | null } {
   for (const name of listSnapshots(snapshotsDir)) {
     try {
       const { header, state } = readSnapshot(path.join(snapshotsDir, name), threads);
       state.threadTtl = threadTtl;
-      return replaySync(eventsDir, state, header);
+      return replaySync(eventsDir, withCold(state, cold), header);
     } catch (err) {
       if (!(err instanceof SnapshotCorrupt || err instanceof NotFollowing || err instanceof SyntaxError)) throw err;
     }
   }
-  return replaySync(eventsDir, emptyState(threadTtl), null);
+  return replaySync(eventsDir, withCold(emptyState(threadTtl), cold), null);
 }
 
 /**

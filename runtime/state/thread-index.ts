@@ -14,6 +14,11 @@
  * `get` applies the ttl exactly, so what is swept late is never answered. Every operation is
  * O(1) amortised.
  *
+ * With a second tier attached (`cold`, cold-threads.ts: the daemon's is on disk), memory holds
+ * only the last few minutes (hotWindow): the sweep moves every entry older than that to the tier,
+ * and its thread's activity once that is as old, instead of keeping them for the whole ttl. A
+ * lookup looks in memory first, then in the tier; the answer is the same either way.
+ *
  * The snapshot form (serialise) is canonical: the queue in order, names (odd ids, senders) numbered
  * by first appearance, activity sorted by code; so folding a snapshot and the tail gives the same
  * text as folding the whole log, whatever each table's internal layout. Binary columns are
@@ -22,6 +27,7 @@
 import { CodeMap } from './code-map.js';
 import { codeString, findCode, ODD, Pool, releaseCode, retainCode } from './codes.js';
 import type { ThreadInfo } from '../decide/accept.js';
+import { hotWindow, type ColdThreads } from './cold-threads.js';
 
 /**
  * The snapshot section of the index: `meta` (JSON) and `columns`, the little-endian bytes of its
@@ -59,6 +65,8 @@ export class ThreadIndex {
   private readonly byId: CodeMap;
   /** thread -> last activity (s). */
   private readonly active: CodeMap;
+  /** Where entries go after hotWindow (null: kept in memory for the whole ttl). */
+  cold: ColdThreads | null = null;
 
   /** Sized for `messages` and `threads` (both grow as needed). */
   constructor(messages = 0, threads = 0) {
@@ -87,7 +95,13 @@ export class ThreadIndex {
 
   /** Is message `id` held (accepted, and its thread not forgotten)? */
   has(id: string): boolean {
-    return this.position(id) !== undefined;
+    return this.position(id) !== undefined || this.cold?.get(id) !== undefined;
+  }
+
+  /** A thread's last activity (s): in memory, else in the second tier. */
+  private lastActivity(thread: string): number | undefined {
+    const code = findCode(this.pool, thread);
+    return (code ? this.active.get(code[0], code[1]) : undefined) ?? this.cold?.activity(thread);
   }
 
   private infoAt(p: number): ThreadInfo {
@@ -101,15 +115,15 @@ export class ThreadIndex {
   /** Message `id`'s entry, whatever its thread's age. */
   info(id: string): ThreadInfo | undefined {
     const p = this.position(id);
-    return p === undefined ? undefined : this.infoAt(p);
+    return p === undefined ? this.cold?.get(id) : this.infoAt(p);
   }
 
   /** Message `id`'s entry, unless its thread has been idle longer than `ttlS` at `nowS`. */
   get(id: string, nowS: number, ttlS: number): ThreadInfo | undefined {
-    const p = this.position(id);
-    if (p === undefined) return undefined;
-    const last = this.active.get(this.thHi[p]!, this.thLo[p]!);
-    return last !== undefined && last >= nowS - ttlS ? this.infoAt(p) : undefined;
+    const info = this.info(id);
+    if (info === undefined) return undefined;
+    const last = this.lastActivity(info.thread);
+    return last !== undefined && last >= nowS - ttlS ? info : undefined;
   }
 
   /** Record message `id` (accepted at `nowS`) and its thread's activity. */
@@ -130,10 +144,13 @@ export class ThreadIndex {
     this.hops[p] = Math.min(Math.max(0, info.hops), MAX_HOPS);
     this.from[p] = this.pool.retain(info.from);
     if (this.active.set(th, tl, nowS) && th === ODD) this.pool.retainIndex(tl);
+    // A reply renews a thread the tier may hold (with older messages): it must not expire there meanwhile.
+    if (this.cold && info.thread !== id) this.cold.touch(info.thread, nowS);
   }
 
   /** Up to `steps` steps of forgetting: the oldest messages whose thread is idle past the ttl go. */
   sweep(nowS: number, ttlS: number, steps: number): void {
+    if (this.cold) return this.spill(this.cold, nowS, ttlS, steps);
     const cutoff = nowS - ttlS;
     for (; steps > 0 && this.head < this.tail && this.seen[this.head]! < cutoff; steps--) {
       const p = this.head++;
@@ -151,6 +168,30 @@ export class ThreadIndex {
       releaseCode(this.pool, th, tl);
       this.pool.release(this.from[p]!);
       if (last !== undefined && this.active.delete(th, tl)) releaseCode(this.pool, th, tl);
+    }
+  }
+
+  /**
+   * The sweep with a second tier: entries older than the hot window go to it (unless their
+   * thread is idle past the ttl already), and their thread's activity with the thread's last entry.
+   */
+  private spill(cold: ColdThreads, nowS: number, ttlS: number, steps: number): void {
+    const [idle, cut] = [nowS - ttlS, nowS - hotWindow(ttlS)];
+    cold.expire(idle);
+    for (; steps > 0 && this.head < this.tail && this.seen[this.head]! < cut; steps--) {
+      const p = this.head++;
+      const [hi, lo, th, tl] = [this.keyHi[p]!, this.keyLo[p]!, this.thHi[p]!, this.thLo[p]!];
+      const last = this.active.get(th, tl);
+      const thread = codeString(this.pool, th, tl);
+      if ((last ?? cold.activity(thread) ?? idle - 1) >= idle) cold.put(codeString(this.pool, hi, lo), this.infoAt(p));
+      if (last !== undefined && last < cut) {
+        cold.touch(thread, last);
+        if (this.active.delete(th, tl)) releaseCode(this.pool, th, tl);
+      }
+      this.byId.delete(hi, lo);
+      releaseCode(this.pool, hi, lo);
+      releaseCode(this.pool, th, tl);
+      this.pool.release(this.from[p]!);
     }
   }
 

@@ -4,46 +4,20 @@
  * next run waits (`status` and `why` say "budget"), and after midnight the run starts by
  * itself: no `mailroom resume`.
  *
- * The daemon is started with faketime's library (LD_PRELOAD and FAKETIME, what the `faketime`
- * wrapper sets) rather than under the wrapper: the wrapper forks and waits, so the test's
- * signals and kill -9 would reach the wrapper, not the daemon. The clock is an offset
- * (`FAKETIME=+N` seconds), so the CLI run with the same offset sees the same time as the
- * daemon; the monotonic clock is left alone (timers run as usual).
+ * The daemon is started with faketime's library (test/support/faketime.ts). The clock is an
+ * offset (`FAKETIME=+N` seconds), so the CLI run with the same offset sees the same time as the
+ * daemon.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mailroom } from '../../support/cli.js';
 import { startDaemon } from '../../support/daemon.js';
 import { waitFor } from '../../support/events.js';
 import { message, orgFromYaml, type Org } from '../../support/org.js';
 import { MOCK_JS } from '../../support/runs.js';
+import { LIBFAKETIME, fakeClock, requireFaketime } from '../../support/faketime.js';
 
-/** libfaketime's multi-threaded build (Node runs threads), wherever Debian put it for this architecture. */
-function findLibfaketime(): string | undefined {
-  for (const dir of ['/usr/lib', '/usr/lib64']) {
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const sub of ['', ...entries]) {
-      const p = path.join(dir, sub, 'faketime', 'libfaketimeMT.so.1');
-      if (fs.existsSync(p)) return p;
-    }
-  }
-  return undefined;
-}
-
-const LIB = findLibfaketime();
-if (!LIB) {
-  if (process.env.CI)
-    throw new Error('libfaketime is missing and CI is set: .ci/run installs it (apt-get install -y faketime)');
-  process.stderr.write(
-    '\n*** governance-budget-day.int.spec: faketime is missing: the DAY-TURN TEST IS SKIPPED (apt-get install -y faketime) ***\n\n',
-  );
-}
+const LIB = LIBFAKETIME;
+requireFaketime('governance-budget-day.int.spec', 'the DAY-TURN TEST');
 
 /** Seconds to add to the real clock so that it reads `secondsBefore` seconds before the next 00:00 UTC. */
 function offsetToMidnight(secondsBefore: number): number {
@@ -65,7 +39,7 @@ describe.skipIf(!LIB)('a daily budget at the day turn', () => {
     );
     const o = org;
     // 20 s before midnight: time to start, run twice and be seen waiting, on a loaded machine too.
-    const fake = { LD_PRELOAD: LIB, FAKETIME: `+${offsetToMidnight(20)}`, FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+    const fake = fakeClock(offsetToMidnight(20));
     const cli = (args: string[]) => mailroom([...args, '--root', o.root], { env: fake });
     await startDaemon(o, { env: { ...process.env, ...fake } });
     const started = o

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CodeMap } from '../../../runtime/state/code-map.js';
 import { ODD, Pool, findCode, packId, releaseCode, retainCode, unpackId } from '../../../runtime/state/codes.js';
 import { ThreadIndex } from '../../../runtime/state/thread-index.js';
+import { MemoryColdThreads, hotWindow } from '../../../runtime/state/cold-threads.js';
 import type { ThreadInfo } from '../../../runtime/decide/accept.js';
 import { prng } from '../../support/random.js';
 
@@ -135,5 +136,80 @@ describe('ThreadIndex (seeded, against the model)', () => {
     }
     expect(t.get('000000000001', 1000, 150)).toEqual({ thread: '000000000001', hops: 0, from: 'ann' });
     expect(t.info('000000000001')?.from).toBe('ann');
+  });
+});
+
+describe('ThreadIndex with a second tier (memory holds only the hot window)', () => {
+  for (const seed of [21, 22, 23]) {
+    it(`seed ${seed}: every lookup answers as the model; memory holds the last hotWindow only; idle threads leave the tier`, () => {
+      const rng = prng(seed);
+      const ttl = 500;
+      const cold = new MemoryColdThreads();
+      let t = new ThreadIndex();
+      t.cold = cold;
+      const model = new Model();
+      let now = 1_000_000;
+      const ids: string[] = [];
+      const noted: number[] = [];
+      for (let i = 0; i < 6000; i++) {
+        now += Math.floor(rng() * 4);
+        const id = idOf(i);
+        const named =
+          ids.length && rng() < 0.4 ? ids[ids.length - 1 - Math.floor(rng() * Math.min(ids.length, 1500))]! : null;
+        const parent = named && model.get(named, now, ttl) ? named : null;
+        const thread = parent ? model.byId.get(parent)!.thread : id;
+        const info = { thread, hops: parent ? 1 : 0, from: ['ann', 'bob', 'x@elsewhere'][i % 3]! };
+        t.note(id, info, now);
+        model.note(id, info, now);
+        ids.push(id);
+        noted.push(now);
+        t.sweep(now, ttl, 8);
+        for (let k = 0; k < 3; k++) {
+          const q = ids[Math.floor(rng() * ids.length)]!;
+          expect(t.get(q, now, ttl)).toEqual(model.get(q, now, ttl));
+          if (model.get(q, now, ttl)) expect(t.has(q)).toBe(true);
+        }
+        if (i === 3000) {
+          // a restart: the snapshot holds memory's part; the tier is the same one on disk
+          const { meta, columns } = t.serialise();
+          t = ThreadIndex.deserialise(JSON.parse(JSON.stringify(meta)), Buffer.from(columns));
+          t.cold = cold;
+        }
+      }
+      const hot = noted.filter((s) => s >= now - hotWindow(ttl)).length;
+      expect(t.size).toBeLessThanOrEqual(hot + 16); // the sweep is at most a few steps behind
+      expect(cold.messages.size).toBeGreaterThan(t.size);
+      for (let k = 0; k < 20_000 && t.size > 0; k++) t.sweep(now + 10 * ttl, ttl, 8);
+      t.sweep(now + 10 * ttl, ttl, 8); // the tier expires what the last sweep moved to it
+      expect([t.size, t.threads, cold.messages.size, cold.threads.size]).toEqual([0, 0, 0, 0]);
+    });
+  }
+
+  const table: Array<[string, number, number | undefined]> = [
+    // [case, when asked (s after the note), the thread's answer: undefined = unknown]
+    ['in memory', 100, 0],
+    ['in the tier, thread active', 400, 0],
+    ['in the tier, thread idle past the ttl', 1001, undefined],
+  ];
+  for (const [name, at, want] of table)
+    it(`a message ${name}`, () => {
+      const t = new ThreadIndex();
+      const cold = new MemoryColdThreads();
+      t.cold = cold;
+      t.note('000000000000', { thread: '000000000000', hops: 0, from: 'ann' }, 0);
+      t.sweep(at, 1000, 8);
+      expect(t.get('000000000000', at, 1000)?.hops).toBe(want);
+      expect(cold.messages.has('000000000000')).toBe(at > hotWindow(1000) && at <= 1000);
+    });
+
+  it('a reply renews a thread whose messages are all in the tier', () => {
+    const t = new ThreadIndex();
+    t.cold = new MemoryColdThreads();
+    t.note('000000000001', { thread: '000000000001', hops: 0, from: 'ann' }, 0);
+    t.sweep(900, 1000, 8); // the message and its thread's activity (0) go to the tier
+    expect(t.size).toBe(0);
+    t.note('000000000002', { thread: '000000000001', hops: 1, from: 'bob' }, 950);
+    expect(t.get('000000000001', 1500, 1000)).toEqual({ thread: '000000000001', hops: 0, from: 'ann' });
+    expect(t.get('000000000001', 1951, 1000)).toBeUndefined();
   });
 });
