@@ -15,6 +15,7 @@ import { archiveEvents } from '../../board/archive.js';
 import { archiveDir, archivedName } from '../../bus/store/log-read.js';
 import { appendArchived } from '../../runtime/daemon/board-archive.js';
 import { writeSnapshot } from '../../runtime/daemon/snapshots.js';
+import { ThreadStore } from '../../runtime/daemon/thread-store.js';
 import { applyToState, emptyState, type BusState } from '../../runtime/state/state.js';
 import { Layout } from '../../workspaces/layout.js';
 import { syntheticEvents } from './synthetic.js';
@@ -139,6 +140,8 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
   const out = new Segments(layout.events, o.segmentBytes, o.archiveSegments ?? false);
   const start = Date.now() - (o.endsAgoMs ?? 60_000) - o.events * o.stepMs;
   const state = emptyState(o.threadTtl);
+  const store = ThreadStore.open(layout.threadStore, (t) => process.stderr.write(`${t}\n`));
+  state.threads.cold = store; // as the daemon folds: memory keeps the last minutes of threads
   const every = o.snapshotEvery ?? 10_000;
   const doneAfter = o.doneAfter ?? 7 * 86_400_000;
   let due = every;
@@ -156,6 +159,7 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
     if (seq < (o.foldFrom ?? 0)) continue; // old history, written only
     applyToState(state, e);
     if (state.lastSeq >= o.events) break;
+    if (state.lastSeq % 500 === 0) store.flush(); // as the daemon's commits do (each also expires idle threads)
     if (state.lastSeq >= due) {
       archiveBoard(state, layout, doneAfter, out);
       due = state.lastSeq - (state.lastSeq % every) + every;
@@ -164,6 +168,7 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
   }
   archiveBoard(state, layout, doneAfter, out);
   out.close();
+  store.close();
   if (o.snapshot !== false) writeSnapshot(layout.snapshots, state, { segment: segName(out.n), offset: out.size });
   return { lastSeq: state.lastSeq, bytes: out.bytes, segments: out.n };
 }
