@@ -62,6 +62,7 @@ export class ThreadStore implements ColdThreads {
     try {
       return new ThreadStore(openDb(file), file);
     } catch (err) {
+      if (!fs.existsSync(file)) throw err; // not the file's fault (the folder, the library): start-up fails with it
       const aside = `${file}.damaged-${now.toISOString().replace(/[-:]/g, '')}`;
       fs.renameSync(file, aside);
       for (const f of [`${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
