@@ -1,7 +1,8 @@
 /**
  * The board's monthly archive: done and cancelled tasks whose last update is older than
- * board_done_after (to the board's own time) leave the fold, so the board's memory follows the
- * tasks under way, not the length of the history.
+ * board_done_after (to the board's own time), and those beyond the newest board_done_max
+ * finished ones (done.ts), leave the fold, so the board's memory follows the tasks under way,
+ * not the length of the history nor the pace of the org.
  *
  *   1. Before a snapshot (and at a clean stop) the daemon asks `archiveEvents` which tasks are
  *      due and records `board.archived` events carrying their whole rows (the log alone can
@@ -11,12 +12,13 @@
  *      in the order of the log; runtime/daemon/board-archive.ts does it once per event, also
  *      across a crash.
  * BOARD.md and board.json never show the difference: a task due for the archive is left out of
- * them (render.ts, isArchived) whether it is still in the fold or already archived.
+ * them (render.ts, done.ts dueForArchive) whether it is still in the fold or already archived.
  * Pure: the time comes in.
  */
 import type { ArchivedTask, NewEvent } from '../bus/events.js';
 import { FINAL_STATUSES, findTask, type Board, type Task } from './fold.js';
-import { archivedBefore, cell, taskJson } from './render.js';
+import { dueForArchive, type DoneRule } from './done.js';
+import { cell, taskJson } from './render.js';
 import { boardScores } from './score.js';
 
 /** At most this many tasks in one board.archived event (a log line stays a few hundred KB). */
@@ -37,13 +39,13 @@ function ancestorsOfLive(board: Board): Set<string> {
 
 /**
  * The board.archived events that take every task due for the archive off the fold (none if none
- * is due): done and cancelled, last updated more than `doneAfter` before the board's time, and
- * not above an unfinished task.
+ * is due): done and cancelled, last updated more than `done.after` before the board's time or
+ * beyond the newest `done.max` finished, and not above an unfinished task.
  */
-export function archiveEvents(board: Board, doneAfter: number, time: string): NewEvent[] {
-  if (doneAfter === Infinity) return [];
+export function archiveEvents(board: Board, done: DoneRule, time: string): NewEvent[] {
+  const isDue = dueForArchive(board, done);
+  if (!board.tasks.some(isDue)) return [];
   const keep = ancestorsOfLive(board);
-  const isDue = archivedBefore(board, doneAfter);
   const due = board.tasks.filter((t) => isDue(t) && !keep.has(t.id));
   const scores = boardScores(board);
   const row = (t: Task): ArchivedTask => ({ ...taskJson(t, scores.get(t.id)!.score) });
@@ -75,7 +77,7 @@ export function archiveHeader(month: string): string {
   return [
     `# Board archive: ${month}`,
     '',
-    `Done and cancelled tasks last updated in ${month}, off BOARD.md since they were older than board_done_after, in the order they were archived. Derived from bus/events/ (\`board.archived\`); do not edit.`,
+    `Done and cancelled tasks last updated in ${month}, off BOARD.md since they were older than board_done_after or beyond the newest board_done_max finished, in the order they were archived. Derived from bus/events/ (\`board.archived\`); do not edit.`,
     '',
     '| id | status | priority | title | owner | creator | created | updated |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -2,16 +2,18 @@
  * BOARD.md, board.json and each agent's BRIEF.md, rendered from the fold alone: the files
  * show absolute UTC times, never ages, so a rebuild from the log gives the same bytes and a
  * file read an hour later is still right. `mailroom board` passes `now` and shows ages to it.
- * Done and cancelled tasks whose last update is older than board_done_after (`doneAfter`, to
- * the board's own time) leave BOARD.md and board.json for a monthly archive,
- * board/archive/<YYYY-MM>.md (by the month of their last update; archive.ts); `board --json --all`
- * still lists them. BOARD.md is the same whether such a task is still in the fold or already
- * archived, so when the archiving happens never shows. Pure: the clock is an argument.
+ * Done and cancelled tasks older than board_done_after, and those beyond the newest
+ * board_done_max finished ones (`done`, a DoneRule: done.ts), leave BOARD.md and board.json for
+ * a monthly archive, board/archive/<YYYY-MM>.md (by the month of their last update; archive.ts);
+ * `board --json --all` still lists them. BOARD.md is the same whether such a task is still in
+ * the fold or already archived, so when the archiving happens never shows. Pure: the clock is
+ * an argument.
  */
 import type { TaskRow } from '../bus/events.js';
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
-import { FINAL_STATUSES, TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
+import { dueForArchive, SHOW_ALL, type DoneRule } from './done.js';
+import { TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
 import { boardScores, byScore } from './score.js';
 
 export interface BoardJsonTask extends TaskRow {
@@ -59,22 +61,11 @@ export function costLine(board: Board): string {
   return `Cost: $${s.total_usd.toFixed(4)} in all, $${lastCost.toFixed(4)} on ${lastDay} (${agents})`;
 }
 
-/** A finished task older than `doneAfter` (ms, to the board's time): in the monthly archive, not on BOARD.md. */
-export function isArchived(board: Board, t: Task, doneAfter: number): boolean {
-  return archivedBefore(board, doneAfter)(t);
-}
-
-/** isArchived for many tasks: the board's time parsed once. */
-export function archivedBefore(board: Board, doneAfter: number): (t: Task) => boolean {
-  if (board.asOf === null || doneAfter === Infinity) return () => false;
-  const asOf = Date.parse(board.asOf);
-  return (t) => FINAL_STATUSES.includes(t.status) && asOf - Date.parse(t.updated) > doneAfter;
-}
-
-/** The tasks BOARD.md and board.json show (all of them with `doneAfter` Infinity). */
-export function shownTasks(board: Board, doneAfter: number): Task[] {
-  const archived = archivedBefore(board, doneAfter);
-  return doneAfter === Infinity ? board.tasks : board.tasks.filter((t) => !archived(t));
+/** The tasks BOARD.md and board.json show (all of them with SHOW_ALL). */
+export function shownTasks(board: Board, done: DoneRule): Task[] {
+  if (done.after === Infinity && done.max === Infinity) return board.tasks;
+  const due = dueForArchive(board, done);
+  return board.tasks.filter((t) => !due(t));
 }
 
 /** A task as board.json lists it (and as board/archive/<YYYY-MM>.jsonl keeps it). */
@@ -100,24 +91,18 @@ export function taskJson(t: Task, score: number): BoardJsonTask {
 
 export function boardJson(
   board: Board,
-  doneAfter = Infinity,
+  done: DoneRule = SHOW_ALL,
 ): { as_of: string | null; tasks: BoardJsonTask[]; costs: Board['costs'] } {
   const scores = boardScores(board);
   return {
     as_of: board.asOf,
-    tasks: shownTasks(board, doneAfter).map((t) => taskJson(t, scores.get(t.id)!.score)),
+    tasks: shownTasks(board, done).map((t) => taskJson(t, scores.get(t.id)!.score)),
     costs: board.costs,
   };
 }
 
-/** Tasks in board/archive/: those taken off the fold and those due to be at the next archiving. */
-export function archivedCount(board: Board, doneAfter: number): number {
-  const due = doneAfter === Infinity ? 0 : board.tasks.filter(archivedBefore(board, doneAfter)).length;
-  return board.archived.done + board.archived.cancelled + due;
-}
-
-export function renderBoardJson(board: Board, doneAfter = Infinity): string {
-  return JSON.stringify(boardJson(board, doneAfter), null, 2) + '\n';
+export function renderBoardJson(board: Board, done: DoneRule = SHOW_ALL): string {
+  return JSON.stringify(boardJson(board, done), null, 2) + '\n';
 }
 
 /** `JSON.stringify(value, null, 2)` as it reads `depth` levels down in a larger document. */
@@ -126,12 +111,12 @@ function nested(value: unknown, depth: number): string {
 }
 
 /**
- * `JSON.stringify(boardJson(board, doneAfter), null, 2)` in pieces (joined, the same text, without
+ * `JSON.stringify(boardJson(board, done), null, 2)` in pieces (joined, the same text, without
  * renderBoardJson's final newline), a few hundred tasks a piece, the task rows made as they go.
  */
-export function* boardJsonChunks(board: Board, doneAfter = Infinity, batch = 256): Generator<string> {
+export function* boardJsonChunks(board: Board, done: DoneRule = SHOW_ALL, batch = 256): Generator<string> {
   const scores = boardScores(board);
-  const shown = shownTasks(board, doneAfter);
+  const shown = shownTasks(board, done);
   yield `{\n  "as_of": ${JSON.stringify(board.asOf)},\n  "tasks": [`;
   for (let i = 0; i < shown.length; i += batch) {
     const rows = shown.slice(i, i + batch).map((t) => taskJson(t, scores.get(t.id)!.score));
@@ -142,8 +127,8 @@ export function* boardJsonChunks(board: Board, doneAfter = Infinity, batch = 256
 }
 
 /** board.json as renderBoardJson writes it (with its final newline), in pieces. */
-export function* boardJsonFileChunks(board: Board, doneAfter = Infinity): Generator<string> {
-  yield* boardJsonChunks(board, doneAfter);
+export function* boardJsonFileChunks(board: Board, done: DoneRule = SHOW_ALL): Generator<string> {
+  yield* boardJsonChunks(board, done);
   yield '\n';
 }
 
@@ -189,14 +174,14 @@ function budgetNote(t: Task): string {
 
 /**
  * BOARD.md (no `now`: UTC times, the same bytes at every rebuild), or the `mailroom board` view
- * (ages to `now`); finished tasks older than `doneAfter` left out (in the monthly archive).
+ * (ages to `now`); finished tasks due for the archive by `done` left out (in the monthly archive).
  */
-export function renderBoardMd(board: Board, o: { doneAfter?: number; now?: number } = {}): string {
+export function renderBoardMd(board: Board, o: { done?: DoneRule; now?: number } = {}): string {
   return [...boardMdChunks(board, o)].join('');
 }
 
 /** renderBoardMd in pieces of a few hundred lines (joined, the same text): a large board is printed or compared without being held whole. */
-export function boardMdChunks(board: Board, o: { doneAfter?: number; now?: number } = {}): Generator<string> {
+export function boardMdChunks(board: Board, o: { done?: DoneRule; now?: number } = {}): Generator<string> {
   return joined(boardMdLines(board, o), '\n');
 }
 
@@ -214,10 +199,14 @@ function* joined(items: Iterable<string>, sep: string, batch = 256): Generator<s
   if (buf.length || first) yield (first ? '' : sep) + buf.join(sep);
 }
 
-function* boardMdLines(
-  board: Board,
-  { doneAfter = Infinity, now }: { doneAfter?: number; now?: number },
-): Generator<string> {
+/** Why the archived tasks are there, as the line above the tables says it (` older than 7d or beyond the newest 1000 finished`). */
+function archivedWhy(done: DoneRule): string {
+  const age = done.after === Infinity ? [] : [`older than ${formatDuration(done.after)}`];
+  const count = done.max === Infinity ? [] : [`beyond the newest ${done.max} finished`];
+  return [...age, ...count].map((w, i) => (i ? ` or ${w}` : ` ${w}`)).join('');
+}
+
+function* boardMdLines(board: Board, { done = SHOW_ALL, now }: { done?: DoneRule; now?: number }): Generator<string> {
   yield* [
     '# Board',
     '',
@@ -228,11 +217,12 @@ function* boardMdLines(
     '',
   ];
   const [created, updated] = now === undefined ? ['created (UTC)', 'updated (UTC)'] : ['age', 'updated'];
-  const shown = shownTasks(board, doneAfter);
-  const archived = archivedCount(board, doneAfter);
+  const shown = shownTasks(board, done);
+  // In board/archive/: those taken off the fold, and those due to be at the next archiving.
+  const archived = board.archived.done + board.archived.cancelled + board.tasks.length - shown.length;
   if (archived > 0)
     yield* [
-      `${archived} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
+      `${archived} done or cancelled task(s)${archivedWhy(done)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
       '',
     ];
   const scores = boardScores(board);

@@ -17,7 +17,7 @@ export function checkUpdate(board: Board, id: string, sender: string, status: Up
   const task = findTask(board, id);
   if (!task && taskNumber(id) <= board.count)
     throw new Rejection(
-      `task ${id} was done or cancelled long ago and is in the board's archive (board/archive/; \`mailroom board --all\`), so it cannot change`,
+      `task ${id} is done or cancelled and in the board's archive (board/archive/; \`mailroom board --all\`), so it cannot change`,
       'Create a new task with `kind: task` if there is more to do, or send a plain message.',
     );
   if (!task)

@@ -1,7 +1,9 @@
 import type { ArchivedTask } from '../../bus/events.js';
 import type { Priority } from '../../bus/priority.js';
 import { taskNumber, type Board, type Task, type TaskStatus } from '../../board/fold.js';
+import { SHOW_ALL } from '../../board/done.js';
 import { boardJsonChunks, boardMdChunks } from '../../board/render.js';
+import { boardDone } from '../config/schema.js';
 import { readArchivedTasks } from '../daemon/board-archive.js';
 import { loadConfigOrLastGood, loadState } from '../views/inspect.js';
 import { EXIT, findRoot, parse, print, printJsonPieces, printPieces } from './common.js';
@@ -11,8 +13,8 @@ export const usage = `mailroom board [--root <dir>] [--json] [--all]
 The task board, folded from the event log (the same fold the daemon renders into
 board/BOARD.md and board/board.json). --json prints { "tasks": [ { id, title, status, owner,
 creator, priority, created, updated, score, blocked_by, ... } ] }, ordered by task number. Done and
-cancelled tasks older than board_done_after are in board/archive/<YYYY-MM>.md; --all shows them too
-(read from board/archive/<YYYY-MM>.jsonl).
+cancelled tasks older than board_done_after, and all but the newest board_done_max of the others,
+are in board/archive/<YYYY-MM>.md; --all shows them too (read from board/archive/<YYYY-MM>.jsonl).
 Within a status the board is ordered by score, higher first: priority (critical 400, high
 300, normal 200, low 100) + 25 per unfinished task it blocks (blocked_by:, at most 100) + 1 per
 hour of age (at most 48) + nearness of due: (past 100, a day 75, three days 50, a week 25).`;
@@ -52,9 +54,9 @@ export async function run(argv: string[]): Promise<number> {
   const { config } = loadConfigOrLastGood(layout);
   const state = await loadState(layout, config.threadTtl);
   const board = values.all ? withArchived(state.board, readArchivedTasks(layout)) : state.board;
-  const doneAfter = values.all ? Infinity : config.boardDoneAfter;
+  const done = values.all ? SHOW_ALL : boardDone(config);
   // Printed as rendered: a large board is never held whole as text.
-  if (values.json) printJsonPieces(boardJsonChunks(board, doneAfter));
-  else printPieces(boardMdChunks(board, { doneAfter, now: Date.now() }));
+  if (values.json) printJsonPieces(boardJsonChunks(board, done));
+  else printPieces(boardMdChunks(board, { done, now: Date.now() }));
   return EXIT.ok;
 }

@@ -5,10 +5,12 @@ import { OPERATOR } from '../../bus/vocabulary.js';
 import { mailboxProblem } from '../../workspaces/contain.js';
 import { segments, LogCorrupt } from '../../bus/store/log.js';
 import { selfCheckNames } from '../../bus/names.js';
+import { SHOW_ALL } from '../../board/done.js';
 import { boardJsonFileChunks, boardMdChunks } from '../../board/render.js';
 import { sameAsFile } from './compare-file.js';
 import { formatDuration } from '../../bus/time.js';
 import { ConfigError, type OrgConfig } from '../config/config.js';
+import { boardDone } from '../config/schema.js';
 import { loadConfigOrLastGood, loadState, orgStatus } from '../views/inspect.js';
 import { jailFor } from '../../workspaces/jail.js';
 import { readSecrets } from '../../workspaces/secrets.js';
@@ -188,10 +190,10 @@ export async function checkEventLog(
 
 /** The rendered board matches a rebuild from the log, byte for byte. */
 export function checkBoard(layout: Layout, config: OrgConfig | null, state: BusState, add: AddFinding): void {
-  const doneAfter = config?.boardDoneAfter ?? Infinity;
+  const done = config ? boardDone(config) : SHOW_ALL;
   // Piece by piece, byte for byte (a large board's texts are megabytes each).
-  const md = sameAsFile(layout.boardMd, boardMdChunks(state.board, { doneAfter }));
-  const json = md === false ? false : sameAsFile(layout.boardJson, boardJsonFileChunks(state.board, doneAfter));
+  const md = sameAsFile(layout.boardMd, boardMdChunks(state.board, { done }));
+  const json = md === false ? false : sameAsFile(layout.boardJson, boardJsonFileChunks(state.board, done));
   const same = md === true && json === true;
   const missing = md === null && json === null && state.board.tasks.length === 0;
   add(

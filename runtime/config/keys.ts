@@ -29,6 +29,7 @@ export const DEFAULTS = Object.freeze({
   thread_ttl: '7d',
   attachment_ttl: '7d',
   board_done_after: '7d',
+  board_done_max: 1000,
 });
 
 /** What one key holds. `doc` is what an editor shows on hover. */
@@ -41,6 +42,8 @@ export type Rule =
       readonly unit?: string;
       readonly default?: number;
       readonly doc: string;
+      /** Said after the error for a bad value: what to write instead. */
+      readonly hint?: string;
     }
   | { readonly kind: 'amount'; readonly unit: string; readonly default?: number; readonly doc: string }
   | { readonly kind: 'number'; readonly min: number; readonly default?: number; readonly doc: string }
@@ -166,6 +169,14 @@ export const TOP_OPTIONS = {
     min: 0,
     default: DEFAULTS.board_done_after,
     doc: 'Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md (board --all shows them).',
+  },
+  board_done_max: {
+    kind: 'whole',
+    min: 0,
+    unit: 'finished tasks',
+    default: DEFAULTS.board_done_max,
+    doc: 'At most this many done and cancelled tasks stay on BOARD.md, the newest by last update; the others leave it for board/archive/<YYYY-MM>.md as those older than board_done_after do (board --all shows them). 0: none stays.',
+    hint: 'for no limit but board_done_after, write a large number such as 1000000 (each finished task kept costs the daemon about 1 KB)',
   },
   ...GOVERNANCE_OPTIONS,
 } as const satisfies Readonly<Record<string, Rule>>;

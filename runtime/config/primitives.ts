@@ -16,6 +16,7 @@ export function isMap(v: unknown): v is Record<string, unknown> {
 
 /** A value as it appears in a message: JSON, so text is quoted and `null` is visible. */
 export function show(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // YAML's .inf and .nan, which JSON shows as null
   return JSON.stringify(v) ?? String(v);
 }
 
@@ -76,14 +77,14 @@ export function oneOf<T extends string>(
 export function wholeNumber(
   p: Problems,
   value: unknown,
-  rule: { min: number; max?: number; unit?: string },
+  rule: { min: number; max?: number; unit?: string; hint?: string },
   path: string,
 ): number | undefined {
-  const { min, max, unit } = rule;
+  const { min, max, unit, hint } = rule;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && (max === undefined || value <= max))
     return value;
   p.push(
-    `${path}: must be a whole number${unit ? ` of ${unit}` : ''} from ${min} ${max === undefined ? 'up' : `to ${max}`}, got ${show(value)}`,
+    `${path}: must be a whole number${unit ? ` of ${unit}` : ''} from ${min} ${max === undefined ? 'up' : `to ${max}`}, got ${show(value)}${hint ? `; ${hint}` : ''}`,
   );
   return undefined;
 }

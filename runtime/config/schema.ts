@@ -9,6 +9,7 @@
  */
 import type { Priority } from '../../bus/priority.js';
 import { NETWORKS, SANDBOXES, type Network, type Sandbox } from '../../workspaces/jail.js';
+import type { DoneRule } from '../../board/done.js';
 import type { AgentGovernance, OrgGovernance } from './governance.js';
 
 export { NETWORKS, SANDBOXES, type Network, type Sandbox };
@@ -113,6 +114,8 @@ export interface OrgConfig {
   readonly attachmentTtl: number;
   /** Done and cancelled tasks older than this leave BOARD.md for board/archive/<YYYY-MM>.md. */
   readonly boardDoneAfter: number;
+  /** At most this many done and cancelled tasks stay on BOARD.md; the oldest beyond leave it as by boardDoneAfter. */
+  readonly boardDoneMax: number;
   /** Approval kinds, circuit breakers, budgets (config/governance.ts). */
   readonly governance: OrgGovernance;
   /** The bridge to other orgs over NATS JetStream (runtime/bridge/); null: this org is alone. */
@@ -130,6 +133,11 @@ export interface BridgeConfig {
   readonly peers: readonly string[];
   /** A message taken from the stream but not acknowledged (a crash) is delivered again after this. */
   readonly ackWait: number;
+}
+
+/** Which finished tasks leave BOARD.md for the archive (board/done.ts): board_done_after and board_done_max. */
+export function boardDone(c: Pick<OrgConfig, 'boardDoneAfter' | 'boardDoneMax'>): DoneRule {
+  return { after: c.boardDoneAfter, max: c.boardDoneMax };
 }
 
 export class ConfigError extends Error {

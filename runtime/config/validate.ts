@@ -186,6 +186,7 @@ export function validateConfig(doc: unknown, file: string, root: string): OrgCon
     threadTtl: top.thread_ttl,
     attachmentTtl: top.attachment_ttl,
     boardDoneAfter: top.board_done_after,
+    boardDoneMax: top.board_done_max,
     governance,
     bridge,
   });

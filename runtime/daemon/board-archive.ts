@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ArchivedTask, BoardArchived, BusEvent } from '../../bus/events.js';
 import { archiveEvents, archiveHeader, archiveLine, archiveRows, byMonth } from '../../board/archive.js';
+import type { DoneRule } from '../../board/done.js';
 import type { BusState } from '../state/state.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { Logger } from '../logger.js';
@@ -141,10 +142,10 @@ export class BoardArchive {
 }
 
 /** The journal's hooks for the archive: replayed events written, the archiving before a snapshot, no snapshot past rows not on disk. */
-export function archiveHooks(archive: BoardArchive, doneAfter: () => number, now: () => string) {
+export function archiveHooks(archive: BoardArchive, done: () => DoneRule, now: () => string) {
   return {
     replayed: (e: BusEvent) => archive.add([e]),
-    beforeSnapshot: (s: BusState) => archiveEvents(s.board, doneAfter(), now()),
+    beforeSnapshot: (s: BusState) => archiveEvents(s.board, done(), now()),
     snapshotReady: () => archive.done,
   };
 }

@@ -21,6 +21,7 @@ import type { BusEvent } from '../../bus/events.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 import type { Board } from '../../board/fold.js';
 import { busyBriefs, busyBriefsOneByOne, idleBrief, type BriefFacts } from '../../board/brief.js';
+import { SHOW_ALL, type DoneRule } from '../../board/done.js';
 import { boardJsonFileChunks, boardMdChunks, renderBoardJson, renderBoardMd } from '../../board/render.js';
 import { errCode, readRegular } from '../../workspaces/hostile-fs.js';
 import type { Layout } from '../../workspaces/layout.js';
@@ -43,7 +44,7 @@ export const RENDER_GAP_MS = 250;
 /** A large board is rendered in slices of about this long, the loop taking and delivering mail between them. */
 export const SLICE_MS = 8;
 
-type Rendering = { board: Board; agents: readonly string[]; facts: BriefFacts; doneAfter: number };
+type Rendering = { board: Board; agents: readonly string[]; facts: BriefFacts; done: DoneRule };
 
 export class BoardWriter {
   private dirty = true;
@@ -78,8 +79,8 @@ export class BoardWriter {
    * rendering, which held up every message behind it) by a timer, at most every RENDER_GAP_MS,
    * in slices off a copy of the board, so mail goes on between the slices.
    */
-  render(board: Board, agents: readonly string[], facts: BriefFacts, doneAfter = Infinity): void {
-    this.last = { board, agents, facts, doneAfter };
+  render(board: Board, agents: readonly string[], facts: BriefFacts, done: DoneRule = SHOW_ALL): void {
+    this.last = { board, agents, facts, done };
     if (!this.dirty || this.timer || this.slicing) return;
     if (board.tasks.length < IMMEDIATE_TASKS) return this.flush();
     this.timer = setTimeout(
@@ -97,16 +98,11 @@ export class BoardWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if ((!this.dirty && !this.slicing) || !this.last) return; // a sliced render under way is superseded
-    const { board, agents, facts, doneAfter } = this.last;
+    const { board, agents, facts, done } = this.last;
     this.dirty = false;
     this.generation++;
     try {
-      this.write(
-        renderBoardMd(board, { doneAfter }),
-        renderBoardJson(board, doneAfter),
-        agents,
-        busyBriefs(board, facts),
-      );
+      this.write(renderBoardMd(board, { done }), renderBoardJson(board, done), agents, busyBriefs(board, facts));
     } catch (err) {
       this.failed(err);
     }
@@ -114,7 +110,7 @@ export class BoardWriter {
 
   private async renderSliced(): Promise<void> {
     if (!this.dirty || !this.last) return;
-    const { board, agents, facts, doneAfter } = this.last;
+    const { board, agents, facts, done } = this.last;
     this.dirty = false;
     this.slicing = true;
     const generation = ++this.generation;
@@ -123,8 +119,8 @@ export class BoardWriter {
       const copy = renderCopy(board);
       const held = Object.fromEntries(Object.entries(facts.held).map(([k, h]) => [k, { ...h }]));
       const f = { held, parent: { ...facts.parent } };
-      const md = await sliced(boardMdChunks(copy, { doneAfter }), busy);
-      const json = await sliced(boardJsonFileChunks(copy, doneAfter), busy);
+      const md = await sliced(boardMdChunks(copy, { done }), busy);
+      const json = await sliced(boardJsonFileChunks(copy, done), busy);
       const briefs = new Map(await sliced(busyBriefsOneByOne(copy, f), busy));
       if (generation === this.generation) this.write(md.join(''), json.join(''), agents, briefs);
       this.cost = busy.ms;
@@ -132,7 +128,7 @@ export class BoardWriter {
       this.failed(err);
     } finally {
       this.slicing = false;
-      if (this.dirty && this.last) this.render(this.last.board, this.last.agents, this.last.facts, this.last.doneAfter);
+      if (this.dirty && this.last) this.render(this.last.board, this.last.agents, this.last.facts, this.last.done);
     }
   }
 

@@ -12,6 +12,7 @@ import { parseInboxName, selfCheckNames } from '../../bus/names.js';
 import { Layout } from '../../workspaces/layout.js';
 import { agentNames } from '../config/agent-names.js';
 import { loadConfig, type OrgConfig } from '../config/config.js';
+import { boardDone } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { Runner } from '../runs/runner.js';
 import type { BusState } from '../state/state.js';
@@ -252,7 +253,8 @@ export class Daemon {
   // --- a config edit taken while running ----------------------------------------------
 
   private adopt(next: OrgConfig): void {
-    if (Object.keys(next.agents).length !== Object.keys(this.config.agents).length) this.board.touch();
+    const shown = (c: OrgConfig) => `${Object.keys(c.agents).length} ${c.boardDoneAfter} ${c.boardDoneMax}`;
+    if (shown(next) !== shown(this.config)) this.board.touch(); // the briefs, or which finished tasks BOARD.md shows
     this.config = next;
     this.journal.setThreadTtl(next.threadTtl);
   }
@@ -267,7 +269,7 @@ export class Daemon {
 
   private render(): void {
     const { board, governance } = this.state;
-    this.board.render(board, agentNames(this.config), governance, this.config.boardDoneAfter);
+    this.board.render(board, agentNames(this.config), governance, boardDone(this.config));
   }
 
   // --- the scan (the loop itself: loop.ts) -------------------------------------------

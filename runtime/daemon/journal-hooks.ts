@@ -8,7 +8,7 @@ import type { BusState } from '../state/state.js';
 import { archiveHooks, type BoardArchive } from './board-archive.js';
 import { type BoardWriter, changesBoard } from './board-writer.js';
 import type { Layout } from '../../workspaces/layout.js';
-import type { OrgConfig } from '../config/config.js';
+import { boardDone, type OrgConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { Journal, type JournalHooks } from './journal.js';
 import { ThreadStore } from './thread-store.js';
@@ -51,7 +51,7 @@ function journalHooks(d: HookDeps): JournalHooks {
       d.render();
       if (events.some((e) => e.type === 'agent.resumed')) d.scanNow();
     },
-    ...archiveHooks(d.archive, () => d.config().boardDoneAfter, d.now),
+    ...archiveHooks(d.archive, () => boardDone(d.config()), d.now),
     failed: d.failed,
   };
 }

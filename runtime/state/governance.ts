@@ -84,6 +84,8 @@ export interface GovernanceState {
   recentTasks: Record<string, number[]>;
   /** Task -> its parent task (sub-tasks only). */
   parent: Record<string, string>;
+  /** Archived tasks whose place in `parent` is kept: a task still on the board has them above it (forgetArchived). */
+  archivedParents?: Record<string, true>;
   /** Message id -> the task it created or updated (to find the task a handler run serves). */
   messageTask: Record<string, string>;
   /** Agent -> its last few handler runs: the message, start and end (ms), to tell which run wrote a file. */
@@ -265,14 +267,26 @@ export function applyGovernance(g: GovernanceState, e: BusEvent, undelivered: Ma
 
 /**
  * Tasks archived off the board (board/archive.ts) leave the maps that name them: the messages
- * that served them, and their place in the task tree unless a task still on the tree names them
- * as its parent (the archiving never takes an ancestor of an unfinished task). So what this
- * state holds follows the tasks under way, not the length of the history.
+ * that served them, and their place in the task tree unless a task still on the board has them
+ * above it (a finished sub-task can outlive its parent there). Such a place is kept, marked in
+ * `archivedParents`, until no task on the board has it above it, then goes with a later event.
+ * So what this state holds follows the tasks on the board, not the length of the history.
  */
 function forgetArchived(g: GovernanceState, ids: ReadonlySet<string>): void {
   for (const [m, task] of Object.entries(g.messageTask)) if (ids.has(task)) delete g.messageTask[m];
-  const parents = new Set(Object.values(g.parent));
-  for (const id of ids) if (!parents.has(id)) delete g.parent[id];
+  const kept = g.archivedParents ?? {};
+  const archived = (t: string) => ids.has(t) || Object.hasOwn(kept, t);
+  const above = new Set<string>(); // archived tasks above a task still on the board
+  for (const task of Object.keys(g.parent)) {
+    if (archived(task)) continue;
+    for (let p = g.parent[task]; p !== undefined && archived(p) && !above.has(p); p = g.parent[p]) above.add(p);
+  }
+  for (const t of [...ids, ...Object.keys(kept)]) {
+    if (above.has(t) && Object.hasOwn(g.parent, t)) kept[t] = true;
+    else delete g.parent[t], delete kept[t];
+  }
+  if (Object.keys(kept).length) g.archivedParents = kept;
+  else delete g.archivedParents;
 }
 
 /** The held message as delivered once approved: `approved_by:` and `approval:` stamped before `thread:`. */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BusEvent } from '../../bus/events.js';
 import { archiveEvents } from '../../board/archive.js';
+import type { DoneRule } from '../../board/done.js';
 import { archiveDir, archivedName } from '../../bus/store/log-read.js';
 import { appendArchived } from '../../runtime/daemon/board-archive.js';
 import { writeSnapshot } from '../../runtime/daemon/snapshots.js';
@@ -32,6 +33,8 @@ export interface HistoryOptions {
   threadTtl: number;
   /** board_done_after (default 7 days). */
   doneAfter?: number;
+  /** board_done_max (default 1000, as the daemon's). */
+  doneMax?: number;
   /** snapshot_every: the board is archived this often (default 10,000). */
   snapshotEvery?: number;
   /** Write the snapshot a daemon would have written (default true). */
@@ -126,8 +129,8 @@ class Segments {
 }
 
 /** The daemon's archiving before a snapshot: board.archived events, folded, logged and written to board/archive/. */
-function archiveBoard(state: BusState, layout: Layout, doneAfter: number, out: Segments): void {
-  for (const a of archiveEvents(state.board, doneAfter, state.lastTime!)) {
+function archiveBoard(state: BusState, layout: Layout, done: DoneRule, out: Segments): void {
+  for (const a of archiveEvents(state.board, done, state.lastTime!)) {
     const e = { ...a, seq: state.lastSeq + 1 } as BusEvent;
     applyToState(state, e);
     out.add(`${JSON.stringify(e)}\n`);
@@ -143,7 +146,7 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
   const store = ThreadStore.open(layout.threadStore, (t) => process.stderr.write(`${t}\n`));
   state.threads.cold = store; // as the daemon folds: memory keeps the last minutes of threads
   const every = o.snapshotEvery ?? 10_000;
-  const doneAfter = o.doneAfter ?? 7 * 86_400_000;
+  const done: DoneRule = { after: o.doneAfter ?? 7 * 86_400_000, max: o.doneMax ?? 1000 };
   let due = every;
   const g = syntheticEvents({
     rng: mulberry32(o.seed),
@@ -161,12 +164,12 @@ export function writeHistory(o: HistoryOptions): { lastSeq: number; bytes: numbe
     if (state.lastSeq >= o.events) break;
     if (state.lastSeq % 500 === 0) store.flush(); // as the daemon's commits do (each also expires idle threads)
     if (state.lastSeq >= due) {
-      archiveBoard(state, layout, doneAfter, out);
+      archiveBoard(state, layout, done, out);
       due = state.lastSeq - (state.lastSeq % every) + every;
     }
     seq = state.lastSeq;
   }
-  archiveBoard(state, layout, doneAfter, out);
+  archiveBoard(state, layout, done, out);
   out.close();
   store.close();
   if (o.snapshot !== false) writeSnapshot(layout.snapshots, state, { segment: segName(out.n), offset: out.size });

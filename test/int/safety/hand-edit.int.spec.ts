@@ -47,7 +47,7 @@ const BAD: Bad[] = [
     what: 'an unknown key',
     text: GOOD.replace('legal: {}', 'legal: {}\n  newbie: {}') + 'colour: blue\n',
     problem:
-      'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, approval_required, bridge, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, settle, watch, wait_warning, startup_stagger, kill_grace, sandbox, network, snapshot_every, segment_bytes, thread_ttl, attachment_ttl, board_done_after, max_recipients, max_task_depth, tasks_per_hour, messages_per_minute, max_open_tasks, max_team, budget_daily_usd, context_warn',
+      'unknown key "colour"; allowed keys: agents, groups, lanes, stuck_after, approval_required, bridge, max_message_bytes, max_attachment_bytes, scan_interval, write_grace, settle, watch, wait_warning, startup_stagger, kill_grace, sandbox, network, snapshot_every, segment_bytes, thread_ttl, attachment_ttl, board_done_after, board_done_max, max_recipients, max_task_depth, tasks_per_hour, messages_per_minute, max_open_tasks, max_team, budget_daily_usd, context_warn',
     exact: true,
   },
   {

@@ -27,8 +27,10 @@ const SECRET = 'victims-token-6f1d2a';
 /** The state of what must never change: the config and everything under .mailroom/ (names and bytes). */
 function guarded(root: string): string {
   const out = [`mailroom.yaml=${fs.readFileSync(path.join(root, 'mailroom.yaml'), 'utf8')}`];
+  // config history and the thread index (.mailroom/threads.db*) are the daemon's own to write
   for (const f of allFiles(path.join(root, '.mailroom')))
-    if (!f.file.includes(`${path.sep}config${path.sep}`)) out.push(`${path.relative(root, f.file)}=${f.text}`);
+    if (!f.file.includes(`${path.sep}config${path.sep}`) && !path.basename(f.file).startsWith('threads.db'))
+      out.push(`${path.relative(root, f.file)}=${f.text}`);
   return out.sort().join('\n');
 }
 

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../../bus/events.js';
+import { SHOW_ALL } from '../../../board/done.js';
 import { apply, emptyBoard, type Board } from '../../../board/fold.js';
 import { boardJson, boardJsonChunks, boardMdChunks, renderBoardJson, renderBoardMd } from '../../../board/render.js';
 import { syntheticEvents } from '../../../scripts/bench/synthetic.js';
@@ -28,6 +29,8 @@ function board(seed: number, n: number): Board {
 }
 
 const DAY = 86_400_000;
+/** Every task; a day's; a day's and at most 40 finished. */
+const RULES = [SHOW_ALL, { after: DAY, max: Infinity }, { after: DAY, max: 40 }];
 const boards: Array<[string, () => Board]> = [
   ['empty', () => emptyBoard()],
   ['a few events', () => board(1, 40)],
@@ -38,17 +41,21 @@ const boards: Array<[string, () => Board]> = [
 describe('the board in pieces', () => {
   it.each(boards)('%s: board.json pieces join to JSON.stringify of the whole', (_name, make) => {
     const b = make();
-    for (const doneAfter of [Infinity, DAY])
+    for (const done of RULES)
       for (const batch of [1, 3, 256]) {
-        const chunks = [...boardJsonChunks(b, doneAfter, batch)];
-        expect(chunks.join('') + '\n').toBe(renderBoardJson(b, doneAfter));
-        expect(JSON.parse(chunks.join(''))).toEqual(JSON.parse(JSON.stringify(boardJson(b, doneAfter))));
+        const chunks = [...boardJsonChunks(b, done, batch)];
+        expect(chunks.join('') + '\n').toBe(renderBoardJson(b, done));
+        expect(JSON.parse(chunks.join(''))).toEqual(JSON.parse(JSON.stringify(boardJson(b, done))));
       }
   });
 
   it.each(boards)('%s: BOARD.md pieces join to the whole, files and the dated view', (_name, make) => {
     const b = make();
-    for (const o of [{}, { doneAfter: DAY }, { doneAfter: DAY, now: Date.parse('2026-03-01T00:00:00Z') }]) {
+    for (const o of [
+      {},
+      ...RULES.map((done) => ({ done })),
+      { done: RULES[2], now: Date.parse('2026-03-01T00:00:00Z') },
+    ]) {
       const chunks = [...boardMdChunks(b, o)];
       const text = chunks.join('');
       expect(text).toBe(renderBoardMd(b, o));

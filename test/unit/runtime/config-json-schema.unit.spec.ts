@@ -186,6 +186,8 @@ describe('configJsonSchema', () => {
     ['an empty group', 'agents: { a: {} }\ngroups: { g: [] }\n'],
     ['a non-canonical priority', 'agents: {}\nstuck_after: { urgent: 5m }\n'],
     ['an empty command', 'agents:\n  a: { command: "" }\n'],
+    ['a negative board_done_max', 'agents: {}\nboard_done_max: -1\n'],
+    ['unlimited for board_done_max', 'agents: {}\nboard_done_max: unlimited\n'],
   ])('refuses %s, as the validator does', (_what, text) => {
     expect(accepted(text)).toBe(false);
     expect(errors(SCHEMA, YAML.parse(text))).not.toEqual([]);

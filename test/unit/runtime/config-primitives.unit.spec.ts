@@ -73,7 +73,13 @@ describe('config primitives: each reads a value or says, with the path, what was
     [1.5, { min: 1 }, undefined, 'x: must be a whole number from 1 up, got 1.5'],
     ['2', { min: 1 }, undefined, 'x: must be a whole number from 1 up, got "2"'],
     [10, { min: 64, unit: 'bytes' }, undefined, 'x: must be a whole number of bytes from 64 up, got 10'],
-    [Number.NaN, { min: 1 }, undefined, 'x: must be a whole number from 1 up, got null'],
+    [Number.NaN, { min: 1 }, undefined, 'x: must be a whole number from 1 up, got NaN'],
+    [
+      Number.POSITIVE_INFINITY,
+      { min: 0, hint: 'say so' },
+      undefined,
+      'x: must be a whole number from 0 up, got Infinity; say so',
+    ],
   ])('wholeNumber(%j, %j)', (value, rule, read, problem) => {
     const r = run((p) => wholeNumber(p, value, rule, 'x'));
     expect(r.value).toBe(read);

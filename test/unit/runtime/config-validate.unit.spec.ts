@@ -149,6 +149,25 @@ describe('validateConfig: the sections together', () => {
     ]);
   });
 
+  it('board_done_max: 1000 unless set; 0 or a whole number, and what to write for no limit', () => {
+    expect(parseConfigText('agents: {}\n', FILE)).toMatchObject({ boardDoneAfter: 7 * 86_400_000, boardDoneMax: 1000 });
+    expect(parseConfigText('agents: {}\nboard_done_max: 0\n', FILE).boardDoneMax).toBe(0);
+    expect(parseConfigText('agents: {}\nboard_done_max: 250000\n', FILE).boardDoneMax).toBe(250_000);
+    expect(parseConfigText('agents: {}\nboard_done_max:\n', FILE).boardDoneMax).toBe(1000);
+    const hint =
+      'for no limit but board_done_after, write a large number such as 1000000 (each finished task kept costs the daemon about 1 KB)';
+    for (const [raw, shown] of [
+      ['-1', '-1'],
+      ['2.5', '2.5'],
+      ['unlimited', '"unlimited"'],
+      ['.inf', 'Infinity'],
+      ['"100"', '"100"'],
+    ])
+      expect(problems(`agents: {}\nboard_done_max: ${raw}\n`)).toEqual([
+        `board_done_max: must be a whole number of finished tasks from 0 up, got ${shown}; ${hint}`,
+      ]);
+  });
+
   it('refuses what is not a mapping, and keeps collecting across sections', () => {
     expect(() => validateConfig([1], FILE, '/srv/org')).toThrow(/must be a YAML mapping/);
     const p = problems(
