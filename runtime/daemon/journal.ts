@@ -101,6 +101,8 @@ export class Journal implements JournalPort {
   private current: BusState;
   /** The failed write that paused the journal, or null. */
   fault: Error | null = null;
+  /** The thread index's file could not be written at the last commit. */
+  private coldFault = false;
 
   constructor(
     private readonly log: EventLog,
@@ -219,9 +221,12 @@ export class Journal implements JournalPort {
   private flushCold(): void {
     try {
       this.opts?.cold?.flush();
+      this.coldFault = false;
     } catch (err) {
+      if (this.coldFault) return; // said once per fault
+      this.coldFault = true;
       this.logger.warn(
-        `could not write the thread index .mailroom/threads.db (${(err as Error).message}); it is kept in memory and written at the next commit`,
+        `could not write the thread index .mailroom/threads.db (${(err as Error).message}); what it would hold is kept in memory and written at a later commit`,
       );
     }
   }
