@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --steady [minutes]` (default 10): does the daemon's memory stay flat under
+ * `npm run bench -- --steady [minutes]` (default 30: past the 10 minutes of threads the daemon keeps in memory): does the daemon's memory stay flat under
  * steady traffic? An org of 30 agents gets 50 msgs/s for that long: plain mail, a new task every
  * 20th message and, 200 messages later, its update to `done` by its creator; the agents "read"
  * their mail (a move from inbox/ to done/ every 5 s, as a person or handler does). The daemon's
@@ -80,7 +80,7 @@ function nth(i: number, tasksSent: number): { from: string; name: string; text: 
 }
 
 export async function benchSteady(tmp: string, minutesArg: string | undefined): Promise<number> {
-  const minutes = Number(minutesArg ?? 10);
+  const minutes = Number(minutesArg ?? 30);
   if (!(minutes > 0)) throw new Error(`--steady takes a number of minutes: got ${minutesArg}`);
   const root = path.join(tmp, 'org');
   const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', AGENTS.join(',')], { encoding: 'utf8' });
