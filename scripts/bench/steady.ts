@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- --steady [minutes]` (default 30: well past the 10 minutes of threads the
  * daemon keeps in memory): does the daemon's memory stay flat under steady traffic? An org of
- * 30 agents gets 50 msgs/s for that long: plain mail, a new task every 20th message and, 200 messages later, its update to `done` by its creator; the agents "read"
- * their mail (a move from inbox/ to done/ every 5 s, as a person or handler does). The daemon's
- * RSS (VmRSS) is sampled every 15 s; printed are the samples, the slope over the second half
- * (MB per minute, after the warm-up) and what a day at that slope would add. Exits 1 only when
- * mail is lost (a drop never accepted).
+ * 30 agents gets 50 msgs/s for that long: plain mail, a new task every 20th message and, 200
+ * messages later, its update to `done` by its creator; the agents "read" their mail (a move
+ * from inbox/ to done/ every 5 s, as a person or handler does). The daemon's RSS (VmRSS) is
+ * sampled every 15 s; printed are the samples, the slope over the second half (MB per minute,
+ * after the warm-up) and what a day at that slope would add. Exits 1 only when mail is lost (a
+ * drop never accepted).
  */
 import fs from 'node:fs';
 import path from 'node:path';
