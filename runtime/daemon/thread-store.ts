@@ -18,6 +18,9 @@ import Database from 'better-sqlite3';
 import type { ColdThreads } from '../state/cold-threads.js';
 import type { ThreadInfo } from '../decide/accept.js';
 
+/** Entries held for the next flush at most (then written at once). */
+const PENDING_MAX = 20_000;
+
 /** Threads removed at most per flush (each with its messages): a flush stays a few milliseconds. */
 const EXPIRE_BATCH = 2000;
 
@@ -90,11 +93,23 @@ export class ThreadStore implements ColdThreads {
 
   put(id: string, info: ThreadInfo): void {
     this.pendingMessages.set(id, { thread: info.thread, hops: info.hops, from: info.from });
+    this.flushIfFull();
   }
 
   touch(thread: string, lastS: number): void {
     const held = this.pendingThreads.get(thread);
     if (held === undefined || lastS > held) this.pendingThreads.set(thread, lastS);
+    this.flushIfFull();
+  }
+
+  /** A long replay (a whole log at start-up) moves millions of entries: written as it goes, not held. */
+  private flushIfFull(): void {
+    if (this.pendingMessages.size + this.pendingThreads.size < PENDING_MAX) return;
+    try {
+      this.flush();
+    } catch {
+      // Inside a fold: never thrown there. The journal's flush after the commit says what failed.
+    }
   }
 
   get(id: string): ThreadInfo | undefined {
