@@ -8,15 +8,12 @@
  * folds all of them.
  *   - start-up replays only the tail: it folds the snapshot and 0 events after it, and reads
  *     (rchar, /proc/<pid>/io) a small fraction of the log's bytes;
- *   - memory is flat: at start-up the daemon's RSS is within 30 MB of the short history's, and
- *     under 175 MB at start-up and after 200 more messages. The target is 150 MB, which the
- *     benchmark meets (142 MB after 8M events, 147 at its peak) but with too little margin for a
- *     test on a loaded machine (RSS moves with the collector's timing: 146-153 MB were seen here
- *     during the whole suite); see README, Long histories; `status`, `show` (of the oldest
- *     message, found by scanning back through the whole log) and `log --tail` stay under 100 MB.
- *     `board` renders a board of ~11,500 tasks (those finished within board_done_after) and is
- *     NOT under 100 MB yet (~113 MB, see README, Long histories): held under 130 MB here, so that
- *     it does not grow unseen;
+ *   - memory is flat: at start-up the daemon's RSS is within 30 MB of the short history's and
+ *     under the 150 MB target at start-up and after 200 more messages (82-108 and 91-130 MB seen
+ *     here; 91 MB after 8M events in the benchmark: the fold holds 10 minutes of threads, the
+ *     rest are in .mailroom/threads.db, and at most board_done_max finished tasks); `status`, `board`, `show` (of
+ *     the oldest message, found by scanning back through the whole log) and `log --tail` stay
+ *     under 100 MB;
  *   - the page (`mailroom serve`, one GET of its model) is under 100 MB and reads (rchar) under a
  *     tenth of the log: the snapshot, and the newest events backwards, never the whole log.
  * Bounds on memory and bytes read, never on time (the machine is shared).
@@ -140,23 +137,21 @@ describe('an org with a long history', () => {
     process.stdout.write(`[history-long] ${JSON.stringify(seen)}\n`);
     expect(
       {
-        startUnder175: l.rss < 175,
-        afterUnder175: l.after < 175,
+        startUnder150: l.rss < 150,
+        afterUnder150: l.after < 150,
         flat: l.rss < s.rss + 30,
         readLittle: l.read < long.bytes / 10,
-        cliUnder100: cli.status < 100 && cli.show < 100 && cli.tail < 100,
-        boardUnder130: cli.board < 130,
+        cliUnder100: cli.status < 100 && cli.board < 100 && cli.show < 100 && cli.tail < 100,
         pageUnder100: served.hwm < 100 && served.events === 40,
         pageReadsLittle: served.read < long.bytes / 10,
       },
       JSON.stringify(seen),
     ).toEqual({
-      startUnder175: true,
-      afterUnder175: true,
+      startUnder150: true,
+      afterUnder150: true,
       flat: true,
       readLittle: true,
       cliUnder100: true,
-      boardUnder130: true,
       pageUnder100: true,
       pageReadsLittle: true,
     });
