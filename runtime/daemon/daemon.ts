@@ -253,8 +253,7 @@ export class Daemon {
   // --- a config edit taken while running ----------------------------------------------
 
   private adopt(next: OrgConfig): void {
-    const shown = (c: OrgConfig) => `${Object.keys(c.agents).length} ${c.boardDoneAfter} ${c.boardDoneMax}`;
-    if (shown(next) !== shown(this.config)) this.board.touch(); // the briefs, or which finished tasks BOARD.md shows
+    if (boardShown(next) !== boardShown(this.config)) this.board.touch();
     this.config = next;
     this.journal.setThreadTtl(next.threadTtl);
   }
@@ -290,4 +289,9 @@ export class Daemon {
       this.logger.warn(`scan failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** What of the config the board's files show: the agents (the briefs) and which finished tasks BOARD.md keeps. */
+function boardShown(c: OrgConfig): string {
+  return `${Object.keys(c.agents).length} ${c.boardDoneAfter} ${c.boardDoneMax}`;
 }
