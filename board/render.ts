@@ -12,7 +12,10 @@ import type { TaskRow } from '../bus/events.js';
 import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
 import { FINAL_STATUSES, TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
-import { boardScores, byScore } from './score.js';
+import { boardScores, sortedByScore, type ScoreParts } from './score.js';
+
+/** Every task's score (boardScores), when the caller has it already: a render of both files scores the board once. */
+export type Scores = Map<string, ScoreParts>;
 
 export interface BoardJsonTask extends TaskRow {
   recipients: string[];
@@ -129,8 +132,12 @@ function nested(value: unknown, depth: number): string {
  * `JSON.stringify(boardJson(board, doneAfter), null, 2)` in pieces (joined, the same text, without
  * renderBoardJson's final newline), a few hundred tasks a piece, the task rows made as they go.
  */
-export function* boardJsonChunks(board: Board, doneAfter = Infinity, batch = 256): Generator<string> {
-  const scores = boardScores(board);
+export function* boardJsonChunks(
+  board: Board,
+  doneAfter = Infinity,
+  batch = 256,
+  scores: Scores = boardScores(board),
+): Generator<string> {
   const shown = shownTasks(board, doneAfter);
   yield `{\n  "as_of": ${JSON.stringify(board.asOf)},\n  "tasks": [`;
   for (let i = 0; i < shown.length; i += batch) {
@@ -142,8 +149,8 @@ export function* boardJsonChunks(board: Board, doneAfter = Infinity, batch = 256
 }
 
 /** board.json as renderBoardJson writes it (with its final newline), in pieces. */
-export function* boardJsonFileChunks(board: Board, doneAfter = Infinity): Generator<string> {
-  yield* boardJsonChunks(board, doneAfter);
+export function* boardJsonFileChunks(board: Board, doneAfter = Infinity, scores?: Scores): Generator<string> {
+  yield* boardJsonChunks(board, doneAfter, 256, scores);
   yield '\n';
 }
 
@@ -196,7 +203,10 @@ export function renderBoardMd(board: Board, o: { doneAfter?: number; now?: numbe
 }
 
 /** renderBoardMd in pieces of a few hundred lines (joined, the same text): a large board is printed or compared without being held whole. */
-export function boardMdChunks(board: Board, o: { doneAfter?: number; now?: number } = {}): Generator<string> {
+export function boardMdChunks(
+  board: Board,
+  o: { doneAfter?: number; now?: number; scores?: Scores } = {},
+): Generator<string> {
   return joined(boardMdLines(board, o), '\n');
 }
 
@@ -216,7 +226,7 @@ function* joined(items: Iterable<string>, sep: string, batch = 256): Generator<s
 
 function* boardMdLines(
   board: Board,
-  { doneAfter = Infinity, now }: { doneAfter?: number; now?: number },
+  { doneAfter = Infinity, now, scores: given }: { doneAfter?: number; now?: number; scores?: Scores },
 ): Generator<string> {
   yield* [
     '# Board',
@@ -235,11 +245,11 @@ function* boardMdLines(
       `${archived} done or cancelled task(s) older than ${formatDuration(doneAfter)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
       '',
     ];
-  const scores = boardScores(board);
+  const scores = given ?? boardScores(board);
   const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
   for (const t of shown) byStatus.get(t.status)!.push(t);
   for (const status of TASK_STATUSES) {
-    const tasks = byStatus.get(status)!.sort(byScore(scores));
+    const tasks = sortedByScore(byStatus.get(status)!, scores);
     yield* [`## ${status} (${tasks.length})`, ''];
     if (tasks.length === 0) {
       yield* ['_none_', ''];

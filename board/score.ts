@@ -71,6 +71,15 @@ export function boardScores(board: Board): Map<string, ScoreParts> {
   return new Map(board.tasks.map((t) => [t.id, scoreTask(t, counts.get(t.id) ?? 0, now)]));
 }
 
+/** `tasks` sorted byScore, each score looked up once (10,000 tasks: a few ms less than sorting with byScore). */
+export function sortedByScore(tasks: readonly Task[], scores: Map<string, ScoreParts>): Task[] {
+  const keyed = tasks.map((t) => ({ t, score: scores.get(t.id)?.score ?? 0, n: taskNumber(t.id) }));
+  keyed.sort(
+    (a, b) => b.score - a.score || (a.t.created < b.t.created ? -1 : a.t.created > b.t.created ? 1 : 0) || a.n - b.n,
+  );
+  return keyed.map((k) => k.t);
+}
+
 /** Higher score first, then older, then lower number (plain comparisons: no collator per call on a large board). */
 export function byScore(scores: Map<string, ScoreParts>): (a: Task, b: Task) => number {
   return (a, b) =>
