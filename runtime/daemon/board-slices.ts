@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import { busyBriefSteps, type BriefFacts } from '../../board/brief.js';
 import type { Board } from '../../board/fold.js';
-import { boardJsonFileChunks, boardMdChunks } from '../../board/render.js';
-import { boardScores } from '../../board/score.js';
+import { boardJsonFileChunks, boardMdChunks, type Scores } from '../../board/render.js';
+import { boardScoreSteps } from '../../board/score.js';
 import { unlinkQuiet } from '../../bus/store/spool.js';
 
 /** A slice of rendering (or of writing briefs) lasts about this long before mail may go first. */
@@ -69,8 +69,8 @@ export interface RenderSinks {
 
 /** A render of `board`: BOARD.md, board.json (in pieces) and the busy briefs, in steps (runSliced pauses between them). */
 export function* renderSteps(board: Board, facts: BriefFacts, doneAfter: number, to: RenderSinks): Generator<void> {
-  const scores = boardScores(board); // once for both files
-  yield;
+  const scores: Scores = new Map(); // once for both files
+  yield* boardScoreSteps(board, scores);
   for (const piece of boardMdChunks(board, { doneAfter, scores })) yield to.md(piece);
   for (const piece of boardJsonFileChunks(board, doneAfter, scores)) yield to.json(piece);
   for (const brief of busyBriefSteps(board, facts)) yield brief ? to.brief(brief[0], brief[1]) : undefined;
