@@ -90,7 +90,12 @@ export class StagedFile {
   ) {
     this.mode = fs.statSync(target, { throwIfNoEntry: false })?.mode;
     this.fd = fs.openSync(tmp, 'w', this.mode ?? 0o666);
-    if (this.mode !== undefined) fs.fchmodSync(this.fd, this.mode & 0o7777); // past the umask, as the file was
+    try {
+      if (this.mode !== undefined) fs.fchmodSync(this.fd, this.mode & 0o7777); // past the umask, as the file was
+    } catch (err) {
+      this.discard();
+      throw err;
+    }
   }
 
   write(piece: string): void {
