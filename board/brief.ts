@@ -72,6 +72,7 @@ function relations(board: Board, facts: BriefFacts): Relations {
 }
 
 function heldFor(t: Task, r: Relations): HeldFacts[] {
+  if (r.held.size === 0) return [];
   const found = [
     ...(r.held.get(`task ${t.id}`) ?? []),
     ...(t.thread !== undefined ? (r.held.get(`thread ${t.thread}`) ?? []) : []),
@@ -87,29 +88,35 @@ function money(h: HeldFacts): string {
   return h.amount !== undefined ? ` ${h.amount}${h.currency ? ` ${h.currency}` : ''}` : '';
 }
 
-function taskLines(t: Task, agent: string, board: Board, r: Relations): string[] {
-  const head = `- ${t.id} [${t.priority}] ${one(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`;
-  const lines = [head];
+const NONE: readonly never[] = [];
+
+/** The lines of one task in a brief, pushed onto `out`. */
+function taskLines(out: string[], t: Task, agent: string, board: Board, r: Relations): void {
+  out.push(
+    `- ${t.id} [${t.priority}] ${one(t.title)} (${t.status}${t.owner && t.owner !== agent ? `, owner ${t.owner}` : ''}, created ${utcTime(t.created)}${t.due ? `, due ${t.due}` : ''})`,
+  );
   if (t.last)
-    lines.push(
+    out.push(
       `  - last message: ${utcTime(t.last.time)} from ${t.last.from}${t.last.subject !== undefined ? ` "${one(t.last.subject, 80)}"` : ''} (${t.last.id}): ${t.last.excerpt || '(empty)'}`,
     );
-  const subs = (r.subs.get(t.id) ?? []).map((s) => findTask(board, s)).filter(open);
-  const blockers = (t.blockedBy ?? []).map((b) => findTask(board, b)).filter(open);
+  const subs = (r.subs.get(t.id) ?? NONE).map((s) => findTask(board, s)).filter(open);
+  const blockers = (t.blockedBy ?? NONE).map((b) => findTask(board, b)).filter(open);
   const held = heldFor(t, r).filter((h) => h.status === 'held');
-  const waits = [
-    ...subs.map((s) => `sub-task ${s.id} (${s.status}, ${s.owner ?? 'unclaimed'})`),
-    ...blockers.map((b) => `${b.id} (blocked_by, ${b.status})`),
-    ...held.map((h) => `approval of ${h.kind}${money(h)} ${h.id}`),
-  ];
-  if (waits.length) lines.push(`  - waits on: ${waits.join('; ')}`);
-  const waiting = r.waiting.get(t.id) ?? [];
-  if (waiting.length)
-    lines.push(`  - waiting on it: ${waiting.map((o) => `${o.id} (${o.owner ?? 'unclaimed'})`).join(', ')}`);
-  return lines;
+  if (subs.length || blockers.length || held.length) {
+    const waits = [
+      ...subs.map((s) => `sub-task ${s.id} (${s.status}, ${s.owner ?? 'unclaimed'})`),
+      ...blockers.map((b) => `${b.id} (blocked_by, ${b.status})`),
+      ...held.map((h) => `approval of ${h.kind}${money(h)} ${h.id}`),
+    ];
+    out.push(`  - waits on: ${waits.join('; ')}`);
+  }
+  const waiting = r.waiting.get(t.id);
+  if (waiting?.length)
+    out.push(`  - waiting on it: ${waiting.map((o) => `${o.id} (${o.owner ?? 'unclaimed'})`).join(', ')}`);
 }
 
 function decisions(tasks: Task[], r: Relations): string[] {
+  if (r.held.size === 0) return [];
   const seen = new Set<string>();
   const out: HeldFacts[] = [];
   for (const t of tasks)
@@ -155,6 +162,19 @@ export function busyBriefs(board: Board, facts: BriefFacts): Map<string, string>
  * Names may be someone who is not an agent of the org (the operator, another org's agent).
  */
 export function* busyBriefsOneByOne(board: Board, facts: BriefFacts): Generator<[agent: string, text: string]> {
+  for (const step of busyBriefSteps(board, facts)) if (step) yield step;
+}
+
+/**
+ * busyBriefsOneByOne in steps: each brief when it is whole, and `null` where a caller that renders
+ * in slices may pause (after the grouping, and every `batch` tasks within a brief: an agent with
+ * thousands of tasks is a long brief).
+ */
+export function* busyBriefSteps(
+  board: Board,
+  facts: BriefFacts,
+  batch = 100,
+): Generator<[agent: string, text: string] | null> {
   const lists = new Map<string, Lists>();
   const of = (a: string) => {
     let l = lists.get(a);
@@ -167,8 +187,14 @@ export function* busyBriefsOneByOne(board: Board, facts: BriefFacts): Generator<
     else for (const r of new Set(t.recipients)) of(r).claimable.push(t);
     if (t.creator !== t.owner) of(t.creator).created.push(t);
   }
+  yield null;
   const r = relations(board, facts);
-  for (const [agent, l] of lists) yield [agent, briefText(board, agent, r, l)];
+  yield null;
+  for (const [agent, l] of lists) {
+    const lines: string[] = [];
+    for (const _ of briefLines(lines, board, agent, r, l, batch)) yield null;
+    yield [agent, lines.join('\n')];
+  }
 }
 
 const NO_FACTS: BriefFacts = { held: {}, parent: {} };
@@ -176,31 +202,43 @@ const NO_FACTS: BriefFacts = { held: {}, parent: {} };
 /** BRIEF.md of an agent with no open task: the same for every board. */
 export function idleBrief(agent: string): string {
   const board = emptyBoard();
-  return briefText(board, agent, relations(board, NO_FACTS), undefined);
+  const lines: string[] = [];
+  for (const _ of briefLines(lines, board, agent, relations(board, NO_FACTS), undefined, Infinity));
+  return lines.join('\n');
 }
 
-function briefText(board: Board, agent: string, r: Relations, l: Lists | undefined): string {
+/** The lines of BRIEF.md (joined by newlines, its text) pushed onto `out`, pausing every `batch` tasks. */
+function* briefLines(
+  out: string[],
+  board: Board,
+  agent: string,
+  r: Relations,
+  l: Lists | undefined,
+  batch: number,
+): Generator<void> {
   const [owned, claimable, created] = [l?.owned ?? [], l?.claimable ?? [], l?.created ?? []].map((x) =>
     x.sort(byUrgency),
   ) as [Task[], Task[], Task[]];
-  const section = (title: string, tasks: Task[]) => [
-    `## ${title} (${tasks.length})`,
-    '',
-    ...(tasks.length ? tasks.flatMap((t) => taskLines(t, agent, board, r)) : ['_none_']),
-    '',
-  ];
-  const decided = decisions([...owned, ...claimable, ...created], r);
-  return [
+  out.push(
     `# Brief for ${agent}`,
     '',
     'Derived from the event log; read-only, rewritten as work moves. Read it after your context is compacted. Update a task by sending `task: T-n` with `status: in_progress | blocked | done | cancelled`.',
     '',
-    ...section('Your tasks', owned),
-    ...section('Tasks you may claim', claimable),
-    ...section('Tasks you created', created),
-    `## Decisions in your threads (${decided.length})`,
-    '',
-    ...(decided.length ? decided : ['_none_']),
-    '',
-  ].join('\n');
+  );
+  let n = 0;
+  for (const [title, tasks] of [
+    ['Your tasks', owned],
+    ['Tasks you may claim', claimable],
+    ['Tasks you created', created],
+  ] as const) {
+    out.push(`## ${title} (${tasks.length})`, '');
+    if (tasks.length === 0) out.push('_none_');
+    for (const t of tasks) {
+      taskLines(out, t, agent, board, r);
+      if (++n % batch === 0) yield;
+    }
+    out.push('');
+  }
+  const decided = decisions([...owned, ...claimable, ...created], r);
+  out.push(`## Decisions in your threads (${decided.length})`, '', ...(decided.length ? decided : ['_none_']), '');
 }

@@ -14,7 +14,10 @@ import { comparePriority } from '../bus/priority.js';
 import { formatDuration } from '../bus/time.js';
 import { dueForArchive, SHOW_ALL, type DoneRule } from './done.js';
 import { TASK_STATUSES, taskNumber, type Board, type Task } from './fold.js';
-import { boardScores, byScore } from './score.js';
+import { boardScores, sortedByScore, type ScoreParts } from './score.js';
+
+/** Every task's score (boardScores), when the caller has it already: a render of both files scores the board once. */
+export type Scores = Map<string, ScoreParts>;
 
 export interface BoardJsonTask extends TaskRow {
   recipients: string[];
@@ -114,8 +117,12 @@ function nested(value: unknown, depth: number): string {
  * `JSON.stringify(boardJson(board, done), null, 2)` in pieces (joined, the same text, without
  * renderBoardJson's final newline), a few hundred tasks a piece, the task rows made as they go.
  */
-export function* boardJsonChunks(board: Board, done: DoneRule = SHOW_ALL, batch = 256): Generator<string> {
-  const scores = boardScores(board);
+export function* boardJsonChunks(
+  board: Board,
+  done: DoneRule = SHOW_ALL,
+  batch = 256,
+  scores: Scores = boardScores(board),
+): Generator<string> {
   const shown = shownTasks(board, done);
   yield `{\n  "as_of": ${JSON.stringify(board.asOf)},\n  "tasks": [`;
   for (let i = 0; i < shown.length; i += batch) {
@@ -127,8 +134,8 @@ export function* boardJsonChunks(board: Board, done: DoneRule = SHOW_ALL, batch 
 }
 
 /** board.json as renderBoardJson writes it (with its final newline), in pieces. */
-export function* boardJsonFileChunks(board: Board, done: DoneRule = SHOW_ALL): Generator<string> {
-  yield* boardJsonChunks(board, done);
+export function* boardJsonFileChunks(board: Board, done: DoneRule = SHOW_ALL, scores?: Scores): Generator<string> {
+  yield* boardJsonChunks(board, done, 256, scores);
   yield '\n';
 }
 
@@ -181,7 +188,10 @@ export function renderBoardMd(board: Board, o: { done?: DoneRule; now?: number }
 }
 
 /** renderBoardMd in pieces of a few hundred lines (joined, the same text): a large board is printed or compared without being held whole. */
-export function boardMdChunks(board: Board, o: { done?: DoneRule; now?: number } = {}): Generator<string> {
+export function boardMdChunks(
+  board: Board,
+  o: { done?: DoneRule; now?: number; scores?: Scores } = {},
+): Generator<string> {
   return joined(boardMdLines(board, o), '\n');
 }
 
@@ -206,7 +216,10 @@ function archivedWhy(done: DoneRule): string {
   return [...age, ...count].map((w, i) => (i ? ` or ${w}` : ` ${w}`)).join('');
 }
 
-function* boardMdLines(board: Board, { done = SHOW_ALL, now }: { done?: DoneRule; now?: number }): Generator<string> {
+function* boardMdLines(
+  board: Board,
+  { done = SHOW_ALL, now, scores: given }: { done?: DoneRule; now?: number; scores?: Scores },
+): Generator<string> {
   yield* [
     '# Board',
     '',
@@ -225,11 +238,11 @@ function* boardMdLines(board: Board, { done = SHOW_ALL, now }: { done?: DoneRule
       `${archived} done or cancelled task(s)${archivedWhy(done)} are in board/archive/ (one file a month; \`mailroom board --all\`).`,
       '',
     ];
-  const scores = boardScores(board);
+  const scores = given ?? boardScores(board);
   const byStatus = new Map<string, Task[]>(TASK_STATUSES.map((st) => [st, []]));
   for (const t of shown) byStatus.get(t.status)!.push(t);
   for (const status of TASK_STATUSES) {
-    const tasks = byStatus.get(status)!.sort(byScore(scores));
+    const tasks = sortedByScore(byStatus.get(status)!, scores);
     yield* [`## ${status} (${tasks.length})`, ''];
     if (tasks.length === 0) {
       yield* ['_none_', ''];

@@ -66,9 +66,29 @@ export function scoreTask(t: Pick<Task, 'priority' | 'created' | 'due'>, blocks:
 
 /** Every task's score, by id. */
 export function boardScores(board: Board): Map<string, ScoreParts> {
+  const out = new Map<string, ScoreParts>();
+  for (const _ of boardScoreSteps(board, out, Infinity));
+  return out;
+}
+
+/** boardScores into `out`, pausing (yielding) every `batch` tasks: a caller that renders in slices may stop there. */
+export function* boardScoreSteps(board: Board, out: Map<string, ScoreParts>, batch = 1000): Generator<void> {
   const counts = blockedCounts(board);
   const now = board.asOf ? Date.parse(board.asOf) : 0;
-  return new Map(board.tasks.map((t) => [t.id, scoreTask(t, counts.get(t.id) ?? 0, now)]));
+  let n = 0;
+  for (const t of board.tasks) {
+    out.set(t.id, scoreTask(t, counts.get(t.id) ?? 0, now));
+    if (++n % batch === 0) yield;
+  }
+}
+
+/** `tasks` sorted byScore, each score looked up once (10,000 tasks: a few ms less than sorting with byScore). */
+export function sortedByScore(tasks: readonly Task[], scores: Map<string, ScoreParts>): Task[] {
+  const keyed = tasks.map((t) => ({ t, score: scores.get(t.id)?.score ?? 0, n: taskNumber(t.id) }));
+  keyed.sort(
+    (a, b) => b.score - a.score || (a.t.created < b.t.created ? -1 : a.t.created > b.t.created ? 1 : 0) || a.n - b.n,
+  );
+  return keyed.map((k) => k.t);
 }
 
 /** Higher score first, then older, then lower number (plain comparisons: no collator per call on a large board). */

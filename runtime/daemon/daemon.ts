@@ -69,7 +69,8 @@ export class Daemon {
     this.logger = opts.logger;
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
-    this.board = new BoardWriter(this.layout, this.logger);
+    // A slice of a large board's render waits while mail is in flight (board-slices.ts).
+    this.board = new BoardWriter(this.layout, this.logger, () => this.loop.busy() || this.quiet.confirming > 0);
     this.archive = new BoardArchive(this.layout, this.logger);
     this.loop = new Loop({
       logger: this.logger,
@@ -194,6 +195,7 @@ export class Daemon {
       this.journal?.prepareSnapshot(); // the board's archiving before daemon.stopped, the last event
       this.journal?.stage({ time: this.clock().toISOString(), type: 'daemon.stopped', pid: process.pid, reason });
       this.journal?.commit();
+      await this.board.settle();
       this.board.flush();
       this.journal?.close();
     } finally {

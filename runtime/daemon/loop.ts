@@ -45,6 +45,11 @@ export class Loop {
     });
   }
 
+  /** Mail is in flight: a batch is running or due, or paths wait for one. */
+  busy(): boolean {
+    return this.running || this.scheduled || this.candidates.size > 0;
+  }
+
   cancelRecheck(): void {
     if (this.recheck) clearTimeout(this.recheck);
   }

@@ -27,6 +27,8 @@ export class QuietFiles {
   private readonly created = new Set<string>();
   private readonly inPlace = new Set<string>();
   private readonly looks = new Map<string, Look>();
+  /** Confirmations under way (confirmSoon): files about to be taken. */
+  confirming = 0;
 
   /** An event said the entry appeared (created or renamed in). */
   track(p: string): void {
@@ -58,8 +60,10 @@ export class QuietFiles {
 
   /** After at least one poll phase of the event loop (two immediates), mark the look confirmed and call `then`. */
   confirmSoon(p: string, then: () => void): void {
+    this.confirming++;
     setImmediate(() =>
       setImmediate(() => {
+        this.confirming--;
         const look = this.looks.get(p);
         if (look) look.confirmed = true;
         then();

@@ -63,6 +63,32 @@ export function vmStatus(pid: number): { hwmKb: number; rssKb: number } | null {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms); NaN when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on: utime is the 14th
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Wait until a process has used under `share` of a core for `windowMs` (at most `maxMs`): the
+ * daemon has finished what came before (a burst's files taken, the board rendered). Returns the wait, ms.
+ */
+export async function quiesce(pid: number, windowMs = 1000, share = 0.1, maxMs = 60_000): Promise<number> {
+  const t0 = Date.now();
+  for (let before = cpuMs(pid); Date.now() - t0 < maxMs; ) {
+    await sleep(windowMs);
+    const now = cpuMs(pid);
+    if (!(now - before >= share * windowMs)) break; // NaN (gone) ends it too
+    before = now;
+  }
+  return Date.now() - t0;
+}
+
 /** Peak RSS of a bare `node` process that does nothing: the floor any Node daemon stands on. */
 export function bareNodeHwmKb(): number {
   const r = spawnSync(
