@@ -69,7 +69,6 @@ export class Daemon {
     this.logger = opts.logger;
     this.clock = opts.clock ?? (() => new Date());
     const now = () => this.clock().toISOString();
-    // A slice of a large board's render waits while mail is in flight (board-slices.ts).
     this.board = new BoardWriter(this.layout, this.logger, () => this.loop.busy() || this.quiet.confirming > 0);
     this.archive = new BoardArchive(this.layout, this.logger);
     this.loop = new Loop({
@@ -253,7 +252,6 @@ export class Daemon {
   }
 
   // --- a config edit taken while running ----------------------------------------------
-
   private adopt(next: OrgConfig): void {
     if (boardShown(next) !== boardShown(this.config)) this.board.touch();
     this.config = next;
