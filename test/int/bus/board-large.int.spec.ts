@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IMMEDIATE_TASKS } from '../../../runtime/daemon/board-writer.js';
 import { doctor } from '../../support/cli.js';
 import { waitFor } from '../../support/events.js';
-import { makeOrg, message, type Org } from '../../support/org.js';
+import type { Org } from '../../support/org.js';
+import { dropUpdatesAndMail, orgWithTasks } from '../../support/board.js';
 
 let org: Org | undefined;
 afterEach(async () => {
@@ -16,25 +17,13 @@ afterEach(async () => {
   org = undefined;
 });
 
-const AGENTS = ['maya', 'oliver', 'legal'];
 const N = IMMEDIATE_TASKS + 100;
 
 describe('a large board', () => {
   it('is rendered in slices that end as the board of the log, byte for byte', async () => {
-    org = makeOrg(AGENTS, 'messages_per_minute: 100000\ntasks_per_hour: 100000\nmax_open_tasks: 5000\n');
-    const o = org;
-    await o.start();
-    for (let i = 1; i <= N; i++)
-      o.drop(AGENTS[i % 3]!, `t${i}.md`, message({ to: AGENTS[(i + 1) % 3]!, kind: 'task', subject: `job ${i}` }));
-    const tasks = () => o.events().filter((e) => e.type === 'message.accepted' && e.kind === 'task');
-    await waitFor(() => tasks().length === N, `${N} tasks accepted`, 60_000);
-    // Updates by each task's owner and plain mail while the large board renders.
-    const owner = new Map(tasks().map((e) => [e.task as string, e.to[0] as string]));
-    for (let k = 1; k <= 60; k++) {
-      const t = `T-${1 + ((k * 97) % N)}`;
-      o.drop(owner.get(t)!, `u${k}.md`, message({ task: t, status: k % 2 ? 'in_progress' : 'done' }));
-      o.drop('maya', `m${k}.md`, message({ to: 'legal', subject: `note ${k}` }));
-    }
+    const { o, owner } = await orgWithTasks(N);
+    org = o;
+    dropUpdatesAndMail(o, owner, { n: N, count: 60, step: 97, status: (k) => (k % 2 ? 'in_progress' : 'done') });
     await waitFor(
       () => o.events().filter((e) => e.type === 'message.delivered').length >= N + 120 || null,
       'the updates and the mail delivered',

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IMMEDIATE_TASKS } from '../../../runtime/daemon/board-writer.js';
 import { doctor, mailroom } from '../../support/cli.js';
 import { waitFor } from '../../support/events.js';
-import { makeOrg, message, type Org } from '../../support/org.js';
+import type { Org } from '../../support/org.js';
+import { BOARD_AGENTS, dropUpdatesAndMail, orgWithTasks } from '../../support/board.js';
 
 let org: Org | undefined;
 afterEach(async () => {
@@ -17,29 +18,18 @@ afterEach(async () => {
   org = undefined;
 });
 
-const AGENTS = ['maya', 'oliver', 'legal'];
 const N = IMMEDIATE_TASKS + 100;
 
 describe('a clean stop during a large render', () => {
   it('leaves the board of the log, briefs included, and no temp files', async () => {
-    org = makeOrg(AGENTS, 'messages_per_minute: 100000\ntasks_per_hour: 100000\nmax_open_tasks: 5000\n');
-    const o = org;
-    await o.start();
-    for (let i = 1; i <= N; i++)
-      o.drop(AGENTS[i % 3]!, `t${i}.md`, message({ to: AGENTS[(i + 1) % 3]!, kind: 'task', subject: `job ${i}` }));
-    const tasks = () => o.events().filter((e) => e.type === 'message.accepted' && e.kind === 'task');
-    await waitFor(() => tasks().length === N, `${N} tasks accepted`, 60_000);
-    const owner = new Map(tasks().map((e) => [e.task as string, e.to[0] as string]));
-    for (let k = 1; k <= 40; k++) {
-      const t = `T-${1 + ((k * 89) % N)}`;
-      o.drop(owner.get(t)!, `u${k}.md`, message({ task: t, status: k % 2 ? 'blocked' : 'done' }));
-      o.drop('maya', `m${k}.md`, message({ to: 'legal', subject: `note ${k}` }));
-    }
+    const { o, owner } = await orgWithTasks(N);
+    org = o;
+    dropUpdatesAndMail(o, owner, { n: N, count: 40, step: 89, status: (k) => (k % 2 ? 'blocked' : 'done') });
     const updates = () => o.events().filter((e) => e.type === 'message.accepted' && e.status !== undefined).length;
     await waitFor(() => updates() >= 5 || null, 'some updates taken', 30_000);
     expect(await o.stop()).toBe(0);
     expect(doctor(o).problems.filter((p) => p.check === 'board')).toEqual([]);
-    for (const agent of AGENTS) {
+    for (const agent of BOARD_AGENTS) {
       const brief = mailroom(['brief', agent, '--root', o.root]);
       expect(brief.code).toBe(0);
       expect(o.read('workspaces', agent, 'BRIEF.md')).toBe(brief.stdout);
