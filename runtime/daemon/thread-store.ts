@@ -52,10 +52,7 @@ export class ThreadStore implements ColdThreads {
   private cutoff = Number.NEGATIVE_INFINITY;
   private readonly q: ReturnType<ThreadStore['prepare']>;
 
-  private constructor(
-    private readonly db: Database.Database,
-    readonly file: string,
-  ) {
+  private constructor(private readonly db: Database.Database) {
     this.q = this.prepare();
   }
 
@@ -63,7 +60,7 @@ export class ThreadStore implements ColdThreads {
   static open(file: string, warn: (text: string) => void, now = new Date()): ThreadStore {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     try {
-      return new ThreadStore(openDb(file), file);
+      return new ThreadStore(openDb(file));
     } catch (err) {
       if (!fs.existsSync(file)) throw err; // not the file's fault (the folder, the library): start-up fails with it
       const aside = `${file}.damaged-${now.toISOString().replace(/[-:]/g, '')}`;
@@ -72,7 +69,7 @@ export class ThreadStore implements ColdThreads {
       warn(
         `the thread index .mailroom/${path.basename(file)} could not be opened (${(err as Error).message}); it is kept as ${path.basename(aside)} and a new one is started. Replies to messages accepted more than a few minutes before the newest snapshot are refused as unknown (as after thread_ttl); nothing else is affected`,
       );
-      return new ThreadStore(openDb(file), file);
+      return new ThreadStore(openDb(file));
     }
   }
 

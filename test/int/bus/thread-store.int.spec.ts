@@ -13,6 +13,7 @@ import { hotWindow } from '../../../runtime/state/cold-threads.js';
 import { ThreadStore } from '../../../runtime/daemon/thread-store.js';
 import type { ThreadInfo } from '../../../runtime/decide/accept.js';
 import { prng } from '../../support/random.js';
+import { seededMessage } from '../../support/threads.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,10 +48,7 @@ describe('ThreadStore (SQLite), seeded, against the model', () => {
       for (let i = 0; i < 4000; i++) {
         now += Math.floor(rng() * 3);
         const id = idOf(i);
-        const named =
-          ids.length && rng() < 0.4 ? ids[ids.length - 1 - Math.floor(rng() * Math.min(ids.length, 900))]! : null;
-        const parent = named && model(named, now) ? named : null;
-        const info = { thread: parent ? byId.get(parent)!.thread : id, hops: parent ? 2 : 0, from: `a${i % 5}` };
+        const info = seededMessage(rng, i, id, ids, 900, (q) => model(q, now));
         t.note(id, info, now);
         byId.set(id, info);
         active.set(info.thread, now);

@@ -11,6 +11,7 @@ import { ThreadIndex } from '../../../runtime/state/thread-index.js';
 import { MemoryColdThreads, hotWindow } from '../../../runtime/state/cold-threads.js';
 import type { ThreadInfo } from '../../../runtime/decide/accept.js';
 import { prng } from '../../support/random.js';
+import { seededMessage } from '../../support/threads.js';
 
 describe('ids as numbers', () => {
   const table: Array<[string, boolean]> = [
@@ -103,11 +104,7 @@ describe('ThreadIndex (seeded, against the model)', () => {
         now += Math.floor(rng() * 4);
         const id = idOf(i);
         // A reply names a message reply_to still knows (as the daemon's decide requires).
-        const named =
-          ids.length && rng() < 0.4 ? ids[ids.length - 1 - Math.floor(rng() * Math.min(ids.length, 300))]! : null;
-        const parent = named && model.get(named, now, ttl) ? named : null;
-        const thread = parent ? model.byId.get(parent)!.thread : id;
-        const info = { thread, hops: parent ? 1 : 0, from: ['ann', 'bob', 'x@elsewhere'][i % 3]! };
+        const info = seededMessage(rng, i, id, ids, 300, (q) => model.get(q, now, ttl));
         t.note(id, info, now);
         model.note(id, info, now);
         ids.push(id);
@@ -154,11 +151,7 @@ describe('ThreadIndex with a second tier (memory holds only the hot window)', ()
       for (let i = 0; i < 6000; i++) {
         now += Math.floor(rng() * 4);
         const id = idOf(i);
-        const named =
-          ids.length && rng() < 0.4 ? ids[ids.length - 1 - Math.floor(rng() * Math.min(ids.length, 1500))]! : null;
-        const parent = named && model.get(named, now, ttl) ? named : null;
-        const thread = parent ? model.byId.get(parent)!.thread : id;
-        const info = { thread, hops: parent ? 1 : 0, from: ['ann', 'bob', 'x@elsewhere'][i % 3]! };
+        const info = seededMessage(rng, i, id, ids, 1500, (q) => model.get(q, now, ttl));
         t.note(id, info, now);
         model.note(id, info, now);
         ids.push(id);
