@@ -21,6 +21,9 @@ import type { ThreadInfo } from '../decide/accept.js';
 /** Entries held for the next flush at most (then written at once). */
 const PENDING_MAX = 20_000;
 
+/** Idle threads are looked for at most once per this much event time (s). */
+const EXPIRE_EVERY_S = 60;
+
 /** Threads removed at most per flush (each with its messages): a flush stays a few milliseconds. */
 const EXPIRE_BATCH = 2000;
 
@@ -50,6 +53,8 @@ export class ThreadStore implements ColdThreads {
   private readonly pendingMessages = new Map<string, ThreadInfo>();
   private readonly pendingThreads = new Map<string, number>();
   private cutoff = Number.NEGATIVE_INFINITY;
+  /** Every thread idle before this (s) is gone from the file: the next expiry is due a minute of event time later. */
+  private expiredTo = Number.NEGATIVE_INFINITY;
   private readonly q: ReturnType<ThreadStore['prepare']>;
 
   private constructor(private readonly db: Database.Database) {
@@ -126,17 +131,23 @@ export class ThreadStore implements ColdThreads {
     if (cutoffS > this.cutoff) this.cutoff = cutoffS;
   }
 
-  /** Write what the fold moved here, and remove up to EXPIRE_BATCH idle threads; one transaction. */
+  /**
+   * Write what the fold moved here, and remove up to EXPIRE_BATCH idle threads (once a minute of
+   * event time, or again at once while a whole batch was due); one transaction, none if idle.
+   */
   flush(): void {
-    if (!this.pendingMessages.size && !this.pendingThreads.size && this.cutoff === Number.NEGATIVE_INFINITY) return;
+    const expire = this.cutoff >= this.expiredTo + EXPIRE_EVERY_S;
+    if (!this.pendingMessages.size && !this.pendingThreads.size && !expire) return;
     this.db.transaction(() => {
       for (const [id, m] of this.pendingMessages) this.q.putMessage.run(id, m.thread, m.hops, m.from);
       for (const [thread, last] of this.pendingThreads) this.q.putThread.run(thread, last);
-      if (this.cutoff !== Number.NEGATIVE_INFINITY)
-        for (const { thread } of this.q.idle.all(this.cutoff, EXPIRE_BATCH)) {
-          this.q.dropMessages.run(thread);
-          this.q.dropThread.run(thread);
-        }
+      if (!expire) return;
+      const idle = this.q.idle.all(this.cutoff, EXPIRE_BATCH);
+      for (const { thread } of idle) {
+        this.q.dropMessages.run(thread);
+        this.q.dropThread.run(thread);
+      }
+      if (idle.length < EXPIRE_BATCH) this.expiredTo = this.cutoff;
     })();
     this.pendingMessages.clear();
     this.pendingThreads.clear();
