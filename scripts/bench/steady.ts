@@ -25,6 +25,7 @@ import {
   vmStatus,
 } from './common.js';
 import { LogTail } from './log-tail.js';
+import { memoryMap } from './memory-map.js';
 
 const RATE = 50; // msgs/s
 const SAMPLE_MS = 15_000;
@@ -80,9 +81,36 @@ function nth(i: number, tasksSent: number): { from: string; name: string; text: 
   return { from, name, text: draft(recipientOf(i) === from ? 'a03' : recipientOf(i), `steady ${i}`, i), task: false };
 }
 
-export async function benchSteady(tmp: string, minutesArg: string | undefined): Promise<number> {
-  const minutes = Number(minutesArg ?? 30);
-  if (!(minutes > 0)) throw new Error(`--steady takes a number of minutes: got ${minutesArg}`);
+interface Sample {
+  min: number;
+  rssMb: number;
+  /** glibc's main arena and V8's heap pages (bench/memory-map.ts). */
+  glibcMb: number;
+  v8Mb: number;
+}
+
+function sample(pid: number, t0: number): Sample {
+  const map = memoryMap(pid);
+  return {
+    min: (Date.now() - t0) / 60_000,
+    rssMb: (vmStatus(pid)?.rssKb ?? NaN) / 1024,
+    glibcMb: (map?.glibcKb ?? NaN) / 1024,
+    v8Mb: (map?.v8Kb ?? NaN) / 1024,
+  };
+}
+
+/** The slope of each figure over the second half of the run, in MB per minute. */
+function slopes(samples: Sample[], minutes: number): { rss: number; glibc: number; v8: number } {
+  const half = samples.filter((s) => s.min >= minutes / 2);
+  const by = (figure: (s: Sample) => number) =>
+    slope(
+      half.map((s) => s.min),
+      half.map(figure),
+    );
+  return { rss: by((s) => s.rssMb), glibc: by((s) => s.glibcMb), v8: by((s) => s.v8Mb) };
+}
+
+function setUp(tmp: string): string {
   const root = path.join(tmp, 'org');
   const init = spawnSync(process.execPath, [CLI, 'init', root, '--agents', AGENTS.join(',')], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
@@ -90,12 +118,42 @@ export async function benchSteady(tmp: string, minutesArg: string | undefined): 
     path.join(root, 'mailroom.yaml'),
     '\nmessages_per_minute: 100000000\ntasks_per_hour: 100000000\nmax_open_tasks: 100000\n',
   );
+  return root;
+}
+
+function report(
+  root: string,
+  samples: Sample[],
+  minutes: number,
+  counts: { sent: number; accepted: number; rejected: number },
+): void {
+  const per = slopes(samples, minutes);
+  const events = path.join(root, 'bus', 'events');
+  const log = fs.readdirSync(events).reduce((a, f) => a + fs.statSync(path.join(events, f)).size, 0);
+  const m = machine();
+  process.stdout.write(
+    [
+      '',
+      `machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, load ${m.load.join(' ')}`,
+      `sent ${counts.sent}, accepted ${counts.accepted} (mail from mailroom included), rejected ${counts.rejected}, log ${(log / 1e6).toFixed(0)} MB`,
+      `RSS first / last sample: ${samples[0]?.rssMb.toFixed(1)} / ${samples.at(-1)?.rssMb.toFixed(1)} MB`,
+      `RSS slope over the second half: ${per.rss.toFixed(2)} MB/min (a day at this slope: ${(per.rss * 1440).toFixed(0)} MB)`,
+      `  of which glibc's heap ${per.glibc.toFixed(2)} MB/min, V8's heap pages ${per.v8.toFixed(2)} MB/min`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function benchSteady(tmp: string, minutesArg: string | undefined): Promise<number> {
+  const minutes = Number(minutesArg ?? 30);
+  if (!(minutes > 0)) throw new Error(`--steady takes a number of minutes: got ${minutesArg}`);
+  const root = setUp(tmp);
   const daemon = await startDaemon(root, path.join(tmp, 'daemon.stderr'));
   const pid = daemon.pid!;
   const tail = new LogTail(path.join(root, 'bus', 'events'));
   const t0 = Date.now();
   const end = t0 + minutes * 60_000;
-  const samples: Array<{ min: number; rssMb: number }> = [];
+  const samples: Sample[] = [];
   process.stdout.write(`steady traffic: ${RATE} msgs/s for ${minutes} min, 30 agents, daemon pid ${pid}\n`);
   let sent = 0;
   let tasksSent = 0;
@@ -114,9 +172,11 @@ export async function benchSteady(tmp: string, minutesArg: string | undefined): 
         nextRead += READ_MS;
       }
       if (Date.now() >= nextSample) {
-        const rss = (vmStatus(pid)?.rssKb ?? NaN) / 1024;
-        samples.push({ min: (Date.now() - t0) / 60_000, rssMb: rss });
-        process.stdout.write(`  ${samples.at(-1)!.min.toFixed(1)} min: RSS ${rss.toFixed(1)} MB, ${sent} sent\n`);
+        const s = sample(pid, t0);
+        samples.push(s);
+        process.stdout.write(
+          `  ${s.min.toFixed(1)} min: RSS ${s.rssMb.toFixed(1)} MB (glibc heap ${s.glibcMb.toFixed(1)}, V8 pages ${s.v8Mb.toFixed(1)}), ${sent} sent\n`,
+        );
         nextSample += SAMPLE_MS;
       }
       await sleep(20);
@@ -127,24 +187,6 @@ export async function benchSteady(tmp: string, minutesArg: string | undefined): 
     await stopDaemon(daemon);
   }
   const accepted = [...tail.byId.values()].filter((x) => x.acceptedAt !== undefined).length;
-  const half = samples.filter((s) => s.min >= minutes / 2);
-  const perMin = slope(
-    half.map((s) => s.min),
-    half.map((s) => s.rssMb),
-  );
-  const log = fs
-    .readdirSync(path.join(root, 'bus', 'events'))
-    .reduce((a, f) => a + fs.statSync(path.join(root, 'bus', 'events', f)).size, 0);
-  const m = machine();
-  process.stdout.write(
-    [
-      '',
-      `machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, load ${m.load.join(' ')}`,
-      `sent ${sent}, accepted ${accepted} (mail from mailroom included), rejected ${tail.rejected.length}, log ${(log / 1e6).toFixed(0)} MB`,
-      `RSS first / last sample: ${samples[0]?.rssMb.toFixed(1)} / ${samples.at(-1)?.rssMb.toFixed(1)} MB`,
-      `RSS slope over the second half: ${perMin.toFixed(2)} MB/min (a day at this slope: ${(perMin * 1440).toFixed(0)} MB)`,
-      '',
-    ].join('\n'),
-  );
+  report(root, samples, minutes, { sent, accepted, rejected: tail.rejected.length });
   return accepted >= sent ? 0 : sent - accepted; // a coarse check: the bus benchmark proves exactly-once
 }
