@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonEnv } from './bench/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '..', 'runtime', 'cli', 'main.js');
@@ -69,6 +70,7 @@ async function startOrg(root: string): Promise<{ daemon: ChildProcess; agents: s
   for (let l = 1; l <= LANES; l++) lines.push(`  l${l}: { concurrency: ${Math.ceil(AGENTS / LANES)} }`);
   fs.writeFileSync(path.join(root, 'mailroom.yaml'), `${lines.join('\n')}\n`);
   const daemon: ChildProcess = spawn(process.execPath, [CLI, 'start', '--root', root, '--log-format', 'json'], {
+    env: daemonEnv(process.env),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -19,8 +19,9 @@
  *
  * Environment: BENCH_DIR (parent of the temp org; default the OS temp dir, which should be on
  * the disk under test), BENCH_KEEP=1 keeps the temp org, BENCH_DAEMON_ARGS adds node options
- * for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_CONFIG is appended to the org's
- * mailroom.yaml (e.g. `scan_interval: 60s`), BENCH_N changes the 10,000 of the throughput phase
+ * for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_GLIBC_DEFAULT=1 runs the
+ * daemon without the fixed mmap threshold the `mailroom` command gives it
+ * (runtime/service/malloc.ts), BENCH_CONFIG is appended to the org's mailroom.yaml (e.g. `scan_interval: 60s`), BENCH_N changes the 10,000 of the throughput phase
  * (for experiments only: the figures of the issue are for 10,000).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';

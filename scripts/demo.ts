@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { INSTALL_FIX, bwrapAvailable } from '../workspaces/jail.js';
+import { withMalloc } from '../runtime/service/malloc.js';
 import { nightInAMinute } from './demo/night.js';
 import { deliveries, elevenAgentsOneKey, mailAndBounce, realModel, taskAcrossTheBoard } from './demo/scenes.js';
 import {
@@ -52,7 +53,10 @@ async function main() {
   if (!jail.ok) say(`no handler jail here: ${jail.why}`);
   prepare(jail.ok);
   say(`starting the daemon on ${SHOWN_ROOT} (its log is the lines without ==)`);
-  const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const daemon = spawn(process.execPath, [CLI, 'start', '--root', ROOT], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: withMalloc(process.env), // as the `mailroom` command runs it (runtime/service/malloc.ts)
+  });
   let exited = false;
   const exit = new Promise<number>((resolve) => daemon.once('exit', (code) => ((exited = true), resolve(code ?? 0))));
   const stop = () => {

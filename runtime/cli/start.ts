@@ -2,6 +2,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { LOG_FORMATS, Logger, type LogFormat } from '../logger.js';
 import { ConfigError } from '../config/config.js';
 import { AlreadyRunning } from '../daemon/lock.js';
+import { mallocNote } from '../service/malloc.js';
 import { EXIT, Problem, UsageError, count, findRoot, parse, print } from './common.js';
 
 export const usage = `mailroom start [--root <dir>] [--log-format human|json]
@@ -11,7 +12,16 @@ then watch every outbox and inbox and deliver. One line per event on stderr.
 SIGINT, SIGTERM or SIGHUP stops it cleanly (exit 0). Refuses (exit 1) on a bad config or when another
 daemon runs on the same org, naming its pid. A start that fails after taking the lock stops
 everything it started and exits 1; an unexpected error while running is logged and exits 1, so
-that the service manager restarts the daemon (the next start recovers what was under way).`;
+that the service manager restarts the daemon (the next start recovers what was under way).
+On glibc, the \`mailroom\` command (bin/mailroom) and the unit of \`mailroom service install\` run
+it with MALLOC_MMAP_THRESHOLD_=131072, which keeps glibc's heap from creeping; started with node
+directly, it says so at start-up.`;
+
+/** The glibc this process runs on, or undefined (musl, macOS). */
+function glibcVersion(): string | undefined {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime;
+}
 
 /** How long a failed start may take to wind down before the process exits anyway. */
 const EXIT_GRACE_MS = 2000;
@@ -55,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   logger.info(
     `watching ${layout.root} (${count(Object.keys(daemon.config.agents).length, 'agent')}); stop with Ctrl-C`,
   );
+  const note = mallocNote(process.env, glibcVersion());
+  if (note) logger.info(note);
   if (pending) stop(pending);
   await daemon.done;
   return daemon.exitCode;

@@ -1,3 +1,5 @@
+import { MALLOC_ENV } from './malloc.js';
+
 /**
  * The systemd unit that runs an org's daemon: `mailroom start --root <org>` in the foreground
  * (SIGTERM stops it cleanly, exit 0), restarted on failure, logging to the journal. Pure.
@@ -45,6 +47,8 @@ export function unitText(spec: UnitSpec): string {
     '[Service]',
     'Type=simple',
     `ExecStart=${exec}`,
+    // glibc's malloc with a fixed mmap threshold: a flat RSS over days (service/malloc.ts)
+    `Environment=${MALLOC_ENV.name}=${MALLOC_ENV.value}`,
     ...(spec.scope === 'system' && spec.user ? [`User=${spec.user}`] : []),
     'Restart=on-failure',
     'RestartSec=2',

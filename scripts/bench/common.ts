@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withMalloc } from '../../runtime/service/malloc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '..', '..', 'runtime', 'cli', 'main.js');
@@ -118,11 +119,21 @@ export function machine() {
 
 // --- the raw limit --------------------------------------------------------------------
 
+/**
+ * The daemon's environment: as the `mailroom` command and the systemd unit run it, with glibc's
+ * malloc on a fixed mmap threshold (runtime/service/malloc.ts), unless one is given or
+ * BENCH_GLIBC_DEFAULT=1 asks for glibc's moving threshold (to compare).
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.BENCH_GLIBC_DEFAULT === '1' ? env : withMalloc(env);
+}
+
 export async function startDaemon(root: string, stderrFile: string): Promise<ChildProcess> {
   const errFd = fs.openSync(stderrFile, 'a');
   const extra = (process.env.BENCH_DAEMON_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...extra, CLI, 'start', '--root', root], {
     stdio: ['ignore', 'ignore', errFd],
+    env: daemonEnv(process.env),
   });
   fs.closeSync(errFd);
   const until = Date.now() + 20_000;

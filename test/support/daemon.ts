@@ -13,6 +13,8 @@ export interface StartOptions {
   args?: string[];
   /** Run with exactly this environment (plus PATH) instead of the test's own. */
   env?: NodeJS.ProcessEnv;
+  /** The command before `start` (the `mailroom` command, bin/mailroom); node and dist's CLI unless said. */
+  command?: string[];
   /** How long startDaemon waits for "watching" (a deadline, not a pause); 15 s unless said. */
   readyMs?: number;
 }
@@ -20,7 +22,8 @@ export interface StartOptions {
 /** Spawn `mailroom start` and return at once; the org records the child, its stderr and its exit. */
 export function spawnDaemon(org: Org, opts: StartOptions = {}): ChildProcess {
   const env = opts.env ? { PATH: process.env.PATH, ...opts.env } : process.env;
-  const child = spawn(process.execPath, [requireCli(), 'start', '--root', org.root, ...(opts.args ?? [])], {
+  const [file, ...before] = opts.command ?? [process.execPath, requireCli()];
+  const child = spawn(file!, [...before, 'start', '--root', org.root, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MALLOC_ENV } from '../../../runtime/service/malloc.js';
 import { mailroom } from '../../support/cli.js';
 import { waitFor } from '../../support/events.js';
 import { makeOrg, message, type Org } from '../../support/org.js';
@@ -40,7 +41,13 @@ describe('mailroom service', () => {
 
     const argv = execArgv(unit);
     expect(argv.slice(2)).toEqual(['start', '--root', org.root]);
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its Environment= lines, as systemd gives them to ExecStart (glibc's malloc setting, service/malloc.ts).
+    const unitEnv = Object.fromEntries([...unit.matchAll(/^Environment=([^=\n]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(unitEnv).toEqual({ [MALLOC_ENV.name]: MALLOC_ENV.value });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...unitEnv },
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
@@ -53,6 +60,7 @@ describe('mailroom service', () => {
     await waitFor(() => org!.ls('workspaces', 'legal', 'inbox').length === 1, 'delivery');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(stderr).not.toContain(`${MALLOC_ENV.name} is not set`); // its whole log, read after it stopped
     const down = mailroom(['service', 'status', '--root', org.root], { env });
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/^daemon: NOT RUNNING$/m);

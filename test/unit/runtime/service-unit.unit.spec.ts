@@ -31,6 +31,7 @@ describe('the systemd unit', () => {
       'ExecStart="/usr/bin/node" "/opt/mailroom/dist/runtime/cli/main.js" "start" "--root" "/srv/org"\n',
     );
     expect(user).toMatch(/^Restart=on-failure$/m);
+    expect(user).toMatch(/^Environment=MALLOC_MMAP_THRESHOLD_=131072$/m); // service/malloc.ts
     expect(user).toMatch(/^StandardOutput=journal$/m);
     expect(user).not.toMatch(/^User=/m);
     const system = unitText({ scope: 'system', root: '/srv/org', node: '/usr/bin/node', cli: '/x.js', user: 'agents' });
