@@ -60,9 +60,31 @@ export function deadLetter(
   writeReason(deadletterDir, r, originalPlace);
 }
 
-/** The kept file's `.reason.md` (recovery writes it alone for a file moved just before a kill -9). */
+/**
+ * The kept file's `.reason.md` (recovery writes it alone for a file moved just before a kill -9).
+ * Written whole or not at all (temp and rename): a person or tool that sees it listed reads all
+ * of it, and a kill -9 mid-write leaves no torn reason, so recovery writes it again.
+ */
 export function writeReason(deadletterDir: string, r: Omit<MessageRejected, 'seq'>, originalPlace: string): void {
-  fs.writeFileSync(`${path.join(deadletterDir, keptName(r.id, r.origin))}.reason.md`, reasonText(r, originalPlace));
+  writeWhole(`${path.join(deadletterDir, keptName(r.id, r.origin))}.reason.md`, reasonText(r, originalPlace));
+}
+
+let temps = 0;
+
+/**
+ * A file of bus/ (never handler-writable) written under a short temp name and renamed into place.
+ * Not write-file-atomic: its temp name adds 9 bytes to the target's, and a kept name is already
+ * cut to fit 255 bytes with its `.reason.md`.
+ */
+export function writeWhole(file: string, text: string): void {
+  const temp = path.join(path.dirname(file), `.writing-${process.pid}-${++temps}`);
+  try {
+    fs.writeFileSync(temp, text, { flag: 'wx' });
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 /** The message a handler gave up on, and the failure `kept` (relative to the org) names. */

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import type { MessageAccepted, MessageRejected } from '../../bus/events.js';
-import { keptName } from '../../bus/store/deadletter.js';
+import { keptName, writeWhole } from '../../bus/store/deadletter.js';
 import type { Layout } from '../../workspaces/layout.js';
 import type { OrgConfig } from '../config/schema.js';
 import type { Decision } from '../daemon/intake.js';
@@ -137,6 +137,6 @@ export class Receiver {
       `- bounce: ${r.bounce || '(none: it was itself from mailroom)'}`,
       '',
     ];
-    fs.writeFileSync(`${target}.reason.md`, reason.join('\n'));
+    writeWhole(`${target}.reason.md`, reason.join('\n'));
   }
 }
