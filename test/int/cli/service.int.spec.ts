@@ -22,6 +22,27 @@ function execArgv(unit: string): string[] {
   );
 }
 
+/** Its Environment= lines, as systemd gives them to ExecStart. */
+function environment(unit: string): Record<string, string> {
+  return Object.fromEntries([...unit.matchAll(/^Environment=([^=\n]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** The unit's ExecStart with its Environment=, run as systemd would; its stderr collected. */
+function runUnit(unit: string) {
+  const argv = execArgv(unit);
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...environment(unit) },
+  });
+  const run = {
+    child,
+    stderr: '',
+    exited: new Promise<number | null>((res) => child.once('exit', (code) => res(code))),
+  };
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (run.stderr += d));
+  return run;
+}
+
 describe('mailroom service', () => {
   it('writes a user unit whose ExecStart starts the daemon, which delivers and stops cleanly on SIGTERM', async () => {
     org = makeOrg(['maya', 'legal']);
@@ -39,28 +60,19 @@ describe('mailroom service', () => {
     expect(unit).toMatch(/^WantedBy=default\.target$/m);
     expect(unit).not.toMatch(/^User=/m);
 
-    const argv = execArgv(unit);
-    expect(argv.slice(2)).toEqual(['start', '--root', org.root]);
-    // Its Environment= lines, as systemd gives them to ExecStart (glibc's malloc setting, service/malloc.ts).
-    const unitEnv = Object.fromEntries([...unit.matchAll(/^Environment=([^=\n]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
-    expect(unitEnv).toEqual({ [MALLOC_ENV.name]: MALLOC_ENV.value });
-    const child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...unitEnv },
-    });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    await waitFor(() => stderr.includes('watching '), 'the daemon started by the unit command');
+    expect(execArgv(unit).slice(2)).toEqual(['start', '--root', org.root]);
+    expect(environment(unit)).toEqual({ [MALLOC_ENV.name]: MALLOC_ENV.value }); // glibc's malloc setting (service/malloc.ts)
+    const daemon = runUnit(unit);
+    await waitFor(() => daemon.stderr.includes('watching '), 'the daemon started by the unit command');
     const up = mailroom(['service', 'status', '--root', org.root], { env });
     expect(up.code, up.stdout).toBe(0);
     expect(up.stdout).toContain(`unit: ${file}\n`);
     expect(up.stdout).toMatch(/^daemon: running \(pid \d+\)$/m);
     org.drop('maya', 'svc.md', message({ to: 'legal', subject: 'via the service' }));
     await waitFor(() => org!.ls('workspaces', 'legal', 'inbox').length === 1, 'delivery');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stderr).not.toContain(`${MALLOC_ENV.name} is not set`); // its whole log, read after it stopped
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.stderr).not.toContain(`${MALLOC_ENV.name} is not set`); // its whole log, read after it stopped
     const down = mailroom(['service', 'status', '--root', org.root], { env });
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/^daemon: NOT RUNNING$/m);
